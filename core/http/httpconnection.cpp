@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/http/httpconnection.h"
+
+#include "core/http/reason.h"
+#include "core/http/statusphrase.h"
+#include "core/observe/eventhub.h"
+
+#include <QTcpSocket>
+
+namespace Tokengate {
+
+namespace {
+constexpr qint64 ReadChunk = 64 * 1024;
+// Past this many unsent response bytes the exchange stops reading its source.
+constexpr qint64 SendHighWater = 512 * 1024;
+constexpr qint64 SendLowWater = 128 * 1024;
+} // namespace
+
+HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObject *parent)
+    : QObject(parent)
+    , m_socket(socket)
+    , m_context(context)
+    , m_parser(context.limits, *this)
+    , m_peer(socket->peerAddress())
+{
+    bool mapped = false;
+    const quint32 v4 = m_peer.toIPv4Address(&mapped);
+    m_peerText = mapped ? QHostAddress(v4).toString() : m_peer.toString();
+    m_socket->setParent(this);
+    // Bounded so a client that pipelines or uploads faster than we forward is pushed back
+    // by TCP instead of filling our memory.
+    m_socket->setReadBufferSize(ReadChunk);
+    m_idleSince = m_lastRead = m_lastWrite = DeadlineSweeper::nowMs();
+    connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::processInput);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+    connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
+    m_context.sweeper->add(this);
+    m_context.openConnections->fetch_add(1, std::memory_order_relaxed);
+    scheduleProcessInput();
+}
+
+HttpConnection::~HttpConnection()
+{
+    m_context.sweeper->remove(this);
+    m_context.openConnections->fetch_sub(1, std::memory_order_relaxed);
+}
+
+void HttpConnection::scheduleProcessInput()
+{
+    if (m_processScheduled)
+        return;
+    m_processScheduled = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_processScheduled = false;
+            processInput();
+        },
+        Qt::QueuedConnection);
+}
+
+void HttpConnection::processInput()
+{
+    // Exchanges call back into the connection from inside the parser's callbacks; the loop
+    // below re-reads the state each round, so a nested call has nothing to add.
+    if (m_processing || m_tornDown)
+        return;
+    m_processing = true;
+    while (!m_closing && !m_tornDown) {
+        if (m_hasRequest && (m_requestComplete || !m_bodyFlowing))
+            break;
+        if (m_inPos >= m_in.size()) {
+            m_in.clear();
+            m_inPos = 0;
+            if (m_socket->bytesAvailable() <= 0)
+                break;
+            m_in = m_socket->read(ReadChunk);
+            m_lastRead = DeadlineSweeper::nowMs();
+            if (!m_hasRequest && m_parser.betweenMessages())
+                m_requestStartMs = m_lastRead;
+        }
+        const auto result = m_parser.feed(QByteArrayView(m_in).sliced(m_inPos));
+        m_inPos += result.consumed;
+        if (result.status == MessageParser::Status::Error) {
+            const auto &error = m_parser.error();
+            failRequest(error.status, error.reason, error.message);
+            break;
+        }
+    }
+    m_processing = false;
+}
+
+void HttpConnection::onRequestHead(RequestHead head)
+{
+    m_head = std::move(head);
+    m_hasRequest = true;
+    m_requestComplete = false;
+    m_bodyFlowing = false;
+    m_continueSent = false;
+    m_responseStarted = false;
+    m_responseDone = false;
+    m_waitingWritable = false;
+    m_eventPublished = false;
+    m_requestClock.start();
+    m_event = RequestEvent{};
+    m_event.start = QDateTime::currentDateTimeUtc();
+    m_event.peer = m_peerText;
+    m_event.method = m_head.method;
+    m_event.target = m_head.target;
+    m_event.worker = m_context.workerId;
+    m_exchange = m_context.handler->start(*this, m_head);
+}
+
+void HttpConnection::onRequestBody(QByteArrayView chunk)
+{
+    m_event.requestBodyBytes += chunk.size();
+    if (m_exchange && !m_responseDone)
+        m_exchange->onRequestBody(chunk);
+}
+
+void HttpConnection::onRequestComplete()
+{
+    m_requestComplete = true;
+    if (m_exchange && !m_responseDone)
+        m_exchange->onRequestComplete();
+}
+
+void HttpConnection::setBodyFlowing(bool flowing)
+{
+    if (flowing && !m_bodyFlowing) {
+        if (m_head.expectsContinue && !m_continueSent && !m_responseStarted) {
+            send("HTTP/1.1 100 Continue\r\n\r\n");
+            m_continueSent = true;
+        }
+        m_lastRead = DeadlineSweeper::nowMs();
+        scheduleProcessInput();
+    }
+    m_bodyFlowing = flowing;
+}
+
+void HttpConnection::sendResponseHead(ResponseHead head)
+{
+    Q_ASSERT(!m_responseStarted);
+    m_responseStarted = true;
+    m_event.status = head.status;
+    m_bodyAllowed = head.mayHaveBody && m_head.method != "HEAD";
+    bool closeDelimited = false;
+    m_chunkedOut = false;
+    if (head.mayHaveBody && head.contentLength < 0) {
+        // HEAD answers keep the framing a GET would have had, minus the body.
+        if (m_head.versionMinor >= 1)
+            m_chunkedOut = true;
+        else
+            closeDelimited = true;
+    }
+    // A request whose body was not read to the end leaves the connection unusable.
+    const bool requestDone = m_requestComplete || !m_head.hasBody();
+    m_keepAlive = m_head.keepAlive && requestDone && !closeDelimited && !m_closing;
+
+    QByteArray out;
+    out.reserve(256 + head.headers.size() * 48);
+    out.append("HTTP/1.1 ");
+    out.append(QByteArray::number(head.status));
+    out.append(' ');
+    out.append(head.reason.isEmpty() ? statusPhrase(head.status) : head.reason);
+    out.append("\r\n");
+    head.headers.serializeTo(out);
+    if (m_chunkedOut)
+        out.append("Transfer-Encoding: chunked\r\n");
+    if (!m_keepAlive)
+        out.append("Connection: close\r\n");
+    else if (m_head.versionMinor == 0)
+        out.append("Connection: keep-alive\r\n");
+    out.append("\r\n");
+    send(out);
+}
+
+void HttpConnection::sendResponseBody(QByteArrayView chunk)
+{
+    if (!m_bodyAllowed || chunk.isEmpty())
+        return;
+    m_event.responseBodyBytes += chunk.size();
+    if (m_chunkedOut) {
+        QByteArray frame = QByteArray::number(chunk.size(), 16);
+        frame.append("\r\n");
+        frame.append(chunk);
+        frame.append("\r\n");
+        send(frame);
+    } else {
+        send(chunk);
+    }
+}
+
+void HttpConnection::finishResponse()
+{
+    if (m_responseDone)
+        return;
+    if (m_chunkedOut && m_bodyAllowed)
+        send("0\r\n\r\n");
+    m_responseDone = true;
+    publishEvent();
+    if (!m_keepAlive) {
+        closeAfterFlush();
+        return;
+    }
+    // The exchange may still be on the stack; let it return before it is destroyed.
+    QMetaObject::invokeMethod(this, &HttpConnection::startNextRequest, Qt::QueuedConnection);
+}
+
+void HttpConnection::sendSimpleResponse(int status, const char *reason, QByteArrayView message)
+{
+    QByteArray body = message.toByteArray();
+    if (reason && reason[0]) {
+        body.append(" (");
+        body.append(reason);
+        body.append(')');
+    }
+    body.append('\n');
+    m_event.reason = reason;
+    ResponseHead head;
+    head.status = status;
+    head.contentLength = body.size();
+    head.headers.append("Content-Type", "text/plain; charset=utf-8");
+    head.headers.append("Content-Length", QByteArray::number(body.size()));
+    sendResponseHead(std::move(head));
+    sendResponseBody(body);
+    finishResponse();
+}
+
+void HttpConnection::send(QByteArrayView bytes)
+{
+    // The write-stall timeout counts from the moment there is something to send.
+    if (m_socket->bytesToWrite() == 0)
+        m_lastWrite = DeadlineSweeper::nowMs();
+    m_socket->write(bytes.data(), bytes.size());
+}
+
+bool HttpConnection::responseBacklogged()
+{
+    if (m_socket->bytesToWrite() <= SendHighWater)
+        return false;
+    m_waitingWritable = true;
+    return true;
+}
+
+void HttpConnection::onBytesWritten()
+{
+    m_lastWrite = DeadlineSweeper::nowMs();
+    if (m_waitingWritable && m_socket->bytesToWrite() <= SendLowWater) {
+        m_waitingWritable = false;
+        if (m_exchange && !m_responseDone)
+            m_exchange->onClientWritable();
+    }
+}
+
+void HttpConnection::startNextRequest()
+{
+    if (m_tornDown)
+        return;
+    m_exchange.reset();
+    m_hasRequest = false;
+    m_head = RequestHead{};
+    m_idleSince = DeadlineSweeper::nowMs();
+    if (m_closing) {
+        closeAfterFlush();
+        return;
+    }
+    processInput();
+}
+
+void HttpConnection::failRequest(int status, const char *reason, QByteArrayView message)
+{
+    if (!m_hasRequest) {
+        // The request never reached an exchange; still log it.
+        m_hasRequest = true;
+        m_eventPublished = false;
+        m_requestClock.start();
+        m_event = RequestEvent{};
+        m_event.start = QDateTime::currentDateTimeUtc();
+        m_event.peer = m_peerText;
+        m_event.worker = m_context.workerId;
+    }
+    if (m_exchange && !m_responseDone) {
+        m_exchange->onClientGone();
+        m_exchange.reset();
+    }
+    if (m_responseStarted) {
+        abortResponse(reason);
+        return;
+    }
+    m_closing = true; // nothing after a broken request can be trusted
+    m_keepAlive = false;
+    sendSimpleResponse(status, reason, message);
+}
+
+void HttpConnection::abortResponse(const char *reason)
+{
+    teardown(reason, false);
+}
+
+void HttpConnection::closeWhenIdle()
+{
+    m_closing = true;
+    if (!m_hasRequest)
+        closeAfterFlush();
+}
+
+void HttpConnection::closeAfterFlush()
+{
+    m_closing = true;
+    if (m_tornDown)
+        return;
+    m_lastWrite = DeadlineSweeper::nowMs();
+    m_socket->disconnectFromHost(); // writes what is buffered, then emits disconnected()
+}
+
+void HttpConnection::onDisconnected()
+{
+    teardown(Reason::ClientDisconnected, true);
+}
+
+void HttpConnection::publishEvent()
+{
+    if (m_eventPublished)
+        return;
+    m_eventPublished = true;
+    m_event.durationUs = m_requestClock.nsecsElapsed() / 1000;
+    if (m_context.events)
+        m_context.events->publish(m_event);
+}
+
+void HttpConnection::teardown(const char *reason, bool notifyExchange)
+{
+    if (m_tornDown)
+        return;
+    m_tornDown = true;
+    if (m_hasRequest && !m_responseDone) {
+        if (m_event.reason.isEmpty())
+            m_event.reason = reason;
+        if (notifyExchange && m_exchange)
+            m_exchange->onClientGone();
+    }
+    if (m_hasRequest)
+        publishEvent();
+    m_context.sweeper->remove(this);
+    disconnect(m_socket, nullptr, this, nullptr);
+    m_socket->abort();
+    emit closed();
+    deleteLater();
+}
+
+void HttpConnection::checkDeadline(qint64 now)
+{
+    const HttpLimits &limits = m_context.limits;
+    if (m_closing && !m_hasRequest) {
+        if (now - m_lastWrite > limits.bodyTimeoutMs)
+            teardown(Reason::RequestTimeout, true);
+        return;
+    }
+    if (!m_hasRequest) {
+        if (m_parser.betweenMessages()) {
+            if (now - m_idleSince > limits.idleTimeoutMs)
+                teardown(Reason::None, false);
+        } else if (now - m_requestStartMs > limits.headerTimeoutMs) {
+            failRequest(408, Reason::RequestTimeout, "Timed out reading the request header");
+        }
+        return;
+    }
+    if (!m_requestComplete && m_bodyFlowing && now - m_lastRead > limits.bodyTimeoutMs) {
+        if (m_responseStarted)
+            teardown(Reason::RequestTimeout, true);
+        else
+            failRequest(408, Reason::RequestTimeout, "Timed out reading the request body");
+        return;
+    }
+    if (m_socket->bytesToWrite() > 0 && now - m_lastWrite > limits.bodyTimeoutMs)
+        teardown(Reason::RequestTimeout, true); // the client stopped reading its response
+}
+
+} // namespace Tokengate

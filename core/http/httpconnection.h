@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/http/exchange.h"
+#include "core/http/requestparser.h"
+#include "core/observe/requestevent.h"
+#include "core/server/deadlinesweeper.h"
+#include "core/server/workercontext.h"
+
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QObject>
+
+#include <memory>
+
+class QTcpSocket;
+
+namespace Tokengate {
+
+// One client connection: parses requests, hands each to an Exchange, and writes responses in
+// request order. Pipelined requests wait unparsed until the previous response is finished;
+// the socket's bounded read buffer then pushes back on the client.
+class HttpConnection : public QObject, private RequestParser::Sink, public Expirable {
+    Q_OBJECT
+public:
+    HttpConnection(QTcpSocket *socket, WorkerContext &context, QObject *parent = nullptr);
+    ~HttpConnection() override;
+
+    // --- used by the current Exchange
+    const RequestHead &request() const { return m_head; }
+    QHostAddress peerAddress() const { return m_peer; }
+    const QString &peerText() const { return m_peerText; }
+    int workerId() const { return m_context.workerId; }
+    // Starts (or stops, for backpressure) delivering the request body to the exchange. The
+    // first start answers "100 Continue" when the client waits for it.
+    void setBodyFlowing(bool flowing);
+    void sendResponseHead(ResponseHead head);
+    void sendResponseBody(QByteArrayView chunk);
+    void finishResponse();
+    // A complete short text/plain answer with the reason id in the body.
+    void sendSimpleResponse(int status, const char *reason, QByteArrayView message);
+    bool responseStarted() const { return m_responseStarted; }
+    // True when the client is slower than the exchange's data; onClientWritable() follows.
+    bool responseBacklogged();
+    // The response cannot be completed (upstream died mid-body): close without more bytes.
+    void abortResponse(const char *reason);
+    void setEventReason(const char *reason) { m_event.reason = reason; }
+    void setUpstreamTime(qint64 us) { m_event.upstreamUs = us; }
+
+    // Graceful stop: finish the request in progress, then close.
+    void closeWhenIdle();
+
+    void checkDeadline(qint64 nowMs) override;
+
+signals:
+    void closed();
+
+private:
+    void onRequestHead(RequestHead head) override;
+    void onRequestBody(QByteArrayView chunk) override;
+    void onRequestComplete() override;
+
+    void send(QByteArrayView bytes);
+    void processInput();
+    void scheduleProcessInput();
+    void onBytesWritten();
+    void onDisconnected();
+    void failRequest(int status, const char *reason, QByteArrayView message);
+    void startNextRequest();
+    void publishEvent();
+    void closeAfterFlush();
+    void teardown(const char *reason, bool notifyExchange);
+
+    QTcpSocket *m_socket;
+    WorkerContext &m_context;
+    RequestParser m_parser;
+    QHostAddress m_peer;
+    QString m_peerText;
+
+    QByteArray m_in;
+    qsizetype m_inPos = 0;
+
+    RequestHead m_head;
+    std::unique_ptr<Exchange> m_exchange;
+    RequestEvent m_event;
+    QElapsedTimer m_requestClock;
+
+    qint64 m_idleSince = 0;
+    qint64 m_requestStartMs = 0;
+    qint64 m_lastRead = 0;
+    qint64 m_lastWrite = 0;
+
+    bool m_hasRequest = false;
+    bool m_requestComplete = false;
+    bool m_bodyFlowing = false;
+    bool m_continueSent = false;
+    bool m_responseStarted = false;
+    bool m_responseDone = false;
+    bool m_bodyAllowed = true;
+    bool m_chunkedOut = false;
+    bool m_keepAlive = true;
+    bool m_eventPublished = true;
+    bool m_waitingWritable = false;
+    bool m_processing = false;
+    bool m_processScheduled = false;
+    bool m_closing = false;
+    bool m_tornDown = false;
+};
+
+} // namespace Tokengate

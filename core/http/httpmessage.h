@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/http/headermap.h"
+
+namespace Tokengate {
+
+// Request line and header section as received; the target is the raw bytes of the request
+// line, never decoded or normalised, because the proxy forwards it byte-exact.
+struct RequestHead {
+    QByteArray method;
+    QByteArray target;
+    int versionMinor = 1; // HTTP/1.x
+    HeaderMap headers;
+    bool keepAlive = true;
+    bool chunked = false;
+    qint64 contentLength = -1; // -1: no Content-Length field
+    bool expectsContinue = false;
+
+    bool hasBody() const { return chunked || contentLength > 0; }
+};
+
+struct ResponseHead {
+    int status = 200;
+    QByteArray reason;
+    int versionMinor = 1;
+    HeaderMap headers;
+    bool keepAlive = true;
+    bool chunked = false;
+    qint64 contentLength = -1;
+    // False for 1xx, 204, 304 and answers to HEAD: no body whatever the framing fields say.
+    bool mayHaveBody = true;
+};
+
+} // namespace Tokengate

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/http/headermap.h"
+#include "core/http/httplimits.h"
+
+#include <QByteArray>
+#include <QByteArrayView>
+
+#include <memory>
+
+struct llhttp__internal_s;
+struct llhttp_settings_s;
+
+namespace Tokengate {
+
+// What RequestParser and ResponseParser share: one llhttp instance (strict mode), header
+// collection under the count/size limits, obs-fold refusal, and pausing at message ends so
+// the connection decides when the next message may start.
+class MessageParser {
+public:
+    enum class Status {
+        NeedMore, // every byte consumed, message not finished
+        HeadComplete, // paused after the header section; body bytes not consumed yet
+        MessageComplete, // paused after a whole message; later bytes not consumed
+        Error,
+    };
+    struct Result {
+        Status status;
+        qsizetype consumed;
+    };
+    struct Error {
+        int status = 400;
+        const char *reason = "";
+        QByteArray message;
+    };
+
+    virtual ~MessageParser();
+    MessageParser(const MessageParser &) = delete;
+    MessageParser &operator=(const MessageParser &) = delete;
+
+    const Error &error() const { return m_error; }
+    bool inHeaders() const { return m_inHeaders; }
+    qint64 bodyBytes() const { return m_bodyBytes; }
+
+protected:
+    MessageParser(int llhttpType, const HttpLimits &limits, int errorStatus);
+
+    Result execute(QByteArrayView data);
+    // Starts counting a new message's header section (the start line has `startLineBytes`).
+    void beginHead(qint64 startLineBytes);
+    // Marks a failure from a callback; returns the value the callback must give llhttp.
+    int fail(int status, const char *reason, QByteArray message);
+    HeaderMap takeHeaders();
+    bool isChunked() const;
+    qint64 contentLength() const; // -1 when absent
+    bool shouldKeepAlive() const;
+    int versionMinor() const;
+    void clearUpgrade();
+
+    virtual int onHeadersComplete() = 0; // llhttp's on_headers_complete return value
+    virtual int onBody(QByteArrayView chunk) = 0;
+    virtual int onMessageComplete() = 0;
+    virtual int onStatus(QByteArrayView) { return 0; }
+
+    const HttpLimits &m_limits;
+    std::unique_ptr<llhttp__internal_s> m_parser;
+    Error m_error;
+    Status m_pauseStatus = Status::NeedMore;
+
+private:
+    friend struct LlhttpCallbacks;
+    int addHeaderBytes(qsizetype n);
+    int finishField();
+    int finishValue();
+
+    HeaderMap m_headers;
+    QByteArray m_field;
+    QByteArray m_value;
+    qint64 m_headerBytes = 0;
+    qint64 m_rawHeaderBytes = 0;
+    qint64 m_bodyBytes = 0;
+    int m_defaultErrorStatus;
+    bool m_inHeaders = false;
+};
+
+} // namespace Tokengate

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+namespace Tokengate::Reason {
+
+// Stable ids of why a request did not get the upstream's answer; they appear in response
+// bodies, the access log and (later) metrics, so never rename one.
+inline constexpr char None[] = "";
+inline constexpr char BadRequest[] = "bad_request";
+inline constexpr char HeaderTooLarge[] = "header_too_large";
+inline constexpr char TargetTooLong[] = "target_too_long";
+inline constexpr char BodyTooLarge[] = "body_too_large";
+inline constexpr char RequestTimeout[] = "request_timeout";
+inline constexpr char MethodNotAllowed[] = "method_not_allowed";
+inline constexpr char VersionNotSupported[] = "version_not_supported";
+inline constexpr char ExpectationFailed[] = "expectation_failed";
+inline constexpr char TooManyConnections[] = "too_many_connections";
+inline constexpr char UpstreamUnreachable[] = "upstream_unreachable";
+inline constexpr char UpstreamReset[] = "upstream_reset";
+inline constexpr char UpstreamTimeout[] = "upstream_timeout";
+inline constexpr char UpstreamBadResponse[] = "upstream_bad_response";
+inline constexpr char UpstreamTls[] = "upstream_tls";
+inline constexpr char ClientDisconnected[] = "client_disconnected";
+inline constexpr char ShuttingDown[] = "shutting_down";
+
+} // namespace Tokengate::Reason

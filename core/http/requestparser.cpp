@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/http/requestparser.h"
+
+#include "core/http/reason.h"
+
+#include <llhttp.h>
+
+namespace Tokengate {
+
+namespace {
+
+bool isTchar(char c)
+{
+    static constexpr QByteArrayView extra("!#$%&'*+-.^_`|~");
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           extra.contains(c);
+}
+
+// Empty lines before a request line are tolerated (RFC 9112 section 2.2), but not forever.
+constexpr int MaxLeadingEmptyLines = 8;
+
+} // namespace
+
+RequestParser::RequestParser(const HttpLimits &limits, Sink &sink)
+    : MessageParser(HTTP_REQUEST, limits, 400)
+    , m_sink(sink)
+{
+}
+
+MessageParser::Result RequestParser::feed(QByteArrayView data)
+{
+    qsizetype used = 0;
+    while (used < data.size()) {
+        if (m_inMessage) {
+            Result r = execute(data.sliced(used));
+            used += r.consumed;
+            if (r.status != Status::NeedMore)
+                return {r.status, used};
+            continue;
+        }
+        const qsizetype newline = data.indexOf('\n', used);
+        const qsizetype take = (newline < 0 ? data.size() : newline + 1) - used;
+        if (m_line.size() + take > m_limits.maxHeaderBytes) {
+            fail(414, Reason::TargetTooLong, "Request line too long");
+            return {Status::Error, used};
+        }
+        m_line.append(data.sliced(used, take));
+        used += take;
+        if (newline < 0)
+            break;
+        if (m_line == "\r\n") {
+            m_line.clear();
+            if (++m_emptyLines > MaxLeadingEmptyLines) {
+                fail(400, Reason::BadRequest, "Expected a request line");
+                return {Status::Error, used};
+            }
+            continue;
+        }
+        if (!parseRequestLine(m_line))
+            return {Status::Error, used};
+        // llhttp only needs a request line it knows to frame the rest of the message the
+        // same way for every method; the real method and target are kept in m_head.
+        const QByteArrayView stand_in = m_head.versionMinor == 0 ? QByteArrayView("PUT / HTTP/1.0\r\n")
+                                                                 : QByteArrayView("PUT / HTTP/1.1\r\n");
+        beginHead(m_line.size());
+        m_line.clear();
+        m_emptyLines = 0;
+        m_inMessage = true;
+        Result r = execute(stand_in);
+        if (r.status != Status::NeedMore)
+            return {Status::Error, used};
+    }
+    return {Status::NeedMore, used};
+}
+
+bool RequestParser::parseRequestLine(QByteArrayView line)
+{
+    if (!line.endsWith("\r\n")) {
+        fail(400, Reason::BadRequest, "Request line must end with CRLF");
+        return false;
+    }
+    line.chop(2);
+    const qsizetype sp1 = line.indexOf(' ');
+    const qsizetype sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+    if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) {
+        fail(400, Reason::BadRequest, "Malformed request line");
+        return false;
+    }
+    const QByteArrayView method = line.first(sp1);
+    const QByteArrayView target = line.sliced(sp1 + 1, sp2 - sp1 - 1);
+    const QByteArrayView version = line.sliced(sp2 + 1);
+    if (!std::all_of(method.begin(), method.end(), isTchar)) {
+        fail(400, Reason::BadRequest, "Invalid method");
+        return false;
+    }
+    if (target.isEmpty() ||
+        !std::all_of(target.begin(), target.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
+        fail(400, Reason::BadRequest, "Invalid request target");
+        return false;
+    }
+    if (version == "HTTP/1.1" || version == "HTTP/1.0") {
+        m_head.versionMinor = version.back() - '0';
+    } else if (version.size() == 8 && version.startsWith("HTTP/") && version[6] == '.' &&
+               QChar::isDigit(uchar(version[5])) && QChar::isDigit(uchar(version[7]))) {
+        fail(505, Reason::VersionNotSupported, "HTTP version not supported");
+        return false;
+    } else {
+        fail(400, Reason::BadRequest, "Malformed HTTP version");
+        return false;
+    }
+    // A reverse proxy has no tunnel to offer.
+    if (method == "CONNECT") {
+        fail(405, Reason::MethodNotAllowed, "CONNECT is not supported");
+        return false;
+    }
+    m_head.method = method.toByteArray();
+    m_head.target = target.toByteArray();
+    return true;
+}
+
+int RequestParser::onHeadersComplete()
+{
+    clearUpgrade();
+    m_head.headers = takeHeaders();
+    m_head.chunked = isChunked();
+    m_head.contentLength = contentLength();
+    m_head.keepAlive = shouldKeepAlive();
+    const HeaderMap &h = m_head.headers;
+
+    if (h.contains("Transfer-Encoding")) {
+        if (m_head.versionMinor == 0)
+            return fail(400, Reason::BadRequest, "Transfer-Encoding in an HTTP/1.0 request");
+        if (!m_head.chunked)
+            return fail(400, Reason::BadRequest, "Transfer-Encoding must end with chunked");
+    }
+    if (m_head.versionMinor == 1 && !h.contains("Host"))
+        return fail(400, Reason::BadRequest, "Missing Host header");
+    if (h.values("Host").size() > 1)
+        return fail(400, Reason::BadRequest, "More than one Host header");
+    m_head.expectsContinue = false;
+    if (h.contains("Expect")) {
+        if (!HeaderMap::sameName(h.value("Expect").trimmed(), "100-continue") ||
+            h.values("Expect").size() > 1)
+            return fail(417, Reason::ExpectationFailed, "Only Expect: 100-continue is supported");
+        m_head.expectsContinue = m_head.versionMinor == 1 && m_head.hasBody();
+    }
+    if (m_limits.maxBodyBytes >= 0 && m_head.contentLength > m_limits.maxBodyBytes)
+        return fail(413, Reason::BodyTooLarge, "Request body too large");
+
+    const bool hasBody = m_head.hasBody();
+    m_sink.onRequestHead(std::exchange(m_head, {}));
+    if (!hasBody)
+        return 0; // message complete follows immediately
+    m_pauseStatus = Status::HeadComplete;
+    return HPE_PAUSED;
+}
+
+int RequestParser::onBody(QByteArrayView chunk)
+{
+    if (m_limits.maxBodyBytes >= 0 && bodyBytes() > m_limits.maxBodyBytes)
+        return fail(413, Reason::BodyTooLarge, "Request body too large");
+    m_sink.onRequestBody(chunk);
+    return 0;
+}
+
+int RequestParser::onMessageComplete()
+{
+    m_inMessage = false;
+    m_sink.onRequestComplete();
+    m_pauseStatus = Status::MessageComplete;
+    return HPE_PAUSED;
+}
+
+} // namespace Tokengate

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/http/responseparser.h"
+
+#include <llhttp.h>
+
+namespace Tokengate {
+
+ResponseParser::ResponseParser(const HttpLimits &limits, Sink &sink)
+    : MessageParser(HTTP_RESPONSE, limits, 502)
+    , m_sink(sink)
+{
+}
+
+void ResponseParser::expectResponse(bool toHeadRequest)
+{
+    m_toHead = toHeadRequest;
+    m_sawBytes = false;
+    m_reason.clear();
+    beginHead(0);
+}
+
+MessageParser::Result ResponseParser::feed(QByteArrayView data)
+{
+    if (!data.isEmpty())
+        m_sawBytes = true;
+    return execute(data);
+}
+
+bool ResponseParser::finishAtEof()
+{
+    if (!m_sawBytes || inHeaders())
+        return false;
+    const llhttp_errno_t rc = llhttp_finish(m_parser.get());
+    return (rc == HPE_OK || rc == HPE_PAUSED) && m_pauseStatus == Status::MessageComplete;
+}
+
+int ResponseParser::onStatus(QByteArrayView reason)
+{
+    m_reason.append(reason);
+    return 0;
+}
+
+int ResponseParser::onHeadersComplete()
+{
+    clearUpgrade();
+    const int status = m_parser->status_code;
+    m_interim = status >= 100 && status < 200;
+    if (m_interim) {
+        // 101 would switch protocols, which the gateway never asked for.
+        if (status == 101)
+            return fail(502, "upstream_bad_response", "Upstream switched protocols");
+        takeHeaders();
+        return 0;
+    }
+    ResponseHead head;
+    head.status = status;
+    head.reason = std::exchange(m_reason, {});
+    head.versionMinor = versionMinor();
+    head.headers = takeHeaders();
+    head.chunked = isChunked();
+    head.contentLength = contentLength();
+    head.mayHaveBody = !(m_toHead || status == 204 || status == 304);
+    head.keepAlive = shouldKeepAlive() && (head.chunked || head.contentLength >= 0 || !head.mayHaveBody);
+    m_pauseStatus = Status::NeedMore;
+    m_sink.onResponseHead(std::move(head));
+    return m_toHead ? 1 : 0;
+}
+
+int ResponseParser::onBody(QByteArrayView chunk)
+{
+    m_sink.onResponseBody(chunk);
+    return 0;
+}
+
+int ResponseParser::onMessageComplete()
+{
+    if (m_interim) {
+        m_interim = false;
+        m_reason.clear();
+        beginHead(0);
+        return 0;
+    }
+    m_pauseStatus = Status::MessageComplete;
+    m_sink.onResponseComplete();
+    return HPE_PAUSED;
+}
+
+} // namespace Tokengate

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/observe/accesslog.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cstdio>
+
+namespace Tokengate {
+
+AccessLog::AccessLog(QObject *parent)
+    : QObject(parent)
+{
+}
+
+bool AccessLog::open(const QString &target, QString *error)
+{
+    const bool ok = target == u"stdout" ? m_file.open(stdout, QIODevice::WriteOnly)
+                                         : (m_file.setFileName(target),
+                                            m_file.open(QIODevice::WriteOnly | QIODevice::Append));
+    if (!ok && error)
+        *error = QStringLiteral("access log \"%1\": %2").arg(target, m_file.errorString());
+    return ok;
+}
+
+void AccessLog::write(const RequestEvent &event)
+{
+    m_file.write(formatLine(event));
+    m_file.flush();
+}
+
+QByteArray AccessLog::redactTarget(const QByteArray &target)
+{
+    const qsizetype query = target.indexOf('?');
+    if (query < 0)
+        return target;
+    QByteArray out = target.left(query + 1);
+    const QList<QByteArray> params = target.mid(query + 1).split('&');
+    for (qsizetype i = 0; i < params.size(); ++i) {
+        if (i)
+            out.append('&');
+        const QByteArray &p = params[i];
+        const qsizetype eq = p.indexOf('=');
+        const QByteArray name = eq < 0 ? p : p.left(eq);
+        if (eq >= 0 && name.compare("access_token", Qt::CaseInsensitive) == 0)
+            out.append(name + "=REDACTED");
+        else
+            out.append(p);
+    }
+    return out;
+}
+
+QByteArray AccessLog::formatLine(const RequestEvent &e)
+{
+    QJsonObject o{
+        {QStringLiteral("time"), e.start.toString(Qt::ISODateWithMs)},
+        {QStringLiteral("peer"), e.peer},
+        {QStringLiteral("method"), QString::fromLatin1(e.method)},
+        {QStringLiteral("target"), QString::fromLatin1(redactTarget(e.target))},
+        {QStringLiteral("status"), e.status},
+        {QStringLiteral("reason"), QString::fromLatin1(e.reason)},
+        {QStringLiteral("request_bytes"), double(e.requestBodyBytes)},
+        {QStringLiteral("response_bytes"), double(e.responseBodyBytes)},
+        {QStringLiteral("duration_ms"), double(e.durationUs) / 1000.0},
+        {QStringLiteral("worker"), e.worker},
+    };
+    if (e.upstreamUs >= 0)
+        o.insert(QStringLiteral("upstream_ms"), double(e.upstreamUs) / 1000.0);
+    return QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
+}
+
+} // namespace Tokengate

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/observe/eventhub.h"
+
+namespace Tokengate {
+
+EventHub::EventHub(qsizetype capacity, QObject *parent)
+    : QObject(parent)
+    , m_capacity(qMax<qsizetype>(1, capacity))
+{
+    qRegisterMetaType<RequestEvent>();
+    m_ring.reserve(m_capacity);
+}
+
+void EventHub::publish(const RequestEvent &event)
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        if (m_ring.size() < m_capacity)
+            m_ring.append(event);
+        else
+            m_ring[m_next] = event;
+        m_next = (m_next + 1) % m_capacity;
+        ++m_published;
+    }
+    emit eventPublished(event);
+}
+
+QList<RequestEvent> EventHub::snapshot() const
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_ring.size() < m_capacity)
+        return m_ring;
+    QList<RequestEvent> out = m_ring.mid(m_next);
+    out.append(m_ring.first(m_next));
+    return out;
+}
+
+quint64 EventHub::published() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_published;
+}
+
+} // namespace Tokengate

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/observe/requestevent.h"
+
+#include <QList>
+#include <QMutex>
+#include <QObject>
+
+namespace Tokengate {
+
+// Collects RequestEvents from every worker thread: keeps the last `capacity` in a ring so a
+// late subscriber (GUI log) can take a snapshot, then emits each new one. Receivers in other
+// threads get them through queued connections.
+class EventHub : public QObject {
+    Q_OBJECT
+public:
+    explicit EventHub(qsizetype capacity = 1000, QObject *parent = nullptr);
+
+    void publish(const RequestEvent &event); // thread-safe
+    QList<RequestEvent> snapshot() const; // oldest first
+    quint64 published() const;
+
+signals:
+    void eventPublished(const Tokengate::RequestEvent &event);
+
+private:
+    mutable QMutex m_mutex;
+    QList<RequestEvent> m_ring;
+    qsizetype m_capacity;
+    qsizetype m_next = 0;
+    quint64 m_published = 0;
+};
+
+} // namespace Tokengate

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QMetaType>
+#include <QString>
+
+namespace Tokengate {
+
+// What happened to one request, for the access log, metrics and the GUI. A value: it is
+// copied across threads, and holds no token or secret.
+struct RequestEvent {
+    QDateTime start; // UTC
+    QString peer;
+    QByteArray method;
+    QByteArray target;
+    int status = 0; // 0: no response was sent (client gone)
+    QByteArray reason; // stable id, empty when the upstream answered
+    qint64 requestBodyBytes = 0;
+    qint64 responseBodyBytes = 0;
+    qint64 durationUs = 0;
+    qint64 upstreamUs = -1; // -1: no upstream exchange
+    int worker = 0;
+};
+
+} // namespace Tokengate
+
+Q_DECLARE_METATYPE(Tokengate::RequestEvent)

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/http/exchange.h"
+#include "core/proxy/upstreamconnection.h"
+
+#include <QElapsedTimer>
+
+namespace Tokengate {
+
+class UpstreamPool;
+
+// Forwards one request to the upstream and streams both bodies, each side read only as
+// fast as the other side drains.
+class ProxyExchange : public Exchange, private UpstreamConnection::User {
+public:
+    ProxyExchange(HttpConnection &client, UpstreamPool &pool, const UpstreamTarget &target,
+                  const RequestHead &head);
+    ~ProxyExchange() override;
+
+    void onRequestBody(QByteArrayView chunk) override;
+    void onRequestComplete() override;
+    void onClientWritable() override;
+    void onClientGone() override;
+
+    // The request head as the upstream receives it (exposed for tests of header rewriting).
+    static QByteArray upstreamRequestHead(const RequestHead &head, const UpstreamTarget &target,
+                                          const QString &peer, ForwardedMode forwarded);
+
+private:
+    void onUpstreamHead(ResponseHead head) override;
+    void onUpstreamBody(QByteArrayView chunk) override;
+    void onUpstreamComplete(bool reusable) override;
+    void onUpstreamFailed(int status, const char *reason, const QString &detail,
+                          bool retryable) override;
+    void onUpstreamWritable() override;
+    void sendToUpstream(bool freshConnection);
+
+    HttpConnection &m_client;
+    UpstreamPool &m_pool;
+    const UpstreamTarget &m_target;
+    QByteArray m_upstreamHead;
+    UpstreamConnection *m_upstream = nullptr;
+    QElapsedTimer m_upstreamClock;
+    bool m_chunked;
+    bool m_hasBody;
+    bool m_headRequest;
+    bool m_idempotent;
+    bool m_requestSent = false;
+    bool m_retried = false;
+};
+
+} // namespace Tokengate

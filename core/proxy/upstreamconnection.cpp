@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/proxy/upstreamconnection.h"
+
+#include "core/http/reason.h"
+
+#include <QSslConfiguration>
+#include <QSslSocket>
+
+namespace Tokengate {
+
+namespace {
+constexpr qint64 ReadChunk = 64 * 1024;
+constexpr qint64 SendHighWater = 512 * 1024;
+constexpr qint64 SendLowWater = 128 * 1024;
+} // namespace
+
+UpstreamConnection::UpstreamConnection(const Origin &origin, const UpstreamSettings &settings,
+                                       const HttpLimits &limits, DeadlineSweeper &sweeper,
+                                       QObject *parent)
+    : QObject(parent)
+    , m_origin(origin)
+    , m_settings(settings)
+    , m_sweeper(sweeper)
+    , m_parser(limits, *this)
+{
+    m_sweeper.add(this);
+}
+
+UpstreamConnection::~UpstreamConnection()
+{
+    m_sweeper.remove(this);
+}
+
+bool UpstreamConnection::isIdleUsable() const
+{
+    return m_socket && !m_user && m_responseDone && m_connected &&
+           m_socket->state() == QAbstractSocket::ConnectedState && m_socket->bytesAvailable() == 0;
+}
+
+void UpstreamConnection::connectSocket()
+{
+    if (m_origin.tls) {
+        auto *ssl = new QSslSocket(this);
+        QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
+        if (!m_settings.caFile.isEmpty())
+            conf.addCaCertificates(m_settings.caFile);
+        conf.setPeerVerifyMode(m_settings.verifyTls ? QSslSocket::VerifyPeer
+                                                    : QSslSocket::VerifyNone);
+        ssl->setSslConfiguration(conf);
+        m_socket = ssl;
+    } else {
+        m_socket = new QTcpSocket(this);
+    }
+    // Bounded so a fast upstream and a slow client cannot fill our memory.
+    m_socket->setReadBufferSize(ReadChunk);
+    connect(m_socket, &QTcpSocket::connected, this, [this] {
+        m_connected = true;
+        m_lastActivity = DeadlineSweeper::nowMs();
+        m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    });
+    connect(m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::readResponse);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &UpstreamConnection::onBytesWritten);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, &UpstreamConnection::onSocketError);
+    connect(m_socket, &QTcpSocket::disconnected, this, &UpstreamConnection::onDisconnected);
+    if (auto *ssl = qobject_cast<QSslSocket *>(m_socket))
+        ssl->connectToHostEncrypted(m_origin.host, m_origin.port);
+    else
+        m_socket->connectToHost(m_origin.host, m_origin.port);
+}
+
+void UpstreamConnection::begin(User *user, QByteArrayView head, bool headRequest)
+{
+    m_user = user;
+    m_responseDone = false;
+    m_readPaused = false;
+    m_waitingWritable = false;
+    ++m_exchanges;
+    m_parser.expectResponse(headRequest);
+    m_lastActivity = DeadlineSweeper::nowMs();
+    if (!m_socket)
+        connectSocket();
+    write(head);
+}
+
+void UpstreamConnection::write(QByteArrayView bytes)
+{
+    if (m_socket && !bytes.isEmpty())
+        m_socket->write(bytes.data(), bytes.size());
+}
+
+bool UpstreamConnection::writeBacklogged()
+{
+    if (!m_socket || m_socket->bytesToWrite() <= SendHighWater)
+        return false;
+    m_waitingWritable = true;
+    return true;
+}
+
+void UpstreamConnection::onBytesWritten()
+{
+    // Upload progress counts as activity: many upstreams answer only after the whole body.
+    m_lastActivity = DeadlineSweeper::nowMs();
+    if (m_waitingWritable && m_socket->bytesToWrite() <= SendLowWater) {
+        m_waitingWritable = false;
+        if (m_user)
+            m_user->onUpstreamWritable();
+    }
+}
+
+void UpstreamConnection::setReadPaused(bool paused)
+{
+    const bool resumed = m_readPaused && !paused;
+    m_readPaused = paused;
+    if (resumed) {
+        m_lastActivity = DeadlineSweeper::nowMs();
+        // Not inline: the caller may be inside our own callbacks.
+        QMetaObject::invokeMethod(this, &UpstreamConnection::readResponse, Qt::QueuedConnection);
+    }
+}
+
+void UpstreamConnection::readResponse()
+{
+    if (m_reading || !m_socket)
+        return;
+    if (!m_user) {
+        // An idle pooled connection received bytes or EOF: it cannot be reused.
+        if (m_responseDone) {
+            close();
+            emit idleClosed(this);
+        }
+        return;
+    }
+    m_reading = true;
+    while (m_user && !m_readPaused && !m_responseDone && m_socket->bytesAvailable() > 0) {
+        const QByteArray data = m_socket->read(ReadChunk);
+        m_lastActivity = DeadlineSweeper::nowMs();
+        const auto result = m_parser.feed(data);
+        if (result.status == MessageParser::Status::Error) {
+            m_reading = false;
+            fail(502, Reason::UpstreamBadResponse,
+                 QString::fromLatin1(m_parser.error().message));
+            return;
+        }
+        if (m_responseDone) {
+            // Bytes after the response mean the upstream and we disagree on framing.
+            const bool reusable = m_keepAlive && result.consumed == data.size() &&
+                                  m_socket->bytesAvailable() == 0 &&
+                                  m_socket->state() == QAbstractSocket::ConnectedState;
+            User *user = std::exchange(m_user, nullptr);
+            if (!reusable)
+                close();
+            m_reading = false;
+            user->onUpstreamComplete(reusable);
+            return;
+        }
+    }
+    m_reading = false;
+    if (m_user && m_eof && !m_readPaused && m_socket->bytesAvailable() == 0)
+        finishAtEof();
+}
+
+void UpstreamConnection::finishAtEof()
+{
+    if (m_parser.finishAtEof()) {
+        User *user = std::exchange(m_user, nullptr);
+        m_responseDone = true;
+        close();
+        user->onUpstreamComplete(false);
+        return;
+    }
+    fail(502, Reason::UpstreamReset,
+         m_parser.startedResponse()
+             ? QStringLiteral("Upstream closed the connection in the middle of its response")
+             : QStringLiteral("Upstream closed the connection without answering"));
+}
+
+void UpstreamConnection::onResponseHead(ResponseHead head)
+{
+    m_keepAlive = head.keepAlive;
+    if (m_user)
+        m_user->onUpstreamHead(std::move(head));
+}
+
+void UpstreamConnection::onResponseBody(QByteArrayView chunk)
+{
+    if (m_user)
+        m_user->onUpstreamBody(chunk);
+}
+
+void UpstreamConnection::onResponseComplete()
+{
+    m_responseDone = true;
+}
+
+void UpstreamConnection::onSocketError(QAbstractSocket::SocketError error)
+{
+    if (error == QAbstractSocket::RemoteHostClosedError) {
+        onDisconnected();
+        return;
+    }
+    if (!m_user) {
+        close();
+        emit idleClosed(this);
+        return;
+    }
+    const char *reason = Reason::UpstreamUnreachable;
+    if (error == QAbstractSocket::SslHandshakeFailedError ||
+        error == QAbstractSocket::SslInternalError || error == QAbstractSocket::SslInvalidUserDataError)
+        reason = Reason::UpstreamTls;
+    else if (m_connected)
+        reason = Reason::UpstreamReset;
+    fail(502, reason, m_socket->errorString());
+}
+
+void UpstreamConnection::onDisconnected()
+{
+    if (m_eof)
+        return;
+    m_eof = true;
+    if (!m_user) {
+        close();
+        emit idleClosed(this);
+        return;
+    }
+    readResponse();
+}
+
+void UpstreamConnection::fail(int status, const char *reason, const QString &detail)
+{
+    // Only a connection that served earlier requests can have been closed by the upstream's
+    // keep-alive timer just as we reused it; a new one failing means the upstream is down.
+    const bool retryable = m_exchanges > 1 && !m_parser.startedResponse() &&
+                           (reason == Reason::UpstreamReset);
+    User *user = std::exchange(m_user, nullptr);
+    close();
+    if (user)
+        user->onUpstreamFailed(status, reason, detail, retryable);
+}
+
+void UpstreamConnection::detach()
+{
+    m_user = nullptr;
+    close();
+}
+
+void UpstreamConnection::close()
+{
+    if (!m_socket)
+        return;
+    m_responseDone = false;
+    disconnect(m_socket, nullptr, this, nullptr);
+    m_socket->abort();
+    m_socket->deleteLater();
+    m_socket = nullptr;
+}
+
+void UpstreamConnection::markIdle()
+{
+    m_lastActivity = DeadlineSweeper::nowMs();
+}
+
+void UpstreamConnection::checkDeadline(qint64 now)
+{
+    if (!m_socket)
+        return;
+    if (!m_user) {
+        if (now - m_lastActivity > m_settings.idleTimeoutMs) {
+            close();
+            emit idleClosed(this);
+        }
+        return;
+    }
+    if (!m_connected) {
+        if (now - m_lastActivity > m_settings.connectTimeoutMs)
+            fail(504, Reason::UpstreamTimeout, QStringLiteral("Timed out connecting to the upstream"));
+    } else if (!m_readPaused && now - m_lastActivity > m_settings.responseTimeoutMs) {
+        fail(504, Reason::UpstreamTimeout, QStringLiteral("Upstream did not answer in time"));
+    }
+}
+
+} // namespace Tokengate

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+namespace Tokengate {
+
+// Something with a deadline (a connection's idle, header or body timeout...).
+class Expirable {
+public:
+    virtual ~Expirable() = default;
+    virtual void checkDeadline(qint64 nowMs) = 0;
+};
+
+// One timer per worker thread checks every connection's deadline a few times a second;
+// cheaper than a QTimer per connection re-armed on every read, at the cost of
+// `resolutionMs` of precision, which timeouts measured in seconds do not notice.
+class DeadlineSweeper : public QObject {
+    Q_OBJECT
+public:
+    explicit DeadlineSweeper(int resolutionMs = 200, QObject *parent = nullptr);
+
+    void add(Expirable *item) { m_items.insert(item); }
+    void remove(Expirable *item) { m_items.remove(item); }
+    qsizetype size() const { return m_items.size(); }
+
+    static qint64 nowMs(); // monotonic
+
+private:
+    void sweep();
+
+    QSet<Expirable *> m_items;
+    QTimer m_timer;
+};
+
+} // namespace Tokengate

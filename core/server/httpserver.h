@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/http/httplimits.h"
+
+#include <QHostAddress>
+#include <QObject>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace Tokengate {
+
+class DeadlineSweeper;
+class EventHub;
+class RequestHandler;
+class WorkerThread;
+class SingleAcceptor;
+
+struct ServerSettings {
+    QHostAddress address = QHostAddress::LocalHost;
+    quint16 port = 8080; // 0: any free port
+    int workers = 0; // 0: one per core
+    HttpLimits limits;
+    // Off: one acceptor thread hands sockets to the workers (platforms without SO_REUSEPORT).
+    bool reusePort = true;
+};
+
+// Builds a worker's request handler inside that worker's thread.
+using HandlerFactory =
+    std::function<std::unique_ptr<RequestHandler>(DeadlineSweeper &sweeper, int workerId)>;
+
+// An HTTP/1.1 server on N worker threads, each an event loop with its own listening socket
+// (SO_REUSEPORT, the kernel spreads connections) or fed by a single acceptor.
+class HttpServer : public QObject {
+    Q_OBJECT
+public:
+    HttpServer(ServerSettings settings, HandlerFactory factory, EventHub *events = nullptr,
+               QObject *parent = nullptr);
+    ~HttpServer() override;
+
+    bool start(QString *error);
+    // Stops accepting, lets requests in progress finish for up to `drainMs`, then closes
+    // what is left. Blocks until every worker has stopped.
+    void stop(int drainMs = 10'000);
+
+    bool isRunning() const { return !m_workers.empty(); }
+    QHostAddress address() const { return m_settings.address; }
+    quint16 port() const { return m_port; }
+    int workerCount() const { return int(m_workers.size()); }
+    bool usesReusePort() const { return m_usesReusePort; }
+    int openConnections() const { return m_openConnections.load(); }
+
+private:
+    ServerSettings m_settings;
+    HandlerFactory m_factory;
+    EventHub *m_events;
+    std::vector<std::unique_ptr<WorkerThread>> m_workers;
+    std::unique_ptr<SingleAcceptor> m_acceptor;
+    std::atomic<int> m_openConnections{0};
+    quint16 m_port = 0;
+    bool m_usesReusePort = false;
+};
+
+} // namespace Tokengate

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/server/workerthread.h"
+
+#include "core/http/exchange.h"
+#include "core/http/httpconnection.h"
+#include "core/http/reason.h"
+#include "core/observe/logging.h"
+#include "core/server/deadlinesweeper.h"
+
+#include <QCoreApplication>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace Tokengate {
+
+// The objects of one worker, created and destroyed inside its thread.
+class WorkerCore : public QObject {
+public:
+    WorkerCore(WorkerContext &context, const HandlerFactory &factory)
+        : m_context(context)
+    {
+        m_context.sweeper = &m_sweeper;
+        m_handler = factory(m_sweeper, m_context.workerId);
+        m_context.handler = m_handler.get();
+    }
+
+    ~WorkerCore() override
+    {
+        // Connections use the sweeper and the handler, which are members: end them first.
+        const auto connections = m_connections;
+        for (HttpConnection *c : connections)
+            delete c;
+    }
+
+    bool listen(qintptr fd, QString *error)
+    {
+        m_server = std::make_unique<QTcpServer>();
+        if (!m_server->setSocketDescriptor(fd)) {
+            *error = m_server->errorString();
+            return false;
+        }
+        QObject::connect(m_server.get(), &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = m_server->nextPendingConnection())
+                serve(socket);
+        });
+        return true;
+    }
+
+    void adopt(qintptr fd)
+    {
+        auto *socket = new QTcpSocket;
+        if (!socket->setSocketDescriptor(fd)) {
+            delete socket;
+            return;
+        }
+        serve(socket);
+    }
+
+    void drain(int drainMs)
+    {
+        m_draining = true;
+        if (m_server)
+            m_server->close();
+        const auto connections = m_connections;
+        for (HttpConnection *c : connections)
+            c->closeWhenIdle();
+        QTimer::singleShot(drainMs, this, [this] {
+            const auto left = m_connections;
+            for (HttpConnection *c : left)
+                c->abortResponse(Reason::ShuttingDown);
+            QThread::currentThread()->quit();
+        });
+        quitIfDrained();
+    }
+
+private:
+    void serve(QTcpSocket *socket)
+    {
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        if (m_draining ||
+            m_context.openConnections->load(std::memory_order_relaxed) >=
+                m_context.limits.maxConnections) {
+            refuse(socket);
+            return;
+        }
+        auto *connection = new HttpConnection(socket, m_context, this);
+        m_connections.insert(connection);
+        QObject::connect(connection, &HttpConnection::closed, this, [this, connection] {
+            m_connections.remove(connection);
+            quitIfDrained();
+        });
+    }
+
+    static void refuse(QTcpSocket *socket)
+    {
+        static const QByteArray body = "Too many open connections (too_many_connections)\n";
+        static const QByteArray busy = "HTTP/1.1 503 Service Unavailable\r\n"
+                                       "Content-Type: text/plain; charset=utf-8\r\n"
+                                       "Content-Length: " +
+                                       QByteArray::number(body.size()) +
+                                       "\r\nConnection: close\r\n\r\n" + body;
+        socket->write(busy);
+        QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        socket->disconnectFromHost();
+    }
+
+    void quitIfDrained()
+    {
+        if (m_draining && m_connections.isEmpty())
+            QThread::currentThread()->quit();
+    }
+
+    WorkerContext &m_context;
+    DeadlineSweeper m_sweeper;
+    std::unique_ptr<RequestHandler> m_handler;
+    std::unique_ptr<QTcpServer> m_server;
+    QSet<HttpConnection *> m_connections;
+    bool m_draining = false;
+};
+
+WorkerThread::WorkerThread(WorkerContext context, HandlerFactory factory, qintptr listenSocket)
+    : m_context(std::move(context))
+    , m_factory(std::move(factory))
+    , m_listenSocket(listenSocket)
+{
+    setObjectName(QStringLiteral("tokengate-worker-%1").arg(m_context.workerId));
+}
+
+WorkerThread::~WorkerThread()
+{
+    if (isRunning()) {
+        quit();
+        wait();
+    }
+}
+
+bool WorkerThread::startServing(QString *error)
+{
+    start();
+    m_ready.acquire();
+    if (!m_error.isEmpty()) {
+        wait();
+        if (error)
+            *error = m_error;
+        return false;
+    }
+    return true;
+}
+
+void WorkerThread::run()
+{
+    auto core = std::make_unique<WorkerCore>(m_context, m_factory);
+    if (m_listenSocket >= 0 && !core->listen(m_listenSocket, &m_error)) {
+        core.reset();
+        m_ready.release();
+        return;
+    }
+    m_core = core.get();
+    m_ready.release();
+    exec();
+    m_core = nullptr;
+    // deleteLater()ed connections still point into the core; let them go first.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    core.reset();
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+}
+
+void WorkerThread::adopt(qintptr socketDescriptor)
+{
+    WorkerCore *core = m_core.load();
+    if (!core)
+        return;
+    QMetaObject::invokeMethod(core, [core, socketDescriptor] { core->adopt(socketDescriptor); });
+}
+
+void WorkerThread::drain(int drainMs)
+{
+    WorkerCore *core = m_core.load();
+    if (!core) {
+        quit();
+        return;
+    }
+    QMetaObject::invokeMethod(core, [core, drainMs] { core->drain(drainMs); });
+}
+
+} // namespace Tokengate

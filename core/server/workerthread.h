@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/server/httpserver.h"
+#include "core/server/workercontext.h"
+
+#include <QSemaphore>
+#include <QThread>
+
+namespace Tokengate {
+
+class WorkerCore;
+
+// One worker: a thread running an event loop that accepts (from its own listening socket)
+// or adopts (from the single acceptor) connections and serves them to the end.
+class WorkerThread : public QThread {
+    Q_OBJECT
+public:
+    WorkerThread(WorkerContext context, HandlerFactory factory, qintptr listenSocket);
+    ~WorkerThread() override;
+
+    // Starts the thread and waits until it accepts; false with `error` if it could not.
+    bool startServing(QString *error);
+    void adopt(qintptr socketDescriptor); // thread-safe
+    void drain(int drainMs); // thread-safe; the thread ends when done
+
+protected:
+    void run() override;
+
+private:
+    WorkerContext m_context;
+    HandlerFactory m_factory;
+    qintptr m_listenSocket;
+    QSemaphore m_ready;
+    QString m_error;
+    std::atomic<WorkerCore *> m_core{nullptr};
+};
+
+} // namespace Tokengate

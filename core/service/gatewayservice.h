@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/config/config.h"
+#include "core/proxy/upstreamtarget.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace Tokengate {
+
+class EventHub;
+class HttpServer;
+
+// Owns a running gateway: its listener and workers, and in demo mode the echo upstream.
+// tokengated and the desktop app are thin shells around it.
+class GatewayService : public QObject {
+    Q_OBJECT
+public:
+    explicit GatewayService(EventHub *events = nullptr, QObject *parent = nullptr);
+    ~GatewayService() override;
+
+    // Validates `config` and starts serving; false with every problem in `errors` if not.
+    bool start(const Config &config, QStringList *errors);
+    // Stops accepting and lets requests in progress finish for up to the drain timeout.
+    void stop();
+
+    bool isRunning() const;
+    quint16 port() const;
+    QString listenUrl() const; // http://host:port as a client reaches it
+    QString upstreamUrl() const;
+
+private:
+    EventHub *m_events;
+    Config m_config;
+    std::unique_ptr<HttpServer> m_echo;
+    std::unique_ptr<HttpServer> m_gateway;
+    UpstreamTarget m_target;
+};
+
+} // namespace Tokengate
