@@ -16,16 +16,14 @@ using namespace Tokengate;
 
 namespace {
 
-void printLines(FILE *to, const QStringList &lines)
-{
+void printLines(FILE *to, const QStringList &lines) {
     for (const QString &line : lines)
         std::fprintf(to, "%s\n", qPrintable(line));
 }
 
 } // namespace
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("tokengated"));
     QCoreApplication::setApplicationVersion(QStringLiteral(TOKENGATE_VERSION));
@@ -61,7 +59,8 @@ int main(int argc, char *argv[])
     for (const ConfigOption &o : configOptions()) {
         if (!parser.isSet(o.name))
             continue;
-        const QString error = o.apply(config, o.valueName.isEmpty() ? QString() : parser.value(o.name));
+        const QString error =
+            o.apply(config, o.valueName.isEmpty() ? QString() : parser.value(o.name));
         if (!error.isEmpty())
             problems << QStringLiteral("--") + o.name + QStringLiteral(": ") + error;
     }

@@ -12,16 +12,14 @@ namespace Tokengate {
 namespace {
 int g_pipe[2] = {-1, -1};
 
-void onSignal(int number)
-{
+void onSignal(int number) {
     const unsigned char byte = static_cast<unsigned char>(number);
     [[maybe_unused]] const auto written = ::write(g_pipe[1], &byte, 1);
 }
 } // namespace
 
 SignalWatcher::SignalWatcher(QObject *parent)
-    : QObject(parent)
-{
+    : QObject(parent) {
     if (::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
         return;
     m_notifier = new QSocketNotifier(g_pipe[0], QSocketNotifier::Read, this);
@@ -38,8 +36,7 @@ SignalWatcher::SignalWatcher(QObject *parent)
     sigaction(SIGINT, &action, nullptr);
 }
 
-SignalWatcher::~SignalWatcher()
-{
+SignalWatcher::~SignalWatcher() {
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
 }

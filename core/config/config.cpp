@@ -7,18 +7,17 @@
 
 namespace Tokengate {
 
-Config::Config()
-{
+Config::Config() {
     server.address = QHostAddress::LocalHost;
     server.port = 8080;
 }
 
-QStringList Config::validate() const
-{
+QStringList Config::validate() const {
     QStringList problems;
     if (!demo) {
         if (upstreamUrl.isEmpty()) {
-            problems << QStringLiteral("upstream: no upstream URL (--upstream or TOKENGATE_UPSTREAM)");
+            problems << QStringLiteral(
+                "upstream: no upstream URL (--upstream or TOKENGATE_UPSTREAM)");
         } else {
             QString why;
             if (!UpstreamTarget::parse(upstreamUrl, &why))
@@ -38,12 +37,12 @@ QStringList Config::validate() const
         problems << QStringLiteral("max-headers: must be at least 1");
     if (l.maxConnections < 1)
         problems << QStringLiteral("max-connections: must be at least 1");
-    for (const auto &[name, ms] : {std::pair{"header-timeout", l.headerTimeoutMs},
-                                   std::pair{"idle-timeout", l.idleTimeoutMs},
-                                   std::pair{"body-timeout", l.bodyTimeoutMs},
-                                   std::pair{"upstream-connect-timeout", upstream.connectTimeoutMs},
-                                   std::pair{"upstream-timeout", upstream.responseTimeoutMs},
-                                   std::pair{"upstream-idle-timeout", upstream.idleTimeoutMs}}) {
+    for (const auto &[name, ms] :
+         {std::pair{"header-timeout", l.headerTimeoutMs},
+          std::pair{"idle-timeout", l.idleTimeoutMs}, std::pair{"body-timeout", l.bodyTimeoutMs},
+          std::pair{"upstream-connect-timeout", upstream.connectTimeoutMs},
+          std::pair{"upstream-timeout", upstream.responseTimeoutMs},
+          std::pair{"upstream-idle-timeout", upstream.idleTimeoutMs}}) {
         if (ms <= 0)
             problems << QString::fromLatin1(name) + QStringLiteral(": must be more than 0 seconds");
     }

@@ -10,7 +10,7 @@ namespace Tokengate {
 
 enum class AuthMode {
     Introspection, // the default once introspection exists; refused until then (fail closed)
-    None, // proxy without authentication: public routes, measuring the data path
+    None,          // proxy without authentication: public routes, measuring the data path
 };
 
 // Everything tokengated and the GUI configure, as one value. Filled from defaults, then the

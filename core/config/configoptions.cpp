@@ -7,8 +7,7 @@ namespace Tokengate {
 
 namespace {
 
-QString setSeconds(int &target, const QString &value)
-{
+QString setSeconds(int &target, const QString &value) {
     bool ok = false;
     const double seconds = value.toDouble(&ok);
     if (!ok || !std::isfinite(seconds) || seconds <= 0 || seconds > 86400)
@@ -18,8 +17,7 @@ QString setSeconds(int &target, const QString &value)
 }
 
 template<typename Int>
-QString setInteger(Int &target, const QString &value, qint64 min, qint64 max)
-{
+QString setInteger(Int &target, const QString &value, qint64 min, qint64 max) {
     bool ok = false;
     const qint64 n = value.toLongLong(&ok);
     if (!ok || n < min || n > max)
@@ -32,15 +30,13 @@ QString setInteger(Int &target, const QString &value, qint64 min, qint64 max)
 }
 
 ConfigOption option(const char *name, const char *valueName, const char *description,
-                    std::function<QString(Config &, const QString &)> apply)
-{
+                    std::function<QString(Config &, const QString &)> apply) {
     const QString n = QString::fromLatin1(name);
     return {n, QStringLiteral("TOKENGATE_") + n.toUpper().replace(u'-', u'_'),
             QString::fromLatin1(valueName), QString::fromLatin1(description), std::move(apply)};
 }
 
-QList<ConfigOption> buildOptions()
-{
+QList<ConfigOption> buildOptions() {
     QList<ConfigOption> o;
     o << option("listen", "address:port",
                 "Address and port to accept clients on (default 127.0.0.1:8080; *:8080 for all "
@@ -50,7 +46,8 @@ QList<ConfigOption> buildOptions()
                                ? QString()
                                : QStringLiteral("expected address:port, got \"%1\"").arg(v);
                 });
-    o << option("upstream", "url", "Upstream base URL every request is forwarded to (http or https).",
+    o << option("upstream", "url",
+                "Upstream base URL every request is forwarded to (http or https).",
                 [](Config &c, const QString &v) {
                     c.upstreamUrl = v;
                     return QString();
@@ -65,8 +62,9 @@ QList<ConfigOption> buildOptions()
                     }
                     return QStringLiteral("expected \"none\", got \"%1\"").arg(v);
                 });
-    o << option("workers", "n", "Worker threads (default 0: one per core).",
-                [](Config &c, const QString &v) { return setInteger(c.server.workers, v, 0, 256); });
+    o << option(
+        "workers", "n", "Worker threads (default 0: one per core).",
+        [](Config &c, const QString &v) { return setInteger(c.server.workers, v, 0, 256); });
     o << option("single-acceptor", "",
                 "Accept in one thread and hand sockets to workers instead of SO_REUSEPORT.",
                 [](Config &c, const QString &) {
@@ -82,7 +80,8 @@ QList<ConfigOption> buildOptions()
                 [](Config &c, const QString &v) {
                     return setInteger(c.server.limits.maxHeaderBytes, v, 1024, 16 << 20);
                 });
-    o << option("max-headers", "n", "Most header fields in one request (default 100); more gets 431.",
+    o << option("max-headers", "n",
+                "Most header fields in one request (default 100); more gets 431.",
                 [](Config &c, const QString &v) {
                     return setInteger(c.server.limits.maxHeaderCount, v, 1, 10'000);
                 });
@@ -92,26 +91,33 @@ QList<ConfigOption> buildOptions()
                     return setInteger(c.server.limits.maxBodyBytes, v, -1,
                                       std::numeric_limits<qint64>::max());
                 });
-    o << option("header-timeout", "seconds",
-                "Time allowed to receive a request's line and headers (default 10); then 408.",
-                [](Config &c, const QString &v) { return setSeconds(c.server.limits.headerTimeoutMs, v); });
-    o << option("idle-timeout", "seconds",
-                "Keep-alive client connection closed after this long without a request (default 60).",
-                [](Config &c, const QString &v) { return setSeconds(c.server.limits.idleTimeoutMs, v); });
-    o << option("body-timeout", "seconds",
-                "Longest pause while receiving a body or sending a response (default 60).",
-                [](Config &c, const QString &v) { return setSeconds(c.server.limits.bodyTimeoutMs, v); });
-    o << option("upstream-connect-timeout", "seconds",
-                "Time allowed to connect to the upstream (default 5); then 504.",
-                [](Config &c, const QString &v) { return setSeconds(c.upstream.connectTimeoutMs, v); });
-    o << option("upstream-timeout", "seconds",
-                "Time allowed for the upstream's response head, and between its body reads "
-                "(default 60); then 504.",
-                [](Config &c, const QString &v) { return setSeconds(c.upstream.responseTimeoutMs, v); });
-    o << option("upstream-idle-timeout", "seconds",
-                "Pooled upstream connection closed after this long unused (default 30).",
-                [](Config &c, const QString &v) { return setSeconds(c.upstream.idleTimeoutMs, v); });
-    o << option("upstream-max-idle", "n", "Idle keep-alive connections kept per upstream and worker (default 64).",
+    o << option(
+        "header-timeout", "seconds",
+        "Time allowed to receive a request's line and headers (default 10); then 408.",
+        [](Config &c, const QString &v) { return setSeconds(c.server.limits.headerTimeoutMs, v); });
+    o << option(
+        "idle-timeout", "seconds",
+        "Keep-alive client connection closed after this long without a request (default 60).",
+        [](Config &c, const QString &v) { return setSeconds(c.server.limits.idleTimeoutMs, v); });
+    o << option(
+        "body-timeout", "seconds",
+        "Longest pause while receiving a body or sending a response (default 60).",
+        [](Config &c, const QString &v) { return setSeconds(c.server.limits.bodyTimeoutMs, v); });
+    o << option(
+        "upstream-connect-timeout", "seconds",
+        "Time allowed to connect to the upstream (default 5); then 504.",
+        [](Config &c, const QString &v) { return setSeconds(c.upstream.connectTimeoutMs, v); });
+    o << option(
+        "upstream-timeout", "seconds",
+        "Time allowed for the upstream's response head, and between its body reads "
+        "(default 60); then 504.",
+        [](Config &c, const QString &v) { return setSeconds(c.upstream.responseTimeoutMs, v); });
+    o << option(
+        "upstream-idle-timeout", "seconds",
+        "Pooled upstream connection closed after this long unused (default 30).",
+        [](Config &c, const QString &v) { return setSeconds(c.upstream.idleTimeoutMs, v); });
+    o << option("upstream-max-idle", "n",
+                "Idle keep-alive connections kept per upstream and worker (default 64).",
                 [](Config &c, const QString &v) {
                     return setInteger(c.upstream.maxIdlePerOrigin, v, 0, 100'000);
                 });
@@ -136,17 +142,19 @@ QList<ConfigOption> buildOptions()
                         return QStringLiteral("expected replace, append or off, got \"%1\"").arg(v);
                     return QString();
                 });
-    o << option("drain-timeout", "seconds",
-                "On SIGTERM/SIGINT, time given to requests in progress before closing (default 10).",
-                [](Config &c, const QString &v) { return setSeconds(c.drainTimeoutMs, v); });
-    o << option("access-log", "target",
-                "Where the access log (JSON lines) goes: \"stdout\" (default), \"off\" or a file path.",
-                [](Config &c, const QString &v) {
-                    if (v.isEmpty())
-                        return QStringLiteral("expected stdout, off or a file path");
-                    c.accessLog = v;
-                    return QString();
-                });
+    o << option(
+        "drain-timeout", "seconds",
+        "On SIGTERM/SIGINT, time given to requests in progress before closing (default 10).",
+        [](Config &c, const QString &v) { return setSeconds(c.drainTimeoutMs, v); });
+    o << option(
+        "access-log", "target",
+        "Where the access log (JSON lines) goes: \"stdout\" (default), \"off\" or a file path.",
+        [](Config &c, const QString &v) {
+            if (v.isEmpty())
+                return QStringLiteral("expected stdout, off or a file path");
+            c.accessLog = v;
+            return QString();
+        });
     o << option("demo", "",
                 "Run with the built-in echo upstream on loopback and no authentication, and print "
                 "a curl line to try.",
@@ -159,14 +167,12 @@ QList<ConfigOption> buildOptions()
 
 } // namespace
 
-const QList<ConfigOption> &configOptions()
-{
+const QList<ConfigOption> &configOptions() {
     static const QList<ConfigOption> options = buildOptions();
     return options;
 }
 
-QStringList applyEnvironment(Config &config, const QProcessEnvironment &env)
-{
+QStringList applyEnvironment(Config &config, const QProcessEnvironment &env) {
     QStringList problems;
     for (const ConfigOption &o : configOptions()) {
         if (!env.contains(o.env))
@@ -181,8 +187,7 @@ QStringList applyEnvironment(Config &config, const QProcessEnvironment &env)
     return problems;
 }
 
-bool parseListenAddress(const QString &text, QHostAddress *address, quint16 *port)
-{
+bool parseListenAddress(const QString &text, QHostAddress *address, quint16 *port) {
     QString host;
     QString portText = text;
     const qsizetype colon = text.lastIndexOf(u':');

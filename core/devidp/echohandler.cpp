@@ -16,28 +16,25 @@ class EchoExchange : public Exchange {
 public:
     EchoExchange(HttpConnection &client, const RequestHead &head)
         : m_client(client)
-        , m_head(head)
-    {
+        , m_head(head) {
         if (head.hasBody())
             m_client.setBodyFlowing(true);
     }
 
-    void onRequestBody(QByteArrayView chunk) override
-    {
+    void onRequestBody(QByteArrayView chunk) override {
         m_bodyBytes += chunk.size();
         m_hash.addData(chunk);
     }
 
-    void onRequestComplete() override
-    {
+    void onRequestComplete() override {
         QJsonArray headers;
         for (const HeaderField &f : m_head.headers.fields())
             headers.append(QJsonArray{QString::fromLatin1(f.name), QString::fromLatin1(f.value)});
         const QJsonObject echo{
             {QStringLiteral("method"), QString::fromLatin1(m_head.method)},
             {QStringLiteral("target"), QString::fromLatin1(m_head.target)},
-            {QStringLiteral("version"), m_head.versionMinor == 0 ? QStringLiteral("HTTP/1.0")
-                                                                 : QStringLiteral("HTTP/1.1")},
+            {QStringLiteral("version"),
+             m_head.versionMinor == 0 ? QStringLiteral("HTTP/1.0") : QStringLiteral("HTTP/1.1")},
             {QStringLiteral("headers"), headers},
             {QStringLiteral("bodyBytes"), double(m_bodyBytes)},
             {QStringLiteral("bodySha256"), QString::fromLatin1(m_hash.result().toHex())},
@@ -64,8 +61,7 @@ private:
 
 } // namespace
 
-std::unique_ptr<Exchange> EchoHandler::start(HttpConnection &client, const RequestHead &head)
-{
+std::unique_ptr<Exchange> EchoHandler::start(HttpConnection &client, const RequestHead &head) {
     return std::make_unique<EchoExchange>(client, head);
 }
 

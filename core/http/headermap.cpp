@@ -3,18 +3,15 @@
 
 namespace Tokengate {
 
-bool HeaderMap::sameName(QByteArrayView a, QByteArrayView b)
-{
+bool HeaderMap::sameName(QByteArrayView a, QByteArrayView b) {
     return a.size() == b.size() && a.compare(b, Qt::CaseInsensitive) == 0;
 }
 
-void HeaderMap::append(QByteArray name, QByteArray value)
-{
+void HeaderMap::append(QByteArray name, QByteArray value) {
     m_fields.append({std::move(name), std::move(value)});
 }
 
-void HeaderMap::set(QByteArrayView name, QByteArray value)
-{
+void HeaderMap::set(QByteArrayView name, QByteArray value) {
     qsizetype at = -1;
     for (qsizetype i = 0; i < m_fields.size();) {
         if (sameName(m_fields[i].name, name)) {
@@ -33,13 +30,11 @@ void HeaderMap::set(QByteArrayView name, QByteArray value)
         m_fields.append({name.toByteArray(), std::move(value)});
 }
 
-qsizetype HeaderMap::removeAll(QByteArrayView name)
-{
+qsizetype HeaderMap::removeAll(QByteArrayView name) {
     return m_fields.removeIf([&](const HeaderField &f) { return sameName(f.name, name); });
 }
 
-bool HeaderMap::contains(QByteArrayView name) const
-{
+bool HeaderMap::contains(QByteArrayView name) const {
     for (const auto &f : m_fields) {
         if (sameName(f.name, name))
             return true;
@@ -47,8 +42,7 @@ bool HeaderMap::contains(QByteArrayView name) const
     return false;
 }
 
-QByteArray HeaderMap::value(QByteArrayView name) const
-{
+QByteArray HeaderMap::value(QByteArrayView name) const {
     for (const auto &f : m_fields) {
         if (sameName(f.name, name))
             return f.value;
@@ -56,8 +50,7 @@ QByteArray HeaderMap::value(QByteArrayView name) const
     return {};
 }
 
-QList<QByteArray> HeaderMap::values(QByteArrayView name) const
-{
+QList<QByteArray> HeaderMap::values(QByteArrayView name) const {
     QList<QByteArray> out;
     for (const auto &f : m_fields) {
         if (sameName(f.name, name))
@@ -66,8 +59,7 @@ QList<QByteArray> HeaderMap::values(QByteArrayView name) const
     return out;
 }
 
-bool HeaderMap::hasToken(QByteArrayView name, QByteArrayView token) const
-{
+bool HeaderMap::hasToken(QByteArrayView name, QByteArrayView token) const {
     for (const auto &f : m_fields) {
         if (!sameName(f.name, name))
             continue;
@@ -79,8 +71,7 @@ bool HeaderMap::hasToken(QByteArrayView name, QByteArrayView token) const
     return false;
 }
 
-void HeaderMap::serializeTo(QByteArray &out) const
-{
+void HeaderMap::serializeTo(QByteArray &out) const {
     for (const auto &f : m_fields) {
         out.append(f.name);
         out.append(": ", 2);
@@ -89,8 +80,7 @@ void HeaderMap::serializeTo(QByteArray &out) const
     }
 }
 
-QList<QByteArrayView> splitTokenList(QByteArrayView value)
-{
+QList<QByteArrayView> splitTokenList(QByteArrayView value) {
     QList<QByteArrayView> out;
     qsizetype start = 0;
     while (start <= value.size()) {

@@ -21,8 +21,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObje
     , m_socket(socket)
     , m_context(context)
     , m_parser(context.limits, *this)
-    , m_peer(socket->peerAddress())
-{
+    , m_peer(socket->peerAddress()) {
     bool mapped = false;
     const quint32 v4 = m_peer.toIPv4Address(&mapped);
     m_peerText = mapped ? QHostAddress(v4).toString() : m_peer.toString();
@@ -39,14 +38,12 @@ HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObje
     scheduleProcessInput();
 }
 
-HttpConnection::~HttpConnection()
-{
+HttpConnection::~HttpConnection() {
     m_context.sweeper->remove(this);
     m_context.openConnections->fetch_sub(1, std::memory_order_relaxed);
 }
 
-void HttpConnection::scheduleProcessInput()
-{
+void HttpConnection::scheduleProcessInput() {
     if (m_processScheduled)
         return;
     m_processScheduled = true;
@@ -59,8 +56,7 @@ void HttpConnection::scheduleProcessInput()
         Qt::QueuedConnection);
 }
 
-void HttpConnection::processInput()
-{
+void HttpConnection::processInput() {
     // Exchanges call back into the connection from inside the parser's callbacks; the loop
     // below re-reads the state each round, so a nested call has nothing to add.
     if (m_processing || m_tornDown)
@@ -90,8 +86,7 @@ void HttpConnection::processInput()
     m_processing = false;
 }
 
-void HttpConnection::onRequestHead(RequestHead head)
-{
+void HttpConnection::onRequestHead(RequestHead head) {
     m_head = std::move(head);
     m_hasRequest = true;
     m_requestComplete = false;
@@ -111,22 +106,19 @@ void HttpConnection::onRequestHead(RequestHead head)
     m_exchange = m_context.handler->start(*this, m_head);
 }
 
-void HttpConnection::onRequestBody(QByteArrayView chunk)
-{
+void HttpConnection::onRequestBody(QByteArrayView chunk) {
     m_event.requestBodyBytes += chunk.size();
     if (m_exchange && !m_responseDone)
         m_exchange->onRequestBody(chunk);
 }
 
-void HttpConnection::onRequestComplete()
-{
+void HttpConnection::onRequestComplete() {
     m_requestComplete = true;
     if (m_exchange && !m_responseDone)
         m_exchange->onRequestComplete();
 }
 
-void HttpConnection::setBodyFlowing(bool flowing)
-{
+void HttpConnection::setBodyFlowing(bool flowing) {
     if (flowing && !m_bodyFlowing) {
         if (m_head.expectsContinue && !m_continueSent && !m_responseStarted) {
             send("HTTP/1.1 100 Continue\r\n\r\n");
@@ -138,8 +130,7 @@ void HttpConnection::setBodyFlowing(bool flowing)
     m_bodyFlowing = flowing;
 }
 
-void HttpConnection::sendResponseHead(ResponseHead head)
-{
+void HttpConnection::sendResponseHead(ResponseHead head) {
     Q_ASSERT(!m_responseStarted);
     m_responseStarted = true;
     m_event.status = head.status;
@@ -175,8 +166,7 @@ void HttpConnection::sendResponseHead(ResponseHead head)
     send(out);
 }
 
-void HttpConnection::sendResponseBody(QByteArrayView chunk)
-{
+void HttpConnection::sendResponseBody(QByteArrayView chunk) {
     if (!m_bodyAllowed || chunk.isEmpty())
         return;
     m_event.responseBodyBytes += chunk.size();
@@ -191,8 +181,7 @@ void HttpConnection::sendResponseBody(QByteArrayView chunk)
     }
 }
 
-void HttpConnection::finishResponse()
-{
+void HttpConnection::finishResponse() {
     if (m_responseDone)
         return;
     if (m_chunkedOut && m_bodyAllowed)
@@ -207,8 +196,7 @@ void HttpConnection::finishResponse()
     QMetaObject::invokeMethod(this, &HttpConnection::startNextRequest, Qt::QueuedConnection);
 }
 
-void HttpConnection::sendSimpleResponse(int status, const char *reason, QByteArrayView message)
-{
+void HttpConnection::sendSimpleResponse(int status, const char *reason, QByteArrayView message) {
     QByteArray body = message.toByteArray();
     if (reason && reason[0]) {
         body.append(" (");
@@ -227,24 +215,21 @@ void HttpConnection::sendSimpleResponse(int status, const char *reason, QByteArr
     finishResponse();
 }
 
-void HttpConnection::send(QByteArrayView bytes)
-{
+void HttpConnection::send(QByteArrayView bytes) {
     // The write-stall timeout counts from the moment there is something to send.
     if (m_socket->bytesToWrite() == 0)
         m_lastWrite = DeadlineSweeper::nowMs();
     m_socket->write(bytes.data(), bytes.size());
 }
 
-bool HttpConnection::responseBacklogged()
-{
+bool HttpConnection::responseBacklogged() {
     if (m_socket->bytesToWrite() <= SendHighWater)
         return false;
     m_waitingWritable = true;
     return true;
 }
 
-void HttpConnection::onBytesWritten()
-{
+void HttpConnection::onBytesWritten() {
     m_lastWrite = DeadlineSweeper::nowMs();
     if (m_waitingWritable && m_socket->bytesToWrite() <= SendLowWater) {
         m_waitingWritable = false;
@@ -253,8 +238,7 @@ void HttpConnection::onBytesWritten()
     }
 }
 
-void HttpConnection::startNextRequest()
-{
+void HttpConnection::startNextRequest() {
     if (m_tornDown)
         return;
     m_exchange.reset();
@@ -268,8 +252,7 @@ void HttpConnection::startNextRequest()
     processInput();
 }
 
-void HttpConnection::failRequest(int status, const char *reason, QByteArrayView message)
-{
+void HttpConnection::failRequest(int status, const char *reason, QByteArrayView message) {
     if (!m_hasRequest) {
         // The request never reached an exchange; still log it.
         m_hasRequest = true;
@@ -293,20 +276,17 @@ void HttpConnection::failRequest(int status, const char *reason, QByteArrayView 
     sendSimpleResponse(status, reason, message);
 }
 
-void HttpConnection::abortResponse(const char *reason)
-{
+void HttpConnection::abortResponse(const char *reason) {
     teardown(reason, false);
 }
 
-void HttpConnection::closeWhenIdle()
-{
+void HttpConnection::closeWhenIdle() {
     m_closing = true;
     if (!m_hasRequest)
         closeAfterFlush();
 }
 
-void HttpConnection::closeAfterFlush()
-{
+void HttpConnection::closeAfterFlush() {
     m_closing = true;
     if (m_tornDown)
         return;
@@ -314,13 +294,11 @@ void HttpConnection::closeAfterFlush()
     m_socket->disconnectFromHost(); // writes what is buffered, then emits disconnected()
 }
 
-void HttpConnection::onDisconnected()
-{
+void HttpConnection::onDisconnected() {
     teardown(Reason::ClientDisconnected, true);
 }
 
-void HttpConnection::publishEvent()
-{
+void HttpConnection::publishEvent() {
     if (m_eventPublished)
         return;
     m_eventPublished = true;
@@ -329,8 +307,7 @@ void HttpConnection::publishEvent()
         m_context.events->publish(m_event);
 }
 
-void HttpConnection::teardown(const char *reason, bool notifyExchange)
-{
+void HttpConnection::teardown(const char *reason, bool notifyExchange) {
     if (m_tornDown)
         return;
     m_tornDown = true;
@@ -349,8 +326,7 @@ void HttpConnection::teardown(const char *reason, bool notifyExchange)
     deleteLater();
 }
 
-void HttpConnection::checkDeadline(qint64 now)
-{
+void HttpConnection::checkDeadline(qint64 now) {
     const HttpLimits &limits = m_context.limits;
     if (m_closing && !m_hasRequest) {
         if (now - m_lastWrite > limits.bodyTimeoutMs)

@@ -10,11 +10,11 @@ namespace Tokengate {
 struct HttpLimits {
     qint64 maxHeaderBytes = 64 * 1024; // request line + header section
     int maxHeaderCount = 100;
-    qint64 maxBodyBytes = -1; // -1: unlimited, bodies are streamed, never held
+    qint64 maxBodyBytes = -1;     // -1: unlimited, bodies are streamed, never held
     int headerTimeoutMs = 10'000; // first byte of a request until its header section ends
-    int idleTimeoutMs = 60'000; // keep-alive connection with no request in progress
-    int bodyTimeoutMs = 60'000; // longest silence while reading a body or sending a response
-    int maxConnections = 10'000; // open client connections, all workers together
+    int idleTimeoutMs = 60'000;   // keep-alive connection with no request in progress
+    int bodyTimeoutMs = 60'000;   // longest silence while reading a body or sending a response
+    int maxConnections = 10'000;  // open client connections, all workers together
 };
 
 } // namespace Tokengate

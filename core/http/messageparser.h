@@ -20,8 +20,8 @@ namespace Tokengate {
 class MessageParser {
 public:
     enum class Status {
-        NeedMore, // every byte consumed, message not finished
-        HeadComplete, // paused after the header section; body bytes not consumed yet
+        NeedMore,        // every byte consumed, message not finished
+        HeadComplete,    // paused after the header section; body bytes not consumed yet
         MessageComplete, // paused after a whole message; later bytes not consumed
         Error,
     };
@@ -73,6 +73,7 @@ private:
     int addHeaderBytes(qsizetype n);
     int finishField();
     int finishValue();
+    bool hasObsFold(QByteArrayView data);
 
     HeaderMap m_headers;
     QByteArray m_field;
@@ -82,6 +83,8 @@ private:
     qint64 m_bodyBytes = 0;
     int m_defaultErrorStatus;
     bool m_inHeaders = false;
+    bool m_atLineStart = false;
+    bool m_headerScanDone = false;
 };
 
 } // namespace Tokengate

@@ -9,8 +9,7 @@ namespace Tokengate {
 
 namespace {
 
-bool isTchar(char c)
-{
+bool isTchar(char c) {
     static constexpr QByteArrayView extra("!#$%&'*+-.^_`|~");
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
            extra.contains(c);
@@ -23,12 +22,9 @@ constexpr int MaxLeadingEmptyLines = 8;
 
 RequestParser::RequestParser(const HttpLimits &limits, Sink &sink)
     : MessageParser(HTTP_REQUEST, limits, 400)
-    , m_sink(sink)
-{
-}
+    , m_sink(sink) {}
 
-MessageParser::Result RequestParser::feed(QByteArrayView data)
-{
+MessageParser::Result RequestParser::feed(QByteArrayView data) {
     qsizetype used = 0;
     while (used < data.size()) {
         if (m_inMessage) {
@@ -60,8 +56,9 @@ MessageParser::Result RequestParser::feed(QByteArrayView data)
             return {Status::Error, used};
         // llhttp only needs a request line it knows to frame the rest of the message the
         // same way for every method; the real method and target are kept in m_head.
-        const QByteArrayView stand_in = m_head.versionMinor == 0 ? QByteArrayView("PUT / HTTP/1.0\r\n")
-                                                                 : QByteArrayView("PUT / HTTP/1.1\r\n");
+        const QByteArrayView stand_in = m_head.versionMinor == 0
+                                            ? QByteArrayView("PUT / HTTP/1.0\r\n")
+                                            : QByteArrayView("PUT / HTTP/1.1\r\n");
         beginHead(m_line.size());
         m_line.clear();
         m_emptyLines = 0;
@@ -73,8 +70,7 @@ MessageParser::Result RequestParser::feed(QByteArrayView data)
     return {Status::NeedMore, used};
 }
 
-bool RequestParser::parseRequestLine(QByteArrayView line)
-{
+bool RequestParser::parseRequestLine(QByteArrayView line) {
     if (!line.endsWith("\r\n")) {
         fail(400, Reason::BadRequest, "Request line must end with CRLF");
         return false;
@@ -118,8 +114,7 @@ bool RequestParser::parseRequestLine(QByteArrayView line)
     return true;
 }
 
-int RequestParser::onHeadersComplete()
-{
+int RequestParser::onHeadersComplete() {
     clearUpgrade();
     m_head.headers = takeHeaders();
     m_head.chunked = isChunked();
@@ -155,16 +150,14 @@ int RequestParser::onHeadersComplete()
     return HPE_PAUSED;
 }
 
-int RequestParser::onBody(QByteArrayView chunk)
-{
+int RequestParser::onBody(QByteArrayView chunk) {
     if (m_limits.maxBodyBytes >= 0 && bodyBytes() > m_limits.maxBodyBytes)
         return fail(413, Reason::BodyTooLarge, "Request body too large");
     m_sink.onRequestBody(chunk);
     return 0;
 }
 
-int RequestParser::onMessageComplete()
-{
+int RequestParser::onMessageComplete() {
     m_inMessage = false;
     m_sink.onRequestComplete();
     m_pauseStatus = Status::MessageComplete;

@@ -7,41 +7,34 @@ namespace Tokengate {
 
 ResponseParser::ResponseParser(const HttpLimits &limits, Sink &sink)
     : MessageParser(HTTP_RESPONSE, limits, 502)
-    , m_sink(sink)
-{
-}
+    , m_sink(sink) {}
 
-void ResponseParser::expectResponse(bool toHeadRequest)
-{
+void ResponseParser::expectResponse(bool toHeadRequest) {
     m_toHead = toHeadRequest;
     m_sawBytes = false;
     m_reason.clear();
     beginHead(0);
 }
 
-MessageParser::Result ResponseParser::feed(QByteArrayView data)
-{
+MessageParser::Result ResponseParser::feed(QByteArrayView data) {
     if (!data.isEmpty())
         m_sawBytes = true;
     return execute(data);
 }
 
-bool ResponseParser::finishAtEof()
-{
+bool ResponseParser::finishAtEof() {
     if (!m_sawBytes || inHeaders())
         return false;
     const llhttp_errno_t rc = llhttp_finish(m_parser.get());
     return (rc == HPE_OK || rc == HPE_PAUSED) && m_pauseStatus == Status::MessageComplete;
 }
 
-int ResponseParser::onStatus(QByteArrayView reason)
-{
+int ResponseParser::onStatus(QByteArrayView reason) {
     m_reason.append(reason);
     return 0;
 }
 
-int ResponseParser::onHeadersComplete()
-{
+int ResponseParser::onHeadersComplete() {
     clearUpgrade();
     const int status = m_parser->status_code;
     m_interim = status >= 100 && status < 200;
@@ -60,20 +53,19 @@ int ResponseParser::onHeadersComplete()
     head.chunked = isChunked();
     head.contentLength = contentLength();
     head.mayHaveBody = !(m_toHead || status == 204 || status == 304);
-    head.keepAlive = shouldKeepAlive() && (head.chunked || head.contentLength >= 0 || !head.mayHaveBody);
+    head.keepAlive =
+        shouldKeepAlive() && (head.chunked || head.contentLength >= 0 || !head.mayHaveBody);
     m_pauseStatus = Status::NeedMore;
     m_sink.onResponseHead(std::move(head));
     return m_toHead ? 1 : 0;
 }
 
-int ResponseParser::onBody(QByteArrayView chunk)
-{
+int ResponseParser::onBody(QByteArrayView chunk) {
     m_sink.onResponseBody(chunk);
     return 0;
 }
 
-int ResponseParser::onMessageComplete()
-{
+int ResponseParser::onMessageComplete() {
     if (m_interim) {
         m_interim = false;
         m_reason.clear();

@@ -9,28 +9,23 @@
 namespace Tokengate {
 
 AccessLog::AccessLog(QObject *parent)
-    : QObject(parent)
-{
-}
+    : QObject(parent) {}
 
-bool AccessLog::open(const QString &target, QString *error)
-{
+bool AccessLog::open(const QString &target, QString *error) {
     const bool ok = target == u"stdout" ? m_file.open(stdout, QIODevice::WriteOnly)
-                                         : (m_file.setFileName(target),
-                                            m_file.open(QIODevice::WriteOnly | QIODevice::Append));
+                                        : (m_file.setFileName(target),
+                                           m_file.open(QIODevice::WriteOnly | QIODevice::Append));
     if (!ok && error)
         *error = QStringLiteral("access log \"%1\": %2").arg(target, m_file.errorString());
     return ok;
 }
 
-void AccessLog::write(const RequestEvent &event)
-{
+void AccessLog::write(const RequestEvent &event) {
     m_file.write(formatLine(event));
     m_file.flush();
 }
 
-QByteArray AccessLog::redactTarget(const QByteArray &target)
-{
+QByteArray AccessLog::redactTarget(const QByteArray &target) {
     const qsizetype query = target.indexOf('?');
     if (query < 0)
         return target;
@@ -50,8 +45,7 @@ QByteArray AccessLog::redactTarget(const QByteArray &target)
     return out;
 }
 
-QByteArray AccessLog::formatLine(const RequestEvent &e)
-{
+QByteArray AccessLog::formatLine(const RequestEvent &e) {
     QJsonObject o{
         {QStringLiteral("time"), e.start.toString(Qt::ISODateWithMs)},
         {QStringLiteral("peer"), e.peer},

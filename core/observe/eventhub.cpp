@@ -5,14 +5,12 @@ namespace Tokengate {
 
 EventHub::EventHub(qsizetype capacity, QObject *parent)
     : QObject(parent)
-    , m_capacity(qMax<qsizetype>(1, capacity))
-{
+    , m_capacity(qMax<qsizetype>(1, capacity)) {
     qRegisterMetaType<RequestEvent>();
     m_ring.reserve(m_capacity);
 }
 
-void EventHub::publish(const RequestEvent &event)
-{
+void EventHub::publish(const RequestEvent &event) {
     {
         QMutexLocker lock(&m_mutex);
         if (m_ring.size() < m_capacity)
@@ -25,8 +23,7 @@ void EventHub::publish(const RequestEvent &event)
     emit eventPublished(event);
 }
 
-QList<RequestEvent> EventHub::snapshot() const
-{
+QList<RequestEvent> EventHub::snapshot() const {
     QMutexLocker lock(&m_mutex);
     if (m_ring.size() < m_capacity)
         return m_ring;
@@ -35,8 +32,7 @@ QList<RequestEvent> EventHub::snapshot() const
     return out;
 }
 
-quint64 EventHub::published() const
-{
+quint64 EventHub::published() const {
     QMutexLocker lock(&m_mutex);
     return m_published;
 }

@@ -18,7 +18,7 @@ public:
     explicit EventHub(qsizetype capacity = 1000, QObject *parent = nullptr);
 
     void publish(const RequestEvent &event); // thread-safe
-    QList<RequestEvent> snapshot() const; // oldest first
+    QList<RequestEvent> snapshot() const;    // oldest first
     quint64 published() const;
 
 signals:

@@ -15,7 +15,7 @@ struct RequestEvent {
     QString peer;
     QByteArray method;
     QByteArray target;
-    int status = 0; // 0: no response was sent (client gone)
+    int status = 0;    // 0: no response was sent (client gone)
     QByteArray reason; // stable id, empty when the upstream answered
     qint64 requestBodyBytes = 0;
     qint64 responseBodyBytes = 0;

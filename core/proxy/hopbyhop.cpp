@@ -5,8 +5,7 @@
 
 namespace Tokengate {
 
-void removeHopByHopFields(HeaderMap &headers)
-{
+void removeHopByHopFields(HeaderMap &headers) {
     QList<QByteArray> listed;
     for (const QByteArray &value : headers.values("Connection")) {
         for (QByteArrayView name : splitTokenList(value))
@@ -20,7 +19,8 @@ void removeHopByHopFields(HeaderMap &headers)
     // Proxy-* covers Proxy-Authorization, Proxy-Authenticate and Proxy-Connection.
     HeaderMap kept;
     for (const HeaderField &f : headers.fields()) {
-        if (!(f.name.size() >= 6 && QByteArrayView(f.name).first(6).compare("proxy-", Qt::CaseInsensitive) == 0))
+        if (!(f.name.size() >= 6 &&
+              QByteArrayView(f.name).first(6).compare("proxy-", Qt::CaseInsensitive) == 0))
             kept.append(f.name, f.value);
     }
     if (kept.size() != headers.size())

@@ -11,8 +11,7 @@ namespace Tokengate {
 
 namespace {
 
-bool isIdempotent(QByteArrayView method)
-{
+bool isIdempotent(QByteArrayView method) {
     for (const char *m : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}) {
         if (method == m)
             return true;
@@ -20,8 +19,7 @@ bool isIdempotent(QByteArrayView method)
     return false;
 }
 
-QByteArrayView failureText(const char *reason)
-{
+QByteArrayView failureText(const char *reason) {
     if (reason == Reason::UpstreamTimeout)
         return "Upstream timed out";
     if (reason == Reason::UpstreamTls)
@@ -34,14 +32,13 @@ QByteArrayView failureText(const char *reason)
 }
 
 void setForwardedFields(HeaderMap &h, const QByteArray &peer, const QByteArray &host,
-                        ForwardedMode mode)
-{
+                        ForwardedMode mode) {
     switch (mode) {
     case ForwardedMode::Off:
         return;
     case ForwardedMode::Replace:
-        for (const char *name : {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
-                                 "Forwarded"})
+        for (const char *name :
+             {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded"})
             h.removeAll(name);
         h.append("X-Forwarded-For", peer);
         h.append("X-Forwarded-Proto", "http");
@@ -67,13 +64,12 @@ ProxyExchange::ProxyExchange(HttpConnection &client, UpstreamPool &pool,
     : m_client(client)
     , m_pool(pool)
     , m_target(target)
-    , m_upstreamHead(upstreamRequestHead(head, target, client.peerText(),
-                                         pool.settings().forwarded))
+    , m_upstreamHead(
+          upstreamRequestHead(head, target, client.peerText(), pool.settings().forwarded))
     , m_chunked(head.chunked)
     , m_hasBody(head.hasBody())
     , m_headRequest(head.method == "HEAD")
-    , m_idempotent(isIdempotent(head.method))
-{
+    , m_idempotent(isIdempotent(head.method)) {
     m_upstreamClock.start();
     sendToUpstream(false);
     if (m_hasBody)
@@ -82,16 +78,13 @@ ProxyExchange::ProxyExchange(HttpConnection &client, UpstreamPool &pool,
         m_requestSent = true;
 }
 
-ProxyExchange::~ProxyExchange()
-{
+ProxyExchange::~ProxyExchange() {
     if (m_upstream)
         m_pool.release(std::exchange(m_upstream, nullptr), false);
 }
 
-QByteArray ProxyExchange::upstreamRequestHead(const RequestHead &head,
-                                              const UpstreamTarget &target, const QString &peer,
-                                              ForwardedMode forwarded)
-{
+QByteArray ProxyExchange::upstreamRequestHead(const RequestHead &head, const UpstreamTarget &target,
+                                              const QString &peer, ForwardedMode forwarded) {
     HeaderMap h = head.headers;
     removeHopByHopFields(h);
     h.removeAll("Expect"); // answered here: the body is already on its way
@@ -113,14 +106,12 @@ QByteArray ProxyExchange::upstreamRequestHead(const RequestHead &head,
     return out;
 }
 
-void ProxyExchange::sendToUpstream(bool freshConnection)
-{
+void ProxyExchange::sendToUpstream(bool freshConnection) {
     m_upstream = m_pool.acquire(m_target.origin, freshConnection);
     m_upstream->begin(this, m_upstreamHead, m_headRequest);
 }
 
-void ProxyExchange::onRequestBody(QByteArrayView chunk)
-{
+void ProxyExchange::onRequestBody(QByteArrayView chunk) {
     if (!m_upstream)
         return;
     if (m_chunked) {
@@ -136,8 +127,7 @@ void ProxyExchange::onRequestBody(QByteArrayView chunk)
         m_client.setBodyFlowing(false);
 }
 
-void ProxyExchange::onRequestComplete()
-{
+void ProxyExchange::onRequestComplete() {
     if (!m_upstream)
         return;
     if (m_chunked)
@@ -145,32 +135,27 @@ void ProxyExchange::onRequestComplete()
     m_requestSent = true;
 }
 
-void ProxyExchange::onUpstreamWritable()
-{
+void ProxyExchange::onUpstreamWritable() {
     m_client.setBodyFlowing(true);
 }
 
-void ProxyExchange::onUpstreamHead(ResponseHead head)
-{
+void ProxyExchange::onUpstreamHead(ResponseHead head) {
     removeHopByHopFields(head.headers);
     m_client.sendResponseHead(std::move(head));
 }
 
-void ProxyExchange::onUpstreamBody(QByteArrayView chunk)
-{
+void ProxyExchange::onUpstreamBody(QByteArrayView chunk) {
     m_client.sendResponseBody(chunk);
     if (m_upstream && m_client.responseBacklogged())
         m_upstream->setReadPaused(true);
 }
 
-void ProxyExchange::onClientWritable()
-{
+void ProxyExchange::onClientWritable() {
     if (m_upstream)
         m_upstream->setReadPaused(false);
 }
 
-void ProxyExchange::onUpstreamComplete(bool reusable)
-{
+void ProxyExchange::onUpstreamComplete(bool reusable) {
     m_client.setUpstreamTime(m_upstreamClock.nsecsElapsed() / 1000);
     // An upstream that answered before reading the whole body cannot take another request.
     m_pool.release(std::exchange(m_upstream, nullptr), reusable && m_requestSent);
@@ -178,8 +163,7 @@ void ProxyExchange::onUpstreamComplete(bool reusable)
 }
 
 void ProxyExchange::onUpstreamFailed(int status, const char *reason, const QString &detail,
-                                     bool retryable)
-{
+                                     bool retryable) {
     m_pool.release(std::exchange(m_upstream, nullptr), false);
     if (retryable && !m_retried && m_idempotent && !m_hasBody && !m_client.responseStarted()) {
         m_retried = true;
@@ -195,8 +179,7 @@ void ProxyExchange::onUpstreamFailed(int status, const char *reason, const QStri
         m_client.sendSimpleResponse(status, reason, failureText(reason));
 }
 
-void ProxyExchange::onClientGone()
-{
+void ProxyExchange::onClientGone() {
     if (m_upstream)
         m_pool.release(std::exchange(m_upstream, nullptr), false);
 }

@@ -8,12 +8,9 @@ namespace Tokengate {
 ProxyHandler::ProxyHandler(UpstreamTarget target, UpstreamSettings settings, HttpLimits limits,
                            DeadlineSweeper &sweeper)
     : m_target(std::move(target))
-    , m_pool(std::move(settings), limits, sweeper)
-{
-}
+    , m_pool(std::move(settings), limits, sweeper) {}
 
-std::unique_ptr<Exchange> ProxyHandler::start(HttpConnection &client, const RequestHead &head)
-{
+std::unique_ptr<Exchange> ProxyHandler::start(HttpConnection &client, const RequestHead &head) {
     return std::make_unique<ProxyExchange>(client, m_pool, m_target, head);
 }
 

@@ -21,24 +21,20 @@ UpstreamConnection::UpstreamConnection(const Origin &origin, const UpstreamSetti
     , m_origin(origin)
     , m_settings(settings)
     , m_sweeper(sweeper)
-    , m_parser(limits, *this)
-{
+    , m_parser(limits, *this) {
     m_sweeper.add(this);
 }
 
-UpstreamConnection::~UpstreamConnection()
-{
+UpstreamConnection::~UpstreamConnection() {
     m_sweeper.remove(this);
 }
 
-bool UpstreamConnection::isIdleUsable() const
-{
+bool UpstreamConnection::isIdleUsable() const {
     return m_socket && !m_user && m_responseDone && m_connected &&
            m_socket->state() == QAbstractSocket::ConnectedState && m_socket->bytesAvailable() == 0;
 }
 
-void UpstreamConnection::connectSocket()
-{
+void UpstreamConnection::connectSocket() {
     if (m_origin.tls) {
         auto *ssl = new QSslSocket(this);
         QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
@@ -68,8 +64,7 @@ void UpstreamConnection::connectSocket()
         m_socket->connectToHost(m_origin.host, m_origin.port);
 }
 
-void UpstreamConnection::begin(User *user, QByteArrayView head, bool headRequest)
-{
+void UpstreamConnection::begin(User *user, QByteArrayView head, bool headRequest) {
     m_user = user;
     m_responseDone = false;
     m_readPaused = false;
@@ -82,22 +77,19 @@ void UpstreamConnection::begin(User *user, QByteArrayView head, bool headRequest
     write(head);
 }
 
-void UpstreamConnection::write(QByteArrayView bytes)
-{
+void UpstreamConnection::write(QByteArrayView bytes) {
     if (m_socket && !bytes.isEmpty())
         m_socket->write(bytes.data(), bytes.size());
 }
 
-bool UpstreamConnection::writeBacklogged()
-{
+bool UpstreamConnection::writeBacklogged() {
     if (!m_socket || m_socket->bytesToWrite() <= SendHighWater)
         return false;
     m_waitingWritable = true;
     return true;
 }
 
-void UpstreamConnection::onBytesWritten()
-{
+void UpstreamConnection::onBytesWritten() {
     // Upload progress counts as activity: many upstreams answer only after the whole body.
     m_lastActivity = DeadlineSweeper::nowMs();
     if (m_waitingWritable && m_socket->bytesToWrite() <= SendLowWater) {
@@ -107,8 +99,7 @@ void UpstreamConnection::onBytesWritten()
     }
 }
 
-void UpstreamConnection::setReadPaused(bool paused)
-{
+void UpstreamConnection::setReadPaused(bool paused) {
     const bool resumed = m_readPaused && !paused;
     m_readPaused = paused;
     if (resumed) {
@@ -118,8 +109,7 @@ void UpstreamConnection::setReadPaused(bool paused)
     }
 }
 
-void UpstreamConnection::readResponse()
-{
+void UpstreamConnection::readResponse() {
     if (m_reading || !m_socket)
         return;
     if (!m_user) {
@@ -137,8 +127,7 @@ void UpstreamConnection::readResponse()
         const auto result = m_parser.feed(data);
         if (result.status == MessageParser::Status::Error) {
             m_reading = false;
-            fail(502, Reason::UpstreamBadResponse,
-                 QString::fromLatin1(m_parser.error().message));
+            fail(502, Reason::UpstreamBadResponse, QString::fromLatin1(m_parser.error().message));
             return;
         }
         if (m_responseDone) {
@@ -159,8 +148,7 @@ void UpstreamConnection::readResponse()
         finishAtEof();
 }
 
-void UpstreamConnection::finishAtEof()
-{
+void UpstreamConnection::finishAtEof() {
     if (m_parser.finishAtEof()) {
         User *user = std::exchange(m_user, nullptr);
         m_responseDone = true;
@@ -174,26 +162,22 @@ void UpstreamConnection::finishAtEof()
              : QStringLiteral("Upstream closed the connection without answering"));
 }
 
-void UpstreamConnection::onResponseHead(ResponseHead head)
-{
+void UpstreamConnection::onResponseHead(ResponseHead head) {
     m_keepAlive = head.keepAlive;
     if (m_user)
         m_user->onUpstreamHead(std::move(head));
 }
 
-void UpstreamConnection::onResponseBody(QByteArrayView chunk)
-{
+void UpstreamConnection::onResponseBody(QByteArrayView chunk) {
     if (m_user)
         m_user->onUpstreamBody(chunk);
 }
 
-void UpstreamConnection::onResponseComplete()
-{
+void UpstreamConnection::onResponseComplete() {
     m_responseDone = true;
 }
 
-void UpstreamConnection::onSocketError(QAbstractSocket::SocketError error)
-{
+void UpstreamConnection::onSocketError(QAbstractSocket::SocketError error) {
     if (error == QAbstractSocket::RemoteHostClosedError) {
         onDisconnected();
         return;
@@ -205,15 +189,15 @@ void UpstreamConnection::onSocketError(QAbstractSocket::SocketError error)
     }
     const char *reason = Reason::UpstreamUnreachable;
     if (error == QAbstractSocket::SslHandshakeFailedError ||
-        error == QAbstractSocket::SslInternalError || error == QAbstractSocket::SslInvalidUserDataError)
+        error == QAbstractSocket::SslInternalError ||
+        error == QAbstractSocket::SslInvalidUserDataError)
         reason = Reason::UpstreamTls;
     else if (m_connected)
         reason = Reason::UpstreamReset;
     fail(502, reason, m_socket->errorString());
 }
 
-void UpstreamConnection::onDisconnected()
-{
+void UpstreamConnection::onDisconnected() {
     if (m_eof)
         return;
     m_eof = true;
@@ -225,26 +209,23 @@ void UpstreamConnection::onDisconnected()
     readResponse();
 }
 
-void UpstreamConnection::fail(int status, const char *reason, const QString &detail)
-{
+void UpstreamConnection::fail(int status, const char *reason, const QString &detail) {
     // Only a connection that served earlier requests can have been closed by the upstream's
     // keep-alive timer just as we reused it; a new one failing means the upstream is down.
-    const bool retryable = m_exchanges > 1 && !m_parser.startedResponse() &&
-                           (reason == Reason::UpstreamReset);
+    const bool retryable =
+        m_exchanges > 1 && !m_parser.startedResponse() && (reason == Reason::UpstreamReset);
     User *user = std::exchange(m_user, nullptr);
     close();
     if (user)
         user->onUpstreamFailed(status, reason, detail, retryable);
 }
 
-void UpstreamConnection::detach()
-{
+void UpstreamConnection::detach() {
     m_user = nullptr;
     close();
 }
 
-void UpstreamConnection::close()
-{
+void UpstreamConnection::close() {
     if (!m_socket)
         return;
     m_responseDone = false;
@@ -254,13 +235,11 @@ void UpstreamConnection::close()
     m_socket = nullptr;
 }
 
-void UpstreamConnection::markIdle()
-{
+void UpstreamConnection::markIdle() {
     m_lastActivity = DeadlineSweeper::nowMs();
 }
 
-void UpstreamConnection::checkDeadline(qint64 now)
-{
+void UpstreamConnection::checkDeadline(qint64 now) {
     if (!m_socket)
         return;
     if (!m_user) {
@@ -272,7 +251,8 @@ void UpstreamConnection::checkDeadline(qint64 now)
     }
     if (!m_connected) {
         if (now - m_lastActivity > m_settings.connectTimeoutMs)
-            fail(504, Reason::UpstreamTimeout, QStringLiteral("Timed out connecting to the upstream"));
+            fail(504, Reason::UpstreamTimeout,
+                 QStringLiteral("Timed out connecting to the upstream"));
     } else if (!m_readPaused && now - m_lastActivity > m_settings.responseTimeoutMs) {
         fail(504, Reason::UpstreamTimeout, QStringLiteral("Upstream did not answer in time"));
     }

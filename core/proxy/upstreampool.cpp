@@ -8,14 +8,11 @@ UpstreamPool::UpstreamPool(UpstreamSettings settings, HttpLimits limits, Deadlin
     : QObject(parent)
     , m_settings(std::move(settings))
     , m_limits(limits)
-    , m_sweeper(sweeper)
-{
-}
+    , m_sweeper(sweeper) {}
 
 UpstreamPool::~UpstreamPool() = default; // connections are children
 
-UpstreamConnection *UpstreamPool::acquire(const Origin &origin, bool fresh)
-{
+UpstreamConnection *UpstreamPool::acquire(const Origin &origin, bool fresh) {
     auto it = fresh ? m_idle.end() : m_idle.find(origin);
     while (it != m_idle.end() && !it->isEmpty()) {
         UpstreamConnection *c = it->takeLast();
@@ -30,8 +27,7 @@ UpstreamConnection *UpstreamPool::acquire(const Origin &origin, bool fresh)
     return c;
 }
 
-void UpstreamPool::release(UpstreamConnection *connection, bool reusable)
-{
+void UpstreamPool::release(UpstreamConnection *connection, bool reusable) {
     if (!connection)
         return;
     QList<UpstreamConnection *> &idle = m_idle[connection->origin()];
@@ -44,15 +40,13 @@ void UpstreamPool::release(UpstreamConnection *connection, bool reusable)
     connection->deleteLater();
 }
 
-void UpstreamPool::onIdleClosed(UpstreamConnection *connection)
-{
+void UpstreamPool::onIdleClosed(UpstreamConnection *connection) {
     auto it = m_idle.find(connection->origin());
     if (it != m_idle.end() && it->removeOne(connection))
         connection->deleteLater();
 }
 
-qsizetype UpstreamPool::idleCount() const
-{
+qsizetype UpstreamPool::idleCount() const {
     qsizetype n = 0;
     for (const auto &list : m_idle)
         n += list.size();

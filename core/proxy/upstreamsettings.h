@@ -8,15 +8,15 @@ namespace Tokengate {
 // How X-Forwarded-For/-Proto/-Host reach the upstream.
 enum class ForwardedMode {
     Replace, // drop what the client sent (it could be forged), set from this connection
-    Append, // trust a front proxy: append the peer to X-Forwarded-For, keep -Proto/-Host
-    Off, // pass the client's fields through, add nothing
+    Append,  // trust a front proxy: append the peer to X-Forwarded-For, keep -Proto/-Host
+    Off,     // pass the client's fields through, add nothing
 };
 
 // Connection behaviour towards upstreams; shared by every origin of a worker's pool.
 struct UpstreamSettings {
     int connectTimeoutMs = 5'000;
     int responseTimeoutMs = 60'000; // waiting for the response head, and between body reads
-    int idleTimeoutMs = 30'000; // a pooled keep-alive connection unused this long is closed
+    int idleTimeoutMs = 30'000;     // a pooled keep-alive connection unused this long is closed
     int maxIdlePerOrigin = 64;
     bool verifyTls = true;
     QString caFile; // extra CA certificates (PEM) trusted for https upstreams

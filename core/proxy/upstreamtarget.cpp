@@ -5,8 +5,7 @@
 
 namespace Tokengate {
 
-std::optional<UpstreamTarget> UpstreamTarget::parse(const QString &text, QString *error)
-{
+std::optional<UpstreamTarget> UpstreamTarget::parse(const QString &text, QString *error) {
     auto fail = [&](const QString &why) -> std::optional<UpstreamTarget> {
         if (error)
             *error = why;
@@ -21,8 +20,8 @@ std::optional<UpstreamTarget> UpstreamTarget::parse(const QString &text, QString
     if (url.host().isEmpty())
         return fail(QStringLiteral("URL has no host: \"%1\"").arg(text));
     if (!url.userInfo().isEmpty() || url.hasQuery() || url.hasFragment())
-        return fail(
-            QStringLiteral("URL must not carry user info, a query or a fragment: \"%1\"").arg(text));
+        return fail(QStringLiteral("URL must not carry user info, a query or a fragment: \"%1\"")
+                        .arg(text));
 
     UpstreamTarget t;
     t.origin.tls = scheme == u"https";
@@ -41,13 +40,11 @@ std::optional<UpstreamTarget> UpstreamTarget::parse(const QString &text, QString
     return t;
 }
 
-QString UpstreamTarget::toString() const
-{
+QString UpstreamTarget::toString() const {
     return QString::fromLatin1((origin.tls ? "https://" : "http://") + authority + basePath);
 }
 
-QByteArray UpstreamTarget::join(const QByteArray &clientTarget) const
-{
+QByteArray UpstreamTarget::join(const QByteArray &clientTarget) const {
     QByteArray target = clientTarget;
     if (!target.startsWith('/') && target != "*") {
         // absolute-form: scheme "://" authority [path-abempty] [ "?" query ]

@@ -18,15 +18,14 @@ struct Origin {
     friend bool operator==(const Origin &, const Origin &) = default;
 };
 
-inline size_t qHash(const Origin &o, size_t seed = 0)
-{
+inline size_t qHash(const Origin &o, size_t seed = 0) {
     return qHashMulti(seed, o.tls, o.host, o.port);
 }
 
 // A parsed upstream base URL (http or https, no query, fragment or user info).
 struct UpstreamTarget {
     Origin origin;
-    QByteArray basePath; // raw, percent-encoding kept; empty for "/"
+    QByteArray basePath;  // raw, percent-encoding kept; empty for "/"
     QByteArray authority; // host[:port] as a Host header would carry it
 
     static std::optional<UpstreamTarget> parse(const QString &url, QString *error);

@@ -6,20 +6,17 @@
 namespace Tokengate {
 
 DeadlineSweeper::DeadlineSweeper(int resolutionMs, QObject *parent)
-    : QObject(parent)
-{
+    : QObject(parent) {
     m_timer.setInterval(resolutionMs);
     connect(&m_timer, &QTimer::timeout, this, &DeadlineSweeper::sweep);
     m_timer.start();
 }
 
-qint64 DeadlineSweeper::nowMs()
-{
+qint64 DeadlineSweeper::nowMs() {
     return QDeadlineTimer::current().deadline();
 }
 
-void DeadlineSweeper::sweep()
-{
+void DeadlineSweeper::sweep() {
     const qint64 now = nowMs();
     // A check may close a connection, which removes it (and maybe others) from the set.
     const QList<Expirable *> items = m_items.values();

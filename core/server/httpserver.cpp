@@ -15,13 +15,10 @@ namespace Tokengate {
 class SingleAcceptor : public QTcpServer {
 public:
     explicit SingleAcceptor(std::vector<std::unique_ptr<WorkerThread>> &workers)
-        : m_workers(workers)
-    {
-    }
+        : m_workers(workers) {}
 
 protected:
-    void incomingConnection(qintptr socketDescriptor) override
-    {
+    void incomingConnection(qintptr socketDescriptor) override {
         m_workers[m_next]->adopt(socketDescriptor);
         m_next = (m_next + 1) % m_workers.size();
     }
@@ -36,17 +33,13 @@ HttpServer::HttpServer(ServerSettings settings, HandlerFactory factory, EventHub
     : QObject(parent)
     , m_settings(std::move(settings))
     , m_factory(std::move(factory))
-    , m_events(events)
-{
-}
+    , m_events(events) {}
 
-HttpServer::~HttpServer()
-{
+HttpServer::~HttpServer() {
     stop(0);
 }
 
-bool HttpServer::start(QString *error)
-{
+bool HttpServer::start(QString *error) {
     if (isRunning())
         return true;
     const int count = m_settings.workers > 0 ? m_settings.workers : QThread::idealThreadCount();
@@ -95,8 +88,7 @@ bool HttpServer::start(QString *error)
     return true;
 }
 
-void HttpServer::stop(int drainMs)
-{
+void HttpServer::stop(int drainMs) {
     if (m_acceptor)
         m_acceptor->close();
     for (auto &worker : m_workers)

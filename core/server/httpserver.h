@@ -22,7 +22,7 @@ class SingleAcceptor;
 struct ServerSettings {
     QHostAddress address = QHostAddress::LocalHost;
     quint16 port = 8080; // 0: any free port
-    int workers = 0; // 0: one per core
+    int workers = 0;     // 0: one per core
     HttpLimits limits;
     // Off: one acceptor thread hands sockets to the workers (platforms without SO_REUSEPORT).
     bool reusePort = true;

@@ -12,8 +12,7 @@
 
 namespace Tokengate {
 
-bool reusePortSupported()
-{
+bool reusePortSupported() {
 #if defined(Q_OS_LINUX) && defined(SO_REUSEPORT)
     return true;
 #else
@@ -24,8 +23,7 @@ bool reusePortSupported()
 #if defined(Q_OS_LINUX) && defined(SO_REUSEPORT)
 
 qintptr openReusePortListener(const QHostAddress &address, quint16 port, quint16 *boundPort,
-                              QString *error)
-{
+                              QString *error) {
     sockaddr_storage storage{};
     socklen_t length = 0;
     const bool any = address == QHostAddress::Any;
@@ -82,8 +80,7 @@ qintptr openReusePortListener(const QHostAddress &address, quint16 port, quint16
 
 #else
 
-qintptr openReusePortListener(const QHostAddress &, quint16, quint16 *, QString *error)
-{
+qintptr openReusePortListener(const QHostAddress &, quint16, quint16 *, QString *error) {
     if (error)
         *error = QStringLiteral("SO_REUSEPORT is not available on this platform");
     return -1;

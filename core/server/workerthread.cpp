@@ -18,23 +18,20 @@ namespace Tokengate {
 class WorkerCore : public QObject {
 public:
     WorkerCore(WorkerContext &context, const HandlerFactory &factory)
-        : m_context(context)
-    {
+        : m_context(context) {
         m_context.sweeper = &m_sweeper;
         m_handler = factory(m_sweeper, m_context.workerId);
         m_context.handler = m_handler.get();
     }
 
-    ~WorkerCore() override
-    {
+    ~WorkerCore() override {
         // Connections use the sweeper and the handler, which are members: end them first.
         const auto connections = m_connections;
         for (HttpConnection *c : connections)
             delete c;
     }
 
-    bool listen(qintptr fd, QString *error)
-    {
+    bool listen(qintptr fd, QString *error) {
         m_server = std::make_unique<QTcpServer>();
         if (!m_server->setSocketDescriptor(fd)) {
             *error = m_server->errorString();
@@ -47,8 +44,7 @@ public:
         return true;
     }
 
-    void adopt(qintptr fd)
-    {
+    void adopt(qintptr fd) {
         auto *socket = new QTcpSocket;
         if (!socket->setSocketDescriptor(fd)) {
             delete socket;
@@ -57,8 +53,7 @@ public:
         serve(socket);
     }
 
-    void drain(int drainMs)
-    {
+    void drain(int drainMs) {
         m_draining = true;
         if (m_server)
             m_server->close();
@@ -75,12 +70,10 @@ public:
     }
 
 private:
-    void serve(QTcpSocket *socket)
-    {
+    void serve(QTcpSocket *socket) {
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        if (m_draining ||
-            m_context.openConnections->load(std::memory_order_relaxed) >=
-                m_context.limits.maxConnections) {
+        if (m_draining || m_context.openConnections->load(std::memory_order_relaxed) >=
+                              m_context.limits.maxConnections) {
             refuse(socket);
             return;
         }
@@ -92,8 +85,7 @@ private:
         });
     }
 
-    static void refuse(QTcpSocket *socket)
-    {
+    static void refuse(QTcpSocket *socket) {
         static const QByteArray body = "Too many open connections (too_many_connections)\n";
         static const QByteArray busy = "HTTP/1.1 503 Service Unavailable\r\n"
                                        "Content-Type: text/plain; charset=utf-8\r\n"
@@ -105,8 +97,7 @@ private:
         socket->disconnectFromHost();
     }
 
-    void quitIfDrained()
-    {
+    void quitIfDrained() {
         if (m_draining && m_connections.isEmpty())
             QThread::currentThread()->quit();
     }
@@ -122,21 +113,18 @@ private:
 WorkerThread::WorkerThread(WorkerContext context, HandlerFactory factory, qintptr listenSocket)
     : m_context(std::move(context))
     , m_factory(std::move(factory))
-    , m_listenSocket(listenSocket)
-{
+    , m_listenSocket(listenSocket) {
     setObjectName(QStringLiteral("tokengate-worker-%1").arg(m_context.workerId));
 }
 
-WorkerThread::~WorkerThread()
-{
+WorkerThread::~WorkerThread() {
     if (isRunning()) {
         quit();
         wait();
     }
 }
 
-bool WorkerThread::startServing(QString *error)
-{
+bool WorkerThread::startServing(QString *error) {
     start();
     m_ready.acquire();
     if (!m_error.isEmpty()) {
@@ -148,8 +136,7 @@ bool WorkerThread::startServing(QString *error)
     return true;
 }
 
-void WorkerThread::run()
-{
+void WorkerThread::run() {
     auto core = std::make_unique<WorkerCore>(m_context, m_factory);
     if (m_listenSocket >= 0 && !core->listen(m_listenSocket, &m_error)) {
         core.reset();
@@ -166,16 +153,14 @@ void WorkerThread::run()
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
 }
 
-void WorkerThread::adopt(qintptr socketDescriptor)
-{
+void WorkerThread::adopt(qintptr socketDescriptor) {
     WorkerCore *core = m_core.load();
     if (!core)
         return;
     QMetaObject::invokeMethod(core, [core, socketDescriptor] { core->adopt(socketDescriptor); });
 }
 
-void WorkerThread::drain(int drainMs)
-{
+void WorkerThread::drain(int drainMs) {
     WorkerCore *core = m_core.load();
     if (!core) {
         quit();

@@ -22,7 +22,7 @@ public:
     // Starts the thread and waits until it accepts; false with `error` if it could not.
     bool startServing(QString *error);
     void adopt(qintptr socketDescriptor); // thread-safe
-    void drain(int drainMs); // thread-safe; the thread ends when done
+    void drain(int drainMs);              // thread-safe; the thread ends when done
 
 protected:
     void run() override;

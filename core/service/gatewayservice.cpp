@@ -9,17 +9,13 @@ namespace Tokengate {
 
 GatewayService::GatewayService(EventHub *events, QObject *parent)
     : QObject(parent)
-    , m_events(events)
-{
-}
+    , m_events(events) {}
 
-GatewayService::~GatewayService()
-{
+GatewayService::~GatewayService() {
     stop();
 }
 
-bool GatewayService::start(const Config &config, QStringList *errors)
-{
+bool GatewayService::start(const Config &config, QStringList *errors) {
     stop();
     m_config = config;
     if (m_config.demo)
@@ -35,9 +31,8 @@ bool GatewayService::start(const Config &config, QStringList *errors)
         echo.address = QHostAddress::LocalHost;
         echo.port = 0;
         echo.workers = 1;
-        m_echo = std::make_unique<HttpServer>(echo, [](DeadlineSweeper &, int) {
-            return std::make_unique<EchoHandler>();
-        });
+        m_echo = std::make_unique<HttpServer>(
+            echo, [](DeadlineSweeper &, int) { return std::make_unique<EchoHandler>(); });
         QString why;
         if (!m_echo->start(&why)) {
             *errors = {QStringLiteral("demo echo upstream: ") + why};
@@ -66,8 +61,7 @@ bool GatewayService::start(const Config &config, QStringList *errors)
     return true;
 }
 
-void GatewayService::stop()
-{
+void GatewayService::stop() {
     if (m_gateway)
         m_gateway->stop(m_config.drainTimeoutMs);
     m_gateway.reset();
@@ -76,31 +70,26 @@ void GatewayService::stop()
     m_echo.reset();
 }
 
-bool GatewayService::isRunning() const
-{
+bool GatewayService::isRunning() const {
     return m_gateway && m_gateway->isRunning();
 }
 
-quint16 GatewayService::port() const
-{
+quint16 GatewayService::port() const {
     return m_gateway ? m_gateway->port() : 0;
 }
 
-QString GatewayService::listenUrl() const
-{
+QString GatewayService::listenUrl() const {
     QHostAddress a = m_config.server.address;
     if (a == QHostAddress::Any || a == QHostAddress::AnyIPv4)
         a = QHostAddress::LocalHost;
     else if (a == QHostAddress::AnyIPv6)
         a = QHostAddress::LocalHostIPv6;
-    const QString host = a.protocol() == QAbstractSocket::IPv6Protocol
-                             ? u'[' + a.toString() + u']'
-                             : a.toString();
+    const QString host =
+        a.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + a.toString() + u']' : a.toString();
     return QStringLiteral("http://%1:%2").arg(host).arg(port());
 }
 
-QString GatewayService::upstreamUrl() const
-{
+QString GatewayService::upstreamUrl() const {
     return m_target.toString();
 }
 

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tests/support/rawclient.h"
+
+#include "core/http/responseparser.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+
+namespace Tokengate::Test {
+
+namespace {
+
+class Collector : public ResponseParser::Sink {
+public:
+    void onResponseHead(ResponseHead head) override {
+        response.status = head.status;
+        response.reason = head.reason;
+        response.headers = head.headers;
+        response.keepAlive = head.keepAlive;
+        headSeen = true;
+    }
+    void onResponseBody(QByteArrayView chunk) override { response.body.append(chunk); }
+    void onResponseComplete() override { complete = true; }
+
+    ReceivedResponse response;
+    bool headSeen = false;
+    bool complete = false;
+};
+
+} // namespace
+
+bool RawClient::pumpUntil(const std::function<bool()> &done, int timeoutMs) {
+    QDeadlineTimer deadline(timeoutMs);
+    while (!done()) {
+        if (deadline.hasExpired())
+            return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        if (m_socket.bytesAvailable() > 0)
+            m_buffer.append(m_socket.readAll());
+        else if (m_socket.state() != QAbstractSocket::UnconnectedState)
+            m_socket.waitForReadyRead(5);
+    }
+    return true;
+}
+
+bool RawClient::connectTo(quint16 port, int timeoutMs) {
+    m_socket.connectToHost(QHostAddress::LocalHost, port);
+    return pumpUntil([this] { return m_socket.state() == QAbstractSocket::ConnectedState; },
+                     timeoutMs);
+}
+
+void RawClient::send(const QByteArray &bytes) {
+    m_socket.write(bytes.data(), bytes.size());
+    m_socket.flush();
+}
+
+bool RawClient::isConnected() const {
+    return m_socket.state() == QAbstractSocket::ConnectedState;
+}
+
+std::optional<ReceivedResponse> RawClient::readResponse(int timeoutMs, bool headRequest,
+                                                        bool keepInterim) {
+    HttpLimits limits;
+    limits.maxHeaderBytes = 1 << 20;
+    limits.maxHeaderCount = 10'000;
+    Collector collector;
+    ResponseParser parser(limits, collector);
+    parser.expectResponse(headRequest);
+    qsizetype used = 0;
+    bool failed = false;
+    auto complete = [&] {
+        if (used < m_buffer.size()) {
+            QByteArrayView rest = QByteArrayView(m_buffer).sliced(used);
+            if (keepInterim && rest.startsWith("HTTP/1.1 1")) {
+                const qsizetype end = rest.indexOf("\r\n\r\n");
+                if (end >= 0) {
+                    collector.response.status = rest.sliced(9, 3).toInt();
+                    used += end + 4;
+                    collector.complete = true;
+                    return true;
+                }
+                return false;
+            }
+            const auto r = parser.feed(rest);
+            used += r.consumed;
+            failed = r.status == MessageParser::Status::Error;
+        }
+        if (!collector.complete && m_socket.state() == QAbstractSocket::UnconnectedState &&
+            m_socket.bytesAvailable() == 0 && collector.headSeen)
+            parser.finishAtEof();
+        return collector.complete || failed ||
+               (m_socket.state() == QAbstractSocket::UnconnectedState &&
+                m_socket.bytesAvailable() == 0 && used >= m_buffer.size());
+    };
+    const bool done = pumpUntil(complete, timeoutMs);
+    m_buffer.remove(0, used);
+    if (!done || !collector.complete)
+        return std::nullopt;
+    return collector.response;
+}
+
+bool RawClient::waitForClosed(int timeoutMs) {
+    return pumpUntil([this] { return m_socket.state() == QAbstractSocket::UnconnectedState; },
+                     timeoutMs);
+}
+
+bool RawClient::waitForBytes(qsizetype n, int timeoutMs) {
+    return pumpUntil([&] { return m_buffer.size() >= n; }, timeoutMs);
+}
+
+QByteArray RawClient::takeBuffered() {
+    if (m_socket.bytesAvailable() > 0)
+        m_buffer.append(m_socket.readAll());
+    return std::exchange(m_buffer, {});
+}
+
+} // namespace Tokengate::Test

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/config/config.h"
+#include "core/observe/eventhub.h"
+#include "core/service/gatewayservice.h"
+
+#include <QTest>
+
+#include <memory>
+
+namespace Tokengate::Test {
+
+// A gateway in this process on 127.0.0.1:0, unauthenticated, one worker unless told.
+inline Config testConfig(const QString &upstreamUrl) {
+    Config c;
+    c.server.address = QHostAddress::LocalHost;
+    c.server.port = 0;
+    c.server.workers = 1;
+    c.upstreamUrl = upstreamUrl;
+    c.auth = AuthMode::None;
+    c.drainTimeoutMs = 2000;
+    return c;
+}
+
+struct Gateway {
+    EventHub events;
+    GatewayService service{&events};
+
+    bool start(const Config &config) {
+        QStringList errors;
+        const bool ok = service.start(config, &errors);
+        if (!ok)
+            qWarning() << "gateway did not start:" << errors;
+        return ok;
+    }
+    quint16 port() const { return service.port(); }
+};
+
+} // namespace Tokengate::Test

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/http/headermap.h"
+
+#include <QByteArray>
+#include <QTcpSocket>
+
+#include <optional>
+
+namespace Tokengate::Test {
+
+struct ReceivedResponse {
+    int status = 0;
+    QByteArray reason;
+    HeaderMap headers;
+    QByteArray body;
+    bool keepAlive = true;
+};
+
+// A client on a real loopback socket that sends raw bytes and parses what comes back. It
+// pumps the test thread's event loop while waiting, so servers living in that thread (the
+// scripted upstream) keep running.
+class RawClient {
+public:
+    bool connectTo(quint16 port, int timeoutMs = 5000);
+    void send(const QByteArray &bytes);
+    // Reads one complete response (skipping interim 1xx unless `keepInterim`).
+    std::optional<ReceivedResponse> readResponse(int timeoutMs = 10000, bool headRequest = false,
+                                                 bool keepInterim = false);
+    // Waits until the server closes the connection; returns false on timeout.
+    bool waitForClosed(int timeoutMs = 10000);
+    // Waits until at least `n` unread bytes are buffered.
+    bool waitForBytes(qsizetype n, int timeoutMs = 10000);
+    QByteArray takeBuffered();
+    bool isConnected() const;
+    QTcpSocket &socket() { return m_socket; }
+
+private:
+    bool pumpUntil(const std::function<bool()> &done, int timeoutMs);
+
+    QTcpSocket m_socket;
+    QByteArray m_buffer;
+};
+
+} // namespace Tokengate::Test
