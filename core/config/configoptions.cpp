@@ -117,7 +117,7 @@ QList<ConfigOption> buildOptions() {
         "Pooled upstream connection closed after this long unused (default 30).",
         [](Config &c, const QString &v) { return setSeconds(c.upstream.idleTimeoutMs, v); });
     o << option("upstream-max-idle", "n",
-                "Idle keep-alive connections kept per upstream and worker (default 64).",
+                "Idle keep-alive connections kept per upstream and worker (default 256).",
                 [](Config &c, const QString &v) {
                     return setInteger(c.upstream.maxIdlePerOrigin, v, 0, 100'000);
                 });

@@ -32,6 +32,7 @@ public:
     qsizetype size() const { return m_fields.size(); }
     bool isEmpty() const { return m_fields.isEmpty(); }
     void clear() { m_fields.clear(); }
+    void reserve(qsizetype n) { m_fields.reserve(n); }
 
     // "Name: value\r\n" for each field, in order.
     void serializeTo(QByteArray &out) const;

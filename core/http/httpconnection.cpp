@@ -70,7 +70,7 @@ void HttpConnection::processInput() {
             m_inPos = 0;
             if (m_socket->bytesAvailable() <= 0)
                 break;
-            m_in = m_socket->read(ReadChunk);
+            m_in = m_socket->read(qMin(m_socket->bytesAvailable(), ReadChunk));
             m_lastRead = DeadlineSweeper::nowMs();
             if (!m_hasRequest && m_parser.betweenMessages())
                 m_requestStartMs = m_lastRead;
@@ -187,6 +187,9 @@ void HttpConnection::finishResponse() {
     if (m_chunkedOut && m_bodyAllowed)
         send("0\r\n\r\n");
     m_responseDone = true;
+    // Writing now rather than on the next loop iteration sends head and body in one syscall
+    // and spares the write-notifier round trip.
+    m_socket->flush();
     publishEvent();
     if (!m_keepAlive) {
         closeAfterFlush();

@@ -5,6 +5,8 @@
 
 #include <llhttp.h>
 
+#include <cstring>
+
 namespace Tokengate {
 
 struct LlhttpCallbacks {
@@ -14,14 +16,20 @@ struct LlhttpCallbacks {
         MessageParser *s = self(p);
         if (int rc = s->addHeaderBytes(qsizetype(len) + 4))
             return rc;
-        s->m_field.append(at, qsizetype(len));
+        if (s->m_field.isEmpty())
+            s->m_field = QByteArray(at, qsizetype(len)); // one exact allocation
+        else
+            s->m_field.append(at, qsizetype(len));
         return 0;
     }
     static int onHeaderValue(llhttp_t *p, const char *at, size_t len) {
         MessageParser *s = self(p);
         if (int rc = s->addHeaderBytes(qsizetype(len)))
             return rc;
-        s->m_value.append(at, qsizetype(len));
+        if (s->m_value.isEmpty())
+            s->m_value = QByteArray(at, qsizetype(len));
+        else
+            s->m_value.append(at, qsizetype(len));
         return 0;
     }
     static int onFieldComplete(llhttp_t *p) { return self(p)->finishField(); }
@@ -69,6 +77,7 @@ MessageParser::~MessageParser() = default;
 
 void MessageParser::beginHead(qint64 startLineBytes) {
     m_headers.clear();
+    m_headers.reserve(16);
     m_field.clear();
     m_value.clear();
     m_headerBytes = startLineBytes;
@@ -133,16 +142,24 @@ void MessageParser::clearUpgrade() {
 }
 
 bool MessageParser::hasObsFold(QByteArrayView data) {
-    for (const char c : data) {
-        if (m_headerScanDone)
-            return false;
+    // Only line starts matter, so jump from newline to newline.
+    qsizetype i = 0;
+    while (!m_headerScanDone && i < data.size()) {
         if (m_atLineStart) {
+            const char c = data[i];
             if (c == ' ' || c == '\t')
                 return true;
-            if (c == '\r' || c == '\n')
+            if (c == '\r' || c == '\n') {
                 m_headerScanDone = true; // the empty line ending the header section
+                return false;
+            }
+            m_atLineStart = false;
         }
-        m_atLineStart = c == '\n';
+        const void *nl = std::memchr(data.data() + i, '\n', size_t(data.size() - i));
+        if (!nl)
+            return false;
+        i = static_cast<const char *>(nl) - data.data() + 1;
+        m_atLineStart = true;
     }
     return false;
 }

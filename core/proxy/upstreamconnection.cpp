@@ -75,6 +75,8 @@ void UpstreamConnection::begin(User *user, QByteArrayView head, bool headRequest
     if (!m_socket)
         connectSocket();
     write(head);
+    if (m_connected)
+        m_socket->flush(); // see HttpConnection::finishResponse
 }
 
 void UpstreamConnection::write(QByteArrayView bytes) {
@@ -122,7 +124,7 @@ void UpstreamConnection::readResponse() {
     }
     m_reading = true;
     while (m_user && !m_readPaused && !m_responseDone && m_socket->bytesAvailable() > 0) {
-        const QByteArray data = m_socket->read(ReadChunk);
+        const QByteArray data = m_socket->read(qMin(m_socket->bytesAvailable(), ReadChunk));
         m_lastActivity = DeadlineSweeper::nowMs();
         const auto result = m_parser.feed(data);
         if (result.status == MessageParser::Status::Error) {

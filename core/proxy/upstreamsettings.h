@@ -17,7 +17,7 @@ struct UpstreamSettings {
     int connectTimeoutMs = 5'000;
     int responseTimeoutMs = 60'000; // waiting for the response head, and between body reads
     int idleTimeoutMs = 30'000;     // a pooled keep-alive connection unused this long is closed
-    int maxIdlePerOrigin = 64;
+    int maxIdlePerOrigin = 256;
     bool verifyTls = true;
     QString caFile; // extra CA certificates (PEM) trusted for https upstreams
     ForwardedMode forwarded = ForwardedMode::Replace;
