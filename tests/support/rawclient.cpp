@@ -44,9 +44,15 @@ bool RawClient::pumpUntil(const std::function<bool()> &done, int timeoutMs) {
 }
 
 bool RawClient::connectTo(quint16 port, int timeoutMs) {
+    // A server may accept, answer and close before this loop looks (a 503 for too many
+    // connections): having been connected is what counts.
+    bool connected = false;
+    const auto watch =
+        QObject::connect(&m_socket, &QTcpSocket::connected, [&] { connected = true; });
     m_socket.connectToHost(QHostAddress::LocalHost, port);
-    return pumpUntil([this] { return m_socket.state() == QAbstractSocket::ConnectedState; },
-                     timeoutMs);
+    const bool ok = pumpUntil([&] { return connected; }, timeoutMs);
+    QObject::disconnect(watch);
+    return ok;
 }
 
 void RawClient::send(const QByteArray &bytes) {
