@@ -28,8 +28,9 @@ free_port() { # asks the kernel for a free loopback port
 }
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
 
-origin=$(free_port); proxy=$(free_port); tg1=$(free_port); tg2=$(free_port); status=$(free_port)
+origin=$(free_port); proxy=$(free_port); tg1=$(free_port); tg2=$(free_port); status=$(free_port); sink=$(free_port)
 mkdir -p "$work/www" "$work/tmp"
+chmod 755 "$work" # nginx workers run as nobody when started by root
 printf 'hello from the origin\n' > "$work/www/index.html"
 truncate -s "$STREAM_BYTES" "$work/www/big.bin"
 
@@ -43,8 +44,7 @@ http {
   client_body_temp_path $work/tmp; proxy_temp_path $work/tmp;
   fastcgi_temp_path $work/tmp; uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
   keepalive_requests 1000000;
-  server { listen 127.0.0.1:$origin; root $work/www;
-           location /upload { client_max_body_size 0; return 200 "ok\n"; } }
+  server { listen 127.0.0.1:$origin; root $work/www; }
   server { listen 127.0.0.1:$status; location / { stub_status; } }
   upstream origin { server 127.0.0.1:$origin; keepalive 64; }
   server { listen 127.0.0.1:$proxy;
@@ -55,7 +55,12 @@ CONF
 nginx -c "$work/nginx.conf" -e "$work/error.log" -g 'daemon off;' & pids+=($!)
 "$tokengated" --listen 127.0.0.1:$tg1 --upstream http://127.0.0.1:$origin --auth none --workers 1 --access-log off 2>/dev/null & pids+=($!)
 "$tokengated" --listen 127.0.0.1:$tg2 --upstream http://127.0.0.1:$origin --auth none --workers 2 --access-log off 2>/dev/null & pids+=($!)
-for p in $origin $proxy $tg1 $tg2 $status; do wait_port "$p"; done
+perl "$root/bench/sink.pl" "$sink" & pids+=($!)
+for p in $origin $proxy $tg1 $tg2 $status $sink; do wait_port "$p"; done
+for p in $origin $proxy $tg1 $tg2; do # wrk does not check statuses; make sure they are 200s
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p/index.html")
+  [ "$code" = 200 ] || { echo "port $p answers $code, not 200" >&2; exit 1; }
+done
 
 accepts() { curl -s "http://127.0.0.1:$status/" | awk 'NR==3 {print $1}'; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }
@@ -100,15 +105,20 @@ echo
 awk -v n="${tg_new_upstream:-0}" -v r="$tg_requests" \
   'BEGIN {printf "tokengated new upstream connections: %d for %d requests (%.3f per 1,000)\n", n, r, (r ? 1000*n/r : 0)}'
 
-# Streaming: a fresh single-worker tokengated so VmHWM reflects only the transfer.
+# Streaming: fresh single-worker tokengated instances so VmHWM reflects only the transfer;
+# the upload goes to bench/sink.pl, which reads every byte before answering.
 stream=$(free_port)
 "$tokengated" --listen 127.0.0.1:$stream --upstream http://127.0.0.1:$origin --auth none --workers 1 --access-log off 2>/dev/null & spid=$!; pids+=($spid)
 wait_port "$stream"
 down=$(curl -s -o /dev/null -w '%{size_download} %{speed_download}' "http://127.0.0.1:$stream/big.bin")
 rss_down=$(awk '/VmHWM/ {print $2}' /proc/$spid/status)
-up=$(head -c "$STREAM_BYTES" /dev/zero | curl -s -o /dev/null -w '%{size_upload} %{speed_upload} %{http_code}' \
-     -H 'Content-Type: application/octet-stream' -H "Content-Length: $STREAM_BYTES" -T - "http://127.0.0.1:$stream/upload")
-rss_up=$(awk '/VmHWM/ {print $2}' /proc/$spid/status)
+# -T with a file sends Content-Length (a sparse file: nothing is read from disk).
+sink_gw=$(free_port)
+"$tokengated" --listen 127.0.0.1:$sink_gw --upstream http://127.0.0.1:$sink --auth none --workers 1 --access-log off 2>/dev/null & upid=$!; pids+=($upid)
+wait_port "$sink_gw"
+up=$(curl -s -o /dev/null -w '%{size_upload} %{speed_upload} %{http_code}' \
+     -T "$work/www/big.bin" "http://127.0.0.1:$sink_gw/upload")
+rss_up=$(awk '/VmHWM/ {print $2}' /proc/$upid/status)
 echo
 echo "Streaming through tokengated (1 worker):"
 awk -v d="$down" -v r="$rss_down" 'BEGIN {split(d,a," "); printf "  response %d bytes at %.0f MB/s, peak RSS %.1f MiB\n", a[1], a[2]/1e6, r/1024}'

@@ -14,7 +14,8 @@ struct LlhttpCallbacks {
 
     static int onHeaderField(llhttp_t *p, const char *at, size_t len) {
         MessageParser *s = self(p);
-        if (int rc = s->addHeaderBytes(qsizetype(len) + 4))
+        // ": " and CRLF count once per field, however llhttp splits the name.
+        if (int rc = s->addHeaderBytes(qsizetype(len) + (s->m_field.isEmpty() ? 4 : 0)))
             return rc;
         if (s->m_field.isEmpty())
             s->m_field = QByteArray(at, qsizetype(len)); // one exact allocation
@@ -75,13 +76,13 @@ MessageParser::MessageParser(int llhttpType, const HttpLimits &limits, int error
 
 MessageParser::~MessageParser() = default;
 
-void MessageParser::beginHead(qint64 startLineBytes) {
+void MessageParser::beginHead(qint64 startLineBytes, qint64 standInBytes) {
     m_headers.clear();
     m_headers.reserve(16);
     m_field.clear();
     m_value.clear();
     m_headerBytes = startLineBytes;
-    m_rawHeaderBytes = startLineBytes;
+    m_rawHeaderBytes = startLineBytes - standInBytes;
     m_atLineStart = startLineBytes > 0;
     m_headerScanDone = false;
     m_bodyBytes = 0;
@@ -129,6 +130,12 @@ qint64 MessageParser::contentLength() const {
 
 bool MessageParser::shouldKeepAlive() const {
     return llhttp_should_keep_alive(m_parser.get());
+}
+
+bool MessageParser::connectionAllowsReuse() const {
+    if (m_parser->http_major == 1 && m_parser->http_minor >= 1)
+        return !(m_parser->flags & F_CONNECTION_CLOSE);
+    return m_parser->flags & F_CONNECTION_KEEP_ALIVE;
 }
 
 int MessageParser::versionMinor() const {

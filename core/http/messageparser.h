@@ -48,13 +48,16 @@ protected:
 
     Result execute(QByteArrayView data);
     // Starts counting a new message's header section (the start line has `startLineBytes`).
-    void beginHead(qint64 startLineBytes);
+    // `standInBytes`: a start line fed to llhttp in place of the real one, not counted.
+    void beginHead(qint64 startLineBytes, qint64 standInBytes = 0);
     // Marks a failure from a callback; returns the value the callback must give llhttp.
     int fail(int status, const char *reason, QByteArray message);
     HeaderMap takeHeaders();
     bool isChunked() const;
     qint64 contentLength() const; // -1 when absent
     bool shouldKeepAlive() const;
+    // What the version and Connection field say, framing aside.
+    bool connectionAllowsReuse() const;
     int versionMinor() const;
     void clearUpgrade();
 

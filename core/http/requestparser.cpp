@@ -59,7 +59,7 @@ MessageParser::Result RequestParser::feed(QByteArrayView data) {
         const QByteArrayView stand_in = m_head.versionMinor == 0
                                             ? QByteArrayView("PUT / HTTP/1.0\r\n")
                                             : QByteArrayView("PUT / HTTP/1.1\r\n");
-        beginHead(m_line.size());
+        beginHead(m_line.size(), stand_in.size());
         m_line.clear();
         m_emptyLines = 0;
         m_inMessage = true;

@@ -53,11 +53,16 @@ int ResponseParser::onHeadersComplete() {
     head.chunked = isChunked();
     head.contentLength = contentLength();
     head.mayHaveBody = !(m_toHead || status == 204 || status == 304);
+    // Not llhttp_should_keep_alive(): asked before llhttp learns the body is skipped, it calls
+    // a bodiless answer without framing fields close-delimited.
     head.keepAlive =
-        shouldKeepAlive() && (head.chunked || head.contentLength >= 0 || !head.mayHaveBody);
+        connectionAllowsReuse() && (head.chunked || head.contentLength >= 0 || !head.mayHaveBody);
+    const bool skipBody = !head.mayHaveBody;
     m_pauseStatus = Status::NeedMore;
     m_sink.onResponseHead(std::move(head));
-    return m_toHead ? 1 : 0;
+    // RFC 9112 section 6.3: 204, 304 and answers to HEAD end with the header section
+    // whatever Content-Length says.
+    return skipBody ? 1 : 0;
 }
 
 int ResponseParser::onBody(QByteArrayView chunk) {
