@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/http/httpconnection.h"
 
+#include "core/http/flowcontrol.h"
 #include "core/http/reason.h"
 #include "core/http/statusphrase.h"
 #include "core/observe/eventhub.h"
@@ -9,12 +10,7 @@
 
 namespace Tokengate {
 
-namespace {
-constexpr qint64 ReadChunk = 64 * 1024;
-// Past this many unsent response bytes the exchange stops reading its source.
-constexpr qint64 SendHighWater = 512 * 1024;
-constexpr qint64 SendLowWater = 128 * 1024;
-} // namespace
+using namespace FlowControl;
 
 HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObject *parent)
     : QObject(parent)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/proxy/upstreamconnection.h"
 
+#include "core/http/flowcontrol.h"
 #include "core/http/reason.h"
 
 #include <QSslConfiguration>
@@ -8,11 +9,7 @@
 
 namespace Tokengate {
 
-namespace {
-constexpr qint64 ReadChunk = 64 * 1024;
-constexpr qint64 SendHighWater = 512 * 1024;
-constexpr qint64 SendLowWater = 128 * 1024;
-} // namespace
+using namespace FlowControl;
 
 UpstreamConnection::UpstreamConnection(const Origin &origin, const UpstreamSettings &settings,
                                        const HttpLimits &limits, DeadlineSweeper &sweeper,
