@@ -2,13 +2,17 @@
 // tokengated: the headless gateway. Exit codes: 0 stopped cleanly, 1 configuration or start
 // error, 2 command-line usage error.
 #include "core/config/configoptions.h"
+#include "core/config/dotenv.h"
+#include "core/devidp/demoidp.h"
 #include "core/observe/accesslog.h"
 #include "core/observe/eventhub.h"
+#include "core/observe/logging.h"
 #include "core/service/gatewayservice.h"
 #include "daemon/signalwatcher.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QLoggingCategory>
 
 #include <cstdio>
 
@@ -21,6 +25,17 @@ void printLines(FILE *to, const QStringList &lines) {
         std::fprintf(to, "%s\n", qPrintable(line));
 }
 
+// LOG_LEVEL as introspection-microgateway knows it, applied to our logging categories.
+void applyLogLevel(const QString &level) {
+    QString rules = QStringLiteral("tokengate.*.debug=%1\n")
+                        .arg(level == u"debug" ? QStringLiteral("true") : QStringLiteral("false"));
+    if (level == u"warn" || level == u"error")
+        rules += QStringLiteral("tokengate.*.info=false\n");
+    if (level == u"error")
+        rules += QStringLiteral("tokengate.*.warning=false\n");
+    QLoggingCategory::setFilterRules(rules);
+}
+
 } // namespace
 
 int main(int argc, char *argv[]) {
@@ -31,13 +46,16 @@ int main(int argc, char *argv[]) {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Tokengate OAuth 2.0 token-introspection gateway. Every option can also be set "
-        "in the environment as TOKENGATE_<OPTION> (e.g. TOKENGATE_UPSTREAM); the command "
-        "line wins."));
+        "in the environment as TOKENGATE_<OPTION> (e.g. TOKENGATE_UPSTREAM) or with the "
+        "introspection-microgateway name shown, in ./.env, and as <NAME>_FILE naming a file "
+        "that holds the value; the command line wins, then the environment, then .env."));
     parser.addHelpOption();
     parser.addVersionOption();
     for (const ConfigOption &o : configOptions()) {
-        parser.addOption(QCommandLineOption(
-            o.name, o.description + QStringLiteral(" [") + o.env + u']', o.valueName));
+        const QString envNames = (o.compatEnv + QStringList{o.env}).join(QStringLiteral(", "));
+        parser.addOption(QCommandLineOption(commandLineName(o),
+                                            o.description + QStringLiteral(" [") + envNames + u']',
+                                            o.valueName));
     }
     if (!parser.parse(app.arguments())) {
         std::fprintf(stderr, "tokengated: %s\nTry tokengated --help.\n",
@@ -55,19 +73,28 @@ int main(int argc, char *argv[]) {
     }
 
     Config config;
-    QStringList problems = applyEnvironment(config, QProcessEnvironment::systemEnvironment());
+    QStringList problems;
+    const QProcessEnvironment env =
+        withDotEnv(QProcessEnvironment::systemEnvironment(), QStringLiteral(".env"), &problems);
+    problems << applyEnvironment(config, env);
     for (const ConfigOption &o : configOptions()) {
-        if (!parser.isSet(o.name))
+        const QString name = commandLineName(o);
+        if (!parser.isSet(name))
             continue;
         const QString error =
-            o.apply(config, o.valueName.isEmpty() ? QString() : parser.value(o.name));
+            applyCommandLine(o, config, o.valueName.isEmpty() ? QString() : parser.value(name));
         if (!error.isEmpty())
-            problems << QStringLiteral("--") + o.name + QStringLiteral(": ") + error;
+            problems << QStringLiteral("--") + name + QStringLiteral(": ") + error;
     }
+    problems << config.validate();
     if (!problems.isEmpty()) {
+        std::fprintf(stderr, "tokengated: configuration problems:\n");
         printLines(stderr, problems);
         return 1;
     }
+    applyLogLevel(config.logLevel);
+    for (const QString &warning : config.warnings())
+        qCWarning(lcConfig).noquote() << "insecure setting:" << warning;
 
     EventHub events;
     AccessLog accessLog;
@@ -86,14 +113,24 @@ int main(int argc, char *argv[]) {
         printLines(stderr, problems);
         return 1;
     }
+    const QString upstream = service.upstreamUrl().isEmpty()
+                                 ? QStringLiteral("the Destination header's URL")
+                                 : service.upstreamUrl();
     std::fprintf(stderr, "tokengated %s: %s -> %s\n", TOKENGATE_VERSION,
-                 qPrintable(service.listenUrl()), qPrintable(service.upstreamUrl()));
-    if (config.demo) {
+                 qPrintable(service.listenUrl()), qPrintable(upstream));
+    if (DemoIdp *idp = service.demoIdp()) {
+        // The token is printed on purpose: the user asked for a demo token to paste.
+        const QByteArray token =
+            idp->mint(QStringLiteral("demo-user"), QStringLiteral("read write"), 3600);
         std::fprintf(stderr,
-                     "Demo mode: built-in echo upstream, no authentication. Try:\n"
-                     "  curl -i %s/hello?name=world\n"
+                     "Demo mode: built-in IdP at %s (client %s) and echo upstream.\n"
+                     "Try (the token is valid for an hour):\n"
+                     "  curl -i -H 'Authorization: Bearer %s' %s/hello?name=world\n"
+                     "Without a token the gateway answers 401:\n"
+                     "  curl -i %s/hello\n"
                      "Stop with Ctrl+C.\n",
-                     qPrintable(service.listenUrl()));
+                     qPrintable(idp->issuer()), idp->clientId().constData(), token.constData(),
+                     qPrintable(service.listenUrl()), qPrintable(service.listenUrl()));
     }
 
     SignalWatcher signalWatcher;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config/config.h"
 
+#include "core/proxy/destinationpolicy.h"
 #include "core/proxy/upstreamtarget.h"
 
 #include <QFileInfo>
+
+#include <algorithm>
 
 namespace Tokengate {
 
@@ -14,20 +17,48 @@ Config::Config() {
 
 QStringList Config::validate() const {
     QStringList problems;
-    if (!demo) {
-        if (upstreamUrl.isEmpty()) {
+    QString why;
+    if (!demo && !upstreamUrl.isEmpty() && !UpstreamTarget::parse(upstreamUrl, &why))
+        problems << QStringLiteral("upstream: ") + why;
+    if (!DestinationPolicy::parse(destinationAllow, &why))
+        problems << QStringLiteral("destination-allow: ") + why;
+    if (auth == AuthMode::Introspection && !demo) {
+        const IntrospectionConfig &i = introspection;
+        if (i.url.isEmpty()) {
             problems << QStringLiteral(
-                "upstream: no upstream URL (--upstream or TOKENGATE_UPSTREAM)");
-        } else {
-            QString why;
-            if (!UpstreamTarget::parse(upstreamUrl, &why))
-                problems << QStringLiteral("upstream: ") + why;
+                "introspection-url: no introspection endpoint (SSO_INTROSPECTION, "
+                "TOKENGATE_INTROSPECTION_URL or --introspection-url); use --auth none to proxy "
+                "without authentication");
+        } else if (const auto target = UpstreamTarget::parse(i.url, &why); !target) {
+            problems << QStringLiteral("introspection-url: ") + why;
         }
+        if (!i.clientSecret.isEmpty() && i.clientId.isEmpty())
+            problems << QStringLiteral("client-id: a client secret is set but no client id");
+        if (!i.clientId.isEmpty() && !i.authorization.isEmpty())
+            problems << QStringLiteral(
+                "introspection-authorization: set either a client id and secret or a verbatim "
+                "Authorization value, not both");
+        if (i.authorization.contains(u'\r') || i.authorization.contains(u'\n'))
+            problems << QStringLiteral("introspection-authorization: must be one line");
     }
-    if (auth == AuthMode::Introspection)
-        problems << QStringLiteral(
-            "auth: token introspection is not available in this version; "
-            "pass --auth none (TOKENGATE_AUTH=none) to proxy without authentication");
+    if (!jwt.headerName.isEmpty()) {
+        static const QByteArray tchar = "!#$%&'*+-.^_`|~";
+        const bool isToken =
+            std::all_of(jwt.headerName.cbegin(), jwt.headerName.cend(), [](QChar c) {
+                return c.unicode() < 0x80 &&
+                       (c.isLetterOrNumber() || tchar.contains(char(c.unicode())));
+            });
+        if (!isToken)
+            problems << QStringLiteral("jwt-header: \"%1\" is not a valid header name")
+                            .arg(jwt.headerName);
+        if (jwt.secret.isEmpty())
+            problems << QStringLiteral("jwt-secret: must not be empty");
+    }
+    static const QStringList levels = {QStringLiteral("debug"), QStringLiteral("info"),
+                                       QStringLiteral("warn"), QStringLiteral("error")};
+    if (!levels.contains(logLevel))
+        problems << QStringLiteral("log-level: expected debug, info, warn or error, got \"%1\"")
+                        .arg(logLevel);
     if (server.workers < 0 || server.workers > 256)
         problems << QStringLiteral("workers: must be between 0 (one per core) and 256");
     const HttpLimits &l = server.limits;
@@ -48,7 +79,35 @@ QStringList Config::validate() const {
     }
     if (!upstream.caFile.isEmpty() && !QFileInfo(upstream.caFile).isReadable())
         problems << QStringLiteral("upstream-ca-file: cannot read \"%1\"").arg(upstream.caFile);
+    if (introspection.timeoutMs <= 0)
+        problems << QStringLiteral("introspection-timeout: must be more than 0 seconds");
     return problems;
+}
+
+QStringList Config::warnings() const {
+    QStringList w;
+    if (demo)
+        return w;
+    if (auth == AuthMode::None)
+        w << QStringLiteral("auth is none: requests are forwarded without any token check");
+    if (auth == AuthMode::Introspection && allowMissingToken)
+        w << QStringLiteral("ALLOW_MISSING_AUTH_HEADER: requests without a token are forwarded "
+                            "unauthenticated");
+    if (!jwt.headerName.isEmpty() && jwt.secret == QLatin1StringView(JwtConfig::DefaultSecret))
+        w << QStringLiteral("JWT_SECRET is the default \"secret\": anyone can forge the JWT the "
+                            "upstream trusts; set JWT_SECRET or JWT_SECRET_FILE");
+    if (!jwt.headerName.isEmpty() && jwt.allowPassthrough)
+        w << QStringLiteral("ALLOW_JWT_PASSTHROUGH: a client-sent %1 header reaches the upstream "
+                            "unchecked")
+                 .arg(jwt.headerName);
+    if (!upstream.verifyTls)
+        w << QStringLiteral("SSL_SECURE=false: TLS certificates of the upstream and the IdP are "
+                            "not verified");
+    if (destinationMode() && destinationAllow.isEmpty())
+        w << QStringLiteral("Destination mode without TOKENGATE_DESTINATION_ALLOW: clients may "
+                            "send requests to any host this machine reaches (link-local and "
+                            "metadata addresses excepted)");
+    return w;
 }
 
 } // namespace Tokengate

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config/configoptions.h"
 
+#include <QFile>
+
 #include <cmath>
 
 namespace Tokengate {
@@ -29,11 +31,28 @@ QString setInteger(Int &target, const QString &value, qint64 min, qint64 max) {
     return {};
 }
 
+QString setBool(bool &target, const QString &value) {
+    const QString v = value.trimmed().toLower();
+    if (v == u"true" || v == u"1" || v == u"yes" || v == u"on")
+        target = true;
+    else if (v == u"false" || v == u"0" || v == u"no" || v == u"off")
+        target = false;
+    else
+        return QStringLiteral("expected true or false, got \"%1\"").arg(value);
+    return {};
+}
+
 ConfigOption option(const char *name, const char *valueName, const char *description,
-                    std::function<QString(Config &, const QString &)> apply) {
+                    std::function<QString(Config &, const QString &)> apply,
+                    QStringList compatEnv = {}, bool secret = false) {
     const QString n = QString::fromLatin1(name);
-    return {n, QStringLiteral("TOKENGATE_") + n.toUpper().replace(u'-', u'_'),
-            QString::fromLatin1(valueName), QString::fromLatin1(description), std::move(apply)};
+    return {n,
+            QStringLiteral("TOKENGATE_") + n.toUpper().replace(u'-', u'_'),
+            QString::fromLatin1(valueName),
+            QString::fromLatin1(description),
+            std::move(compatEnv),
+            secret,
+            std::move(apply)};
 }
 
 QList<ConfigOption> buildOptions() {
@@ -53,15 +72,103 @@ QList<ConfigOption> buildOptions() {
                     return QString();
                 });
     o << option("auth", "mode",
-                "Authentication: \"none\" proxies without checking tokens (public routes, "
-                "benchmarks). Introspection arrives in a later version.",
+                "\"introspection\" (default): every request needs a token the IdP says is "
+                "active. \"none\" proxies without checking tokens (public routes, benchmarks).",
                 [](Config &c, const QString &v) {
-                    if (v == u"none") {
+                    if (v == u"none")
                         c.auth = AuthMode::None;
-                        return QString();
-                    }
-                    return QStringLiteral("expected \"none\", got \"%1\"").arg(v);
+                    else if (v == u"introspection")
+                        c.auth = AuthMode::Introspection;
+                    else
+                        return QStringLiteral("expected introspection or none, got \"%1\"").arg(v);
+                    return QString();
                 });
+    o << option("introspection-url", "url", "The IdP's RFC 7662 token introspection endpoint.",
+                [](Config &c, const QString &v) {
+                    c.introspection.url = v;
+                    return QString();
+                },
+                {QStringLiteral("SSO_INTROSPECTION")});
+    o << option("client-id", "id",
+                "Client id for the introspection call (HTTP Basic, form-urlencoded per RFC 6749).",
+                [](Config &c, const QString &v) {
+                    c.introspection.clientId = v;
+                    return QString();
+                },
+                {QStringLiteral("SSO_CLIENT_ID")});
+    o << option(
+        "client-secret", "path", "Client secret for the introspection call.",
+        [](Config &c, const QString &v) {
+            c.introspection.clientSecret = v;
+            return QString();
+        },
+        {QStringLiteral("SSO_CLIENT_SECRET")}, true);
+    o << option(
+        "introspection-authorization", "path",
+        "A verbatim Authorization header value for the introspection call (e.g. \"Basic "
+        "...\"), instead of a client id and secret.",
+        [](Config &c, const QString &v) {
+            c.introspection.authorization = v;
+            return QString();
+        },
+        {}, true);
+    o << option(
+        "introspection-timeout", "seconds",
+        "Time allowed for an introspection call (default 5); then 504.",
+        [](Config &c, const QString &v) { return setSeconds(c.introspection.timeoutMs, v); });
+    o << option("introspection-max-connections", "n",
+                "Introspection calls in flight per worker (default 32); more wait in line.",
+                [](Config &c, const QString &v) {
+                    return setInteger(c.introspection.maxConnections, v, 1, 10'000);
+                });
+    o << option("allow-missing-token", "",
+                "Forward requests that carry no token, unauthenticated (the JWT header is "
+                "stripped from them).",
+                [](Config &c, const QString &) {
+                    c.allowMissingToken = true;
+                    return QString();
+                },
+                {QStringLiteral("ALLOW_MISSING_AUTH_HEADER")});
+    o << option("jwt-header", "name",
+                "Request header that carries an HS256 JWT with the introspection result to the "
+                "upstream; unset: no JWT. A client-sent header of that name is removed.",
+                [](Config &c, const QString &v) {
+                    c.jwt.headerName = v.trimmed();
+                    return QString();
+                },
+                {QStringLiteral("JWT_HEADER_NAME")});
+    o << option(
+        "jwt-secret", "path", "HS256 key of that JWT (default \"secret\": set it).",
+        [](Config &c, const QString &v) {
+            c.jwt.secret = v;
+            return QString();
+        },
+        {QStringLiteral("JWT_SECRET")}, true);
+    o << option("allow-jwt-passthrough", "",
+                "Keep a client-sent JWT header instead of replacing it (trusts the client).",
+                [](Config &c, const QString &) {
+                    c.jwt.allowPassthrough = true;
+                    return QString();
+                },
+                {QStringLiteral("ALLOW_JWT_PASSTHROUGH")});
+    o << option("destination-allow", "patterns",
+                "Without --upstream, each request names its upstream in the Destination header; "
+                "these host[:port] patterns (comma-separated, \"*.example.com\", \"*\") limit "
+                "which. Link-local and cloud metadata hosts need an exact pattern.",
+                [](Config &c, const QString &v) {
+                    c.destinationAllow = v;
+                    return QString();
+                });
+    o << option("tls-verify", "true|false",
+                "Verify TLS certificates of the upstream and the IdP (default true).",
+                [](Config &c, const QString &v) { return setBool(c.upstream.verifyTls, v); },
+                {QStringLiteral("SSL_SECURE")});
+    o << option("log-level", "level", "debug, info (default), warn or error.",
+                [](Config &c, const QString &v) {
+                    c.logLevel = v.trimmed().toLower();
+                    return QString();
+                },
+                {QStringLiteral("LOG_LEVEL")});
     o << option(
         "workers", "n", "Worker threads (default 0: one per core).",
         [](Config &c, const QString &v) { return setInteger(c.server.workers, v, 0, 256); });
@@ -156,8 +263,8 @@ QList<ConfigOption> buildOptions() {
             return QString();
         });
     o << option("demo", "",
-                "Run with the built-in echo upstream on loopback and no authentication, and print "
-                "a curl line to try.",
+                "Run with the built-in demo IdP and echo upstream on loopback, and print a curl "
+                "line with a fresh token to try.",
                 [](Config &c, const QString &) {
                     c.demo = true;
                     return QString();
@@ -172,17 +279,80 @@ const QList<ConfigOption> &configOptions() {
     return options;
 }
 
+std::optional<QString> readSecretFile(const QString &path, QString *error) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read \"%1\": %2").arg(path, file.errorString());
+        return std::nullopt;
+    }
+    QByteArray content = file.read(1 << 20);
+    // Secret files (Docker, systemd credentials) usually end with a newline nobody means.
+    while (content.endsWith('\n') || content.endsWith('\r'))
+        content.chop(1);
+    return QString::fromUtf8(content);
+}
+
+QString commandLineName(const ConfigOption &option) {
+    return option.secret ? option.name + QStringLiteral("-file") : option.name;
+}
+
+QString applyCommandLine(const ConfigOption &option, Config &config, const QString &value) {
+    if (!option.secret)
+        return option.apply(config, value);
+    QString error;
+    const std::optional<QString> secret = readSecretFile(value, &error);
+    return secret ? option.apply(config, *secret) : error;
+}
+
 QStringList applyEnvironment(Config &config, const QProcessEnvironment &env) {
     QStringList problems;
     for (const ConfigOption &o : configOptions()) {
-        if (!env.contains(o.env))
-            continue;
-        const QString value = env.value(o.env);
-        if (o.valueName.isEmpty() && value != u"1" && value != u"true")
-            continue; // switches are on with 1 or true
-        const QString error = o.apply(config, value);
-        if (!error.isEmpty())
-            problems << o.env + QStringLiteral(": ") + error;
+        for (const QString &name : o.compatEnv + QStringList{o.env}) {
+            const QString fileName = name + QStringLiteral("_FILE");
+            if (env.contains(name) && env.contains(fileName)) {
+                problems << QStringLiteral("%1 and %2: set one, not both").arg(name, fileName);
+                continue;
+            }
+            QString value;
+            QString from = name;
+            if (env.contains(name)) {
+                value = env.value(name);
+            } else if (env.contains(fileName)) {
+                from = fileName;
+                QString error;
+                const std::optional<QString> content = readSecretFile(env.value(fileName), &error);
+                if (!content) {
+                    problems << fileName + QStringLiteral(": ") + error;
+                    continue;
+                }
+                value = *content;
+            } else {
+                continue;
+            }
+            QString error;
+            if (o.valueName.isEmpty()) {
+                if (value.trimmed().isEmpty())
+                    continue; // an empty switch is off, as if unset
+                bool on = false;
+                error = setBool(on, value);
+                if (error.isEmpty() && on)
+                    error = o.apply(config, value);
+            } else {
+                error = o.apply(config, value);
+            }
+            if (!error.isEmpty())
+                problems << from + QStringLiteral(": ") + error;
+        }
+    }
+    const bool microgatewayMode =
+        env.contains(QStringLiteral("SSO_INTROSPECTION")) || env.contains(QStringLiteral("PORT"));
+    if (microgatewayMode && !env.contains(QStringLiteral("TOKENGATE_LISTEN"))) {
+        const QString port = env.value(QStringLiteral("PORT"), QStringLiteral("8080"));
+        if (!parseListenAddress(QStringLiteral("*:") + port, &config.server.address,
+                                &config.server.port) ||
+            port.toUInt() == 0)
+            problems << QStringLiteral("PORT: expected a port number from 1 to 65535, got \"%1\"")
+                            .arg(port);
     }
     return problems;
 }

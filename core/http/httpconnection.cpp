@@ -203,10 +203,16 @@ void HttpConnection::sendSimpleResponse(int status, const char *reason, QByteArr
         body.append(')');
     }
     body.append('\n');
+    sendTextResponse(status, reason, std::move(body));
+}
+
+void HttpConnection::sendTextResponse(int status, const char *reason, QByteArray body,
+                                      HeaderMap extraHeaders) {
     m_event.reason = reason;
     ResponseHead head;
     head.status = status;
     head.contentLength = body.size();
+    head.headers = std::move(extraHeaders);
     head.headers.append("Content-Type", "text/plain; charset=utf-8");
     head.headers.append("Content-Length", QByteArray::number(body.size()));
     sendResponseHead(std::move(head));

@@ -39,6 +39,10 @@ public:
     void finishResponse();
     // A complete short text/plain answer with the reason id in the body.
     void sendSimpleResponse(int status, const char *reason, QByteArrayView message);
+    // A complete text/plain answer with exactly this body (the texts of the tools Tokengate
+    // replaces, which clients may compare).
+    void sendTextResponse(int status, const char *reason, QByteArray body,
+                          HeaderMap extraHeaders = {});
     bool responseStarted() const { return m_responseStarted; }
     // True when the client is slower than the exchange's data; onClientWritable() follows.
     bool responseBacklogged();
@@ -46,6 +50,7 @@ public:
     void abortResponse(const char *reason);
     void setEventReason(const char *reason) { m_event.reason = reason; }
     void setUpstreamTime(qint64 us) { m_event.upstreamUs = us; }
+    RequestEvent &event() { return m_event; } // for the pipeline's identity and IdP fields
 
     // Graceful stop: finish the request in progress, then close.
     void closeWhenIdle();

@@ -22,5 +22,17 @@ inline constexpr char UpstreamBadResponse[] = "upstream_bad_response";
 inline constexpr char UpstreamTls[] = "upstream_tls";
 inline constexpr char ClientDisconnected[] = "client_disconnected";
 inline constexpr char ShuttingDown[] = "shutting_down";
+// Authentication (route -> token -> introspect -> decide)
+inline constexpr char DestinationInvalid[] = "destination_invalid";
+inline constexpr char DestinationForbidden[] = "destination_forbidden";
+inline constexpr char TokenMissing[] = "token_missing";
+inline constexpr char TokenInactive[] = "token_inactive";
+inline constexpr char TokenExpired[] = "token_expired";
+inline constexpr char TokenNotYetValid[] = "token_not_yet_valid";
+inline constexpr char IdpUnreachable[] = "idp_unreachable";
+inline constexpr char IdpTimeout[] = "idp_timeout";
+inline constexpr char IdpRejectedClient[] = "idp_rejected_client";
+inline constexpr char IdpBadResponse[] = "idp_bad_response";
+inline constexpr char IdpTls[] = "idp_tls";
 
 } // namespace Tokengate::Reason

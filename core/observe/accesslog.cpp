@@ -60,6 +60,14 @@ QByteArray AccessLog::formatLine(const RequestEvent &e) {
     };
     if (e.upstreamUs >= 0)
         o.insert(QStringLiteral("upstream_ms"), double(e.upstreamUs) / 1000.0);
+    if (e.idpUs >= 0)
+        o.insert(QStringLiteral("idp_ms"), double(e.idpUs) / 1000.0);
+    if (!e.tokenFingerprint.isEmpty())
+        o.insert(QStringLiteral("token_fp"), QString::fromLatin1(e.tokenFingerprint));
+    if (!e.subject.isEmpty())
+        o.insert(QStringLiteral("sub"), e.subject);
+    if (!e.clientId.isEmpty())
+        o.insert(QStringLiteral("client_id"), e.clientId);
     return QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
 }
 

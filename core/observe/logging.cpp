@@ -5,4 +5,6 @@ namespace Tokengate {
 Q_LOGGING_CATEGORY(lcServer, "tokengate.server")
 Q_LOGGING_CATEGORY(lcProxy, "tokengate.proxy")
 Q_LOGGING_CATEGORY(lcConfig, "tokengate.config")
+Q_LOGGING_CATEGORY(lcAuth, "tokengate.auth")
+Q_LOGGING_CATEGORY(lcDevIdp, "tokengate.devidp")
 } // namespace Tokengate

@@ -21,7 +21,11 @@ struct RequestEvent {
     qint64 responseBodyBytes = 0;
     qint64 durationUs = 0;
     qint64 upstreamUs = -1; // -1: no upstream exchange
+    qint64 idpUs = -1;      // -1: no introspection call
     int worker = 0;
+    QByteArray tokenFingerprint; // 8 hex chars of the token's SHA-256; empty: no token
+    QString subject;             // the introspection result's sub
+    QString clientId;            // and client_id
 };
 
 } // namespace Tokengate

@@ -28,6 +28,8 @@ QByteArrayView failureText(const char *reason) {
         return "Upstream sent a malformed response";
     if (reason == Reason::UpstreamReset)
         return "Upstream closed the connection";
+    if (reason == Reason::DestinationForbidden)
+        return "Destination resolves to a link-local or cloud metadata address";
     return "Upstream unreachable";
 }
 
@@ -59,13 +61,13 @@ void setForwardedFields(HeaderMap &h, const QByteArray &peer, const QByteArray &
 
 } // namespace
 
-ProxyExchange::ProxyExchange(HttpConnection &client, UpstreamPool &pool,
-                             const UpstreamTarget &target, const RequestHead &head)
+ProxyExchange::ProxyExchange(HttpConnection &client, UpstreamPool &pool, UpstreamTarget target,
+                             const RequestHead &head)
     : m_client(client)
     , m_pool(pool)
-    , m_target(target)
+    , m_target(std::move(target))
     , m_upstreamHead(
-          upstreamRequestHead(head, target, client.peerText(), pool.settings().forwarded))
+          upstreamRequestHead(head, m_target, client.peerText(), pool.settings().forwarded))
     , m_chunked(head.chunked)
     , m_hasBody(head.hasBody())
     , m_headRequest(head.method == "HEAD")

@@ -14,7 +14,7 @@ class UpstreamPool;
 // fast as the other side drains.
 class ProxyExchange : public Exchange, private UpstreamConnection::User {
 public:
-    ProxyExchange(HttpConnection &client, UpstreamPool &pool, const UpstreamTarget &target,
+    ProxyExchange(HttpConnection &client, UpstreamPool &pool, UpstreamTarget target,
                   const RequestHead &head);
     ~ProxyExchange() override;
 
@@ -38,7 +38,7 @@ private:
 
     HttpConnection &m_client;
     UpstreamPool &m_pool;
-    const UpstreamTarget &m_target;
+    const UpstreamTarget m_target; // per request: Destination mode names it in a header
     QByteArray m_upstreamHead;
     UpstreamConnection *m_upstream = nullptr;
     QElapsedTimer m_upstreamClock;

@@ -3,6 +3,7 @@
 
 #include "core/http/flowcontrol.h"
 #include "core/http/reason.h"
+#include "core/proxy/destinationpolicy.h"
 
 #include <QSslConfiguration>
 #include <QSslSocket>
@@ -47,6 +48,14 @@ void UpstreamConnection::connectSocket() {
     // Bounded so a fast upstream and a slow client cannot fill our memory.
     m_socket->setReadBufferSize(ReadChunk);
     connect(m_socket, &QTcpSocket::connected, this, [this] {
+        if (m_settings.refuseInternalPeers &&
+            DestinationPolicy::isInternalAddress(m_socket->peerAddress()) &&
+            !m_settings.internalPeersAllowed.contains(m_origin.host.toLower())) {
+            fail(403, Reason::DestinationForbidden,
+                 QStringLiteral("%1 resolved to %2, a link-local or metadata address")
+                     .arg(m_origin.host, m_socket->peerAddress().toString()));
+            return;
+        }
         m_connected = true;
         m_lastActivity = DeadlineSweeper::nowMs();
         m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <QString>
+#include <QStringList>
 
 namespace Tokengate {
 
@@ -21,6 +21,10 @@ struct UpstreamSettings {
     bool verifyTls = true;
     QString caFile; // extra CA certificates (PEM) trusted for https upstreams
     ForwardedMode forwarded = ForwardedMode::Replace;
+    // Destination mode: a host name the client chose may resolve to a link-local or cloud
+    // metadata address; refuse such peers unless the host is in `internalPeersAllowed`.
+    bool refuseInternalPeers = false;
+    QStringList internalPeersAllowed; // lower-case host names
 };
 
 } // namespace Tokengate

@@ -5,30 +5,62 @@
 
 namespace Tokengate {
 
+namespace {
+
+// Bytes a request target may carry as they are (RFC 3986 pchar, "/", "?", "%"): the base
+// path and query are kept byte-exact, so they are checked rather than normalised.
+bool isTargetText(QStringView text) {
+    for (const QChar c : text) {
+        if (c.unicode() <= 0x20 || c.unicode() >= 0x7f || c == u'#' || c == u'"' || c == u'<' ||
+            c == u'>' || c == u'\\' || c == u'^' || c == u'`' || c == u'{' || c == u'|' ||
+            c == u'}')
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
 std::optional<UpstreamTarget> UpstreamTarget::parse(const QString &text, QString *error) {
     auto fail = [&](const QString &why) -> std::optional<UpstreamTarget> {
         if (error)
             *error = why;
         return std::nullopt;
     };
-    const QUrl url(text, QUrl::StrictMode);
-    if (text.isEmpty() || !url.isValid())
+    if (text.isEmpty())
         return fail(QStringLiteral("not a valid URL: \"%1\"").arg(text));
-    const QString scheme = url.scheme().toLower();
+    const qsizetype schemeEnd = text.indexOf(u"://");
+    const QString scheme = schemeEnd < 0 ? QString() : text.left(schemeEnd).toLower();
     if (scheme != u"http" && scheme != u"https")
         return fail(QStringLiteral("only http and https are supported: \"%1\"").arg(text));
+    const QStringView rest = QStringView(text).sliced(schemeEnd + 3);
+    qsizetype authorityEnd = 0;
+    while (authorityEnd < rest.size() && rest[authorityEnd] != u'/' && rest[authorityEnd] != u'?' &&
+           rest[authorityEnd] != u'#')
+        ++authorityEnd;
+    const QStringView authorityText = rest.first(authorityEnd);
+    const QStringView pathAndQuery = rest.sliced(authorityEnd);
+    if (authorityText.contains(u'@'))
+        return fail(QStringLiteral("URL must not carry user info: \"%1\"").arg(text));
+    if (pathAndQuery.contains(u'#'))
+        return fail(QStringLiteral("URL must not carry a fragment: \"%1\"").arg(text));
+    if (authorityText.isEmpty())
+        return fail(QStringLiteral("URL has no host: \"%1\"").arg(text));
+    const QUrl url(scheme + u"://" + authorityText, QUrl::StrictMode);
+    if (!url.isValid() || !isTargetText(pathAndQuery))
+        return fail(QStringLiteral("not a valid URL: \"%1\"").arg(text));
     if (url.host().isEmpty())
         return fail(QStringLiteral("URL has no host: \"%1\"").arg(text));
-    if (!url.userInfo().isEmpty() || url.hasQuery() || url.hasFragment())
-        return fail(QStringLiteral("URL must not carry user info, a query or a fragment: \"%1\"")
-                        .arg(text));
 
     UpstreamTarget t;
     t.origin.tls = scheme == u"https";
     t.origin.host = url.host();
     const int defaultPort = t.origin.tls ? 443 : 80;
     t.origin.port = quint16(url.port(defaultPort));
-    t.basePath = url.path(QUrl::FullyEncoded).toLatin1();
+    const qsizetype queryStart = pathAndQuery.indexOf(u'?');
+    t.basePath = (queryStart < 0 ? pathAndQuery : pathAndQuery.first(queryStart)).toLatin1();
+    if (queryStart >= 0)
+        t.baseQuery = pathAndQuery.sliced(queryStart + 1).toLatin1();
     if (t.basePath == "/")
         t.basePath.clear();
     QByteArray host = url.host(QUrl::FullyEncoded).toLatin1();
@@ -41,7 +73,10 @@ std::optional<UpstreamTarget> UpstreamTarget::parse(const QString &text, QString
 }
 
 QString UpstreamTarget::toString() const {
-    return QString::fromLatin1((origin.tls ? "https://" : "http://") + authority + basePath);
+    QByteArray url = (origin.tls ? "https://" : "http://") + authority + basePath;
+    if (!baseQuery.isEmpty())
+        url += (basePath.isEmpty() ? "/?" : "?") + baseQuery;
+    return QString::fromLatin1(url);
 }
 
 QByteArray UpstreamTarget::join(const QByteArray &clientTarget) const {
@@ -59,6 +94,16 @@ QByteArray UpstreamTarget::join(const QByteArray &clientTarget) const {
             target = '/' + target.mid(queryStart);
         else
             target = "/";
+    }
+    if (!baseQuery.isEmpty() && target != "*") {
+        // The base's query comes first, then the client's: both reach the upstream.
+        const qsizetype q = target.indexOf('?');
+        if (q < 0)
+            target += '?' + baseQuery;
+        else if (q + 1 == target.size())
+            target += baseQuery;
+        else
+            target.insert(q + 1, baseQuery + '&');
     }
     if (basePath.isEmpty())
         return target;

@@ -22,10 +22,11 @@ inline size_t qHash(const Origin &o, size_t seed = 0) {
     return qHashMulti(seed, o.tls, o.host, o.port);
 }
 
-// A parsed upstream base URL (http or https, no query, fragment or user info).
+// A parsed upstream base URL (http or https; no fragment or user info).
 struct UpstreamTarget {
     Origin origin;
     QByteArray basePath;  // raw, percent-encoding kept; empty for "/"
+    QByteArray baseQuery; // raw, without "?"; put before the client's query
     QByteArray authority; // host[:port] as a Host header would carry it
 
     static std::optional<UpstreamTarget> parse(const QString &url, QString *error);

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/service/gatewayservice.h"
 
+#include "core/auth/formencoding.h"
+#include "core/devidp/demoidp.h"
 #include "core/devidp/echohandler.h"
-#include "core/proxy/proxyhandler.h"
+#include "core/pipeline/gatewayhandler.h"
 #include "core/server/httpserver.h"
+
+#include <QRandomGenerator>
 
 namespace Tokengate {
 
@@ -15,41 +19,91 @@ GatewayService::~GatewayService() {
     stop();
 }
 
+PipelineSettings GatewayService::pipelineSettings(const Config &config) {
+    PipelineSettings p;
+    if (!config.upstreamUrl.isEmpty())
+        p.upstream = UpstreamTarget::parse(config.upstreamUrl, nullptr);
+    p.destinations = DestinationPolicy::parse(config.destinationAllow, nullptr).value();
+    p.upstreamSettings = config.upstream;
+    if (!p.upstream) {
+        p.upstreamSettings.refuseInternalPeers = true;
+        p.upstreamSettings.internalPeersAllowed = p.destinations.exactHosts();
+    }
+    p.authenticate = config.auth == AuthMode::Introspection;
+    if (p.authenticate) {
+        const IntrospectionConfig &i = config.introspection;
+        p.introspection.url = UpstreamTarget::parse(i.url, nullptr).value();
+        if (!i.authorization.isEmpty())
+            p.introspection.authorization = i.authorization.toUtf8();
+        else if (!i.clientId.isEmpty())
+            p.introspection.authorization =
+                basicAuthorization(i.clientId.toUtf8(), i.clientSecret.toUtf8());
+        p.introspection.timeoutMs = i.timeoutMs;
+        p.introspection.maxConnections = i.maxConnections;
+    }
+    p.allowMissingToken = config.allowMissingToken;
+    p.jwtHeader = config.jwt.headerName.toLatin1();
+    p.jwtSecret = config.jwt.secret.toUtf8();
+    p.jwtLifetimeSecs = config.jwt.lifetimeSecs;
+    p.jwtPassthrough = config.jwt.allowPassthrough;
+    return p;
+}
+
+bool GatewayService::startDemo(QStringList *errors) {
+    ServerSettings echo;
+    echo.address = QHostAddress::LocalHost;
+    echo.port = 0;
+    echo.workers = 1;
+    m_echo = std::make_unique<HttpServer>(
+        echo, [](DeadlineSweeper &, int) { return std::make_unique<EchoHandler>(); });
+    QString why;
+    if (!m_echo->start(&why)) {
+        *errors = {QStringLiteral("demo echo upstream: ") + why};
+        return false;
+    }
+    m_demoIdp = std::make_unique<DemoIdp>();
+    if (!m_demoIdp->start(0, &why)) {
+        *errors = {why};
+        return false;
+    }
+    m_config.upstreamUrl = QStringLiteral("http://127.0.0.1:%1").arg(m_echo->port());
+    m_config.server.address = QHostAddress::LocalHost; // the demo never faces the network
+    if (m_config.auth == AuthMode::Introspection) {
+        m_config.introspection.url = m_demoIdp->introspectionUrl();
+        m_config.introspection.clientId = QString::fromLatin1(m_demoIdp->clientId());
+        m_config.introspection.clientSecret = QString::fromLatin1(m_demoIdp->clientSecret());
+        m_config.introspection.authorization.clear();
+        if (m_config.jwt.headerName.isEmpty())
+            m_config.jwt.headerName = QStringLiteral("X-Tokengate-Jwt");
+        if (m_config.jwt.secret == QLatin1StringView(JwtConfig::DefaultSecret)) {
+            QByteArray key(32, Qt::Uninitialized);
+            QRandomGenerator::system()->generate(key.begin(), key.end());
+            m_config.jwt.secret = QString::fromLatin1(key.toBase64());
+        }
+    }
+    return true;
+}
+
 bool GatewayService::start(const Config &config, QStringList *errors) {
     stop();
     m_config = config;
-    if (m_config.demo)
-        m_config.auth = AuthMode::None;
     QStringList problems = m_config.validate();
     if (!problems.isEmpty()) {
         *errors = problems;
         return false;
     }
-
-    if (m_config.demo) {
-        ServerSettings echo;
-        echo.address = QHostAddress::LocalHost;
-        echo.port = 0;
-        echo.workers = 1;
-        m_echo = std::make_unique<HttpServer>(
-            echo, [](DeadlineSweeper &, int) { return std::make_unique<EchoHandler>(); });
-        QString why;
-        if (!m_echo->start(&why)) {
-            *errors = {QStringLiteral("demo echo upstream: ") + why};
-            m_echo.reset();
-            return false;
-        }
-        m_config.upstreamUrl = QStringLiteral("http://127.0.0.1:%1").arg(m_echo->port());
+    if (m_config.demo && !startDemo(errors)) {
+        stop();
+        return false;
     }
 
-    m_target = *UpstreamTarget::parse(m_config.upstreamUrl, nullptr);
-    const UpstreamTarget target = m_target;
-    const UpstreamSettings upstream = m_config.upstream;
+    m_upstreamUrl = m_config.upstreamUrl;
+    const PipelineSettings pipeline = pipelineSettings(m_config);
     const HttpLimits limits = m_config.server.limits;
     m_gateway = std::make_unique<HttpServer>(
         m_config.server,
-        [target, upstream, limits](DeadlineSweeper &sweeper, int) {
-            return std::make_unique<ProxyHandler>(target, upstream, limits, sweeper);
+        [pipeline, limits](DeadlineSweeper &sweeper, int) {
+            return std::make_unique<GatewayHandler>(pipeline, limits, sweeper);
         },
         m_events);
     QString why;
@@ -68,6 +122,7 @@ void GatewayService::stop() {
     if (m_echo)
         m_echo->stop(0);
     m_echo.reset();
+    m_demoIdp.reset();
 }
 
 bool GatewayService::isRunning() const {
@@ -90,7 +145,7 @@ QString GatewayService::listenUrl() const {
 }
 
 QString GatewayService::upstreamUrl() const {
-    return m_target.toString();
+    return m_upstreamUrl;
 }
 
 } // namespace Tokengate

@@ -10,10 +10,13 @@
 
 namespace Tokengate {
 
+class DemoIdp;
 class EventHub;
 class HttpServer;
+struct PipelineSettings;
 
-// Owns a running gateway: its listener and workers, and in demo mode the echo upstream.
+// Owns a running gateway: its listener and workers, and in demo mode the demo IdP and the
+// echo upstream.
 // tokengated and the desktop app are thin shells around it.
 class GatewayService : public QObject {
     Q_OBJECT
@@ -28,15 +31,22 @@ public:
 
     bool isRunning() const;
     quint16 port() const;
-    QString listenUrl() const; // http://host:port as a client reaches it
-    QString upstreamUrl() const;
+    QString listenUrl() const;   // http://host:port as a client reaches it
+    QString upstreamUrl() const; // empty in Destination mode
+    DemoIdp *demoIdp() const { return m_demoIdp.get(); }
+
+    // What the workers run, from a validated config (exposed for tests).
+    static PipelineSettings pipelineSettings(const Config &config);
 
 private:
+    bool startDemo(QStringList *errors);
+
     EventHub *m_events;
     Config m_config;
     std::unique_ptr<HttpServer> m_echo;
+    std::unique_ptr<DemoIdp> m_demoIdp;
     std::unique_ptr<HttpServer> m_gateway;
-    UpstreamTarget m_target;
+    QString m_upstreamUrl;
 };
 
 } // namespace Tokengate

@@ -167,7 +167,7 @@ private slots:
         QCOMPARE(c.accessLog, QStringLiteral("stdout"));
     }
 
-    // Switches are on with 1 or true; anything else leaves them off.
+    // Switches are on with 1, true, yes or on; off with 0, false, no, off or empty.
     void switches_data() {
         QTest::addColumn<QString>("value");
         QTest::addColumn<bool>("on");
@@ -199,7 +199,10 @@ private slots:
         };
         row("TOKENGATE_LISTEN", "nowhere");
         row("TOKENGATE_LISTEN", "127.0.0.1:99999");
-        row("TOKENGATE_AUTH", "introspection");
+        row("TOKENGATE_AUTH", "basic");
+        row("TOKENGATE_DEMO", "maybe");
+        row("TOKENGATE_TLS_VERIFY", "sometimes");
+        row("TOKENGATE_INTROSPECTION_TIMEOUT", "0");
         row("TOKENGATE_AUTH", "None");
         row("TOKENGATE_WORKERS", "257");
         row("TOKENGATE_WORKERS", "-1");
@@ -282,30 +285,69 @@ private slots:
             c.upstreamUrl = QStringLiteral("http://127.0.0.1:9000/base");
             c.auth = AuthMode::None;
         };
-        QTest::newRow("defaults: no upstream, auth not none")
+        QTest::newRow("defaults: introspection without an endpoint")
             << ConfigEdit([](Config &) {})
-            << QStringList{QStringLiteral("upstream: no upstream URL"), QStringLiteral("auth: ")};
+            << QStringList{QStringLiteral("introspection-url: no introspection endpoint")};
         QTest::newRow("usable") << ConfigEdit(usable) << QStringList{};
         QTest::newRow("https upstream") << ConfigEdit([=](Config &c) {
             usable(c);
             c.upstreamUrl = QStringLiteral("https://api.example.com");
         }) << QStringList{};
-        QTest::newRow("missing upstream") << ConfigEdit([=](Config &c) {
+        QTest::newRow("no upstream: Destination mode") << ConfigEdit([=](Config &c) {
             usable(c);
             c.upstreamUrl.clear();
-        }) << QStringList{QStringLiteral("upstream: no upstream URL")};
+        }) << QStringList{};
         QTest::newRow("bad upstream scheme") << ConfigEdit([=](Config &c) {
             usable(c);
             c.upstreamUrl = QStringLiteral("ftp://files.example.com/");
         }) << QStringList{QStringLiteral("upstream: only http and https")};
-        QTest::newRow("upstream with a query") << ConfigEdit([=](Config &c) {
+        QTest::newRow("upstream with a fragment") << ConfigEdit([=](Config &c) {
+            usable(c);
+            c.upstreamUrl = QStringLiteral("http://u/#a");
+        }) << QStringList{QStringLiteral("upstream: URL must not carry")};
+        QTest::newRow("upstream with a query is fine") << ConfigEdit([=](Config &c) {
             usable(c);
             c.upstreamUrl = QStringLiteral("http://u/?a=1");
-        }) << QStringList{QStringLiteral("upstream: URL must not carry")};
-        QTest::newRow("auth introspection") << ConfigEdit([=](Config &c) {
+        }) << QStringList{};
+        QTest::newRow("auth introspection without endpoint") << ConfigEdit([=](Config &c) {
             usable(c);
             c.auth = AuthMode::Introspection;
-        }) << QStringList{QStringLiteral("auth: token introspection is not available")};
+        }) << QStringList{QStringLiteral("introspection-url: no introspection endpoint")};
+        QTest::newRow("introspection usable") << ConfigEdit([=](Config &c) {
+            usable(c);
+            c.auth = AuthMode::Introspection;
+            c.introspection.url = QStringLiteral("https://idp.example.com/introspect");
+            c.introspection.clientId = QStringLiteral("gw");
+            c.introspection.clientSecret = QStringLiteral("s");
+        }) << QStringList{};
+        QTest::newRow("introspection problems")
+            << ConfigEdit([=](Config &c) {
+                   usable(c);
+                   c.auth = AuthMode::Introspection;
+                   c.introspection.url = QStringLiteral("ftp://idp/");
+                   c.introspection.clientSecret = QStringLiteral("s");
+                   c.introspection.timeoutMs = 0;
+               })
+            << QStringList{QStringLiteral("introspection-url: only http and https"),
+                           QStringLiteral("client-id: a client secret is set"),
+                           QStringLiteral("introspection-timeout: ")};
+        QTest::newRow("client id and verbatim authorization") << ConfigEdit([=](Config &c) {
+            usable(c);
+            c.auth = AuthMode::Introspection;
+            c.introspection.url = QStringLiteral("http://idp/introspect");
+            c.introspection.clientId = QStringLiteral("gw");
+            c.introspection.authorization = QStringLiteral("Basic Z3c6cw==");
+        }) << QStringList{QStringLiteral("introspection-authorization: set either")};
+        QTest::newRow("jwt, log level, destination allowlist")
+            << ConfigEdit([=](Config &c) {
+                   usable(c);
+                   c.jwt.headerName = QStringLiteral("X JWT");
+                   c.logLevel = QStringLiteral("verbose");
+                   c.destinationAllow = QStringLiteral("*.x.com:99999");
+               })
+            << QStringList{QStringLiteral("destination-allow: \"*.x.com:99999\""),
+                           QStringLiteral("jwt-header: \"X JWT\" is not a valid header name"),
+                           QStringLiteral("log-level: expected debug, info, warn or error")};
         QTest::newRow("demo needs no upstream") << ConfigEdit([](Config &c) {
             c.demo = true;
             c.auth = AuthMode::None;
@@ -342,7 +384,7 @@ private slots:
                    c.upstreamUrl = QStringLiteral("gopher://x");
                    c.server.workers = -1;
                })
-            << QStringList{QStringLiteral("upstream: "), QStringLiteral("auth: "),
+            << QStringList{QStringLiteral("upstream: "), QStringLiteral("introspection-url: "),
                            QStringLiteral("workers: ")};
     }
     void validate() {

@@ -56,6 +56,9 @@ private slots:
             "http://u/a%2Fb");
         row("percent-encoded letter in base kept", "http://u/b%41se/%7euser", false, "u", 80,
             "/b%41se/%7euser", "u", "http://u/b%41se/%7euser");
+        row("query kept raw", "http://u/base?x=%41&y", false, "u", 80, "/base", "u",
+            "http://u/base?x=%41&y");
+        row("query without path", "http://u?x=1", false, "u", 80, "", "u", "http://u/?x=1");
     }
     void parseAccepts() {
         QFETCH(QString, url);
@@ -72,10 +75,6 @@ private slots:
         QCOMPARE(t->origin.tls, tls);
         QCOMPARE(t->origin.host, host);
         QCOMPARE(int(t->origin.port), port);
-        // basePath is documented as raw with percent-encoding kept, but QUrl decodes escapes
-        // of unreserved characters (%41 -> A, %7e -> ~).
-        QEXPECT_FAIL("percent-encoded letter in base kept",
-                     "QUrl normalises percent-encoding of the base path", Abort);
         QCOMPARE(t->basePath, basePath);
         QCOMPARE(t->authority, authority);
         QCOMPARE(t->toString(), canonical);
@@ -102,8 +101,8 @@ private slots:
         row("relative path", "/just/a/path", "only http and https");
         row("no host", "http://", "");
         row("no host, path only", "http:///path", "");
-        row("query", "http://example.com/base?x=1", "query");
-        row("empty query", "http://example.com/?", "query");
+        row("space in path", "http://example.com/a b", "not a valid URL");
+        row("non-ASCII in path", "http://example.com/caf\xc3\xa9", "not a valid URL");
         row("fragment", "http://example.com/base#frag", "fragment");
         row("user info", "http://user:secret@example.com/", "user info");
         row("user name only", "http://user@example.com/", "user info");
@@ -147,6 +146,10 @@ private slots:
         row("double slash kept, no base", "http://u", "//x", "//x");
         row("double slash kept after base", "http://u/base", "//x//y", "/base//x//y");
         row("%41 kept", "http://u", "/a%41", "/a%41");
+        row("base query alone", "http://u/base?k=1", "/p", "/base/p?k=1");
+        row("base query before client query", "http://u/base?k=1", "/p?y=2", "/base/p?k=1&y=2");
+        row("base query, client empty query", "http://u?k=1", "/p?", "/p?k=1");
+        row("base path %41 and // kept", "http://u/b%41//x/", "/a//b%2F", "/b%41//x/a//b%2F");
         row("%2F kept after base", "http://u/base", "/x%2Fy?q=%zz", "/base/x%2Fy?q=%zz");
         row("dot segments kept", "http://u/base", "/a/../b/./c", "/base/a/../b/./c");
         row("absolute-form reduced", "http://u", "http://h/p?q", "/p?q");

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/auth/introspectionclient.h"
+
+#include "core/auth/formencoding.h"
+#include "core/http/reason.h"
+
+#include <algorithm>
+
+namespace Tokengate {
+
+IntrospectionClient::IntrospectionClient(IntrospectionEndpoint endpoint, UpstreamSettings settings,
+                                         HttpLimits limits, DeadlineSweeper &sweeper)
+    : m_endpoint(std::move(endpoint))
+    , m_sweeper(sweeper)
+    , m_pool(
+          [&] {
+              // The call's own deadline is the real bound; these only keep a stuck
+              // connection from outliving it.
+              settings.connectTimeoutMs = m_endpoint.timeoutMs;
+              settings.responseTimeoutMs = m_endpoint.timeoutMs;
+              settings.maxIdlePerOrigin = m_endpoint.maxConnections;
+              return settings;
+          }(),
+          limits, sweeper) {}
+
+IntrospectionClient::~IntrospectionClient() = default;
+
+QByteArray IntrospectionClient::requestBytes(const IntrospectionEndpoint &endpoint,
+                                             QByteArrayView token) {
+    QByteArray body = "token=" + formEncode(token) + "&token_type_hint=access_token";
+    QByteArray out;
+    out.reserve(256 + body.size());
+    out.append("POST ");
+    out.append(endpoint.url.basePath.isEmpty() ? QByteArray("/") : endpoint.url.basePath);
+    out.append(" HTTP/1.1\r\nHost: ");
+    out.append(endpoint.url.authority);
+    out.append("\r\nAccept: application/json\r\n"
+               "Content-Type: application/x-www-form-urlencoded\r\n");
+    if (!endpoint.authorization.isEmpty()) {
+        out.append("Authorization: ");
+        out.append(endpoint.authorization);
+        out.append("\r\n");
+    }
+    out.append("Content-Length: ");
+    out.append(QByteArray::number(body.size()));
+    out.append("\r\n\r\n");
+    out.append(body);
+    return out;
+}
+
+std::unique_ptr<IntrospectionCall>
+IntrospectionClient::introspect(const QByteArray &token, IntrospectionCall::Callback done) {
+    std::unique_ptr<IntrospectionCall> call(new IntrospectionCall(*this, token, std::move(done)));
+    if (m_active < m_endpoint.maxConnections) {
+        ++m_active;
+        call->send(false);
+    } else {
+        enqueue(call.get());
+    }
+    return call;
+}
+
+void IntrospectionClient::enqueue(IntrospectionCall *call) {
+    call->m_queued = true;
+    m_waiting.push_back(call);
+}
+
+void IntrospectionClient::dequeue(IntrospectionCall *call) {
+    call->m_queued = false;
+    m_waiting.erase(std::remove(m_waiting.begin(), m_waiting.end(), call), m_waiting.end());
+}
+
+void IntrospectionClient::callEnded() {
+    --m_active;
+    if (m_waiting.empty())
+        return;
+    IntrospectionCall *next = m_waiting.front();
+    m_waiting.pop_front();
+    next->m_queued = false;
+    ++m_active;
+    next->send(false);
+}
+
+IntrospectionCall::IntrospectionCall(IntrospectionClient &client, const QByteArray &token,
+                                     Callback done)
+    : m_client(client)
+    , m_request(IntrospectionClient::requestBytes(client.m_endpoint, token))
+    , m_done(std::move(done))
+    , m_deadlineMs(DeadlineSweeper::nowMs() + client.m_endpoint.timeoutMs) {
+    m_clock.start();
+    m_client.m_sweeper.add(this);
+}
+
+IntrospectionCall::~IntrospectionCall() {
+    end();
+}
+
+void IntrospectionCall::end() {
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_client.m_sweeper.remove(this);
+    if (m_queued) {
+        m_client.dequeue(this);
+    } else {
+        releaseConnection(false);
+        m_client.callEnded();
+    }
+}
+
+void IntrospectionCall::send(bool freshConnection) {
+    ++m_client.m_sent;
+    m_body.clear();
+    m_status = 0;
+    m_connection = m_client.m_pool.acquire(m_client.m_endpoint.url.origin, freshConnection);
+    m_connection->begin(this, m_request, false);
+}
+
+void IntrospectionCall::releaseConnection(bool reusable) {
+    if (m_connection)
+        m_client.m_pool.release(std::exchange(m_connection, nullptr), reusable);
+}
+
+void IntrospectionCall::onUpstreamHead(ResponseHead head) {
+    m_status = head.status;
+}
+
+void IntrospectionCall::onUpstreamBody(QByteArrayView chunk) {
+    if (m_finished)
+        return;
+    if (m_body.size() + chunk.size() > m_client.m_endpoint.maxResponseBytes) {
+        finishWithError(503, Reason::IdpBadResponse,
+                        QStringLiteral("introspection response larger than %1 bytes")
+                            .arg(m_client.m_endpoint.maxResponseBytes));
+        return;
+    }
+    m_body.append(chunk);
+}
+
+void IntrospectionCall::onUpstreamComplete(bool reusable) {
+    releaseConnection(reusable);
+    if (m_finished)
+        return;
+    if (m_status == 401 || m_status == 403) {
+        finishWithError(
+            503, Reason::IdpRejectedClient,
+            QStringLiteral("the IdP refused our client credentials (HTTP %1)").arg(m_status));
+        return;
+    }
+    if (m_status < 200 || m_status > 299) {
+        finishWithError(503, Reason::IdpBadResponse,
+                        QStringLiteral("the IdP answered HTTP %1").arg(m_status));
+        return;
+    }
+    QString why;
+    auto result = IntrospectionResult::fromJson(m_body, &why);
+    if (!result) {
+        finishWithError(503, Reason::IdpBadResponse, QStringLiteral("the IdP's answer is ") + why);
+        return;
+    }
+    IntrospectionOutcome outcome;
+    outcome.result = std::move(*result);
+    finish(std::move(outcome));
+}
+
+void IntrospectionCall::onUpstreamFailed(int status, const char *reason, const QString &detail,
+                                         bool retryable) {
+    m_connection = nullptr; // the connection released itself from us
+    if (m_finished)
+        return;
+    if (retryable && !m_retried) {
+        // A pooled connection the IdP had already closed; introspection is safe to repeat.
+        m_retried = true;
+        send(true);
+        return;
+    }
+    const char *idpReason = Reason::IdpUnreachable;
+    if (reason == Reason::UpstreamTimeout)
+        idpReason = Reason::IdpTimeout;
+    else if (reason == Reason::UpstreamTls)
+        idpReason = Reason::IdpTls;
+    else if (reason == Reason::UpstreamBadResponse)
+        idpReason = Reason::IdpBadResponse;
+    finishWithError(status == 504 ? 504 : 503, idpReason, detail);
+}
+
+void IntrospectionCall::checkDeadline(qint64 nowMs) {
+    if (m_finished || nowMs < m_deadlineMs)
+        return;
+    finishWithError(
+        504, Reason::IdpTimeout,
+        QStringLiteral("no introspection answer within %1 ms").arg(m_client.m_endpoint.timeoutMs));
+}
+
+void IntrospectionCall::finishWithError(int status, const char *reason, QString detail) {
+    IntrospectionOutcome outcome;
+    outcome.error = reason;
+    outcome.status = status;
+    outcome.detail = std::move(detail);
+    finish(std::move(outcome));
+}
+
+void IntrospectionCall::finish(IntrospectionOutcome outcome) {
+    end();
+    outcome.latencyUs = m_clock.nsecsElapsed() / 1000;
+    // The callback may destroy this call; nothing of it is touched afterwards.
+    Callback done = std::move(m_done);
+    done(outcome);
+}
+
+} // namespace Tokengate

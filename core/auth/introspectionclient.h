@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/auth/introspectionresult.h"
+#include "core/proxy/upstreampool.h"
+
+#include <QElapsedTimer>
+
+#include <deque>
+#include <functional>
+#include <memory>
+
+namespace Tokengate {
+
+// Where and how a worker asks the IdP about tokens (RFC 7662).
+struct IntrospectionEndpoint {
+    UpstreamTarget url;
+    QByteArray authorization; // the whole Authorization header value; empty: none sent
+    int timeoutMs = 5'000;    // whole call, connecting and queueing included
+    int maxConnections = 32;  // per worker; more calls wait in line (within their timeout)
+    qint64 maxResponseBytes = 1 << 20;
+};
+
+// What an introspection call came to: the IdP's answer, or why there is none. An IdP that
+// cannot be asked is never taken to mean "inactive".
+struct IntrospectionOutcome {
+    const char *error = ""; // Reason id; empty when `result` holds the IdP's answer
+    int status = 0;         // for the client when `error` is set: 503, or 504 on timeout
+    QString detail;         // for the log
+    IntrospectionResult result;
+    qint64 latencyUs = 0;
+};
+
+class IntrospectionClient;
+
+// One call in progress. Destroying it abandons the call: its callback never runs.
+class IntrospectionCall : private UpstreamConnection::User, private Expirable {
+public:
+    ~IntrospectionCall() override;
+
+private:
+    friend class IntrospectionClient;
+    using Callback = std::function<void(const IntrospectionOutcome &)>;
+    IntrospectionCall(IntrospectionClient &client, const QByteArray &token, Callback done);
+
+    void send(bool freshConnection);
+    void finish(IntrospectionOutcome outcome);
+    void end(); // leaves the client's books: the queue or the active count, and the sweeper
+    void finishWithError(int status, const char *reason, QString detail);
+    void releaseConnection(bool reusable);
+
+    void onUpstreamHead(ResponseHead head) override;
+    void onUpstreamBody(QByteArrayView chunk) override;
+    void onUpstreamComplete(bool reusable) override;
+    void onUpstreamFailed(int status, const char *reason, const QString &detail,
+                          bool retryable) override;
+    void onUpstreamWritable() override {}
+    void checkDeadline(qint64 nowMs) override;
+
+    IntrospectionClient &m_client;
+    QByteArray m_request;
+    Callback m_done;
+    UpstreamConnection *m_connection = nullptr;
+    QElapsedTimer m_clock;
+    qint64 m_deadlineMs;
+    QByteArray m_body;
+    int m_status = 0;
+    bool m_queued = false;
+    bool m_retried = false;
+    bool m_finished = false;
+};
+
+// A worker's client for one introspection endpoint: keep-alive connections (the same HTTP
+// client as the upstream pool), at most `maxConnections` calls at once, each bounded in time.
+class IntrospectionClient {
+public:
+    IntrospectionClient(IntrospectionEndpoint endpoint, UpstreamSettings settings,
+                        HttpLimits limits, DeadlineSweeper &sweeper);
+    ~IntrospectionClient();
+
+    std::unique_ptr<IntrospectionCall> introspect(const QByteArray &token,
+                                                  IntrospectionCall::Callback done);
+
+    const IntrospectionEndpoint &endpoint() const { return m_endpoint; }
+    quint64 callsSent() const { return m_sent; }
+    quint64 connectionsOpened() const { return m_pool.connectionsOpened(); }
+
+    // The request bytes for `token` (exposed for tests of the encoding).
+    static QByteArray requestBytes(const IntrospectionEndpoint &endpoint, QByteArrayView token);
+
+private:
+    friend class IntrospectionCall;
+    void enqueue(IntrospectionCall *call);
+    void dequeue(IntrospectionCall *call);
+    void callEnded();
+
+    IntrospectionEndpoint m_endpoint;
+    DeadlineSweeper &m_sweeper;
+    UpstreamPool m_pool;
+    std::deque<IntrospectionCall *> m_waiting;
+    int m_active = 0;
+    quint64 m_sent = 0;
+};
+
+} // namespace Tokengate

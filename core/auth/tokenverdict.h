@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/auth/introspectionresult.h"
+
+namespace Tokengate {
+
+// Whether an introspection answer lets the request through, judged on every request (the
+// IdP's "active" alone is not enough: a token past its exp is refused even if an IdP or a
+// cache still says active).
+struct TokenVerdict {
+    bool allowed = false;
+    const char *reason = ""; // Reason id when refused
+    const char *why = "";    // for the log, never containing the token
+};
+
+TokenVerdict judgeToken(const IntrospectionResult &result, qint64 nowSecs);
+
+} // namespace Tokengate

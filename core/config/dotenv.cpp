@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/config/dotenv.h"
+
+#include <QFile>
+#include <QRegularExpression>
+
+namespace Tokengate {
+
+namespace {
+
+// The value after "=": quoted values end at their closing quote (double quotes know \n, \"
+// and \\); unquoted ones end at " #" and lose surrounding blanks.
+bool parseValue(QStringView raw, QString *value) {
+    raw = raw.trimmed();
+    if (raw.startsWith(u'\'')) {
+        const qsizetype end = raw.indexOf(u'\'', 1);
+        if (end < 0)
+            return false;
+        *value = raw.sliced(1, end - 1).toString();
+        return true;
+    }
+    if (raw.startsWith(u'"')) {
+        QString out;
+        for (qsizetype i = 1; i < raw.size(); ++i) {
+            const QChar c = raw[i];
+            if (c == u'"') {
+                *value = out;
+                return true;
+            }
+            if (c == u'\\' && i + 1 < raw.size()) {
+                const QChar n = raw[++i];
+                out += n == u'n' ? QChar(u'\n') : n;
+            } else {
+                out += c;
+            }
+        }
+        return false;
+    }
+    const qsizetype comment = raw.indexOf(QStringLiteral(" #"));
+    *value = (comment < 0 ? raw : raw.first(comment)).trimmed().toString();
+    return true;
+}
+
+} // namespace
+
+QProcessEnvironment withDotEnv(const QProcessEnvironment &env, const QString &path,
+                               QStringList *problems) {
+    QProcessEnvironment merged = env;
+    QFile file(path);
+    if (!file.exists())
+        return merged;
+    if (!file.open(QIODevice::ReadOnly)) {
+        *problems << QStringLiteral("%1: %2").arg(path, file.errorString());
+        return merged;
+    }
+    static const QRegularExpression name(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*$"));
+    const QStringList lines = QString::fromUtf8(file.readAll()).split(u'\n');
+    for (qsizetype n = 0; n < lines.size(); ++n) {
+        QStringView line = QStringView(lines[n]).trimmed();
+        if (line.isEmpty() || line.startsWith(u'#'))
+            continue;
+        if (line.startsWith(u"export "))
+            line = line.sliced(7).trimmed();
+        const qsizetype eq = line.indexOf(u'=');
+        const QString key = eq < 0 ? QString() : line.first(eq).trimmed().toString();
+        QString value;
+        if (eq < 0 || !name.match(key).hasMatch()) {
+            *problems << QStringLiteral("%1:%2: expected NAME=value").arg(path).arg(n + 1);
+            continue;
+        }
+        if (!parseValue(line.sliced(eq + 1), &value)) {
+            *problems << QStringLiteral("%1:%2: %3 has an unterminated quote")
+                             .arg(path)
+                             .arg(n + 1)
+                             .arg(key);
+            continue;
+        }
+        if (!merged.contains(key))
+            merged.insert(key, value);
+    }
+    return merged;
+}
+
+} // namespace Tokengate

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/pipeline/gatewayexchange.h"
+
+#include "core/auth/bearertoken.h"
+#include "core/auth/tokenverdict.h"
+#include "core/http/httpconnection.h"
+#include "core/http/reason.h"
+#include "core/observe/logging.h"
+#include "core/pipeline/gatewayhandler.h"
+#include "core/proxy/proxyexchange.h"
+
+#include <QDateTime>
+
+namespace Tokengate {
+
+namespace {
+
+// introspection-microgateway's texts (COMPAT.md A.1, A.3, A.5): clients may match on them.
+constexpr char DestinationInvalidText[] = "Destination header should be a valid URL";
+constexpr char TokenMissingText[] = "Access Token needed for the given URL";
+constexpr char TokenInvalidText[] = "Access Token is invalid";
+
+} // namespace
+
+GatewayExchange::GatewayExchange(GatewayHandler &handler, HttpConnection &client,
+                                 const RequestHead &head)
+    : m_handler(handler)
+    , m_client(client)
+    , m_head(head) {
+    if (route())
+        authenticate();
+}
+
+GatewayExchange::~GatewayExchange() = default;
+
+bool GatewayExchange::route() {
+    const PipelineSettings &s = m_handler.settings();
+    if (s.upstream) {
+        m_target = *s.upstream;
+        return true;
+    }
+    const QList<QByteArray> destinations = m_head.headers.values("Destination");
+    QString why;
+    const std::optional<UpstreamTarget> target =
+        destinations.size() == 1
+            ? UpstreamTarget::parse(QString::fromLatin1(destinations.first().trimmed()), &why)
+            : std::nullopt;
+    if (!target) {
+        m_client.sendTextResponse(400, Reason::DestinationInvalid, DestinationInvalidText);
+        return false;
+    }
+    why = s.destinations.check(target->origin);
+    if (!why.isEmpty()) {
+        qCWarning(lcProxy).noquote() << "Destination refused:" << why;
+        m_client.sendSimpleResponse(403, Reason::DestinationForbidden, "Destination not allowed");
+        return false;
+    }
+    m_target = *target;
+    return true;
+}
+
+void GatewayExchange::authenticate() {
+    const PipelineSettings &s = m_handler.settings();
+    if (!s.authenticate) {
+        forward(nullptr);
+        return;
+    }
+    const QByteArray token = bearerToken(m_head.headers);
+    if (token.isEmpty()) {
+        if (s.allowMissingToken) {
+            forward(nullptr);
+            return;
+        }
+        HeaderMap challenge;
+        challenge.append("WWW-Authenticate", "Bearer");
+        m_client.sendTextResponse(401, Reason::TokenMissing, TokenMissingText,
+                                  std::move(challenge));
+        return;
+    }
+    m_fingerprint = tokenFingerprint(token);
+    m_client.event().tokenFingerprint = m_fingerprint;
+    m_call = m_handler.introspection()->introspect(
+        token, [this](const IntrospectionOutcome &outcome) { onIntrospected(outcome); });
+}
+
+void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
+    RequestEvent &event = m_client.event();
+    event.idpUs = outcome.latencyUs;
+    if (outcome.error[0]) {
+        qCWarning(lcAuth).noquote()
+            << "introspection failed for fp=" + m_fingerprint << outcome.error << outcome.detail;
+        m_client.sendSimpleResponse(outcome.status, outcome.error,
+                                    outcome.status == 504
+                                        ? "The identity provider did not answer in time"
+                                        : "The identity provider cannot check tokens now");
+        return;
+    }
+    const IntrospectionResult &result = outcome.result;
+    event.subject = result.subject;
+    event.clientId = result.clientId;
+    const TokenVerdict verdict = judgeToken(result, QDateTime::currentSecsSinceEpoch());
+    if (!verdict.allowed) {
+        qCInfo(lcAuth).noquote() << "token fp=" + m_fingerprint << "refused:" << verdict.why;
+        refuseToken(verdict.reason, TokenInvalidText);
+        return;
+    }
+    forward(&result);
+}
+
+void GatewayExchange::refuseToken(const char *reason, QByteArrayView text) {
+    HeaderMap challenge;
+    challenge.append("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    m_client.sendTextResponse(401, reason, text.toByteArray(), std::move(challenge));
+}
+
+void GatewayExchange::forward(const IntrospectionResult *identity) {
+    const PipelineSettings &s = m_handler.settings();
+    if (!s.jwtHeader.isEmpty()) {
+        const bool clientSentOne = m_head.headers.contains(s.jwtHeader);
+        if (!(s.jwtPassthrough && clientSentOne)) {
+            m_head.headers.removeAll(s.jwtHeader); // any letter case: it could be forged
+            if (identity)
+                m_head.headers.append(
+                    s.jwtHeader,
+                    m_handler.jwtMinter().mint(*identity, QDateTime::currentSecsSinceEpoch()));
+        }
+    }
+    m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head);
+    if (m_requestComplete && !m_head.hasBody())
+        m_proxy->onRequestComplete();
+}
+
+void GatewayExchange::onRequestBody(QByteArrayView chunk) {
+    if (m_proxy)
+        m_proxy->onRequestBody(chunk);
+}
+
+void GatewayExchange::onRequestComplete() {
+    m_requestComplete = true;
+    if (m_proxy)
+        m_proxy->onRequestComplete();
+}
+
+void GatewayExchange::onClientWritable() {
+    if (m_proxy)
+        m_proxy->onClientWritable();
+}
+
+void GatewayExchange::onClientGone() {
+    m_call.reset();
+    if (m_proxy)
+        m_proxy->onClientGone();
+}
+
+} // namespace Tokengate

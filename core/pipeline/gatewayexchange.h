@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/auth/introspectionclient.h"
+#include "core/http/exchange.h"
+
+#include <memory>
+
+namespace Tokengate {
+
+class GatewayHandler;
+class ProxyExchange;
+
+// One request through the pipeline. Until the decision, the request body stays unread (so
+// "100 Continue" is only sent for requests that will be forwarded); then a ProxyExchange
+// takes over and every call is passed on to it.
+class GatewayExchange : public Exchange {
+public:
+    GatewayExchange(GatewayHandler &handler, HttpConnection &client, const RequestHead &head);
+    ~GatewayExchange() override;
+
+    void onRequestBody(QByteArrayView chunk) override;
+    void onRequestComplete() override;
+    void onClientWritable() override;
+    void onClientGone() override;
+
+private:
+    bool route();
+    void authenticate();
+    void onIntrospected(const IntrospectionOutcome &outcome);
+    void refuseToken(const char *reason, QByteArrayView text);
+    // `identity`: the introspection result the JWT carries; null for unauthenticated requests.
+    void forward(const IntrospectionResult *identity);
+
+    GatewayHandler &m_handler;
+    HttpConnection &m_client;
+    RequestHead m_head;
+    UpstreamTarget m_target;
+    QByteArray m_fingerprint;
+    std::unique_ptr<IntrospectionCall> m_call;
+    std::unique_ptr<ProxyExchange> m_proxy;
+    bool m_requestComplete = false;
+};
+
+} // namespace Tokengate

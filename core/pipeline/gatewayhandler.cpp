@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/pipeline/gatewayhandler.h"
+
+#include "core/pipeline/gatewayexchange.h"
+#include "core/proxy/proxyexchange.h"
+
+namespace Tokengate {
+
+GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
+                               DeadlineSweeper &sweeper)
+    : m_settings(std::move(settings))
+    , m_pool(m_settings.upstreamSettings, limits, sweeper)
+    , m_minter(m_settings.jwtSecret, m_settings.jwtLifetimeSecs) {
+    if (m_settings.authenticate) {
+        UpstreamSettings idp = m_settings.upstreamSettings;
+        idp.refuseInternalPeers = false; // the operator chose the IdP, not a client
+        idp.forwarded = ForwardedMode::Off;
+        m_introspection = std::make_unique<IntrospectionClient>(m_settings.introspection,
+                                                                std::move(idp), limits, sweeper);
+    }
+}
+
+GatewayHandler::~GatewayHandler() = default;
+
+std::unique_ptr<Exchange> GatewayHandler::start(HttpConnection &client, const RequestHead &head) {
+    // The unauthenticated fixed-upstream case has nothing to decide: skip the pipeline.
+    if (!m_settings.authenticate && m_settings.upstream)
+        return std::make_unique<ProxyExchange>(client, m_pool, *m_settings.upstream, head);
+    return std::make_unique<GatewayExchange>(*this, client, head);
+}
+
+} // namespace Tokengate

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/auth/jwtminter.h"
+#include "core/http/exchange.h"
+#include "core/pipeline/pipelinesettings.h"
+
+#include <memory>
+
+namespace Tokengate {
+
+// A worker's entry to the pipeline: route, token, introspect, decide, mutate, forward. Owns
+// the worker's upstream pool and introspection client.
+class GatewayHandler : public RequestHandler {
+public:
+    GatewayHandler(PipelineSettings settings, HttpLimits limits, DeadlineSweeper &sweeper);
+    ~GatewayHandler() override;
+
+    std::unique_ptr<Exchange> start(HttpConnection &client, const RequestHead &head) override;
+
+    const PipelineSettings &settings() const { return m_settings; }
+    UpstreamPool &upstreamPool() { return m_pool; }
+    IntrospectionClient *introspection() { return m_introspection.get(); }
+    const JwtMinter &jwtMinter() const { return m_minter; }
+
+private:
+    PipelineSettings m_settings;
+    UpstreamPool m_pool;
+    std::unique_ptr<IntrospectionClient> m_introspection;
+    JwtMinter m_minter;
+};
+
+} // namespace Tokengate

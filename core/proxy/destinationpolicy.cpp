@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/proxy/destinationpolicy.h"
+
+#include <QRegularExpression>
+
+namespace Tokengate {
+
+std::optional<DestinationPolicy> DestinationPolicy::parse(const QString &patterns, QString *error) {
+    DestinationPolicy policy;
+    static const QRegularExpression separators(QStringLiteral("[,\\s]+"));
+    for (const QString &raw : patterns.split(separators, Qt::SkipEmptyParts)) {
+        auto fail = [&](const char *why) -> std::optional<DestinationPolicy> {
+            if (error)
+                *error = QStringLiteral("\"%1\": %2").arg(raw, QLatin1StringView(why));
+            return std::nullopt;
+        };
+        QString host = raw.toLower();
+        Rule rule;
+        // The port is after the last colon, unless that colon is inside an IPv6 literal.
+        const qsizetype bracket = host.lastIndexOf(u']');
+        const qsizetype colon = host.lastIndexOf(u':');
+        const bool bareIpv6 = host.count(u':') > 1 && !host.startsWith(u'[');
+        if (colon > bracket && !bareIpv6) {
+            const QString port = host.mid(colon + 1);
+            host.truncate(colon);
+            if (port != u"*") {
+                bool ok = false;
+                rule.port = port.toInt(&ok);
+                if (!ok || rule.port < 1 || rule.port > 65535)
+                    return fail("the port must be a number from 1 to 65535 or *");
+            }
+        }
+        if (host.startsWith(u'[') && host.endsWith(u']'))
+            host = host.mid(1, host.size() - 2);
+        if (host == u"*") {
+            rule.anyHost = true;
+        } else if (host.startsWith(u"*.")) {
+            rule.subdomains = true;
+            rule.host = host.mid(1); // ".example.com"
+            if (rule.host.size() < 2 || rule.host.contains(u'*'))
+                return fail("a wildcard must be \"*\" or lead a domain as in \"*.example.com\"");
+        } else {
+            if (host.isEmpty() || host.contains(u'*') || host.contains(u'/'))
+                return fail("expected host[:port], *.domain[:port] or *");
+            rule.host = host;
+        }
+        policy.m_rules.append(rule);
+    }
+    return policy;
+}
+
+bool DestinationPolicy::namesExactly(const QString &host) const {
+    const QString h = host.toLower();
+    for (const Rule &r : m_rules) {
+        if (!r.anyHost && !r.subdomains && r.host == h)
+            return true;
+    }
+    return false;
+}
+
+QStringList DestinationPolicy::exactHosts() const {
+    QStringList hosts;
+    for (const Rule &r : m_rules) {
+        if (!r.anyHost && !r.subdomains)
+            hosts << r.host;
+    }
+    return hosts;
+}
+
+QString DestinationPolicy::check(const Origin &origin) const {
+    const QString host = origin.host.toLower();
+    const QHostAddress literal(host);
+    const bool internal =
+        (!literal.isNull() && isInternalAddress(literal)) || isMetadataHostName(host);
+    if (internal && !namesExactly(host))
+        return QStringLiteral("%1 is a link-local or cloud metadata address").arg(host);
+    if (m_rules.isEmpty())
+        return {};
+    for (const Rule &r : m_rules) {
+        if (r.port >= 0 && r.port != origin.port)
+            continue;
+        if (r.anyHost || (r.subdomains && host.endsWith(r.host)) || r.host == host)
+            return {};
+    }
+    return QStringLiteral("%1:%2 is not in TOKENGATE_DESTINATION_ALLOW").arg(host).arg(origin.port);
+}
+
+bool DestinationPolicy::isInternalAddress(const QHostAddress &address) {
+    bool isV4 = false; // also true for ::ffff:a.b.c.d
+    const quint32 v4 = address.toIPv4Address(&isV4);
+    if (isV4) {
+        // 169.254/16 (link-local; AWS, GCP, Azure metadata at .169.254), 100.100.100.200
+        // (Alibaba Cloud metadata).
+        return (v4 >> 16) == 0xA9FE || v4 == 0x646464C8;
+    }
+    if (address.protocol() != QAbstractSocket::IPv6Protocol)
+        return false;
+    if (address.isLinkLocal())
+        return true;
+    return address == QHostAddress(QStringLiteral("fd00:ec2::254")); // AWS metadata over IPv6
+}
+
+bool DestinationPolicy::isMetadataHostName(const QString &host) {
+    QString h = host.toLower();
+    if (h.endsWith(u'.'))
+        h.chop(1);
+    return h == u"metadata" || h == u"metadata.google.internal" ||
+           h == u"metadata.azure.internal" || h == u"instance-data" ||
+           h == u"instance-data.ec2.internal";
+}
+
+} // namespace Tokengate
