@@ -79,4 +79,14 @@ ScriptedUpstream::Script ScriptedUpstream::answerEachRequest() {
     };
 }
 
+ScriptedUpstream::Script ScriptedUpstream::answerEachRequestWith(QByteArray response) {
+    auto answered = std::make_shared<QHash<int, int>>();
+    return [answered, response](ScriptedUpstream &up, int index) {
+        while ((*answered)[index] < up.requestCount(index)) {
+            ++(*answered)[index];
+            up.reply(index, response);
+        }
+    };
+}
+
 } // namespace Tokengate::Test

@@ -35,6 +35,8 @@ public:
     // Answers every complete bodiless request on every connection with a 200 and the
     // target in the body, keeping connections alive.
     static Script answerEachRequest();
+    // Answers every complete request with the same raw `response` bytes.
+    static Script answerEachRequestWith(QByteArray response);
 
 private:
     QTcpServer m_server;
