@@ -130,12 +130,12 @@ int RequestParser::onHeadersComplete() {
     }
     if (m_head.versionMinor == 1 && !h.contains("Host"))
         return fail(400, Reason::BadRequest, "Missing Host header");
-    if (h.values("Host").size() > 1)
+    if (h.count("Host") > 1)
         return fail(400, Reason::BadRequest, "More than one Host header");
     m_head.expectsContinue = false;
     if (h.contains("Expect")) {
-        if (!HeaderMap::sameName(h.value("Expect").trimmed(), "100-continue") ||
-            h.values("Expect").size() > 1)
+        if (!HeaderMap::sameName(h.find("Expect").trimmed(), "100-continue") ||
+            h.count("Expect") > 1)
             return fail(417, Reason::ExpectationFailed, "Only Expect: 100-continue is supported");
         m_head.expectsContinue = m_head.versionMinor == 1 && m_head.hasBody();
     }
