@@ -21,6 +21,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObje
     bool mapped = false;
     const quint32 v4 = m_peer.toIPv4Address(&mapped);
     m_peerText = mapped ? QHostAddress(v4).toString() : m_peer.toString();
+    m_peerBytes = m_peerText.toLatin1();
     m_socket->setParent(this);
     // Bounded so a client that pipelines or uploads faster than we forward is pushed back
     // by TCP instead of filling our memory.

@@ -30,6 +30,7 @@ public:
     const RequestHead &request() const { return m_head; }
     QHostAddress peerAddress() const { return m_peer; }
     const QString &peerText() const { return m_peerText; }
+    const QByteArray &peerBytes() const { return m_peerBytes; } // peerText() in Latin-1
     int workerId() const { return m_context.workerId; }
     // Starts (or stops, for backpressure) delivering the request body to the exchange. The
     // first start answers "100 Continue" when the client waits for it.
@@ -76,6 +77,7 @@ private:
     RequestParser m_parser;
     QHostAddress m_peer;
     QString m_peerText;
+    QByteArray m_peerBytes;
 
     QByteArray m_in;
     qsizetype m_inPos = 0;
