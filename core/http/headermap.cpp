@@ -19,10 +19,6 @@ HeaderMap::HeaderMap(QByteArray block, QList<HeaderField> fields)
     : m_fields(std::move(fields))
     , m_block(std::move(block)) {}
 
-bool HeaderMap::sameName(QByteArrayView a, QByteArrayView b) {
-    return a.size() == b.size() && a.compare(b, Qt::CaseInsensitive) == 0;
-}
-
 QByteArrayView HeaderMap::keep(QByteArray bytes) {
     m_owned.append(std::move(bytes));
     return m_owned.constLast();

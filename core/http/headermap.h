@@ -52,7 +52,9 @@ public:
     // What serializeTo appends.
     qsizetype serializedSize() const;
 
-    static bool sameName(QByteArrayView a, QByteArrayView b);
+    static bool sameName(QByteArrayView a, QByteArrayView b) {
+        return a.size() == b.size() && a.compare(b, Qt::CaseInsensitive) == 0;
+    }
 
 private:
     QByteArrayView keep(QByteArray bytes);

@@ -2,6 +2,7 @@
 #include "core/http/httpconnection.h"
 
 #include "core/http/flowcontrol.h"
+#include "core/http/headwriter.h"
 #include "core/http/reason.h"
 #include "core/http/statusphrase.h"
 #include "core/observe/eventhub.h"
@@ -145,22 +146,29 @@ void HttpConnection::sendResponseHead(ResponseHead head) {
     const bool requestDone = m_requestComplete || !m_head.hasBody();
     m_keepAlive = m_head.keepAlive && requestDone && !closeDelimited && !m_closing;
 
-    QByteArray out;
-    out.reserve(256 + head.headers.size() * 48);
-    out.append("HTTP/1.1 ");
-    out.append(QByteArray::number(head.status));
-    out.append(' ');
-    out.append(head.reason.isEmpty() ? statusPhrase(head.status) : head.reason);
-    out.append("\r\n");
-    head.headers.serializeTo(out);
+    const QByteArray reason = head.reason.isEmpty() ? statusPhrase(head.status) : head.reason;
+    HeadWriter out(head.headers.serializedSize() + reason.size() + 96);
+    out.put("HTTP/1.1 ");
+    if (head.status >= 100 && head.status <= 999) {
+        const char digits[3] = {char('0' + head.status / 100), char('0' + head.status / 10 % 10),
+                                char('0' + head.status % 10)};
+        out.put(QByteArrayView(digits, 3));
+    } else {
+        out.put(QByteArray::number(head.status));
+    }
+    out.put(" ");
+    out.put(reason);
+    out.put("\r\n");
+    for (const HeaderField &f : head.headers.fields())
+        out.field(f.name, f.value);
     if (m_chunkedOut)
-        out.append("Transfer-Encoding: chunked\r\n");
+        out.put("Transfer-Encoding: chunked\r\n");
     if (!m_keepAlive)
-        out.append("Connection: close\r\n");
+        out.put("Connection: close\r\n");
     else if (m_head.versionMinor == 0)
-        out.append("Connection: keep-alive\r\n");
-    out.append("\r\n");
-    send(out);
+        out.put("Connection: keep-alive\r\n");
+    out.put("\r\n");
+    send(out.take());
 }
 
 void HttpConnection::sendResponseBody(QByteArrayView chunk) {

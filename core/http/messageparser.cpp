@@ -70,8 +70,8 @@ MessageParser::~MessageParser() = default;
 
 void MessageParser::beginHead(qint64 startLineBytes, qint64 standInBytes) {
     // Most header sections fit, so the block rarely grows; it leaves with the parsed head.
-    m_block = QByteArray();
-    m_block.reserve(HeaderBlockReserve);
+    m_block = QByteArray(HeaderBlockReserve, Qt::Uninitialized);
+    m_blockUsed = 0;
     m_spans.clear();
     m_nameAt = m_valueAt = -1;
     m_headerBytes = startLineBytes;
@@ -96,12 +96,12 @@ int MessageParser::addHeaderBytes(qsizetype n) {
 
 int MessageParser::onFieldBytes(QByteArrayView bytes) {
     // ": " and CRLF count once per field, however llhttp splits the name.
-    const bool first = m_nameAt < 0 || m_block.size() == m_nameAt;
+    const bool first = m_nameAt < 0 || m_blockUsed == m_nameAt;
     if (int rc = addHeaderBytes(bytes.size() + (first ? 4 : 0)))
         return rc;
     if (m_nameAt < 0)
-        m_nameAt = m_block.size();
-    m_block.append(bytes);
+        m_nameAt = m_blockUsed;
+    appendToBlock(bytes);
     return 0;
 }
 
@@ -109,9 +109,20 @@ int MessageParser::onValueBytes(QByteArrayView bytes) {
     if (int rc = addHeaderBytes(bytes.size()))
         return rc;
     if (m_valueAt < 0)
-        m_valueAt = m_block.size();
-    m_block.append(bytes);
+        m_valueAt = m_blockUsed;
+    appendToBlock(bytes);
     return 0;
+}
+
+void MessageParser::appendToBlock(QByteArrayView bytes) {
+    // The block is sized ahead and filled by hand: QByteArray::append costs more per call
+    // than the few bytes llhttp hands over.
+    if (bytes.isEmpty())
+        return;
+    if (m_blockUsed + bytes.size() > m_block.size())
+        m_block.resize(qMax(2 * m_block.size(), m_blockUsed + bytes.size()));
+    std::memcpy(m_block.data() + m_blockUsed, bytes.data(), size_t(bytes.size()));
+    m_blockUsed += bytes.size();
 }
 
 int MessageParser::finishField() {
@@ -121,10 +132,11 @@ int MessageParser::finishField() {
 }
 
 int MessageParser::finishValue() {
-    const qsizetype nameAt = m_nameAt < 0 ? m_block.size() : m_nameAt;
-    const qsizetype valueAt = m_valueAt < 0 ? m_block.size() : m_valueAt;
-    qsizetype end = m_block.size();
-    while (end > valueAt && (m_block[end - 1] == ' ' || m_block[end - 1] == '\t'))
+    const qsizetype nameAt = m_nameAt < 0 ? m_blockUsed : m_nameAt;
+    const qsizetype valueAt = m_valueAt < 0 ? m_blockUsed : m_valueAt;
+    qsizetype end = m_blockUsed;
+    const char *block = m_block.constData();
+    while (end > valueAt && (block[end - 1] == ' ' || block[end - 1] == '\t'))
         --end;
     m_spans.append({nameAt, valueAt - nameAt, valueAt, end - valueAt});
     m_nameAt = m_valueAt = -1;
@@ -132,6 +144,7 @@ int MessageParser::finishValue() {
 }
 
 HeaderMap MessageParser::takeHeaders() {
+    m_block.truncate(std::exchange(m_blockUsed, 0));
     QList<HeaderField> fields;
     fields.reserve(m_spans.size());
     const char *base = m_block.constData();

@@ -82,12 +82,14 @@ private:
     int addHeaderBytes(qsizetype n);
     int onFieldBytes(QByteArrayView bytes);
     int onValueBytes(QByteArrayView bytes);
+    void appendToBlock(QByteArrayView bytes);
     int finishField();
     int finishValue();
     bool hasObsFold(QByteArrayView data);
 
     // Names and values of the header section back to back: one allocation per message.
     QByteArray m_block;
+    qsizetype m_blockUsed = 0;
     QVarLengthArray<FieldSpan, 32> m_spans;
     qsizetype m_nameAt = -1;  // -1: between fields
     qsizetype m_valueAt = -1; // -1: no value byte yet

@@ -17,6 +17,13 @@ HopByHopFilter::HopByHopFilter(const HeaderMap &headers) {
 }
 
 bool HopByHopFilter::drops(QByteArrayView name) const {
+    for (QByteArrayView listed : m_listed) {
+        if (HeaderMap::sameName(name, listed))
+            return true;
+    }
+    // Every fixed name starts with one of these letters; most fields are ruled out here.
+    if (name.isEmpty() || !QByteArrayView("ckptuCKPTU").contains(name.front()))
+        return false;
     static constexpr QByteArrayView Fixed[] = {"Connection", "Keep-Alive",        "TE",
                                                "Trailer",    "Transfer-Encoding", "Upgrade"};
     for (QByteArrayView fixed : Fixed) {
@@ -26,10 +33,6 @@ bool HopByHopFilter::drops(QByteArrayView name) const {
     // Proxy-* covers Proxy-Authorization, Proxy-Authenticate and Proxy-Connection.
     if (name.size() >= 6 && name.first(6).compare("proxy-", Qt::CaseInsensitive) == 0)
         return true;
-    for (QByteArrayView listed : m_listed) {
-        if (HeaderMap::sameName(name, listed))
-            return true;
-    }
     return false;
 }
 
