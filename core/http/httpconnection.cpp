@@ -59,6 +59,9 @@ void HttpConnection::processInput() {
     // below re-reads the state each round, so a nested call has nothing to add.
     if (m_processing || m_tornDown)
         return;
+    // Never called from an exchange's own stack (only from signals and queued calls), so the
+    // exchange set aside by finishResponse() can go now.
+    m_retiredExchange.reset();
     m_processing = true;
     while (!m_closing && !m_tornDown) {
         if (m_hasRequest && (m_requestComplete || !m_bodyFlowing))
@@ -200,8 +203,17 @@ void HttpConnection::finishResponse() {
         closeAfterFlush();
         return;
     }
-    // The exchange may still be on the stack; let it return before it is destroyed.
-    QMetaObject::invokeMethod(this, &HttpConnection::startNextRequest, Qt::QueuedConnection);
+    if (m_tornDown)
+        return;
+    if (m_processing || m_inPos < m_in.size() || m_socket->bytesAvailable() > 0) {
+        // The exchange may still be on the stack; let it return before it is destroyed.
+        QMetaObject::invokeMethod(this, &HttpConnection::startNextRequest, Qt::QueuedConnection);
+        return;
+    }
+    // Nothing of the next request is here yet, so its readyRead will start it: no queued call
+    // needed. The exchange may still be on the stack, so it is only set aside.
+    m_retiredExchange = std::move(m_exchange);
+    endRequest();
 }
 
 void HttpConnection::sendSimpleResponse(int status, const char *reason, QByteArrayView message) {
@@ -250,14 +262,19 @@ void HttpConnection::startNextRequest() {
     if (m_tornDown)
         return;
     m_exchange.reset();
+    if (endRequest())
+        processInput();
+}
+
+bool HttpConnection::endRequest() {
     m_hasRequest = false;
     m_head = RequestHead{};
     m_idleSince = DeadlineSweeper::nowMs();
     if (m_closing) {
         closeAfterFlush();
-        return;
+        return false;
     }
-    processInput();
+    return true;
 }
 
 void HttpConnection::failRequest(int status, const char *reason, QByteArrayView message) {

@@ -68,6 +68,7 @@ private:
     void onDisconnected();
     void failRequest(int status, const char *reason, QByteArrayView message);
     void startNextRequest();
+    bool endRequest(); // false when the connection is closing instead
     void publishEvent();
     void closeAfterFlush();
     void teardown(const char *reason, bool notifyExchange);
@@ -84,6 +85,7 @@ private:
 
     RequestHead m_head;
     std::unique_ptr<Exchange> m_exchange;
+    std::unique_ptr<Exchange> m_retiredExchange; // finished, possibly still on the stack
     RequestEvent m_event;
     QElapsedTimer m_requestClock;
 
