@@ -145,12 +145,12 @@ int MessageParser::finishValue() {
 
 HeaderMap MessageParser::takeHeaders() {
     m_block.truncate(std::exchange(m_blockUsed, 0));
-    QList<HeaderField> fields;
-    fields.reserve(m_spans.size());
+    QList<HeaderField> fields(m_spans.size());
+    HeaderField *out = fields.data();
     const char *base = m_block.constData();
     for (const FieldSpan &s : m_spans)
-        fields.append({QByteArrayView(base + s.nameAt, s.nameSize),
-                       QByteArrayView(base + s.valueAt, s.valueSize)});
+        *out++ = {QByteArrayView(base + s.nameAt, s.nameSize),
+                  QByteArrayView(base + s.valueAt, s.valueSize)};
     m_spans.clear();
     return HeaderMap(std::exchange(m_block, {}), std::move(fields));
 }

@@ -22,8 +22,16 @@ bool HopByHopFilter::drops(QByteArrayView name) const {
             return true;
     }
     // Every fixed name starts with one of these letters; most fields are ruled out here.
-    if (name.isEmpty() || !QByteArrayView("ckptuCKPTU").contains(name.front()))
+    switch (name.isEmpty() ? '\0' : name.front() | 0x20) {
+    case 'c':
+    case 'k':
+    case 'p':
+    case 't':
+    case 'u':
+        break;
+    default:
         return false;
+    }
     static constexpr QByteArrayView Fixed[] = {"Connection", "Keep-Alive",        "TE",
                                                "Trailer",    "Transfer-Encoding", "Upgrade"};
     for (QByteArrayView fixed : Fixed) {
