@@ -2,6 +2,7 @@
 #include "core/http/httpconnection.h"
 
 #include "core/http/flowcontrol.h"
+#include "core/http/headwriter.h"
 #include "core/http/reason.h"
 #include "core/http/statusphrase.h"
 #include "core/observe/eventhub.h"
@@ -21,6 +22,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObje
     bool mapped = false;
     const quint32 v4 = m_peer.toIPv4Address(&mapped);
     m_peerText = mapped ? QHostAddress(v4).toString() : m_peer.toString();
+    m_peerBytes = m_peerText.toLatin1();
     m_socket->setParent(this);
     // Bounded so a client that pipelines or uploads faster than we forward is pushed back
     // by TCP instead of filling our memory.
@@ -57,6 +59,9 @@ void HttpConnection::processInput() {
     // below re-reads the state each round, so a nested call has nothing to add.
     if (m_processing || m_tornDown)
         return;
+    // Never called from an exchange's own stack (only from signals and queued calls), so the
+    // exchange set aside by finishResponse() can go now.
+    m_retiredExchange.reset();
     m_processing = true;
     while (!m_closing && !m_tornDown) {
         if (m_hasRequest && (m_requestComplete || !m_bodyFlowing))
@@ -144,22 +149,29 @@ void HttpConnection::sendResponseHead(ResponseHead head) {
     const bool requestDone = m_requestComplete || !m_head.hasBody();
     m_keepAlive = m_head.keepAlive && requestDone && !closeDelimited && !m_closing;
 
-    QByteArray out;
-    out.reserve(256 + head.headers.size() * 48);
-    out.append("HTTP/1.1 ");
-    out.append(QByteArray::number(head.status));
-    out.append(' ');
-    out.append(head.reason.isEmpty() ? statusPhrase(head.status) : head.reason);
-    out.append("\r\n");
-    head.headers.serializeTo(out);
+    const QByteArray reason = head.reason.isEmpty() ? statusPhrase(head.status) : head.reason;
+    HeadWriter out(head.headers.serializedSize() + reason.size() + 96);
+    out.put("HTTP/1.1 ");
+    if (head.status >= 100 && head.status <= 999) {
+        const char digits[3] = {char('0' + head.status / 100), char('0' + head.status / 10 % 10),
+                                char('0' + head.status % 10)};
+        out.put(QByteArrayView(digits, 3));
+    } else {
+        out.put(QByteArray::number(head.status));
+    }
+    out.put(" ");
+    out.put(reason);
+    out.put("\r\n");
+    for (const HeaderField &f : head.headers.fields())
+        out.field(f.name, f.value);
     if (m_chunkedOut)
-        out.append("Transfer-Encoding: chunked\r\n");
+        out.put("Transfer-Encoding: chunked\r\n");
     if (!m_keepAlive)
-        out.append("Connection: close\r\n");
+        out.put("Connection: close\r\n");
     else if (m_head.versionMinor == 0)
-        out.append("Connection: keep-alive\r\n");
-    out.append("\r\n");
-    send(out);
+        out.put("Connection: keep-alive\r\n");
+    out.put("\r\n");
+    send(out.take());
 }
 
 void HttpConnection::sendResponseBody(QByteArrayView chunk) {
@@ -191,8 +203,17 @@ void HttpConnection::finishResponse() {
         closeAfterFlush();
         return;
     }
-    // The exchange may still be on the stack; let it return before it is destroyed.
-    QMetaObject::invokeMethod(this, &HttpConnection::startNextRequest, Qt::QueuedConnection);
+    if (m_tornDown)
+        return;
+    if (m_processing || m_inPos < m_in.size() || m_socket->bytesAvailable() > 0) {
+        // The exchange may still be on the stack; let it return before it is destroyed.
+        QMetaObject::invokeMethod(this, &HttpConnection::startNextRequest, Qt::QueuedConnection);
+        return;
+    }
+    // Nothing of the next request is here yet, so its readyRead will start it: no queued call
+    // needed. The exchange may still be on the stack, so it is only set aside.
+    m_retiredExchange = std::move(m_exchange);
+    endRequest();
 }
 
 void HttpConnection::sendSimpleResponse(int status, const char *reason, QByteArrayView message) {
@@ -247,14 +268,19 @@ void HttpConnection::startNextRequest() {
     if (m_tornDown)
         return;
     m_exchange.reset();
+    if (endRequest())
+        processInput();
+}
+
+bool HttpConnection::endRequest() {
     m_hasRequest = false;
     m_head = RequestHead{};
     m_idleSince = DeadlineSweeper::nowMs();
     if (m_closing) {
         closeAfterFlush();
-        return;
+        return false;
     }
-    processInput();
+    return true;
 }
 
 void HttpConnection::failRequest(int status, const char *reason, QByteArrayView message) {

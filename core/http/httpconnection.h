@@ -30,6 +30,7 @@ public:
     const RequestHead &request() const { return m_head; }
     QHostAddress peerAddress() const { return m_peer; }
     const QString &peerText() const { return m_peerText; }
+    const QByteArray &peerBytes() const { return m_peerBytes; } // peerText() in Latin-1
     int workerId() const { return m_context.workerId; }
     // Starts (or stops, for backpressure) delivering the request body to the exchange. The
     // first start answers "100 Continue" when the client waits for it.
@@ -72,6 +73,7 @@ private:
     void onDisconnected();
     void failRequest(int status, const char *reason, QByteArrayView message);
     void startNextRequest();
+    bool endRequest(); // false when the connection is closing instead
     void publishEvent();
     void closeAfterFlush();
     void teardown(const char *reason, bool notifyExchange);
@@ -81,12 +83,14 @@ private:
     RequestParser m_parser;
     QHostAddress m_peer;
     QString m_peerText;
+    QByteArray m_peerBytes;
 
     QByteArray m_in;
     qsizetype m_inPos = 0;
 
     RequestHead m_head;
     std::unique_ptr<Exchange> m_exchange;
+    std::unique_ptr<Exchange> m_retiredExchange; // finished, possibly still on the stack
     RequestEvent m_event;
     QElapsedTimer m_requestClock;
 

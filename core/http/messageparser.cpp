@@ -9,29 +9,21 @@
 
 namespace Tokengate {
 
+namespace {
+
+// Typical header sections (browsers, curl, nginx answers) are a few hundred bytes.
+constexpr qsizetype HeaderBlockReserve = 1024;
+
+} // namespace
+
 struct LlhttpCallbacks {
     static MessageParser *self(llhttp_t *p) { return static_cast<MessageParser *>(p->data); }
 
     static int onHeaderField(llhttp_t *p, const char *at, size_t len) {
-        MessageParser *s = self(p);
-        // ": " and CRLF count once per field, however llhttp splits the name.
-        if (int rc = s->addHeaderBytes(qsizetype(len) + (s->m_field.isEmpty() ? 4 : 0)))
-            return rc;
-        if (s->m_field.isEmpty())
-            s->m_field = QByteArray(at, qsizetype(len)); // one exact allocation
-        else
-            s->m_field.append(at, qsizetype(len));
-        return 0;
+        return self(p)->onFieldBytes(QByteArrayView(at, qsizetype(len)));
     }
     static int onHeaderValue(llhttp_t *p, const char *at, size_t len) {
-        MessageParser *s = self(p);
-        if (int rc = s->addHeaderBytes(qsizetype(len)))
-            return rc;
-        if (s->m_value.isEmpty())
-            s->m_value = QByteArray(at, qsizetype(len));
-        else
-            s->m_value.append(at, qsizetype(len));
-        return 0;
+        return self(p)->onValueBytes(QByteArrayView(at, qsizetype(len)));
     }
     static int onFieldComplete(llhttp_t *p) { return self(p)->finishField(); }
     static int onValueComplete(llhttp_t *p) { return self(p)->finishValue(); }
@@ -77,10 +69,11 @@ MessageParser::MessageParser(int llhttpType, const HttpLimits &limits, int error
 MessageParser::~MessageParser() = default;
 
 void MessageParser::beginHead(qint64 startLineBytes, qint64 standInBytes) {
-    m_headers.clear();
-    m_headers.reserve(16);
-    m_field.clear();
-    m_value.clear();
+    // Most header sections fit, so the block rarely grows; it leaves with the parsed head.
+    m_block = QByteArray(HeaderBlockReserve, Qt::Uninitialized);
+    m_blockUsed = 0;
+    m_spans.clear();
+    m_nameAt = m_valueAt = -1;
     m_headerBytes = startLineBytes;
     m_rawHeaderBytes = startLineBytes - standInBytes;
     m_atLineStart = startLineBytes > 0;
@@ -101,23 +94,65 @@ int MessageParser::addHeaderBytes(qsizetype n) {
     return 0;
 }
 
+int MessageParser::onFieldBytes(QByteArrayView bytes) {
+    // ": " and CRLF count once per field, however llhttp splits the name.
+    const bool first = m_nameAt < 0 || m_blockUsed == m_nameAt;
+    if (int rc = addHeaderBytes(bytes.size() + (first ? 4 : 0)))
+        return rc;
+    if (m_nameAt < 0)
+        m_nameAt = m_blockUsed;
+    appendToBlock(bytes);
+    return 0;
+}
+
+int MessageParser::onValueBytes(QByteArrayView bytes) {
+    if (int rc = addHeaderBytes(bytes.size()))
+        return rc;
+    if (m_valueAt < 0)
+        m_valueAt = m_blockUsed;
+    appendToBlock(bytes);
+    return 0;
+}
+
+void MessageParser::appendToBlock(QByteArrayView bytes) {
+    // The block is sized ahead and filled by hand: QByteArray::append costs more per call
+    // than the few bytes llhttp hands over.
+    if (bytes.isEmpty())
+        return;
+    if (m_blockUsed + bytes.size() > m_block.size())
+        m_block.resize(qMax(2 * m_block.size(), m_blockUsed + bytes.size()));
+    std::memcpy(m_block.data() + m_blockUsed, bytes.data(), size_t(bytes.size()));
+    m_blockUsed += bytes.size();
+}
+
 int MessageParser::finishField() {
-    if (m_headers.size() >= m_limits.maxHeaderCount)
+    if (m_spans.size() >= m_limits.maxHeaderCount)
         return fail(431, Reason::HeaderTooLarge, "Too many header fields");
     return 0;
 }
 
 int MessageParser::finishValue() {
-    qsizetype end = m_value.size();
-    while (end > 0 && (m_value[end - 1] == ' ' || m_value[end - 1] == '\t'))
+    const qsizetype nameAt = m_nameAt < 0 ? m_blockUsed : m_nameAt;
+    const qsizetype valueAt = m_valueAt < 0 ? m_blockUsed : m_valueAt;
+    qsizetype end = m_blockUsed;
+    const char *block = m_block.constData();
+    while (end > valueAt && (block[end - 1] == ' ' || block[end - 1] == '\t'))
         --end;
-    m_value.truncate(end);
-    m_headers.append(std::exchange(m_field, {}), std::exchange(m_value, {}));
+    m_spans.append({nameAt, valueAt - nameAt, valueAt, end - valueAt});
+    m_nameAt = m_valueAt = -1;
     return 0;
 }
 
 HeaderMap MessageParser::takeHeaders() {
-    return std::exchange(m_headers, {});
+    m_block.truncate(std::exchange(m_blockUsed, 0));
+    QList<HeaderField> fields(m_spans.size());
+    HeaderField *out = fields.data();
+    const char *base = m_block.constData();
+    for (const FieldSpan &s : m_spans)
+        *out++ = {QByteArrayView(base + s.nameAt, s.nameSize),
+                  QByteArrayView(base + s.valueAt, s.valueSize)};
+    m_spans.clear();
+    return HeaderMap(std::exchange(m_block, {}), std::move(fields));
 }
 
 bool MessageParser::isChunked() const {

@@ -6,6 +6,7 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QVarLengthArray>
 
 #include <memory>
 
@@ -73,14 +74,25 @@ protected:
 
 private:
     friend struct LlhttpCallbacks;
+    // Where a field's name and value sit in m_block; views are taken once the block is final.
+    struct FieldSpan {
+        qsizetype nameAt, nameSize, valueAt, valueSize;
+    };
+
     int addHeaderBytes(qsizetype n);
+    int onFieldBytes(QByteArrayView bytes);
+    int onValueBytes(QByteArrayView bytes);
+    void appendToBlock(QByteArrayView bytes);
     int finishField();
     int finishValue();
     bool hasObsFold(QByteArrayView data);
 
-    HeaderMap m_headers;
-    QByteArray m_field;
-    QByteArray m_value;
+    // Names and values of the header section back to back: one allocation per message.
+    QByteArray m_block;
+    qsizetype m_blockUsed = 0;
+    QVarLengthArray<FieldSpan, 32> m_spans;
+    qsizetype m_nameAt = -1;  // -1: between fields
+    qsizetype m_valueAt = -1; // -1: no value byte yet
     qint64 m_headerBytes = 0;
     qint64 m_rawHeaderBytes = 0;
     qint64 m_bodyBytes = 0;

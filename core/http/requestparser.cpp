@@ -40,11 +40,16 @@ MessageParser::Result RequestParser::feed(QByteArrayView data) {
             fail(414, Reason::TargetTooLong, "Request line too long");
             return {Status::Error, used};
         }
-        m_line.append(data.sliced(used, take));
+        // A line that arrived whole is read in place; only a split one is gathered.
+        QByteArrayView line = data.sliced(used, take);
+        if (!m_line.isEmpty() || newline < 0) {
+            m_line.append(line);
+            line = m_line;
+        }
         used += take;
         if (newline < 0)
             break;
-        if (m_line == "\r\n") {
+        if (line == "\r\n") {
             m_line.clear();
             if (++m_emptyLines > MaxLeadingEmptyLines) {
                 fail(400, Reason::BadRequest, "Expected a request line");
@@ -52,14 +57,14 @@ MessageParser::Result RequestParser::feed(QByteArrayView data) {
             }
             continue;
         }
-        if (!parseRequestLine(m_line))
+        if (!parseRequestLine(line))
             return {Status::Error, used};
         // llhttp only needs a request line it knows to frame the rest of the message the
         // same way for every method; the real method and target are kept in m_head.
         const QByteArrayView stand_in = m_head.versionMinor == 0
                                             ? QByteArrayView("PUT / HTTP/1.0\r\n")
                                             : QByteArrayView("PUT / HTTP/1.1\r\n");
-        beginHead(m_line.size(), stand_in.size());
+        beginHead(line.size(), stand_in.size());
         m_line.clear();
         m_emptyLines = 0;
         m_inMessage = true;
@@ -130,12 +135,12 @@ int RequestParser::onHeadersComplete() {
     }
     if (m_head.versionMinor == 1 && !h.contains("Host"))
         return fail(400, Reason::BadRequest, "Missing Host header");
-    if (h.values("Host").size() > 1)
+    if (h.count("Host") > 1)
         return fail(400, Reason::BadRequest, "More than one Host header");
     m_head.expectsContinue = false;
     if (h.contains("Expect")) {
-        if (!HeaderMap::sameName(h.value("Expect").trimmed(), "100-continue") ||
-            h.values("Expect").size() > 1)
+        if (!HeaderMap::sameName(h.find("Expect").trimmed(), "100-continue") ||
+            h.count("Expect") > 1)
             return fail(417, Reason::ExpectationFailed, "Only Expect: 100-continue is supported");
         m_head.expectsContinue = m_head.versionMinor == 1 && m_head.hasBody();
     }

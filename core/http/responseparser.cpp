@@ -30,7 +30,10 @@ bool ResponseParser::finishAtEof() {
 }
 
 int ResponseParser::onStatus(QByteArrayView reason) {
-    m_reason.append(reason);
+    if (m_reason.isEmpty())
+        m_reason = reason.toByteArray(); // one exact allocation
+    else
+        m_reason.append(reason);
     return 0;
 }
 

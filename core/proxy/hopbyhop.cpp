@@ -5,26 +5,48 @@
 
 namespace Tokengate {
 
-void removeHopByHopFields(HeaderMap &headers) {
-    QList<QByteArray> listed;
-    for (const QByteArray &value : headers.values("Connection")) {
-        for (QByteArrayView name : splitTokenList(value))
-            listed.append(name.toByteArray());
-    }
-    for (const QByteArray &name : listed)
-        headers.removeAll(name);
-    for (const char *name :
-         {"Connection", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade"})
-        headers.removeAll(name);
-    // Proxy-* covers Proxy-Authorization, Proxy-Authenticate and Proxy-Connection.
-    HeaderMap kept;
+HopByHopFilter::HopByHopFilter(const HeaderMap &headers) {
     for (const HeaderField &f : headers.fields()) {
-        if (!(f.name.size() >= 6 &&
-              QByteArrayView(f.name).first(6).compare("proxy-", Qt::CaseInsensitive) == 0))
-            kept.append(f.name, f.value);
+        if (!HeaderMap::sameName(f.name, "Connection"))
+            continue;
+        anyToken(f.value, [this](QByteArrayView name) {
+            m_listed.append(name);
+            return false;
+        });
     }
-    if (kept.size() != headers.size())
-        headers = std::move(kept);
+}
+
+bool HopByHopFilter::drops(QByteArrayView name) const {
+    for (QByteArrayView listed : m_listed) {
+        if (HeaderMap::sameName(name, listed))
+            return true;
+    }
+    // Every fixed name starts with one of these letters; most fields are ruled out here.
+    switch (name.isEmpty() ? '\0' : name.front() | 0x20) {
+    case 'c':
+    case 'k':
+    case 'p':
+    case 't':
+    case 'u':
+        break;
+    default:
+        return false;
+    }
+    static constexpr QByteArrayView Fixed[] = {"Connection", "Keep-Alive",        "TE",
+                                               "Trailer",    "Transfer-Encoding", "Upgrade"};
+    for (QByteArrayView fixed : Fixed) {
+        if (HeaderMap::sameName(name, fixed))
+            return true;
+    }
+    // Proxy-* covers Proxy-Authorization, Proxy-Authenticate and Proxy-Connection.
+    if (name.size() >= 6 && name.first(6).compare("proxy-", Qt::CaseInsensitive) == 0)
+        return true;
+    return false;
+}
+
+void removeHopByHopFields(HeaderMap &headers) {
+    const HopByHopFilter filter(headers);
+    headers.removeIf([&](const HeaderField &f) { return filter.drops(f.name); });
 }
 
 } // namespace Tokengate

@@ -25,7 +25,7 @@ public:
 
     // The request head as the upstream receives it (exposed for tests of header rewriting).
     static QByteArray upstreamRequestHead(const RequestHead &head, const UpstreamTarget &target,
-                                          const QString &peer, ForwardedMode forwarded);
+                                          QByteArrayView peer, ForwardedMode forwarded);
 
 private:
     void onUpstreamHead(ResponseHead head) override;

@@ -26,7 +26,7 @@ HeaderMap headersFrom(const QByteArray &lines) {
 QByteArray lines(const HeaderMap &h) {
     QByteArray out;
     for (const HeaderField &f : h.fields())
-        out += f.name + ": " + f.value + '\n';
+        out += f.name.toByteArray() + ": " + f.value.toByteArray() + '\n';
     out.chop(1);
     return out;
 }
