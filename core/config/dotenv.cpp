@@ -9,9 +9,10 @@ namespace Tokengate {
 namespace {
 
 // The value after "=": quoted values end at their closing quote (double quotes know \n, \"
-// and \\); unquoted ones end at " #" and lose surrounding blanks.
-bool parseValue(QStringView raw, QString *value) {
-    raw = raw.trimmed();
+// and \\); unquoted ones end at a blank followed by "#" and lose surrounding blanks. The
+// blank may be the one right after "=", so "KEY= # comment" is empty.
+bool parseValue(QStringView afterEquals, QString *value) {
+    const QStringView raw = afterEquals.trimmed();
     if (raw.startsWith(u'\'')) {
         const qsizetype end = raw.indexOf(u'\'', 1);
         if (end < 0)
@@ -36,8 +37,14 @@ bool parseValue(QStringView raw, QString *value) {
         }
         return false;
     }
-    const qsizetype comment = raw.indexOf(QStringLiteral(" #"));
-    *value = (comment < 0 ? raw : raw.first(comment)).trimmed().toString();
+    qsizetype end = afterEquals.size();
+    for (qsizetype i = 1; i < afterEquals.size(); ++i) {
+        if (afterEquals[i] == u'#' && afterEquals[i - 1].isSpace()) {
+            end = i;
+            break;
+        }
+    }
+    *value = afterEquals.first(end).trimmed().toString();
     return true;
 }
 
@@ -75,7 +82,9 @@ QProcessEnvironment withDotEnv(const QProcessEnvironment &env, const QString &pa
                              .arg(key);
             continue;
         }
-        if (!merged.contains(key))
+        // Only the real environment wins: a later line overrides an earlier one, as in
+        // dotenv and Docker Compose.
+        if (!env.contains(key))
             merged.insert(key, value);
     }
     return merged;
