@@ -7,51 +7,18 @@
 # 1,000 requests. Prints a table; ratios are to nginx proxy_pass in the same run.
 #   bench/run.sh            (ROUNDS=3 DURATION=5 by default)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-5}
+source "$(dirname "$0")/lib.sh"
 STREAM_BYTES=${STREAM_BYTES:-1073741824}
-build=${TOKENGATE_BUILD_DIR:-$root/build}
-
-"$root/.ci/setup"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j2 --target tokengated >/dev/null
-tokengated=$build/daemon/tokengated
-
-work=$(mktemp -d /tmp/tokengate-bench.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { # asks the kernel for a free loopback port
-  perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen=>1,LocalAddr=>"127.0.0.1",LocalPort=>0)->sockport'
-}
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
+bench_build tokengated
 
 origin=$(free_port); proxy=$(free_port); tg1=$(free_port); tg2=$(free_port); status=$(free_port); sink=$(free_port)
-mkdir -p "$work/www" "$work/tmp"
-chmod 755 "$work" # nginx workers run as nobody when started by root
-printf 'hello from the origin\n' > "$work/www/index.html"
 truncate -s "$STREAM_BYTES" "$work/www/big.bin"
 
-cat > "$work/nginx.conf" <<CONF
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp;
-  fastcgi_temp_path $work/tmp; uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$origin; root $work/www; }
+{ nginx_conf_head; cat <<CONF
   server { listen 127.0.0.1:$status; location / { stub_status; } }
-  upstream origin { server 127.0.0.1:$origin; keepalive 64; }
-  server { listen 127.0.0.1:$proxy;
-           location / { proxy_pass http://origin; proxy_http_version 1.1;
-                        proxy_set_header Connection ""; } }
 }
 CONF
+} > "$work/nginx.conf"
 nginx -c "$work/nginx.conf" -e "$work/error.log" -g 'daemon off;' & pids+=($!)
 "$tokengated" --listen 127.0.0.1:$tg1 --upstream http://127.0.0.1:$origin --auth none --workers 1 --access-log off 2>/dev/null & pids+=($!)
 "$tokengated" --listen 127.0.0.1:$tg2 --upstream http://127.0.0.1:$origin --auth none --workers 2 --access-log off 2>/dev/null & pids+=($!)
@@ -63,9 +30,7 @@ for p in $origin $proxy $tg1 $tg2; do # wrk does not check statuses; make sure t
 done
 
 accepts() { curl -s "http://127.0.0.1:$status/" | awk 'NR==3 {print $1}'; }
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }
 
-declare -A rps p50 p99
 targets=(nginx-direct:$origin nginx-proxy_pass:$proxy tokengated-1w:$tg1 tokengated-2w:$tg2)
 tg_requests=0; tg_accepts_before=$(accepts)
 for round in $(seq "$ROUNDS"); do
@@ -88,7 +53,6 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo
 echo "Requests/s, median of $ROUNDS interleaved rounds of ${DURATION}s (wrk -t2, loopback, 2 cores shared by all)"
 printf '%-20s %5s %12s %9s %9s %10s %10s\n' target conns req/s p50_ms p99_ms ratio_rps ratio_p99

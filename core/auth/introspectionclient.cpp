@@ -159,7 +159,7 @@ void IntrospectionCall::onUpstreamComplete(bool reusable) {
         return;
     }
     IntrospectionOutcome outcome;
-    outcome.result = std::move(*result);
+    outcome.result = std::make_shared<const IntrospectionResult>(std::move(*result));
     finish(std::move(outcome));
 }
 

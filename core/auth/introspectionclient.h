@@ -27,8 +27,9 @@ struct IntrospectionOutcome {
     const char *error = ""; // Reason id; empty when `result` holds the IdP's answer
     int status = 0;         // for the client when `error` is set: 503, or 504 on timeout
     QString detail;         // for the log
-    IntrospectionResult result;
-    qint64 latencyUs = 0;
+    std::shared_ptr<const IntrospectionResult> result; // shared with the cache
+    qint64 latencyUs = 0;   // of the IdP call; 0 when none was made for this request
+    const char *cache = ""; // hit, miss, coalesced, negative or stale; empty without cache
 };
 
 class IntrospectionClient;

@@ -5,7 +5,8 @@
 
 namespace Tokengate {
 
-TokenVerdict judgeToken(const IntrospectionResult &result, qint64 nowSecs) {
+TokenVerdict judgeToken(const IntrospectionResult &result, qint64 nowSecs,
+                        const QStringList &requiredScopes) {
     if (!result.active)
         return {false, Reason::TokenInactive, "the IdP says the token is not active"};
     if (result.malformedTimes)
@@ -14,6 +15,13 @@ TokenVerdict judgeToken(const IntrospectionResult &result, qint64 nowSecs) {
         return {false, Reason::TokenExpired, "the token's exp has passed"};
     if (result.nbf && *result.nbf > nowSecs)
         return {false, Reason::TokenNotYetValid, "the token's nbf is in the future"};
+    if (!requiredScopes.isEmpty()) {
+        const QStringList granted = result.scope.split(u' ', Qt::SkipEmptyParts);
+        for (const QString &scope : requiredScopes) {
+            if (!granted.contains(scope))
+                return {false, Reason::ScopeInsufficient, "a required scope is missing"};
+        }
+    }
     return {true, Reason::None, ""};
 }
 

@@ -14,6 +14,8 @@ struct TokenVerdict {
     const char *why = "";    // for the log, never containing the token
 };
 
-TokenVerdict judgeToken(const IntrospectionResult &result, qint64 nowSecs);
+// `requiredScopes`: every one must be in the result's space-separated scope (RFC 6749 3.3).
+TokenVerdict judgeToken(const IntrospectionResult &result, qint64 nowSecs,
+                        const QStringList &requiredScopes = {});
 
 } // namespace Tokengate

@@ -79,6 +79,10 @@ QStringList Config::validate() const {
     }
     if (!upstream.caFile.isEmpty() && !QFileInfo(upstream.caFile).isReadable())
         problems << QStringLiteral("upstream-ca-file: cannot read \"%1\"").arg(upstream.caFile);
+    if (cache.ttlSecs < 0 || cache.negativeTtlSecs < 0 || cache.staleGraceSecs < 0)
+        problems << QStringLiteral("cache: TTLs and the stale grace must be 0 or more seconds");
+    if (cache.maxEntries < 1 || cache.maxBytes < 4096)
+        problems << QStringLiteral("cache: at least 1 entry and 4096 bytes");
     if (introspection.timeoutMs <= 0)
         problems << QStringLiteral("introspection-timeout: must be more than 0 seconds");
     return problems;
@@ -100,6 +104,10 @@ QStringList Config::warnings() const {
         w << QStringLiteral("ALLOW_JWT_PASSTHROUGH: a client-sent %1 header reaches the upstream "
                             "unchecked")
                  .arg(jwt.headerName);
+    if (cache.enabled && cache.staleGraceSecs > 0)
+        w << QStringLiteral("cache stale grace: while the IdP is down, revoked tokens stay "
+                            "accepted for up to %1 s past the cache TTL")
+                 .arg(cache.staleGraceSecs);
     if (!upstream.verifyTls)
         w << QStringLiteral("SSL_SECURE=false: TLS certificates of the upstream and the IdP are "
                             "not verified");

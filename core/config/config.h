@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/auth/introspectioncache.h"
 #include "core/proxy/upstreamsettings.h"
 #include "core/server/httpserver.h"
 
@@ -41,6 +42,8 @@ struct Config {
     AuthMode auth = AuthMode::Introspection;
     IntrospectionConfig introspection;
     JwtConfig jwt;
+    CacheSettings cache;            // off unless a TTL is set (a drop-in keeps instant revocation)
+    QStringList requiredScopes;     // every request's token must carry all of them
     bool allowMissingToken = false; // forward requests without a token, unauthenticated
     QString destinationAllow;       // Destination header allowlist (when no upstream is set)
     QString logLevel = QStringLiteral("info");

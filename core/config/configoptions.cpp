@@ -2,6 +2,7 @@
 #include "core/config/configoptions.h"
 
 #include <QFile>
+#include <QRegularExpression>
 
 #include <cmath>
 
@@ -120,6 +121,44 @@ QList<ConfigOption> buildOptions() {
                 "Introspection calls in flight per worker (default 32); more wait in line.",
                 [](Config &c, const QString &v) {
                     return setInteger(c.introspection.maxConnections, v, 1, 10'000);
+                });
+    o << option("cache-ttl", "seconds|off",
+                "Remember active introspection answers this long, never past the token's exp "
+                "(default off: every request asks the IdP; 0: bounded by exp only).",
+                [](Config &c, const QString &v) {
+                    if (v.trimmed().toLower() == u"off") {
+                        c.cache.enabled = false;
+                        return QString();
+                    }
+                    c.cache.enabled = true;
+                    return setInteger(c.cache.ttlSecs, v, 0, 30 * 86400);
+                });
+    o << option("cache-negative-ttl", "seconds",
+                "With the cache on, remember inactive answers this long (default 5; 0: never).",
+                [](Config &c, const QString &v) {
+                    return setInteger(c.cache.negativeTtlSecs, v, 0, 86400);
+                });
+    o << option("cache-stale-grace", "seconds",
+                "With the cache on, while the IdP is unreachable, keep accepting a cached active "
+                "answer this long past its TTL, never past the token's exp (default 0: off).",
+                [](Config &c, const QString &v) {
+                    return setInteger(c.cache.staleGraceSecs, v, 0, 86400);
+                });
+    o << option("cache-max-entries", "n", "Most cached answers (default 100000); LRU beyond.",
+                [](Config &c, const QString &v) {
+                    return setInteger(c.cache.maxEntries, v, 1, 100'000'000);
+                });
+    o << option("cache-max-bytes", "bytes", "Most cache memory (default 268435456); LRU beyond.",
+                [](Config &c, const QString &v) {
+                    return setInteger(c.cache.maxBytes, v, 4096, qint64(1) << 40);
+                });
+    o << option("required-scopes", "scopes",
+                "Space- or comma-separated scopes every token must carry (all of them), checked "
+                "on every request, cached or not; else 403 insufficient_scope.",
+                [](Config &c, const QString &v) {
+                    static const QRegularExpression separators(QStringLiteral("[,\\s]+"));
+                    c.requiredScopes = v.split(separators, Qt::SkipEmptyParts);
+                    return QString();
                 });
     o << option("allow-missing-token", "",
                 "Forward requests that carry no token, unauthenticated (the JWT header is "
@@ -307,11 +346,16 @@ QString applyCommandLine(const ConfigOption &option, Config &config, const QStri
 QStringList applyEnvironment(Config &config, const QProcessEnvironment &env) {
     QStringList problems;
     for (const ConfigOption &o : configOptions()) {
-        for (const QString &name : o.compatEnv + QStringList{o.env}) {
+        // Only the first name set counts, TOKENGATE_* before the compatibility names: "wins"
+        // must also hold for a switch turned off (TOKENGATE_X=false beats X=true) and for a
+        // compatibility value that would not parse.
+        for (const QString &name : QStringList{o.env} + o.compatEnv) {
             const QString fileName = name + QStringLiteral("_FILE");
+            if (!env.contains(name) && !env.contains(fileName))
+                continue;
             if (env.contains(name) && env.contains(fileName)) {
                 problems << QStringLiteral("%1 and %2: set one, not both").arg(name, fileName);
-                continue;
+                break;
             }
             QString value;
             QString from = name;
@@ -323,18 +367,15 @@ QStringList applyEnvironment(Config &config, const QProcessEnvironment &env) {
                 const std::optional<QString> content = readSecretFile(env.value(fileName), &error);
                 if (!content) {
                     problems << fileName + QStringLiteral(": ") + error;
-                    continue;
+                    break;
                 }
                 value = *content;
-            } else {
-                continue;
             }
             QString error;
             if (o.valueName.isEmpty()) {
-                if (value.trimmed().isEmpty())
-                    continue; // an empty switch is off, as if unset
-                bool on = false;
-                error = setBool(on, value);
+                bool on = false; // an empty switch is off
+                if (!value.trimmed().isEmpty())
+                    error = setBool(on, value);
                 if (error.isEmpty() && on)
                     error = o.apply(config, value);
             } else {
@@ -342,17 +383,25 @@ QStringList applyEnvironment(Config &config, const QProcessEnvironment &env) {
             }
             if (!error.isEmpty())
                 problems << from + QStringLiteral(": ") + error;
+            break;
         }
     }
-    const bool microgatewayMode =
-        env.contains(QStringLiteral("SSO_INTROSPECTION")) || env.contains(QStringLiteral("PORT"));
+    // SSO_INTROSPECTION_FILE counts too: Docker secrets users set only that one.
+    const bool microgatewayMode = env.contains(QStringLiteral("SSO_INTROSPECTION")) ||
+                                  env.contains(QStringLiteral("SSO_INTROSPECTION_FILE")) ||
+                                  env.contains(QStringLiteral("PORT"));
     if (microgatewayMode && !env.contains(QStringLiteral("TOKENGATE_LISTEN"))) {
         const QString port = env.value(QStringLiteral("PORT"), QStringLiteral("8080"));
-        if (!parseListenAddress(QStringLiteral("*:") + port, &config.server.address,
-                                &config.server.port) ||
-            port.toUInt() == 0)
+        bool ok = false;
+        const uint p = port.toUInt(&ok);
+        // Checked before anything is set, so a refused PORT leaves the default in place.
+        if (!ok || p == 0 || p > 65535) {
             problems << QStringLiteral("PORT: expected a port number from 1 to 65535, got \"%1\"")
                             .arg(port);
+        } else {
+            config.server.address = QHostAddress::Any;
+            config.server.port = quint16(p);
+        }
     }
     return problems;
 }

@@ -34,5 +34,6 @@ inline constexpr char IdpTimeout[] = "idp_timeout";
 inline constexpr char IdpRejectedClient[] = "idp_rejected_client";
 inline constexpr char IdpBadResponse[] = "idp_bad_response";
 inline constexpr char IdpTls[] = "idp_tls";
+inline constexpr char ScopeInsufficient[] = "scope_insufficient";
 
 } // namespace Tokengate::Reason

@@ -62,6 +62,8 @@ QByteArray AccessLog::formatLine(const RequestEvent &e) {
         o.insert(QStringLiteral("upstream_ms"), double(e.upstreamUs) / 1000.0);
     if (e.idpUs >= 0)
         o.insert(QStringLiteral("idp_ms"), double(e.idpUs) / 1000.0);
+    if (!e.cache.isEmpty())
+        o.insert(QStringLiteral("cache"), QString::fromLatin1(e.cache));
     if (!e.tokenFingerprint.isEmpty())
         o.insert(QStringLiteral("token_fp"), QString::fromLatin1(e.tokenFingerprint));
     if (!e.subject.isEmpty())

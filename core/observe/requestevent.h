@@ -26,6 +26,7 @@ struct RequestEvent {
     QByteArray tokenFingerprint; // 8 hex chars of the token's SHA-256; empty: no token
     QString subject;             // the introspection result's sub
     QString clientId;            // and client_id
+    QByteArray cache;            // hit, miss, coalesced, negative or stale; empty: no token checked
 };
 
 } // namespace Tokengate

@@ -9,7 +9,7 @@
 #include "core/pipeline/gatewayhandler.h"
 #include "core/proxy/proxyexchange.h"
 
-#include <QDateTime>
+#include <string_view>
 
 namespace Tokengate {
 
@@ -19,6 +19,8 @@ namespace {
 constexpr char DestinationInvalidText[] = "Destination header should be a valid URL";
 constexpr char TokenMissingText[] = "Access Token needed for the given URL";
 constexpr char TokenInvalidText[] = "Access Token is invalid";
+// Tells the upstream the IdP was down and a cached answer past its TTL let the request in.
+constexpr char StaleHeader[] = "X-Tokengate-Introspection";
 
 } // namespace
 
@@ -79,13 +81,16 @@ void GatewayExchange::authenticate() {
     }
     m_fingerprint = tokenFingerprint(token);
     m_client.event().tokenFingerprint = m_fingerprint;
-    m_call = m_handler.introspection()->introspect(
-        token, [this](const IntrospectionOutcome &outcome) { onIntrospected(outcome); });
+    m_ticket = m_handler.introspector()->check(
+        token, m_fingerprint,
+        [this](const IntrospectionOutcome &outcome) { onIntrospected(outcome); });
 }
 
 void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
     RequestEvent &event = m_client.event();
-    event.idpUs = outcome.latencyUs;
+    if (outcome.latencyUs > 0)
+        event.idpUs = outcome.latencyUs;
+    event.cache = outcome.cache;
     if (outcome.error[0]) {
         qCWarning(lcAuth).noquote()
             << "introspection failed for fp=" + m_fingerprint << outcome.error << outcome.detail;
@@ -95,16 +100,26 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
                                         : "The identity provider cannot check tokens now");
         return;
     }
-    const IntrospectionResult &result = outcome.result;
+    const IntrospectionResult &result = *outcome.result;
     event.subject = result.subject;
     event.clientId = result.clientId;
-    const TokenVerdict verdict = judgeToken(result, QDateTime::currentSecsSinceEpoch());
+    const PipelineSettings &s = m_handler.settings();
+    const TokenVerdict verdict = judgeToken(result, s.clock->nowSecs(), s.requiredScopes);
     if (!verdict.allowed) {
         qCInfo(lcAuth).noquote() << "token fp=" + m_fingerprint << "refused:" << verdict.why;
+        if (verdict.reason == Reason::ScopeInsufficient) {
+            HeaderMap challenge;
+            challenge.append("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" +
+                                                     s.requiredScopes.join(u' ').toUtf8() + '"');
+            m_client.sendTextResponse(403, verdict.reason,
+                                      "The token lacks a required scope (scope_insufficient)\n",
+                                      std::move(challenge));
+            return;
+        }
         refuseToken(verdict.reason, TokenInvalidText);
         return;
     }
-    forward(&result);
+    forward(&result, std::string_view(outcome.cache) == "stale");
 }
 
 void GatewayExchange::refuseToken(const char *reason, QByteArrayView text) {
@@ -113,16 +128,21 @@ void GatewayExchange::refuseToken(const char *reason, QByteArrayView text) {
     m_client.sendTextResponse(401, reason, text.toByteArray(), std::move(challenge));
 }
 
-void GatewayExchange::forward(const IntrospectionResult *identity) {
+void GatewayExchange::forward(const IntrospectionResult *identity, bool stale) {
     const PipelineSettings &s = m_handler.settings();
+    // Only the gateway says whether an answer was stale; a client cannot claim it either way.
+    if (s.authenticate) {
+        m_head.headers.removeAll(StaleHeader);
+        if (stale)
+            m_head.headers.append(StaleHeader, "stale");
+    }
     if (!s.jwtHeader.isEmpty()) {
         const bool clientSentOne = m_head.headers.contains(s.jwtHeader);
         if (!(s.jwtPassthrough && clientSentOne)) {
             m_head.headers.removeAll(s.jwtHeader); // any letter case: it could be forged
             if (identity)
-                m_head.headers.append(
-                    s.jwtHeader,
-                    m_handler.jwtMinter().mint(*identity, QDateTime::currentSecsSinceEpoch()));
+                m_head.headers.append(s.jwtHeader,
+                                      m_handler.jwtMinter().mint(*identity, s.clock->nowSecs()));
         }
     }
     m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head);
@@ -147,7 +167,7 @@ void GatewayExchange::onClientWritable() {
 }
 
 void GatewayExchange::onClientGone() {
-    m_call.reset();
+    m_ticket.reset();
     if (m_proxy)
         m_proxy->onClientGone();
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/auth/introspectionclient.h"
+#include "core/auth/tokenintrospector.h"
 #include "core/http/exchange.h"
 
 #include <memory>
@@ -30,14 +30,14 @@ private:
     void onIntrospected(const IntrospectionOutcome &outcome);
     void refuseToken(const char *reason, QByteArrayView text);
     // `identity`: the introspection result the JWT carries; null for unauthenticated requests.
-    void forward(const IntrospectionResult *identity);
+    void forward(const IntrospectionResult *identity, bool stale = false);
 
     GatewayHandler &m_handler;
     HttpConnection &m_client;
     RequestHead m_head;
     UpstreamTarget m_target;
     QByteArray m_fingerprint;
-    std::unique_ptr<IntrospectionCall> m_call;
+    std::unique_ptr<IntrospectionTicket> m_ticket;
     std::unique_ptr<ProxyExchange> m_proxy;
     bool m_requestComplete = false;
 };

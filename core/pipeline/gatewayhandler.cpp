@@ -17,10 +17,14 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
         idp.forwarded = ForwardedMode::Off;
         m_introspection = std::make_unique<IntrospectionClient>(m_settings.introspection,
                                                                 std::move(idp), limits, sweeper);
+        m_introspector = std::make_unique<TokenIntrospector>(*m_introspection, m_settings.cache,
+                                                             m_settings.flights);
     }
 }
 
-GatewayHandler::~GatewayHandler() = default;
+GatewayHandler::~GatewayHandler() {
+    m_introspector.reset(); // before the client its calls use
+}
 
 std::unique_ptr<Exchange> GatewayHandler::start(HttpConnection &client, const RequestHead &head) {
     // The unauthenticated fixed-upstream case has nothing to decide: skip the pipeline.

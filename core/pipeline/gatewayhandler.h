@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/auth/jwtminter.h"
+#include "core/auth/tokenintrospector.h"
 #include "core/http/exchange.h"
 #include "core/pipeline/pipelinesettings.h"
 
@@ -20,13 +21,14 @@ public:
 
     const PipelineSettings &settings() const { return m_settings; }
     UpstreamPool &upstreamPool() { return m_pool; }
-    IntrospectionClient *introspection() { return m_introspection.get(); }
+    TokenIntrospector *introspector() { return m_introspector.get(); }
     const JwtMinter &jwtMinter() const { return m_minter; }
 
 private:
     PipelineSettings m_settings;
     UpstreamPool m_pool;
     std::unique_ptr<IntrospectionClient> m_introspection;
+    std::unique_ptr<TokenIntrospector> m_introspector;
     JwtMinter m_minter;
 };
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/auth/introspectionclient.h"
+#include "core/auth/introspectioncache.h"
+#include "core/auth/introspectionflights.h"
 #include "core/proxy/destinationpolicy.h"
 
 #include <optional>
@@ -15,6 +16,11 @@ struct PipelineSettings {
     UpstreamSettings upstreamSettings;
     bool authenticate = true;
     IntrospectionEndpoint introspection;
+    // Shared by every worker (and kept across restarts of the workers).
+    std::shared_ptr<IntrospectionCache> cache;
+    std::shared_ptr<IntrospectionFlights> flights;
+    const Clock *clock = &SystemClock::instance();
+    QStringList requiredScopes; // all of them, judged on every request, cached or not
     bool allowMissingToken = false;
     QByteArray jwtHeader; // empty: no JWT
     QByteArray jwtSecret;

@@ -42,6 +42,7 @@ PipelineSettings GatewayService::pipelineSettings(const Config &config) {
         p.introspection.maxConnections = i.maxConnections;
     }
     p.allowMissingToken = config.allowMissingToken;
+    p.requiredScopes = config.requiredScopes;
     p.jwtHeader = config.jwt.headerName.toLatin1();
     p.jwtSecret = config.jwt.secret.toUtf8();
     p.jwtLifetimeSecs = config.jwt.lifetimeSecs;
@@ -98,7 +99,12 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
     }
 
     m_upstreamUrl = m_config.upstreamUrl;
-    const PipelineSettings pipeline = pipelineSettings(m_config);
+    PipelineSettings pipeline = pipelineSettings(m_config);
+    m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
+    m_flights = std::make_shared<IntrospectionFlights>();
+    pipeline.cache = m_cache;
+    pipeline.flights = m_flights;
+    pipeline.clock = m_clock;
     const HttpLimits limits = m_config.server.limits;
     m_gateway = std::make_unique<HttpServer>(
         m_config.server,
@@ -123,6 +129,8 @@ void GatewayService::stop() {
         m_echo->stop(0);
     m_echo.reset();
     m_demoIdp.reset();
+    m_cache.reset();
+    m_flights.reset();
 }
 
 bool GatewayService::isRunning() const {
@@ -142,6 +150,10 @@ QString GatewayService::listenUrl() const {
     const QString host =
         a.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + a.toString() + u']' : a.toString();
     return QStringLiteral("http://%1:%2").arg(host).arg(port());
+}
+
+quint64 GatewayService::coalescedWaiters() const {
+    return m_flights ? m_flights->coalesced() : 0;
 }
 
 QString GatewayService::upstreamUrl() const {

@@ -11,6 +11,7 @@
 namespace Tokengate {
 
 class DemoIdp;
+class IntrospectionFlights;
 class EventHub;
 class HttpServer;
 struct PipelineSettings;
@@ -34,6 +35,12 @@ public:
     QString listenUrl() const;   // http://host:port as a client reaches it
     QString upstreamUrl() const; // empty in Destination mode
     DemoIdp *demoIdp() const { return m_demoIdp.get(); }
+    // The introspection cache, for manual eviction (GUI, admin plane); null when stopped.
+    IntrospectionCache *cache() const { return m_cache.get(); }
+    // Time for the cache and token checks; tests pass a ManualClock. Before start().
+    void setClock(const Clock *clock) { m_clock = clock; }
+    // Requests that joined another request's introspection call instead of making their own.
+    quint64 coalescedWaiters() const;
 
     // What the workers run, from a validated config (exposed for tests).
     static PipelineSettings pipelineSettings(const Config &config);
@@ -45,6 +52,9 @@ private:
     Config m_config;
     std::unique_ptr<HttpServer> m_echo;
     std::unique_ptr<DemoIdp> m_demoIdp;
+    std::shared_ptr<IntrospectionCache> m_cache;
+    std::shared_ptr<IntrospectionFlights> m_flights;
+    const Clock *m_clock = &SystemClock::instance();
     std::unique_ptr<HttpServer> m_gateway;
     QString m_upstreamUrl;
 };

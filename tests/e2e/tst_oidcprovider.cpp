@@ -3,6 +3,7 @@
 // tests/e2e/oidc/package-lock.json) on loopback, and the real tokengated binary configured
 // the introspection-microgateway way (environment only, Destination header). Mint a token
 // with client credentials, pass it through, revoke it, see 401.
+#include "tests/support/gatewayfixture.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
@@ -130,13 +131,9 @@ private slots:
         m_info = QJsonDocument::fromJson(line.left(line.indexOf('\n'))).object();
         QVERIFY2(providerPort() > 0, line.constData());
 
-        ServerSettings s;
-        s.port = 0;
-        s.workers = 1;
-        m_echo = std::make_unique<HttpServer>(
-            s, [](DeadlineSweeper &, int) { return std::make_unique<EchoHandler>(); });
         QString error;
-        QVERIFY2(m_echo->start(&error), qPrintable(error));
+        m_echo = startEchoUpstream(&error);
+        QVERIFY2(m_echo, qPrintable(error));
 
         // Configured exactly as an introspection-microgateway deployment is: its variables,
         // the client secret from a file, and no upstream (Destination header mode).

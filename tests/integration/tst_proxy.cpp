@@ -61,13 +61,9 @@ private:
 
 private slots:
     void initTestCase() {
-        ServerSettings s;
-        s.port = 0;
-        s.workers = 1;
-        m_echo = std::make_unique<HttpServer>(
-            s, [](DeadlineSweeper &, int) { return std::make_unique<EchoHandler>(); });
         QString error;
-        QVERIFY2(m_echo->start(&error), qPrintable(error));
+        m_echo = startEchoUpstream(&error);
+        QVERIFY2(m_echo, qPrintable(error));
     }
     void cleanupTestCase() { m_echo.reset(); }
 

@@ -2,7 +2,9 @@
 #pragma once
 
 #include "core/config/config.h"
+#include "core/devidp/echohandler.h"
 #include "core/observe/eventhub.h"
+#include "core/server/httpserver.h"
 #include "core/service/gatewayservice.h"
 
 #include <QTest>
@@ -21,6 +23,18 @@ inline Config testConfig(const QString &upstreamUrl) {
     c.auth = AuthMode::None;
     c.drainTimeoutMs = 2000;
     return c;
+}
+
+// The built-in echo upstream on 127.0.0.1:0 with one worker; null (and `error`) if it failed.
+inline std::unique_ptr<HttpServer> startEchoUpstream(QString *error) {
+    ServerSettings s;
+    s.port = 0;
+    s.workers = 1;
+    auto echo = std::make_unique<HttpServer>(
+        s, [](DeadlineSweeper &, int) { return std::make_unique<EchoHandler>(); });
+    if (!echo->start(error))
+        echo.reset();
+    return echo;
 }
 
 struct Gateway {

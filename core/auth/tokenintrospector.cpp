@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/auth/tokenintrospector.h"
+
+#include "core/http/reason.h"
+
+#include <QCryptographicHash>
+
+namespace Tokengate {
+
+namespace {
+
+// The IdP could not answer; a stale entry may stand in. Our own misconfiguration (the IdP
+// refusing our credentials) is not an outage and gets no grace.
+bool isOutage(const char *reason) {
+    return reason == Reason::IdpUnreachable || reason == Reason::IdpTimeout ||
+           reason == Reason::IdpTls || reason == Reason::IdpBadResponse;
+}
+
+} // namespace
+
+TokenIntrospector::TokenIntrospector(IntrospectionClient &client,
+                                     std::shared_ptr<IntrospectionCache> cache,
+                                     std::shared_ptr<IntrospectionFlights> flights, QObject *parent)
+    : QObject(parent)
+    , m_client(client)
+    , m_cache(std::move(cache))
+    , m_flights(std::move(flights)) {
+    // Who asked whom: the same token checked with another IdP or another client is another
+    // answer. The credentials themselves are hashed, never kept in clear beside the cache.
+    const IntrospectionEndpoint &e = client.endpoint();
+    m_cacheScope = e.url.toString().toUtf8() + '\n' +
+                   QCryptographicHash::hash(e.authorization, QCryptographicHash::Sha256);
+}
+
+TokenIntrospector::~TokenIntrospector() {
+    // Waiters in other workers must not wait for calls that end with this worker.
+    auto calls = std::move(m_calls);
+    for (auto &[id, entry] : calls) {
+        entry.call.reset();
+        IntrospectionOutcome outcome;
+        outcome.error = Reason::ShuttingDown;
+        outcome.status = 503;
+        outcome.detail = QStringLiteral("the gateway is stopping");
+        m_flights->land(entry.key, entry.flight, outcome);
+    }
+}
+
+std::unique_ptr<IntrospectionTicket>
+TokenIntrospector::check(const QByteArray &token, const QByteArray &fingerprint, Callback done) {
+    const QByteArray key = IntrospectionCache::key(m_cacheScope, {}, token);
+    if (m_cache->settings().enabled) {
+        const IntrospectionCache::Lookup hit = m_cache->find(key);
+        if (hit.state != IntrospectionCache::State::Absent) {
+            IntrospectionOutcome outcome;
+            if (hit.state == IntrospectionCache::State::Fresh) {
+                outcome.result = hit.result;
+                outcome.cache = "hit";
+            } else {
+                static const auto inactive = std::make_shared<const IntrospectionResult>();
+                outcome.result = inactive;
+                outcome.cache = "negative";
+            }
+            done(outcome);
+            return nullptr;
+        }
+    }
+    auto waiter = std::make_shared<IntrospectionWaiter>();
+    waiter->context = this;
+    waiter->deliver = std::move(done);
+    bool leader = false;
+    auto flight = m_flights->join(key, waiter, &leader);
+    auto ticket = std::make_unique<IntrospectionTicket>(waiter);
+    if (leader)
+        call(key, token, fingerprint, std::move(flight));
+    return ticket;
+}
+
+void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
+                             const QByteArray &fingerprint,
+                             std::shared_ptr<IntrospectionFlights::Flight> flight) {
+    if (m_cache->settings().enabled) {
+        // Another flight may have landed between our cache miss and our joining.
+        const IntrospectionCache::Lookup late = m_cache->find(key);
+        if (late.state == IntrospectionCache::State::Fresh) {
+            IntrospectionOutcome outcome;
+            outcome.result = late.result;
+            outcome.cache = "hit";
+            m_flights->land(key, flight, outcome);
+            return;
+        }
+    }
+    InFlight &entry = m_calls[flight.get()];
+    entry.key = key;
+    entry.flight = flight;
+    entry.call = m_client.introspect(
+        token, [this, key, fingerprint, flight](const IntrospectionOutcome &outcome) {
+            landed(key, fingerprint, flight, outcome);
+        });
+}
+
+void TokenIntrospector::landed(const QByteArray &key, const QByteArray &fingerprint,
+                               const std::shared_ptr<IntrospectionFlights::Flight> &flight,
+                               IntrospectionOutcome outcome) {
+    if (!outcome.error[0]) {
+        if (outcome.result->active)
+            m_cache->storeActive(key, outcome.result, fingerprint);
+        else
+            m_cache->storeInactive(key, fingerprint);
+    } else if (isOutage(outcome.error) && m_cache->settings().staleGraceSecs > 0) {
+        if (auto stale = m_cache->findStale(key)) {
+            const qint64 latency = outcome.latencyUs;
+            outcome = IntrospectionOutcome{};
+            outcome.result = std::move(stale);
+            outcome.latencyUs = latency;
+            outcome.cache = "stale";
+        }
+    }
+    // The finished call may go now: its callback (and what it captured) lives on the stack.
+    m_calls.erase(flight.get());
+    m_flights->land(key, flight, outcome);
+}
+
+} // namespace Tokengate

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/auth/introspectioncache.h"
+#include "core/auth/introspectionflights.h"
+
+#include <QObject>
+
+#include <memory>
+#include <unordered_map>
+
+namespace Tokengate {
+
+// A request's claim on an answer; destroying it means the request no longer wants one.
+class IntrospectionTicket {
+public:
+    explicit IntrospectionTicket(std::shared_ptr<IntrospectionWaiter> waiter)
+        : m_waiter(std::move(waiter)) {}
+    ~IntrospectionTicket() {
+        if (m_waiter)
+            m_waiter->cancelled = true;
+    }
+    IntrospectionTicket(const IntrospectionTicket &) = delete;
+    IntrospectionTicket &operator=(const IntrospectionTicket &) = delete;
+
+private:
+    std::shared_ptr<IntrospectionWaiter> m_waiter;
+};
+
+// A worker's way to an introspection answer: the shared cache, else the shared flight for the
+// token (coalescing concurrent misses across workers), else an IdP call of its own, whose
+// answer is cached (errors never are) and handed to every waiter. A call outlives the request
+// that started it, so the other waiters still get their answer; its timeout bounds it.
+class TokenIntrospector : public QObject {
+    Q_OBJECT
+public:
+    TokenIntrospector(IntrospectionClient &client, std::shared_ptr<IntrospectionCache> cache,
+                      std::shared_ptr<IntrospectionFlights> flights, QObject *parent = nullptr);
+    ~TokenIntrospector() override;
+
+    using Callback = std::function<void(const IntrospectionOutcome &)>;
+    // Calls back at once (before returning) when the cache answers; otherwise later, in this
+    // thread, unless the ticket was destroyed first.
+    std::unique_ptr<IntrospectionTicket> check(const QByteArray &token,
+                                               const QByteArray &fingerprint, Callback done);
+
+private:
+    void call(const QByteArray &key, const QByteArray &token, const QByteArray &fingerprint,
+              std::shared_ptr<IntrospectionFlights::Flight> flight);
+    void landed(const QByteArray &key, const QByteArray &fingerprint,
+                const std::shared_ptr<IntrospectionFlights::Flight> &flight,
+                IntrospectionOutcome outcome);
+
+    IntrospectionClient &m_client;
+    std::shared_ptr<IntrospectionCache> m_cache;
+    std::shared_ptr<IntrospectionFlights> m_flights;
+    QByteArray m_cacheScope; // endpoint and client identity, part of every key
+    struct InFlight {
+        QByteArray key;
+        std::shared_ptr<IntrospectionFlights::Flight> flight;
+        std::unique_ptr<IntrospectionCall> call;
+    };
+    std::unordered_map<IntrospectionFlights::Flight *, InFlight> m_calls; // the calls we make
+};
+
+} // namespace Tokengate
