@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <optional>
+#include <vector>
 
 namespace Tokengate {
 
@@ -110,6 +112,9 @@ struct IntrospectionCache::Entry {
     qint64 freshUntilMs = 0;                         // find() answers until then
     qint64 staleUntilMs = 0; // findStale() until then; == freshUntilMs without grace
     qint64 bytes = 0;        // this entry's share of stats().bytes
+    // The rebuilt result of a recently hit entry, so a hot token costs no JSON parse per hit;
+    // at most HotPerShard entries of a shard hold one (see Shard::pin).
+    std::shared_ptr<const IntrospectionResult> pinned;
 };
 
 namespace {
@@ -137,6 +142,24 @@ struct IntrospectionCache::Shard {
     qint64 maxBytes = 1;
     std::atomic<qint64> entries{0};
     std::atomic<qint64> bytes{0};
+    static constexpr size_t HotPerShard = 128; // 2048 pinned results in all, a few MiB
+    std::deque<Key> pinnedKeys;                // oldest first
+
+    // Keeps `result` with the entry for later hits; the oldest pin goes into `unpinned` (to be
+    // released outside the lock) so the pinned memory stays bounded.
+    void pin(List::iterator it, std::shared_ptr<const IntrospectionResult> result,
+             std::vector<std::shared_ptr<const IntrospectionResult>> &unpinned) {
+        if (it->pinned)
+            return;
+        it->pinned = std::move(result);
+        pinnedKeys.push_back(it->key);
+        while (pinnedKeys.size() > HotPerShard) {
+            const auto old = index.find(pinnedKeys.front());
+            pinnedKeys.pop_front();
+            if (old != index.end() && old->second->pinned)
+                unpinned.push_back(std::move(old->second->pinned));
+        }
+    }
 
     void unlink(List::iterator it, List &removed) {
         index.erase(it->key);
@@ -209,6 +232,7 @@ IntrospectionCache::Lookup IntrospectionCache::find(const QByteArray &key) {
     Shard::List removed;
     State state = State::Absent;
     QByteArray compact; // shares the entry's bytes; parsed after the lock is released
+    std::shared_ptr<const IntrospectionResult> pinned;
     {
         QMutexLocker lock(&shard.mutex);
         const auto found = shard.index.find(*k);
@@ -222,15 +246,27 @@ IntrospectionCache::Lookup IntrospectionCache::find(const QByteArray &key) {
                 shard.lru.splice(shard.lru.begin(), shard.lru, it);
                 state = it->compact.isNull() ? State::Negative : State::Fresh;
                 compact = it->compact;
+                pinned = it->pinned;
             }
         }
     }
     Lookup lookup;
     lookup.state = state;
-    if (state == State::Fresh) {
+    if (state == State::Fresh && pinned) {
+        lookup.result = std::move(pinned);
+    } else if (state == State::Fresh) {
         lookup.result = rebuild(compact);
-        if (!lookup.result)
+        if (!lookup.result) {
             lookup.state = State::Absent;
+        } else {
+            std::vector<std::shared_ptr<const IntrospectionResult>> unpinned;
+            QMutexLocker lock(&shard.mutex);
+            const auto found = shard.index.find(*k);
+            // Pinned only if the entry is still the one the result was built from.
+            if (found != shard.index.end() &&
+                found->second->compact.constData() == compact.constData())
+                shard.pin(found->second, lookup.result, unpinned);
+        }
     }
     switch (lookup.state) {
     case State::Fresh:

@@ -119,7 +119,7 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
         refuseToken(verdict.reason, TokenInvalidText);
         return;
     }
-    forward(&result, std::string_view(outcome.cache) == "stale");
+    forward(outcome.result, std::string_view(outcome.cache) == "stale");
 }
 
 void GatewayExchange::refuseToken(const char *reason, QByteArrayView text) {
@@ -128,7 +128,8 @@ void GatewayExchange::refuseToken(const char *reason, QByteArrayView text) {
     m_client.sendTextResponse(401, reason, text.toByteArray(), std::move(challenge));
 }
 
-void GatewayExchange::forward(const IntrospectionResult *identity, bool stale) {
+void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &identity,
+                              bool stale) {
     const PipelineSettings &s = m_handler.settings();
     // Only the gateway says whether an answer was stale; a client cannot claim it either way.
     if (s.authenticate) {
@@ -141,8 +142,7 @@ void GatewayExchange::forward(const IntrospectionResult *identity, bool stale) {
         if (!(s.jwtPassthrough && clientSentOne)) {
             m_head.headers.removeAll(s.jwtHeader); // any letter case: it could be forged
             if (identity)
-                m_head.headers.append(s.jwtHeader,
-                                      m_handler.jwtMinter().mint(*identity, s.clock->nowSecs()));
+                m_head.headers.append(s.jwtHeader, m_handler.jwtFor(identity, s.clock->nowSecs()));
         }
     }
     m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head);

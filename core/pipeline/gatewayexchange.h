@@ -30,7 +30,7 @@ private:
     void onIntrospected(const IntrospectionOutcome &outcome);
     void refuseToken(const char *reason, QByteArrayView text);
     // `identity`: the introspection result the JWT carries; null for unauthenticated requests.
-    void forward(const IntrospectionResult *identity, bool stale = false);
+    void forward(const std::shared_ptr<const IntrospectionResult> &identity, bool stale = false);
 
     GatewayHandler &m_handler;
     HttpConnection &m_client;

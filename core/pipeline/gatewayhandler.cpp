@@ -26,6 +26,21 @@ GatewayHandler::~GatewayHandler() {
     m_introspector.reset(); // before the client its calls use
 }
 
+QByteArray GatewayHandler::jwtFor(const std::shared_ptr<const IntrospectionResult> &identity,
+                                  qint64 nowSecs) {
+    auto it = m_minted.find(identity.get());
+    if (it != m_minted.end() && it->atSecs == nowSecs)
+        return it->jwt;
+    if (it == m_minted.end()) {
+        if (m_minted.size() >= 64)
+            m_minted.clear(); // a bound, not an LRU: hot tokens come back within the second
+        it = m_minted.insert(identity.get(), {identity, nowSecs, {}});
+    }
+    it->atSecs = nowSecs;
+    it->jwt = m_minter.mint(*identity, nowSecs);
+    return it->jwt;
+}
+
 std::unique_ptr<Exchange> GatewayHandler::start(HttpConnection &client, const RequestHead &head) {
     // The unauthenticated fixed-upstream case has nothing to decide: skip the pipeline.
     if (!m_settings.authenticate && m_settings.upstream)

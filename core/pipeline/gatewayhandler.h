@@ -6,6 +6,8 @@
 #include "core/http/exchange.h"
 #include "core/pipeline/pipelinesettings.h"
 
+#include <QHash>
+
 #include <memory>
 
 namespace Tokengate {
@@ -22,7 +24,9 @@ public:
     const PipelineSettings &settings() const { return m_settings; }
     UpstreamPool &upstreamPool() { return m_pool; }
     TokenIntrospector *introspector() { return m_introspector.get(); }
-    const JwtMinter &jwtMinter() const { return m_minter; }
+    // The JWT for `identity` at `nowSecs`. Its claims change only with the second, so a hot
+    // token's JWT is minted once per second per worker, not once per request.
+    QByteArray jwtFor(const std::shared_ptr<const IntrospectionResult> &identity, qint64 nowSecs);
 
 private:
     PipelineSettings m_settings;
@@ -30,6 +34,12 @@ private:
     std::unique_ptr<IntrospectionClient> m_introspection;
     std::unique_ptr<TokenIntrospector> m_introspector;
     JwtMinter m_minter;
+    struct MintedJwt {
+        std::shared_ptr<const IntrospectionResult> identity; // held: its address stays unique
+        qint64 atSecs = 0;
+        QByteArray jwt;
+    };
+    QHash<const IntrospectionResult *, MintedJwt> m_minted;
 };
 
 } // namespace Tokengate
