@@ -191,6 +191,24 @@ private slots:
         QCOMPARE(cache.stats().entries, 0);
     }
 
+    // A hot entry keeps its rebuilt result: later hits share it instead of parsing again.
+    // Only the most recently pinned 128 per shard keep theirs, so memory stays bounded.
+    void hotEntriesShareTheirResult() {
+        ManualClock clock(Start);
+        IntrospectionCache cache(enabled(), clock);
+        const QList<QByteArray> keys = keysInOneShard(130);
+        for (const QByteArray &k : keys)
+            cache.storeActive(k, active(StartSecs + 3600), Fp);
+        const auto first = cache.find(keys[0]).result;
+        QVERIFY(first);
+        QCOMPARE(cache.find(keys[0]).result.get(), first.get());
+        for (qsizetype i = 1; i < keys.size(); ++i)
+            QVERIFY(cache.find(keys[i]).result); // pins 129 more: keys[0]'s pin goes
+        const auto again = cache.find(keys[0]).result;
+        QVERIFY(again.get() != first.get());
+        compareResults(*again, *first);
+    }
+
     // Entries hold compact JSON, not the parsed object; a hit must give back the same answer.
     void resultComesBackUnchanged_data() {
         QTest::addColumn<QByteArray>("json");
