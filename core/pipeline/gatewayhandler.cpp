@@ -32,8 +32,10 @@ QByteArray GatewayHandler::jwtFor(const std::shared_ptr<const IntrospectionResul
     if (it != m_minted.end() && it->atSecs == nowSecs)
         return it->jwt;
     if (it == m_minted.end()) {
-        if (m_minted.size() >= 64)
-            m_minted.clear(); // a bound, not an LRU: hot tokens come back within the second
+        // A bound, not an LRU: hot tokens come back within the second. It matches the cache's
+        // pinned results (2048), which the entries here keep alive in the meantime.
+        if (m_minted.size() >= 2048)
+            m_minted.clear();
         it = m_minted.insert(identity.get(), {identity, nowSecs, {}});
     }
     it->atSecs = nowSecs;

@@ -12,6 +12,7 @@
 #include "core/server/httpserver.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -65,6 +66,24 @@ private:
     QProcess m_gateway;
     QByteArray m_gatewayErr;
     quint16 m_gatewayPort = 0;
+    QProcess m_cachingGateway; // the same with TOKENGATE_CACHE_TTL
+    QByteArray m_cachingGatewayErr;
+    quint16 m_cachingGatewayPort = 0;
+
+    // Starts tokengated with `env`; its port once it printed its banner, 0 if it did not.
+    quint16 startGateway(QProcess &gateway, QByteArray &err, const QProcessEnvironment &env) {
+        gateway.setProcessEnvironment(env);
+        gateway.setWorkingDirectory(m_secretDir.path()); // no stray .env
+        gateway.start(qEnvironmentVariable("TOKENGATED"), {});
+        if (!gateway.waitForStarted(10000))
+            return 0;
+        static const QRegularExpression banner(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+) -> "));
+        readUntil(
+            gateway, QProcess::StandardError, err,
+            [](const QByteArray &b) { return banner.match(QString::fromLatin1(b)).hasMatch(); },
+            15000);
+        return quint16(banner.match(QString::fromLatin1(err)).captured(1).toUInt());
+    }
     std::unique_ptr<HttpServer> m_echo;
 
     quint16 providerPort() const { return quint16(m_info.value(u"port").toInt()); }
@@ -99,9 +118,10 @@ private:
         return token.value(u"access_token").toString().toLatin1();
     }
 
-    std::optional<ReceivedResponse> throughGateway(const QByteArray &authorization) {
+    std::optional<ReceivedResponse> throughGateway(const QByteArray &authorization,
+                                                   quint16 port = 0) {
         RawClient c;
-        if (!c.connectTo(m_gatewayPort))
+        if (!c.connectTo(port ? port : m_gatewayPort))
             return std::nullopt;
         const QByteArray echo = "http://127.0.0.1:" + QByteArray::number(m_echo->port());
         c.send("GET /orders/7?x=%41 HTTP/1.1\r\nHost: api.test\r\nDestination: " + echo +
@@ -152,24 +172,16 @@ private slots:
         genv.insert(QStringLiteral("JWT_SECRET"), QStringLiteral("e2e-jwt-secret"));
         genv.insert(QStringLiteral("TOKENGATE_LISTEN"), QStringLiteral("127.0.0.1:0"));
         genv.insert(QStringLiteral("TOKENGATE_WORKERS"), QStringLiteral("1"));
-        m_gateway.setProcessEnvironment(genv);
-        m_gateway.setWorkingDirectory(m_secretDir.path()); // no stray .env
-        m_gateway.start(qEnvironmentVariable("TOKENGATED"), {});
-        QVERIFY2(m_gateway.waitForStarted(10000), qPrintable(m_gateway.errorString()));
-        static const QRegularExpression banner(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+) -> "));
-        QVERIFY2(
-            readUntil(
-                m_gateway, QProcess::StandardError, m_gatewayErr,
-                [](const QByteArray &b) { return banner.match(QString::fromLatin1(b)).hasMatch(); },
-                15000),
-            m_gatewayErr.constData());
-        m_gatewayPort =
-            quint16(banner.match(QString::fromLatin1(m_gatewayErr)).captured(1).toUInt());
-        QVERIFY(m_gatewayPort > 0);
+        m_gatewayPort = startGateway(m_gateway, m_gatewayErr, genv);
+        QVERIFY2(m_gatewayPort > 0, m_gatewayErr.constData());
+        genv.insert(QStringLiteral("TOKENGATE_CACHE_TTL"), QStringLiteral("2"));
+        m_cachingGatewayPort = startGateway(m_cachingGateway, m_cachingGatewayErr, genv);
+        QVERIFY2(m_cachingGatewayPort > 0, m_cachingGatewayErr.constData());
     }
 
     void cleanupTestCase() {
         stop(m_gateway);
+        stop(m_cachingGateway);
         stop(m_provider);
         m_echo.reset();
     }
@@ -209,6 +221,32 @@ private slots:
         QCOMPARE(r->body, QByteArray("Access Token is invalid"));
         QCOMPARE(r->headers.value("WWW-Authenticate"),
                  QByteArray("Bearer error=\"invalid_token\""));
+    }
+
+    // With TOKENGATE_CACHE_TTL=2 a revoked token stays accepted until its cache entry
+    // expires, and not longer: the trade-off the README describes, against a real IdP.
+    void revocationTakesEffectAfterTheCacheTtl() {
+        const QByteArray token = clientCredentialsToken();
+        QVERIFY(!token.isEmpty());
+        QElapsedTimer sinceCached;
+        auto r = throughGateway("Authorization: Bearer " + token, m_cachingGatewayPort);
+        sinceCached.start();
+        QVERIFY(r);
+        QCOMPARE(r->status, 200);
+        int status = 0;
+        postToProvider(m_info.value(u"revocation_endpoint").toString(),
+                       "token=" + formEncode(token), &status);
+        QCOMPARE(status, 200);
+        r = throughGateway("Authorization: Bearer " + token, m_cachingGatewayPort);
+        QVERIFY(r);
+        if (sinceCached.elapsed() < 1500) // only meaningful while surely inside the TTL
+            QCOMPARE(r->status, 200);
+        // The uncached gateway sees the revocation at once.
+        QCOMPARE(throughGateway("Authorization: Bearer " + token)->status, 401);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            throughGateway("Authorization: Bearer " + token, m_cachingGatewayPort)->status, 401,
+            5000);
+        QVERIFY2(sinceCached.elapsed() >= 2000, QByteArray::number(sinceCached.elapsed()));
     }
 
     void withoutOrWithForeignTokens() {
