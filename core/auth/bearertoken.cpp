@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/bearertoken.h"
 
-#include <QCryptographicHash>
+#include "core/auth/sha256.h"
 
 namespace Tokengate {
 
@@ -49,7 +49,7 @@ QByteArray bearerToken(const HeaderMap &headers) {
 }
 
 QByteArray tokenFingerprint(QByteArrayView token) {
-    return QCryptographicHash::hash(token, QCryptographicHash::Sha256).toHex().left(8);
+    return sha256(token).left(4).toHex();
 }
 
 } // namespace Tokengate

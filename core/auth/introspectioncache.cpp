@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/introspectioncache.h"
 
-#include <QCryptographicHash>
+#include "core/auth/sha256.h"
+
 #include <QJsonDocument>
 #include <QMutexLocker>
 #include <QtEndian>
@@ -207,13 +208,14 @@ IntrospectionCache::~IntrospectionCache() = default;
 QByteArray IntrospectionCache::key(QByteArrayView endpointUrl, QByteArrayView clientIdentity,
                                    QByteArrayView token) {
     // Each field is preceded by its length, so no two field splits hash the same bytes.
-    QCryptographicHash hash(QCryptographicHash::Sha256);
+    QByteArray input;
+    input.reserve(3 * 8 + endpointUrl.size() + clientIdentity.size() + token.size());
     for (QByteArrayView field : {endpointUrl, clientIdentity, token}) {
         const quint64 length = qToBigEndian(quint64(field.size()));
-        hash.addData(QByteArrayView(reinterpret_cast<const char *>(&length), sizeof length));
-        hash.addData(field);
+        input.append(reinterpret_cast<const char *>(&length), sizeof length);
+        input.append(field);
     }
-    return hash.result();
+    return sha256(input);
 }
 
 IntrospectionCache::Shard &IntrospectionCache::shardFor(const QByteArray &key) {

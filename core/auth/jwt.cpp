@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/jwt.h"
 
-#include <QMessageAuthenticationCode>
+#include "core/auth/sha256.h"
 
 namespace Tokengate::Jwt {
 
@@ -14,8 +14,7 @@ QByteArray signHs256(QByteArrayView headerJson, QByteArrayView payloadJson, QByt
     QByteArray signingInput = base64Url(headerJson);
     signingInput.append('.');
     signingInput.append(base64Url(payloadJson));
-    const QByteArray mac = QMessageAuthenticationCode::hash(signingInput, key.toByteArray(),
-                                                            QCryptographicHash::Sha256);
+    const QByteArray mac = hmacSha256(key, signingInput);
     signingInput.append('.');
     signingInput.append(base64Url(mac));
     return signingInput;
