@@ -29,8 +29,7 @@ QByteArray sha256(QByteArrayView data) {
     unsigned int length = 0;
     if (!context.ctx || !EVP_DigestInit_ex2(context.ctx, sha256Algorithm(), nullptr) ||
         !EVP_DigestUpdate(context.ctx, data.data(), size_t(data.size())) ||
-        !EVP_DigestFinal_ex(context.ctx, reinterpret_cast<unsigned char *>(digest.data()),
-                            &length))
+        !EVP_DigestFinal_ex(context.ctx, reinterpret_cast<unsigned char *>(digest.data()), &length))
         qFatal("OpenSSL SHA-256 failed"); // nothing sane is left to do without a hash
     return digest;
 }
