@@ -109,7 +109,6 @@ void IntrospectionCall::end() {
 }
 
 void IntrospectionCall::send(bool freshConnection) {
-    ++m_client.m_sent;
     m_body.clear();
     m_status = 0;
     m_connection = m_client.m_pool.acquire(m_client.m_endpoint.url.origin, freshConnection);

@@ -83,8 +83,6 @@ public:
                                                   IntrospectionCall::Callback done);
 
     const IntrospectionEndpoint &endpoint() const { return m_endpoint; }
-    quint64 callsSent() const { return m_sent; }
-    quint64 connectionsOpened() const { return m_pool.connectionsOpened(); }
 
     // The request bytes for `token` (exposed for tests of the encoding).
     static QByteArray requestBytes(const IntrospectionEndpoint &endpoint, QByteArrayView token);
@@ -100,7 +98,6 @@ private:
     UpstreamPool m_pool;
     std::deque<IntrospectionCall *> m_waiting;
     int m_active = 0;
-    quint64 m_sent = 0;
 };
 
 } // namespace Tokengate

@@ -74,13 +74,4 @@ void IntrospectionFlights::land(const QByteArray &key, const std::shared_ptr<Fli
     }
 }
 
-qsizetype IntrospectionFlights::inAir() const {
-    qsizetype n = 0;
-    for (const Shard &s : m_shards) {
-        QMutexLocker locker(&s.mutex);
-        n += qsizetype(s.flights.size());
-    }
-    return n;
-}
-
 } // namespace Tokengate

@@ -39,7 +39,6 @@ public:
     void land(const QByteArray &key, const std::shared_ptr<Flight> &flight,
               const IntrospectionOutcome &outcome);
 
-    qsizetype inAir() const;
     quint64 coalesced() const { return m_coalesced.load(std::memory_order_relaxed); }
 
 private:

@@ -2,7 +2,6 @@
 #include "core/devidp/demoidp.h"
 
 #include "core/auth/formencoding.h"
-#include "core/observe/logging.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>

@@ -6,5 +6,4 @@ Q_LOGGING_CATEGORY(lcServer, "tokengate.server")
 Q_LOGGING_CATEGORY(lcProxy, "tokengate.proxy")
 Q_LOGGING_CATEGORY(lcConfig, "tokengate.config")
 Q_LOGGING_CATEGORY(lcAuth, "tokengate.auth")
-Q_LOGGING_CATEGORY(lcDevIdp, "tokengate.devidp")
 } // namespace Tokengate

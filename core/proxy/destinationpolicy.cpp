@@ -50,12 +50,7 @@ std::optional<DestinationPolicy> DestinationPolicy::parse(const QString &pattern
 }
 
 bool DestinationPolicy::namesExactly(const QString &host) const {
-    const QString h = host.toLower();
-    for (const Rule &r : m_rules) {
-        if (!r.anyHost && !r.subdomains && r.host == h)
-            return true;
-    }
-    return false;
+    return exactHosts().contains(host.toLower());
 }
 
 QStringList DestinationPolicy::exactHosts() const {

@@ -2,6 +2,7 @@
 // The introspection cache and coalescing through a real gateway: a counting scripted IdP (or
 // the demo IdP), the echo upstream, and a ManualClock so TTL and exp boundaries are exact.
 #include "tests/support/gatewayfixture.h"
+#include "tests/support/manualclock.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 

@@ -278,10 +278,8 @@ private slots:
     }
 
     void upstreamRefusedIs502() {
-        QTcpServer closed;
-        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
-        const quint16 port = closed.serverPort();
-        closed.close();
+        const quint16 port = closedLoopbackPort();
+        QVERIFY(port);
         const auto r = throughEcho("GET / HTTP/1.1\r\nHost: t\r\n\r\n",
                                    testConfig(QStringLiteral("http://127.0.0.1:%1").arg(port)));
         QVERIFY(r);

@@ -7,6 +7,7 @@
 #include "core/server/httpserver.h"
 #include "core/service/gatewayservice.h"
 
+#include <QTcpServer>
 #include <QTest>
 
 #include <memory>
@@ -35,6 +36,12 @@ inline std::unique_ptr<HttpServer> startEchoUpstream(QString *error) {
     if (!echo->start(error))
         echo.reset();
     return echo;
+}
+
+// A loopback port nothing listens on (it was free a moment ago): connecting is refused.
+inline quint16 closedLoopbackPort() {
+    QTcpServer probe;
+    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
 }
 
 struct Gateway {

@@ -3,23 +3,14 @@
 // case-insensitively; splitTokenList reads comma-separated list values.
 #include "core/http/headermap.h"
 
+#include "tests/support/headerlines.h"
+
 #include <QTest>
 
 using namespace Tokengate;
+using Tokengate::Test::headersFrom;
 
 namespace {
-
-// "Name: value" lines separated by '\n' -> a HeaderMap, in order.
-HeaderMap headersFrom(const QByteArray &lines) {
-    HeaderMap h;
-    for (const QByteArray &line : lines.split('\n')) {
-        if (line.isEmpty())
-            continue;
-        const qsizetype colon = line.indexOf(':');
-        h.append(line.left(colon), line.mid(colon + 1).trimmed());
-    }
-    return h;
-}
 
 QByteArray serialized(const HeaderMap &h) {
     QByteArray out;

@@ -2,6 +2,7 @@
 // IntrospectionCache: keys, TTL/exp boundaries to the millisecond, negative and stale answers,
 // LRU and byte bounds, manual eviction, counters, and a multi-threaded smoke run.
 #include "core/auth/introspectioncache.h"
+#include "tests/support/manualclock.h"
 
 #include <QJsonDocument>
 #include <QTest>
