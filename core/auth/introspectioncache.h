@@ -22,6 +22,8 @@ struct CacheSettings {
     int staleGraceSecs = 0;  // IdP down: serve an expired-by-TTL entry this long (never past exp)
     qint64 maxEntries = 100'000;
     qint64 maxBytes = 256LL << 20;
+
+    bool operator==(const CacheSettings &) const = default;
 };
 
 // Counters, read without locking (monotonic except size/bytes).

@@ -43,6 +43,8 @@ public:
     // thread, unless the ticket was destroyed first.
     std::unique_ptr<IntrospectionTicket> check(const QByteArray &token,
                                                const QByteArray &fingerprint, Callback done);
+    // IdP calls this worker makes for a flight, possibly for other workers' requests.
+    bool hasCallsInFlight() const { return !m_calls.empty(); }
 
 private:
     void call(const QByteArray &key, const QByteArray &token, const QByteArray &fingerprint,

@@ -20,6 +20,11 @@ public:
     virtual void onClientWritable() {}
     // The client went away or timed out: release everything, answer nothing.
     virtual void onClientGone() = 0;
+
+    // The handler that created this exchange, held until the exchange is gone: a reload swaps
+    // a worker's handler while its requests are still in progress. A base member, so it is
+    // released only after the derived exchange (which uses the handler) is destroyed.
+    std::shared_ptr<void> handlerLease;
 };
 
 // Creates the exchange for each request; one per worker thread, so no locking.
@@ -27,6 +32,9 @@ class RequestHandler {
 public:
     virtual ~RequestHandler() = default;
     virtual std::unique_ptr<Exchange> start(HttpConnection &client, const RequestHead &head) = 0;
+    // True while work the handler owns outlives its exchanges (an introspection call other
+    // workers wait on): a retired handler is destroyed only once this is false.
+    virtual bool busy() const { return false; }
 };
 
 } // namespace Tokengate

@@ -105,6 +105,8 @@ void HttpConnection::onRequestHead(RequestHead head) {
     m_event.target = m_head.target;
     m_event.worker = m_context.workerId;
     m_exchange = m_context.handler->start(*this, m_head);
+    if (m_exchange)
+        m_exchange->handlerLease = m_context.handler;
 }
 
 void HttpConnection::onRequestBody(QByteArrayView chunk) {

@@ -15,6 +15,8 @@ struct HttpLimits {
     int idleTimeoutMs = 60'000;   // keep-alive connection with no request in progress
     int bodyTimeoutMs = 60'000;   // longest silence while reading a body or sending a response
     int maxConnections = 10'000;  // open client connections, all workers together
+
+    bool operator==(const HttpLimits &) const = default;
 };
 
 } // namespace Tokengate

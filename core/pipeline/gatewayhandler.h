@@ -20,6 +20,7 @@ public:
     ~GatewayHandler() override;
 
     std::unique_ptr<Exchange> start(HttpConnection &client, const RequestHead &head) override;
+    bool busy() const override { return m_introspector && m_introspector->hasCallsInFlight(); }
 
     const PipelineSettings &settings() const { return m_settings; }
     UpstreamPool &upstreamPool() { return m_pool; }

@@ -88,6 +88,12 @@ bool HttpServer::start(QString *error) {
     return true;
 }
 
+void HttpServer::replaceHandlers(HandlerFactory factory) {
+    m_factory = factory;
+    for (auto &worker : m_workers)
+        worker->replaceHandler(factory);
+}
+
 void HttpServer::stop(int drainMs) {
     if (m_acceptor)
         m_acceptor->close();

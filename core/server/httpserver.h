@@ -26,11 +26,13 @@ struct ServerSettings {
     HttpLimits limits;
     // Off: one acceptor thread hands sockets to the workers (platforms without SO_REUSEPORT).
     bool reusePort = true;
+
+    bool operator==(const ServerSettings &) const = default;
 };
 
 // Builds a worker's request handler inside that worker's thread.
 using HandlerFactory =
-    std::function<std::unique_ptr<RequestHandler>(DeadlineSweeper &sweeper, int workerId)>;
+    std::function<std::shared_ptr<RequestHandler>(DeadlineSweeper &sweeper, int workerId)>;
 
 // An HTTP/1.1 server on N worker threads, each an event loop with its own listening socket
 // (SO_REUSEPORT, the kernel spreads connections) or fed by a single acceptor.
@@ -45,6 +47,10 @@ public:
     // Stops accepting, lets requests in progress finish for up to `drainMs`, then closes
     // what is left. Blocks until every worker has stopped.
     void stop(int drainMs = 10'000);
+
+    // Every worker's new requests go to handlers from `factory` once this returns; requests in
+    // progress finish on the handlers that started them. Listeners and limits stay.
+    void replaceHandlers(HandlerFactory factory);
 
     bool isRunning() const { return !m_workers.empty(); }
     QHostAddress address() const { return m_settings.address; }

@@ -4,6 +4,7 @@
 #include "core/http/httplimits.h"
 
 #include <atomic>
+#include <memory>
 
 namespace Tokengate {
 
@@ -17,8 +18,8 @@ struct WorkerContext {
     int workerId = 0;
     HttpLimits limits;
     DeadlineSweeper *sweeper = nullptr;
-    EventHub *events = nullptr; // may be null
-    RequestHandler *handler = nullptr;
+    EventHub *events = nullptr;              // may be null
+    std::shared_ptr<RequestHandler> handler; // replaced by a reload
     std::atomic<int> *openConnections = nullptr;
 };
 

@@ -20,15 +20,26 @@ public:
     WorkerCore(WorkerContext &context, const HandlerFactory &factory)
         : m_context(context) {
         m_context.sweeper = &m_sweeper;
-        m_handler = factory(m_sweeper, m_context.workerId);
-        m_context.handler = m_handler.get();
+        m_context.handler = factory(m_sweeper, m_context.workerId);
+        m_retiredCheck.setInterval(250);
+        QObject::connect(&m_retiredCheck, &QTimer::timeout, this, [this] { releaseRetired(); });
     }
 
     ~WorkerCore() override {
-        // Connections use the sweeper and the handler, which are members: end them first.
+        // Connections use the sweeper and the handlers, which are members: end them first.
         const auto connections = m_connections;
         for (HttpConnection *c : connections)
             delete c;
+        m_retired.clear();
+        m_context.handler.reset();
+    }
+
+    // New requests go to a handler built from `factory`; the old one stays alive until the
+    // requests (and introspection calls) it started are done.
+    void replaceHandler(const HandlerFactory &factory) {
+        m_retired.push_back(std::move(m_context.handler));
+        m_context.handler = factory(m_sweeper, m_context.workerId);
+        m_retiredCheck.start();
     }
 
     bool listen(qintptr fd, QString *error) {
@@ -97,6 +108,15 @@ private:
         socket->disconnectFromHost();
     }
 
+    // From a timer, never from inside a handler's own call stack.
+    void releaseRetired() {
+        std::erase_if(m_retired, [](const std::shared_ptr<RequestHandler> &h) {
+            return h.use_count() == 1 && !h->busy();
+        });
+        if (m_retired.empty())
+            m_retiredCheck.stop();
+    }
+
     void quitIfDrained() {
         if (m_draining && m_connections.isEmpty())
             QThread::currentThread()->quit();
@@ -104,7 +124,8 @@ private:
 
     WorkerContext &m_context;
     DeadlineSweeper m_sweeper;
-    std::unique_ptr<RequestHandler> m_handler;
+    std::vector<std::shared_ptr<RequestHandler>> m_retired; // replaced, still finishing requests
+    QTimer m_retiredCheck;
     std::unique_ptr<QTcpServer> m_server;
     QSet<HttpConnection *> m_connections;
     bool m_draining = false;
@@ -158,6 +179,14 @@ void WorkerThread::adopt(qintptr socketDescriptor) {
     if (!core)
         return;
     QMetaObject::invokeMethod(core, [core, socketDescriptor] { core->adopt(socketDescriptor); });
+}
+
+void WorkerThread::replaceHandler(HandlerFactory factory) {
+    WorkerCore *core = m_core.load();
+    if (!core)
+        return;
+    QMetaObject::invokeMethod(
+        core, [core, &factory] { core->replaceHandler(factory); }, Qt::BlockingQueuedConnection);
 }
 
 void WorkerThread::drain(int drainMs) {

@@ -23,6 +23,8 @@ public:
     bool startServing(QString *error);
     void adopt(qintptr socketDescriptor); // thread-safe
     void drain(int drainMs);              // thread-safe; the thread ends when done
+    // Thread-safe; returns once the worker's new requests use the new handler.
+    void replaceHandler(HandlerFactory factory);
 
 protected:
     void run() override;

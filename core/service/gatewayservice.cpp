@@ -67,22 +67,37 @@ bool GatewayService::startDemo(QStringList *errors) {
         *errors = {why};
         return false;
     }
-    m_config.upstreamUrl = QStringLiteral("http://127.0.0.1:%1").arg(m_echo->port());
-    m_config.server.address = QHostAddress::LocalHost; // the demo never faces the network
-    if (m_config.auth == AuthMode::Introspection) {
-        m_config.introspection.url = m_demoIdp->introspectionUrl();
-        m_config.introspection.clientId = QString::fromLatin1(m_demoIdp->clientId());
-        m_config.introspection.clientSecret = QString::fromLatin1(m_demoIdp->clientSecret());
-        m_config.introspection.authorization.clear();
-        if (m_config.jwt.headerName.isEmpty())
-            m_config.jwt.headerName = QStringLiteral("X-Tokengate-Jwt");
-        if (m_config.jwt.secret == QLatin1StringView(JwtConfig::DefaultSecret)) {
-            QByteArray key(32, Qt::Uninitialized);
-            QRandomGenerator::system()->generate(key.begin(), key.end());
-            m_config.jwt.secret = QString::fromLatin1(key.toBase64());
-        }
-    }
+    QByteArray key(32, Qt::Uninitialized);
+    QRandomGenerator::system()->generate(key.begin(), key.end());
+    m_demoJwtSecret = QString::fromLatin1(key.toBase64());
+    applyDemo(m_config);
     return true;
+}
+
+void GatewayService::applyDemo(Config &config) const {
+    config.upstreamUrl = QStringLiteral("http://127.0.0.1:%1").arg(m_echo->port());
+    config.server.address = QHostAddress::LocalHost; // the demo never faces the network
+    if (config.auth != AuthMode::Introspection)
+        return;
+    config.introspection.url = m_demoIdp->introspectionUrl();
+    config.introspection.clientId = QString::fromLatin1(m_demoIdp->clientId());
+    config.introspection.clientSecret = QString::fromLatin1(m_demoIdp->clientSecret());
+    config.introspection.authorization.clear();
+    if (config.jwt.headerName.isEmpty())
+        config.jwt.headerName = QStringLiteral("X-Tokengate-Jwt");
+    if (config.jwt.secret == QLatin1StringView(JwtConfig::DefaultSecret))
+        config.jwt.secret = m_demoJwtSecret;
+}
+
+HandlerFactory GatewayService::gatewayFactory() const {
+    PipelineSettings pipeline = pipelineSettings(m_config);
+    pipeline.cache = m_cache;
+    pipeline.flights = m_flights;
+    pipeline.clock = m_clock;
+    const HttpLimits limits = m_config.server.limits;
+    return [pipeline, limits](DeadlineSweeper &sweeper, int) {
+        return std::make_shared<GatewayHandler>(pipeline, limits, sweeper);
+    };
 }
 
 bool GatewayService::start(const Config &config, QStringList *errors) {
@@ -99,25 +114,55 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
     }
 
     m_upstreamUrl = m_config.upstreamUrl;
-    PipelineSettings pipeline = pipelineSettings(m_config);
     m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
     m_flights = std::make_shared<IntrospectionFlights>();
-    pipeline.cache = m_cache;
-    pipeline.flights = m_flights;
-    pipeline.clock = m_clock;
-    const HttpLimits limits = m_config.server.limits;
-    m_gateway = std::make_unique<HttpServer>(
-        m_config.server,
-        [pipeline, limits](DeadlineSweeper &sweeper, int) {
-            return std::make_unique<GatewayHandler>(pipeline, limits, sweeper);
-        },
-        m_events);
+    m_gateway = std::make_unique<HttpServer>(m_config.server, gatewayFactory(), m_events);
     QString why;
     if (!m_gateway->start(&why)) {
         *errors = {QStringLiteral("listen: ") + why};
         stop();
         return false;
     }
+    return true;
+}
+
+bool GatewayService::reload(const Config &config, QStringList *errors, QStringList *notes) {
+    if (!isRunning()) {
+        *errors = {QStringLiteral("the gateway is not running")};
+        return false;
+    }
+    const QStringList problems = config.validate();
+    if (!problems.isEmpty()) {
+        *errors = problems;
+        return false;
+    }
+    Config next = config;
+    QStringList kept;
+    if (next.demo != m_config.demo)
+        kept << QStringLiteral("demo mode");
+    next.demo = m_config.demo;
+    if (next.demo)
+        applyDemo(next);
+    if (!(next.server == m_config.server))
+        kept << QStringLiteral("listen address, workers and limits");
+    next.server = m_config.server;
+    if (next.drainTimeoutMs != m_config.drainTimeoutMs)
+        kept << QStringLiteral("drain timeout");
+    next.drainTimeoutMs = m_config.drainTimeoutMs;
+    if (notes) {
+        for (const QString &what : kept)
+            *notes << what + QStringLiteral(" changed: takes effect at the next restart");
+    }
+
+    const bool keepCache =
+        next.introspection == m_config.introspection && next.cache == m_config.cache;
+    m_config = next;
+    m_upstreamUrl = m_config.upstreamUrl;
+    if (!keepCache) {
+        m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
+        m_flights = std::make_shared<IntrospectionFlights>();
+    }
+    m_gateway->replaceHandlers(gatewayFactory());
     return true;
 }
 

@@ -3,6 +3,7 @@
 
 #include "core/config/config.h"
 #include "core/proxy/upstreamtarget.h"
+#include "core/server/httpserver.h"
 
 #include <QObject>
 
@@ -13,7 +14,6 @@ namespace Tokengate {
 class DemoIdp;
 class IntrospectionFlights;
 class EventHub;
-class HttpServer;
 struct PipelineSettings;
 
 // Owns a running gateway: its listener and workers, and in demo mode the demo IdP and the
@@ -29,6 +29,13 @@ public:
     bool start(const Config &config, QStringList *errors);
     // Stops accepting and lets requests in progress finish for up to the drain timeout.
     void stop();
+    // Validates `config` and, if it is valid, serves every new request with it; requests in
+    // progress finish with the old one. On any problem the running config stays and every
+    // problem is in `errors`. The cache survives when the introspection and cache settings
+    // are unchanged. The listener cannot move: changes to it are named in `notes` and wait
+    // for a restart, as do demo mode and the drain timeout.
+    bool reload(const Config &config, QStringList *errors, QStringList *notes = nullptr);
+    const Config &config() const { return m_config; }
 
     bool isRunning() const;
     quint16 port() const;
@@ -47,6 +54,9 @@ public:
 
 private:
     bool startDemo(QStringList *errors);
+    // Points `config` at the running demo IdP and echo upstream.
+    void applyDemo(Config &config) const;
+    HandlerFactory gatewayFactory() const;
 
     EventHub *m_events;
     Config m_config;
@@ -57,6 +67,7 @@ private:
     const Clock *m_clock = &SystemClock::instance();
     std::unique_ptr<HttpServer> m_gateway;
     QString m_upstreamUrl;
+    QString m_demoJwtSecret; // kept across reloads
 };
 
 } // namespace Tokengate

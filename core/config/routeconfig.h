@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <QList>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+
+namespace Tokengate {
+
+// Where a route looks for the client's token, in the order listed.
+struct TokenSource {
+    enum class Kind {
+        BearerHeader, // Authorization: Bearer <token> (RFC 6750 2.1)
+        Query,        // ?<name>=<token> (RFC 6750 2.3, "access_token" by default)
+        Header,       // <name>: <token>, the whole value
+        Cookie,       // Cookie: <name>=<token>
+    };
+    Kind kind = Kind::BearerHeader;
+    QString name;
+
+    bool operator==(const TokenSource &) const = default;
+};
+
+// A condition on one introspection claim; string claims and arrays of strings are compared.
+struct ClaimRule {
+    enum class Op {
+        Equals,   // the claim is exactly values[0]
+        OneOf,    // the claim is one of values
+        Contains, // the claim (an array, or a space-separated string) holds every value
+    };
+    QString claim;
+    Op op = Op::Equals;
+    QStringList values;
+
+    bool operator==(const ClaimRule &) const = default;
+};
+
+// One entry of the routing table: which requests it takes and what they must show. Routes
+// are tried in order; the first that matches takes the request; none matching is a 404.
+struct RouteConfig {
+    QString name; // for logs and metrics; "route-<n>" when not given
+
+    // Matching. Empty lists match everything.
+    QStringList hosts;   // "api.example.com" or "*.example.com"; Host without port, no case
+    QString pathPrefix;  // "/api/" matches /api/ and below; "/api" also matches /api itself
+    QString pathPattern; // instead of a prefix: a glob, "*" within a segment, "**" across
+    QStringList methods; // upper case
+
+    // Where it goes. An empty upstream with destinationMode set means the Destination header
+    // picks the upstream within destinationAllow.
+    QString upstreamUrl;
+    bool destinationMode = false;
+    QString destinationAllow;
+    bool preserveHost = false; // send the client's Host instead of the upstream's
+    QString stripPrefix;       // removed from the path before forwarding
+    QString rewritePrefix;     // then put in its place ("" leaves the rest as is)
+
+    // Who may pass.
+    bool authenticate = true;        // false: a public route, no token looked at
+    QString introspection;           // name of an IntrospectionConfig; empty: the first one
+    QList<TokenSource> tokenSources; // empty: the Bearer header only
+    QStringList requiredScopes;      // all of them; "*" in a scope matches any run of characters
+    QStringList audiences;           // any one of them in "aud"; empty: not checked
+    QStringList issuers;             // "iss" is one of them; empty: not checked
+    QList<ClaimRule> claimRules;     // all must hold
+    bool passThrough = false;        // on a missing or refused token forward anonymously
+    bool stripCredential = true;     // remove the token (header, query parameter or cookie)
+
+    // What the upstream learns. Client-sent headers with these names are always removed.
+    QMap<QString, QString> identityHeaders; // header name -> claim name ("sub", "scope", ...)
+
+    bool operator==(const RouteConfig &) const = default;
+};
+
+} // namespace Tokengate
