@@ -3,10 +3,20 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QList>
 #include <QMetaType>
 #include <QString>
 
 namespace Tokengate {
+
+// One pipeline stage's outcome, for the GUI's decision trace and debugging.
+struct DecisionStep {
+    QByteArray stage;   // route, token, introspect, decide, mutate, forward
+    QByteArray outcome; // ok, refused, error, skipped, ...
+    QString detail;     // never a token or a secret
+
+    bool operator==(const DecisionStep &) const = default;
+};
 
 // What happened to one request, for the access log, metrics and the GUI. A value: it is
 // copied across threads, and holds no token or secret.
@@ -27,6 +37,9 @@ struct RequestEvent {
     QString subject;             // the introspection result's sub
     QString clientId;            // and client_id
     QByteArray cache;            // hit, miss, coalesced, negative or stale; empty: no token checked
+    QByteArray route;            // the matching route's name; empty: none matched
+    QByteArray requestId;        // the request id header sent upstream
+    QList<DecisionStep> trace;   // in pipeline order
 };
 
 } // namespace Tokengate

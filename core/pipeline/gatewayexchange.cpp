@@ -39,6 +39,7 @@ bool GatewayExchange::route() {
     const PipelineSettings &s = m_handler.settings();
     if (s.upstream) {
         m_target = *s.upstream;
+        trace("route", "ok", QStringLiteral("upstream ") + m_target.toString());
         return true;
     }
     const QList<QByteArray> destinations = m_head.headers.values("Destination");
@@ -48,31 +49,37 @@ bool GatewayExchange::route() {
             ? UpstreamTarget::parse(QString::fromLatin1(destinations.first().trimmed()), &why)
             : std::nullopt;
     if (!target) {
+        trace("route", "refused", QStringLiteral("no valid Destination header"));
         m_client.sendTextResponse(400, Reason::DestinationInvalid, DestinationInvalidText);
         return false;
     }
     why = s.destinations.check(target->origin);
     if (!why.isEmpty()) {
         qCWarning(lcProxy).noquote() << "Destination refused:" << why;
+        trace("route", "refused", why);
         m_client.sendSimpleResponse(403, Reason::DestinationForbidden, "Destination not allowed");
         return false;
     }
     m_target = *target;
+    trace("route", "ok", QStringLiteral("Destination ") + m_target.toString());
     return true;
 }
 
 void GatewayExchange::authenticate() {
     const PipelineSettings &s = m_handler.settings();
     if (!s.authenticate) {
+        trace("token", "skipped", QStringLiteral("authentication is off"));
         forward(nullptr);
         return;
     }
     const QByteArray token = bearerToken(m_head.headers);
     if (token.isEmpty()) {
         if (s.allowMissingToken) {
+            trace("token", "skipped", QStringLiteral("no token; allowed without one"));
             forward(nullptr);
             return;
         }
+        trace("token", "refused", QStringLiteral("no Bearer token"));
         HeaderMap challenge;
         challenge.append("WWW-Authenticate", "Bearer");
         m_client.sendTextResponse(401, Reason::TokenMissing, TokenMissingText,
@@ -81,6 +88,7 @@ void GatewayExchange::authenticate() {
     }
     m_fingerprint = tokenFingerprint(token);
     m_client.event().tokenFingerprint = m_fingerprint;
+    trace("token", "ok", QStringLiteral("Bearer header, fp=") + QString::fromLatin1(m_fingerprint));
     m_ticket = m_handler.introspector()->check(
         token, m_fingerprint,
         [this](const IntrospectionOutcome &outcome) { onIntrospected(outcome); });
@@ -92,6 +100,7 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
         event.idpUs = outcome.latencyUs;
     event.cache = outcome.cache;
     if (outcome.error[0]) {
+        trace("introspect", "error", QString::fromLatin1(outcome.error));
         qCWarning(lcAuth).noquote()
             << "introspection failed for fp=" + m_fingerprint << outcome.error << outcome.detail;
         m_client.sendSimpleResponse(outcome.status, outcome.error,
@@ -103,10 +112,17 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
     const IntrospectionResult &result = *outcome.result;
     event.subject = result.subject;
     event.clientId = result.clientId;
+    trace("introspect", "ok",
+          QStringLiteral("active=%1, cache %2")
+              .arg(result.active ? QStringLiteral("true") : QStringLiteral("false"),
+                   outcome.cache[0] ? QString::fromLatin1(outcome.cache) : QStringLiteral("off")));
     const PipelineSettings &s = m_handler.settings();
     const TokenVerdict verdict = judgeToken(result, s.clock->nowSecs(), s.requiredScopes);
     if (!verdict.allowed) {
         qCInfo(lcAuth).noquote() << "token fp=" + m_fingerprint << "refused:" << verdict.why;
+        trace("decide", "refused",
+              QString::fromLatin1(verdict.reason) + QStringLiteral(": ") +
+                  QString::fromLatin1(verdict.why));
         if (verdict.reason == Reason::ScopeInsufficient) {
             HeaderMap challenge;
             challenge.append("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" +
@@ -119,7 +135,13 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
         refuseToken(verdict.reason, TokenInvalidText);
         return;
     }
+    trace("decide", "ok", QString());
     forward(outcome.result, std::string_view(outcome.cache) == "stale");
+}
+
+void GatewayExchange::trace(const char *stage, const char *outcome, QString detail) {
+    m_client.event().trace.append(
+        DecisionStep{QByteArray(stage), QByteArray(outcome), std::move(detail)});
 }
 
 void GatewayExchange::refuseToken(const char *reason, QByteArrayView text) {
@@ -145,6 +167,7 @@ void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &
                 m_head.headers.append(s.jwtHeader, m_handler.jwtFor(identity, s.clock->nowSecs()));
         }
     }
+    trace("forward", "ok", QStringLiteral("to ") + m_target.toString());
     m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head);
     if (m_requestComplete && !m_head.hasBody())
         m_proxy->onRequestComplete();

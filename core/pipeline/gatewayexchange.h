@@ -29,6 +29,7 @@ private:
     void authenticate();
     void onIntrospected(const IntrospectionOutcome &outcome);
     void refuseToken(const char *reason, QByteArrayView text);
+    void trace(const char *stage, const char *outcome, QString detail);
     // `identity`: the introspection result the JWT carries; null for unauthenticated requests.
     void forward(const std::shared_ptr<const IntrospectionResult> &identity, bool stale = false);
 
