@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/config/config.h"
+#include "core/proxy/upstreampool.h"
 #include "core/proxy/upstreamtarget.h"
 #include "core/server/httpserver.h"
 
@@ -14,6 +15,7 @@ namespace Tokengate {
 class DemoIdp;
 class IntrospectionFlights;
 class EventHub;
+class PrometheusText;
 struct PipelineSettings;
 
 // Owns a running gateway: its listener and workers, and in demo mode the demo IdP and the
@@ -48,6 +50,11 @@ public:
     void setClock(const Clock *clock) { m_clock = clock; }
     // Requests that joined another request's introspection call instead of making their own.
     quint64 coalescedWaiters() const;
+    int openConnections() const;
+    // The JWK Set of the JWT signing key; empty when the JWT has no public key.
+    QByteArray jwks() const;
+    // Gauges and counters of the running gateway, for /metrics.
+    void renderMetrics(PrometheusText &out) const;
 
     // What the workers run, from a validated config (exposed for tests).
     static PipelineSettings pipelineSettings(const Config &config);
@@ -68,6 +75,7 @@ private:
     std::unique_ptr<HttpServer> m_gateway;
     QString m_upstreamUrl;
     QString m_demoJwtSecret; // kept across reloads
+    std::shared_ptr<UpstreamPoolCounters> m_poolCounters = std::make_shared<UpstreamPoolCounters>();
 };
 
 } // namespace Tokengate
