@@ -36,6 +36,7 @@ QProcessEnvironment baseEnv() {
     env.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
     env.insert(QStringLiteral("TOKENGATE_LISTEN"), QStringLiteral("127.0.0.1:0"));
     env.insert(QStringLiteral("TOKENGATE_WORKERS"), QStringLiteral("1"));
+    env.insert(QStringLiteral("TOKENGATE_ADMIN_LISTEN"), QStringLiteral("127.0.0.1:0"));
     return env;
 }
 
