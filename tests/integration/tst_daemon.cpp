@@ -129,9 +129,7 @@ private:
     QTemporaryDir m_dir;
 
     void writeDotEnv(const QByteArray &content) {
-        QFile f(m_dir.filePath(QStringLiteral(".env")));
-        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        f.write(content);
+        QVERIFY(DaemonProcess::writeDotEnv(m_dir.path(), content));
     }
 
 private slots:

@@ -3,6 +3,7 @@
 
 #include "tests/support/scriptedupstream.h"
 
+#include <QFile>
 #include <QRegularExpression>
 
 #include <csignal>
@@ -23,6 +24,11 @@ QProcessEnvironment DaemonProcess::baseEnvironment() {
     env.insert(QStringLiteral("TOKENGATE_ADMIN_LISTEN"), QStringLiteral("127.0.0.1:0"));
     env.insert(QStringLiteral("TOKENGATE_WORKERS"), QStringLiteral("1"));
     return env;
+}
+
+bool DaemonProcess::writeDotEnv(const QString &dir, const QByteArray &content) {
+    QFile f(dir + QStringLiteral("/.env"));
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(content) == content.size();
 }
 
 void DaemonProcess::drain() {

@@ -30,6 +30,8 @@ public:
 
     // A minimal environment: PATH, loopback port 0 for both listeners, one worker.
     static QProcessEnvironment baseEnvironment();
+    // Replaces `dir`/.env, which the daemon reads at start and on every SIGHUP.
+    static bool writeDotEnv(const QString &dir, const QByteArray &content);
 
 private:
     void drain();
