@@ -5,10 +5,10 @@
 // good and bad secrets, oversized headers, --check-config.
 #include "core/devidp/demoidp.h"
 #include "tests/support/daemonprocess.h"
+#include "tests/support/gatewayfixture.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -30,12 +30,6 @@ int statusOf(quint16 port, const QByteArray &target, const QByteArray &headers) 
 
 QByteArray bearer(const QByteArray &token) {
     return "Authorization: Bearer " + token + "\r\n";
-}
-
-quint16 closedPort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort(); // closed when `s` goes
 }
 
 } // namespace
@@ -114,9 +108,10 @@ private slots:
         QVERIFY(d.waitForOutput("reload refused"));
 
         // The IdP is down.
-        writeDotEnv("SSO_INTROSPECTION=http://127.0.0.1:" + QByteArray::number(closedPort()) +
-                    "/introspect\nSSO_CLIENT_ID=gateway\nSSO_CLIENT_SECRET=" + clientSecret +
-                    "\nJWT_HEADER_NAME=X-Jwt\nJWT_SECRET=" + jwtSecret + "\n");
+        writeDotEnv(
+            "SSO_INTROSPECTION=http://127.0.0.1:" + QByteArray::number(closedLoopbackPort()) +
+            "/introspect\nSSO_CLIENT_ID=gateway\nSSO_CLIENT_SECRET=" + clientSecret +
+            "\nJWT_HEADER_NAME=X-Jwt\nJWT_SECRET=" + jwtSecret + "\n");
         QVERIFY(d.signal(SIGHUP));
         QVERIFY(waitFor([&] { return d.err().count("reload done") == 2; }));
         const QByteArray unlucky = idp.mint(QStringLiteral("dave"), QStringLiteral("read"), 600);
