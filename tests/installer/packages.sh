@@ -49,19 +49,23 @@ dpkg-deb -e "$deb" "$work/control"
 [ -x "$work/control/postinst" ] && [ -x "$work/control/postrm" ] || fail "maintainer scripts missing"
 grep -qx /etc/tokengate/tokengated.env "$work/control/conffiles" || fail "tokengated.env not a conffile"
 example=no
-if dpkg-deb -c "$deb" | grep -q ' \./etc/tokengate/tokengate\.yml$'; then
+dpkg-deb -c "$deb" > "$work/deb.list"
+if grep -q ' \./etc/tokengate/tokengate\.yml$' "$work/deb.list"; then
   example=yes
   grep -qx /etc/tokengate/tokengate.yml "$work/control/conffiles" || fail "tokengate.yml not a conffile"
 fi
 for gui_deb in "$work"/pkg/tokengate_*.deb; do
   [ -f "$gui_deb" ] || continue
   echo "gui Depends: $(dpkg-deb -f "$gui_deb" Depends)"
-  [[ $(dpkg-deb -f "$gui_deb" Depends) == *'libqt6widgets6 (>= '* ]] || fail "gui Depends lacks Qt Widgets"
+  for dep in 'libqt6widgets6 (>= ' 'qt6-qpa-plugins'; do
+    [[ $(dpkg-deb -f "$gui_deb" Depends) == *"$dep"* ]] || fail "gui Depends lacks $dep"
+  done
+  dpkg-deb -c "$gui_deb" > "$work/gui.list"
   for f in usr/bin/tokengate usr/share/applications/io.tokengate.Tokengate.desktop \
            usr/share/metainfo/io.tokengate.Tokengate.metainfo.xml \
            usr/share/icons/hicolor/scalable/apps/io.tokengate.Tokengate.svg \
            usr/share/icons/hicolor/48x48/apps/io.tokengate.Tokengate.png; do
-    dpkg-deb -c "$gui_deb" | grep -q " \./$f\$" || fail "$(basename "$gui_deb") lacks /$f"
+    grep -q " \./$f\$" "$work/gui.list" || fail "$(basename "$gui_deb") lacks /$f"
   done
 done
 
@@ -128,7 +132,13 @@ if command -v systemd-analyze >/dev/null; then
   echo "systemd-analyze verify: clean"
 fi
 if [ $example = yes ] && timeout 10 "$tokengated" --help | grep -q -- '--check-config'; then
-  (cd "$work" && timeout 10 "$tokengated" --config "$root/etc/tokengate/tokengate.yml.dpkg-new" --check-config) \
+  config=$root/etc/tokengate/tokengate.yml.dpkg-new
+  # The example names its secrets as env:NAME references: give each a dummy value.
+  secrets=()
+  for name in $(grep -oE 'env:[A-Za-z_][A-Za-z0-9_]*' "$config" | cut -d: -f2 | sort -u); do
+    secrets+=("$name=example-$name")
+  done
+  (cd "$work" && env "${secrets[@]}" timeout 10 "$tokengated" --config "$config" --check-config) \
     > "$work/check.out" 2>&1 || { cat "$work/check.out"; fail "--check-config on the example config"; }
   echo "--check-config on /etc/tokengate/tokengate.yml: ok"
 else
