@@ -19,8 +19,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 timeout 120 "$cpack" --config "$build/CPackConfig.cmake" -G RPM -B "$work/pkg" \
   > "$work/cpack.log" 2>&1 || { cat "$work/cpack.log"; fail "cpack -G RPM"; }
-rpmfile=$(ls "$work"/pkg/tokengated-"$version"-*.rpm 2>/dev/null | head -1)
-[ -n "$rpmfile" ] || { ls "$work/pkg"; fail "no tokengated rpm"; }
+rpms=("$work"/pkg/tokengated-"$version"-*.rpm)
+rpmfile=${rpms[0]}
+[ -f "$rpmfile" ] || { ls "$work/pkg"; fail "no tokengated rpm"; }
 echo "built: $(cd "$work/pkg" && ls -- *.rpm | tr '\n' ' ')"
 
 rpm -qp --requires "$rpmfile" > "$work/requires"
