@@ -119,6 +119,37 @@ env -i PATH="$stubs:/usr/bin:/bin" /bin/sh "$work/control/postrm" remove || fail
 env -i PATH="$stubs:/usr/bin:/bin" /bin/sh "$work/control/postrm" purge || fail "postrm purge"
 grep -q '^deluser --system .*tokengate$' "$work/calls" || { cat "$work/calls"; fail "postrm purge kept the user"; }
 
+step "maintainer scripts for real, in a private mount namespace"
+# Real adduser and deluser on a copy of /etc (and empty /var/lib, /var/log) bind-mounted in a
+# mount namespace of their own: the host's users and files are never touched. Needs root.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v adduser >/dev/null &&
+   unshare --mount --propagation private true 2>/dev/null; then
+  ns=$work/ns
+  mkdir -p "$ns/var-lib/tokengate" "$ns/var-log/tokengate"
+  cp -a /etc "$ns/etc"
+  cat > "$ns/run.sh" <<EOF
+set -e
+mount --bind "$ns/etc" /etc
+mount --bind "$ns/var-lib" /var/lib
+mount --bind "$ns/var-log" /var/log
+sh "$work/control/postinst" configure
+getent passwd tokengate | grep -q ':/nonexistent:'
+getent group tokengate >/dev/null
+sh "$work/control/postinst" configure
+sh "$work/control/postrm" remove
+getent passwd tokengate >/dev/null
+sh "$work/control/postrm" purge
+if getent passwd tokengate || getent group tokengate; then exit 1; fi
+if [ -e /var/lib/tokengate ] || [ -e /var/log/tokengate ]; then exit 1; fi
+EOF
+  timeout 60 unshare --mount --propagation private sh "$ns/run.sh" > "$work/ns.out" 2>&1 ||
+    { cat "$work/ns.out"; fail "postinst/postrm with the real adduser/deluser"; }
+  getent passwd tokengate >/dev/null && echo "note: the host has a tokengate user (not ours)"
+  echo "postinst made the system user, postrm purge removed it and its directories"
+else
+  echo "note: not root or no mount namespace here: only the stubbed run above"
+fi
+
 step "unpacked tokengated"
 tokengated=$root/usr/bin/tokengated
 out=$(timeout 10 "$tokengated" --version)
