@@ -8,6 +8,8 @@
 #    system's): files and conffiles registered there;
 #  - the maintainer scripts, run with stub commands in place of adduser, deluser, rm and
 #    systemctl: postinst creates the system user and enables nothing, postrm purge removes it;
+#  - as root: dpkg -i (Depends checked), reinstall, --remove and --purge in a throwaway chroot
+#    (chroot.sh), with the real adduser and deluser;
 #  - the unpacked tokengated: --version, --check-config on the unpacked example config (when
 #    the daemon and the package have both), the unpacked unit passes systemd-analyze verify,
 #    and a demo-mode run passes one request with a token from the demo IdP, refuses one
@@ -119,33 +121,25 @@ env -i PATH="$stubs:/usr/bin:/bin" /bin/sh "$work/control/postrm" remove || fail
 env -i PATH="$stubs:/usr/bin:/bin" /bin/sh "$work/control/postrm" purge || fail "postrm purge"
 grep -q '^deluser --system .*tokengate$' "$work/calls" || { cat "$work/calls"; fail "postrm purge kept the user"; }
 
-step "maintainer scripts for real, in a private mount namespace"
-# Real adduser and deluser on a copy of /etc (and empty /var/lib, /var/log) bind-mounted in a
-# mount namespace of their own: the host's users and files are never touched. Needs root.
-if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v adduser >/dev/null &&
+step "dpkg -i, reinstall, --remove, --purge in a throwaway chroot"
+# A chroot without debootstrap, in a mount namespace of its own: a tmpfs root with the host's
+# /usr and dpkg database as read-only lower layers of overlays (writes land in $work) and a
+# copy of /etc. dpkg checks Depends against the host's installed packages and runs the
+# maintainer scripts chrooted, with the real adduser and deluser. Nothing reaches the host.
+# Needs root and overlayfs; otherwise only the stubbed run above.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
    unshare --mount --propagation private true 2>/dev/null; then
-  ns=$work/ns
-  mkdir -p "$ns/var-lib/tokengate" "$ns/var-log/tokengate"
-  cp -a /etc "$ns/etc"
-  cat > "$ns/run.sh" <<EOF
-set -e
-mount --bind "$ns/etc" /etc
-mount --bind "$ns/var-lib" /var/lib
-mount --bind "$ns/var-log" /var/log
-sh "$work/control/postinst" configure
-getent passwd tokengate | grep -q ':/nonexistent:'
-getent group tokengate >/dev/null
-sh "$work/control/postinst" configure
-sh "$work/control/postrm" remove
-getent passwd tokengate >/dev/null
-sh "$work/control/postrm" purge
-if getent passwd tokengate || getent group tokengate; then exit 1; fi
-if [ -e /var/lib/tokengate ] || [ -e /var/log/tokengate ]; then exit 1; fi
-EOF
-  timeout 60 unshare --mount --propagation private sh "$ns/run.sh" > "$work/ns.out" 2>&1 ||
-    { cat "$work/ns.out"; fail "postinst/postrm with the real adduser/deluser"; }
-  getent passwd tokengate >/dev/null && echo "note: the host has a tokengate user (not ours)"
-  echo "postinst made the system user, postrm purge removed it and its directories"
+  chroot_rc=0
+  env CR="$work/chroot" VERSION="$version" timeout 120 \
+    unshare --mount --propagation private sh "$(dirname "$0")/chroot.sh" "${debs[@]}" \
+    > "$work/chroot.out" 2>&1 || chroot_rc=$?
+  if [ $chroot_rc = 77 ]; then
+    echo "note: no overlayfs or merged /usr here: $(tail -1 "$work/chroot.out")"
+  elif [ $chroot_rc != 0 ]; then
+    cat "$work/chroot.out"; fail "dpkg in the chroot (exit $chroot_rc)"
+  else
+    grep '^chroot:' "$work/chroot.out"
+  fi
 else
   echo "note: not root or no mount namespace here: only the stubbed run above"
 fi
