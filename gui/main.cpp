@@ -75,7 +75,6 @@ int main(int argc, char *argv[]) {
     GatewayController gateway;
     KeychainSecretStore secrets;
     MainWindow window(&gateway, &secrets, &settings);
-    window.resize(1280, 800);
     window.show();
 
     if (parser.isSet(demo)) {

@@ -117,7 +117,8 @@ MainWindow::MainWindow(GatewayController *gateway, SecretStore *secrets, QSettin
 
     m_config = ConfigSettings::load(*m_settings);
     m_settingsPage->setConfig(m_config);
-    restoreGeometry(m_settings->value(QStringLiteral("window/geometry")).toByteArray());
+    if (!restoreGeometry(m_settings->value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1280, 800);
     m_splitter->restoreState(m_settings->value(QStringLiteral("window/split")).toByteArray());
     updateStatus();
     loadSecrets();
@@ -169,9 +170,13 @@ QWidget *MainWindow::buildLogTab() {
     m_view->setWordWrap(false);
     m_view->setAlternatingRowColors(true);
     const int charWidth = m_view->fontMetrics().averageCharWidth();
-    const int widths[RequestLogModel::ColumnCount] = {13, 7, 24, 6, 16, 9, 8, 7, 11, 10, 9};
-    for (int c = 0; c < RequestLogModel::ColumnCount; ++c)
-        m_view->setColumnWidth(c, widths[c] * charWidth + 12);
+    const QFontMetrics headerFont = m_view->horizontalHeader()->fontMetrics();
+    const int widths[RequestLogModel::ColumnCount] = {12, 5, 20, 5, 14, 8, 5, 5, 5, 8, 8};
+    for (int c = 0; c < RequestLogModel::ColumnCount; ++c) {
+        const QString title = m_log->headerData(c, Qt::Horizontal).toString();
+        m_view->setColumnWidth(c, qMax(widths[c] * charWidth, headerFont.horizontalAdvance(title)) +
+                                      16);
+    }
     m_details = new QTextBrowser;
     m_details->setPlaceholderText(QStringLiteral("Select a request to see its decision trace."));
     m_splitter = new QSplitter(Qt::Horizontal);
