@@ -4,6 +4,7 @@
 #include "core/config/configoptions.h"
 #include "core/config/dotenv.h"
 #include "gui/configsettings.h"
+#include "gui/gatewaycontroller.h"
 #include "gui/idpprobe.h"
 
 #include <QButtonGroup>
@@ -293,7 +294,7 @@ QStringList SettingsPage::problems() const {
         !m_demo->isChecked())
         out << QStringLiteral("upstream: enter the URL of the service to protect, or choose "
                               "the Destination header");
-    return out + config().validate();
+    return out + GatewayController::prepared(config()).validate();
 }
 
 void SettingsPage::validate() {

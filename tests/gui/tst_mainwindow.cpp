@@ -300,6 +300,22 @@ private slots:
         QCOMPARE(unreachable.size(), 1);
     }
 
+    void remembersGeometry() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("g.conf")), QSettings::IniFormat);
+        MemorySecretStore secrets;
+        GatewayController gateway;
+        {
+            MainWindow window(&gateway, &secrets, &settings);
+            window.resize(900, 640);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            window.close();
+        }
+        MainWindow again(&gateway, &secrets, &settings);
+        QCOMPARE(again.size(), QSize(900, 640));
+    }
+
     void probeAgainstDemoIdp() {
         DemoIdp idp;
         idp.setClient("probe-client", "probe-secret");
