@@ -90,6 +90,7 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     m_issuer =
         lineEdit(QStringLiteral("issuer"), QStringLiteral("https://idp.example.com/realms/dev"));
     m_discover = new QPushButton(QStringLiteral("Discover"));
+    m_discover->setObjectName(QStringLiteral("discover"));
     m_discover->setToolTip(
         QStringLiteral("Read the introspection endpoint from the issuer's discovery document"));
     auto *issuerRow = new QHBoxLayout;
@@ -99,12 +100,14 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     m_introspectionUrl = lineEdit(QStringLiteral("introspection-url"),
                                   QStringLiteral("https://idp.example.com/oauth2/introspect"));
     m_test = new QPushButton(QStringLiteral("Test connection"));
+    m_test->setObjectName(QStringLiteral("test-connection"));
     auto *urlRow = new QHBoxLayout;
     urlRow->addWidget(m_introspectionUrl);
     urlRow->addWidget(m_test);
     form->addRow(QStringLiteral("Endpoint"), urlRow);
     form->addRow(QString(), m_messages[QStringLiteral("introspection-url")] = errorLabel());
     m_probeResult = new QLabel;
+    m_probeResult->setObjectName(QStringLiteral("probe-result"));
     m_probeResult->setWordWrap(true);
     m_probeResult->hide();
     form->addRow(QString(), m_probeResult);

@@ -15,9 +15,11 @@
 #include "gui/testbenchpage.h"
 #include "tests/support/gatewayfixture.h"
 
+#include <QLabel>
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
 #include <QNetworkReply>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTableView>
@@ -298,6 +300,31 @@ private slots:
         QCOMPARE(get(app.url("/"), "some-token").status, 503);
         QTRY_COMPARE(app.window.logModel()->rowCount(), 2);
         QCOMPARE(unreachable.size(), 1);
+    }
+
+    // The settings page's buttons: Discover fills the endpoint, Test connection reports.
+    void discoverAndTestFromSettings() {
+        DemoIdp idp;
+        idp.setClient("page-client", "page-secret");
+        QString why;
+        QVERIFY2(idp.start(0, &why), qPrintable(why));
+        IdpProbe probe;
+        SettingsPage page(&probe);
+        Config c;
+        c.demo = false;
+        c.upstreamUrl = QStringLiteral("http://127.0.0.1:3000");
+        c.introspection.issuer = idp.issuer();
+        c.introspection.clientId = QStringLiteral("page-client");
+        c.introspection.clientSecret = QStringLiteral("page-secret");
+        page.setConfig(c);
+        QVERIFY(
+            page.fieldMessage(QStringLiteral("introspection-url")).contains(u"no introspection"));
+        page.findChild<QPushButton *>(QStringLiteral("discover"))->click();
+        QTRY_COMPARE(page.config().introspection.url, idp.introspectionUrl());
+        QCOMPARE(page.fieldMessage(QStringLiteral("introspection-url")), QString());
+        page.findChild<QPushButton *>(QStringLiteral("test-connection"))->click();
+        auto *result = page.findChild<QLabel *>(QStringLiteral("probe-result"));
+        QTRY_VERIFY2(result->text().startsWith(u"OK"), qPrintable(result->text()));
     }
 
     void remembersGeometry() {
