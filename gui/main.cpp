@@ -43,7 +43,7 @@ int main(int argc, char *argv[]) {
     QApplication::setApplicationName(QStringLiteral("tokengate"));
     QApplication::setApplicationDisplayName(QStringLiteral("Tokengate"));
     QApplication::setApplicationVersion(QStringLiteral(TOKENGATE_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("tokengate"));
+    QApplication::setDesktopFileName(QStringLiteral("io.tokengate.Tokengate"));
 
     // The window is the access log; the core's per-request info lines would only be noise on
     // a terminal. QT_LOGGING_RULES still overrides this.

@@ -49,7 +49,10 @@ MainWindow::MainWindow(GatewayController *gateway, SecretStore *secrets, QSettin
     , m_log(new RequestLogModel(5000, this))
     , m_filter(new RequestLogFilter(this)) {
     setWindowTitle(QStringLiteral("Tokengate"));
-    setWindowIcon(style()->standardIcon(QStyle::SP_DriveNetIcon));
+    // The installed icon (io.tokengate.Tokengate, from resources/icons); a stock one when
+    // running from the build tree.
+    setWindowIcon(QIcon::fromTheme(QStringLiteral("io.tokengate.Tokengate"),
+                                   style()->standardIcon(QStyle::SP_DriveNetIcon)));
 
     m_status = new QLabel;
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -229,7 +232,7 @@ QWidget *MainWindow::buildLogTab() {
 void MainWindow::buildTray() {
     if (!QSystemTrayIcon::isSystemTrayAvailable())
         return;
-    m_tray = new QSystemTrayIcon(style()->standardIcon(QStyle::SP_DriveNetIcon), this);
+    m_tray = new QSystemTrayIcon(windowIcon(), this);
     auto *menu = new QMenu(this);
     menu->addAction(QStringLiteral("Show Tokengate"), this, [this] {
         showNormal();
