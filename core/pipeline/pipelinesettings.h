@@ -9,6 +9,8 @@
 
 namespace Tokengate {
 
+struct RedisTier;
+
 // What every worker's pipeline needs, built once from a validated Config.
 struct PipelineSettings {
     std::optional<UpstreamTarget> upstream; // nullopt: the Destination header names it
@@ -19,6 +21,7 @@ struct PipelineSettings {
     // Shared by every worker (and kept across restarts of the workers).
     std::shared_ptr<IntrospectionCache> cache;
     std::shared_ptr<IntrospectionFlights> flights;
+    std::shared_ptr<RedisTier> redis; // the shared second tier; null when off
     const Clock *clock = &SystemClock::instance();
     QStringList requiredScopes; // all of them, judged on every request, cached or not
     bool allowMissingToken = false;

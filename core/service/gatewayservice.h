@@ -14,6 +14,9 @@ namespace Tokengate {
 class DemoIdp;
 class IntrospectionFlights;
 class EventHub;
+class RedisEvictions;
+struct RedisStats;
+struct RedisTier;
 struct PipelineSettings;
 
 // Owns a running gateway: its listener and workers, and in demo mode the demo IdP and the
@@ -48,6 +51,8 @@ public:
     void setClock(const Clock *clock) { m_clock = clock; }
     // Requests that joined another request's introspection call instead of making their own.
     quint64 coalescedWaiters() const;
+    // The shared Redis tier's counters and connection state; null when it is off or stopped.
+    const RedisStats *redisStats() const;
 
     // What the workers run, from a validated config (exposed for tests).
     static PipelineSettings pipelineSettings(const Config &config);
@@ -57,6 +62,8 @@ private:
     // Points `config` at the running demo IdP and echo upstream.
     void applyDemo(Config &config) const;
     HandlerFactory gatewayFactory() const;
+    // The cache, coalescing and shared tier for the current config, replacing the old ones.
+    void buildCache();
 
     EventHub *m_events;
     Config m_config;
@@ -64,6 +71,8 @@ private:
     std::unique_ptr<DemoIdp> m_demoIdp;
     std::shared_ptr<IntrospectionCache> m_cache;
     std::shared_ptr<IntrospectionFlights> m_flights;
+    std::shared_ptr<RedisTier> m_redis;
+    std::unique_ptr<RedisEvictions> m_redisEvictions;
     const Clock *m_clock = &SystemClock::instance();
     std::unique_ptr<HttpServer> m_gateway;
     QString m_upstreamUrl;
