@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The shared Redis tier's layout: keys (hashes, never the token), values (the answer and its
-// deadline, no token), EX seconds under the local TTL rules, and the URLs we accept.
+// deadline, no token), EX seconds under the local TTL rules, the URLs we accept, and its
+// options (environment, secret file, validation).
 #include "core/cache/redisaddress.h"
 #include "core/cache/redisentry.h"
+#include "core/config/configoptions.h"
+
+#include <QTemporaryDir>
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -221,6 +225,78 @@ private slots:
                          QString::fromUtf8(a->password),
                      expected);
         }
+    }
+
+    void options() {
+        QTemporaryDir dir;
+        QFile secret(dir.filePath(QStringLiteral("redis-password")));
+        QVERIFY(secret.open(QIODevice::WriteOnly));
+        secret.write("pa ss\n");
+        secret.close();
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("TOKENGATE_REDIS_URL"), QStringLiteral("redis://cache:6380/2"));
+        env.insert(QStringLiteral("TOKENGATE_REDIS_PASSWORD_FILE"), secret.fileName());
+        env.insert(QStringLiteral("TOKENGATE_REDIS_KEY_PREFIX"), QStringLiteral("gw1:"));
+        env.insert(QStringLiteral("TOKENGATE_REDIS_TIMEOUT"), QStringLiteral("0.1"));
+        env.insert(QStringLiteral("TOKENGATE_CACHE_TTL"), QStringLiteral("30"));
+        Config c;
+        QCOMPARE(applyEnvironment(c, env), QStringList());
+        QCOMPARE(c.cache.redis.url, QStringLiteral("redis://cache:6380/2"));
+        QCOMPARE(c.cache.redis.password, QStringLiteral("pa ss"));
+        QCOMPARE(c.cache.redis.keyPrefix, QStringLiteral("gw1:"));
+        QCOMPARE(c.cache.redis.timeoutMs, 100);
+        c.introspection.url = QStringLiteral("http://127.0.0.1:1/introspect");
+        c.upstreamUrl = QStringLiteral("http://127.0.0.1:2");
+        QCOMPARE(c.validate(), QStringList());
+        for (const ConfigOption &o : configOptions()) {
+            if (o.name == u"redis-password")
+                QVERIFY(o.secret); // --redis-password-file, *_FILE
+        }
+    }
+
+    void validation_data() {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<bool>("cacheOn");
+        QTest::addColumn<QString>("problem"); // empty: valid
+        QTest::newRow("off") << "" << false << "";
+        QTest::newRow("redis") << "redis://127.0.0.1" << true << "";
+        QTest::newRow("rediss")
+            << "rediss://127.0.0.1" << true
+            << "cache.redis.url: rediss:// (TLS) is not supported: Debian 12's hiredis 0.14.1 "
+               "has no TLS. Reach Redis through a local TLS terminator (stunnel, or Redis on the "
+               "same host) and use redis://127.0.0.1:PORT";
+        QTest::newRow("cache off") << "redis://127.0.0.1" << false
+                                   << "cache.redis.url: the shared tier needs the cache on "
+                                      "(cache-ttl)";
+        QTest::newRow("not a url") << "127.0.0.1:6379" << true
+                                   << "cache.redis.url: expected redis://";
+    }
+    void validation() {
+        QFETCH(QString, url);
+        QFETCH(bool, cacheOn);
+        QFETCH(QString, problem);
+        Config c;
+        c.introspection.url = QStringLiteral("http://127.0.0.1:1/introspect");
+        c.upstreamUrl = QStringLiteral("http://127.0.0.1:2");
+        c.cache.enabled = cacheOn;
+        c.cache.redis.url = url;
+        const QStringList problems = c.validate();
+        if (problem.isEmpty()) {
+            QCOMPARE(problems, QStringList());
+        } else {
+            QCOMPARE(problems.size(), 1);
+            QVERIFY2(problems[0].startsWith(problem), qPrintable(problems[0]));
+        }
+    }
+
+    // A password in the URL works, but is named as a weakness.
+    void passwordInUrlWarns() {
+        Config c;
+        c.cache.enabled = true;
+        c.cache.redis.url = QStringLiteral("redis://:hunter2@127.0.0.1");
+        QVERIFY(c.warnings().join(u'\n').contains(u"TOKENGATE_REDIS_PASSWORD_FILE"));
+        c.cache.redis.url = QStringLiteral("redis://127.0.0.1");
+        QVERIFY(!c.warnings().join(u'\n').contains(u"REDIS"));
     }
 };
 
