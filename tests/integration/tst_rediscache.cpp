@@ -308,6 +308,32 @@ private slots:
         QTRY_VERIFY(a.redis().writes.load() >= 1);
     }
 
+    // A refused login (this Redis has no password) is an outage like any other, and the
+    // password appears in no log line.
+    void loginRefused() {
+        static QStringList logged;
+        logged.clear();
+        const QtMessageHandler previous =
+            qInstallMessageHandler([](QtMsgType, const QMessageLogContext &,
+                                      const QString &message) { logged << message; });
+        Config c = redisConfig();
+        c.cache.redis.password = QStringLiteral("n0t-the-password");
+        {
+            Instance a;
+            QStringList errors;
+            QVERIFY(a.service.start(c, &errors));
+            QVERIFY(a.client.connectTo(a.service.port()));
+            QTRY_VERIFY(logged.join(u'\n').contains(u"login refused"));
+            const quint64 calls = m_idp->introspectionCalls();
+            QCOMPARE(request(a, m_idp->mint(QStringLiteral("carol"), {}, 600)), 200);
+            QCOMPARE(m_idp->introspectionCalls(), calls + 1);
+            QVERIFY(!a.redis().connected());
+            QCOMPARE(a.redis().hits.load(), quint64(0));
+        }
+        qInstallMessageHandler(previous);
+        QVERIFY(!logged.join(u'\n').contains(u"n0t-the-password"));
+    }
+
     void redissRefused() {
         Config c = redisConfig();
         c.cache.redis.url = QStringLiteral("rediss://127.0.0.1:6380");

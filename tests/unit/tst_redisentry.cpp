@@ -268,8 +268,8 @@ private slots:
         QTest::newRow("cache off") << "redis://127.0.0.1" << false
                                    << "cache.redis.url: the shared tier needs the cache on "
                                       "(cache-ttl)";
-        QTest::newRow("not a url") << "127.0.0.1:6379" << true
-                                   << "cache.redis.url: expected redis://";
+        QTest::newRow("not a url")
+            << "127.0.0.1:6379" << true << "cache.redis.url: expected redis://";
     }
     void validation() {
         QFETCH(QString, url);
