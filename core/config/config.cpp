@@ -6,6 +6,7 @@
 #include "core/proxy/upstreamtarget.h"
 
 #include <QFileInfo>
+#include <QUrl>
 
 #include <algorithm>
 
@@ -122,8 +123,8 @@ QStringList Config::warnings() const {
         w << QStringLiteral("cache stale grace: while the IdP is down, revoked tokens stay "
                             "accepted for up to %1 s past the cache TTL")
                  .arg(cache.staleGraceSecs);
-    if (cache.redis.enabled() && cache.redis.password.isEmpty() && cache.redis.url.contains(u'@') &&
-        cache.redis.url.section(u'@', 0, 0).contains(u':'))
+    if (cache.redis.enabled() && cache.redis.password.isEmpty() &&
+        !QUrl(cache.redis.url).password().isEmpty())
         w << QStringLiteral(
             "cache.redis.url holds a password: prefer TOKENGATE_REDIS_PASSWORD_FILE "
             "(the URL shows in process listings and --check-config)");

@@ -295,8 +295,11 @@ private slots:
         c.cache.enabled = true;
         c.cache.redis.url = QStringLiteral("redis://:hunter2@127.0.0.1");
         QVERIFY(c.warnings().join(u'\n').contains(u"TOKENGATE_REDIS_PASSWORD_FILE"));
-        c.cache.redis.url = QStringLiteral("redis://127.0.0.1");
-        QVERIFY(!c.warnings().join(u'\n').contains(u"REDIS"));
+        for (const char *url : {"redis://127.0.0.1", "redis://gw@127.0.0.1"}) {
+            c.cache.redis.url = QString::fromLatin1(url);
+            QVERIFY2(!c.warnings().join(u'\n').contains(u"REDIS"),
+                     qPrintable(c.warnings().join(u'\n')));
+        }
     }
 };
 
