@@ -9,7 +9,7 @@ namespace Tokengate {
 GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
                                DeadlineSweeper &sweeper)
     : m_settings(std::move(settings))
-    , m_pool(m_settings.upstreamSettings, limits, sweeper)
+    , m_pool(m_settings.upstreamSettings, limits, sweeper, m_settings.poolCounters)
     , m_minter(m_settings.jwtSecret, m_settings.jwtLifetimeSecs) {
     if (m_settings.authenticate) {
         UpstreamSettings idp = m_settings.upstreamSettings;

@@ -4,6 +4,7 @@
 #include "core/auth/introspectioncache.h"
 #include "core/auth/introspectionflights.h"
 #include "core/proxy/destinationpolicy.h"
+#include "core/proxy/upstreampool.h"
 
 #include <optional>
 
@@ -23,6 +24,7 @@ struct PipelineSettings {
     std::shared_ptr<IntrospectionFlights> flights;
     std::shared_ptr<RedisTier> redis; // the shared second tier; null when off
     const Clock *clock = &SystemClock::instance();
+    std::shared_ptr<UpstreamPoolCounters> poolCounters;
     QStringList requiredScopes; // all of them, judged on every request, cached or not
     bool allowMissingToken = false;
     QByteArray jwtHeader; // empty: no JWT

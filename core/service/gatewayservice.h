@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/config/config.h"
+#include "core/proxy/upstreampool.h"
 #include "core/proxy/upstreamtarget.h"
 #include "core/server/httpserver.h"
 
@@ -17,6 +18,7 @@ class EventHub;
 class RedisEvictions;
 struct RedisStats;
 struct RedisTier;
+class PrometheusText;
 struct PipelineSettings;
 
 // Owns a running gateway: its listener and workers, and in demo mode the demo IdP and the
@@ -53,6 +55,11 @@ public:
     quint64 coalescedWaiters() const;
     // The shared Redis tier's counters and connection state; null when it is off or stopped.
     const RedisStats *redisStats() const;
+    int openConnections() const;
+    // The JWK Set of the JWT signing key; empty when the JWT has no public key.
+    QByteArray jwks() const;
+    // Gauges and counters of the running gateway, for /metrics.
+    void renderMetrics(PrometheusText &out) const;
 
     // What the workers run, from a validated config (exposed for tests).
     static PipelineSettings pipelineSettings(const Config &config);
@@ -77,6 +84,7 @@ private:
     std::unique_ptr<HttpServer> m_gateway;
     QString m_upstreamUrl;
     QString m_demoJwtSecret; // kept across reloads
+    std::shared_ptr<UpstreamPoolCounters> m_poolCounters = std::make_shared<UpstreamPoolCounters>();
 };
 
 } // namespace Tokengate
