@@ -127,7 +127,7 @@ QStringList Config::warnings() const {
         !QUrl(cache.redis.url).password().isEmpty())
         w << QStringLiteral(
             "cache.redis.url holds a password: prefer TOKENGATE_REDIS_PASSWORD_FILE "
-            "(the URL shows in process listings and --check-config)");
+            "(a URL ends up in process listings and config dumps)");
     if (!upstream.verifyTls)
         w << QStringLiteral("SSL_SECURE=false: TLS certificates of the upstream and the IdP are "
                             "not verified");
