@@ -24,7 +24,7 @@ gateway() { # PORT [options...]: tokengated with the cache on, IdP = the nginx m
   "$tokengated" --listen 127.0.0.1:"$port" --upstream http://127.0.0.1:$origin \
     --introspection-url "http://127.0.0.1:$idp/introspect" --client-id bench --cache-ttl 300 \
     --jwt-header X-Jwt --jwt-secret-file "$work/jwt.key" --workers 2 --access-log off \
-    --log-level error "$@" 2>/dev/null & pids+=($!)
+    --log-level error --admin-listen off "$@" 2>/dev/null & pids+=($!)
   wait_port "$port"
 }
 on=$(free_port); off=$(free_port); on_small=$(free_port); off_small=$(free_port)
