@@ -334,6 +334,26 @@ private slots:
         QVERIFY(!logged.join(u'\n').contains(u"n0t-the-password"));
     }
 
+    // Reload builds a new tier when its settings change, and drops it when the URL goes.
+    void reloadSwapsTier() {
+        Config c = redisConfig();
+        Instance a;
+        QVERIFY(start(a, c));
+        const RedisStats *first = a.service.redisStats();
+        c.cache.redis.keyPrefix += u"v2:";
+        QStringList errors;
+        QVERIFY2(a.service.reload(c, &errors), qPrintable(errors.join(u'\n')));
+        QVERIFY(a.service.redisStats() && a.service.redisStats() != first);
+        QTRY_VERIFY(a.redis().connected());
+        QCOMPARE(requestAnew(a, m_idp->mint(QStringLiteral("dave"), {}, 600)), 200);
+        QTRY_COMPARE(a.redis().writes.load(), quint64(1));
+
+        c.cache.redis.url.clear();
+        QVERIFY2(a.service.reload(c, &errors), qPrintable(errors.join(u'\n')));
+        QVERIFY(!a.service.redisStats());
+        QCOMPARE(requestAnew(a, m_idp->mint(QStringLiteral("erin"), {}, 600)), 200);
+    }
+
     void redissRefused() {
         Config c = redisConfig();
         c.cache.redis.url = QStringLiteral("rediss://127.0.0.1:6380");
