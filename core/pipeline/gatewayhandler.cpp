@@ -18,7 +18,7 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
         m_introspection = std::make_unique<IntrospectionClient>(m_settings.introspection,
                                                                 std::move(idp), limits, sweeper);
         m_introspector = std::make_unique<TokenIntrospector>(*m_introspection, m_settings.cache,
-                                                             m_settings.flights);
+                                                             m_settings.flights, m_settings.redis);
     }
 }
 

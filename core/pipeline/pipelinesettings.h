@@ -10,6 +10,8 @@
 
 namespace Tokengate {
 
+struct RedisTier;
+
 // What every worker's pipeline needs, built once from a validated Config.
 struct PipelineSettings {
     std::optional<UpstreamTarget> upstream; // nullopt: the Destination header names it
@@ -20,6 +22,7 @@ struct PipelineSettings {
     // Shared by every worker (and kept across restarts of the workers).
     std::shared_ptr<IntrospectionCache> cache;
     std::shared_ptr<IntrospectionFlights> flights;
+    std::shared_ptr<RedisTier> redis; // the shared second tier; null when off
     const Clock *clock = &SystemClock::instance();
     std::shared_ptr<UpstreamPoolCounters> poolCounters;
     QStringList requiredScopes; // all of them, judged on every request, cached or not

@@ -2,6 +2,7 @@
 #include "core/service/gatewayservice.h"
 
 #include "core/auth/formencoding.h"
+#include "core/cache/redisevictions.h"
 #include "core/devidp/demoidp.h"
 #include "core/devidp/echohandler.h"
 #include "core/observe/prometheustext.h"
@@ -94,6 +95,7 @@ HandlerFactory GatewayService::gatewayFactory() const {
     PipelineSettings pipeline = pipelineSettings(m_config);
     pipeline.cache = m_cache;
     pipeline.flights = m_flights;
+    pipeline.redis = m_redis;
     pipeline.clock = m_clock;
     pipeline.poolCounters = m_poolCounters;
     const HttpLimits limits = m_config.server.limits;
@@ -116,8 +118,7 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
     }
 
     m_upstreamUrl = m_config.upstreamUrl;
-    m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
-    m_flights = std::make_shared<IntrospectionFlights>();
+    buildCache();
     m_gateway = std::make_unique<HttpServer>(m_config.server, gatewayFactory(), m_events);
     QString why;
     if (!m_gateway->start(&why)) {
@@ -160,10 +161,8 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
         next.introspection == m_config.introspection && next.cache == m_config.cache;
     m_config = next;
     m_upstreamUrl = m_config.upstreamUrl;
-    if (!keepCache) {
-        m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
-        m_flights = std::make_shared<IntrospectionFlights>();
-    }
+    if (!keepCache)
+        buildCache();
     m_gateway->replaceHandlers(gatewayFactory());
     return true;
 }
@@ -176,8 +175,23 @@ void GatewayService::stop() {
         m_echo->stop(0);
     m_echo.reset();
     m_demoIdp.reset();
+    m_redisEvictions.reset();
+    m_redis.reset();
     m_cache.reset();
     m_flights.reset();
+}
+
+void GatewayService::buildCache() {
+    m_redisEvictions.reset(); // unhooks the old cache first
+    m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
+    m_flights = std::make_shared<IntrospectionFlights>();
+    m_redis = RedisTier::fromSettings(m_config.cache, *m_clock);
+    if (m_redis)
+        m_redisEvictions = std::make_unique<RedisEvictions>(m_redis, m_cache);
+}
+
+const RedisStats *GatewayService::redisStats() const {
+    return m_redis ? &m_redis->stats : nullptr;
 }
 
 bool GatewayService::isRunning() const {
