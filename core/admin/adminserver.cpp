@@ -2,6 +2,7 @@
 #include "core/admin/adminserver.h"
 
 #include "core/admin/idphealth.h"
+#include "core/cache/redisstats.h"
 #include "core/observe/prometheustext.h"
 #include "core/observe/requestmetrics.h"
 #include "core/service/gatewayservice.h"
@@ -77,13 +78,20 @@ QHttpServerResponse AdminServer::readiness() const {
     const bool listening = m_service.isRunning();
     const IdpHealth::Status idp = m_idp.status();
     const bool ready = listening && idp.reachable;
-    const QJsonObject body{
+    QJsonObject body{
         {QStringLiteral("ready"), ready},
         {QStringLiteral("listening"), listening},
         {QStringLiteral("config"), QStringLiteral("valid")}, // an invalid one never runs
         {QStringLiteral("idp_reachable"), idp.reachable},
         {QStringLiteral("idp"), idp.detail},
     };
+    // Redis down never fails a request (the IdP answers instead), so it is reported, not
+    // counted against readiness.
+    if (const RedisStats *redis = m_service.redisStats())
+        body.insert(QStringLiteral("redis"), redis->connected()
+                                                 ? QStringLiteral("connected")
+                                                 : QStringLiteral("unavailable: the IdP answers "
+                                                                  "cache misses directly"));
     QHttpServerResponse r(body, ready ? QHttpServerResponse::StatusCode::Ok
                                       : QHttpServerResponse::StatusCode::ServiceUnavailable);
     r.setHeader("Cache-Control", "no-store");

@@ -256,6 +256,31 @@ void GatewayService::renderMetrics(PrometheusText &out) const {
     out.sample("tokengate_cache_entries", double(c.entries));
     out.family("tokengate_cache_bytes", "gauge", "Approximate bytes held by the cache");
     out.sample("tokengate_cache_bytes", double(c.bytes));
+    if (const RedisStats *r = redisStats()) {
+        const std::pair<const char *, const std::atomic<quint64> *> counters[] = {
+            {"hits", &r->hits},         {"misses", &r->misses},   {"errors", &r->errors},
+            {"timeouts", &r->timeouts}, {"skipped", &r->skipped}, {"writes", &r->writes}};
+        out.family("tokengate_redis_operations_total", "counter",
+                   "Shared-cache operations by result: hits, misses, errors, timeouts, skipped "
+                   "(Redis down: the IdP was asked at once), writes");
+        for (const auto &[result, value] : counters)
+            out.sample("tokengate_redis_operations_total", {{"result", result}},
+                       double(value->load()));
+        out.family("tokengate_redis_evictions_total", "counter",
+                   "Evictions sent to and received from other instances");
+        out.sample("tokengate_redis_evictions_total", {{"direction", "published"}},
+                   double(r->evictionsPublished.load()));
+        out.sample("tokengate_redis_evictions_total", {{"direction", "received"}},
+                   double(r->evictionsReceived.load()));
+        out.family("tokengate_redis_connections", "gauge", "Worker connections to Redis, by state");
+        out.sample("tokengate_redis_connections", {{"state", "up"}},
+                   double(r->connectionsUp.load()));
+        out.sample("tokengate_redis_connections", {{"state", "all"}},
+                   double(r->connections.load()));
+        out.family("tokengate_redis_subscribed", "gauge",
+                   "1 while eviction messages from other instances arrive");
+        out.sample("tokengate_redis_subscribed", r->subscribed.load() ? 1 : 0);
+    }
     out.family("tokengate_coalesced_requests_total", "counter",
                "Requests that joined another request's IdP call instead of making one");
     out.sample("tokengate_coalesced_requests_total", double(coalescedWaiters()));

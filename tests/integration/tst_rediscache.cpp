@@ -10,6 +10,7 @@
 #include "core/auth/bearertoken.h"
 #include "core/cache/redisstats.h"
 #include "core/devidp/demoidp.h"
+#include "core/observe/prometheustext.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
@@ -200,6 +201,12 @@ private slots:
             QCOMPARE(s->errors.load(), quint64(0));
             QCOMPARE(s->timeouts.load(), quint64(0));
         }
+        PrometheusText metrics;
+        b.service.renderMetrics(metrics);
+        for (const char *line :
+             {"tokengate_redis_operations_total{result=\"hits\"} 1\n",
+              "tokengate_redis_connections{state=\"up\"} 2\n", "tokengate_redis_subscribed 1\n"})
+            QVERIFY2(metrics.text().contains(line), metrics.text().constData());
 
         // What Redis holds: hashes for names, the IdP's claims and a deadline for values.
         const QList<QByteArray> keys =
