@@ -10,6 +10,42 @@
 
 namespace Tokengate {
 
+namespace {
+
+// What each client authentication method needs (the config file, the environment and the
+// command line may each have given a part).
+QStringList clientAuthProblems(const IntrospectionConfig &i) {
+    QStringList problems;
+    const QString where = QStringLiteral("introspection \"%1\": ").arg(i.name);
+    switch (i.authMethod) {
+    case ClientAuthMethod::ClientSecretBasic:
+        break; // the checks above; no credentials at all is allowed (an open endpoint)
+    case ClientAuthMethod::ClientSecretPost:
+        if (i.clientId.isEmpty() || i.clientSecret.isEmpty())
+            problems << where + QStringLiteral("client_secret_post needs client_id and "
+                                               "client_secret");
+        break;
+    case ClientAuthMethod::AuthorizationValue:
+        if (i.authorization.isEmpty())
+            problems << where + QStringLiteral("authorization_value needs authorization");
+        break;
+    case ClientAuthMethod::PrivateKeyJwt:
+        if (i.clientId.isEmpty() || i.privateKeyFile.isEmpty())
+            problems << where + QStringLiteral("private_key_jwt needs client_id and "
+                                               "private_key_file");
+        else if (!QFileInfo(i.privateKeyFile).isReadable())
+            problems << where + QStringLiteral("cannot read private_key_file \"%1\"")
+                                    .arg(i.privateKeyFile);
+        break;
+    }
+    if (i.authMethod != ClientAuthMethod::AuthorizationValue &&
+        i.authMethod != ClientAuthMethod::ClientSecretBasic && !i.authorization.isEmpty())
+        problems << where + QStringLiteral("authorization is only used with authorization_value");
+    return problems;
+}
+
+} // namespace
+
 Config::Config() {
     server.address = QHostAddress::LocalHost;
     server.port = 8080;
@@ -24,7 +60,9 @@ QStringList Config::validate() const {
         problems << QStringLiteral("destination-allow: ") + why;
     if (auth == AuthMode::Introspection && !demo) {
         const IntrospectionConfig &i = introspection;
-        if (i.url.isEmpty()) {
+        if (i.url.isEmpty() && !i.issuer.isEmpty()) {
+            // Discovered before the gateway starts (resolveDiscovery).
+        } else if (i.url.isEmpty()) {
             problems << QStringLiteral(
                 "introspection-url: no introspection endpoint (SSO_INTROSPECTION, "
                 "TOKENGATE_INTROSPECTION_URL or --introspection-url); use --auth none to proxy "
@@ -83,6 +121,16 @@ QStringList Config::validate() const {
         problems << QStringLiteral("cache: TTLs and the stale grace must be 0 or more seconds");
     if (cache.maxEntries < 1 || cache.maxBytes < 4096)
         problems << QStringLiteral("cache: at least 1 entry and 4096 bytes");
+    if (auth == AuthMode::Introspection && !demo) {
+        problems << clientAuthProblems(introspection);
+        for (const IntrospectionConfig &i : moreIntrospection) {
+            if (i.url.isEmpty() && i.issuer.isEmpty())
+                problems << QStringLiteral("introspection \"%1\": give its url, or the issuer "
+                                           "to discover it from")
+                                .arg(i.name);
+            problems << clientAuthProblems(i);
+        }
+    }
     if (introspection.timeoutMs <= 0)
         problems << QStringLiteral("introspection-timeout: must be more than 0 seconds");
     return problems;
