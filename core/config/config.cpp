@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config/config.h"
 
+#include "core/auth/clientauth.h"
 #include "core/proxy/destinationpolicy.h"
 #include "core/proxy/upstreamtarget.h"
 
+#include <QFile>
 #include <QFileInfo>
 
 #include <algorithm>
@@ -11,6 +13,22 @@
 namespace Tokengate {
 
 namespace {
+
+bool loadsAsClientKey(const IntrospectionConfig &i, QString *why) {
+    QFile key(i.privateKeyFile);
+    if (!key.open(QIODevice::ReadOnly)) {
+        *why = QStringLiteral("cannot read private_key_file \"%1\": %2")
+                   .arg(i.privateKeyFile, key.errorString());
+        return false;
+    }
+    QString error;
+    if (!ClientAssertion::create(key.read(1 << 20), i.keyId, i.clientId, i.url,
+                                 SystemClock::instance(), &error)) {
+        *why = QStringLiteral("private_key_file \"%1\": %2").arg(i.privateKeyFile, error);
+        return false;
+    }
+    return true;
+}
 
 // What each client authentication method needs (the config file, the environment and the
 // command line may each have given a part).
@@ -33,9 +51,8 @@ QStringList clientAuthProblems(const IntrospectionConfig &i) {
         if (i.clientId.isEmpty() || i.privateKeyFile.isEmpty())
             problems << where + QStringLiteral("private_key_jwt needs client_id and "
                                                "private_key_file");
-        else if (!QFileInfo(i.privateKeyFile).isReadable())
-            problems << where + QStringLiteral("cannot read private_key_file \"%1\"")
-                                    .arg(i.privateKeyFile);
+        else if (QString why; !loadsAsClientKey(i, &why))
+            problems << where + why;
         break;
     }
     if (i.authMethod != ClientAuthMethod::AuthorizationValue &&

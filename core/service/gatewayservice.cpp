@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/service/gatewayservice.h"
 
-#include "core/auth/formencoding.h"
+#include "core/auth/clientauth.h"
 #include "core/devidp/demoidp.h"
 #include "core/devidp/echohandler.h"
 #include "core/pipeline/gatewayhandler.h"
@@ -31,15 +31,8 @@ PipelineSettings GatewayService::pipelineSettings(const Config &config) {
     }
     p.authenticate = config.auth == AuthMode::Introspection;
     if (p.authenticate) {
-        const IntrospectionConfig &i = config.introspection;
-        p.introspection.url = UpstreamTarget::parse(i.url, nullptr).value();
-        if (!i.authorization.isEmpty())
-            p.introspection.authorization = i.authorization.toUtf8();
-        else if (!i.clientId.isEmpty())
-            p.introspection.authorization =
-                basicAuthorization(i.clientId.toUtf8(), i.clientSecret.toUtf8());
-        p.introspection.timeoutMs = i.timeoutMs;
-        p.introspection.maxConnections = i.maxConnections;
+        // validate() has loaded the same URL and key: this cannot fail here.
+        p.introspection = introspectionEndpoint(config.introspection, nullptr).value();
     }
     p.allowMissingToken = config.allowMissingToken;
     p.requiredScopes = config.requiredScopes;
