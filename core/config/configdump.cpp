@@ -42,7 +42,10 @@ void list(YAML::Emitter &out, const char *key, const QStringList &values) {
 }
 
 void map(YAML::Emitter &out, const char *key, const QMap<QString, QString> &values) {
-    out << YAML::Key << key << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << key << YAML::Value;
+    if (values.isEmpty())
+        out << YAML::Flow;
+    out << YAML::BeginMap;
     for (auto it = values.cbegin(); it != values.cend(); ++it)
         out << YAML::Key << s(it.key()) << YAML::Value << s(it.value());
     out << YAML::EndMap;
@@ -120,7 +123,10 @@ void route(YAML::Emitter &out, const RouteConfig &r) {
     list(out, "required_scopes", r.requiredScopes);
     list(out, "audiences", r.audiences);
     list(out, "issuers", r.issuers);
-    out << YAML::Key << "claims" << YAML::Value << YAML::BeginSeq;
+    out << YAML::Key << "claims" << YAML::Value;
+    if (r.claimRules.isEmpty())
+        out << YAML::Flow;
+    out << YAML::BeginSeq;
     for (const ClaimRule &rule : r.claimRules) {
         out << YAML::Flow << YAML::BeginMap;
         text(out, "claim", rule.claim);
