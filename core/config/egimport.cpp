@@ -355,7 +355,14 @@ void Importer::readIntrospect(const QString &where, const YAML::Node &action,
     p.introspection = int(index);
     p.passThrough = isTrue(child(action, "passThrough"), false);
     const YAML::Node ttlNode = child(action, "ttl");
-    const int ttl = ttlNode.IsDefined() ? str(ttlNode).toInt() : 60;
+    bool ok = true;
+    const int ttl = ttlNode.IsDefined() ? str(ttlNode).toInt(&ok) : 60;
+    if (!ok || ttl < 0) {
+        // 0 would mean "until exp": never read a typo as that.
+        result.errors
+            << where + QStringLiteral(".ttl: expected whole seconds, got \"%1\"").arg(str(ttlNode));
+        return;
+    }
     // One cache for all: the shortest TTL wins; 0 is the longest (only exp bounds it).
     const auto shorter = [](int a, int b) { return b == 0 || (a != 0 && a < b) ? a : b; };
     if (m_ttl && *m_ttl != ttl)

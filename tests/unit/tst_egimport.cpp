@@ -207,6 +207,17 @@ private slots:
                               "itself");
     }
 
+    void refusedTtl() {
+        const EgImport r = importExpressGateway(
+            "apiEndpoints: {a: {}}\nserviceEndpoints: {s: {url: 'http://s'}}\n"
+            "pipelines:\n  p:\n    apiEndpoints: [a]\n    policies:\n"
+            "      - oauth2-introspect: {action: {endpoint: 'http://i', ttl: 5m}}\n"
+            "      - proxy: {action: {serviceEndpoint: s}}\n");
+        QCOMPARE(r.errors,
+                 QStringList{QStringLiteral("pipelines.p.policies[0].oauth2-introspect.action.ttl: "
+                                            "expected whole seconds, got \"5m\"")});
+    }
+
     void refused() {
         QFETCH(QByteArray, yaml);
         QFETCH(QString, error);
