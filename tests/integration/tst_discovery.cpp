@@ -9,10 +9,15 @@
 #include "core/devidp/demoidp.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QHttpServer>
 #include <QHttpServerResponse>
 #include <QJsonObject>
+#include <QProcess>
+#include <QSslCertificate>
+#include <QSslKey>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Tokengate;
@@ -188,6 +193,55 @@ private slots:
         QVERIFY2(problems.first().contains(QStringLiteral("no answer within")),
                  qPrintable(problems.first()));
         QCOMPARE(c.introspection.url, QStringLiteral("http://127.0.0.1:1/i"));
+    }
+
+    // https issuers: verified by default; upstream.tls.ca_file trusted; verify: false skips it.
+    void tlsFollowsTheUpstreamTlsSettings() {
+        QTemporaryDir dir;
+        const QString cert = dir.filePath(QStringLiteral("cert.pem"));
+        const QString key = dir.filePath(QStringLiteral("key.pem"));
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"),
+                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                       QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                       QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
+                       QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert,
+                       QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
+                       QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
+                       QStringLiteral("subjectAltName=IP:127.0.0.1")});
+        QVERIFY(openssl.waitForFinished(20000));
+        QCOMPARE(openssl.exitCode(), 0);
+        QFile certFile(cert);
+        QFile keyFile(key);
+        QVERIFY(certFile.open(QIODevice::ReadOnly) && keyFile.open(QIODevice::ReadOnly));
+
+        QHttpServer server;
+        server.sslSetup(QSslCertificate(&certFile), QSslKey(&keyFile, QSsl::Ec));
+        quint16 port = 0;
+        server.route(QStringLiteral("/.well-known/openid-configuration"), [&] {
+            return QHttpServerResponse(QJsonObject{
+                {QStringLiteral("issuer"), QStringLiteral("https://127.0.0.1:%1").arg(port)},
+                {QStringLiteral("introspection_endpoint"),
+                 QStringLiteral("https://127.0.0.1:%1/introspect").arg(port)}});
+        });
+        port = server.listen(QHostAddress::LocalHost, 0);
+        QVERIFY(port);
+
+        Config c;
+        c.introspection.issuer = QStringLiteral("https://127.0.0.1:%1").arg(port);
+        Config untrusted = c;
+        QCOMPARE(resolveDiscovery(untrusted, 5000).size(), 1); // self-signed: refused
+        QVERIFY(untrusted.introspection.url.isEmpty());
+        Config trusted = c;
+        trusted.upstream.caFile = cert;
+        QStringList problems = resolveDiscovery(trusted, 5000);
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
+        QCOMPARE(trusted.introspection.url,
+                 QStringLiteral("https://127.0.0.1:%1/introspect").arg(port));
+        Config unverified = c;
+        unverified.upstream.verifyTls = false;
+        problems = resolveDiscovery(unverified, 5000);
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
     }
 
     void unreachableIdp() {
