@@ -89,9 +89,12 @@ std::optional<IntrospectionEndpoint> introspectionEndpoint(const IntrospectionCo
         }
         QString why;
         // RFC 7523 names the token endpoint; IdPs (oidc-provider, Okta) accept the URL of the
-        // endpoint the assertion is sent to, which is the one we know for sure.
+        // endpoint the assertion is sent to, which is the one we know for sure. Others want
+        // their issuer (Keycloak): assertion_audience.
+        const QString audience =
+            config.assertionAudience.isEmpty() ? config.url : config.assertionAudience;
         e.assertion = ClientAssertion::create(key.read(1 << 20), config.keyId, config.clientId,
-                                              config.url, clock, &why);
+                                              audience, clock, &why);
         if (!e.assertion) {
             *error = QStringLiteral("private_key_file \"%1\": %2").arg(config.privateKeyFile, why);
             return std::nullopt;

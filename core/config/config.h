@@ -30,10 +30,11 @@ struct IntrospectionConfig {
     QString issuer; // when url is empty: discover introspection_endpoint (RFC 8414 / OIDC)
     ClientAuthMethod authMethod = ClientAuthMethod::ClientSecretBasic;
     QString clientId;
-    QString clientSecret;   // secret: sent as client_secret_basic with clientId
-    QString authorization;  // secret: a verbatim Authorization header value instead
-    QString privateKeyFile; // private_key_jwt: PEM key signing the client assertion
-    QString keyId;          // its "kid"
+    QString clientSecret;      // secret: sent as client_secret_basic with clientId
+    QString authorization;     // secret: a verbatim Authorization header value instead
+    QString privateKeyFile;    // private_key_jwt: PEM key signing the client assertion
+    QString keyId;             // its "kid"
+    QString assertionAudience; // private_key_jwt: the assertion's "aud"; empty: the endpoint URL
     // Where the config file said the secrets come from ("env:NAME", "file:/path",
     // "keychain:NAME"); shown by --check-config instead of the value. Cleared when another
     // source (environment, command line) sets the secret itself.

@@ -89,6 +89,8 @@ void endpoint(YAML::Emitter &out, const IntrospectionConfig &e) {
         text(out, "client_id", e.clientId);
         text(out, "private_key_file", e.privateKeyFile);
         text(out, "key_id", e.keyId);
+        if (!e.assertionAudience.isEmpty())
+            text(out, "assertion_audience", e.assertionAudience);
         break;
     }
     seconds(out, "timeout", e.timeoutMs);

@@ -547,6 +547,7 @@ void FileReader::readEndpoint(const YAML::Node &n, const QString &p, Introspecti
                 {"authorization", secret(e.authorization, e.authorizationRef)},
                 {"private_key_file", path(e.privateKeyFile)},
                 {"key_id", string(e.keyId)},
+                {"assertion_audience", url(e.assertionAudience)},
                 {"timeout", seconds(e.timeoutMs)},
                 {"max_connections", integer(e.maxConnections, 1, 10'000)},
             });

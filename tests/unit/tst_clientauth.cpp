@@ -132,6 +132,15 @@ private slots:
         QCOMPARE(jwsPayload(again).value(u"iat").toInteger(), 1'800'000'005);
         // The cache keeps answers for this client apart from other clients'.
         QVERIFY(e->clientIdentity().contains("gw client"));
+
+        c.assertionAudience = QStringLiteral("https://idp.example");
+        const auto withAudience = introspectionEndpoint(c, &error, clock);
+        QVERIFY2(withAudience, qPrintable(error));
+        const QByteArray jws2 =
+            formField(bodyOf(IntrospectionClient::requestBytes(*withAudience, "t")),
+                      "client_assertion")
+                .toLatin1();
+        QCOMPARE(jwsPayload(jws2).value(u"aud").toString(), QStringLiteral("https://idp.example"));
     }
 
     void validateNamesWhatEachMethodNeeds_data() {

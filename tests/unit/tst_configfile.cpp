@@ -310,6 +310,7 @@ private slots:
                                 "    client_id: gw\n"
                                 "    private_key_file: /k.pem\n"
                                 "    key_id: k1\n"
+                                "    assertion_audience: http://p\n"
                                 "timeouts: {idle: 2.5}\n"
                                 "jwt: {header: X-J, secret: env:SECRET}\n"
                                 "destination_allow: \"*.a.example, b.example:443\"\n"
