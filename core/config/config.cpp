@@ -95,6 +95,14 @@ QStringList Config::validate() const {
                 "Authorization value, not both");
         if (i.authorization.contains(u'\r') || i.authorization.contains(u'\n'))
             problems << QStringLiteral("introspection-authorization: must be one line");
+        problems << clientAuthProblems(introspection);
+        for (const IntrospectionConfig &more : moreIntrospection) {
+            if (more.url.isEmpty() && more.issuer.isEmpty())
+                problems << QStringLiteral("introspection \"%1\": give its url, or the issuer "
+                                           "to discover it from")
+                                .arg(more.name);
+            problems << clientAuthProblems(more);
+        }
     }
     if (!jwt.headerName.isEmpty()) {
         static const QByteArray tchar = "!#$%&'*+-.^_`|~";
@@ -138,16 +146,6 @@ QStringList Config::validate() const {
         problems << QStringLiteral("cache: TTLs and the stale grace must be 0 or more seconds");
     if (cache.maxEntries < 1 || cache.maxBytes < 4096)
         problems << QStringLiteral("cache: at least 1 entry and 4096 bytes");
-    if (auth == AuthMode::Introspection && !demo) {
-        problems << clientAuthProblems(introspection);
-        for (const IntrospectionConfig &i : moreIntrospection) {
-            if (i.url.isEmpty() && i.issuer.isEmpty())
-                problems << QStringLiteral("introspection \"%1\": give its url, or the issuer "
-                                           "to discover it from")
-                                .arg(i.name);
-            problems << clientAuthProblems(i);
-        }
-    }
     if (introspection.timeoutMs <= 0)
         problems << QStringLiteral("introspection-timeout: must be more than 0 seconds");
     return problems;
