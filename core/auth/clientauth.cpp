@@ -105,4 +105,55 @@ std::optional<IntrospectionEndpoint> introspectionEndpoint(const IntrospectionCo
     return e;
 }
 
+namespace {
+
+bool loadsAsClientKey(const IntrospectionConfig &i, QString *why) {
+    QFile key(i.privateKeyFile);
+    if (!key.open(QIODevice::ReadOnly)) {
+        *why = QStringLiteral("cannot read private_key_file \"%1\": %2")
+                   .arg(i.privateKeyFile, key.errorString());
+        return false;
+    }
+    QString error;
+    if (!ClientAssertion::create(key.read(1 << 20), i.keyId, i.clientId, i.url,
+                                 SystemClock::instance(), &error)) {
+        *why = QStringLiteral("private_key_file \"%1\": %2").arg(i.privateKeyFile, error);
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+// What each client authentication method needs (the config file, the environment and the
+// command line may each have given a part).
+QStringList clientAuthProblems(const IntrospectionConfig &i) {
+    QStringList problems;
+    const QString where = QStringLiteral("introspection \"%1\": ").arg(i.name);
+    switch (i.authMethod) {
+    case ClientAuthMethod::ClientSecretBasic:
+        break; // the checks above; no credentials at all is allowed (an open endpoint)
+    case ClientAuthMethod::ClientSecretPost:
+        if (i.clientId.isEmpty() || i.clientSecret.isEmpty())
+            problems << where + QStringLiteral("client_secret_post needs client_id and "
+                                               "client_secret");
+        break;
+    case ClientAuthMethod::AuthorizationValue:
+        if (i.authorization.isEmpty())
+            problems << where + QStringLiteral("authorization_value needs authorization");
+        break;
+    case ClientAuthMethod::PrivateKeyJwt:
+        if (i.clientId.isEmpty() || i.privateKeyFile.isEmpty())
+            problems << where + QStringLiteral("private_key_jwt needs client_id and "
+                                               "private_key_file");
+        else if (QString why; !loadsAsClientKey(i, &why))
+            problems << where + why;
+        break;
+    }
+    if (i.authMethod != ClientAuthMethod::AuthorizationValue &&
+        i.authMethod != ClientAuthMethod::ClientSecretBasic && !i.authorization.isEmpty())
+        problems << where + QStringLiteral("authorization is only used with authorization_value");
+    return problems;
+}
+
 } // namespace Tokengate

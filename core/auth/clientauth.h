@@ -45,4 +45,8 @@ std::optional<IntrospectionEndpoint>
 introspectionEndpoint(const IntrospectionConfig &config, QString *error,
                       const Clock &clock = SystemClock::instance());
 
+// What the endpoint's client authentication method still lacks (Config::validate()), each
+// problem naming the endpoint; the private key is loaded to check it.
+QStringList clientAuthProblems(const IntrospectionConfig &endpoint);
+
 } // namespace Tokengate
