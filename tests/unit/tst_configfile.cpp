@@ -168,6 +168,7 @@ private slots:
                                 "    path_pattern: /v1/*/items/**\n"
                                 "    methods: [get, POST]\n"
                                 "    introspection: legacy\n"
+                                "    upstream: http://items.example\n"
                                 "    token_sources: [bearer, query, cookie:sid, header:X-T]\n"
                                 "    required_scopes: [items:read]\n"
                                 "    claims:\n"
@@ -176,6 +177,7 @@ private slots:
                                 "    identity_headers: {X-User: sub}\n"
                                 "  - name: open\n"
                                 "    path_prefix: /health\n"
+                                "    upstream: http://health.example\n"
                                 "    authenticate: false\n";
         Config c;
         const QString path = dir.filePath(QStringLiteral("tokengate.yml"));
