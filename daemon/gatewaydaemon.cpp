@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/gatewaydaemon.h"
 
+#include "core/auth/discovery.h"
 #include "core/devidp/demoidp.h"
 #include "core/observe/logging.h"
 #include "daemon/logoutput.h"
@@ -11,6 +12,11 @@
 #include <cstdio>
 
 namespace Tokengate {
+
+namespace {
+// Discovery blocks start and reload (nothing is served with an unknown endpoint), so briefly.
+constexpr int DiscoveryTimeoutMs = 10'000;
+} // namespace
 
 GatewayDaemon::GatewayDaemon(ConfigSources sources, QObject *parent)
     : QObject(parent)
@@ -30,7 +36,14 @@ GatewayDaemon::GatewayDaemon(ConfigSources sources, QObject *parent)
 
 GatewayDaemon::~GatewayDaemon() = default;
 
-bool GatewayDaemon::start(const Config &config) {
+bool GatewayDaemon::start(Config config) {
+    if (const QStringList problems = resolveDiscovery(config, DiscoveryTimeoutMs);
+        !problems.isEmpty()) {
+        std::fprintf(stderr, "tokengated: cannot discover the introspection endpoint:\n");
+        for (const QString &p : problems)
+            std::fprintf(stderr, "%s\n", qPrintable(p));
+        return false;
+    }
     if (config.accessLog != u"off") {
         QString error;
         if (!m_accessLog.open(config.accessLog, &error)) {
@@ -98,7 +111,9 @@ void GatewayDaemon::reload() {
     notifySystemd("RELOADING=1\nSTATUS=Reloading");
     qCInfo(lcConfig) << "SIGHUP: reloading the configuration";
     QStringList problems;
-    const Config next = loadConfig(m_sources, &problems);
+    Config next = loadConfig(m_sources, &problems);
+    if (problems.isEmpty())
+        problems = resolveDiscovery(next, DiscoveryTimeoutMs);
     const Config before = m_service.config();
     QStringList notes;
     if (problems.isEmpty())

@@ -24,7 +24,7 @@ public:
     ~GatewayDaemon() override;
 
     // Returns false with the reason printed on stderr; the daemon then exits with 1.
-    bool start(const Config &config);
+    bool start(Config config);
 
 private:
     void reload();

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // tokengated: the headless gateway. Exit codes (README "Exit codes"): 0 stopped cleanly or
 // --check-config found no problem, 1 configuration or start error, 2 command-line usage error.
+#include "core/config/configdump.h"
 #include "core/config/configloader.h"
 #include "core/observe/logging.h"
 #include "daemon/gatewaydaemon.h"
+#include "daemon/importeg.h"
 #include "daemon/logoutput.h"
 
 #include <QCommandLineParser>
@@ -39,6 +41,8 @@ int main(int argc, char *argv[]) {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("tokengated"));
     QCoreApplication::setApplicationVersion(QStringLiteral(TOKENGATE_VERSION));
+    if (app.arguments().value(1) == u"import-eg")
+        return runImportEg(app.arguments().mid(2));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
@@ -47,6 +51,8 @@ int main(int argc, char *argv[]) {
         "introspection-microgateway name shown, in ./.env, and as <NAME>_FILE naming a file "
         "that holds the value; the command line wins, then the environment, then .env, then "
         "the --config file. SIGHUP reloads all of them; SIGTERM drains and exits.\n"
+        "tokengated import-eg gateway.config.yml > tokengate.yml converts an Express Gateway "
+        "configuration.\n"
         "Exit codes: 0 ok, 1 configuration or start error, 2 usage error."));
     parser.addHelpOption();
     parser.addVersionOption();
@@ -88,16 +94,18 @@ int main(int argc, char *argv[]) {
                 {&o, o.valueName.isEmpty() ? QString() : parser.value(name)});
     }
     QStringList problems;
-    const Config config = loadConfig(sources, &problems);
+    Config config = loadConfig(sources, &problems);
     if (!problems.isEmpty()) {
         std::fprintf(stderr, "tokengated: configuration problems:\n");
         printLines(stderr, problems);
         return ExitConfig;
     }
     if (parser.isSet(checkConfig)) {
-        std::fprintf(stdout, "configuration is valid\n");
+        // No discovery here: checking must not depend on the IdP being up.
+        std::fprintf(stdout, "# configuration is valid\n");
         for (const QString &warning : config.warnings())
-            std::fprintf(stdout, "warning: %s\n", qPrintable(warning));
+            std::fprintf(stdout, "# warning: %s\n", qPrintable(warning));
+        std::fprintf(stdout, "%s", qPrintable(describeConfig(config)));
         return ExitOk;
     }
 
@@ -107,7 +115,7 @@ int main(int argc, char *argv[]) {
         qCWarning(lcConfig).noquote() << "insecure setting:" << warning;
 
     GatewayDaemon daemon(sources);
-    if (!daemon.start(config))
+    if (!daemon.start(std::move(config)))
         return ExitConfig;
     return app.exec();
 }

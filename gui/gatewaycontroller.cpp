@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gui/gatewaycontroller.h"
 
+#include "core/auth/discovery.h"
 #include "core/http/reason.h"
 
 namespace Tokengate {
+
+namespace {
+// An issuer without an endpoint URL is looked up before starting; the window waits that long.
+constexpr int DiscoveryTimeoutMs = 10'000;
+} // namespace
 
 GatewayController::GatewayController(QObject *parent)
     : QObject(parent) {
@@ -23,8 +29,10 @@ Config GatewayController::prepared(Config config) {
     return config;
 }
 
-bool GatewayController::start(const Config &config, QStringList *errors) {
-    const bool ok = m_service.start(prepared(config), errors);
+bool GatewayController::start(const Config &wanted, QStringList *errors) {
+    Config config = prepared(wanted);
+    *errors = resolveDiscovery(config, DiscoveryTimeoutMs);
+    const bool ok = errors->isEmpty() && m_service.start(config, errors);
     m_stoppedWhy = ok ? QString() : QStringLiteral("could not start: ") + errors->join(u"; ");
     m_idpReachable = true;
     emit stateChanged(ok);
@@ -40,7 +48,7 @@ void GatewayController::stop() {
 }
 
 bool GatewayController::apply(const Config &wanted, QStringList *errors, QStringList *notes) {
-    const Config config = prepared(wanted);
+    Config config = prepared(wanted);
     if (!m_service.isRunning()) {
         *errors = config.validate();
         if (errors->isEmpty())
@@ -48,7 +56,8 @@ bool GatewayController::apply(const Config &wanted, QStringList *errors, QString
         return errors->isEmpty();
     }
     QStringList pending;
-    if (!m_service.reload(config, errors, &pending))
+    *errors = resolveDiscovery(config, DiscoveryTimeoutMs);
+    if (!errors->isEmpty() || !m_service.reload(config, errors, &pending))
         return false;
     if (pending.isEmpty()) {
         *notes << QStringLiteral("applied to the running gateway (requests in progress finish "

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/introspectionclient.h"
 
+#include "core/auth/clientauth.h"
 #include "core/auth/formencoding.h"
+#include "core/auth/jwtsigner.h"
 #include "core/http/reason.h"
 
 #include <algorithm>
@@ -25,9 +27,19 @@ IntrospectionClient::IntrospectionClient(IntrospectionEndpoint endpoint, Upstrea
 
 IntrospectionClient::~IntrospectionClient() = default;
 
+QByteArray IntrospectionEndpoint::clientIdentity() const {
+    return authorization + '\n' + formCredentials + '\n' +
+           (assertion ? assertion->clientId().toUtf8() + '\n' + assertion->signer().keyId().toUtf8()
+                      : QByteArray());
+}
+
 QByteArray IntrospectionClient::requestBytes(const IntrospectionEndpoint &endpoint,
                                              QByteArrayView token) {
     QByteArray body = "token=" + formEncode(token) + "&token_type_hint=access_token";
+    if (!endpoint.formCredentials.isEmpty())
+        body += '&' + endpoint.formCredentials;
+    if (endpoint.assertion)
+        body += '&' + endpoint.assertion->formFields();
     QByteArray out;
     out.reserve(256 + body.size());
     out.append("POST ");

@@ -12,13 +12,20 @@
 
 namespace Tokengate {
 
+class ClientAssertion;
+
 // Where and how a worker asks the IdP about tokens (RFC 7662).
 struct IntrospectionEndpoint {
     UpstreamTarget url;
-    QByteArray authorization; // the whole Authorization header value; empty: none sent
-    int timeoutMs = 5'000;    // whole call, connecting and queueing included
-    int maxConnections = 32;  // per worker; more calls wait in line (within their timeout)
+    QByteArray authorization;   // the whole Authorization header value; empty: none sent
+    QByteArray formCredentials; // client_secret_post: "client_id=..&client_secret=.." in the body
+    std::shared_ptr<const ClientAssertion> assertion; // private_key_jwt: a new one per call
+    int timeoutMs = 5'000;   // whole call, connecting and queueing included
+    int maxConnections = 32; // per worker; more calls wait in line (within their timeout)
     qint64 maxResponseBytes = 1 << 20;
+
+    // Who we are to the IdP (hashed into cache keys: another client may get other answers).
+    QByteArray clientIdentity() const;
 };
 
 // What an introspection call came to: the IdP's answer, or why there is none. An IdP that

@@ -33,7 +33,7 @@ TokenIntrospector::TokenIntrospector(IntrospectionClient &client,
     // answer. The credentials themselves are hashed, never kept in clear beside the cache.
     const IntrospectionEndpoint &e = client.endpoint();
     m_cacheScope = e.url.toString().toUtf8() + '\n' +
-                   QCryptographicHash::hash(e.authorization, QCryptographicHash::Sha256);
+                   QCryptographicHash::hash(e.clientIdentity(), QCryptographicHash::Sha256);
 }
 
 TokenIntrospector::~TokenIntrospector() {

@@ -12,6 +12,9 @@
 
 namespace Tokengate {
 
+// In core/auth/clientauth.cpp: what each client authentication method needs.
+QStringList clientAuthProblems(const IntrospectionConfig &endpoint);
+
 Config::Config() {
     server.address = QHostAddress::LocalHost;
     server.port = 8080;
@@ -26,7 +29,9 @@ QStringList Config::validate() const {
         problems << QStringLiteral("destination-allow: ") + why;
     if (auth == AuthMode::Introspection && !demo) {
         const IntrospectionConfig &i = introspection;
-        if (i.url.isEmpty()) {
+        if (i.url.isEmpty() && !i.issuer.isEmpty()) {
+            // Discovered before the gateway starts (resolveDiscovery).
+        } else if (i.url.isEmpty()) {
             problems << QStringLiteral(
                 "introspection-url: no introspection endpoint (SSO_INTROSPECTION, "
                 "TOKENGATE_INTROSPECTION_URL or --introspection-url); use --auth none to proxy "
@@ -42,6 +47,14 @@ QStringList Config::validate() const {
                 "Authorization value, not both");
         if (i.authorization.contains(u'\r') || i.authorization.contains(u'\n'))
             problems << QStringLiteral("introspection-authorization: must be one line");
+        problems << clientAuthProblems(introspection);
+        for (const IntrospectionConfig &more : moreIntrospection) {
+            if (more.url.isEmpty() && more.issuer.isEmpty())
+                problems << QStringLiteral("introspection \"%1\": give its url, or the issuer "
+                                           "to discover it from")
+                                .arg(more.name);
+            problems << clientAuthProblems(more);
+        }
     }
     if (!jwt.headerName.isEmpty()) {
         static const QByteArray tchar = "!#$%&'*+-.^_`|~";

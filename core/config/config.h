@@ -30,10 +30,16 @@ struct IntrospectionConfig {
     QString issuer; // when url is empty: discover introspection_endpoint (RFC 8414 / OIDC)
     ClientAuthMethod authMethod = ClientAuthMethod::ClientSecretBasic;
     QString clientId;
-    QString clientSecret;   // secret: sent as client_secret_basic with clientId
-    QString authorization;  // secret: a verbatim Authorization header value instead
-    QString privateKeyFile; // private_key_jwt: PEM key signing the client assertion
-    QString keyId;          // its "kid"
+    QString clientSecret;      // secret: sent as client_secret_basic with clientId
+    QString authorization;     // secret: a verbatim Authorization header value instead
+    QString privateKeyFile;    // private_key_jwt: PEM key signing the client assertion
+    QString keyId;             // its "kid"
+    QString assertionAudience; // private_key_jwt: the assertion's "aud"; empty: the endpoint URL
+    // Where the config file said the secrets come from ("env:NAME", "file:/path",
+    // "keychain:NAME"); shown by --check-config instead of the value. Cleared when another
+    // source (environment, command line) sets the secret itself.
+    QString clientSecretRef;
+    QString authorizationRef;
     int timeoutMs = 5'000;
     int maxConnections = 32; // per worker
 
@@ -48,8 +54,9 @@ struct JwtConfig {
     QString headerName; // empty: no JWT
     JwtAlgorithm algorithm = JwtAlgorithm::HS256;
     QString secret = QString::fromLatin1(DefaultSecret); // HS256
-    QString privateKeyFile;        // RS256/ES256: PEM private key; its public key is served as JWKS
-    QString keyId;                 // "kid" in the JWT header and the JWKS
+    QString secretRef;      // the config file's reference for `secret` (see IntrospectionConfig)
+    QString privateKeyFile; // RS256/ES256: PEM private key; its public key is served as JWKS
+    QString keyId;          // "kid" in the JWT header and the JWKS
     bool allowPassthrough = false; // keep a client-sent header of that name
     int lifetimeSecs = 3600;       // never beyond the token's own exp
     // Extra claims: JWT claim name -> introspection claim it is copied from.

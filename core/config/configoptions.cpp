@@ -101,6 +101,7 @@ QList<ConfigOption> buildOptions() {
         "client-secret", "path", "Client secret for the introspection call.",
         [](Config &c, const QString &v) {
             c.introspection.clientSecret = v;
+            c.introspection.clientSecretRef.clear();
             return QString();
         },
         {QStringLiteral("SSO_CLIENT_SECRET")}, true);
@@ -110,6 +111,7 @@ QList<ConfigOption> buildOptions() {
         "...\"), instead of a client id and secret.",
         [](Config &c, const QString &v) {
             c.introspection.authorization = v;
+            c.introspection.authorizationRef.clear();
             return QString();
         },
         {}, true);
@@ -203,6 +205,7 @@ QList<ConfigOption> buildOptions() {
         "jwt-secret", "path", "HS256 key of that JWT (default \"secret\": set it).",
         [](Config &c, const QString &v) {
             c.jwt.secret = v;
+            c.jwt.secretRef.clear();
             return QString();
         },
         {QStringLiteral("JWT_SECRET")}, true);

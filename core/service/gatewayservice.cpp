@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/service/gatewayservice.h"
 
-#include "core/auth/formencoding.h"
+#include "core/auth/clientauth.h"
 #include "core/cache/redisevictions.h"
 #include "core/devidp/demoidp.h"
 #include "core/devidp/echohandler.h"
@@ -12,6 +12,27 @@
 #include <QRandomGenerator>
 
 namespace Tokengate {
+
+namespace {
+
+// Config::validate() accepts an issuer without an endpoint URL, for resolveDiscovery() to fill
+// in; the shells do that before starting. A forgotten lookup must not start a gateway that
+// cannot introspect.
+QString undiscovered(const Config &config) {
+    if (config.auth != AuthMode::Introspection || config.demo)
+        return {};
+    QList<IntrospectionConfig> all = config.moreIntrospection;
+    all.prepend(config.introspection);
+    for (const IntrospectionConfig &i : all) {
+        if (i.url.isEmpty())
+            return QStringLiteral("introspection \"%1\": the endpoint of issuer %2 has not been "
+                                  "discovered")
+                .arg(i.name, i.issuer);
+    }
+    return {};
+}
+
+} // namespace
 
 GatewayService::GatewayService(EventHub *events, QObject *parent)
     : QObject(parent)
@@ -33,15 +54,8 @@ PipelineSettings GatewayService::pipelineSettings(const Config &config) {
     }
     p.authenticate = config.auth == AuthMode::Introspection;
     if (p.authenticate) {
-        const IntrospectionConfig &i = config.introspection;
-        p.introspection.url = UpstreamTarget::parse(i.url, nullptr).value();
-        if (!i.authorization.isEmpty())
-            p.introspection.authorization = i.authorization.toUtf8();
-        else if (!i.clientId.isEmpty())
-            p.introspection.authorization =
-                basicAuthorization(i.clientId.toUtf8(), i.clientSecret.toUtf8());
-        p.introspection.timeoutMs = i.timeoutMs;
-        p.introspection.maxConnections = i.maxConnections;
+        // validate() has loaded the same URL and key: this cannot fail here.
+        p.introspection = introspectionEndpoint(config.introspection, nullptr).value();
     }
     p.allowMissingToken = config.allowMissingToken;
     p.requiredScopes = config.requiredScopes;
@@ -106,6 +120,10 @@ HandlerFactory GatewayService::gatewayFactory() const {
 
 bool GatewayService::start(const Config &config, QStringList *errors) {
     stop();
+    if (const QString why = undiscovered(config); !why.isEmpty()) {
+        *errors = {why};
+        return false;
+    }
     m_config = config;
     QStringList problems = m_config.validate();
     if (!problems.isEmpty()) {
@@ -134,7 +152,9 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
         *errors = {QStringLiteral("the gateway is not running")};
         return false;
     }
-    const QStringList problems = config.validate();
+    QStringList problems = config.validate();
+    if (const QString why = undiscovered(config); !why.isEmpty())
+        problems << why;
     if (!problems.isEmpty()) {
         *errors = problems;
         return false;

@@ -135,9 +135,9 @@ private slots:
                                          << "upstream"
                                          << "http";
         QTest::newRow("introspection url") << "introspection-url"
-                                           << ""
+                                           << "ftp://idp"
                                            << "introspection-url"
-                                           << "no introspection endpoint";
+                                           << "http";
         QTest::newRow("jwt header") << "jwt-header"
                                     << "X Bad"
                                     << "jwt-header"

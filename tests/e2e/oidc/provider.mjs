@@ -47,6 +47,11 @@ export const CLIENT_ID = 'tokengate-e2e';
 // invalid_client instead of passing by luck.
 export const CLIENT_SECRET = 'tg-e2e+S3cret/with=%&:chars';
 export const SCOPES = ['read', 'write'];
+// Two more clients for the other client authentication methods tokengate supports:
+// client_secret_post (same secret) and private_key_jwt (RFC 7523; an RSA and an EC P-256
+// key generated per run, their private PEMs in the JSON line for the test to use).
+export const POST_CLIENT_ID = 'tokengate-e2e-post';
+export const JWT_CLIENT_ID = 'tokengate-e2e-jwt';
 export const ACCESS_TOKEN_TTL = 600; // seconds
 
 let shuttingDown = false;
@@ -143,6 +148,15 @@ async function main() {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = { ...privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'ES256', kid: 'e2e-es256' };
 
+  const rsaClientKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ecClientKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const clientJwks = {
+    keys: [
+      { ...rsaClientKey.publicKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256', kid: 'e2e-client-rsa' },
+      { ...ecClientKey.publicKey.export({ format: 'jwk' }), use: 'sig', alg: 'ES256', kid: 'e2e-client-ec' },
+    ],
+  };
+
   const provider = new Provider(issuer, {
     clients: [{
       client_id: CLIENT_ID,
@@ -151,6 +165,22 @@ async function main() {
       response_types: [],
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
+      scope: SCOPES.join(' '),
+    }, {
+      client_id: POST_CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_post',
+      scope: SCOPES.join(' '),
+    }, {
+      client_id: JWT_CLIENT_ID,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: clientJwks,
       scope: SCOPES.join(' '),
     }],
     scopes: SCOPES,
@@ -228,6 +258,10 @@ async function main() {
     revocation_endpoint: discovery.revocation_endpoint,
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
+    post_client_id: POST_CLIENT_ID,
+    jwt_client_id: JWT_CLIENT_ID,
+    jwt_client_rsa_key: rsaClientKey.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    jwt_client_ec_key: ecClientKey.privateKey.export({ type: 'pkcs8', format: 'pem' }),
   });
   process.stdout.write(`${line}\n`);
   log(`listening on ${issuer} (oidc-provider, node ${process.version})`);

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/config/config.h"
+
+#include <QHostAddress>
+
+#include <array>
+#include <optional>
+#include <utility>
+
+namespace Tokengate::ConfigSchema {
+
+// The config file's spelling of enum values, shared by the reader and --check-config's
+// writer so that what one prints the other reads.
+
+inline constexpr std::array<std::pair<ClientAuthMethod, const char *>, 4> authMethods{{
+    {ClientAuthMethod::ClientSecretBasic, "client_secret_basic"},
+    {ClientAuthMethod::ClientSecretPost, "client_secret_post"},
+    {ClientAuthMethod::AuthorizationValue, "authorization_value"},
+    {ClientAuthMethod::PrivateKeyJwt, "private_key_jwt"},
+}};
+
+inline constexpr std::array<std::pair<JwtAlgorithm, const char *>, 3> jwtAlgorithms{{
+    {JwtAlgorithm::HS256, "HS256"},
+    {JwtAlgorithm::RS256, "RS256"},
+    {JwtAlgorithm::ES256, "ES256"},
+}};
+
+inline constexpr std::array<std::pair<ForwardedMode, const char *>, 3> forwardedModes{{
+    {ForwardedMode::Replace, "replace"},
+    {ForwardedMode::Append, "append"},
+    {ForwardedMode::Off, "off"},
+}};
+
+inline constexpr std::array<std::pair<ClaimRule::Op, const char *>, 3> claimOps{{
+    {ClaimRule::Op::Equals, "equals"},
+    {ClaimRule::Op::OneOf, "one_of"},
+    {ClaimRule::Op::Contains, "contains"},
+}};
+
+template<typename Enum, size_t N>
+const char *nameOf(const std::array<std::pair<Enum, const char *>, N> &table, Enum value) {
+    for (const auto &[v, name] : table) {
+        if (v == value)
+            return name;
+    }
+    return "";
+}
+
+template<typename Enum, size_t N>
+std::optional<Enum> valueOf(const std::array<std::pair<Enum, const char *>, N> &table,
+                            const QString &name) {
+    for (const auto &[v, n] : table) {
+        if (name == QLatin1StringView(n))
+            return v;
+    }
+    return std::nullopt;
+}
+
+template<typename Enum, size_t N>
+QString namesOf(const std::array<std::pair<Enum, const char *>, N> &table) {
+    QStringList names;
+    for (const auto &entry : table)
+        names << QString::fromLatin1(entry.second);
+    return names.join(QStringLiteral(", "));
+}
+
+// "bearer", "query:access_token", "header:X-Token", "cookie:session".
+inline QString tokenSourceText(const TokenSource &s) {
+    switch (s.kind) {
+    case TokenSource::Kind::BearerHeader:
+        return QStringLiteral("bearer");
+    case TokenSource::Kind::Query:
+        return QStringLiteral("query:") + s.name;
+    case TokenSource::Kind::Header:
+        return QStringLiteral("header:") + s.name;
+    case TokenSource::Kind::Cookie:
+        return QStringLiteral("cookie:") + s.name;
+    }
+    return {};
+}
+
+// "127.0.0.1:8080", "[::1]:8080", "*:8080": what parseListenAddress reads.
+inline QString listenText(const QHostAddress &address, quint16 port) {
+    QString host;
+    if (address == QHostAddress::Any || address == QHostAddress::AnyIPv4 ||
+        address == QHostAddress::AnyIPv6)
+        host = QStringLiteral("*");
+    else if (address.protocol() == QAbstractSocket::IPv6Protocol)
+        host = u'[' + address.toString() + u']';
+    else
+        host = address.toString();
+    return host + u':' + QString::number(port);
+}
+
+} // namespace Tokengate::ConfigSchema

@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/config/egimport.h"
+
+#include <QHash>
+#include <QRegularExpression>
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+
+namespace Tokengate {
+
+namespace {
+
+// A mapping's value, or an undefined node: yaml-cpp throws on a missing key's children.
+YAML::Node child(const YAML::Node &map, const char *key) {
+    if (!map.IsDefined() || !map.IsMap())
+        return YAML::Node(YAML::NodeType::Undefined);
+    const YAML::Node value = map[key];
+    return value.IsDefined() ? value : YAML::Node(YAML::NodeType::Undefined);
+}
+
+QString str(const YAML::Node &n) {
+    return n.IsScalar() ? QString::fromStdString(n.Scalar()) : QString();
+}
+
+std::string s(const QString &text) {
+    return text.toStdString();
+}
+
+// Express Gateway accepts a single value wherever a list is allowed.
+QStringList strings(const YAML::Node &n) {
+    QStringList out;
+    if (n.IsScalar())
+        out << str(n);
+    else if (n.IsSequence())
+        for (const auto &item : n)
+            out << str(item);
+    return out;
+}
+
+bool isTrue(const YAML::Node &n, bool fallback) {
+    if (!n.IsDefined() || n.IsNull())
+        return fallback;
+    const QString v = str(n).toLower();
+    return v == u"true" || v == u"yes" || v == u"on";
+}
+
+// Express Gateway substitutes ${NAME} and ${NAME:-default} from the environment.
+std::optional<QString> environmentName(const QString &value) {
+    static const QRegularExpression whole(
+        QStringLiteral("^\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\\}$"));
+    const auto m = whole.match(value);
+    if (!m.hasMatch())
+        return std::nullopt;
+    return m.captured(1);
+}
+
+bool usesEnvironment(const QString &value) {
+    return value.contains(QStringLiteral("${"));
+}
+
+// One Express route path as a tokengate match (Express 4 route syntax, as Express Gateway's
+// documentation uses it: "/admin" exact, "/admin/*" everything below, ":id" one segment).
+struct PathRule {
+    bool any = false;
+    QString prefix;
+    QString pattern;
+    QString strip; // what stripPath removes
+    bool canStrip = true;
+};
+
+std::optional<PathRule> convertPath(const QString &path, QString *why) {
+    const QString p = path.trimmed();
+    PathRule r;
+    if (p.isEmpty() || p == u"*" || p == u"/*" || p == u"/**") {
+        r.any = true;
+        return r;
+    }
+    static const QRegularExpression regexSyntax(QStringLiteral("[()?+\\[\\]\\\\]"));
+    if (regexSyntax.match(p).hasMatch() || !p.startsWith(u'/')) {
+        *why =
+            QStringLiteral("\"%1\" uses Express path syntax with no tokengate equivalent").arg(p);
+        return std::nullopt;
+    }
+    QStringList segments = p.split(u'/');
+    const bool trailingStar = segments.last() == u"*" || segments.last() == u"**";
+    if (trailingStar)
+        segments.removeLast();
+    const bool wild = std::any_of(segments.cbegin(), segments.cend(), [](const QString &seg) {
+        return seg.startsWith(u':') || seg.contains(u'*');
+    });
+    const QString base = segments.join(u'/');
+    if (!wild && trailingStar) {
+        r.prefix = base + u'/';
+        r.strip = base;
+    } else if (!wild) {
+        r.pattern = p;
+        r.strip = p;
+    } else {
+        for (QString &seg : segments) {
+            if (seg.startsWith(u':'))
+                seg = QStringLiteral("*");
+            else if (seg == u"*")
+                seg = QStringLiteral("**"); // Express's * crosses segments
+        }
+        r.pattern = segments.join(u'/') + (trailingStar ? QStringLiteral("/**") : QString());
+        r.canStrip = false;
+    }
+    return r;
+}
+
+struct Introspection {
+    QString name;
+    QString url;
+    QString authorizationRef; // env:NAME; empty: none sent
+};
+
+struct Pipeline {
+    int introspection = -1; // index into the endpoints
+    bool passThrough = false;
+    bool proxies = false;
+    QString upstream;
+    bool preserveHost = false;
+    bool stripPath = false;
+};
+
+class Importer {
+public:
+    EgImport result;
+
+    void run(const YAML::Node &root);
+
+private:
+    void readHttp(const YAML::Node &n);
+    void readServiceEndpoints(const YAML::Node &n);
+    void readPipelines(const YAML::Node &n);
+    Pipeline readPipeline(const QString &name, const YAML::Node &n);
+    void readIntrospect(const QString &where, const YAML::Node &action, const QString &pipeline,
+                        Pipeline &p);
+    void readProxy(const QString &where, const YAML::Node &action, Pipeline &p);
+    void readApiEndpoints(const YAML::Node &n);
+    void write();
+
+    void skip(const QString &where, const QString &why) {
+        result.notConverted << where + u": " + why;
+    }
+    void unknownKeys(const YAML::Node &map, const QString &where, const QStringList &known) {
+        if (!map.IsMap())
+            return;
+        for (const auto &kv : map) {
+            const QString key = str(kv.first);
+            if (!known.contains(key))
+                skip(where + u'.' + key, QStringLiteral("not converted"));
+        }
+    }
+
+    QString m_listen;
+    QHash<QString, QString> m_services; // serviceEndpoint name -> URL
+    QHash<QString, Pipeline> m_pipelines;
+    QHash<QString, QString> m_pipelineOf; // apiEndpoint -> pipeline (the last one, as EG does)
+    QList<Introspection> m_endpoints;
+    QStringList m_endpointKeys; // endpoint URL + authorization_value, one entry per endpoint
+    std::optional<int> m_ttl;
+
+    struct Route {
+        QString name;
+        QString host;
+        PathRule path;
+        QStringList methods;
+        QStringList scopes;
+        QString pipeline;
+    };
+    QList<Route> m_routes;
+};
+
+void Importer::run(const YAML::Node &root) {
+    if (!root.IsMap()) {
+        result.errors << QStringLiteral("not an Express Gateway gateway.config.yml (expected a "
+                                        "mapping with apiEndpoints and pipelines)");
+        return;
+    }
+    // serviceEndpoints before pipelines, pipelines before apiEndpoints: each refers back.
+    readServiceEndpoints(child(root, "serviceEndpoints"));
+    readPipelines(child(root, "pipelines"));
+    readApiEndpoints(child(root, "apiEndpoints"));
+    for (const auto &kv : root) {
+        const QString key = str(kv.first);
+        if (key == u"http")
+            readHttp(kv.second);
+        else if (key == u"https")
+            skip(key, QStringLiteral("TLS listeners are not converted; terminate TLS in front of "
+                                     "tokengate"));
+        else if (key == u"admin")
+            skip(key, QStringLiteral("Express Gateway's admin API has no equivalent (tokengate's "
+                                     "admin listener serves health, metrics and JWKS)"));
+        else if (key != u"apiEndpoints" && key != u"serviceEndpoints" && key != u"pipelines" &&
+                 key != u"policies") // `policies` only declares which policies exist
+            skip(key, QStringLiteral("not converted"));
+    }
+    if (result.errors.isEmpty())
+        write();
+}
+
+void Importer::readHttp(const YAML::Node &n) {
+    const QString port = str(child(n, "port"));
+    if (!port.isEmpty()) {
+        const QString host = str(child(n, "hostname"));
+        m_listen = (host.isEmpty() ? QStringLiteral("*") : host) + u':' + port;
+    }
+    unknownKeys(n, QStringLiteral("http"), {QStringLiteral("port"), QStringLiteral("hostname")});
+}
+
+void Importer::readServiceEndpoints(const YAML::Node &n) {
+    if (!n.IsMap())
+        return;
+    for (const auto &kv : n) {
+        const QString name = str(kv.first);
+        const QString where = QStringLiteral("serviceEndpoints.") + name;
+        QStringList urls = strings(child(kv.second, "url"));
+        if (urls.isEmpty())
+            urls = strings(child(kv.second, "urls"));
+        if (urls.isEmpty()) {
+            skip(where, QStringLiteral("no url"));
+            continue;
+        }
+        if (urls.size() > 1)
+            skip(where + QStringLiteral(".urls"),
+                 QStringLiteral("only the first of %1 URLs is used (no load balancing)")
+                     .arg(urls.size()));
+        if (usesEnvironment(urls.first())) {
+            result.errors << where + QStringLiteral(": \"%1\" is substituted from the environment; "
+                                                    "write the URL itself")
+                                         .arg(urls.first());
+            continue;
+        }
+        m_services.insert(name, urls.first());
+        unknownKeys(kv.second, where, {QStringLiteral("url"), QStringLiteral("urls")});
+    }
+}
+
+void Importer::readPipelines(const YAML::Node &n) {
+    if (!n.IsMap()) {
+        result.errors << QStringLiteral("pipelines: none found");
+        return;
+    }
+    for (const auto &kv : n) {
+        const QString name = str(kv.first);
+        m_pipelines.insert(name, readPipeline(name, kv.second));
+        YAML::Node endpoints = child(kv.second, "apiEndpoints");
+        if (!endpoints.IsDefined())
+            endpoints.reset(child(kv.second, "apiEndpoint"));
+        for (const QString &api : strings(endpoints))
+            m_pipelineOf.insert(api, name);
+    }
+}
+
+Pipeline Importer::readPipeline(const QString &name, const YAML::Node &n) {
+    Pipeline p;
+    const QString where = QStringLiteral("pipelines.") + name;
+    unknownKeys(n, where,
+                {QStringLiteral("apiEndpoints"), QStringLiteral("apiEndpoint"),
+                 QStringLiteral("policies"), QStringLiteral("policy")});
+    YAML::Node policies = child(n, "policies");
+    if (!policies.IsDefined())
+        policies.reset(child(n, "policy"));
+    if (policies.IsMap()) {                        // a single policy
+        YAML::Node list(YAML::NodeType::Sequence); // reset(), not =: = writes into the tree
+        list.push_back(policies);
+        policies.reset(list);
+    }
+    for (size_t i = 0; policies.IsSequence() && i < policies.size(); ++i) {
+        const YAML::Node entry = policies[i];
+        const QString policy =
+            entry.IsMap() ? str(entry.begin()->first) : str(entry); // "- proxy" without steps
+        const QString pwhere = where + QStringLiteral(".policies[%1].%2").arg(i).arg(policy);
+        YAML::Node steps = entry.IsMap() ? entry.begin()->second : YAML::Node();
+        if (steps.IsMap()) {
+            YAML::Node list(YAML::NodeType::Sequence);
+            list.push_back(steps);
+            steps.reset(list);
+        }
+        const bool known = policy == u"oauth2-introspect" || policy == u"proxy";
+        if (!known) {
+            skip(pwhere, QStringLiteral("policy not converted"));
+            continue;
+        }
+        if (p.proxies) {
+            skip(pwhere, QStringLiteral("after proxy, never reached"));
+            continue;
+        }
+        YAML::Node action;
+        for (size_t k = 0; steps.IsSequence() && k < steps.size(); ++k) {
+            const QString swhere = pwhere + QStringLiteral("[%1]").arg(k);
+            if (child(steps[k], "condition").IsDefined()) {
+                skip(swhere + QStringLiteral(".condition"),
+                     QStringLiteral("conditions are not converted; the action is used for every "
+                                    "request"));
+            }
+            if (k == 0)
+                action.reset(child(steps[k], "action"));
+            else
+                skip(swhere, QStringLiteral("only the first action of a policy is converted"));
+        }
+        const QString awhere = pwhere + QStringLiteral(".action");
+        if (policy == u"proxy")
+            readProxy(awhere, action, p);
+        else
+            readIntrospect(awhere, action, name, p);
+    }
+    if (!p.proxies)
+        skip(where, QStringLiteral("no proxy policy: its apiEndpoints are not converted"));
+    return p;
+}
+
+void Importer::readIntrospect(const QString &where, const YAML::Node &action,
+                              const QString &pipeline, Pipeline &p) {
+    unknownKeys(action, where,
+                {QStringLiteral("endpoint"), QStringLiteral("authorization_value"),
+                 QStringLiteral("ttl"), QStringLiteral("passThrough")});
+    const QString url = str(child(action, "endpoint"));
+    if (url.isEmpty() || usesEnvironment(url)) {
+        result.errors << where + QStringLiteral(".endpoint: %1")
+                                     .arg(url.isEmpty()
+                                              ? QStringLiteral("missing")
+                                              : QStringLiteral("\"%1\" is substituted from "
+                                                               "the environment; write the "
+                                                               "URL itself")
+                                                    .arg(url));
+        return;
+    }
+    const QString authorization = str(child(action, "authorization_value"));
+    const QString key = url + u'\n' + authorization;
+    qsizetype index = m_endpointKeys.indexOf(key);
+    if (index < 0) {
+        const QString name = m_endpoints.isEmpty() ? QStringLiteral("default") : pipeline;
+        QString ref;
+        if (const auto env = environmentName(authorization)) {
+            ref = QStringLiteral("env:") + *env;
+        } else if (!authorization.isEmpty()) {
+            // The secret never goes into the output; the operator puts it in this variable.
+            static const QRegularExpression notName(QStringLiteral("[^A-Z0-9]"));
+            QString var = QStringLiteral("TOKENGATE_AUTHORIZATION");
+            if (!m_endpoints.isEmpty())
+                var += u'_' + name.toUpper().replace(notName, QStringLiteral("_"));
+            ref = QStringLiteral("env:") + var;
+            skip(where + QStringLiteral(".authorization_value"),
+                 QStringLiteral("secrets are not written into the config: set %1 to this value")
+                     .arg(var));
+        }
+        m_endpoints << Introspection{name, url, ref};
+        m_endpointKeys << key;
+        index = m_endpoints.size() - 1;
+    }
+    p.introspection = int(index);
+    p.passThrough = isTrue(child(action, "passThrough"), false);
+    const YAML::Node ttlNode = child(action, "ttl");
+    bool ok = true;
+    const int ttl = ttlNode.IsDefined() ? str(ttlNode).toInt(&ok) : 60;
+    if (!ok || ttl < 0) {
+        // 0 would mean "until exp": never read a typo as that.
+        result.errors
+            << where + QStringLiteral(".ttl: expected whole seconds, got \"%1\"").arg(str(ttlNode));
+        return;
+    }
+    // One cache for all: the shortest TTL wins; 0 is the longest (only exp bounds it).
+    const auto shorter = [](int a, int b) { return b == 0 || (a != 0 && a < b) ? a : b; };
+    if (m_ttl && *m_ttl != ttl)
+        skip(where + QStringLiteral(".ttl"),
+             QStringLiteral("one cache TTL for all pipelines: %1 s, the shortest, is used")
+                 .arg(shorter(*m_ttl, ttl)));
+    m_ttl = m_ttl ? shorter(*m_ttl, ttl) : ttl;
+}
+
+void Importer::readProxy(const QString &where, const YAML::Node &action, Pipeline &p) {
+    unknownKeys(action, where,
+                {QStringLiteral("serviceEndpoint"), QStringLiteral("changeOrigin"),
+                 QStringLiteral("stripPath"), QStringLiteral("strategy"),
+                 QStringLiteral("prependPath"), QStringLiteral("ignorePath")});
+    const QString service = str(child(action, "serviceEndpoint"));
+    if (!m_services.contains(service)) {
+        result.errors << where + QStringLiteral(".serviceEndpoint: no serviceEndpoint named \"%1\"")
+                                     .arg(service);
+        return;
+    }
+    if (!isTrue(child(action, "prependPath"), true))
+        skip(where + QStringLiteral(".prependPath"),
+             QStringLiteral("false is not converted: the service URL's path is always kept"));
+    if (isTrue(child(action, "ignorePath"), false))
+        skip(where + QStringLiteral(".ignorePath"),
+             QStringLiteral("true is not converted: the request path is always forwarded"));
+    p.proxies = true;
+    p.upstream = m_services.value(service);
+    p.preserveHost =
+        !isTrue(child(action, "changeOrigin"), true); // Express Gateway's default: true
+    p.stripPath = isTrue(child(action, "stripPath"), false);
+}
+
+void Importer::readApiEndpoints(const YAML::Node &n) {
+    if (!n.IsMap()) {
+        result.errors << QStringLiteral("apiEndpoints: none found");
+        return;
+    }
+    QStringList hostOrder;
+    QHash<QString, QList<Route>> byHost;
+    for (const auto &kv : n) {
+        const QString api = str(kv.first);
+        YAML::Node configs = kv.second;
+        if (configs.IsMap()) {
+            YAML::Node list(YAML::NodeType::Sequence);
+            list.push_back(configs);
+            configs.reset(list);
+        }
+        const QString pipeline = m_pipelineOf.value(api);
+        for (size_t i = 0; configs.IsSequence() && i < configs.size(); ++i) {
+            const YAML::Node c = configs[i];
+            const QString where = QStringLiteral("apiEndpoints.") + api +
+                                  (configs.size() > 1 ? QStringLiteral("[%1]").arg(i) : QString());
+            if (pipeline.isEmpty()) {
+                skip(where, QStringLiteral("in no pipeline (Express Gateway answers 404 there, "
+                                           "and so does tokengate without a route)"));
+                continue;
+            }
+            if (!m_pipelines.value(pipeline).proxies)
+                continue; // reported with the pipeline
+            if (child(c, "pathRegex").IsDefined() || child(c, "hostRegex").IsDefined()) {
+                skip(where, QStringLiteral("pathRegex and hostRegex are not converted; this "
+                                           "apiEndpoint is left out"));
+                continue;
+            }
+            unknownKeys(c, where,
+                        {QStringLiteral("host"), QStringLiteral("paths"), QStringLiteral("path"),
+                         QStringLiteral("methods"), QStringLiteral("scopes")});
+            QString host = str(child(c, "host"));
+            if (host == u"*")
+                host.clear();
+            QStringList paths = strings(child(c, "paths"));
+            if (paths.isEmpty())
+                paths = strings(child(c, "path"));
+            if (paths.isEmpty())
+                paths << QStringLiteral("*");
+            QStringList methods;
+            for (const QString &m : strings(child(c, "methods")))
+                for (const QString &one : m.split(u',', Qt::SkipEmptyParts))
+                    if (one.trimmed() != u"*")
+                        methods << one.trimmed().toUpper();
+            const QStringList scopes = strings(child(c, "scopes"));
+
+            QList<PathRule> rules;
+            for (const QString &path : paths) {
+                QString why;
+                if (const auto rule = convertPath(path, &why))
+                    rules << *rule;
+                else
+                    skip(where + QStringLiteral(".paths"), why);
+            }
+            // "/admin" with "/admin/*" is one prefix: /admin and everything below.
+            for (qsizetype a = 0; a < rules.size(); ++a) {
+                for (qsizetype b = 0; b < rules.size(); ++b) {
+                    if (a != b && !rules[a].pattern.isEmpty() && rules[a].canStrip &&
+                        rules[b].prefix == rules[a].pattern + u'/') {
+                        rules[b].prefix = rules[a].pattern;
+                        rules.removeAt(a--);
+                        break;
+                    }
+                }
+            }
+            if (!hostOrder.contains(host))
+                hostOrder << host;
+            for (qsizetype k = 0; k < rules.size(); ++k) {
+                Route r;
+                r.name = api + (configs.size() > 1 ? QStringLiteral("-%1").arg(i + 1) : QString()) +
+                         (rules.size() > 1 ? QStringLiteral("-%1").arg(k + 1) : QString());
+                r.host = host;
+                r.path = rules[k];
+                r.methods = methods;
+                r.scopes = scopes;
+                r.pipeline = pipeline;
+                if (m_pipelines.value(pipeline).stripPath && !r.path.canStrip)
+                    skip(where + QStringLiteral(".paths"),
+                         QStringLiteral("stripPath with \"%1\" is not converted (only fixed "
+                                        "paths and path/* can be stripped)")
+                             .arg(r.path.pattern));
+                byHost[host] << r;
+            }
+        }
+    }
+    // Express Gateway mounts one router per host, in the order hosts first appear.
+    for (const QString &host : hostOrder)
+        m_routes << byHost.value(host);
+}
+
+void Importer::write() {
+    YAML::Emitter out;
+    out << YAML::Comment("Converted from an Express Gateway gateway.config.yml by tokengated "
+                         "import-eg.")
+        << YAML::Newline;
+    out << YAML::BeginMap;
+    if (!m_listen.isEmpty())
+        out << YAML::Key << "listen" << YAML::Value << s(m_listen);
+    if (m_endpoints.isEmpty()) {
+        out << YAML::Key << "auth" << YAML::Value << "none";
+    } else {
+        out << YAML::Key << "introspection" << YAML::Value << YAML::BeginSeq;
+        for (const Introspection &e : m_endpoints) {
+            out << YAML::BeginMap;
+            out << YAML::Key << "name" << YAML::Value << s(e.name);
+            out << YAML::Key << "url" << YAML::Value << s(e.url);
+            if (!e.authorizationRef.isEmpty()) {
+                out << YAML::Key << "auth_method" << YAML::Value << "authorization_value";
+                out << YAML::Key << "authorization" << YAML::Value << s(e.authorizationRef);
+            }
+            out << YAML::Key << "timeout" << YAML::Value << 10; // Express Gateway's
+            out << YAML::EndMap;
+        }
+        out << YAML::EndSeq;
+        // Express Gateway remembers active answers only, for ttl seconds, never past exp.
+        out << YAML::Key << "cache" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "ttl" << YAML::Value << m_ttl.value_or(60);
+        out << YAML::Key << "negative_ttl" << YAML::Value << 0;
+        out << YAML::EndMap;
+    }
+    out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
+    for (const Route &r : m_routes) {
+        const Pipeline &p = m_pipelines[r.pipeline];
+        out << YAML::BeginMap;
+        out << YAML::Key << "name" << YAML::Value << s(r.name);
+        if (!r.host.isEmpty())
+            out << YAML::Key << "hosts" << YAML::Value << YAML::Flow << YAML::BeginSeq << s(r.host)
+                << YAML::EndSeq;
+        if (!r.path.prefix.isEmpty())
+            out << YAML::Key << "path_prefix" << YAML::Value << s(r.path.prefix);
+        if (!r.path.pattern.isEmpty())
+            out << YAML::Key << "path_pattern" << YAML::Value << s(r.path.pattern);
+        if (!r.methods.isEmpty()) {
+            out << YAML::Key << "methods" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+            for (const QString &m : r.methods)
+                out << s(m);
+            out << YAML::EndSeq;
+        }
+        out << YAML::Key << "upstream" << YAML::Value << s(p.upstream);
+        out << YAML::Key << "preserve_host" << YAML::Value << p.preserveHost;
+        if (p.stripPath && r.path.canStrip && !r.path.strip.isEmpty())
+            out << YAML::Key << "strip_prefix" << YAML::Value << s(r.path.strip);
+        if (p.introspection < 0) {
+            out << YAML::Key << "authenticate" << YAML::Value << false;
+        } else {
+            if (p.introspection > 0)
+                out << YAML::Key << "introspection" << YAML::Value
+                    << s(m_endpoints[p.introspection].name);
+            out << YAML::Key << "token_sources" << YAML::Value << YAML::Flow << YAML::BeginSeq
+                << "bearer"
+                << "query:access_token" << YAML::EndSeq;
+            if (!r.scopes.isEmpty()) {
+                out << YAML::Key << "required_scopes" << YAML::Value << YAML::Flow
+                    << YAML::BeginSeq;
+                for (const QString &scope : r.scopes)
+                    out << s(scope);
+                out << YAML::EndSeq;
+            }
+            if (p.passThrough)
+                out << YAML::Key << "pass_through" << YAML::Value << true;
+            // Express Gateway forwards the token; upstreams may rely on it.
+            out << YAML::Key << "strip_credential" << YAML::Value << false;
+        }
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq << YAML::EndMap;
+    result.tokengateYaml = QByteArray(out.c_str()) + '\n';
+}
+
+} // namespace
+
+EgImport importExpressGateway(const QByteArray &yaml) {
+    Importer importer;
+    try {
+        importer.run(YAML::Load(yaml.toStdString()));
+    } catch (const YAML::Exception &e) {
+        importer.result.errors << QStringLiteral("line %1: %2")
+                                      .arg(e.mark.is_null() ? 0 : e.mark.line + 1)
+                                      .arg(QString::fromStdString(e.msg));
+    }
+    if (!importer.result.errors.isEmpty())
+        importer.result.tokengateYaml.clear();
+    return importer.result;
+}
+
+} // namespace Tokengate

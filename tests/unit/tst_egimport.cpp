@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Express Gateway importer on configs written from Express Gateway's documentation: what
+// it converts (the output loads with the config file reader), and what it lists as not
+// converted.
+#include "core/config/configfile.h"
+#include "core/config/egimport.h"
+
+#include <QFile>
+#include <QTest>
+
+using namespace Tokengate;
+
+namespace {
+
+QByteArray sample(const char *name) {
+    QFile f(QStringLiteral(TOKENGATE_SOURCE_DIR "/tests/data/eg/") + QString::fromLatin1(name));
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// Loads the importer's output as tokengated would, the named variables set.
+Config load(const EgImport &imported, const QStringList &variables, QStringList *problems) {
+    QProcessEnvironment env;
+    for (const QString &v : variables)
+        env.insert(v, QStringLiteral("Basic dGVzdDp0ZXN0"));
+    Config c;
+    *problems = applyConfigText(imported.tokengateYaml, QStringLiteral("imported.yml"), c,
+                                daemonSecretResolver(env));
+    if (problems->isEmpty())
+        *problems = c.validate();
+    return c;
+}
+
+} // namespace
+
+class TestEgImport : public QObject {
+    Q_OBJECT
+
+private slots:
+    void policyReferenceExample() {
+        const EgImport r = importExpressGateway(sample("introspect-basic.yml"));
+        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.notConverted,
+                 (QStringList{
+                     QStringLiteral("pipelines.default.policies[0].oauth2-introspect.action."
+                                    "authorization_value: secrets are not written into the "
+                                    "config: set TOKENGATE_AUTHORIZATION to this value"),
+                     QStringLiteral("admin: Express Gateway's admin API has no equivalent "
+                                    "(tokengate's admin listener serves health, metrics and "
+                                    "JWKS)"),
+                 }));
+        QVERIFY2(!r.tokengateYaml.contains("YXBpMTpzZWNyZXQ="), r.tokengateYaml.constData());
+        QStringList problems;
+        const Config c = load(r, {QStringLiteral("TOKENGATE_AUTHORIZATION")}, &problems);
+        QVERIFY2(problems.isEmpty(),
+                 qPrintable(problems.join(u'\n') + u'\n' + QString::fromUtf8(r.tokengateYaml)));
+        QCOMPARE(c.server.address, QHostAddress(QHostAddress::Any));
+        QCOMPARE(c.server.port, 8080);
+        QCOMPARE(c.introspection.url, QStringLiteral("https://idp.example.com/oauth2/introspect"));
+        QCOMPARE(c.introspection.authMethod, ClientAuthMethod::AuthorizationValue);
+        QCOMPARE(c.introspection.authorization, QStringLiteral("Basic dGVzdDp0ZXN0"));
+        QCOMPARE(c.introspection.timeoutMs, 10000);
+        QVERIFY(c.cache.enabled);
+        QCOMPARE(c.cache.ttlSecs, 400);
+        QCOMPARE(c.cache.negativeTtlSecs, 0);
+        QCOMPARE(c.routes.size(), 1);
+        const RouteConfig &route = c.routes[0];
+        QCOMPARE(route.name, QStringLiteral("api"));
+        QVERIFY(route.hosts.isEmpty());
+        QCOMPARE(route.pathPrefix, QStringLiteral("/api")); // "/api" and "/api/*" merged
+        QCOMPARE(route.upstreamUrl, QStringLiteral("http://backend.internal:3000/v1"));
+        QCOMPARE(route.preserveHost, false);
+        QCOMPARE(route.stripPrefix, QStringLiteral("/api"));
+        QVERIFY(route.authenticate);
+        QCOMPARE(route.tokenSources.size(), 2);
+        QCOMPARE(route.tokenSources[0].kind, TokenSource::Kind::BearerHeader);
+        QCOMPARE(route.tokenSources[1].kind, TokenSource::Kind::Query);
+        QCOMPARE(route.tokenSources[1].name, QStringLiteral("access_token"));
+        QCOMPARE(route.stripCredential, false);
+        QCOMPARE(route.passThrough, false);
+    }
+
+    void publicAndProtectedApis() {
+        const EgImport r = importExpressGateway(sample("multi-pipeline.yml"));
+        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.notConverted,
+                 (QStringList{
+                     QStringLiteral("serviceEndpoints.cats.urls: only the first of 2 URLs is "
+                                    "used (no load balancing)"),
+                     QStringLiteral("pipelines.cats.policies[0].cors: policy not converted"),
+                     QStringLiteral("pipelines.cats.policies[1].log: policy not converted"),
+                     QStringLiteral("pipelines.cats.policies[2].rate-limit: policy not "
+                                    "converted"),
+                     QStringLiteral("apiEndpoints.cats.paths: stripPath with \"/cats/*\" is not "
+                                    "converted (only fixed paths and path/* can be stripped)"),
+                     QStringLiteral("apiEndpoints.catsAdmin.paths: stripPath with "
+                                    "\"/admin/*/*\" is not converted (only fixed paths and "
+                                    "path/* can be stripped)"),
+                     QStringLiteral("apiEndpoints.legacy: pathRegex and hostRegex are not "
+                                    "converted; this apiEndpoint is left out"),
+                     QStringLiteral("apiEndpoints.orphan: in no pipeline (Express Gateway "
+                                    "answers 404 there, and so does tokengate without a route)"),
+                     QStringLiteral("https: TLS listeners are not converted; terminate TLS in "
+                                    "front of tokengate"),
+                 }));
+        QStringList problems;
+        const Config c = load(r, {QStringLiteral("CATS_INTROSPECTION_AUTH")}, &problems);
+        QVERIFY2(problems.isEmpty(),
+                 qPrintable(problems.join(u'\n') + u'\n' + QString::fromUtf8(r.tokengateYaml)));
+        QCOMPARE(c.server.address, QHostAddress(QStringLiteral("0.0.0.0")));
+        QCOMPARE(c.server.port, 9090);
+        QCOMPARE(c.introspection.authorizationRef, QStringLiteral("env:CATS_INTROSPECTION_AUTH"));
+        QCOMPARE(c.cache.ttlSecs, 30);
+        QCOMPARE(c.routes.size(), 4);
+        // Express Gateway mounts one router per host in the order hosts first appear.
+        const RouteConfig &help = c.routes[0];
+        QCOMPARE(help.name, QStringLiteral("help"));
+        QCOMPARE(help.pathPattern, QStringLiteral("/help")); // exact
+        QCOMPARE(help.upstreamUrl, QStringLiteral("http://docs.internal:8000"));
+        QCOMPARE(help.preserveHost, true); // changeOrigin: false
+        QCOMPARE(help.authenticate, false);
+        const RouteConfig &byId = c.routes[1];
+        QCOMPARE(byId.name, QStringLiteral("cats-1"));
+        QCOMPARE(byId.hosts, QStringList{QStringLiteral("cats.example.com")});
+        QCOMPARE(byId.pathPattern, QStringLiteral("/cats/*"));
+        QCOMPARE(byId.methods, (QStringList{QStringLiteral("GET"), QStringLiteral("HEAD")}));
+        QCOMPARE(byId.requiredScopes, QStringList{QStringLiteral("cats:read")});
+        QCOMPARE(byId.passThrough, true);
+        QVERIFY(byId.stripPrefix.isEmpty());
+        const RouteConfig &below = c.routes[2];
+        QCOMPARE(below.name, QStringLiteral("cats-2"));
+        QCOMPARE(below.pathPrefix, QStringLiteral("/cats/"));
+        QCOMPARE(below.stripPrefix, QStringLiteral("/cats"));
+        QCOMPARE(below.upstreamUrl, QStringLiteral("http://cats-1.internal:8080"));
+        const RouteConfig &admin = c.routes[3];
+        QCOMPARE(admin.pathPattern, QStringLiteral("/admin/*/*"));
+        QCOMPARE(admin.methods, (QStringList{QStringLiteral("POST"), QStringLiteral("DELETE")}));
+        QCOMPARE(admin.requiredScopes,
+                 (QStringList{QStringLiteral("cats:write"), QStringLiteral("admin")}));
+    }
+
+    void twoAuthorizationServers() {
+        const EgImport r = importExpressGateway(sample("two-idps.yml"));
+        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.notConverted,
+                 (QStringList{
+                     QStringLiteral("pipelines.internal.policies[0].oauth2-introspect.action."
+                                    "authorization_value: secrets are not written into the "
+                                    "config: set TOKENGATE_AUTHORIZATION to this value"),
+                     QStringLiteral("pipelines.internal.policies[1].headers: policy not "
+                                    "converted"),
+                     QStringLiteral("pipelines.partners.policies[0].oauth2-introspect.action."
+                                    "authorization_value: secrets are not written into the "
+                                    "config: set TOKENGATE_AUTHORIZATION_PARTNERS to this value"),
+                     QStringLiteral("pipelines.partners.policies[0].oauth2-introspect.action."
+                                    "ttl: one cache TTL for all pipelines: 60 s, the shortest, "
+                                    "is used"),
+                     QStringLiteral("pipelines.status.policies[1].oauth2-introspect: after "
+                                    "proxy, never reached"),
+                 }));
+        QStringList problems;
+        const Config c = load(r,
+                              {QStringLiteral("TOKENGATE_AUTHORIZATION"),
+                               QStringLiteral("TOKENGATE_AUTHORIZATION_PARTNERS")},
+                              &problems);
+        QVERIFY2(problems.isEmpty(),
+                 qPrintable(problems.join(u'\n') + u'\n' + QString::fromUtf8(r.tokengateYaml)));
+        QCOMPARE(c.moreIntrospection.size(), 1);
+        QCOMPARE(c.moreIntrospection[0].name, QStringLiteral("partners"));
+        QCOMPARE(c.cache.ttlSecs, 60);
+        QStringList names;
+        for (const RouteConfig &route : c.routes)
+            names << route.name;
+        QCOMPARE(names, (QStringList{QStringLiteral("internal"), QStringLiteral("status"),
+                                     QStringLiteral("partners-1"), QStringLiteral("partners-2")}));
+        QCOMPARE(c.routes[0].pathPrefix, QStringLiteral("/internal/"));
+        QVERIFY(c.routes[0].introspection.isEmpty()); // the first endpoint
+        QCOMPARE(c.routes[1].authenticate, false);
+        QCOMPARE(c.routes[2].introspection, QStringLiteral("partners"));
+        QCOMPARE(c.routes[2].hosts, QStringList{QStringLiteral("partners.example.com")});
+        QVERIFY(c.routes[2].pathPrefix.isEmpty() && c.routes[2].pathPattern.isEmpty());
+        QCOMPARE(c.routes[3].hosts, QStringList{QStringLiteral("partners.example.org")});
+    }
+
+    void refused_data() {
+        QTest::addColumn<QByteArray>("yaml");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("not yaml") << QByteArray("apiEndpoints: [a\n")
+                                  << QStringLiteral("line 2: end of sequence flow not found");
+        QTest::newRow("not a mapping")
+            << QByteArray("- a\n")
+            << QStringLiteral("not an Express Gateway gateway.config.yml (expected a mapping "
+                              "with apiEndpoints and pipelines)");
+        QTest::newRow("no pipelines") << QByteArray("apiEndpoints:\n  a: {paths: /a}\n")
+                                      << QStringLiteral("pipelines: none found");
+        QTest::newRow("unknown service endpoint")
+            << QByteArray("apiEndpoints: {a: {}}\npipelines:\n  p:\n    apiEndpoints: [a]\n"
+                          "    policies:\n      - proxy: {action: {serviceEndpoint: nope}}\n")
+            << QStringLiteral("pipelines.p.policies[0].proxy.action.serviceEndpoint: no "
+                              "serviceEndpoint named \"nope\"");
+        QTest::newRow("introspection URL from the environment")
+            << QByteArray("apiEndpoints: {a: {}}\nserviceEndpoints: {s: {url: 'http://s'}}\n"
+                          "pipelines:\n  p:\n    apiEndpoints: [a]\n    policies:\n"
+                          "      - oauth2-introspect: {action: {endpoint: '${IDP}'}}\n"
+                          "      - proxy: {action: {serviceEndpoint: s}}\n")
+            << QStringLiteral("pipelines.p.policies[0].oauth2-introspect.action.endpoint: "
+                              "\"${IDP}\" is substituted from the environment; write the URL "
+                              "itself");
+    }
+
+    void refusedTtl() {
+        const EgImport r = importExpressGateway(
+            "apiEndpoints: {a: {}}\nserviceEndpoints: {s: {url: 'http://s'}}\n"
+            "pipelines:\n  p:\n    apiEndpoints: [a]\n    policies:\n"
+            "      - oauth2-introspect: {action: {endpoint: 'http://i', ttl: 5m}}\n"
+            "      - proxy: {action: {serviceEndpoint: s}}\n");
+        QCOMPARE(r.errors,
+                 QStringList{QStringLiteral("pipelines.p.policies[0].oauth2-introspect.action.ttl: "
+                                            "expected whole seconds, got \"5m\"")});
+    }
+
+    void refused() {
+        QFETCH(QByteArray, yaml);
+        QFETCH(QString, error);
+        const EgImport r = importExpressGateway(yaml);
+        QCOMPARE(r.errors.value(0), error);
+        QVERIFY(r.tokengateYaml.isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEgImport)
+#include "tst_egimport.moc"
