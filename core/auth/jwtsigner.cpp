@@ -247,6 +247,13 @@ QByteArray JwtSigner::signPayload(QByteArrayView payloadJson) const {
     return jws;
 }
 
+QString jwtConfigProblem(const JwtConfig &config) {
+    if (config.headerName.isEmpty() || config.algorithm == JwtAlgorithm::HS256)
+        return {};
+    QString error;
+    return JwtSigner::fromConfig(config, &error) ? QString() : QStringLiteral("jwt: ") + error;
+}
+
 QByteArray jwksDocument(const QList<const JwtSigner *> &signers) {
     QJsonArray keys;
     for (const JwtSigner *signer : signers) {

@@ -51,6 +51,10 @@ private:
     QJsonObject m_publicJwk;
 };
 
+// Why the JWT settings cannot sign (key file unreadable, key not fitting the algorithm);
+// empty when they can or when no JWT is configured.
+QString jwtConfigProblem(const JwtConfig &config);
+
 // {"keys":[...]}: the public keys of `signers` (HS256 ones are left out), compact JSON.
 QByteArray jwksDocument(const QList<const JwtSigner *> &signers);
 

@@ -2,6 +2,7 @@
 #include "core/service/gatewayservice.h"
 
 #include "core/auth/formencoding.h"
+#include "core/auth/jwtsigner.h"
 #include "core/devidp/demoidp.h"
 #include "core/devidp/echohandler.h"
 #include "core/pipeline/gatewayhandler.h"
@@ -19,6 +20,24 @@ GatewayService::~GatewayService() {
     stop();
 }
 
+namespace {
+
+// How we call the endpoint; an unparsable URL (validate() reports it) leaves it empty, so
+// calls fail as unreachable instead of going anywhere else.
+IntrospectionEndpoint endpointFor(const IntrospectionConfig &i) {
+    IntrospectionEndpoint e;
+    e.url = UpstreamTarget::parse(i.url, nullptr).value_or(UpstreamTarget());
+    if (!i.authorization.isEmpty())
+        e.authorization = i.authorization.toUtf8();
+    else if (!i.clientId.isEmpty())
+        e.authorization = basicAuthorization(i.clientId.toUtf8(), i.clientSecret.toUtf8());
+    e.timeoutMs = i.timeoutMs;
+    e.maxConnections = i.maxConnections;
+    return e;
+}
+
+} // namespace
+
 PipelineSettings GatewayService::pipelineSettings(const Config &config) {
     PipelineSettings p;
     if (!config.upstreamUrl.isEmpty())
@@ -31,15 +50,9 @@ PipelineSettings GatewayService::pipelineSettings(const Config &config) {
     }
     p.authenticate = config.auth == AuthMode::Introspection;
     if (p.authenticate) {
-        const IntrospectionConfig &i = config.introspection;
-        p.introspection.url = UpstreamTarget::parse(i.url, nullptr).value();
-        if (!i.authorization.isEmpty())
-            p.introspection.authorization = i.authorization.toUtf8();
-        else if (!i.clientId.isEmpty())
-            p.introspection.authorization =
-                basicAuthorization(i.clientId.toUtf8(), i.clientSecret.toUtf8());
-        p.introspection.timeoutMs = i.timeoutMs;
-        p.introspection.maxConnections = i.maxConnections;
+        p.introspection = endpointFor(config.introspection);
+        for (const IntrospectionConfig &i : config.moreIntrospection)
+            p.moreIntrospections << endpointFor(i);
     }
     p.allowMissingToken = config.allowMissingToken;
     p.requiredScopes = config.requiredScopes;
@@ -47,6 +60,32 @@ PipelineSettings GatewayService::pipelineSettings(const Config &config) {
     p.jwtSecret = config.jwt.secret.toUtf8();
     p.jwtLifetimeSecs = config.jwt.lifetimeSecs;
     p.jwtPassthrough = config.jwt.allowPassthrough;
+    p.jwtClaims = config.jwt.claims;
+    if (!config.jwt.headerName.isEmpty() &&
+        (config.jwt.algorithm != JwtAlgorithm::HS256 || !config.jwt.keyId.isEmpty() ||
+         !config.jwt.claims.isEmpty()))
+        p.jwtSigner = JwtSigner::fromConfig(config.jwt, nullptr);
+    p.jwtNeedsSigner = config.jwt.algorithm != JwtAlgorithm::HS256;
+    if (!config.routes.isEmpty()) {
+        p.routes = RouteSettings::compile(config);
+        p.router = Router::compile(config.routes, nullptr).value_or(Router());
+        p.requestIdHeader = config.requestIdHeader.toLatin1();
+        // One pool serves every route: when any route lets clients name the upstream, the
+        // pool refuses internal peers except those an operator named.
+        bool anyDestination = false;
+        QStringList named;
+        for (const RouteSettings &r : p.routes) {
+            if (r.upstream)
+                named << r.upstream->origin.host;
+            else
+                anyDestination = true;
+            named << r.destinations.exactHosts();
+        }
+        p.upstreamSettings.refuseInternalPeers = anyDestination;
+        p.upstreamSettings.internalPeersAllowed = anyDestination ? named : QStringList();
+    } else if (!config.requestIdHeader.isEmpty()) {
+        p.requestIdHeader = config.requestIdHeader.toLatin1();
+    }
     return p;
 }
 
@@ -91,6 +130,8 @@ void GatewayService::applyDemo(Config &config) const {
 
 HandlerFactory GatewayService::gatewayFactory() const {
     PipelineSettings pipeline = pipelineSettings(m_config);
+    if (pipeline.jwtSigner && m_jwtSigner)
+        pipeline.jwtSigner = m_jwtSigner; // the one the JWKS publishes, not a second copy
     pipeline.cache = m_cache;
     pipeline.flights = m_flights;
     pipeline.clock = m_clock;
@@ -114,6 +155,8 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
     }
 
     m_upstreamUrl = m_config.upstreamUrl;
+    m_jwtSigner = JwtSigner::fromConfig(m_config.jwt, nullptr);
+    m_previousJwtSigner.reset();
     m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
     m_flights = std::make_shared<IntrospectionFlights>();
     m_gateway = std::make_unique<HttpServer>(m_config.server, gatewayFactory(), m_events);
@@ -158,6 +201,12 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
         next.introspection == m_config.introspection && next.cache == m_config.cache;
     m_config = next;
     m_upstreamUrl = m_config.upstreamUrl;
+    // The JWKS keeps the replaced key for JWTs minted before the reload, which upstreams may
+    // still hold; keys without a kid cannot be told apart, so that needs one.
+    std::shared_ptr<const JwtSigner> signer = JwtSigner::fromConfig(m_config.jwt, nullptr);
+    if (m_jwtSigner && signer && m_jwtSigner->publicJwk() != signer->publicJwk())
+        m_previousJwtSigner = m_jwtSigner;
+    m_jwtSigner = std::move(signer);
     if (!keepCache) {
         m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
         m_flights = std::make_shared<IntrospectionFlights>();
@@ -176,6 +225,18 @@ void GatewayService::stop() {
     m_demoIdp.reset();
     m_cache.reset();
     m_flights.reset();
+    m_jwtSigner.reset();
+    m_previousJwtSigner.reset();
+}
+
+QByteArray GatewayService::jwks() const {
+    if (!m_jwtSigner || m_config.jwt.headerName.isEmpty() || m_jwtSigner->publicJwk().isEmpty())
+        return {};
+    QList<const JwtSigner *> signers{m_jwtSigner.get()};
+    if (m_previousJwtSigner && !m_previousJwtSigner->publicJwk().isEmpty() &&
+        !m_jwtSigner->keyId().isEmpty() && m_previousJwtSigner->keyId() != m_jwtSigner->keyId())
+        signers << m_previousJwtSigner.get();
+    return jwksDocument(signers);
 }
 
 bool GatewayService::isRunning() const {

@@ -12,6 +12,7 @@
 namespace Tokengate {
 
 class DemoIdp;
+class JwtSigner;
 class IntrospectionFlights;
 class EventHub;
 struct PipelineSettings;
@@ -46,6 +47,10 @@ public:
     IntrospectionCache *cache() const { return m_cache.get(); }
     // Time for the cache and token checks; tests pass a ManualClock. Before start().
     void setClock(const Clock *clock) { m_clock = clock; }
+    // The JWT signing key as a JWKS document ({"keys":[...]}) for /.well-known/jwks.json;
+    // after a reload that changed the key (and its kid) the previous key too. Empty when
+    // no JWT is minted or it is HS256 (a shared secret is never published).
+    QByteArray jwks() const;
     // Requests that joined another request's introspection call instead of making their own.
     quint64 coalescedWaiters() const;
 
@@ -68,6 +73,8 @@ private:
     std::unique_ptr<HttpServer> m_gateway;
     QString m_upstreamUrl;
     QString m_demoJwtSecret; // kept across reloads
+    std::shared_ptr<const JwtSigner> m_jwtSigner;
+    std::shared_ptr<const JwtSigner> m_previousJwtSigner;
 };
 
 } // namespace Tokengate
