@@ -1,18 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// tokengated: the headless gateway. Exit codes: 0 stopped cleanly, 1 configuration or start
-// error, 2 command-line usage error.
-#include "core/config/configoptions.h"
-#include "core/config/dotenv.h"
-#include "core/devidp/demoidp.h"
-#include "core/observe/accesslog.h"
-#include "core/observe/eventhub.h"
+// tokengated: the headless gateway. Exit codes (README "Exit codes"): 0 stopped cleanly or
+// --check-config found no problem, 1 configuration or start error, 2 command-line usage error.
+#include "core/config/configloader.h"
 #include "core/observe/logging.h"
-#include "core/service/gatewayservice.h"
-#include "daemon/signalwatcher.h"
+#include "daemon/gatewaydaemon.h"
+#include "daemon/logoutput.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QLoggingCategory>
 
 #include <cstdio>
 
@@ -20,20 +15,16 @@ using namespace Tokengate;
 
 namespace {
 
+enum ExitCode { ExitOk = 0, ExitConfig = 1, ExitUsage = 2 };
+
 void printLines(FILE *to, const QStringList &lines) {
     for (const QString &line : lines)
         std::fprintf(to, "%s\n", qPrintable(line));
 }
 
-// LOG_LEVEL as introspection-microgateway knows it, applied to our logging categories.
-void applyLogLevel(const QString &level) {
-    QString rules = QStringLiteral("tokengate.*.debug=%1\n")
-                        .arg(level == u"debug" ? QStringLiteral("true") : QStringLiteral("false"));
-    if (level == u"warn" || level == u"error")
-        rules += QStringLiteral("tokengate.*.info=false\n");
-    if (level == u"error")
-        rules += QStringLiteral("tokengate.*.warning=false\n");
-    QLoggingCategory::setFilterRules(rules);
+int usageError(const QString &message) {
+    std::fprintf(stderr, "tokengated: %s\nTry tokengated --help.\n", qPrintable(message));
+    return ExitUsage;
 }
 
 } // namespace
@@ -54,97 +45,69 @@ int main(int argc, char *argv[]) {
         "Tokengate OAuth 2.0 token-introspection gateway. Every option can also be set "
         "in the environment as TOKENGATE_<OPTION> (e.g. TOKENGATE_UPSTREAM) or with the "
         "introspection-microgateway name shown, in ./.env, and as <NAME>_FILE naming a file "
-        "that holds the value; the command line wins, then the environment, then .env."));
+        "that holds the value; the command line wins, then the environment, then .env, then "
+        "the --config file. SIGHUP reloads all of them; SIGTERM drains and exits.\n"
+        "Exit codes: 0 ok, 1 configuration or start error, 2 usage error."));
     parser.addHelpOption();
     parser.addVersionOption();
+    const QCommandLineOption configFile(
+        QStringLiteral("config"), QStringLiteral("YAML configuration file [TOKENGATE_CONFIG]."),
+        QStringLiteral("file"));
+    const QCommandLineOption checkConfig(
+        QStringLiteral("check-config"),
+        QStringLiteral("Validate the configuration from every source, print the problems or the "
+                       "effective settings (secrets masked) and exit: 0 valid, 1 not."));
+    parser.addOption(configFile);
+    parser.addOption(checkConfig);
     for (const ConfigOption &o : configOptions()) {
         const QString envNames = (o.compatEnv + QStringList{o.env}).join(QStringLiteral(", "));
         parser.addOption(QCommandLineOption(commandLineName(o),
                                             o.description + QStringLiteral(" [") + envNames + u']',
                                             o.valueName));
     }
-    if (!parser.parse(app.arguments())) {
-        std::fprintf(stderr, "tokengated: %s\nTry tokengated --help.\n",
-                     qPrintable(parser.errorText()));
-        return 2;
-    }
+    if (!parser.parse(app.arguments()))
+        return usageError(parser.errorText());
     if (parser.isSet(QStringLiteral("help")))
-        parser.showHelp(0);
+        parser.showHelp(ExitOk);
     if (parser.isSet(QStringLiteral("version")))
         parser.showVersion();
-    if (!parser.positionalArguments().isEmpty()) {
-        std::fprintf(stderr, "tokengated: unexpected argument \"%s\"\n",
-                     qPrintable(parser.positionalArguments().first()));
-        return 2;
-    }
+    if (!parser.positionalArguments().isEmpty())
+        return usageError(
+            QStringLiteral("unexpected argument \"%1\"").arg(parser.positionalArguments().first()));
 
-    Config config;
-    QStringList problems;
-    const QProcessEnvironment env =
-        withDotEnv(QProcessEnvironment::systemEnvironment(), QStringLiteral(".env"), &problems);
-    problems << applyEnvironment(config, env);
+    ConfigSources sources;
+    sources.environment = QProcessEnvironment::systemEnvironment();
+    sources.dotEnvPath = QStringLiteral(".env");
+    sources.file = parser.isSet(configFile)
+                       ? parser.value(configFile)
+                       : sources.environment.value(QStringLiteral("TOKENGATE_CONFIG"));
     for (const ConfigOption &o : configOptions()) {
         const QString name = commandLineName(o);
-        if (!parser.isSet(name))
-            continue;
-        const QString error =
-            applyCommandLine(o, config, o.valueName.isEmpty() ? QString() : parser.value(name));
-        if (!error.isEmpty())
-            problems << QStringLiteral("--") + name + QStringLiteral(": ") + error;
+        if (parser.isSet(name))
+            sources.commandLine.append(
+                {&o, o.valueName.isEmpty() ? QString() : parser.value(name)});
     }
-    problems << config.validate();
+    QStringList problems;
+    const Config config = loadConfig(sources, &problems);
     if (!problems.isEmpty()) {
         std::fprintf(stderr, "tokengated: configuration problems:\n");
         printLines(stderr, problems);
-        return 1;
+        return ExitConfig;
     }
+    if (parser.isSet(checkConfig)) {
+        std::fprintf(stdout, "configuration is valid\n");
+        for (const QString &warning : config.warnings())
+            std::fprintf(stdout, "warning: %s\n", qPrintable(warning));
+        return ExitOk;
+    }
+
+    installLogOutput(config.logFormat);
     applyLogLevel(config.logLevel);
     for (const QString &warning : config.warnings())
         qCWarning(lcConfig).noquote() << "insecure setting:" << warning;
 
-    EventHub events;
-    AccessLog accessLog;
-    if (config.accessLog != u"off") {
-        QString error;
-        if (!accessLog.open(config.accessLog, &error)) {
-            std::fprintf(stderr, "%s\n", qPrintable(error));
-            return 1;
-        }
-        QObject::connect(&events, &EventHub::eventPublished, &accessLog, &AccessLog::write);
-    }
-
-    GatewayService service(&events);
-    if (!service.start(config, &problems)) {
-        std::fprintf(stderr, "tokengated: cannot start:\n");
-        printLines(stderr, problems);
-        return 1;
-    }
-    const QString upstream = service.upstreamUrl().isEmpty()
-                                 ? QStringLiteral("the Destination header's URL")
-                                 : service.upstreamUrl();
-    std::fprintf(stderr, "tokengated %s: %s -> %s\n", TOKENGATE_VERSION,
-                 qPrintable(service.listenUrl()), qPrintable(upstream));
-    if (DemoIdp *idp = service.demoIdp()) {
-        // The token is printed on purpose: the user asked for a demo token to paste.
-        const QByteArray token =
-            idp->mint(QStringLiteral("demo-user"), QStringLiteral("read write"), 3600);
-        std::fprintf(stderr,
-                     "Demo mode: built-in IdP at %s (client %s) and echo upstream.\n"
-                     "Try (the token is valid for an hour):\n"
-                     "  curl -i -H 'Authorization: Bearer %s' %s/hello?name=world\n"
-                     "Without a token the gateway answers 401:\n"
-                     "  curl -i %s/hello\n"
-                     "Stop with Ctrl+C.\n",
-                     qPrintable(idp->issuer()), idp->clientId().constData(), token.constData(),
-                     qPrintable(service.listenUrl()), qPrintable(service.listenUrl()));
-    }
-
-    SignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &SignalWatcher::terminateRequested, &app, [&](int number) {
-        std::fprintf(stderr, "tokengated: signal %d, draining (up to %d ms)\n", number,
-                     config.drainTimeoutMs);
-        service.stop();
-        app.quit();
-    });
+    GatewayDaemon daemon(sources);
+    if (!daemon.start(config))
+        return ExitConfig;
     return app.exec();
 }

@@ -25,8 +25,12 @@ SignalWatcher::SignalWatcher(QObject *parent)
     m_notifier = new QSocketNotifier(g_pipe[0], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, [this] {
         unsigned char byte = 0;
-        while (::read(g_pipe[0], &byte, 1) == 1)
-            emit terminateRequested(byte);
+        while (::read(g_pipe[0], &byte, 1) == 1) {
+            if (byte == SIGHUP)
+                emit reloadRequested();
+            else
+                emit terminateRequested(byte);
+        }
     });
     struct sigaction action {};
     action.sa_handler = onSignal;
@@ -34,11 +38,13 @@ SignalWatcher::SignalWatcher(QObject *parent)
     action.sa_flags = SA_RESTART;
     sigaction(SIGTERM, &action, nullptr);
     sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGHUP, &action, nullptr);
 }
 
 SignalWatcher::~SignalWatcher() {
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
 }
 
 } // namespace Tokengate

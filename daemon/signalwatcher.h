@@ -7,8 +7,8 @@ class QSocketNotifier;
 
 namespace Tokengate {
 
-// Turns SIGTERM/SIGINT into a Qt signal through a self-pipe: the handler only writes a
-// byte, everything else happens in the event loop where it is safe.
+// Turns SIGTERM/SIGINT and SIGHUP into Qt signals through a self-pipe: the handler only
+// writes a byte, everything else happens in the event loop where it is safe.
 class SignalWatcher : public QObject {
     Q_OBJECT
 public:
@@ -17,6 +17,7 @@ public:
 
 signals:
     void terminateRequested(int signalNumber);
+    void reloadRequested();
 
 private:
     QSocketNotifier *m_notifier = nullptr;

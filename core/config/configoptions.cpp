@@ -301,6 +301,30 @@ QList<ConfigOption> buildOptions() {
             c.accessLog = v;
             return QString();
         });
+    o << option("admin-listen", "address:port",
+                "Where the admin listener (/healthz, /readyz, /metrics, JWKS) accepts "
+                "connections (default 127.0.0.1:9090); \"off\" disables it. It has no "
+                "authentication: keep it on loopback or a private network.",
+                [](Config &c, const QString &v) {
+                    if (v.trimmed().toLower() == u"off") {
+                        c.admin.enabled = false;
+                        return QString();
+                    }
+                    c.admin.enabled = true;
+                    return parseListenAddress(v, &c.admin.address, &c.admin.port)
+                               ? QString()
+                               : QStringLiteral("expected address:port or off, got \"%1\"").arg(v);
+                });
+    o << option("log-format", "format",
+                "Diagnostic log lines on stderr as \"text\" (default) or \"json\" (one object "
+                "per line).",
+                [](Config &c, const QString &v) {
+                    const QString f = v.trimmed().toLower();
+                    if (f != u"text" && f != u"json")
+                        return QStringLiteral("expected text or json, got \"%1\"").arg(v);
+                    c.logFormat = f;
+                    return QString();
+                });
     o << option("demo", "",
                 "Run with the built-in demo IdP and echo upstream on loopback, and print a curl "
                 "line with a fresh token to try.",

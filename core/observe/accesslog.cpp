@@ -70,6 +70,10 @@ QByteArray AccessLog::formatLine(const RequestEvent &e) {
         o.insert(QStringLiteral("sub"), e.subject);
     if (!e.clientId.isEmpty())
         o.insert(QStringLiteral("client_id"), e.clientId);
+    if (!e.requestId.isEmpty())
+        o.insert(QStringLiteral("request_id"), QString::fromLatin1(e.requestId));
+    if (!e.route.isEmpty())
+        o.insert(QStringLiteral("route"), QString::fromLatin1(e.route));
     return QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
 }
 

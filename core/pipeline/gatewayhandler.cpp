@@ -11,7 +11,7 @@ namespace Tokengate {
 GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
                                DeadlineSweeper &sweeper)
     : m_settings(std::move(settings))
-    , m_pool(m_settings.upstreamSettings, limits, sweeper)
+    , m_pool(m_settings.upstreamSettings, limits, sweeper, m_settings.poolCounters)
     , m_minter(
           m_settings.jwtSigner || m_settings.jwtNeedsSigner
               ? JwtMinter(m_settings.jwtSigner, m_settings.jwtLifetimeSecs, m_settings.jwtClaims)

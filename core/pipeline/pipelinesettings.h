@@ -6,6 +6,7 @@
 #include "core/pipeline/router.h"
 #include "core/pipeline/routesettings.h"
 #include "core/proxy/destinationpolicy.h"
+#include "core/proxy/upstreampool.h"
 
 #include <memory>
 #include <optional>
@@ -25,6 +26,7 @@ struct PipelineSettings {
     std::shared_ptr<IntrospectionCache> cache;
     std::shared_ptr<IntrospectionFlights> flights;
     const Clock *clock = &SystemClock::instance();
+    std::shared_ptr<UpstreamPoolCounters> poolCounters;
     QStringList requiredScopes; // all of them, judged on every request, cached or not
     bool allowMissingToken = false;
     QByteArray jwtHeader; // empty: no JWT

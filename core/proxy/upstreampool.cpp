@@ -4,11 +4,12 @@
 namespace Tokengate {
 
 UpstreamPool::UpstreamPool(UpstreamSettings settings, HttpLimits limits, DeadlineSweeper &sweeper,
-                           QObject *parent)
+                           std::shared_ptr<UpstreamPoolCounters> counters, QObject *parent)
     : QObject(parent)
     , m_settings(std::move(settings))
     , m_limits(limits)
-    , m_sweeper(sweeper) {}
+    , m_sweeper(sweeper)
+    , m_counters(std::move(counters)) {}
 
 UpstreamPool::~UpstreamPool() = default; // connections are children
 
@@ -24,6 +25,11 @@ UpstreamConnection *UpstreamPool::acquire(const Origin &origin, bool fresh) {
     ++m_opened;
     auto *c = new UpstreamConnection(origin, m_settings, m_limits, m_sweeper, this);
     connect(c, &UpstreamConnection::idleClosed, this, &UpstreamPool::onIdleClosed);
+    if (m_counters) {
+        ++m_counters->open;
+        ++m_counters->opened;
+        connect(c, &QObject::destroyed, this, [counters = m_counters] { --counters->open; });
+    }
     return c;
 }
 

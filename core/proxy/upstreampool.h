@@ -4,11 +4,20 @@
 #include "core/http/httplimits.h"
 #include "core/proxy/upstreamconnection.h"
 
+#include <atomic>
+#include <memory>
+
 #include <QHash>
 #include <QList>
 #include <QObject>
 
 namespace Tokengate {
+
+// Every worker's pool counts into one of these, for /metrics.
+struct UpstreamPoolCounters {
+    std::atomic<qint64> open{0};
+    std::atomic<quint64> opened{0};
+};
 
 // A worker's keep-alive connections to its upstreams, per origin. Connections are handed out
 // most-recently-used first (warm, least likely to have been closed by the upstream).
@@ -16,7 +25,7 @@ class UpstreamPool : public QObject {
     Q_OBJECT
 public:
     UpstreamPool(UpstreamSettings settings, HttpLimits limits, DeadlineSweeper &sweeper,
-                 QObject *parent = nullptr);
+                 std::shared_ptr<UpstreamPoolCounters> counters = {}, QObject *parent = nullptr);
     ~UpstreamPool() override;
 
     const UpstreamSettings &settings() const { return m_settings; }
@@ -36,6 +45,7 @@ private:
     DeadlineSweeper &m_sweeper;
     QHash<Origin, QList<UpstreamConnection *>> m_idle;
     quint64 m_opened = 0;
+    std::shared_ptr<UpstreamPoolCounters> m_counters;
 };
 
 } // namespace Tokengate

@@ -5,6 +5,7 @@
 #include "core/auth/jwtsigner.h"
 #include "core/devidp/demoidp.h"
 #include "core/devidp/echohandler.h"
+#include "core/observe/prometheustext.h"
 #include "core/pipeline/gatewayhandler.h"
 #include "core/server/httpserver.h"
 
@@ -135,6 +136,7 @@ HandlerFactory GatewayService::gatewayFactory() const {
     pipeline.cache = m_cache;
     pipeline.flights = m_flights;
     pipeline.clock = m_clock;
+    pipeline.poolCounters = m_poolCounters;
     const HttpLimits limits = m_config.server.limits;
     return [pipeline, limits](DeadlineSweeper &sweeper, int) {
         return std::make_shared<GatewayHandler>(pipeline, limits, sweeper);
@@ -264,6 +266,42 @@ quint64 GatewayService::coalescedWaiters() const {
 
 QString GatewayService::upstreamUrl() const {
     return m_upstreamUrl;
+}
+
+int GatewayService::openConnections() const {
+    return m_gateway ? m_gateway->openConnections() : 0;
+}
+
+void GatewayService::renderMetrics(PrometheusText &out) const {
+    out.family("tokengate_build_info", "gauge", "Version of the running tokengated");
+    out.sample("tokengate_build_info", {{"version", TOKENGATE_VERSION}}, 1);
+    out.family("tokengate_client_connections", "gauge", "Client connections open now");
+    out.sample("tokengate_client_connections", openConnections());
+    out.family("tokengate_upstream_connections", "gauge",
+               "Upstream connections open now, idle in the pool or serving a request");
+    out.sample("tokengate_upstream_connections", double(m_poolCounters->open.load()));
+    out.family("tokengate_upstream_connections_opened_total", "counter",
+               "Upstream connections opened since start");
+    out.sample("tokengate_upstream_connections_opened_total",
+               double(m_poolCounters->opened.load()));
+    const CacheStats c = m_cache ? m_cache->stats() : CacheStats{};
+    out.family("tokengate_cache_hits_total", "counter",
+               "Introspection cache lookups answered (positive or negative entries)");
+    out.sample("tokengate_cache_hits_total", double(c.hits + c.negativeHits));
+    out.family("tokengate_cache_misses_total", "counter", "Introspection cache lookups missed");
+    out.sample("tokengate_cache_misses_total", double(c.misses));
+    out.family("tokengate_cache_stale_served_total", "counter",
+               "Answers served past their TTL because the IdP was down");
+    out.sample("tokengate_cache_stale_served_total", double(c.staleServed));
+    out.family("tokengate_cache_evictions_total", "counter", "Entries evicted by the size bounds");
+    out.sample("tokengate_cache_evictions_total", double(c.evictions));
+    out.family("tokengate_cache_entries", "gauge", "Entries in the introspection cache");
+    out.sample("tokengate_cache_entries", double(c.entries));
+    out.family("tokengate_cache_bytes", "gauge", "Approximate bytes held by the cache");
+    out.sample("tokengate_cache_bytes", double(c.bytes));
+    out.family("tokengate_coalesced_requests_total", "counter",
+               "Requests that joined another request's IdP call instead of making one");
+    out.sample("tokengate_coalesced_requests_total", double(coalescedWaiters()));
 }
 
 } // namespace Tokengate

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/config/config.h"
+#include "core/proxy/upstreampool.h"
 #include "core/proxy/upstreamtarget.h"
 #include "core/server/httpserver.h"
 
@@ -15,6 +16,7 @@ class DemoIdp;
 class JwtSigner;
 class IntrospectionFlights;
 class EventHub;
+class PrometheusText;
 struct PipelineSettings;
 
 // Owns a running gateway: its listener and workers, and in demo mode the demo IdP and the
@@ -53,6 +55,9 @@ public:
     QByteArray jwks() const;
     // Requests that joined another request's introspection call instead of making their own.
     quint64 coalescedWaiters() const;
+    int openConnections() const;
+    // Gauges and counters of the running gateway, for /metrics.
+    void renderMetrics(PrometheusText &out) const;
 
     // What the workers run, from a validated config (exposed for tests).
     static PipelineSettings pipelineSettings(const Config &config);
@@ -75,6 +80,7 @@ private:
     QString m_demoJwtSecret; // kept across reloads
     std::shared_ptr<const JwtSigner> m_jwtSigner;
     std::shared_ptr<const JwtSigner> m_previousJwtSigner;
+    std::shared_ptr<UpstreamPoolCounters> m_poolCounters = std::make_shared<UpstreamPoolCounters>();
 };
 
 } // namespace Tokengate

@@ -2,6 +2,8 @@
 // tokengated's start-up as an operator meets it: the real binary, configured by environment,
 // ./.env, *_FILE and the command line; refused configurations exit 1 naming every problem,
 // insecure ones start with a warning, and no secret is ever echoed back.
+#include "tests/support/daemonprocess.h"
+
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -32,11 +34,7 @@ Run runToExit(const QStringList &args, const QProcessEnvironment &env, const QSt
 }
 
 QProcessEnvironment baseEnv() {
-    QProcessEnvironment env;
-    env.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
-    env.insert(QStringLiteral("TOKENGATE_LISTEN"), QStringLiteral("127.0.0.1:0"));
-    env.insert(QStringLiteral("TOKENGATE_WORKERS"), QStringLiteral("1"));
-    return env;
+    return Tokengate::Test::DaemonProcess::baseEnvironment();
 }
 
 } // namespace

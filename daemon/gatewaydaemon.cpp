@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/gatewaydaemon.h"
+
+#include "core/devidp/demoidp.h"
+#include "core/observe/logging.h"
+#include "daemon/logoutput.h"
+#include "daemon/systemdnotify.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+
+namespace Tokengate {
+
+GatewayDaemon::GatewayDaemon(ConfigSources sources, QObject *parent)
+    : QObject(parent)
+    , m_sources(std::move(sources))
+    , m_service(&m_events) {
+    // Metrics and readiness count in the worker that finished the request: no queueing.
+    connect(
+        &m_events, &EventHub::eventPublished, this,
+        [this](const RequestEvent &e) {
+            m_metrics.record(e);
+            m_idpHealth.record(e);
+        },
+        Qt::DirectConnection);
+    connect(&m_signals, &SignalWatcher::reloadRequested, this, &GatewayDaemon::reload);
+    connect(&m_signals, &SignalWatcher::terminateRequested, this, &GatewayDaemon::terminate);
+}
+
+GatewayDaemon::~GatewayDaemon() = default;
+
+bool GatewayDaemon::start(const Config &config) {
+    if (config.accessLog != u"off") {
+        QString error;
+        if (!m_accessLog.open(config.accessLog, &error)) {
+            std::fprintf(stderr, "tokengated: %s\n", qPrintable(error));
+            return false;
+        }
+        connect(&m_events, &EventHub::eventPublished, &m_accessLog, &AccessLog::write);
+    }
+    QStringList problems;
+    if (!m_service.start(config, &problems)) {
+        std::fprintf(stderr, "tokengated: cannot start:\n");
+        for (const QString &p : problems)
+            std::fprintf(stderr, "%s\n", qPrintable(p));
+        return false;
+    }
+    if (config.admin.enabled) {
+        m_admin = std::make_unique<AdminServer>(m_service, m_metrics, m_idpHealth);
+        QString error;
+        if (!m_admin->listen(config.admin.address, config.admin.port, &error)) {
+            std::fprintf(stderr, "tokengated: %s (set --admin-listen, or off)\n",
+                         qPrintable(error));
+            m_service.stop();
+            return false;
+        }
+    }
+    m_idpHealth.setEndpoint(idpOrigin());
+    printBanner();
+    notifySystemd("READY=1\nSTATUS=Serving");
+    return true;
+}
+
+std::optional<Origin> GatewayDaemon::idpOrigin() const {
+    const Config &c = m_service.config();
+    if (c.auth != AuthMode::Introspection)
+        return std::nullopt;
+    const auto target = UpstreamTarget::parse(c.introspection.url, nullptr);
+    return target ? std::optional(target->origin) : std::nullopt;
+}
+
+void GatewayDaemon::printBanner() const {
+    const QString upstream = m_service.upstreamUrl().isEmpty()
+                                 ? QStringLiteral("the Destination header's URL")
+                                 : m_service.upstreamUrl();
+    std::fprintf(stderr, "tokengated %s: %s -> %s\n", TOKENGATE_VERSION,
+                 qPrintable(m_service.listenUrl()), qPrintable(upstream));
+    if (m_admin)
+        std::fprintf(stderr, "Admin: %s/healthz /readyz /metrics\n", qPrintable(m_admin->url()));
+    if (DemoIdp *idp = m_service.demoIdp()) {
+        // The token is printed on purpose: the user asked for a demo token to paste.
+        const QByteArray token =
+            idp->mint(QStringLiteral("demo-user"), QStringLiteral("read write"), 3600);
+        std::fprintf(stderr,
+                     "Demo mode: built-in IdP at %s (client %s) and echo upstream.\n"
+                     "Try (the token is valid for an hour):\n"
+                     "  curl -i -H 'Authorization: Bearer %s' %s/hello?name=world\n"
+                     "Without a token the gateway answers 401:\n"
+                     "  curl -i %s/hello\n"
+                     "Stop with Ctrl+C.\n",
+                     qPrintable(idp->issuer()), idp->clientId().constData(), token.constData(),
+                     qPrintable(m_service.listenUrl()), qPrintable(m_service.listenUrl()));
+    }
+}
+
+void GatewayDaemon::reload() {
+    notifySystemd("RELOADING=1\nSTATUS=Reloading");
+    qCInfo(lcConfig) << "SIGHUP: reloading the configuration";
+    QStringList problems;
+    const Config next = loadConfig(m_sources, &problems);
+    const Config before = m_service.config();
+    QStringList notes;
+    if (problems.isEmpty())
+        m_service.reload(next, &problems, &notes);
+    if (!problems.isEmpty()) {
+        qCWarning(lcConfig) << "reload refused, the running configuration stays:";
+        for (const QString &p : problems)
+            qCWarning(lcConfig).noquote() << QString(QStringLiteral("  ") + p);
+        notifySystemd("READY=1\nSTATUS=Serving (last reload refused)");
+        return;
+    }
+    const Config &running = m_service.config();
+    if (!(next.admin == before.admin) || next.accessLog != before.accessLog ||
+        next.logFormat != before.logFormat)
+        notes << QStringLiteral("admin listener, access log and log format changes take effect "
+                                "at the next restart");
+    for (const QString &n : notes)
+        qCWarning(lcConfig).noquote() << n;
+    applyLogLevel(running.logLevel);
+    for (const QString &warning : running.warnings())
+        qCWarning(lcConfig).noquote() << "insecure setting:" << warning;
+    m_idpHealth.setEndpoint(idpOrigin());
+    qCInfo(lcConfig) << "reload done: new requests use the new configuration";
+    notifySystemd("READY=1\nSTATUS=Serving");
+}
+
+void GatewayDaemon::terminate(int signalNumber) {
+    notifySystemd("STOPPING=1");
+    qCInfo(lcServer).noquote() << QStringLiteral("signal %1: draining (up to %2 ms)")
+                                      .arg(signalNumber)
+                                      .arg(m_service.config().drainTimeoutMs);
+    m_admin.reset();
+    m_service.stop();
+    QCoreApplication::quit();
+}
+
+} // namespace Tokengate

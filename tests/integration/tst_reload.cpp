@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+// GatewayService::reload: new requests see the new config at once, a bad config changes
+// nothing, the cache survives unless the introspection or cache settings changed, and what
+// cannot change without a restart is said, not silently ignored.
+#include "core/devidp/demoidp.h"
+#include "tests/support/gatewayfixture.h"
+#include "tests/support/rawclient.h"
+
+#include <QTest>
+
+using namespace Tokengate;
+using namespace Tokengate::Test;
+
+namespace {
+
+int statusOf(quint16 port, const QByteArray &token) {
+    RawClient c;
+    if (!c.connectTo(port))
+        return -1;
+    c.send("GET /r HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token +
+           "\r\nConnection: close\r\n\r\n");
+    const auto r = c.readResponse();
+    return r ? r->status : -1;
+}
+
+} // namespace
+
+class TestReload : public QObject {
+    Q_OBJECT
+
+private:
+    DemoIdp m_idp;
+    std::unique_ptr<HttpServer> m_echo;
+
+    Config baseConfig() const {
+        Config c = testConfig(QStringLiteral("http://127.0.0.1:%1").arg(m_echo->port()));
+        c.auth = AuthMode::Introspection;
+        c.introspection.url = m_idp.introspectionUrl();
+        c.introspection.clientId = QString::fromLatin1(m_idp.clientId());
+        c.introspection.clientSecret = QString::fromLatin1(m_idp.clientSecret());
+        c.cache.enabled = true;
+        c.cache.ttlSecs = 60;
+        return c;
+    }
+
+private slots:
+    void initTestCase() {
+        QString why;
+        QVERIFY2(m_idp.start(0, &why), qPrintable(why));
+        m_echo = startEchoUpstream(&why);
+        QVERIFY2(m_echo, qPrintable(why));
+    }
+
+    void notRunning() {
+        GatewayService service;
+        QStringList errors;
+        QVERIFY(!service.reload(baseConfig(), &errors));
+        QCOMPARE(errors, QStringList{QStringLiteral("the gateway is not running")});
+    }
+
+    void invalidConfigChangesNothing() {
+        Gateway g;
+        QVERIFY(g.start(baseConfig()));
+        const QByteArray token = m_idp.mint(QStringLiteral("a"), QStringLiteral("read"), 600);
+        Config bad = baseConfig();
+        bad.requiredScopes = {QStringLiteral("admin")};      // would refuse the token...
+        bad.introspection.url = QStringLiteral("ftp://idp"); // ...but the config is invalid
+        bad.logLevel = QStringLiteral("chatty");
+        QStringList errors;
+        QVERIFY(!g.service.reload(bad, &errors));
+        QCOMPARE(errors.size(), 2);
+        QVERIFY(errors.join(u'\n').contains(QStringLiteral("introspection-url")));
+        QVERIFY(errors.join(u'\n').contains(QStringLiteral("log-level")));
+        QCOMPARE(statusOf(g.port(), token), 200);
+        QVERIFY(g.service.config().requiredScopes.isEmpty());
+    }
+
+    void cacheSurvivesUnlessIntrospectionChanges() {
+        Gateway g;
+        QVERIFY(g.start(baseConfig()));
+        const QByteArray token = m_idp.mint(QStringLiteral("a"), QStringLiteral("read"), 600);
+        const quint64 calls = m_idp.introspectionCalls();
+        QCOMPARE(statusOf(g.port(), token), 200);
+        QCOMPARE(m_idp.introspectionCalls(), calls + 1);
+
+        // Policy changes keep the cache: the cached answer is judged by the new rules.
+        Config stricter = baseConfig();
+        stricter.requiredScopes = {QStringLiteral("write")};
+        QStringList errors;
+        QVERIFY(g.service.reload(stricter, &errors));
+        QCOMPARE(statusOf(g.port(), token), 403);
+        QCOMPARE(m_idp.introspectionCalls(), calls + 1);
+        QVERIFY(g.service.reload(baseConfig(), &errors));
+        QCOMPARE(statusOf(g.port(), token), 200);
+        QCOMPARE(m_idp.introspectionCalls(), calls + 1);
+
+        // Another introspection setting: answers from the old one are not reused.
+        Config slower = baseConfig();
+        slower.introspection.timeoutMs = 7000;
+        QVERIFY(g.service.reload(slower, &errors));
+        QCOMPARE(statusOf(g.port(), token), 200);
+        QCOMPARE(m_idp.introspectionCalls(), calls + 2);
+    }
+
+    void listenerChangesWaitForRestart() {
+        Gateway g;
+        QVERIFY(g.start(baseConfig()));
+        const quint16 port = g.port();
+        Config moved = baseConfig();
+        moved.server.port = closedLoopbackPort();
+        moved.server.workers = 3;
+        moved.drainTimeoutMs = 1234;
+        QStringList errors;
+        QStringList notes;
+        QVERIFY(g.service.reload(moved, &errors, &notes));
+        QCOMPARE(notes.size(), 2);
+        QVERIFY(notes.join(u'\n').contains(QStringLiteral("listen address, workers and limits")));
+        QVERIFY(notes.join(u'\n').contains(QStringLiteral("drain timeout")));
+        QCOMPARE(g.port(), port);
+        const QByteArray token = m_idp.mint(QStringLiteral("a"), QStringLiteral("read"), 600);
+        QCOMPARE(statusOf(port, token), 200);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestReload)
+#include "tst_reload.moc"
