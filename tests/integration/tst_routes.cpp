@@ -166,11 +166,15 @@ private slots:
         RouteConfig idpDown = route("down", "/down", up);
         idpDown.introspection = QStringLiteral("down");
         idpDown.passThrough = true;
+        RouteConfig dynamic = route("dynamic", "/dyn", QString());
+        dynamic.destinationMode = true;
+        dynamic.authenticate = false;
+        dynamic.destinationAllow = QStringLiteral("127.0.0.1:%1").arg(m_echo->port());
         RouteConfig hosted = route("hosted", "/", up);
         hosted.hosts = {QStringLiteral("*.example.test")};
         hosted.authenticate = false;
-        c.routes = {pub, orders, query, cookie,  keep,  aud,     issBad,
-                    iss, claims, anon,  rewrite, admin, idpDown, hosted};
+        c.routes = {pub,    orders, query,   cookie, keep,    aud,     issBad, iss,
+                    claims, anon,   rewrite, admin,  idpDown, dynamic, hosted};
 
         m_gw = std::make_unique<Gateway>();
         QVERIFY(m_gw->start(c));
@@ -204,6 +208,23 @@ private slots:
         QVERIFY(r);
         QCOMPARE(r->status, 400);
         QVERIFY2(r->body.contains("path_not_canonical"), r->body.constData());
+    }
+
+    void destinationModeRoute() {
+        const QByteArray allowed = "Destination: " + echoUrl().toLatin1() + "/base\r\n";
+        const auto r = call("GET", "/dyn/x?y=1", allowed);
+        QVERIFY(r);
+        QCOMPARE(r->status, 200);
+        QCOMPARE(echoedTarget(*r), QByteArray("/base/dyn/x?y=1"));
+        const auto other = call(
+            "GET", "/dyn/x",
+            "Destination: http://127.0.0.1:" + QByteArray::number(closedLoopbackPort()) + "/\r\n");
+        QVERIFY(other);
+        QCOMPARE(other->status, 403);
+        QCOMPARE(lastEvent().reason, QByteArray("destination_forbidden"));
+        const auto none = call("GET", "/dyn/x");
+        QVERIFY(none);
+        QCOMPARE(none->status, 400);
     }
 
     void hostRouting() {
