@@ -308,38 +308,46 @@ std::shared_ptr<const IntrospectionResult> IntrospectionCache::findStale(const Q
     return result;
 }
 
+qint64 IntrospectionCache::activeFreshUntilMs(const CacheSettings &settings,
+                                              const IntrospectionResult &result, qint64 nowMs) {
+    const std::optional<qint64> expMs =
+        result.exp ? std::optional<qint64>(*result.exp * 1000) : std::nullopt;
+    if (settings.ttlSecs > 0)
+        return std::min(nowMs + qint64(settings.ttlSecs) * 1000, expMs.value_or(INT64_MAX));
+    return expMs.value_or(0); // 0: nothing bounds it
+}
+
 void IntrospectionCache::storeActive(const QByteArray &key,
                                      std::shared_ptr<const IntrospectionResult> result,
-                                     const QByteArray &fingerprint) {
+                                     const QByteArray &fingerprint, qint64 notAfterMs) {
     if (!m_settings.enabled)
         return;
     if (!result || !result->active) {
         // Never let an inactive answer become a Fresh hit, whatever the caller passed.
-        storeInactive(key, fingerprint);
+        storeInactive(key, fingerprint, notAfterMs);
         return;
     }
     const qint64 now = m_clock.nowMs();
     const std::optional<qint64> expMs =
         result->exp ? std::optional<qint64>(*result->exp * 1000) : std::nullopt;
-    qint64 freshUntil = 0; // 0: nothing bounds it; store() then only drops the old answer
-    if (m_settings.ttlSecs > 0)
-        freshUntil = std::min(now + qint64(m_settings.ttlSecs) * 1000, expMs.value_or(INT64_MAX));
-    else if (expMs)
-        freshUntil = *expMs;
+    // 0: nothing bounds it; store() then only drops the old answer
+    const qint64 freshUntil = std::min(activeFreshUntilMs(m_settings, *result, now), notAfterMs);
     qint64 staleUntil = freshUntil + qint64(std::max(0, m_settings.staleGraceSecs)) * 1000;
     if (expMs)
         staleUntil = std::min(staleUntil, *expMs);
     store(key, std::move(result), fingerprint, freshUntil, staleUntil);
 }
 
-void IntrospectionCache::storeInactive(const QByteArray &key, const QByteArray &fingerprint) {
+void IntrospectionCache::storeInactive(const QByteArray &key, const QByteArray &fingerprint,
+                                       qint64 notAfterMs) {
     if (!m_settings.enabled)
         return;
     // With negativeTtlSecs 0 this still reaches store(): it must drop an older active answer
     // for the token, or a revoked token could be served from the stale grace.
-    const qint64 until = m_settings.negativeTtlSecs > 0
-                             ? m_clock.nowMs() + qint64(m_settings.negativeTtlSecs) * 1000
-                             : 0;
+    const qint64 until =
+        m_settings.negativeTtlSecs > 0
+            ? std::min(m_clock.nowMs() + qint64(m_settings.negativeTtlSecs) * 1000, notAfterMs)
+            : 0;
     store(key, nullptr, fingerprint, until, until);
 }
 
@@ -391,9 +399,20 @@ void IntrospectionCache::store(const QByteArray &key,
         m_evictions.fetch_add(evicted, std::memory_order_relaxed);
 }
 
-qsizetype IntrospectionCache::evictFingerprint(QByteArrayView fingerprint) {
+void IntrospectionCache::setEvictionListener(EvictionListener listener) {
+    QMutexLocker lock(&m_listenerMutex);
+    m_listener = std::move(listener);
+}
+
+qsizetype IntrospectionCache::evictFingerprint(QByteArrayView fingerprint, Reach reach) {
     if (fingerprint.isEmpty())
         return 0;
+    m_evictionGeneration.fetch_add(1, std::memory_order_acq_rel);
+    if (reach == Reach::Everywhere) {
+        QMutexLocker lock(&m_listenerMutex);
+        if (m_listener)
+            m_listener(fingerprint.toByteArray(), {});
+    }
     const auto wanted = fingerprintBytes(fingerprint);
     qsizetype count = 0;
     for (auto &shard : m_shards) {
@@ -405,10 +424,16 @@ qsizetype IntrospectionCache::evictFingerprint(QByteArrayView fingerprint) {
     return count;
 }
 
-qsizetype IntrospectionCache::evictSubject(const QString &subject) {
+qsizetype IntrospectionCache::evictSubject(const QString &subject, Reach reach) {
     // An empty subject would match every answer without `sub`: not what an operator means.
     if (subject.isEmpty())
         return 0;
+    m_evictionGeneration.fetch_add(1, std::memory_order_acq_rel);
+    if (reach == Reach::Everywhere) {
+        QMutexLocker lock(&m_listenerMutex);
+        if (m_listener)
+            m_listener({}, subject);
+    }
     const QByteArray utf8 = subject.toUtf8();
     qsizetype count = 0;
     for (auto &shard : m_shards) {
@@ -423,6 +448,7 @@ qsizetype IntrospectionCache::evictSubject(const QString &subject) {
 }
 
 qsizetype IntrospectionCache::evictAll() {
+    m_evictionGeneration.fetch_add(1, std::memory_order_acq_rel);
     qsizetype count = 0;
     for (auto &shard : m_shards) {
         Shard::List removed;

@@ -3,11 +3,13 @@
 
 #include "core/auth/clock.h"
 #include "core/auth/introspectionresult.h"
+#include "core/cache/redissettings.h"
 
 #include <QMutex>
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <list>
 #include <memory>
 #include <unordered_map>
@@ -22,6 +24,7 @@ struct CacheSettings {
     int staleGraceSecs = 0;  // IdP down: serve an expired-by-TTL entry this long (never past exp)
     qint64 maxEntries = 100'000;
     qint64 maxBytes = 256LL << 20;
+    RedisSettings redis; // the shared second tier; off unless its url is set
 
     bool operator==(const CacheSettings &) const = default;
 };
@@ -63,16 +66,36 @@ public:
     // inside the grace and before the token's exp. Counts staleServed when found.
     std::shared_ptr<const IntrospectionResult> findStale(const QByteArray &key);
 
+    // Until when an active answer may be served at `nowMs` under `settings` (the TTL, never
+    // past exp); 0 when it may not be kept at all. The shared tier applies the same rule.
+    static qint64 activeFreshUntilMs(const CacheSettings &settings,
+                                     const IntrospectionResult &result, qint64 nowMs);
+
     // `fingerprint` (8 hex chars) and the result's subject are kept for manual eviction.
     // An active result without exp when ttlSecs is 0 is not stored (nothing would bound it).
+    // `notAfterMs` caps the entry further: an answer from the shared tier keeps its deadline.
     void storeActive(const QByteArray &key, std::shared_ptr<const IntrospectionResult> result,
-                     const QByteArray &fingerprint);
-    void storeInactive(const QByteArray &key, const QByteArray &fingerprint);
+                     const QByteArray &fingerprint, qint64 notAfterMs = INT64_MAX);
+    void storeInactive(const QByteArray &key, const QByteArray &fingerprint,
+                       qint64 notAfterMs = INT64_MAX);
 
     // Manual eviction for the GUI and the admin plane; each returns how many entries went.
-    qsizetype evictFingerprint(QByteArrayView fingerprint);
-    qsizetype evictSubject(const QString &subject);
+    // Everywhere: also told to the eviction listener (the shared tier, which forwards it to
+    // every instance); ThisInstance: only here (what the shared tier does with such news).
+    enum class Reach { Everywhere, ThisInstance };
+    qsizetype evictFingerprint(QByteArrayView fingerprint, Reach reach = Reach::Everywhere);
+    qsizetype evictSubject(const QString &subject, Reach reach = Reach::Everywhere);
     qsizetype evictAll();
+
+    // Called (in the evicting thread) after each manual eviction by fingerprint or subject
+    // with Reach::Everywhere; one of the two arguments is empty.
+    using EvictionListener =
+        std::function<void(const QByteArray &fingerprint, const QString &subject)>;
+    void setEvictionListener(EvictionListener listener);
+    // Changes with every manual eviction: an answer fetched before one may be stale.
+    quint64 evictionGeneration() const {
+        return m_evictionGeneration.load(std::memory_order_acquire);
+    }
 
     CacheStats stats() const;
 
@@ -92,6 +115,9 @@ private:
     std::atomic<quint64> m_misses{0};
     std::atomic<quint64> m_staleServed{0};
     std::atomic<quint64> m_evictions{0};
+    std::atomic<quint64> m_evictionGeneration{0};
+    QMutex m_listenerMutex; // evictions are rare; the listener may be replaced meanwhile
+    EvictionListener m_listener;
 };
 
 } // namespace Tokengate

@@ -29,7 +29,7 @@ struct IntrospectionOutcome {
     QString detail;         // for the log
     std::shared_ptr<const IntrospectionResult> result; // shared with the cache
     qint64 latencyUs = 0;   // of the IdP call; 0 when none was made for this request
-    const char *cache = ""; // hit, miss, coalesced, negative or stale; empty without cache
+    const char *cache = ""; // hit, miss, coalesced, negative, stale or redis; empty: no cache
 };
 
 class IntrospectionClient;

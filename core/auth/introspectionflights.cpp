@@ -57,7 +57,10 @@ void IntrospectionFlights::land(const QByteArray &key, const std::shared_ptr<Fli
         if (!context)
             continue; // its worker is gone
         IntrospectionOutcome mine = outcome;
-        if (std::string_view(outcome.cache) != "stale")
+        // Stale and shared-tier answers say so to every waiter; the others tell apart the
+        // request that asked from those that joined it.
+        if (std::string_view(outcome.cache) != "stale" &&
+            std::string_view(outcome.cache) != "redis")
             mine.cache = w->label;
         if (context->thread() == QThread::currentThread()) {
             if (!w->cancelled)

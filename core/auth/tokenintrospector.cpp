@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/tokenintrospector.h"
 
+#include "core/cache/redistier.h"
 #include "core/http/reason.h"
 
 #include <QCryptographicHash>
@@ -20,11 +21,14 @@ bool isOutage(const char *reason) {
 
 TokenIntrospector::TokenIntrospector(IntrospectionClient &client,
                                      std::shared_ptr<IntrospectionCache> cache,
-                                     std::shared_ptr<IntrospectionFlights> flights, QObject *parent)
+                                     std::shared_ptr<IntrospectionFlights> flights,
+                                     std::shared_ptr<RedisTier> redis, QObject *parent)
     : QObject(parent)
     , m_client(client)
     , m_cache(std::move(cache))
     , m_flights(std::move(flights)) {
+    if (redis && m_cache->settings().enabled)
+        m_redis = std::make_unique<RedisTierClient>(std::move(redis));
     // Who asked whom: the same token checked with another IdP or another client is another
     // answer. The credentials themselves are hashed, never kept in clear beside the cache.
     const IntrospectionEndpoint &e = client.endpoint();
@@ -33,6 +37,7 @@ TokenIntrospector::TokenIntrospector(IntrospectionClient &client,
 }
 
 TokenIntrospector::~TokenIntrospector() {
+    m_redis.reset(); // its lookups in flight are abandoned: they are landed below
     // Waiters in other workers must not wait for calls that end with this worker.
     auto calls = std::move(m_calls);
     for (auto &[id, entry] : calls) {
@@ -92,6 +97,38 @@ void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
     InFlight &entry = m_calls[flight.get()];
     entry.key = key;
     entry.flight = flight;
+    if (m_redis) {
+        const quint64 generation = m_cache->evictionGeneration();
+        const bool asked = m_redis->lookup(key, [this, key, token, fingerprint, flight, generation](
+                                                    const RedisTierClient::Answer &answer) {
+            // An eviction since the lookup was sent may concern this very answer.
+            if (!answer.found || m_cache->evictionGeneration() != generation) {
+                askIdp(key, token, fingerprint, flight);
+                return;
+            }
+            IntrospectionOutcome outcome;
+            if (answer.result) {
+                m_cache->storeActive(key, answer.result, fingerprint, answer.untilMs);
+                outcome.result = answer.result;
+            } else {
+                m_cache->storeInactive(key, fingerprint, answer.untilMs);
+                static const auto inactive = std::make_shared<const IntrospectionResult>();
+                outcome.result = inactive;
+            }
+            outcome.cache = "redis";
+            m_calls.erase(flight.get());
+            m_flights->land(key, flight, outcome);
+        });
+        if (asked)
+            return;
+    }
+    askIdp(key, token, fingerprint, flight);
+}
+
+void TokenIntrospector::askIdp(const QByteArray &key, const QByteArray &token,
+                               const QByteArray &fingerprint,
+                               const std::shared_ptr<IntrospectionFlights::Flight> &flight) {
+    InFlight &entry = m_calls[flight.get()];
     entry.call = m_client.introspect(
         token, [this, key, fingerprint, flight](const IntrospectionOutcome &outcome) {
             landed(key, fingerprint, flight, outcome);
@@ -106,6 +143,8 @@ void TokenIntrospector::landed(const QByteArray &key, const QByteArray &fingerpr
             m_cache->storeActive(key, outcome.result, fingerprint);
         else
             m_cache->storeInactive(key, fingerprint);
+        if (m_redis)
+            m_redis->store(key, *outcome.result, fingerprint);
     } else if (isOutage(outcome.error) && m_cache->settings().staleGraceSecs > 0) {
         if (auto stale = m_cache->findStale(key)) {
             const qint64 latency = outcome.latencyUs;

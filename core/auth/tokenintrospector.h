@@ -11,6 +11,9 @@
 
 namespace Tokengate {
 
+struct RedisTier;
+class RedisTierClient;
+
 // A request's claim on an answer; destroying it means the request no longer wants one.
 class IntrospectionTicket {
 public:
@@ -28,14 +31,16 @@ private:
 };
 
 // A worker's way to an introspection answer: the shared cache, else the shared flight for the
-// token (coalescing concurrent misses across workers), else an IdP call of its own, whose
-// answer is cached (errors never are) and handed to every waiter. A call outlives the request
-// that started it, so the other waiters still get their answer; its timeout bounds it.
+// token (coalescing concurrent misses across workers), whose leader asks the Redis tier when
+// there is one (bounded by its timeout), else makes an IdP call of its own, whose answer is
+// cached in both tiers (errors never are) and handed to every waiter. A call outlives the
+// request that started it, so the other waiters still get their answer; its timeout bounds it.
 class TokenIntrospector : public QObject {
     Q_OBJECT
 public:
     TokenIntrospector(IntrospectionClient &client, std::shared_ptr<IntrospectionCache> cache,
-                      std::shared_ptr<IntrospectionFlights> flights, QObject *parent = nullptr);
+                      std::shared_ptr<IntrospectionFlights> flights,
+                      std::shared_ptr<RedisTier> redis = nullptr, QObject *parent = nullptr);
     ~TokenIntrospector() override;
 
     using Callback = std::function<void(const IntrospectionOutcome &)>;
@@ -49,6 +54,8 @@ public:
 private:
     void call(const QByteArray &key, const QByteArray &token, const QByteArray &fingerprint,
               std::shared_ptr<IntrospectionFlights::Flight> flight);
+    void askIdp(const QByteArray &key, const QByteArray &token, const QByteArray &fingerprint,
+                const std::shared_ptr<IntrospectionFlights::Flight> &flight);
     void landed(const QByteArray &key, const QByteArray &fingerprint,
                 const std::shared_ptr<IntrospectionFlights::Flight> &flight,
                 IntrospectionOutcome outcome);
@@ -60,8 +67,9 @@ private:
     struct InFlight {
         QByteArray key;
         std::shared_ptr<IntrospectionFlights::Flight> flight;
-        std::unique_ptr<IntrospectionCall> call;
+        std::unique_ptr<IntrospectionCall> call; // null while Redis is asked
     };
+    std::unique_ptr<RedisTierClient> m_redis; // null without the shared tier
     std::unordered_map<IntrospectionFlights::Flight *, InFlight> m_calls; // the calls we make
 };
 

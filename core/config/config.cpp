@@ -2,11 +2,13 @@
 #include "core/config/config.h"
 
 #include "core/auth/jwtsigner.h"
+#include "core/cache/redisaddress.h"
 #include "core/pipeline/routesettings.h"
 #include "core/proxy/destinationpolicy.h"
 #include "core/proxy/upstreamtarget.h"
 
 #include <QFileInfo>
+#include <QUrl>
 
 #include <algorithm>
 
@@ -90,6 +92,19 @@ QStringList Config::validate() const {
     if (introspection.timeoutMs <= 0)
         problems << QStringLiteral("introspection-timeout: must be more than 0 seconds");
     problems << validateRoutes(*this);
+    if (const RedisSettings &r = cache.redis; r.enabled()) {
+        if (!RedisAddress::fromSettings(r, &why))
+            problems << QStringLiteral("cache.redis.url: ") + why;
+        if (!cache.enabled)
+            problems << QStringLiteral("cache.redis.url: the shared tier needs the cache on "
+                                       "(cache-ttl)");
+        if (r.timeoutMs < 1 || r.timeoutMs > 60'000)
+            problems << QStringLiteral("cache.redis.timeout: between 0.001 and 60 seconds");
+        if (r.keyPrefix.isEmpty() || r.keyPrefix.size() > 200)
+            problems << QStringLiteral("cache.redis.key-prefix: 1 to 200 characters");
+        if (r.database > 65535)
+            problems << QStringLiteral("cache.redis.database: at most 65535");
+    }
     return problems;
 }
 
@@ -114,6 +129,11 @@ QStringList Config::warnings() const {
                             "accepted for up to %1 s past the cache TTL")
                  .arg(cache.staleGraceSecs);
     w << routeWarnings(*this);
+    if (cache.redis.enabled() && cache.redis.password.isEmpty() &&
+        !QUrl(cache.redis.url).password().isEmpty())
+        w << QStringLiteral(
+            "cache.redis.url holds a password: prefer TOKENGATE_REDIS_PASSWORD_FILE "
+            "(a URL ends up in process listings and config dumps)");
     if (!upstream.verifyTls)
         w << QStringLiteral("SSL_SECURE=false: TLS certificates of the upstream and the IdP are "
                             "not verified");

@@ -152,6 +152,29 @@ QList<ConfigOption> buildOptions() {
                 [](Config &c, const QString &v) {
                     return setInteger(c.cache.maxBytes, v, 4096, qint64(1) << 40);
                 });
+    o << option("redis-url", "url",
+                "Share cached answers between instances through Redis: "
+                "redis://[user@]host[:port][/database] (needs --cache-ttl; no TLS).",
+                [](Config &c, const QString &v) {
+                    c.cache.redis.url = v;
+                    return QString();
+                });
+    o << option(
+        "redis-password", "path", "Redis AUTH password (wins over one in the URL).",
+        [](Config &c, const QString &v) {
+            c.cache.redis.password = v;
+            return QString();
+        },
+        {}, true);
+    o << option("redis-key-prefix", "prefix",
+                "Prefix of every Redis key and of the eviction channel (default \"tokengate:\").",
+                [](Config &c, const QString &v) {
+                    c.cache.redis.keyPrefix = v;
+                    return QString();
+                });
+    o << option("redis-timeout", "seconds",
+                "Longest wait for Redis per lookup (default 0.25); then the IdP is asked.",
+                [](Config &c, const QString &v) { return setSeconds(c.cache.redis.timeoutMs, v); });
     o << option("required-scopes", "scopes",
                 "Space- or comma-separated scopes every token must carry (all of them), checked "
                 "on every request, cached or not; else 403 insufficient_scope.",

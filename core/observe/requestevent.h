@@ -36,10 +36,10 @@ struct RequestEvent {
     QByteArray tokenFingerprint; // 8 hex chars of the token's SHA-256; empty: no token
     QString subject;             // the introspection result's sub
     QString clientId;            // and client_id
-    QByteArray cache;            // hit, miss, coalesced, negative or stale; empty: no token checked
-    QByteArray route;            // the matching route's name; empty: none matched
-    QByteArray requestId;        // the request id header sent upstream
-    QList<DecisionStep> trace;   // in pipeline order
+    QByteArray cache;     // hit, miss, coalesced, negative, stale or redis; empty: no token checked
+    QByteArray route;     // the matching route's name; empty: none matched
+    QByteArray requestId; // the request id header sent upstream
+    QList<DecisionStep> trace; // in pipeline order
 };
 
 } // namespace Tokengate

@@ -123,8 +123,9 @@ void RequestMetrics::render(PrometheusText &out) const {
                "Upstream exchanges, from sending the request to the end of the response");
     renderHistogram(out, "tokengate_upstream_request_duration_seconds", {}, upstream);
 
-    out.family("tokengate_token_checks_total", "counter",
-               "Token checks by how they were answered: hit, miss, coalesced, negative, stale");
+    out.family(
+        "tokengate_token_checks_total", "counter",
+        "Token checks by how they were answered: hit, miss, coalesced, negative, stale, redis");
     QList<QByteArray> outcomes = cache.keys();
     std::sort(outcomes.begin(), outcomes.end());
     for (const QByteArray &o : outcomes)

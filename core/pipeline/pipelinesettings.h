@@ -14,6 +14,7 @@
 namespace Tokengate {
 
 class JwtSigner;
+struct RedisTier;
 
 // What every worker's pipeline needs, built once from a validated Config.
 struct PipelineSettings {
@@ -25,6 +26,7 @@ struct PipelineSettings {
     // Shared by every worker (and kept across restarts of the workers).
     std::shared_ptr<IntrospectionCache> cache;
     std::shared_ptr<IntrospectionFlights> flights;
+    std::shared_ptr<RedisTier> redis; // the shared second tier; null when off
     const Clock *clock = &SystemClock::instance();
     std::shared_ptr<UpstreamPoolCounters> poolCounters;
     QStringList requiredScopes; // all of them, judged on every request, cached or not

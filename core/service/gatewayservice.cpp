@@ -3,6 +3,7 @@
 
 #include "core/auth/formencoding.h"
 #include "core/auth/jwtsigner.h"
+#include "core/cache/redisevictions.h"
 #include "core/devidp/demoidp.h"
 #include "core/devidp/echohandler.h"
 #include "core/observe/prometheustext.h"
@@ -135,6 +136,7 @@ HandlerFactory GatewayService::gatewayFactory() const {
         pipeline.jwtSigner = m_jwtSigner; // the one the JWKS publishes, not a second copy
     pipeline.cache = m_cache;
     pipeline.flights = m_flights;
+    pipeline.redis = m_redis;
     pipeline.clock = m_clock;
     pipeline.poolCounters = m_poolCounters;
     const HttpLimits limits = m_config.server.limits;
@@ -159,8 +161,7 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
     m_upstreamUrl = m_config.upstreamUrl;
     m_jwtSigner = JwtSigner::fromConfig(m_config.jwt, nullptr);
     m_previousJwtSigner.reset();
-    m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
-    m_flights = std::make_shared<IntrospectionFlights>();
+    buildCache();
     m_gateway = std::make_unique<HttpServer>(m_config.server, gatewayFactory(), m_events);
     QString why;
     if (!m_gateway->start(&why)) {
@@ -209,10 +210,8 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
     if (m_jwtSigner && signer && m_jwtSigner->publicJwk() != signer->publicJwk())
         m_previousJwtSigner = m_jwtSigner;
     m_jwtSigner = std::move(signer);
-    if (!keepCache) {
-        m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
-        m_flights = std::make_shared<IntrospectionFlights>();
-    }
+    if (!keepCache)
+        buildCache();
     m_gateway->replaceHandlers(gatewayFactory());
     return true;
 }
@@ -225,6 +224,8 @@ void GatewayService::stop() {
         m_echo->stop(0);
     m_echo.reset();
     m_demoIdp.reset();
+    m_redisEvictions.reset();
+    m_redis.reset();
     m_cache.reset();
     m_flights.reset();
     m_jwtSigner.reset();
@@ -239,6 +240,19 @@ QByteArray GatewayService::jwks() const {
         !m_jwtSigner->keyId().isEmpty() && m_previousJwtSigner->keyId() != m_jwtSigner->keyId())
         signers << m_previousJwtSigner.get();
     return jwksDocument(signers);
+}
+
+void GatewayService::buildCache() {
+    m_redisEvictions.reset(); // unhooks the old cache first
+    m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
+    m_flights = std::make_shared<IntrospectionFlights>();
+    m_redis = RedisTier::fromSettings(m_config.cache, *m_clock);
+    if (m_redis)
+        m_redisEvictions = std::make_unique<RedisEvictions>(m_redis, m_cache);
+}
+
+const RedisStats *GatewayService::redisStats() const {
+    return m_redis ? &m_redis->stats : nullptr;
 }
 
 bool GatewayService::isRunning() const {

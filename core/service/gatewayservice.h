@@ -16,6 +16,9 @@ class DemoIdp;
 class JwtSigner;
 class IntrospectionFlights;
 class EventHub;
+class RedisEvictions;
+struct RedisStats;
+struct RedisTier;
 class PrometheusText;
 struct PipelineSettings;
 
@@ -55,6 +58,8 @@ public:
     QByteArray jwks() const;
     // Requests that joined another request's introspection call instead of making their own.
     quint64 coalescedWaiters() const;
+    // The shared Redis tier's counters and connection state; null when it is off or stopped.
+    const RedisStats *redisStats() const;
     int openConnections() const;
     // Gauges and counters of the running gateway, for /metrics.
     void renderMetrics(PrometheusText &out) const;
@@ -67,6 +72,8 @@ private:
     // Points `config` at the running demo IdP and echo upstream.
     void applyDemo(Config &config) const;
     HandlerFactory gatewayFactory() const;
+    // The cache, coalescing and shared tier for the current config, replacing the old ones.
+    void buildCache();
 
     EventHub *m_events;
     Config m_config;
@@ -74,6 +81,8 @@ private:
     std::unique_ptr<DemoIdp> m_demoIdp;
     std::shared_ptr<IntrospectionCache> m_cache;
     std::shared_ptr<IntrospectionFlights> m_flights;
+    std::shared_ptr<RedisTier> m_redis;
+    std::unique_ptr<RedisEvictions> m_redisEvictions;
     const Clock *m_clock = &SystemClock::instance();
     std::unique_ptr<HttpServer> m_gateway;
     QString m_upstreamUrl;

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "gui/gatewaycontroller.h"
+
+#include "core/http/reason.h"
+
+namespace Tokengate {
+
+GatewayController::GatewayController(QObject *parent)
+    : QObject(parent) {
+    connect(&m_events, &EventHub::eventPublished, this, &GatewayController::observe,
+            Qt::QueuedConnection);
+}
+
+GatewayController::~GatewayController() {
+    m_service.stop();
+}
+
+Config GatewayController::prepared(Config config) {
+    if (config.demo && config.jwt.secret.isEmpty())
+        config.jwt.secret = QString::fromLatin1(JwtConfig::DefaultSecret); // replaced by the demo
+    // The window replaces the access log; a desktop app writing JSON to stdout helps nobody.
+    config.accessLog = QStringLiteral("off");
+    return config;
+}
+
+bool GatewayController::start(const Config &config, QStringList *errors) {
+    const bool ok = m_service.start(prepared(config), errors);
+    m_stoppedWhy = ok ? QString() : QStringLiteral("could not start: ") + errors->join(u"; ");
+    m_idpReachable = true;
+    emit stateChanged(ok);
+    return ok;
+}
+
+void GatewayController::stop() {
+    if (!m_service.isRunning())
+        return;
+    m_service.stop();
+    m_stoppedWhy = QStringLiteral("stopped");
+    emit stateChanged(false);
+}
+
+bool GatewayController::apply(const Config &wanted, QStringList *errors, QStringList *notes) {
+    const Config config = prepared(wanted);
+    if (!m_service.isRunning()) {
+        *errors = config.validate();
+        if (errors->isEmpty())
+            *notes << QStringLiteral("saved; the gateway is stopped");
+        return errors->isEmpty();
+    }
+    QStringList pending;
+    if (!m_service.reload(config, errors, &pending))
+        return false;
+    if (pending.isEmpty()) {
+        *notes << QStringLiteral("applied to the running gateway (requests in progress finish "
+                                 "with the old settings)");
+        return true;
+    }
+    // Only the listener, demo mode and drain timeout need a restart.
+    *notes << QStringLiteral("restarted: ") + pending.join(u"; ");
+    return start(config, errors);
+}
+
+QString GatewayController::statusText() const {
+    if (!m_service.isRunning())
+        return m_stoppedWhy;
+    const Config &c = m_service.config();
+    QString text = QStringLiteral("Running on %1 → %2")
+                       .arg(m_service.listenUrl(),
+                            m_service.upstreamUrl().isEmpty()
+                                ? QStringLiteral("Destination header (allow: %1)")
+                                      .arg(c.destinationAllow.isEmpty() ? QStringLiteral("any")
+                                                                        : c.destinationAllow)
+                                : m_service.upstreamUrl());
+    if (c.auth == AuthMode::None)
+        text += QStringLiteral(", no authentication");
+    else
+        text += QStringLiteral(", IdP %1%2")
+                    .arg(c.introspection.url,
+                         m_idpReachable ? QString() : QStringLiteral(" (unreachable)"));
+    if (c.demo)
+        text += QStringLiteral(" [demo]");
+    return text;
+}
+
+void GatewayController::observe(const RequestEvent &event) {
+    if (event.reason == Reason::IdpUnreachable || event.reason == Reason::IdpTimeout ||
+        event.reason == Reason::IdpTls) {
+        if (m_idpReachable) {
+            m_idpReachable = false;
+            emit idpUnreachable(QString::fromLatin1(event.reason));
+        }
+        return;
+    }
+    if (!m_idpReachable && event.idpUs >= 0) {
+        for (const DecisionStep &step : event.trace) {
+            if (step.stage == "introspect" && step.outcome == "ok") {
+                m_idpReachable = true;
+                emit idpRecovered();
+                break;
+            }
+        }
+    }
+}
+
+} // namespace Tokengate

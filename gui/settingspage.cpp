@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "gui/settingspage.h"
+
+#include "core/config/configoptions.h"
+#include "core/config/dotenv.h"
+#include "gui/configsettings.h"
+#include "gui/gatewaycontroller.h"
+#include "gui/idpprobe.h"
+
+#include <QButtonGroup>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QRegularExpression>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace Tokengate {
+
+namespace {
+
+QSpinBox *spinBox(int min, int max, const QString &suffix) {
+    auto *box = new QSpinBox;
+    box->setRange(min, max);
+    box->setSuffix(suffix);
+    return box;
+}
+
+QLabel *errorLabel() {
+    auto *label = new QLabel;
+    label->setWordWrap(true);
+    label->setStyleSheet(QStringLiteral("color: #c01c28;"));
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    label->hide();
+    return label;
+}
+
+QGroupBox *group(const QString &title, QFormLayout **form) {
+    auto *box = new QGroupBox(title);
+    *form = new QFormLayout(box);
+    (*form)->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
+    return box;
+}
+
+} // namespace
+
+SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
+    : QWidget(parent)
+    , m_probe(probe) {
+    auto *content = new QWidget;
+    auto *column = new QVBoxLayout(content);
+    m_generalMessages = errorLabel();
+    column->addWidget(m_generalMessages);
+
+    QFormLayout *form = nullptr;
+    column->addWidget(group(QStringLiteral("Gateway"), &form));
+    m_demo = new QCheckBox(QStringLiteral("Demo mode: built-in IdP and echo upstream on loopback"));
+    form->addRow(m_demo);
+    m_listen = lineEdit(QStringLiteral("listen"), QStringLiteral("127.0.0.1:8080"));
+    addRow(form, QStringLiteral("Listen on"), m_listen, QStringLiteral("listen"));
+
+    column->addWidget(group(QStringLiteral("Upstream"), &form));
+    m_fixedUpstream = new QRadioButton(QStringLiteral("Forward to"));
+    m_destinationMode = new QRadioButton(QStringLiteral("Destination header, allowed hosts"));
+    auto *modes = new QButtonGroup(this);
+    modes->addButton(m_fixedUpstream);
+    modes->addButton(m_destinationMode);
+    m_upstream = lineEdit(QStringLiteral("upstream"), QStringLiteral("http://127.0.0.1:3000"));
+    m_destinationAllow =
+        lineEdit(QStringLiteral("destination-allow"), QStringLiteral("*.internal, api:8443"));
+    form->addRow(m_fixedUpstream, m_upstream);
+    form->addRow(QString(), m_messages[QStringLiteral("upstream")] = errorLabel());
+    form->addRow(m_destinationMode, m_destinationAllow);
+    form->addRow(QString(), m_messages[QStringLiteral("destination-allow")] = errorLabel());
+
+    column->addWidget(group(QStringLiteral("Introspection (RFC 7662)"), &form));
+    m_auth = new QComboBox;
+    m_auth->addItem(QStringLiteral("Every request needs an active token"));
+    m_auth->addItem(QStringLiteral("No authentication (plain proxy)"));
+    form->addRow(QStringLiteral("Authentication"), m_auth);
+    m_issuer =
+        lineEdit(QStringLiteral("issuer"), QStringLiteral("https://idp.example.com/realms/dev"));
+    m_discover = new QPushButton(QStringLiteral("Discover"));
+    m_discover->setObjectName(QStringLiteral("discover"));
+    m_discover->setToolTip(
+        QStringLiteral("Read the introspection endpoint from the issuer's discovery document"));
+    auto *issuerRow = new QHBoxLayout;
+    issuerRow->addWidget(m_issuer);
+    issuerRow->addWidget(m_discover);
+    form->addRow(QStringLiteral("Issuer"), issuerRow);
+    m_introspectionUrl = lineEdit(QStringLiteral("introspection-url"),
+                                  QStringLiteral("https://idp.example.com/oauth2/introspect"));
+    m_test = new QPushButton(QStringLiteral("Test connection"));
+    m_test->setObjectName(QStringLiteral("test-connection"));
+    auto *urlRow = new QHBoxLayout;
+    urlRow->addWidget(m_introspectionUrl);
+    urlRow->addWidget(m_test);
+    form->addRow(QStringLiteral("Endpoint"), urlRow);
+    form->addRow(QString(), m_messages[QStringLiteral("introspection-url")] = errorLabel());
+    m_probeResult = new QLabel;
+    m_probeResult->setObjectName(QStringLiteral("probe-result"));
+    m_probeResult->setWordWrap(true);
+    m_probeResult->hide();
+    form->addRow(QString(), m_probeResult);
+    m_storage = new QLabel;
+    m_storage->setWordWrap(true);
+    form->addRow(m_storage);
+    m_clientId = lineEdit(QStringLiteral("client-id"));
+    addRow(form, QStringLiteral("Client id"), m_clientId, QStringLiteral("client-id"));
+    m_clientSecret = secretEdit(QStringLiteral("client-secret"));
+    addRow(form, QStringLiteral("Client secret"), m_clientSecret, QStringLiteral("client-secret"));
+    m_authorization = secretEdit(QStringLiteral("introspection-authorization"));
+    m_authorization->setPlaceholderText(QStringLiteral("or a verbatim Authorization value"));
+    addRow(form, QStringLiteral("Authorization"), m_authorization,
+           QStringLiteral("introspection-authorization"));
+    m_introspectionTimeout = spinBox(1, 86400, QStringLiteral(" s"));
+    addRow(form, QStringLiteral("Timeout"), m_introspectionTimeout,
+           QStringLiteral("introspection-timeout"));
+    m_scopes = lineEdit(QStringLiteral("required-scopes"), QStringLiteral("read write"));
+    form->addRow(QStringLiteral("Required scopes"), m_scopes);
+    m_allowMissingToken =
+        new QCheckBox(QStringLiteral("Forward requests without a token, unauthenticated"));
+    form->addRow(m_allowMissingToken);
+
+    column->addWidget(group(QStringLiteral("Cache"), &form));
+    m_cacheEnabled = new QCheckBox(QStringLiteral("Remember introspection answers"));
+    form->addRow(m_cacheEnabled);
+    m_cacheTtl = spinBox(0, 30 * 86400, QStringLiteral(" s"));
+    form->addRow(QStringLiteral("TTL (0: until exp)"), m_cacheTtl);
+    m_cacheNegativeTtl = spinBox(0, 86400, QStringLiteral(" s"));
+    form->addRow(QStringLiteral("Inactive answers"), m_cacheNegativeTtl);
+    m_cacheStaleGrace = spinBox(0, 86400, QStringLiteral(" s"));
+    form->addRow(QStringLiteral("Stale grace (IdP down)"), m_cacheStaleGrace);
+    m_cacheMaxEntries = spinBox(1, 100'000'000, QString());
+    addRow(form, QStringLiteral("Max entries"), m_cacheMaxEntries, QStringLiteral("cache"));
+
+    column->addWidget(group(QStringLiteral("JWT for the upstream (HS256)"), &form));
+    m_jwtHeader = lineEdit(QStringLiteral("jwt-header"), QStringLiteral("none: no JWT"));
+    addRow(form, QStringLiteral("Header"), m_jwtHeader, QStringLiteral("jwt-header"));
+    m_jwtSecret = secretEdit(QStringLiteral("jwt-secret"));
+    addRow(form, QStringLiteral("Secret"), m_jwtSecret, QStringLiteral("jwt-secret"));
+    m_jwtLifetime = spinBox(1, 30 * 86400, QStringLiteral(" s"));
+    form->addRow(QStringLiteral("Lifetime"), m_jwtLifetime);
+    m_jwtPassthrough = new QCheckBox(QStringLiteral("Keep a client-sent JWT header (trusts it)"));
+    form->addRow(m_jwtPassthrough);
+    column->addStretch();
+
+    auto *scroll = new QScrollArea;
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+
+    auto *importEnv = new QPushButton(QStringLiteral("Import .env…"));
+    importEnv->setToolTip(QStringLiteral("Read an introspection-microgateway .env file"));
+    auto *revert = new QPushButton(QStringLiteral("Revert"));
+    m_apply = new QPushButton(QStringLiteral("Apply"));
+    m_apply->setDefault(true);
+    m_outcome = new QLabel;
+    m_outcome->setWordWrap(true);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(importEnv);
+    buttons->addStretch();
+    buttons->addWidget(revert);
+    buttons->addWidget(m_apply);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(scroll, 1);
+    layout->addWidget(m_outcome);
+    layout->addLayout(buttons);
+
+    connect(importEnv, &QPushButton::clicked, this, &SettingsPage::chooseDotEnv);
+    connect(revert, &QPushButton::clicked, this, [this] { setConfig(m_base); });
+    connect(m_apply, &QPushButton::clicked, this, [this] {
+        if (problems().isEmpty())
+            emit applyRequested(config());
+    });
+    connect(m_discover, &QPushButton::clicked, this, &SettingsPage::discover);
+    connect(m_test, &QPushButton::clicked, this, &SettingsPage::testConnection);
+    for (QCheckBox *box : {m_demo, m_allowMissingToken, m_cacheEnabled, m_jwtPassthrough})
+        connect(box, &QCheckBox::toggled, this, &SettingsPage::validate);
+    for (QRadioButton *b : {m_fixedUpstream, m_destinationMode})
+        connect(b, &QRadioButton::toggled, this, &SettingsPage::validate);
+    for (QSpinBox *box : {m_introspectionTimeout, m_cacheTtl, m_cacheNegativeTtl, m_cacheStaleGrace,
+                          m_cacheMaxEntries, m_jwtLifetime})
+        connect(box, &QSpinBox::valueChanged, this, &SettingsPage::validate);
+    connect(m_auth, &QComboBox::currentIndexChanged, this, &SettingsPage::validate);
+    m_messages.insert(QString(), m_generalMessages);
+    setConfig(Config());
+}
+
+QLineEdit *SettingsPage::lineEdit(const QString &field, const QString &placeholder) {
+    auto *edit = new QLineEdit;
+    edit->setObjectName(field);
+    edit->setPlaceholderText(placeholder);
+    edit->setClearButtonEnabled(true);
+    connect(edit, &QLineEdit::textChanged, this, &SettingsPage::validate);
+    return edit;
+}
+
+QLineEdit *SettingsPage::secretEdit(const QString &field) {
+    QLineEdit *edit = lineEdit(field);
+    edit->setEchoMode(QLineEdit::Password);
+    // Secrets never go into the clipboard from here.
+    edit->setContextMenuPolicy(Qt::NoContextMenu);
+    return edit;
+}
+
+void SettingsPage::addRow(QFormLayout *form, const QString &label, QWidget *widget,
+                          const QString &field) {
+    form->addRow(label, widget);
+    QLabel *message = errorLabel();
+    m_messages.insert(field, message);
+    form->addRow(QString(), message);
+}
+
+void SettingsPage::setConfig(const Config &c) {
+    m_loading = true;
+    m_base = c;
+    m_demo->setChecked(c.demo);
+    m_listen->setText(ConfigSettings::listenText(c.server));
+    m_upstream->setText(c.upstreamUrl);
+    m_destinationAllow->setText(c.destinationAllow);
+    (c.upstreamUrl.isEmpty() && !c.destinationAllow.isEmpty() ? m_destinationMode : m_fixedUpstream)
+        ->setChecked(true);
+    m_auth->setCurrentIndex(c.auth == AuthMode::None ? 1 : 0);
+    m_issuer->setText(c.introspection.issuer);
+    m_introspectionUrl->setText(c.introspection.url);
+    m_clientId->setText(c.introspection.clientId);
+    m_clientSecret->setText(c.introspection.clientSecret);
+    m_authorization->setText(c.introspection.authorization);
+    m_introspectionTimeout->setValue(qMax(1, c.introspection.timeoutMs / 1000));
+    m_scopes->setText(c.requiredScopes.join(u' '));
+    m_allowMissingToken->setChecked(c.allowMissingToken);
+    m_cacheEnabled->setChecked(c.cache.enabled);
+    m_cacheTtl->setValue(c.cache.ttlSecs);
+    m_cacheNegativeTtl->setValue(c.cache.negativeTtlSecs);
+    m_cacheStaleGrace->setValue(c.cache.staleGraceSecs);
+    m_cacheMaxEntries->setValue(int(qMin<qint64>(c.cache.maxEntries, 100'000'000)));
+    m_jwtHeader->setText(c.jwt.headerName);
+    m_jwtSecret->setText(c.jwt.secret);
+    m_jwtLifetime->setValue(c.jwt.lifetimeSecs);
+    m_jwtPassthrough->setChecked(c.jwt.allowPassthrough);
+    m_loading = false;
+    validate();
+}
+
+Config SettingsPage::config() const {
+    Config c = m_base;
+    c.demo = m_demo->isChecked();
+    parseListenAddress(m_listen->text().trimmed(), &c.server.address, &c.server.port);
+    if (m_destinationMode->isChecked()) {
+        c.upstreamUrl.clear();
+        c.destinationAllow = m_destinationAllow->text().trimmed();
+    } else {
+        c.upstreamUrl = m_upstream->text().trimmed();
+        c.destinationAllow.clear();
+    }
+    c.auth = m_auth->currentIndex() == 1 ? AuthMode::None : AuthMode::Introspection;
+    c.introspection.issuer = m_issuer->text().trimmed();
+    c.introspection.url = m_introspectionUrl->text().trimmed();
+    c.introspection.clientId = m_clientId->text().trimmed();
+    c.introspection.clientSecret = m_clientSecret->text();
+    c.introspection.authorization = m_authorization->text();
+    c.introspection.timeoutMs = m_introspectionTimeout->value() * 1000;
+    static const QRegularExpression separators(QStringLiteral("[,\\s]+"));
+    c.requiredScopes = m_scopes->text().split(separators, Qt::SkipEmptyParts);
+    c.allowMissingToken = m_allowMissingToken->isChecked();
+    c.cache.enabled = m_cacheEnabled->isChecked();
+    c.cache.ttlSecs = m_cacheTtl->value();
+    c.cache.negativeTtlSecs = m_cacheNegativeTtl->value();
+    c.cache.staleGraceSecs = m_cacheStaleGrace->value();
+    c.cache.maxEntries = m_cacheMaxEntries->value();
+    c.jwt.headerName = m_jwtHeader->text().trimmed();
+    c.jwt.secret = m_jwtSecret->text();
+    c.jwt.lifetimeSecs = m_jwtLifetime->value();
+    c.jwt.allowPassthrough = m_jwtPassthrough->isChecked();
+    return c;
+}
+
+QStringList SettingsPage::problems() const {
+    QStringList out;
+    QHostAddress address;
+    quint16 port = 0;
+    if (!parseListenAddress(m_listen->text().trimmed(), &address, &port))
+        out << QStringLiteral("listen: expected address:port, e.g. 127.0.0.1:8080, got \"%1\"")
+                   .arg(m_listen->text());
+    if (m_fixedUpstream->isChecked() && m_upstream->text().trimmed().isEmpty() &&
+        !m_demo->isChecked())
+        out << QStringLiteral("upstream: enter the URL of the service to protect, or choose "
+                              "the Destination header");
+    return out + GatewayController::prepared(config()).validate();
+}
+
+void SettingsPage::validate() {
+    if (m_loading)
+        return;
+    updateEnabled();
+    QHash<QString, QStringList> byField;
+    for (const QString &problem : problems()) {
+        const qsizetype colon = problem.indexOf(QStringLiteral(": "));
+        const QString field = colon > 0 ? problem.left(colon) : QString();
+        if (m_messages.contains(field))
+            byField[field] << problem.mid(colon + 2);
+        else
+            byField[QString()] << problem;
+    }
+    for (auto it = m_messages.cbegin(); it != m_messages.cend(); ++it) {
+        const QStringList lines = byField.value(it.key());
+        it.value()->setText(lines.join(u'\n'));
+        it.value()->setVisible(!lines.isEmpty());
+    }
+    m_apply->setEnabled(byField.isEmpty());
+}
+
+QString SettingsPage::fieldMessage(const QString &field) const {
+    const QLabel *label = m_messages.value(field);
+    return label && !label->isHidden() ? label->text() : QString();
+}
+
+void SettingsPage::updateEnabled() {
+    const bool demo = m_demo->isChecked();
+    const bool auth = m_auth->currentIndex() == 0 && !demo;
+    m_fixedUpstream->setEnabled(!demo);
+    m_destinationMode->setEnabled(!demo);
+    m_upstream->setEnabled(!demo && m_fixedUpstream->isChecked());
+    m_destinationAllow->setEnabled(!demo && m_destinationMode->isChecked());
+    for (QWidget *w :
+         std::initializer_list<QWidget *>{m_issuer, m_discover, m_introspectionUrl, m_test,
+                                          m_clientId, m_clientSecret, m_authorization})
+        w->setEnabled(auth);
+    for (QWidget *w : std::initializer_list<QWidget *>{m_cacheTtl, m_cacheNegativeTtl,
+                                                       m_cacheStaleGrace, m_cacheMaxEntries})
+        w->setEnabled(m_cacheEnabled->isChecked());
+}
+
+void SettingsPage::setOutcome(const QString &text, bool ok) {
+    m_outcome->setText(text);
+    m_outcome->setStyleSheet(ok ? QString() : QStringLiteral("color: #c01c28;"));
+}
+
+QString SettingsPage::outcome() const {
+    return m_outcome->text();
+}
+
+void SettingsPage::setSecretStorage(const QString &text, bool persistent) {
+    m_storage->setText(text);
+    m_storage->setStyleSheet(persistent ? QStringLiteral("color: palette(placeholder-text);")
+                                        : QStringLiteral("color: #c01c28; font-weight: bold;"));
+}
+
+void SettingsPage::discover() {
+    m_discover->setEnabled(false);
+    m_probeResult->setText(QStringLiteral("Discovering…"));
+    m_probeResult->show();
+    m_probe->discover(m_issuer->text(), [this, guard = QPointer<SettingsPage>(this)](
+                                            const IdpProbe::Discovery &d) {
+        if (!guard)
+            return;
+        m_discover->setEnabled(true);
+        if (d.introspectionUrl.isEmpty()) {
+            m_probeResult->setText(QStringLiteral("Discovery failed: ") + d.error);
+            return;
+        }
+        m_introspectionUrl->setText(d.introspectionUrl);
+        m_probeResult->setText(QStringLiteral("Found the introspection endpoint."));
+    });
+}
+
+void SettingsPage::testConnection() {
+    m_test->setEnabled(false);
+    m_probeResult->setText(QStringLiteral("Calling the IdP…"));
+    m_probeResult->show();
+    m_probe->testConnection(config().introspection, [this, guard = QPointer<SettingsPage>(this)](
+                                                        bool ok, const QString &message) {
+        if (!guard)
+            return;
+        m_test->setEnabled(true);
+        m_probeResult->setText(message);
+        m_probeResult->setStyleSheet(ok ? QStringLiteral("color: #26a269;")
+                                        : QStringLiteral("color: #c01c28;"));
+    });
+}
+
+QStringList SettingsPage::importDotEnv(const QString &path) {
+    QStringList problems;
+    // Only the file's variables: this process's environment is not the user's intent here.
+    const QProcessEnvironment env = withDotEnv(QProcessEnvironment(), path, &problems);
+    if (env.isEmpty() && problems.isEmpty())
+        problems << QStringLiteral("%1: no settings found").arg(path);
+    Config c = config();
+    c.demo = false;
+    const QHostAddress address = c.server.address;
+    problems << applyEnvironment(c, env);
+    // introspection-microgateway listens on every interface; on a developer's machine the
+    // gateway stays on the address set here unless the file names one.
+    if (!env.contains(QStringLiteral("TOKENGATE_LISTEN")))
+        c.server.address = address;
+    setConfig(c);
+    setOutcome(problems.isEmpty()
+                   ? QStringLiteral("Imported %1. Check the fields, then Apply.").arg(path)
+                   : problems.join(u'\n'),
+               problems.isEmpty());
+    return problems;
+}
+
+void SettingsPage::chooseDotEnv() {
+    const QString path = QFileDialog::getOpenFileName(
+        this, QStringLiteral("Import a microgateway .env"), QString(),
+        QStringLiteral("Environment files (.env *.env);;All files (*)"));
+    if (!path.isEmpty())
+        importDotEnv(path);
+}
+
+} // namespace Tokengate

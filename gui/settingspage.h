@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/config/config.h"
+
+#include <QHash>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QFormLayout;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QRadioButton;
+class QSpinBox;
+
+namespace Tokengate {
+
+class IdpProbe;
+
+// The settings editor over the same Config tokengated uses: listener, upstream or
+// Destination mode, introspection and client auth, cache, JWT, scopes, demo mode. Every
+// edit re-runs Config::validate() and shows each problem next to its field. Secrets are
+// edited here but saved by the window, to the keychain only.
+class SettingsPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit SettingsPage(IdpProbe *probe, QWidget *parent = nullptr);
+
+    void setConfig(const Config &config);
+    // The edited config: the last setConfig() value with the page's fields applied.
+    Config config() const;
+    // Problems of the edited config (unparsable fields and Config::validate()), as shown.
+    QStringList problems() const;
+    // Fills the fields from a microgateway .env file; returns its problems (also shown).
+    QStringList importDotEnv(const QString &path);
+    // A line under the buttons: what Apply did, or why it did not.
+    void setOutcome(const QString &text, bool ok);
+    // Where secrets are kept, shown above the secret fields.
+    void setSecretStorage(const QString &text, bool persistent);
+    QString outcome() const;
+    // The message shown next to a field ("upstream", "jwt-secret", ...), for tests.
+    QString fieldMessage(const QString &field) const;
+
+signals:
+    void applyRequested(const Tokengate::Config &config);
+
+private:
+    QLineEdit *lineEdit(const QString &field, const QString &placeholder = {});
+    QLineEdit *secretEdit(const QString &field);
+    void addRow(QFormLayout *form, const QString &label, QWidget *widget, const QString &field);
+    void validate();
+    void discover();
+    void testConnection();
+    void chooseDotEnv();
+    void updateEnabled();
+
+    IdpProbe *m_probe;
+    Config m_base;
+    bool m_loading = false;
+    QHash<QString, QLabel *> m_messages; // problem prefix -> its label
+    QLabel *m_generalMessages;
+    QLabel *m_outcome;
+    QLabel *m_storage;
+
+    QCheckBox *m_demo;
+    QLineEdit *m_listen;
+    QRadioButton *m_fixedUpstream;
+    QRadioButton *m_destinationMode;
+    QLineEdit *m_upstream;
+    QLineEdit *m_destinationAllow;
+    QComboBox *m_auth;
+    QLineEdit *m_issuer;
+    QPushButton *m_discover;
+    QLineEdit *m_introspectionUrl;
+    QPushButton *m_test;
+    QLabel *m_probeResult;
+    QLineEdit *m_clientId;
+    QLineEdit *m_clientSecret;
+    QLineEdit *m_authorization;
+    QSpinBox *m_introspectionTimeout;
+    QLineEdit *m_scopes;
+    QCheckBox *m_allowMissingToken;
+    QCheckBox *m_cacheEnabled;
+    QSpinBox *m_cacheTtl;
+    QSpinBox *m_cacheNegativeTtl;
+    QSpinBox *m_cacheStaleGrace;
+    QSpinBox *m_cacheMaxEntries;
+    QLineEdit *m_jwtHeader;
+    QLineEdit *m_jwtSecret;
+    QSpinBox *m_jwtLifetime;
+    QCheckBox *m_jwtPassthrough;
+    QPushButton *m_apply;
+};
+
+} // namespace Tokengate

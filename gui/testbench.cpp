@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "gui/testbench.h"
+
+#include "core/auth/jwtminter.h"
+#include "core/auth/tokenverdict.h"
+#include "core/http/reason.h"
+
+#include <QJsonDocument>
+
+namespace Tokengate {
+
+namespace {
+
+QString shellQuote(const QString &s) {
+    QString out = s;
+    out.replace(u'\'', QStringLiteral("'\\''"));
+    return u'\'' + out + u'\'';
+}
+
+QString prettyJson(const QByteArray &json) {
+    const QJsonDocument doc = QJsonDocument::fromJson(json);
+    return doc.isNull() ? QString::fromUtf8(json)
+                        : QString::fromUtf8(doc.toJson(QJsonDocument::Indented)).trimmed();
+}
+
+} // namespace
+
+QString curlCommand(const QString &url, const QByteArray &token, const Config &config) {
+    QString line =
+        QStringLiteral("curl -i -H ") +
+        shellQuote(QStringLiteral("Authorization: Bearer ") + QString::fromLatin1(token));
+    if (config.destinationMode())
+        line += QStringLiteral(" -H ") +
+                shellQuote(QStringLiteral("Destination: http://localhost:3000"));
+    return line + u' ' + shellQuote(url + u'/');
+}
+
+TestBenchReport evaluateToken(const IdpProbe::Introspection &answer, const Config &config,
+                              const QString &listenUrl, const QByteArray &token, qint64 nowSecs) {
+    TestBenchReport r;
+    r.curl = curlCommand(listenUrl, token, config);
+    if (!answer.error.isEmpty()) {
+        r.introspection = answer.error;
+        if (!answer.body.isEmpty())
+            r.introspection += QStringLiteral("\n\n") + prettyJson(answer.body);
+        const char *reason = answer.httpStatus == 0 ? Reason::IdpUnreachable
+                             : answer.httpStatus == 401 || answer.httpStatus == 403
+                                 ? Reason::IdpRejectedClient
+                                 : Reason::IdpBadResponse;
+        r.decision =
+            QStringLiteral("refused: %1 (%2)").arg(QLatin1StringView(reason), answer.error);
+        return r;
+    }
+    r.introspection = prettyJson(answer.body);
+    const TokenVerdict verdict = judgeToken(*answer.result, nowSecs, config.requiredScopes);
+    r.allowed = verdict.allowed;
+    if (!verdict.allowed) {
+        r.decision = QStringLiteral("refused: %1 (%2)")
+                         .arg(QLatin1StringView(verdict.reason), QLatin1StringView(verdict.why));
+        return r;
+    }
+    r.decision = config.requiredScopes.isEmpty()
+                     ? QStringLiteral("allowed")
+                     : QStringLiteral("allowed (has the required scopes %1)")
+                           .arg(config.requiredScopes.join(u' '));
+    if (config.jwt.headerName.isEmpty())
+        return r;
+    r.jwt = JwtMinter(config.jwt.secret.toUtf8(), config.jwt.lifetimeSecs)
+                .mint(*answer.result, nowSecs);
+    const QList<QByteArray> parts = r.jwt.split('.');
+    if (parts.size() == 3) {
+        const auto decode = [](const QByteArray &part) {
+            return QByteArray::fromBase64(part, QByteArray::Base64UrlEncoding |
+                                                    QByteArray::OmitTrailingEquals);
+        };
+        r.jwtHeader = prettyJson(decode(parts[0]));
+        r.jwtPayload = prettyJson(decode(parts[1]));
+    }
+    return r;
+}
+
+} // namespace Tokengate

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "gui/testbenchpage.h"
+
+#include "core/devidp/demoidp.h"
+#include "gui/gatewaycontroller.h"
+#include "gui/idpprobe.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QDateTime>
+#include <QFontDatabase>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace Tokengate {
+
+namespace {
+
+QPlainTextEdit *readOnlyText() {
+    auto *text = new QPlainTextEdit;
+    text->setReadOnly(true);
+    text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    return text;
+}
+
+} // namespace
+
+TestBenchPage::TestBenchPage(GatewayController *gateway, IdpProbe *probe, QWidget *parent)
+    : QWidget(parent)
+    , m_gateway(gateway)
+    , m_probe(probe) {
+    m_token = new QLineEdit;
+    m_token->setPlaceholderText(QStringLiteral("Paste an access token"));
+    m_token->setEchoMode(QLineEdit::PasswordEchoOnEdit);
+    m_check = new QPushButton(QStringLiteral("Check"));
+    m_check->setDefault(true);
+    auto *tokenRow = new QHBoxLayout;
+    tokenRow->addWidget(m_token, 1);
+    tokenRow->addWidget(m_check);
+
+    m_subject = new QLineEdit(QStringLiteral("demo-user"));
+    m_scope = new QLineEdit(QStringLiteral("read write"));
+    m_mint = new QPushButton(QStringLiteral("Mint from the demo IdP"));
+    auto *mintRow = new QHBoxLayout;
+    mintRow->addWidget(new QLabel(QStringLiteral("Subject")));
+    mintRow->addWidget(m_subject);
+    mintRow->addWidget(new QLabel(QStringLiteral("Scope")));
+    mintRow->addWidget(m_scope);
+    mintRow->addWidget(m_mint);
+
+    m_decision = new QLabel;
+    m_decision->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_decision->setWordWrap(true);
+    QFont bold = m_decision->font();
+    bold.setBold(true);
+    m_decision->setFont(bold);
+    m_introspection = readOnlyText();
+    m_jwt = readOnlyText();
+    m_curl = new QLineEdit;
+    m_curl->setReadOnly(true);
+    m_curl->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    auto *copy = new QPushButton(QStringLiteral("Copy"));
+    auto *curlRow = new QHBoxLayout;
+    curlRow->addWidget(m_curl, 1);
+    curlRow->addWidget(copy);
+
+    auto *results = new QHBoxLayout;
+    auto *left = new QGroupBox(QStringLiteral("Introspection answer"));
+    (new QVBoxLayout(left))->addWidget(m_introspection);
+    auto *right = new QGroupBox(QStringLiteral("JWT for the upstream (decoded)"));
+    (new QVBoxLayout(right))->addWidget(m_jwt);
+    results->addWidget(left);
+    results->addWidget(right);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(tokenRow);
+    layout->addLayout(mintRow);
+    layout->addWidget(m_decision);
+    layout->addLayout(results, 1);
+    layout->addWidget(new QLabel(QStringLiteral("Try it through the gateway:")));
+    layout->addLayout(curlRow);
+
+    connect(m_check, &QPushButton::clicked, this, &TestBenchPage::check);
+    connect(m_token, &QLineEdit::returnPressed, this, &TestBenchPage::check);
+    connect(m_mint, &QPushButton::clicked, this, [this] {
+        if (mintDemoToken())
+            check();
+    });
+    connect(copy, &QPushButton::clicked, this,
+            [this] { QApplication::clipboard()->setText(m_curl->text()); });
+    connect(m_gateway, &GatewayController::stateChanged, this, &TestBenchPage::updateEnabled);
+    updateEnabled();
+}
+
+void TestBenchPage::updateEnabled() {
+    const bool running = m_gateway->isRunning();
+    const bool demo = running && m_gateway->service().demoIdp();
+    m_mint->setEnabled(demo);
+    m_mint->setToolTip(demo ? QString()
+                            : QStringLiteral("Start the gateway in demo mode to mint tokens"));
+    m_check->setEnabled(running && m_gateway->runningConfig().auth == AuthMode::Introspection);
+    m_check->setToolTip(m_check->isEnabled()
+                            ? QString()
+                            : QStringLiteral("Start the gateway (with authentication) first: "
+                                             "the bench uses its settings"));
+}
+
+void TestBenchPage::setToken(const QByteArray &token) {
+    m_token->setText(QString::fromLatin1(token));
+}
+
+bool TestBenchPage::mintDemoToken() {
+    DemoIdp *idp = m_gateway->isRunning() ? m_gateway->service().demoIdp() : nullptr;
+    if (!idp)
+        return false;
+    setToken(idp->mint(m_subject->text().trimmed(), m_scope->text().trimmed(), 3600));
+    return true;
+}
+
+void TestBenchPage::check() {
+    if (!m_gateway->isRunning())
+        return;
+    const QByteArray token = m_token->text().trimmed().toLatin1();
+    if (token.isEmpty()) {
+        m_decision->setText(QStringLiteral("Paste a token first."));
+        return;
+    }
+    m_check->setEnabled(false);
+    m_decision->setText(QStringLiteral("Asking the IdP…"));
+    const Config config = m_gateway->runningConfig();
+    const QString listenUrl = m_gateway->service().listenUrl();
+    m_probe->introspect(
+        config.introspection, token,
+        [this, guard = QPointer<TestBenchPage>(this), config, listenUrl,
+         token](const IdpProbe::Introspection &answer) {
+            if (!guard)
+                return;
+            m_report =
+                evaluateToken(answer, config, listenUrl, token, QDateTime::currentSecsSinceEpoch());
+            m_decision->setText(m_report.decision);
+            m_decision->setStyleSheet(m_report.allowed ? QStringLiteral("color: #26a269;")
+                                                       : QStringLiteral("color: #c01c28;"));
+            m_introspection->setPlainText(m_report.introspection);
+            m_jwt->setPlainText(m_report.jwt.isEmpty()
+                                    ? (config.jwt.headerName.isEmpty()
+                                           ? QStringLiteral("No JWT header is configured.")
+                                           : QStringLiteral("No JWT: the request is refused."))
+                                    : QStringLiteral("%1: %2\n\n%3\n%4")
+                                          .arg(config.jwt.headerName,
+                                               QString::fromLatin1(m_report.jwt),
+                                               m_report.jwtHeader, m_report.jwtPayload));
+            m_curl->setText(m_report.curl);
+            updateEnabled();
+            emit checked();
+        });
+}
+
+} // namespace Tokengate

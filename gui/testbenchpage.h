@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "gui/testbench.h"
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+
+namespace Tokengate {
+
+class GatewayController;
+class IdpProbe;
+
+// The token test bench: paste a token (or mint one from the demo IdP), see what the IdP
+// says, what the gateway decides, the JWT the upstream would get, and a curl line.
+class TestBenchPage : public QWidget {
+    Q_OBJECT
+public:
+    TestBenchPage(GatewayController *gateway, IdpProbe *probe, QWidget *parent = nullptr);
+
+    void setToken(const QByteArray &token);
+    // Mints a token for `subject` from the running demo IdP; false when there is none.
+    bool mintDemoToken();
+    void check();
+    const TestBenchReport &report() const { return m_report; }
+    void updateEnabled();
+
+signals:
+    void checked();
+
+private:
+    GatewayController *m_gateway;
+    IdpProbe *m_probe;
+    TestBenchReport m_report;
+    QLineEdit *m_token;
+    QLineEdit *m_subject;
+    QLineEdit *m_scope;
+    QPushButton *m_mint;
+    QPushButton *m_check;
+    QLabel *m_decision;
+    QPlainTextEdit *m_introspection;
+    QPlainTextEdit *m_jwt;
+    QLineEdit *m_curl;
+};
+
+} // namespace Tokengate

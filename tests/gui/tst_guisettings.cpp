@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+// The desktop app's settings: QSettings round trip without secrets, the editor's round trip,
+// its inline validation messages and the .env import.
+#include "gui/configsettings.h"
+#include "gui/idpprobe.h"
+#include "gui/settingspage.h"
+
+#include <QFile>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Tokengate;
+
+namespace {
+
+Config sampleConfig() {
+    Config c;
+    c.server.address = QHostAddress(QStringLiteral("::1"));
+    c.server.port = 18080;
+    c.upstreamUrl = QStringLiteral("http://127.0.0.1:3000");
+    c.introspection.url = QStringLiteral("https://idp.example.com/introspect");
+    c.introspection.issuer = QStringLiteral("https://idp.example.com");
+    c.introspection.clientId = QStringLiteral("gateway");
+    c.introspection.clientSecret = QStringLiteral("client-secret-value");
+    c.introspection.timeoutMs = 7000;
+    c.cache.enabled = true;
+    c.cache.ttlSecs = 45;
+    c.cache.negativeTtlSecs = 3;
+    c.cache.staleGraceSecs = 10;
+    c.cache.maxEntries = 500;
+    c.jwt.headerName = QStringLiteral("X-Jwt");
+    c.jwt.secret = QStringLiteral("jwt-secret-value");
+    c.jwt.lifetimeSecs = 600;
+    c.jwt.allowPassthrough = true;
+    c.requiredScopes = {QStringLiteral("read"), QStringLiteral("write")};
+    c.allowMissingToken = true;
+    c.demo = false;
+    return c;
+}
+
+void compareEditable(const Config &a, const Config &b) {
+    QCOMPARE(a.server.address, b.server.address);
+    QCOMPARE(a.server.port, b.server.port);
+    QCOMPARE(a.upstreamUrl, b.upstreamUrl);
+    QCOMPARE(a.destinationAllow, b.destinationAllow);
+    QCOMPARE(int(a.auth), int(b.auth));
+    QCOMPARE(a.introspection.url, b.introspection.url);
+    QCOMPARE(a.introspection.issuer, b.introspection.issuer);
+    QCOMPARE(a.introspection.clientId, b.introspection.clientId);
+    QCOMPARE(a.introspection.timeoutMs, b.introspection.timeoutMs);
+    QVERIFY(a.cache == b.cache);
+    QCOMPARE(a.jwt.headerName, b.jwt.headerName);
+    QCOMPARE(a.jwt.lifetimeSecs, b.jwt.lifetimeSecs);
+    QCOMPARE(a.jwt.allowPassthrough, b.jwt.allowPassthrough);
+    QCOMPARE(a.requiredScopes, b.requiredScopes);
+    QCOMPARE(a.allowMissingToken, b.allowMissingToken);
+    QCOMPARE(a.demo, b.demo);
+}
+
+} // namespace
+
+class TestGuiSettings : public QObject {
+    Q_OBJECT
+
+private slots:
+    void settingsRoundTrip_data() {
+        QTest::addColumn<bool>("destination");
+        QTest::addColumn<bool>("authNone");
+        QTest::newRow("upstream") << false << false;
+        QTest::newRow("destination mode") << true << false;
+        QTest::newRow("no auth") << false << true;
+    }
+    void settingsRoundTrip() {
+        QFETCH(bool, destination);
+        QFETCH(bool, authNone);
+        Config c = sampleConfig();
+        if (destination) {
+            c.upstreamUrl.clear();
+            c.destinationAllow = QStringLiteral("*.internal,api:8443");
+        }
+        if (authNone)
+            c.auth = AuthMode::None;
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("t.conf"));
+        {
+            QSettings s(path, QSettings::IniFormat);
+            ConfigSettings::save(s, c);
+        }
+        QSettings s(path, QSettings::IniFormat);
+        const Config back = ConfigSettings::load(s);
+        compareEditable(back, c);
+        for (const SecretField &f : secretFields())
+            QVERIFY2(f.field(const_cast<Config &>(back)).isEmpty(), qPrintable(f.key));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray written = file.readAll();
+        QVERIFY(!written.contains("client-secret-value"));
+        QVERIFY(!written.contains("jwt-secret-value"));
+    }
+
+    void firstRunIsDemo() {
+        QTemporaryDir dir;
+        QSettings s(dir.filePath(QStringLiteral("empty.conf")), QSettings::IniFormat);
+        const Config c = ConfigSettings::load(s);
+        QVERIFY(c.demo);
+        QVERIFY(c.validate().isEmpty());
+    }
+
+    void pageRoundTrip() {
+        IdpProbe probe;
+        SettingsPage page(&probe);
+        const Config c = sampleConfig();
+        page.setConfig(c);
+        const Config back = page.config();
+        compareEditable(back, c);
+        QCOMPARE(back.introspection.clientSecret, c.introspection.clientSecret);
+        QCOMPARE(back.jwt.secret, c.jwt.secret);
+        QVERIFY(page.problems().isEmpty());
+    }
+
+    void validationMessages_data() {
+        QTest::addColumn<QString>("edit");  // object name of the line edit
+        QTest::addColumn<QString>("value"); // typed into it
+        QTest::addColumn<QString>("field"); // where the message shows
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("listen") << "listen"
+                                << "localhost:http"
+                                << "listen"
+                                << "address:port";
+        QTest::newRow("upstream scheme") << "upstream"
+                                         << "ftp://x"
+                                         << "upstream"
+                                         << "http";
+        QTest::newRow("introspection url") << "introspection-url"
+                                           << ""
+                                           << "introspection-url"
+                                           << "no introspection endpoint";
+        QTest::newRow("jwt header") << "jwt-header"
+                                    << "X Bad"
+                                    << "jwt-header"
+                                    << "not a valid header name";
+        QTest::newRow("jwt secret") << "jwt-secret"
+                                    << ""
+                                    << "jwt-secret"
+                                    << "must not be empty";
+        QTest::newRow("secret without id") << "client-id"
+                                           << ""
+                                           << "client-id"
+                                           << "a client secret is set but no client id";
+    }
+    void validationMessages() {
+        QFETCH(QString, edit);
+        QFETCH(QString, value);
+        QFETCH(QString, field);
+        QFETCH(QString, expected);
+        IdpProbe probe;
+        SettingsPage page(&probe);
+        page.setConfig(sampleConfig());
+        QCOMPARE(page.fieldMessage(field), QString());
+        auto *line = page.findChild<QLineEdit *>(edit);
+        QVERIFY(line);
+        line->setText(value);
+        QVERIFY2(page.fieldMessage(field).contains(expected), qPrintable(page.fieldMessage(field)));
+        QVERIFY(!page.problems().isEmpty());
+        // Apply is refused while a problem shows.
+        QPushButton *apply = nullptr;
+        for (QPushButton *b : page.findChildren<QPushButton *>()) {
+            if (b->text() == u"Apply")
+                apply = b;
+        }
+        QVERIFY(apply);
+        QVERIFY(!apply->isEnabled());
+    }
+
+    void importDotEnv() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral(".env"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("# introspection-microgateway\n"
+                   "SSO_INTROSPECTION=https://sso.example.com/oauth2/introspect\n"
+                   "SSO_CLIENT_ID=microgateway\n"
+                   "SSO_CLIENT_SECRET='from-dotenv'\n"
+                   "JWT_HEADER_NAME=X-Auth-Jwt\n"
+                   "JWT_SECRET=\"jwt-from-dotenv\"\n"
+                   "TOKENGATE_UPSTREAM=http://127.0.0.1:4000\n"
+                   "ALLOW_MISSING_AUTH_HEADER=true\n");
+        file.close();
+        IdpProbe probe;
+        SettingsPage page(&probe);
+        page.setConfig(Config());
+        QCOMPARE(page.importDotEnv(path), QStringList());
+        const Config c = page.config();
+        QCOMPARE(c.introspection.url, u"https://sso.example.com/oauth2/introspect");
+        QCOMPARE(c.introspection.clientId, u"microgateway");
+        QCOMPARE(c.introspection.clientSecret, u"from-dotenv");
+        QCOMPARE(c.jwt.headerName, u"X-Auth-Jwt");
+        QCOMPARE(c.jwt.secret, u"jwt-from-dotenv");
+        QCOMPARE(c.upstreamUrl, u"http://127.0.0.1:4000");
+        QVERIFY(c.allowMissingToken);
+        QVERIFY(!c.demo);
+        // Microgateway mode listens on all interfaces; the desktop app stays on loopback.
+        QCOMPARE(c.server.address, QHostAddress(QHostAddress::LocalHost));
+        QVERIFY(page.problems().isEmpty());
+    }
+
+    void importBadDotEnv() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("bad.env"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("SSO_INTROSPECTION=https://sso.example.com/i\nthis is not a setting\n"
+                   "TOKENGATE_CACHE_TTL=soon\n");
+        file.close();
+        IdpProbe probe;
+        SettingsPage page(&probe);
+        const QStringList problems = page.importDotEnv(path);
+        QCOMPARE(problems.size(), 2);
+        QVERIFY2(page.outcome().contains(u"bad.env:2"), qPrintable(page.outcome()));
+        QCOMPARE(page.config().introspection.url, u"https://sso.example.com/i");
+    }
+};
+
+QTEST_MAIN(TestGuiSettings)
+#include "tst_guisettings.moc"

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: Apache-2.0
+// The desktop app's window with a real gateway in this process: start/stop in demo mode with
+// real requests over loopback showing in the log, the test bench, apply (reload or restart),
+// the IdP-unreachable notice, and the IdP probe (discovery, test connection).
+#include "core/devidp/demoidp.h"
+#include "gui/configsettings.h"
+#include "gui/demotraffic.h"
+#include "gui/gatewaycontroller.h"
+#include "gui/idpprobe.h"
+#include "gui/mainwindow.h"
+#include "gui/requestlogfilter.h"
+#include "gui/requestlogmodel.h"
+#include "gui/secretstore.h"
+#include "gui/settingspage.h"
+#include "gui/testbenchpage.h"
+#include "tests/support/gatewayfixture.h"
+
+#include <QLabel>
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QNetworkReply>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTextBrowser>
+
+#include <memory>
+
+using namespace Tokengate;
+
+namespace {
+
+struct Reply {
+    int status = 0;
+    QByteArray body;
+};
+
+// One GET through the gateway, awaited.
+Reply get(const QString &url, const QByteArray &token = {}) {
+    QNetworkAccessManager network;
+    network.setProxy(QNetworkProxy::NoProxy);
+    QNetworkRequest request{QUrl(url)};
+    if (!token.isEmpty())
+        request.setRawHeader("Authorization", "Bearer " + token);
+    request.setTransferTimeout(10'000);
+    std::unique_ptr<QNetworkReply> reply(network.get(request));
+    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+    if (!finished.wait(15'000))
+        return {};
+    return {reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll()};
+}
+
+Config demoConfig() {
+    Config c;
+    c.demo = true;
+    c.server.port = 0;
+    c.server.workers = 1;
+    c.drainTimeoutMs = 1000;
+    c.jwt.secret.clear(); // as loaded from QSettings: the demo makes one up
+    return c;
+}
+
+// A window over a fresh gateway, settings file and in-memory secret store.
+struct App {
+    QTemporaryDir dir;
+    QSettings settings{dir.filePath(QStringLiteral("tokengate.conf")), QSettings::IniFormat};
+    MemorySecretStore secrets;
+    GatewayController gateway;
+    MainWindow window{&gateway, &secrets, &settings};
+
+    App() { window.logModel()->setFlushInterval(0); }
+    bool startWith(const Config &config) {
+        window.settingsPage()->setConfig(config);
+        return window.startGateway();
+    }
+    QString url(const char *path) {
+        return gateway.service().listenUrl() + QLatin1StringView(path);
+    }
+    // The row of the newest event with this target, or -1.
+    int rowFor(const QByteArray &target) const {
+        const RequestLogModel *m = window.logModel();
+        for (int r = m->rowCount() - 1; r >= 0; --r) {
+            if (m->event(r).target == target)
+                return r;
+        }
+        return -1;
+    }
+};
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+private slots:
+    void startStopDemoWithTraffic() {
+        App app;
+        QTRY_VERIFY(app.window.secretsLoaded());
+        QVERIFY(app.startWith(demoConfig()));
+        QVERIFY(app.gateway.isRunning());
+        QVERIFY2(app.window.statusText().contains(u"Running on http://127.0.0.1:"),
+                 qPrintable(app.window.statusText()));
+        QVERIFY(app.window.statusText().contains(u"[demo]"));
+
+        const QByteArray token = app.gateway.service().demoIdp()->mint(QStringLiteral("log-user"),
+                                                                       QStringLiteral("read"), 600);
+        QCOMPARE(get(app.url("/allowed"), token).status, 200);
+        QCOMPARE(get(app.url("/no-token")).status, 401);
+
+        QTRY_VERIFY(app.rowFor("/allowed") >= 0 && app.rowFor("/no-token") >= 0);
+        const RequestLogModel *log = app.window.logModel();
+        const int allowed = app.rowFor("/allowed");
+        QCOMPARE(log->index(allowed, RequestLogModel::Status).data().toString(), u"200");
+        QCOMPARE(log->index(allowed, RequestLogModel::Subject).data().toString(), u"log-user");
+        QCOMPARE(log->index(allowed, RequestLogModel::Token).data().toString().size(), 8);
+        const int refused = app.rowFor("/no-token");
+        QCOMPARE(log->index(refused, RequestLogModel::Reason).data().toString(), u"token_missing");
+
+        // Selecting a row shows its decision trace.
+        QTableView *view = app.window.logView();
+        view->setCurrentIndex(app.window.logFilter()->mapFromSource(log->index(allowed, 0)));
+        const QString details = app.window.detailsPane()->toPlainText();
+        for (const char *stage : {"route", "token", "introspect", "decide", "forward"})
+            QVERIFY2(details.contains(QLatin1StringView(stage)), qPrintable(details));
+
+        // The filter narrows the view.
+        app.window.logFilter()->setText(QStringLiteral("token_missing"));
+        QCOMPARE(app.window.logFilter()->rowCount(), 1);
+        QTemporaryDir dir;
+        QString error;
+        QVERIFY(app.window.exportLog(dir.filePath(QStringLiteral("x.jsonl")), &error));
+        QFile exported(dir.filePath(QStringLiteral("x.jsonl")));
+        QVERIFY(exported.open(QIODevice::ReadOnly));
+        QCOMPARE(exported.readAll().count('\n'), 1);
+
+        const QString url = app.url("/");
+        app.window.stopGateway();
+        QVERIFY(!app.gateway.isRunning());
+        QVERIFY(app.window.statusText().contains(u"stopped"));
+        QCOMPARE(get(url).status, 0); // nothing listens any more
+    }
+
+    void demoTrafficShowsEveryKind() {
+        App app;
+        QVERIFY(app.startWith(demoConfig()));
+        app.window.demoTraffic()->setInterval(20);
+        app.window.setDemoTraffic(true);
+        // Sooner or later every kind: allowed, revoked or unknown token, no token.
+        const auto seen = [&app](int status, const char *reason) {
+            const RequestLogModel *log = app.window.logModel();
+            for (int r = 0; r < log->rowCount(); ++r) {
+                if (log->event(r).status == status && log->event(r).reason == reason)
+                    return true;
+            }
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(
+            seen(200, "") && seen(401, "token_inactive") && seen(401, "token_missing"), 20'000);
+        app.window.setDemoTraffic(false);
+    }
+
+    void testBench_data() {
+        QTest::addColumn<QStringList>("requiredScopes");
+        QTest::addColumn<bool>("revoke");
+        QTest::addColumn<bool>("allowed");
+        QTest::addColumn<QString>("decision");
+        QTest::newRow("allowed") << QStringList() << false << true << "allowed";
+        QTest::newRow("revoked") << QStringList() << true << false << "token_inactive";
+        QTest::newRow("missing scope")
+            << QStringList{QStringLiteral("admin")} << false << false << "scope_insufficient";
+    }
+    void testBench() {
+        QFETCH(QStringList, requiredScopes);
+        QFETCH(bool, revoke);
+        QFETCH(bool, allowed);
+        QFETCH(QString, decision);
+        App app;
+        Config c = demoConfig();
+        c.requiredScopes = requiredScopes;
+        QVERIFY(app.startWith(c));
+        TestBenchPage *bench = app.window.testBench();
+        QVERIFY(bench->mintDemoToken());
+        QByteArray token;
+        if (revoke) {
+            token = app.gateway.service().demoIdp()->mint(QStringLiteral("gone"),
+                                                          QStringLiteral("read"), 600);
+            app.gateway.service().demoIdp()->revoke(token);
+            bench->setToken(token);
+        }
+        QSignalSpy checked(bench, &TestBenchPage::checked);
+        bench->check();
+        QVERIFY(checked.wait(15'000));
+        const TestBenchReport &r = bench->report();
+        QCOMPARE(r.allowed, allowed);
+        QVERIFY2(r.decision.contains(decision), qPrintable(r.decision));
+        QVERIFY(r.introspection.contains(u"\"active\""));
+        QVERIFY(r.curl.startsWith(u"curl -i -H 'Authorization: Bearer "));
+        QVERIFY(r.curl.contains(app.gateway.service().listenUrl()));
+        if (allowed) {
+            QVERIFY2(r.jwtPayload.contains(u"\"sub\": \"demo-user\""), qPrintable(r.jwtPayload));
+            QVERIFY(r.jwtHeader.contains(u"HS256"));
+            // The JWT is what the upstream really gets: the demo echo shows it.
+            const QByteArray tokenInCurl =
+                r.curl.section(QStringLiteral("Bearer "), 1).section(u'\'', 0, 0).toLatin1();
+            const Reply echoed = get(app.url("/echo"), tokenInCurl);
+            QCOMPARE(echoed.status, 200);
+            QVERIFY(echoed.body.contains(r.jwt.split('.').first()));
+        } else {
+            QVERIFY(r.jwt.isEmpty());
+        }
+    }
+
+    void applyReloadsOrRestarts() {
+        App app;
+        QVERIFY(app.startWith(demoConfig()));
+        const quint16 port = app.gateway.service().port();
+        Config c = app.window.settingsPage()->config();
+        c.cache.enabled = true;
+        app.window.settingsPage()->setConfig(c);
+        emit app.window.settingsPage()->applyRequested(app.window.settingsPage()->config());
+        QVERIFY2(app.window.settingsPage()->outcome().contains(u"applied to the running"),
+                 qPrintable(app.window.settingsPage()->outcome()));
+        QCOMPARE(app.gateway.service().port(), port);
+        QVERIFY(app.gateway.runningConfig().cache.enabled);
+
+        c.server.workers = 2; // the listener's settings need a restart
+        app.window.settingsPage()->setConfig(c);
+        emit app.window.settingsPage()->applyRequested(app.window.settingsPage()->config());
+        QVERIFY2(app.window.settingsPage()->outcome().contains(u"restarted"),
+                 qPrintable(app.window.settingsPage()->outcome()));
+        QVERIFY(app.gateway.isRunning());
+        QCOMPARE(app.gateway.runningConfig().server.workers, 2);
+
+        // Saved: non-secrets to QSettings, secrets to the store.
+        QSettings reread(app.settings.fileName(), QSettings::IniFormat);
+        QVERIFY(ConfigSettings::load(reread).cache.enabled);
+    }
+
+    void secretsGoToTheStore() {
+        App app;
+        QTRY_VERIFY(app.window.secretsLoaded());
+        Config c = demoConfig();
+        c.demo = false;
+        c.upstreamUrl = QStringLiteral("http://127.0.0.1:3000");
+        c.introspection.url = QStringLiteral("http://127.0.0.1:9/introspect");
+        c.introspection.clientId = QStringLiteral("app");
+        c.introspection.clientSecret = QStringLiteral("store-me-1234");
+        app.window.settingsPage()->setConfig(c);
+        QSignalSpy saved(&app.window, &MainWindow::settingsSaved);
+        emit app.window.settingsPage()->applyRequested(app.window.settingsPage()->config());
+        QVERIFY(saved.wait(5000));
+        QVERIFY(saved.first().first().toBool());
+        QString value;
+        bool done = false;
+        app.secrets.read(QStringLiteral("client-secret"), &app.window,
+                         [&](const SecretStore::Result &r) {
+                             value = r.value;
+                             done = true;
+                         });
+        QTRY_VERIFY(done);
+        QCOMPARE(value, u"store-me-1234");
+        QFile file(app.settings.fileName());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(!file.readAll().contains("store-me-1234"));
+    }
+
+    void startRefusesBadSettings() {
+        App app;
+        Config c = demoConfig();
+        c.demo = false;
+        c.upstreamUrl = QStringLiteral("http://127.0.0.1:3000");
+        QVERIFY(!app.startWith(c)); // no introspection endpoint
+        QVERIFY(!app.gateway.isRunning());
+        QVERIFY(app.window.settingsPage()->outcome().contains(u"introspection-url"));
+        QCOMPARE(app.window.tabs()->currentWidget(), app.window.settingsPage());
+    }
+
+    void idpUnreachableIsReported() {
+        QString why;
+        const auto echo = Test::startEchoUpstream(&why);
+        QVERIFY2(echo, qPrintable(why));
+        App app;
+        Config c = demoConfig();
+        c.demo = false;
+        c.upstreamUrl = QStringLiteral("http://127.0.0.1:%1").arg(echo->port());
+        c.introspection.url =
+            QStringLiteral("http://127.0.0.1:%1/introspect").arg(Test::closedLoopbackPort());
+        c.introspection.clientId = QStringLiteral("app");
+        c.introspection.clientSecret = QStringLiteral("x");
+        QVERIFY(app.startWith(c));
+        QSignalSpy unreachable(&app.gateway, &GatewayController::idpUnreachable);
+        QCOMPARE(get(app.url("/"), "some-token").status, 503);
+        QTRY_COMPARE(unreachable.size(), 1);
+        QCOMPARE(unreachable.first().first().toString(), u"idp_unreachable");
+        QVERIFY(app.window.statusText().contains(u"unreachable"));
+        // Once only, not per request.
+        QCOMPARE(get(app.url("/"), "some-token").status, 503);
+        QTRY_COMPARE(app.window.logModel()->rowCount(), 2);
+        QCOMPARE(unreachable.size(), 1);
+    }
+
+    // The settings page's buttons: Discover fills the endpoint, Test connection reports.
+    void discoverAndTestFromSettings() {
+        DemoIdp idp;
+        idp.setClient("page-client", "page-secret");
+        QString why;
+        QVERIFY2(idp.start(0, &why), qPrintable(why));
+        IdpProbe probe;
+        SettingsPage page(&probe);
+        Config c;
+        c.demo = false;
+        c.upstreamUrl = QStringLiteral("http://127.0.0.1:3000");
+        c.introspection.issuer = idp.issuer();
+        c.introspection.clientId = QStringLiteral("page-client");
+        c.introspection.clientSecret = QStringLiteral("page-secret");
+        page.setConfig(c);
+        QVERIFY(
+            page.fieldMessage(QStringLiteral("introspection-url")).contains(u"no introspection"));
+        page.findChild<QPushButton *>(QStringLiteral("discover"))->click();
+        QTRY_COMPARE(page.config().introspection.url, idp.introspectionUrl());
+        QCOMPARE(page.fieldMessage(QStringLiteral("introspection-url")), QString());
+        page.findChild<QPushButton *>(QStringLiteral("test-connection"))->click();
+        auto *result = page.findChild<QLabel *>(QStringLiteral("probe-result"));
+        QTRY_VERIFY2(result->text().startsWith(u"OK"), qPrintable(result->text()));
+    }
+
+    void remembersGeometry() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("g.conf")), QSettings::IniFormat);
+        MemorySecretStore secrets;
+        GatewayController gateway;
+        {
+            MainWindow window(&gateway, &secrets, &settings);
+            window.resize(900, 640);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            window.close();
+        }
+        MainWindow again(&gateway, &secrets, &settings);
+        QCOMPARE(again.size(), QSize(900, 640));
+    }
+
+    void probeAgainstDemoIdp() {
+        DemoIdp idp;
+        idp.setClient("probe-client", "probe-secret");
+        QString why;
+        QVERIFY2(idp.start(0, &why), qPrintable(why));
+        IdpProbe probe;
+
+        std::optional<IdpProbe::Discovery> found;
+        probe.discover(idp.issuer(), [&](const IdpProbe::Discovery &d) { found = d; });
+        QTRY_VERIFY_WITH_TIMEOUT(found.has_value(), 10'000);
+        QCOMPARE(found->introspectionUrl, idp.introspectionUrl());
+
+        IntrospectionConfig ic;
+        ic.url = idp.introspectionUrl();
+        ic.clientId = QStringLiteral("probe-client");
+        ic.clientSecret = QStringLiteral("probe-secret");
+        std::optional<std::pair<bool, QString>> tested;
+        probe.testConnection(ic, [&](bool ok, const QString &m) { tested = {ok, m}; });
+        QTRY_VERIFY_WITH_TIMEOUT(tested.has_value(), 10'000);
+        QVERIFY2(tested->first, qPrintable(tested->second));
+
+        ic.clientSecret = QStringLiteral("wrong");
+        tested.reset();
+        probe.testConnection(ic, [&](bool ok, const QString &m) { tested = {ok, m}; });
+        QTRY_VERIFY_WITH_TIMEOUT(tested.has_value(), 10'000);
+        QVERIFY(!tested->first);
+        QVERIFY2(tested->second.contains(u"rejected"), qPrintable(tested->second));
+
+        const quint16 closed = Test::closedLoopbackPort();
+        found.reset();
+        probe.discover(QStringLiteral("http://127.0.0.1:%1").arg(closed),
+                       [&](const IdpProbe::Discovery &d) { found = d; });
+        QTRY_VERIFY_WITH_TIMEOUT(found.has_value(), 10'000);
+        QVERIFY(found->introspectionUrl.isEmpty());
+        QVERIFY(!found->error.isEmpty());
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
