@@ -87,24 +87,27 @@ void GatewayDaemon::printBanner() const {
     const QString upstream = m_service.upstreamUrl().isEmpty()
                                  ? QStringLiteral("the Destination header's URL")
                                  : m_service.upstreamUrl();
-    std::fprintf(stderr, "tokengated %s: %s -> %s\n", TOKENGATE_VERSION,
-                 qPrintable(m_service.listenUrl()), qPrintable(upstream));
+    QString text = QStringLiteral("tokengated %1: %2 -> %3\n")
+                       .arg(QStringLiteral(TOKENGATE_VERSION), m_service.listenUrl(), upstream);
     if (m_admin)
-        std::fprintf(stderr, "Admin: %s/healthz /readyz /metrics\n", qPrintable(m_admin->url()));
+        text += QStringLiteral("Admin: %1/healthz /readyz /metrics\n").arg(m_admin->url());
     if (DemoIdp *idp = m_service.demoIdp()) {
         // The token is printed on purpose: the user asked for a demo token to paste.
         const QByteArray token =
             idp->mint(QStringLiteral("demo-user"), QStringLiteral("read write"), 3600);
-        std::fprintf(stderr,
-                     "Demo mode: built-in IdP at %s (client %s) and echo upstream.\n"
-                     "Try (the token is valid for an hour):\n"
-                     "  curl -i -H 'Authorization: Bearer %s' %s/hello?name=world\n"
-                     "Without a token the gateway answers 401:\n"
-                     "  curl -i %s/hello\n"
-                     "Stop with Ctrl+C.\n",
-                     qPrintable(idp->issuer()), idp->clientId().constData(), token.constData(),
-                     qPrintable(m_service.listenUrl()), qPrintable(m_service.listenUrl()));
+        text += QStringLiteral("Demo mode: built-in IdP at %1 (client %2) and echo upstream.\n"
+                               "Try (the token is valid for an hour):\n"
+                               "  curl -i -H 'Authorization: Bearer %3' %4/hello?name=world\n"
+                               "Without a token the gateway answers 401:\n"
+                               "  curl -i %4/hello\n"
+                               "Stop with Ctrl+C.\n")
+                    .arg(idp->issuer(), QString::fromLatin1(idp->clientId()),
+                         QString::fromLatin1(token), m_service.listenUrl());
     }
+    // One write: whoever reads the banner (people, scripts, tests) gets all of it at once.
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
+    std::fflush(stderr);
 }
 
 void GatewayDaemon::reload() {

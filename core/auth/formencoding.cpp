@@ -3,8 +3,6 @@
 
 namespace Tokengate {
 
-namespace {
-
 bool isUnreserved(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '.' || c == '_' || c == '~';
@@ -19,8 +17,6 @@ int hexValue(char c) {
         return c - 'A' + 10;
     return -1;
 }
-
-} // namespace
 
 QByteArray formEncode(QByteArrayView raw) {
     static constexpr char hex[] = "0123456789ABCDEF";

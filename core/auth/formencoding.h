@@ -11,6 +11,10 @@ namespace Tokengate {
 // "-" / "." / "_" / "~" is %XX, space is "+". Used for introspection bodies and for the
 // client id and secret inside HTTP Basic, so that "+/=%&:" survive the trip.
 QByteArray formEncode(QByteArrayView raw);
+// RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~".
+bool isUnreserved(char c);
+// 0-15 for a hex digit, -1 otherwise.
+int hexValue(char c);
 QByteArray formDecode(QByteArrayView encoded);
 
 using FormFields = QList<QPair<QByteArray, QByteArray>>;

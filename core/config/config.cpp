@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config/config.h"
 
+#include "core/auth/jwtsigner.h"
 #include "core/cache/redisaddress.h"
+#include "core/pipeline/routesettings.h"
 #include "core/proxy/destinationpolicy.h"
 #include "core/proxy/upstreamtarget.h"
 
@@ -66,8 +68,10 @@ QStringList Config::validate() const {
         if (!isToken)
             problems << QStringLiteral("jwt-header: \"%1\" is not a valid header name")
                             .arg(jwt.headerName);
-        if (jwt.secret.isEmpty())
+        if (jwt.secret.isEmpty() && jwt.algorithm == JwtAlgorithm::HS256)
             problems << QStringLiteral("jwt-secret: must not be empty");
+        if (const QString keyProblem = jwtConfigProblem(jwt); !keyProblem.isEmpty())
+            problems << keyProblem;
     }
     static const QStringList levels = {QStringLiteral("debug"), QStringLiteral("info"),
                                        QStringLiteral("warn"), QStringLiteral("error")};
@@ -100,6 +104,7 @@ QStringList Config::validate() const {
         problems << QStringLiteral("cache: at least 1 entry and 4096 bytes");
     if (introspection.timeoutMs <= 0)
         problems << QStringLiteral("introspection-timeout: must be more than 0 seconds");
+    problems << validateRoutes(*this);
     if (const RedisSettings &r = cache.redis; r.enabled()) {
         if (!RedisAddress::fromSettings(r, &why))
             problems << QStringLiteral("cache.redis.url: ") + why;
@@ -136,6 +141,7 @@ QStringList Config::warnings() const {
         w << QStringLiteral("cache stale grace: while the IdP is down, revoked tokens stay "
                             "accepted for up to %1 s past the cache TTL")
                  .arg(cache.staleGraceSecs);
+    w << routeWarnings(*this);
     if (cache.redis.enabled() && cache.redis.password.isEmpty() &&
         !QUrl(cache.redis.url).password().isEmpty())
         w << QStringLiteral(
@@ -144,7 +150,7 @@ QStringList Config::warnings() const {
     if (!upstream.verifyTls)
         w << QStringLiteral("SSL_SECURE=false: TLS certificates of the upstream and the IdP are "
                             "not verified");
-    if (destinationMode() && destinationAllow.isEmpty())
+    if (routes.isEmpty() && destinationMode() && destinationAllow.isEmpty())
         w << QStringLiteral("Destination mode without TOKENGATE_DESTINATION_ALLOW: clients may "
                             "send requests to any host this machine reaches (link-local and "
                             "metadata addresses excepted)");

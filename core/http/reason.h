@@ -35,5 +35,11 @@ inline constexpr char IdpRejectedClient[] = "idp_rejected_client";
 inline constexpr char IdpBadResponse[] = "idp_bad_response";
 inline constexpr char IdpTls[] = "idp_tls";
 inline constexpr char ScopeInsufficient[] = "scope_insufficient";
+// Routes and their policies
+inline constexpr char RouteNotFound[] = "route_not_found";
+inline constexpr char PathNotCanonical[] = "path_not_canonical";
+inline constexpr char AudienceMismatch[] = "audience_mismatch";
+inline constexpr char IssuerMismatch[] = "issuer_mismatch";
+inline constexpr char ClaimRuleFailed[] = "claim_rule_failed";
 
 } // namespace Tokengate::Reason

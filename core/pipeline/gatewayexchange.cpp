@@ -2,6 +2,7 @@
 #include "core/pipeline/gatewayexchange.h"
 
 #include "core/auth/bearertoken.h"
+#include "core/auth/tokenextractor.h"
 #include "core/auth/tokenverdict.h"
 #include "core/http/httpconnection.h"
 #include "core/http/reason.h"
@@ -35,11 +36,57 @@ GatewayExchange::GatewayExchange(GatewayHandler &handler, HttpConnection &client
 
 GatewayExchange::~GatewayExchange() = default;
 
-bool GatewayExchange::route() {
+bool GatewayExchange::matchRoute() {
     const PipelineSettings &s = m_handler.settings();
-    if (s.upstream) {
-        m_target = *s.upstream;
-        trace("route", "ok", QStringLiteral("upstream ") + m_target.toString());
+    if (s.routes.isEmpty()) {
+        m_route = &m_handler.implicitRoute();
+        // No header changes without routes (the drop-in forwards headers as sent); a
+        // client's own id still reaches the log.
+        if (!s.requestIdHeader.isEmpty()) {
+            const QByteArrayView sent = m_head.headers.find(s.requestIdHeader);
+            if (IdentityHeaders::isWellFormedRequestId(sent))
+                m_client.event().requestId = sent.toByteArray();
+        }
+        return true;
+    }
+    // First, so that refusals are in the log under the id too.
+    if (!s.requestIdHeader.isEmpty())
+        m_client.event().requestId =
+            IdentityHeaders::ensureRequestId(s.requestIdHeader, m_head.headers);
+    const TargetParts parts = splitTarget(m_head.target);
+    const QByteArrayView host =
+        hostWithoutPort(parts.authority.isNull() ? m_head.headers.find("Host") : parts.authority);
+    QByteArray decoded;
+    QByteArrayView path;
+    if (!pathForMatching(parts.path, decoded, path)) {
+        trace("route", "refused", QStringLiteral("the path has dot segments"));
+        m_client.sendSimpleResponse(400, Reason::PathNotCanonical,
+                                    "The path holds \".\" or \"..\" segments");
+        return false;
+    }
+    const int index = s.router.match(m_head.method, host, path);
+    if (index < 0) {
+        trace("route", "refused",
+              QStringLiteral("no route for %1 %2")
+                  .arg(QString::fromLatin1(m_head.method), QString::fromUtf8(host)));
+        m_client.sendSimpleResponse(404, Reason::RouteNotFound, "No route for this request");
+        return false;
+    }
+    m_route = &s.routes[index];
+    m_client.event().route = m_route->name;
+    return true;
+}
+
+bool GatewayExchange::route() {
+    if (!matchRoute())
+        return false;
+    const QString label =
+        m_handler.settings().routes.isEmpty()
+            ? QString()
+            : QStringLiteral("route \"%1\", ").arg(QString::fromUtf8(m_route->name));
+    if (m_route->upstream) {
+        m_target = *m_route->upstream;
+        trace("route", "ok", label + QStringLiteral("upstream ") + m_target.toString());
         return true;
     }
     const QList<QByteArray> destinations = m_head.headers.values("Destination");
@@ -49,48 +96,63 @@ bool GatewayExchange::route() {
             ? UpstreamTarget::parse(QString::fromLatin1(destinations.first().trimmed()), &why)
             : std::nullopt;
     if (!target) {
-        trace("route", "refused", QStringLiteral("no valid Destination header"));
+        trace("route", "refused", label + QStringLiteral("no valid Destination header"));
         m_client.sendTextResponse(400, Reason::DestinationInvalid, DestinationInvalidText);
         return false;
     }
-    why = s.destinations.check(target->origin);
+    why = m_route->destinations.check(target->origin);
     if (!why.isEmpty()) {
         qCWarning(lcProxy).noquote() << "Destination refused:" << why;
-        trace("route", "refused", why);
+        trace("route", "refused", label + why);
         m_client.sendSimpleResponse(403, Reason::DestinationForbidden, "Destination not allowed");
         return false;
     }
     m_target = *target;
-    trace("route", "ok", QStringLiteral("Destination ") + m_target.toString());
+    trace("route", "ok", label + QStringLiteral("Destination ") + m_target.toString());
     return true;
 }
 
 void GatewayExchange::authenticate() {
     const PipelineSettings &s = m_handler.settings();
-    if (!s.authenticate) {
-        trace("token", "skipped", QStringLiteral("authentication is off"));
+    if (!s.authenticate || !m_route->authenticate) {
+        trace("token", "skipped",
+              s.authenticate ? QStringLiteral("public route")
+                             : QStringLiteral("authentication is off"));
         forward(nullptr);
         return;
     }
-    const QByteArray token = bearerToken(m_head.headers);
-    if (token.isEmpty()) {
-        if (s.allowMissingToken) {
+    const TokenExtractor::Found found = TokenExtractor::find(m_route->tokenSources, m_head);
+    if (found.token.isEmpty()) {
+        if (m_route->anonymousWhenMissing) {
             trace("token", "skipped", QStringLiteral("no token; allowed without one"));
             forward(nullptr);
             return;
         }
-        trace("token", "refused", QStringLiteral("no Bearer token"));
+        trace("token", "refused",
+              m_route->tokenSources.isEmpty() ? QStringLiteral("no Bearer token")
+                                              : QStringLiteral("no token in any source"));
         HeaderMap challenge;
         challenge.append("WWW-Authenticate", "Bearer");
         m_client.sendTextResponse(401, Reason::TokenMissing, TokenMissingText,
                                   std::move(challenge));
         return;
     }
-    m_fingerprint = tokenFingerprint(token);
+    TokenIntrospector *introspector = m_handler.introspector(m_route->introspection);
+    if (!introspector) {
+        // validate() makes this unreachable; refuse rather than guess at an IdP.
+        trace("introspect", "error", QStringLiteral("no introspection endpoint"));
+        m_client.sendSimpleResponse(503, Reason::IdpUnreachable, "No identity provider configured");
+        return;
+    }
+    m_fingerprint = tokenFingerprint(found.token);
     m_client.event().tokenFingerprint = m_fingerprint;
-    trace("token", "ok", QStringLiteral("Bearer header, fp=") + QString::fromLatin1(m_fingerprint));
-    m_ticket = m_handler.introspector()->check(
-        token, m_fingerprint,
+    const TokenSource source =
+        m_route->tokenSources.isEmpty() ? TokenSource{} : m_route->tokenSources.at(found.source);
+    trace("token", "ok",
+          TokenExtractor::describe(source) + QStringLiteral(", fp=") +
+              QString::fromLatin1(m_fingerprint));
+    m_ticket = introspector->check(
+        found.token, m_fingerprint,
         [this](const IntrospectionOutcome &outcome) { onIntrospected(outcome); });
 }
 
@@ -117,26 +179,50 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
               .arg(result.active ? QStringLiteral("true") : QStringLiteral("false"),
                    outcome.cache[0] ? QString::fromLatin1(outcome.cache) : QStringLiteral("off")));
     const PipelineSettings &s = m_handler.settings();
-    const TokenVerdict verdict = judgeToken(result, s.clock->nowSecs(), s.requiredScopes);
+    const TokenVerdict verdict = judgeToken(result, s.clock->nowSecs(), m_route->exactScopes);
     if (!verdict.allowed) {
-        qCInfo(lcAuth).noquote() << "token fp=" + m_fingerprint << "refused:" << verdict.why;
-        trace("decide", "refused",
-              QString::fromLatin1(verdict.reason) + QStringLiteral(": ") +
-                  QString::fromLatin1(verdict.why));
-        if (verdict.reason == Reason::ScopeInsufficient) {
-            HeaderMap challenge;
-            challenge.append("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" +
-                                                     s.requiredScopes.join(u' ').toUtf8() + '"');
-            m_client.sendTextResponse(403, verdict.reason,
-                                      "The token lacks a required scope (scope_insufficient)\n",
-                                      std::move(challenge));
+        refuse(verdict.reason, QString::fromLatin1(verdict.why));
+        return;
+    }
+    if (!m_route->policy.isEmpty()) {
+        const PolicyVerdict policy = judgePolicy(result, m_route->policy);
+        if (!policy.allowed) {
+            refuse(policy.reason, policy.why);
             return;
         }
-        refuseToken(verdict.reason, TokenInvalidText);
-        return;
     }
     trace("decide", "ok", QString());
     forward(outcome.result, std::string_view(outcome.cache) == "stale");
+}
+
+void GatewayExchange::refuse(const char *reason, const QString &why) {
+    qCInfo(lcAuth).noquote() << "token fp=" + m_fingerprint << "refused:" << reason << why;
+    if (m_route->anonymousWhenRefused) {
+        trace("decide", "anonymous",
+              QString::fromLatin1(reason) + QStringLiteral(": ") + why +
+                  QStringLiteral("; passThrough forwards without identity"));
+        forward(nullptr);
+        return;
+    }
+    trace("decide", "refused", QString::fromLatin1(reason) + QStringLiteral(": ") + why);
+    const std::string_view id(reason);
+    if (id == Reason::ScopeInsufficient) {
+        const QStringList &scopes =
+            m_route->exactScopes.isEmpty() ? m_route->policy.requiredScopes : m_route->exactScopes;
+        HeaderMap challenge;
+        challenge.append("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" +
+                                                 scopes.join(u' ').toUtf8() + '"');
+        m_client.sendTextResponse(403, reason,
+                                  "The token lacks a required scope (scope_insufficient)\n",
+                                  std::move(challenge));
+        return;
+    }
+    if (id == Reason::AudienceMismatch || id == Reason::IssuerMismatch ||
+        id == Reason::ClaimRuleFailed) {
+        m_client.sendSimpleResponse(403, reason, "The token is not accepted on this route");
+        return;
+    }
+    refuseToken(reason, TokenInvalidText);
 }
 
 void GatewayExchange::trace(const char *stage, const char *outcome, QString detail) {
@@ -150,6 +236,34 @@ void GatewayExchange::refuseToken(const char *reason, QByteArrayView text) {
     m_client.sendTextResponse(401, reason, text.toByteArray(), std::move(challenge));
 }
 
+void GatewayExchange::mutate(const IntrospectionResult *identity) {
+    // Only for a routing table: without one the request is forwarded as before.
+    QStringList done;
+    if (m_route->authenticate && m_route->stripCredential) {
+        TokenExtractor::strip(m_route->tokenSources, m_head);
+        done << QStringLiteral("credential stripped");
+    }
+    if (!m_route->identityHeaders.isEmpty()) {
+        const QList<QByteArray> set =
+            IdentityHeaders::apply(m_route->identityHeaders, identity, m_head.headers);
+        QStringList names;
+        for (const QByteArray &name : set)
+            names << QString::fromLatin1(name);
+        done << (names.isEmpty() ? QStringLiteral("identity headers removed")
+                                 : QStringLiteral("identity headers ") + names.join(u','));
+    }
+    if (!m_route->preserveHost)
+        m_head.headers.set("Host", m_target.authority);
+    if (!m_route->stripPrefix.isEmpty()) {
+        QByteArray target = m_route->rewriteTarget(m_head.target);
+        if (target != m_head.target) {
+            m_head.target = std::move(target);
+            done << QStringLiteral("path rewritten");
+        }
+    }
+    trace("mutate", "ok", done.join(QStringLiteral("; ")));
+}
+
 void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &identity,
                               bool stale) {
     const PipelineSettings &s = m_handler.settings();
@@ -159,12 +273,17 @@ void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &
         if (stale)
             m_head.headers.append(StaleHeader, "stale");
     }
+    if (!s.routes.isEmpty())
+        mutate(identity.get());
     if (!s.jwtHeader.isEmpty()) {
         const bool clientSentOne = m_head.headers.contains(s.jwtHeader);
         if (!(s.jwtPassthrough && clientSentOne)) {
             m_head.headers.removeAll(s.jwtHeader); // any letter case: it could be forged
-            if (identity)
-                m_head.headers.append(s.jwtHeader, m_handler.jwtFor(identity, s.clock->nowSecs()));
+            // Empty only when the signing key is missing: then no JWT, never a forgeable one.
+            QByteArray jwt =
+                identity ? m_handler.jwtFor(identity, s.clock->nowSecs()) : QByteArray();
+            if (!jwt.isEmpty())
+                m_head.headers.append(s.jwtHeader, std::move(jwt));
         }
     }
     trace("forward", "ok", QStringLiteral("to ") + m_target.toString());

@@ -3,6 +3,7 @@
 
 #include "core/auth/tokenintrospector.h"
 #include "core/http/exchange.h"
+#include "core/pipeline/routesettings.h"
 
 #include <memory>
 
@@ -26,9 +27,13 @@ public:
 
 private:
     bool route();
+    bool matchRoute();
     void authenticate();
     void onIntrospected(const IntrospectionOutcome &outcome);
+    // A refused token: 401/403, or an anonymous forward on a passThrough route.
+    void refuse(const char *reason, const QString &why);
     void refuseToken(const char *reason, QByteArrayView text);
+    void mutate(const IntrospectionResult *identity);
     void trace(const char *stage, const char *outcome, QString detail);
     // `identity`: the introspection result the JWT carries; null for unauthenticated requests.
     void forward(const std::shared_ptr<const IntrospectionResult> &identity, bool stale = false);
@@ -36,6 +41,7 @@ private:
     GatewayHandler &m_handler;
     HttpConnection &m_client;
     RequestHead m_head;
+    const RouteSettings *m_route = nullptr;
     UpstreamTarget m_target;
     QByteArray m_fingerprint;
     std::unique_ptr<IntrospectionTicket> m_ticket;

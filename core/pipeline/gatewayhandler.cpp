@@ -4,26 +4,52 @@
 #include "core/pipeline/gatewayexchange.h"
 #include "core/proxy/proxyexchange.h"
 
+#include <algorithm>
+
 namespace Tokengate {
 
 GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
                                DeadlineSweeper &sweeper)
     : m_settings(std::move(settings))
     , m_pool(m_settings.upstreamSettings, limits, sweeper, m_settings.poolCounters)
-    , m_minter(m_settings.jwtSecret, m_settings.jwtLifetimeSecs) {
+    , m_minter(
+          m_settings.jwtSigner || m_settings.jwtNeedsSigner
+              ? JwtMinter(m_settings.jwtSigner, m_settings.jwtLifetimeSecs, m_settings.jwtClaims)
+              : JwtMinter(m_settings.jwtSecret, m_settings.jwtLifetimeSecs)) {
+    RouteSettings &r = m_implicitRoute;
+    r.upstream = m_settings.upstream;
+    r.destinations = m_settings.destinations;
+    r.authenticate = m_settings.authenticate;
+    r.exactScopes = m_settings.requiredScopes;
+    r.anonymousWhenMissing = m_settings.allowMissingToken;
     if (m_settings.authenticate) {
         UpstreamSettings idp = m_settings.upstreamSettings;
         idp.refuseInternalPeers = false; // the operator chose the IdP, not a client
         idp.forwarded = ForwardedMode::Off;
-        m_introspection = std::make_unique<IntrospectionClient>(m_settings.introspection,
-                                                                std::move(idp), limits, sweeper);
-        m_introspector = std::make_unique<TokenIntrospector>(*m_introspection, m_settings.cache,
-                                                             m_settings.flights, m_settings.redis);
+        QList<IntrospectionEndpoint> endpoints{m_settings.introspection};
+        endpoints << m_settings.moreIntrospections;
+        for (const IntrospectionEndpoint &e : endpoints) {
+            m_introspections.push_back(
+                std::make_unique<IntrospectionClient>(e, idp, limits, sweeper));
+            m_introspectors.push_back(std::make_unique<TokenIntrospector>(
+                *m_introspections.back(), m_settings.cache, m_settings.flights, m_settings.redis));
+        }
     }
 }
 
 GatewayHandler::~GatewayHandler() {
-    m_introspector.reset(); // before the client its calls use
+    m_introspectors.clear(); // before the clients their calls use
+}
+
+bool GatewayHandler::busy() const {
+    return std::any_of(m_introspectors.cbegin(), m_introspectors.cend(),
+                       [](const auto &i) { return i->hasCallsInFlight(); });
+}
+
+TokenIntrospector *GatewayHandler::introspector(int index) {
+    if (index < 0 || size_t(index) >= m_introspectors.size())
+        return nullptr;
+    return m_introspectors[size_t(index)].get();
 }
 
 QByteArray GatewayHandler::jwtFor(const std::shared_ptr<const IntrospectionResult> &identity,
@@ -45,7 +71,7 @@ QByteArray GatewayHandler::jwtFor(const std::shared_ptr<const IntrospectionResul
 
 std::unique_ptr<Exchange> GatewayHandler::start(HttpConnection &client, const RequestHead &head) {
     // The unauthenticated fixed-upstream case has nothing to decide: skip the pipeline.
-    if (!m_settings.authenticate && m_settings.upstream)
+    if (!m_settings.authenticate && m_settings.upstream && m_settings.routes.isEmpty())
         return std::make_unique<ProxyExchange>(client, m_pool, *m_settings.upstream, head);
     return std::make_unique<GatewayExchange>(*this, client, head);
 }

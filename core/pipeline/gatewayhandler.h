@@ -20,11 +20,14 @@ public:
     ~GatewayHandler() override;
 
     std::unique_ptr<Exchange> start(HttpConnection &client, const RequestHead &head) override;
-    bool busy() const override { return m_introspector && m_introspector->hasCallsInFlight(); }
+    bool busy() const override;
 
     const PipelineSettings &settings() const { return m_settings; }
+    // The route requests take when there is no routing table.
+    const RouteSettings &implicitRoute() const { return m_implicitRoute; }
     UpstreamPool &upstreamPool() { return m_pool; }
-    TokenIntrospector *introspector() { return m_introspector.get(); }
+    // The introspector of the endpoint at `index` (RouteSettings::introspection).
+    TokenIntrospector *introspector(int index = 0);
     // The JWT for `identity` at `nowSecs`. Its claims change only with the second, so a hot
     // token's JWT is minted once per second per worker, not once per request.
     QByteArray jwtFor(const std::shared_ptr<const IntrospectionResult> &identity, qint64 nowSecs);
@@ -32,8 +35,11 @@ public:
 private:
     PipelineSettings m_settings;
     UpstreamPool m_pool;
-    std::unique_ptr<IntrospectionClient> m_introspection;
-    std::unique_ptr<TokenIntrospector> m_introspector;
+    RouteSettings m_implicitRoute;
+    // One client and introspector per named endpoint: each has its own cache scope, so the
+    // same token at two IdPs is two answers.
+    std::vector<std::unique_ptr<IntrospectionClient>> m_introspections;
+    std::vector<std::unique_ptr<TokenIntrospector>> m_introspectors;
     JwtMinter m_minter;
     struct MintedJwt {
         std::shared_ptr<const IntrospectionResult> identity; // held: its address stays unique

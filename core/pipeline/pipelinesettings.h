@@ -3,13 +3,17 @@
 
 #include "core/auth/introspectioncache.h"
 #include "core/auth/introspectionflights.h"
+#include "core/pipeline/router.h"
+#include "core/pipeline/routesettings.h"
 #include "core/proxy/destinationpolicy.h"
 #include "core/proxy/upstreampool.h"
 
+#include <memory>
 #include <optional>
 
 namespace Tokengate {
 
+class JwtSigner;
 struct RedisTier;
 
 // What every worker's pipeline needs, built once from a validated Config.
@@ -31,6 +35,19 @@ struct PipelineSettings {
     QByteArray jwtSecret;
     int jwtLifetimeSecs = 3600;
     bool jwtPassthrough = false;
+    // RS256/ES256 (or HS256 with a kid); null: HS256 with jwtSecret, unless the config asks
+    // for another algorithm, whose key failed to load: then no JWT rather than a weaker one.
+    std::shared_ptr<const JwtSigner> jwtSigner;
+    bool jwtNeedsSigner = false;
+    QMap<QString, QString> jwtClaims; // extra JWT claim -> introspection claim
+
+    // Routes (Config::routes). Empty: one implicit route from the settings above, exactly
+    // the behaviour without a routing table.
+    QList<RouteSettings> routes;
+    Router router;
+    // The named endpoints after `introspection`: a route's index i > 0 is entry i - 1.
+    QList<IntrospectionEndpoint> moreIntrospections;
+    QByteArray requestIdHeader; // with routes: kept when well-formed, else generated
 };
 
 } // namespace Tokengate

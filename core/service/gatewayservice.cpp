@@ -2,6 +2,7 @@
 #include "core/service/gatewayservice.h"
 
 #include "core/auth/clientauth.h"
+#include "core/auth/jwtsigner.h"
 #include "core/cache/redisevictions.h"
 #include "core/devidp/demoidp.h"
 #include "core/devidp/echohandler.h"
@@ -42,6 +43,17 @@ GatewayService::~GatewayService() {
     stop();
 }
 
+namespace {
+
+// How we call the endpoint; an unparsable URL (validate() reports it) leaves it empty, so
+// calls fail as unreachable instead of going anywhere else.
+// validate() has loaded the same URL and key: this cannot fail here.
+IntrospectionEndpoint endpointFor(const IntrospectionConfig &i) {
+    return introspectionEndpoint(i, nullptr).value_or(IntrospectionEndpoint());
+}
+
+} // namespace
+
 PipelineSettings GatewayService::pipelineSettings(const Config &config) {
     PipelineSettings p;
     if (!config.upstreamUrl.isEmpty())
@@ -54,8 +66,9 @@ PipelineSettings GatewayService::pipelineSettings(const Config &config) {
     }
     p.authenticate = config.auth == AuthMode::Introspection;
     if (p.authenticate) {
-        // validate() has loaded the same URL and key: this cannot fail here.
-        p.introspection = introspectionEndpoint(config.introspection, nullptr).value();
+        p.introspection = endpointFor(config.introspection);
+        for (const IntrospectionConfig &i : config.moreIntrospection)
+            p.moreIntrospections << endpointFor(i);
     }
     p.allowMissingToken = config.allowMissingToken;
     p.requiredScopes = config.requiredScopes;
@@ -63,6 +76,32 @@ PipelineSettings GatewayService::pipelineSettings(const Config &config) {
     p.jwtSecret = config.jwt.secret.toUtf8();
     p.jwtLifetimeSecs = config.jwt.lifetimeSecs;
     p.jwtPassthrough = config.jwt.allowPassthrough;
+    p.jwtClaims = config.jwt.claims;
+    if (!config.jwt.headerName.isEmpty() &&
+        (config.jwt.algorithm != JwtAlgorithm::HS256 || !config.jwt.keyId.isEmpty() ||
+         !config.jwt.claims.isEmpty()))
+        p.jwtSigner = JwtSigner::fromConfig(config.jwt, nullptr);
+    p.jwtNeedsSigner = config.jwt.algorithm != JwtAlgorithm::HS256;
+    if (!config.routes.isEmpty()) {
+        p.routes = RouteSettings::compile(config);
+        p.router = Router::compile(config.routes, nullptr).value_or(Router());
+        p.requestIdHeader = config.requestIdHeader.toLatin1();
+        // One pool serves every route: when any route lets clients name the upstream, the
+        // pool refuses internal peers except those an operator named.
+        bool anyDestination = false;
+        QStringList named;
+        for (const RouteSettings &r : p.routes) {
+            if (r.upstream)
+                named << r.upstream->origin.host;
+            else
+                anyDestination = true;
+            named << r.destinations.exactHosts();
+        }
+        p.upstreamSettings.refuseInternalPeers = anyDestination;
+        p.upstreamSettings.internalPeersAllowed = anyDestination ? named : QStringList();
+    } else if (!config.requestIdHeader.isEmpty()) {
+        p.requestIdHeader = config.requestIdHeader.toLatin1();
+    }
     return p;
 }
 
@@ -107,6 +146,8 @@ void GatewayService::applyDemo(Config &config) const {
 
 HandlerFactory GatewayService::gatewayFactory() const {
     PipelineSettings pipeline = pipelineSettings(m_config);
+    if (pipeline.jwtSigner && m_jwtSigner)
+        pipeline.jwtSigner = m_jwtSigner; // the one the JWKS publishes, not a second copy
     pipeline.cache = m_cache;
     pipeline.flights = m_flights;
     pipeline.redis = m_redis;
@@ -136,6 +177,8 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
     }
 
     m_upstreamUrl = m_config.upstreamUrl;
+    m_jwtSigner = JwtSigner::fromConfig(m_config.jwt, nullptr);
+    m_previousJwtSigner.reset();
     buildCache();
     m_gateway = std::make_unique<HttpServer>(m_config.server, gatewayFactory(), m_events);
     QString why;
@@ -181,6 +224,12 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
         next.introspection == m_config.introspection && next.cache == m_config.cache;
     m_config = next;
     m_upstreamUrl = m_config.upstreamUrl;
+    // The JWKS keeps the replaced key for JWTs minted before the reload, which upstreams may
+    // still hold; keys without a kid cannot be told apart, so that needs one.
+    std::shared_ptr<const JwtSigner> signer = JwtSigner::fromConfig(m_config.jwt, nullptr);
+    if (m_jwtSigner && signer && m_jwtSigner->publicJwk() != signer->publicJwk())
+        m_previousJwtSigner = m_jwtSigner;
+    m_jwtSigner = std::move(signer);
     if (!keepCache)
         buildCache();
     m_gateway->replaceHandlers(gatewayFactory());
@@ -199,6 +248,18 @@ void GatewayService::stop() {
     m_redis.reset();
     m_cache.reset();
     m_flights.reset();
+    m_jwtSigner.reset();
+    m_previousJwtSigner.reset();
+}
+
+QByteArray GatewayService::jwks() const {
+    if (!m_jwtSigner || m_config.jwt.headerName.isEmpty() || m_jwtSigner->publicJwk().isEmpty())
+        return {};
+    QList<const JwtSigner *> signers{m_jwtSigner.get()};
+    if (m_previousJwtSigner && !m_previousJwtSigner->publicJwk().isEmpty() &&
+        !m_jwtSigner->keyId().isEmpty() && m_previousJwtSigner->keyId() != m_jwtSigner->keyId())
+        signers << m_previousJwtSigner.get();
+    return jwksDocument(signers);
 }
 
 void GatewayService::buildCache() {
@@ -243,10 +304,6 @@ QString GatewayService::upstreamUrl() const {
 
 int GatewayService::openConnections() const {
     return m_gateway ? m_gateway->openConnections() : 0;
-}
-
-QByteArray GatewayService::jwks() const {
-    return {}; // HS256 is the only algorithm so far: it has no public key to publish
 }
 
 void GatewayService::renderMetrics(PrometheusText &out) const {

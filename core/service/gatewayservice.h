@@ -13,6 +13,7 @@
 namespace Tokengate {
 
 class DemoIdp;
+class JwtSigner;
 class IntrospectionFlights;
 class EventHub;
 class RedisEvictions;
@@ -51,13 +52,15 @@ public:
     IntrospectionCache *cache() const { return m_cache.get(); }
     // Time for the cache and token checks; tests pass a ManualClock. Before start().
     void setClock(const Clock *clock) { m_clock = clock; }
+    // The JWT signing key as a JWKS document ({"keys":[...]}) for /.well-known/jwks.json;
+    // after a reload that changed the key (and its kid) the previous key too. Empty when
+    // no JWT is minted or it is HS256 (a shared secret is never published).
+    QByteArray jwks() const;
     // Requests that joined another request's introspection call instead of making their own.
     quint64 coalescedWaiters() const;
     // The shared Redis tier's counters and connection state; null when it is off or stopped.
     const RedisStats *redisStats() const;
     int openConnections() const;
-    // The JWK Set of the JWT signing key; empty when the JWT has no public key.
-    QByteArray jwks() const;
     // Gauges and counters of the running gateway, for /metrics.
     void renderMetrics(PrometheusText &out) const;
 
@@ -84,6 +87,8 @@ private:
     std::unique_ptr<HttpServer> m_gateway;
     QString m_upstreamUrl;
     QString m_demoJwtSecret; // kept across reloads
+    std::shared_ptr<const JwtSigner> m_jwtSigner;
+    std::shared_ptr<const JwtSigner> m_previousJwtSigner;
     std::shared_ptr<UpstreamPoolCounters> m_poolCounters = std::make_shared<UpstreamPoolCounters>();
 };
 

@@ -99,10 +99,16 @@ int DaemonProcess::waitForExit(int timeoutMs) {
     return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
 }
 
-QByteArray DaemonProcess::demoToken() const {
+QByteArray DaemonProcess::demoToken() {
     static const QRegularExpression curl(QStringLiteral("Bearer ([A-Za-z0-9_-]+)'"));
-    const auto m = curl.match(QString::fromUtf8(m_err));
-    return m.hasMatch() ? m.captured(1).toLatin1() : QByteArray();
+    QByteArray token;
+    waitFor([&] {
+        const auto m = curl.match(QString::fromUtf8(err()));
+        if (m.hasMatch())
+            token = m.captured(1).toLatin1();
+        return !token.isEmpty() || m_process.state() == QProcess::NotRunning;
+    });
+    return token;
 }
 
 } // namespace Tokengate::Test

@@ -23,9 +23,10 @@ public:
 
     quint16 port() const { return m_port; }
     quint16 adminPort() const { return m_adminPort; }
-    QByteArray demoToken() const; // from the demo banner's curl line
-    QByteArray err();             // everything on stderr so far
-    QByteArray out();             // everything on stdout so far
+    // From the demo banner's curl line, which may arrive after the listening line.
+    QByteArray demoToken();
+    QByteArray err(); // everything on stderr so far
+    QByteArray out(); // everything on stdout so far
     QProcess &process() { return m_process; }
 
     // A minimal environment: PATH, loopback port 0 for both listeners, one worker.

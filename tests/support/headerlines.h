@@ -17,4 +17,12 @@ inline HeaderMap headersFrom(const QByteArray &lines) {
     return h;
 }
 
+// The inverse: "Name: value" lines separated by '\n', in order.
+inline QByteArray headerLines(const HeaderMap &headers) {
+    QByteArrayList lines;
+    for (const HeaderField &f : headers.fields())
+        lines << f.name.toByteArray() + ": " + f.value.toByteArray();
+    return lines.join('\n');
+}
+
 } // namespace Tokengate::Test

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/config/routeconfig.h"
+#include "core/http/httpmessage.h"
+
+namespace Tokengate {
+
+// Finds a route's token in a request (RFC 6750 section 2: the Authorization header, the
+// access_token query parameter; or a named header, or a cookie) and removes it before the
+// request is forwarded, so the upstream never learns a credential it does not need.
+class TokenExtractor {
+public:
+    struct Found {
+        QByteArray token; // empty: none
+        int source = -1;  // index into the sources
+    };
+
+    // The first source, in order, holding exactly one well-formed token. A source holding
+    // several (two access_token parameters, two cookies of that name) counts as holding
+    // none: an ambiguous credential is never guessed at.
+    static Found find(const QList<TokenSource> &sources, const RequestHead &head);
+
+    // Removes what every source could carry: Bearer Authorization fields, the query
+    // parameter (from the raw target, other bytes untouched), the header, the cookie pairs.
+    static void strip(const QList<TokenSource> &sources, RequestHead &head);
+
+    // "Bearer header", "query parameter access_token", ... for the decision trace.
+    static QString describe(const TokenSource &source);
+
+    // The sources of an empty list: the Bearer header only.
+    static const QList<TokenSource> &defaultSources();
+};
+
+} // namespace Tokengate

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/auth/routepolicy.h"
+#include "core/config/config.h"
+#include "core/pipeline/identityheaders.h"
+#include "core/proxy/destinationpolicy.h"
+
+#include <optional>
+
+namespace Tokengate {
+
+// One route as the pipeline runs it, compiled from a RouteConfig (or, without routes, the
+// one implicit route built from the top-level settings, which keeps the drop-in behaviour).
+struct RouteSettings {
+    QByteArray name;
+    std::optional<UpstreamTarget> upstream; // nullopt: the Destination header names it
+    DestinationPolicy destinations;
+    bool preserveHost = true;
+    QByteArray stripPrefix; // empty: the path is forwarded as sent
+    QByteArray rewritePrefix;
+
+    bool authenticate = true;
+    int introspection = 0; // index into PipelineSettings::introspectionEndpoints()
+    QList<TokenSource> tokenSources;
+    QStringList exactScopes; // the implicit route's REQUIRED scopes, compared exactly
+    RoutePolicy policy;
+    bool anonymousWhenMissing = false; // no token: forward without identity
+    bool anonymousWhenRefused = false; // inactive or failing the policy: the same
+    bool stripCredential = false;
+    QList<IdentityHeaders::Mapping> identityHeaders;
+
+    // The routes of a validated config, introspection endpoints resolved by name.
+    static QList<RouteSettings> compile(const Config &config);
+    // Where to send a request, the query kept: `stripPrefix` replaced by `rewritePrefix`
+    // when the path starts with it (at a segment boundary), raw bytes otherwise untouched.
+    QByteArray rewriteTarget(const QByteArray &target) const;
+};
+
+// Every problem with config.routes, each naming its route: `routes[2] "orders": ...`.
+QStringList validateRoutes(const Config &config);
+// Settings of the routes that work but weaken security.
+QStringList routeWarnings(const Config &config);
+
+} // namespace Tokengate
