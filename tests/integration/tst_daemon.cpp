@@ -185,6 +185,79 @@ private slots:
         QVERIFY2(output.contains(mention), output.constData());
     }
 
+    // The shipped example config passes --check-config, whose output names secrets only by
+    // reference and loads back.
+    void checkConfigOnExample() {
+        QProcessEnvironment env = DaemonProcess::baseEnvironment();
+        const QByteArray secrets[] = {"example-secret-Pq4", "partners-secret-Lm8",
+                                      "jwt-secret-Xv2-0123456789abcdef0123"};
+        env.insert(QStringLiteral("TOKENGATE_EXAMPLE_SECRET"), QString::fromLatin1(secrets[0]));
+        env.insert(QStringLiteral("TOKENGATE_EXAMPLE_PARTNERS_SECRET"),
+                   QString::fromLatin1(secrets[1]));
+        env.insert(QStringLiteral("TOKENGATE_EXAMPLE_JWT_SECRET"), QString::fromLatin1(secrets[2]));
+        const QString example =
+            QStringLiteral(TOKENGATE_SOURCE_DIR "/resources/tokengate.example.yml");
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.setWorkingDirectory(m_dir.path());
+        p.start(qEnvironmentVariable("TOKENGATED"),
+                {QStringLiteral("--config"), example, QStringLiteral("--check-config")});
+        QVERIFY(p.waitForFinished(15000));
+        const QByteArray out = p.readAllStandardOutput();
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        QVERIFY(out.startsWith("# configuration is valid\n"));
+        QVERIFY(out.contains("env:TOKENGATE_EXAMPLE_SECRET"));
+        for (const QByteArray &secret : secrets)
+            QVERIFY2(!out.contains(secret), secret.constData());
+
+        // What it printed is a config file itself.
+        QFile dump(m_dir.filePath(QStringLiteral("effective.yml")));
+        QVERIFY(dump.open(QIODevice::WriteOnly));
+        dump.write(out);
+        dump.close();
+        QProcess again;
+        again.setProcessEnvironment(env);
+        again.setWorkingDirectory(m_dir.path());
+        again.start(
+            qEnvironmentVariable("TOKENGATED"),
+            {QStringLiteral("--config"), dump.fileName(), QStringLiteral("--check-config")});
+        QVERIFY(again.waitForFinished(15000));
+        QVERIFY2(again.exitCode() == 0, again.readAllStandardError().constData());
+        QCOMPARE(again.readAllStandardOutput(), out);
+    }
+
+    void importEg_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QByteArray>("stdoutHas");
+        QTest::addColumn<QByteArray>("stderrHas");
+        const QString eg = QStringLiteral(TOKENGATE_SOURCE_DIR "/tests/data/eg/");
+        QTest::newRow("converted, one item to review")
+            << QStringList{eg + QStringLiteral("introspect-basic.yml")} << 1
+            << QByteArray("routes:\n") << QByteArray("not converted (review these)");
+        QTest::newRow("no file") << QStringList{} << 2 << QByteArray() << QByteArray("import-eg");
+        QTest::newRow("missing file")
+            << QStringList{QStringLiteral("/nonexistent/gateway.yml")} << 2 << QByteArray()
+            << QByteArray("/nonexistent/gateway.yml");
+    }
+
+    void importEg() {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        QFETCH(QByteArray, stdoutHas);
+        QFETCH(QByteArray, stderrHas);
+        QProcess p;
+        p.setProcessEnvironment(DaemonProcess::baseEnvironment());
+        p.start(qEnvironmentVariable("TOKENGATED"),
+                QStringList{QStringLiteral("import-eg")} + args);
+        QVERIFY(p.waitForFinished(15000));
+        const QByteArray out = p.readAllStandardOutput();
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(p.exitCode() == exitCode, err.constData());
+        QVERIFY2(out.contains(stdoutHas), out.constData());
+        QVERIFY2(err.contains(stderrHas), err.constData());
+    }
+
     // An admin port taken by someone else is a start error, not a silently missing endpoint.
     void adminPortInUse() {
         QTcpServer squatter;
