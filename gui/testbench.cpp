@@ -2,6 +2,7 @@
 #include "gui/testbench.h"
 
 #include "core/auth/jwtminter.h"
+#include "core/auth/jwtsigner.h"
 #include "core/auth/tokenverdict.h"
 #include "core/http/reason.h"
 
@@ -65,7 +66,14 @@ TestBenchReport evaluateToken(const IdpProbe::Introspection &answer, const Confi
                            .arg(config.requiredScopes.join(u' '));
     if (config.jwt.headerName.isEmpty())
         return r;
-    r.jwt = JwtMinter(config.jwt.secret.toUtf8(), config.jwt.lifetimeSecs)
+    // The same signer the gateway builds: RS256/ES256 keys, kid and extra claims included.
+    QString why;
+    std::shared_ptr<const JwtSigner> signer = JwtSigner::fromConfig(config.jwt, &why);
+    if (!signer) {
+        r.decision += QStringLiteral("; no JWT: ") + why;
+        return r;
+    }
+    r.jwt = JwtMinter(std::move(signer), config.jwt.lifetimeSecs, config.jwt.claims)
                 .mint(*answer.result, nowSecs);
     const QList<QByteArray> parts = r.jwt.split('.');
     if (parts.size() == 3) {
