@@ -22,6 +22,7 @@ GatewayDaemon::GatewayDaemon(ConfigSources sources, QObject *parent)
     : QObject(parent)
     , m_sources(std::move(sources))
     , m_service(&m_events) {
+    m_service.setDecisionTrace(false); // nothing in the daemon reads it
     // Metrics and readiness count in the worker that finished the request: no queueing.
     connect(
         &m_events, &EventHub::eventPublished, this,

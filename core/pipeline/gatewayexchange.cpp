@@ -59,16 +59,18 @@ bool GatewayExchange::matchRoute() {
     QByteArray decoded;
     QByteArrayView path;
     if (!pathForMatching(parts.path, decoded, path)) {
-        trace("route", "refused", QStringLiteral("the path has dot segments"));
+        if (tracing())
+            trace("route", "refused", QStringLiteral("the path has dot segments"));
         m_client.sendSimpleResponse(400, Reason::PathNotCanonical,
                                     "The path holds \".\" or \"..\" segments");
         return false;
     }
     const int index = s.router.match(m_head.method, host, path);
     if (index < 0) {
-        trace("route", "refused",
-              QStringLiteral("no route for %1 %2")
-                  .arg(QString::fromLatin1(m_head.method), QString::fromUtf8(host)));
+        if (tracing())
+            trace("route", "refused",
+                  QStringLiteral("no route for %1 %2")
+                      .arg(QString::fromLatin1(m_head.method), QString::fromUtf8(host)));
         m_client.sendSimpleResponse(404, Reason::RouteNotFound, "No route for this request");
         return false;
     }
@@ -81,12 +83,13 @@ bool GatewayExchange::route() {
     if (!matchRoute())
         return false;
     const QString label =
-        m_handler.settings().routes.isEmpty()
+        !tracing() || m_handler.settings().routes.isEmpty()
             ? QString()
             : QStringLiteral("route \"%1\", ").arg(QString::fromUtf8(m_route->name));
     if (m_route->upstream) {
         m_target = *m_route->upstream;
-        trace("route", "ok", label + QStringLiteral("upstream ") + m_target.toString());
+        if (tracing())
+            trace("route", "ok", label + QStringLiteral("upstream ") + m_target.toString());
         return true;
     }
     const QList<QByteArray> destinations = m_head.headers.values("Destination");
@@ -96,41 +99,47 @@ bool GatewayExchange::route() {
             ? UpstreamTarget::parse(QString::fromLatin1(destinations.first().trimmed()), &why)
             : std::nullopt;
     if (!target) {
-        trace("route", "refused", label + QStringLiteral("no valid Destination header"));
+        if (tracing())
+            trace("route", "refused", label + QStringLiteral("no valid Destination header"));
         m_client.sendTextResponse(400, Reason::DestinationInvalid, DestinationInvalidText);
         return false;
     }
     why = m_route->destinations.check(target->origin);
     if (!why.isEmpty()) {
         qCWarning(lcProxy).noquote() << "Destination refused:" << why;
-        trace("route", "refused", label + why);
+        if (tracing())
+            trace("route", "refused", label + why);
         m_client.sendSimpleResponse(403, Reason::DestinationForbidden, "Destination not allowed");
         return false;
     }
     m_target = *target;
-    trace("route", "ok", label + QStringLiteral("Destination ") + m_target.toString());
+    if (tracing())
+        trace("route", "ok", label + QStringLiteral("Destination ") + m_target.toString());
     return true;
 }
 
 void GatewayExchange::authenticate() {
     const PipelineSettings &s = m_handler.settings();
     if (!s.authenticate || !m_route->authenticate) {
-        trace("token", "skipped",
-              s.authenticate ? QStringLiteral("public route")
-                             : QStringLiteral("authentication is off"));
+        if (tracing())
+            trace("token", "skipped",
+                  s.authenticate ? QStringLiteral("public route")
+                                 : QStringLiteral("authentication is off"));
         forward(nullptr);
         return;
     }
     const TokenExtractor::Found found = TokenExtractor::find(m_route->tokenSources, m_head);
     if (found.token.isEmpty()) {
         if (m_route->anonymousWhenMissing) {
-            trace("token", "skipped", QStringLiteral("no token; allowed without one"));
+            if (tracing())
+                trace("token", "skipped", QStringLiteral("no token; allowed without one"));
             forward(nullptr);
             return;
         }
-        trace("token", "refused",
-              m_route->tokenSources.isEmpty() ? QStringLiteral("no Bearer token")
-                                              : QStringLiteral("no token in any source"));
+        if (tracing())
+            trace("token", "refused",
+                  m_route->tokenSources.isEmpty() ? QStringLiteral("no Bearer token")
+                                                  : QStringLiteral("no token in any source"));
         HeaderMap challenge;
         challenge.append("WWW-Authenticate", "Bearer");
         m_client.sendTextResponse(401, Reason::TokenMissing, TokenMissingText,
@@ -140,7 +149,8 @@ void GatewayExchange::authenticate() {
     TokenIntrospector *introspector = m_handler.introspector(m_route->introspection);
     if (!introspector) {
         // validate() makes this unreachable; refuse rather than guess at an IdP.
-        trace("introspect", "error", QStringLiteral("no introspection endpoint"));
+        if (tracing())
+            trace("introspect", "error", QStringLiteral("no introspection endpoint"));
         m_client.sendSimpleResponse(503, Reason::IdpUnreachable, "No identity provider configured");
         return;
     }
@@ -148,9 +158,10 @@ void GatewayExchange::authenticate() {
     m_client.event().tokenFingerprint = m_fingerprint;
     const TokenSource source =
         m_route->tokenSources.isEmpty() ? TokenSource{} : m_route->tokenSources.at(found.source);
-    trace("token", "ok",
-          TokenExtractor::describe(source) + QStringLiteral(", fp=") +
-              QString::fromLatin1(m_fingerprint));
+    if (tracing())
+        trace("token", "ok",
+              TokenExtractor::describe(source) + QStringLiteral(", fp=") +
+                  QString::fromLatin1(m_fingerprint));
     m_ticket = introspector->check(
         found.token, m_fingerprint,
         [this](const IntrospectionOutcome &outcome) { onIntrospected(outcome); });
@@ -162,7 +173,8 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
         event.idpUs = outcome.latencyUs;
     event.cache = outcome.cache;
     if (outcome.error[0]) {
-        trace("introspect", "error", QString::fromLatin1(outcome.error));
+        if (tracing())
+            trace("introspect", "error", QString::fromLatin1(outcome.error));
         qCWarning(lcAuth).noquote()
             << "introspection failed for fp=" + m_fingerprint << outcome.error << outcome.detail;
         m_client.sendSimpleResponse(outcome.status, outcome.error,
@@ -174,10 +186,12 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
     const IntrospectionResult &result = *outcome.result;
     event.subject = result.subject;
     event.clientId = result.clientId;
-    trace("introspect", "ok",
-          QStringLiteral("active=%1, cache %2")
-              .arg(result.active ? QStringLiteral("true") : QStringLiteral("false"),
-                   outcome.cache[0] ? QString::fromLatin1(outcome.cache) : QStringLiteral("off")));
+    if (tracing())
+        trace("introspect", "ok",
+              QStringLiteral("active=%1, cache %2")
+                  .arg(result.active ? QStringLiteral("true") : QStringLiteral("false"),
+                       outcome.cache[0] ? QString::fromLatin1(outcome.cache)
+                                        : QStringLiteral("off")));
     const PipelineSettings &s = m_handler.settings();
     const TokenVerdict verdict = judgeToken(result, s.clock->nowSecs(), m_route->exactScopes);
     if (!verdict.allowed) {
@@ -191,20 +205,23 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
             return;
         }
     }
-    trace("decide", "ok", QString());
+    if (tracing())
+        trace("decide", "ok", QString());
     forward(outcome.result, std::string_view(outcome.cache) == "stale");
 }
 
 void GatewayExchange::refuse(const char *reason, const QString &why) {
     qCInfo(lcAuth).noquote() << "token fp=" + m_fingerprint << "refused:" << reason << why;
     if (m_route->anonymousWhenRefused) {
-        trace("decide", "anonymous",
-              QString::fromLatin1(reason) + QStringLiteral(": ") + why +
-                  QStringLiteral("; passThrough forwards without identity"));
+        if (tracing())
+            trace("decide", "anonymous",
+                  QString::fromLatin1(reason) + QStringLiteral(": ") + why +
+                      QStringLiteral("; passThrough forwards without identity"));
         forward(nullptr);
         return;
     }
-    trace("decide", "refused", QString::fromLatin1(reason) + QStringLiteral(": ") + why);
+    if (tracing())
+        trace("decide", "refused", QString::fromLatin1(reason) + QStringLiteral(": ") + why);
     const std::string_view id(reason);
     if (id == Reason::ScopeInsufficient) {
         const QStringList &scopes =
@@ -223,6 +240,10 @@ void GatewayExchange::refuse(const char *reason, const QString &why) {
         return;
     }
     refuseToken(reason, TokenInvalidText);
+}
+
+bool GatewayExchange::tracing() const {
+    return m_handler.settings().decisionTrace;
 }
 
 void GatewayExchange::trace(const char *stage, const char *outcome, QString detail) {
@@ -261,7 +282,8 @@ void GatewayExchange::mutate(const IntrospectionResult *identity) {
             done << QStringLiteral("path rewritten");
         }
     }
-    trace("mutate", "ok", done.join(QStringLiteral("; ")));
+    if (tracing())
+        trace("mutate", "ok", done.join(QStringLiteral("; ")));
 }
 
 void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &identity,
@@ -286,7 +308,8 @@ void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &
                 m_head.headers.append(s.jwtHeader, std::move(jwt));
         }
     }
-    trace("forward", "ok", QStringLiteral("to ") + m_target.toString());
+    if (tracing())
+        trace("forward", "ok", QStringLiteral("to ") + m_target.toString());
     m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head);
     if (m_requestComplete && !m_head.hasBody())
         m_proxy->onRequestComplete();

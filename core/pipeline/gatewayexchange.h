@@ -34,6 +34,8 @@ private:
     void refuse(const char *reason, const QString &why);
     void refuseToken(const char *reason, QByteArrayView text);
     void mutate(const IntrospectionResult *identity);
+    // The trace costs a few allocations per request: built only when someone reads it.
+    bool tracing() const;
     void trace(const char *stage, const char *outcome, QString detail);
     // `identity`: the introspection result the JWT carries; null for unauthenticated requests.
     void forward(const std::shared_ptr<const IntrospectionResult> &identity, bool stale = false);

@@ -29,6 +29,7 @@ struct PipelineSettings {
     std::shared_ptr<RedisTier> redis; // the shared second tier; null when off
     const Clock *clock = &SystemClock::instance();
     std::shared_ptr<UpstreamPoolCounters> poolCounters;
+    bool decisionTrace = true;  // fill RequestEvent::trace
     QStringList requiredScopes; // all of them, judged on every request, cached or not
     bool allowMissingToken = false;
     QByteArray jwtHeader; // empty: no JWT

@@ -153,6 +153,7 @@ HandlerFactory GatewayService::gatewayFactory() const {
     pipeline.redis = m_redis;
     pipeline.clock = m_clock;
     pipeline.poolCounters = m_poolCounters;
+    pipeline.decisionTrace = m_decisionTrace;
     const HttpLimits limits = m_config.server.limits;
     return [pipeline, limits](DeadlineSweeper &sweeper, int) {
         return std::make_shared<GatewayHandler>(pipeline, limits, sweeper);

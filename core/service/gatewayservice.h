@@ -61,6 +61,9 @@ public:
     // The shared Redis tier's counters and connection state; null when it is off or stopped.
     const RedisStats *redisStats() const;
     int openConnections() const;
+    // Whether RequestEvents carry the per-request decision trace (the desktop app shows it;
+    // the daemon logs none of it and saves the allocations). On by default. Before start().
+    void setDecisionTrace(bool on) { m_decisionTrace = on; }
     // Gauges and counters of the running gateway, for /metrics.
     void renderMetrics(PrometheusText &out) const;
 
@@ -87,6 +90,7 @@ private:
     std::unique_ptr<HttpServer> m_gateway;
     QString m_upstreamUrl;
     QString m_demoJwtSecret; // kept across reloads
+    bool m_decisionTrace = true;
     std::shared_ptr<const JwtSigner> m_jwtSigner;
     std::shared_ptr<const JwtSigner> m_previousJwtSigner;
     std::shared_ptr<UpstreamPoolCounters> m_poolCounters = std::make_shared<UpstreamPoolCounters>();
