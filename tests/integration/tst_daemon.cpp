@@ -22,16 +22,6 @@ using namespace Tokengate::Test;
 
 namespace {
 
-std::optional<ReceivedResponse> request(quint16 port, const QByteArray &method,
-                                        const QByteArray &target, const QByteArray &headers = {}) {
-    RawClient c;
-    if (!c.connectTo(port))
-        return std::nullopt;
-    c.send(method + ' ' + target + " HTTP/1.1\r\nHost: t\r\n" + headers +
-           "Connection: close\r\n\r\n");
-    return c.readResponse(10000, method == "HEAD");
-}
-
 // Clients that keep requests going, one connection per request, and count every status.
 class LoadLoop : public QObject {
 public:
@@ -289,24 +279,25 @@ private slots:
         QVERIFY(d.adminPort() != 0);
         const QByteArray token = d.demoToken();
         QVERIFY(!token.isEmpty());
-        QCOMPARE(request(d.port(), "GET", "/a", "Authorization: Bearer " + token + "\r\n")->status,
-                 200);
-        QCOMPARE(request(d.port(), "GET", "/a")->status, 401);
+        QCOMPARE(
+            requestOnce(d.port(), "GET", "/a", "Authorization: Bearer " + token + "\r\n")->status,
+            200);
+        QCOMPARE(requestOnce(d.port(), "GET", "/a")->status, 401);
 
-        const auto health = request(d.adminPort(), "GET", "/healthz");
+        const auto health = requestOnce(d.adminPort(), "GET", "/healthz");
         QVERIFY(health);
         QCOMPARE(health->status, 200);
         QCOMPARE(health->body, QByteArray("ok\n"));
 
         // The request above reached the demo IdP, so it is known to be reachable.
-        const auto ready = request(d.adminPort(), "GET", "/readyz");
+        const auto ready = requestOnce(d.adminPort(), "GET", "/readyz");
         QVERIFY(ready);
         QCOMPARE(ready->status, 200);
         const QJsonObject readiness = QJsonDocument::fromJson(ready->body).object();
         QCOMPARE(readiness.value(QStringLiteral("ready")).toBool(), true);
         QCOMPARE(readiness.value(QStringLiteral("listening")).toBool(), true);
 
-        const auto metrics = request(d.adminPort(), "GET", "/metrics");
+        const auto metrics = requestOnce(d.adminPort(), "GET", "/metrics");
         QVERIFY(metrics);
         QCOMPARE(metrics->status, 200);
         QVERIFY(metrics->headers.value("Content-Type").startsWith("text/plain; version=0.0.4"));
@@ -330,8 +321,8 @@ private slots:
                  QByteArray(promtool.readAllStandardOutput() + promtool.readAllStandardError())
                      .constData());
 
-        QCOMPARE(request(d.adminPort(), "GET", "/.well-known/jwks.json")->status, 404);
-        QCOMPARE(request(d.adminPort(), "GET", "/nothing-here")->status, 404);
+        QCOMPARE(requestOnce(d.adminPort(), "GET", "/.well-known/jwks.json")->status, 404);
+        QCOMPARE(requestOnce(d.adminPort(), "GET", "/nothing-here")->status, 404);
         QVERIFY(d.signal(SIGTERM));
         QCOMPARE(d.waitForExit(), 0);
     }
@@ -369,8 +360,9 @@ private slots:
         writeDotEnv("TOKENGATE_REQUIRED_SCOPES=admin\n");
         QVERIFY(d.signal(SIGHUP));
         QVERIFY(waitFor([&] { return d.err().count("reload done") == 2; }));
-        QCOMPARE(request(d.port(), "GET", "/a", "Authorization: Bearer " + token + "\r\n")->status,
-                 403);
+        QCOMPARE(
+            requestOnce(d.port(), "GET", "/a", "Authorization: Bearer " + token + "\r\n")->status,
+            403);
         QVERIFY(d.signal(SIGTERM));
         QCOMPARE(d.waitForExit(), 0);
     }

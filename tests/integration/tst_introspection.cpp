@@ -2,6 +2,7 @@
 // The introspection gateway end to end (COMPAT.md part A, steps 1-8): a real gateway on
 // loopback, the built-in demo IdP (or a scripted one for the IdP's failure modes) and the
 // echo upstream, driven by a raw client socket.
+#include "tests/support/echoresponse.h"
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
@@ -27,21 +28,6 @@ namespace {
 
 constexpr char JwtHeader[] = "X-Jwt";
 constexpr char JwtSecret[] = "integration-test-secret";
-
-QJsonObject json(const ReceivedResponse &r) {
-    return QJsonDocument::fromJson(r.body).object();
-}
-
-// Values of one header as the echo upstream received it.
-QList<QByteArray> echoed(const ReceivedResponse &r, QByteArrayView name) {
-    QList<QByteArray> out;
-    for (const auto &h : json(r).value(u"headers").toArray()) {
-        const QJsonArray pair = h.toArray();
-        if (HeaderMap::sameName(pair.at(0).toString().toLatin1(), name))
-            out << pair.at(1).toString().toLatin1();
-    }
-    return out;
-}
 
 QByteArray get(const QByteArray &target, const QByteArray &extraHeaders = {}) {
     return "GET " + target + " HTTP/1.1\r\nHost: gw.test\r\n" + extraHeaders + "\r\n";
@@ -148,11 +134,11 @@ private slots:
         QVERIFY(r);
         QCOMPARE(r->status, 200);
         QCOMPARE(m_idp->introspectionCalls(), calls + 1);
-        QCOMPARE(json(*r).value(u"target").toString(), QStringLiteral("/p/q?y=2"));
+        QCOMPARE(echoJson(*r).value(u"target").toString(), QStringLiteral("/p/q?y=2"));
         // The credential and other end-to-end headers are forwarded unchanged.
-        QCOMPARE(echoed(*r, "Authorization"), QList<QByteArray>{"Bearer " + token});
-        QCOMPARE(echoed(*r, "Host"), QList<QByteArray>{"gw.test"});
-        const QList<QByteArray> jwts = echoed(*r, JwtHeader);
+        QCOMPARE(echoedHeader(*r, "Authorization"), QList<QByteArray>{"Bearer " + token});
+        QCOMPARE(echoedHeader(*r, "Host"), QList<QByteArray>{"gw.test"});
+        const QList<QByteArray> jwts = echoedHeader(*r, JwtHeader);
         QCOMPARE(jwts.size(), 1);
         const QJsonObject claims = verifiedClaims(jwts.first(), JwtSecret);
         QVERIFY2(!claims.isEmpty(), jwts.first().constData());
@@ -172,7 +158,7 @@ private slots:
         const auto r = through(authConfig(), get("/", bearer(freshToken(7200))));
         QVERIFY(r);
         QCOMPARE(r->status, 200);
-        const QJsonObject claims = verifiedClaims(echoed(*r, JwtHeader).value(0), JwtSecret);
+        const QJsonObject claims = verifiedClaims(echoedHeader(*r, JwtHeader).value(0), JwtSecret);
         QCOMPARE(qint64(claims.value(u"exp").toDouble()) - qint64(claims.value(u"iat").toDouble()),
                  qint64(3600));
     }
@@ -378,7 +364,7 @@ private slots:
             const auto r = clients[i]->readResponse();
             QVERIFY(r);
             QCOMPARE(r->status, 200);
-            QCOMPARE(json(*r).value(u"target").toString(), u'/' + QString::number(i));
+            QCOMPARE(echoJson(*r).value(u"target").toString(), u'/' + QString::number(i));
         }
     }
 
@@ -414,7 +400,7 @@ private slots:
         const auto r = through(authConfig(), get("/", spoof + bearer(freshToken())));
         QVERIFY(r);
         QCOMPARE(r->status, 200);
-        const QList<QByteArray> jwts = echoed(*r, JwtHeader);
+        const QList<QByteArray> jwts = echoedHeader(*r, JwtHeader);
         QCOMPARE(jwts.size(), 1);
         QVERIFY(!verifiedClaims(jwts.first(), JwtSecret).isEmpty());
     }
@@ -425,7 +411,7 @@ private slots:
         const auto r = through(c, get("/", "x-jwt: from-client\r\n" + bearer(freshToken())));
         QVERIFY(r);
         QCOMPARE(r->status, 200);
-        QCOMPARE(echoed(*r, JwtHeader), QList<QByteArray>{"from-client"});
+        QCOMPARE(echoedHeader(*r, JwtHeader), QList<QByteArray>{"from-client"});
     }
 
     void allowMissingTokenForwardsWithoutIdentity() {
@@ -435,7 +421,7 @@ private slots:
         auto r = through(c, get("/anon", "X-JWT: forged\r\n"));
         QVERIFY(r);
         QCOMPARE(r->status, 200);
-        QCOMPARE(echoed(*r, JwtHeader), QList<QByteArray>{});
+        QCOMPARE(echoedHeader(*r, JwtHeader), QList<QByteArray>{});
         QCOMPARE(m_idp->introspectionCalls(), calls);
         // A token that is present still has to be valid.
         r = through(c, get("/anon", bearer("never-issued")));
@@ -459,7 +445,7 @@ private slots:
         auto r = client.readResponse();
         QVERIFY(r);
         QCOMPARE(r->status, 200);
-        QCOMPARE(json(*r).value(u"bodyBytes").toInt(), 5);
+        QCOMPARE(echoJson(*r).value(u"bodyBytes").toInt(), 5);
 
         RawClient refused;
         QVERIFY(refused.connectTo(gw.port()));
@@ -557,9 +543,9 @@ private slots:
         QVERIFY(r);
         QCOMPARE(r->status, status);
         if (status == 200) {
-            QCOMPARE(json(*r).value(u"target").toString().toLatin1(), upstreamTarget);
-            QCOMPARE(echoed(*r, "Destination"), QList<QByteArray>{destination});
-            QCOMPARE(echoed(*r, "Host"), QList<QByteArray>{"gw.test"});
+            QCOMPARE(echoJson(*r).value(u"target").toString().toLatin1(), upstreamTarget);
+            QCOMPARE(echoedHeader(*r, "Destination"), QList<QByteArray>{destination});
+            QCOMPARE(echoedHeader(*r, "Host"), QList<QByteArray>{"gw.test"});
         } else if (status == 400) {
             QCOMPARE(r->body, QByteArray("Destination header should be a valid URL"));
         } else {
@@ -593,7 +579,7 @@ private slots:
                                                            bearer(freshToken())));
         QVERIFY(r);
         QCOMPARE(r->status, 200);
-        QCOMPARE(json(*r).value(u"target").toString(), QStringLiteral("/p"));
+        QCOMPARE(echoJson(*r).value(u"target").toString(), QStringLiteral("/p"));
     }
 
     // Step 8: neither the token nor a secret reaches any log line, whatever happens; the

@@ -20,11 +20,7 @@ using namespace Tokengate::Test;
 namespace {
 
 int statusOf(quint16 port, const QByteArray &target, const QByteArray &headers) {
-    RawClient c;
-    if (!c.connectTo(port))
-        return -1;
-    c.send("GET " + target + " HTTP/1.1\r\nHost: t\r\n" + headers + "Connection: close\r\n\r\n");
-    const auto r = c.readResponse();
+    const auto r = requestOnce(port, "GET", target, headers);
     return r ? r->status : -1;
 }
 

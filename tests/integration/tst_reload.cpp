@@ -14,12 +14,7 @@ using namespace Tokengate::Test;
 namespace {
 
 int statusOf(quint16 port, const QByteArray &token) {
-    RawClient c;
-    if (!c.connectTo(port))
-        return -1;
-    c.send("GET /r HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token +
-           "\r\nConnection: close\r\n\r\n");
-    const auto r = c.readResponse();
+    const auto r = requestOnce(port, "GET", "/r", "Authorization: Bearer " + token + "\r\n");
     return r ? r->status : -1;
 }
 

@@ -120,4 +120,14 @@ QByteArray RawClient::takeBuffered() {
     return std::exchange(m_buffer, {});
 }
 
+std::optional<ReceivedResponse> requestOnce(quint16 port, const QByteArray &method,
+                                            const QByteArray &target, const QByteArray &headers) {
+    RawClient c;
+    if (!c.connectTo(port))
+        return std::nullopt;
+    c.send(method + ' ' + target + " HTTP/1.1\r\nHost: t\r\n" + headers +
+           "Connection: close\r\n\r\n");
+    return c.readResponse(10000, method == "HEAD");
+}
+
 } // namespace Tokengate::Test

@@ -43,4 +43,10 @@ private:
     QByteArray m_buffer;
 };
 
+// One request on a connection of its own (Connection: close); `headers` are whole lines with
+// their CRLF. nullopt when no complete response came back.
+std::optional<ReceivedResponse> requestOnce(quint16 port, const QByteArray &method,
+                                            const QByteArray &target,
+                                            const QByteArray &headers = {});
+
 } // namespace Tokengate::Test
