@@ -308,6 +308,8 @@ private slots:
             QCOMPARE(resp->status, 200);
         }
         QCOMPARE(idpCalls(idp), tokens);
+        // A worker publishes a request's event after its response has gone out.
+        QVERIFY(waitFor([&] { return r.events.published() >= quint64(requests); }));
         int coalesced = 0;
         for (const RequestEvent &e : r.events.snapshot())
             coalesced += e.cache == "coalesced";
