@@ -44,7 +44,6 @@ public:
         response.status = 200;
         response.contentLength = body.size();
         response.headers.append("Content-Type", "application/json");
-        response.headers.append("Content-Length", QByteArray::number(body.size()));
         m_client.sendResponseHead(std::move(response));
         m_client.sendResponseBody(body);
         m_client.finishResponse();

@@ -55,6 +55,18 @@ public:
     static bool sameName(QByteArrayView a, QByteArrayView b) {
         return a.size() == b.size() && a.compare(b, Qt::CaseInsensitive) == 0;
     }
+    // sameName with "_" and "-" taken as one letter, as CGI-style servers read field names.
+    static bool sameNameFolded(QByteArrayView a, QByteArrayView b) {
+        if (a.size() != b.size())
+            return false;
+        for (qsizetype i = 0; i < a.size(); ++i) {
+            const char x = a[i] == '_' ? '-' : a[i];
+            const char y = b[i] == '_' ? '-' : b[i];
+            if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z'))
+                return false;
+        }
+        return true;
+    }
 
 private:
     QByteArrayView keep(QByteArray bytes);

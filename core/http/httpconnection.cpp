@@ -3,6 +3,7 @@
 
 #include "core/http/flowcontrol.h"
 #include "core/http/headwriter.h"
+#include "core/http/hopbyhop.h"
 #include "core/http/reason.h"
 #include "core/http/statusphrase.h"
 #include "core/observe/eventhub.h"
@@ -164,10 +165,17 @@ void HttpConnection::sendResponseHead(ResponseHead head) {
     out.put(" ");
     out.put(reason);
     out.put("\r\n");
-    for (const HeaderField &f : head.headers.fields())
-        out.field(f.name, f.value);
+    // Framing comes from what was parsed, never from fields: an upstream's Connection field
+    // naming Content-Length must not leave the client counting a different body.
+    for (const HeaderField &f : head.headers.fields()) {
+        if (!isFramingField(f.name))
+            out.field(f.name, f.value);
+    }
+    const bool lengthAllowed = head.status >= 200 && head.status != 204;
     if (m_chunkedOut)
         out.put("Transfer-Encoding: chunked\r\n");
+    else if (lengthAllowed && head.contentLength >= 0)
+        out.field("Content-Length", QByteArray::number(head.contentLength));
     if (!m_keepAlive)
         out.put("Connection: close\r\n");
     else if (m_head.versionMinor == 0)
@@ -237,7 +245,6 @@ void HttpConnection::sendTextResponse(int status, const char *reason, QByteArray
     head.contentLength = body.size();
     head.headers = std::move(extraHeaders);
     head.headers.append("Content-Type", "text/plain; charset=utf-8");
-    head.headers.append("Content-Length", QByteArray::number(body.size()));
     sendResponseHead(std::move(head));
     sendResponseBody(body);
     finishResponse();

@@ -2,6 +2,7 @@
 #include "core/http/requestparser.h"
 
 #include "core/http/reason.h"
+#include "core/http/requesttarget.h"
 
 #include <llhttp.h>
 
@@ -114,8 +115,14 @@ bool RequestParser::parseRequestLine(QByteArrayView line) {
         fail(405, Reason::MethodNotAllowed, "CONNECT is not supported");
         return false;
     }
+    RequestTarget parsed = parseRequestTarget(method, target);
+    if (!parsed.ok()) {
+        fail(400, Reason::BadRequest, parsed.error);
+        return false;
+    }
     m_head.method = method.toByteArray();
-    m_head.target = target.toByteArray();
+    m_head.target = std::move(parsed.originForm);
+    m_authority = std::move(parsed.authority);
     return true;
 }
 
@@ -133,10 +140,18 @@ int RequestParser::onHeadersComplete() {
         if (!m_head.chunked)
             return fail(400, Reason::BadRequest, "Transfer-Encoding must end with chunked");
     }
-    if (m_head.versionMinor == 1 && !h.contains("Host"))
+    if (m_head.versionMinor == 1 && !h.contains("Host") && m_authority.isEmpty())
         return fail(400, Reason::BadRequest, "Missing Host header");
     if (h.count("Host") > 1)
         return fail(400, Reason::BadRequest, "More than one Host header");
+    if (!m_authority.isEmpty()) {
+        // RFC 9112 3.2.2: the target's authority is the Host, whatever the field said; routing
+        // by one name and forwarding the other would let a public name reach a private route.
+        m_head.headers.set("Host", std::exchange(m_authority, {}));
+    } else if (const QByteArrayView host = h.find("Host");
+               !host.isEmpty() && !isValidAuthority(host)) {
+        return fail(400, Reason::BadRequest, "Invalid Host header");
+    }
     m_head.expectsContinue = false;
     if (h.contains("Expect")) {
         if (!HeaderMap::sameName(h.find("Expect").trimmed(), "100-continue") ||

@@ -37,6 +37,7 @@ private:
     Sink &m_sink;
     QByteArray m_line;
     RequestHead m_head;
+    QByteArray m_authority; // of an absolute-form target, until it replaces Host
     int m_emptyLines = 0;
     bool m_inMessage = false;
 };

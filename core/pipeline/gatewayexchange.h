@@ -34,6 +34,7 @@ private:
     void refuse(const char *reason, const QString &why);
     void refuseToken(const char *reason, QByteArrayView text);
     void mutate(const IntrospectionResult *identity);
+    void removeUnderscoreTwins();
     // The trace costs a few allocations per request: built only when someone reads it.
     bool tracing() const;
     void trace(const char *stage, const char *outcome, QString detail);

@@ -2,10 +2,10 @@
 #include "core/proxy/proxyexchange.h"
 
 #include "core/http/headwriter.h"
+#include "core/http/hopbyhop.h"
 #include "core/http/httpconnection.h"
 #include "core/http/reason.h"
 #include "core/observe/logging.h"
-#include "core/proxy/hopbyhop.h"
 #include "core/proxy/upstreampool.h"
 
 namespace Tokengate {
@@ -76,8 +76,10 @@ QByteArray ProxyExchange::upstreamRequestHead(const RequestHead &head, const Ups
     const HeaderMap &h = head.headers;
     const HopByHopFilter hopByHop(h);
     auto passes = [&](const HeaderField &f) {
-        // Expect is answered here: the body is already on its way.
-        return !hopByHop.drops(f.name) && !HeaderMap::sameName(f.name, "Expect");
+        // Expect is answered here: the body is already on its way. Framing is written below
+        // from the parsed message, never copied.
+        return !hopByHop.drops(f.name) && !isFramingField(f.name) &&
+               !HeaderMap::sameName(f.name, "Expect");
     };
     const bool append = forwarded == ForwardedMode::Append;
     QByteArrayView host;
@@ -156,6 +158,8 @@ QByteArray ProxyExchange::upstreamRequestHead(const RequestHead &head, const Ups
     }
     if (head.chunked)
         out.field("Transfer-Encoding", "chunked");
+    else if (head.contentLength >= 0)
+        out.field("Content-Length", QByteArray::number(head.contentLength));
     out.put("\r\n");
     return out.take();
 }

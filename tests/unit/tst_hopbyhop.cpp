@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // removeHopByHopFields: connection-specific fields go, end-to-end fields stay exactly as they
 // were (order, case, duplicates).
-#include "core/proxy/hopbyhop.h"
+#include "core/http/hopbyhop.h"
 
 #include "core/http/headermap.h"
 
@@ -79,6 +79,16 @@ private slots:
                           "trailers\nProxy-Connection: close\nTransfer-Encoding: "
                           "chunked\nTrailer: X-Sum\nX-End: 2\nx-end: 3")
             << QByteArray("Host: a\nAccept: */*\nX-End: 2\nx-end: 3");
+        // Framing is written from the parsed message by whoever sends it on, never copied.
+        QTest::newRow("Content-Length always goes")
+            << QByteArray("Content-Length: 3\nA: 1\ncontent-length: 3") << QByteArray("A: 1");
+        QTest::newRow("Connection cannot name Host")
+            << QByteArray("Connection: Host, X-A\nHost: h\nX-A: 1\nB: 2")
+            << QByteArray("Host: h\nB: 2");
+        QTest::newRow("Connection naming framing fields changes nothing else")
+            << QByteArray("Connection: content-length, TRANSFER-ENCODING\nHost: h\n"
+                          "Content-Length: 45\nX-User: u")
+            << QByteArray("Host: h\nX-User: u");
     }
     void removeHopByHopFields() {
         QFETCH(QByteArray, input);

@@ -219,7 +219,19 @@ private slots:
         get("target dot segments kept", "GET", "/a/../b/./c");
         get("target params and query kept", "GET", "/p;v=1?x=1&y=%20&z");
         get("asterisk-form", "OPTIONS", "*");
-        get("absolute-form", "GET", "http://example.com/p?q=1");
+        // RFC 9112 3.2.2: the authority replaces Host; routing and forwarding see one name.
+        QTest::newRow("absolute-form becomes origin-form and Host")
+            << QByteArray("GET http://example.com/p?q=1 HTTP/1.1\r\nHost: a\r\n\r\n")
+            << QByteArray("GET") << QByteArray("/p?q=1") << 1 << QByteArray("Host: example.com\r\n")
+            << QByteArray() << true << false << false << qint64(-1);
+        QTest::newRow("absolute-form without path or Host")
+            << QByteArray("GET HTTPS://[::1]:8443?q HTTP/1.1\r\n\r\n") << QByteArray("GET")
+            << QByteArray("/?q") << 1 << QByteArray("Host: [::1]:8443\r\n") << QByteArray() << true
+            << false << false << qint64(-1);
+        QTest::newRow("empty Host")
+            << QByteArray("GET / HTTP/1.1\r\nHost:\r\n\r\n") << QByteArray("GET") << QByteArray("/")
+            << 1 << QByteArray("Host: \r\n") << QByteArray() << true << false << false
+            << qint64(-1);
 
         QTest::newRow("header case and duplicates kept")
             << QByteArray("GET / HTTP/1.1\r\nhOsT: a\r\nX-Dup: 1\r\nx-dup: 2\r\nX-DUP: "
@@ -335,6 +347,19 @@ private slots:
             QTest::newRow(name) << input << hb << hc << mb << status << reason;
         };
 
+        row("relative target", "GET admin/x HTTP/1.1\r\nHost: a\r\n\r\n", 400, bad);
+        row("asterisk for GET", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400, bad);
+        row("fragment in the target", "GET /a#b HTTP/1.1\r\nHost: a\r\n\r\n", 400, bad);
+        row("absolute-form with user info", "GET http://u:p@h/x HTTP/1.1\r\nHost: h\r\n\r\n", 400,
+            bad);
+        row("absolute-form, other scheme", "GET ftp://h/x HTTP/1.1\r\nHost: h\r\n\r\n", 400, bad);
+        row("absolute-form, empty authority", "GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n", 400,
+            bad);
+        row("absolute-form, bad port", "GET http://h:8x/ HTTP/1.1\r\nHost: h\r\n\r\n", 400, bad);
+        row("Host with two names", "GET / HTTP/1.1\r\nHost: a, b\r\n\r\n", 400, bad);
+        row("Host with user info", "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", 400, bad);
+        row("Host with a path", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, bad);
+        row("Host with a bad port", "GET / HTTP/1.1\r\nHost: a:b\r\n\r\n", 400, bad);
         row("space inside a header name", "GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n", 400,
             bad);
         row("space before the colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400, bad);

@@ -2,7 +2,7 @@
 // ProxyExchange::upstreamRequestHead writes the upstream's head straight from the client's
 // fields; it must equal the plain recipe it replaced: copy the map, drop hop-by-hop fields and
 // Expect, fix Host, apply the X-Forwarded-* mode, serialize.
-#include "core/proxy/hopbyhop.h"
+#include "core/http/hopbyhop.h"
 #include "core/proxy/proxyexchange.h"
 
 #include <QTest>
@@ -24,6 +24,9 @@ RequestHead headFrom(const QByteArray &lines, bool chunked) {
         const qsizetype colon = line.indexOf(':');
         head.headers.append(line.left(colon), line.mid(colon + 1).trimmed());
     }
+    // As the parser frames it: chunked wins (it refuses both together anyway).
+    if (!chunked && head.headers.contains("Content-Length"))
+        head.contentLength = head.headers.value("Content-Length").toLongLong();
     return head;
 }
 
@@ -53,6 +56,8 @@ QByteArray reference(const RequestHead &head, const UpstreamTarget &target, cons
     }
     if (head.chunked)
         h.append("Transfer-Encoding", "chunked");
+    else if (head.contentLength >= 0)
+        h.append("Content-Length", QByteArray::number(head.contentLength));
     QByteArray out = head.method + ' ' + target.join(head.target) + " HTTP/1.1\r\n";
     h.serializeTo(out);
     return out + "\r\n";
@@ -84,6 +89,9 @@ private slots:
             "x-forwarded-host: f\nX-FORWARDED-PROTO: p\nHost: h",
             "A: 1\nHost:\nB: 2\nhost: second",
             "Host: h\nForwarded: for=1\nforwarded: for=2\nZ: z",
+            "Host: h\nContent-Length: 5\nA: 1",
+            "Host: h\nConnection: content-length\nContent-Length: 45\nA: 1",
+            "Host: h\nConnection: Transfer-Encoding, Host\nTransfer-Encoding: chunked",
         };
         for (const QByteArray &row : rows) {
             const QByteArray name = QByteArray(row).replace('\n', " | ");

@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "core/proxy/hopbyhop.h"
+#include "core/http/hopbyhop.h"
 
 #include "core/http/headermap.h"
 
 namespace Tokengate {
+
+bool isFramingField(QByteArrayView name) {
+    return HeaderMap::sameName(name, "Content-Length") ||
+           HeaderMap::sameName(name, "Transfer-Encoding");
+}
 
 HopByHopFilter::HopByHopFilter(const HeaderMap &headers) {
     for (const HeaderField &f : headers.fields()) {
         if (!HeaderMap::sameName(f.name, "Connection"))
             continue;
         anyToken(f.value, [this](QByteArrayView name) {
-            m_listed.append(name);
+            if (!isFramingField(name) && !HeaderMap::sameName(name, "Host"))
+                m_listed.append(name);
             return false;
         });
     }
@@ -46,7 +52,8 @@ bool HopByHopFilter::drops(QByteArrayView name) const {
 
 void removeHopByHopFields(HeaderMap &headers) {
     const HopByHopFilter filter(headers);
-    headers.removeIf([&](const HeaderField &f) { return filter.drops(f.name); });
+    headers.removeIf(
+        [&](const HeaderField &f) { return filter.drops(f.name) || isFramingField(f.name); });
 }
 
 } // namespace Tokengate
