@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/admin/adminserver.h"
 
+#include "core/admin/guardedtcpserver.h"
 #include "core/admin/idphealth.h"
 #include "core/cache/redisstats.h"
 #include "core/observe/prometheustext.h"
@@ -59,7 +60,14 @@ AdminServer::~AdminServer() = default;
 
 bool AdminServer::listen(const QHostAddress &address, quint16 port, QString *error) {
     m_address = address;
-    m_port = m_server.listen(address, port);
+    auto *tcp = new GuardedTcpServer(GuardedTcpServer::Limits{}, &m_server);
+    if (tcp->listen(address, port)) {
+        m_server.bind(tcp); // takes it over; it is already a child of m_server
+        m_port = tcp->serverPort();
+    } else {
+        delete tcp;
+        m_port = 0;
+    }
     if (m_port == 0 && error)
         *error = QStringLiteral("admin listener cannot listen on %1:%2")
                      .arg(address.toString())

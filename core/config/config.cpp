@@ -87,6 +87,10 @@ QStringList Config::validate() const {
         problems << QStringLiteral("max-headers: must be at least 1");
     if (l.maxConnections < 1)
         problems << QStringLiteral("max-connections: must be at least 1");
+    if (l.maxConnectionsPerPeer < 1)
+        problems << QStringLiteral("max-connections-per-peer: must be at least 1");
+    if (l.minBodyRate < 0 || l.minSendRate < 0)
+        problems << QStringLiteral("min-body-rate, min-send-rate: must be 0 (off) or more");
     for (const auto &[name, ms] :
          {std::pair{"header-timeout", l.headerTimeoutMs},
           std::pair{"idle-timeout", l.idleTimeoutMs}, std::pair{"body-timeout", l.bodyTimeoutMs},

@@ -157,6 +157,9 @@ QString describeConfig(const Config &c) {
     const HttpLimits &l = c.server.limits;
     out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
     value(out, "max_connections", l.maxConnections);
+    value(out, "max_connections_per_peer", l.maxConnectionsPerPeer);
+    value(out, "min_body_rate", l.minBodyRate);
+    value(out, "min_send_rate", l.minSendRate);
     value(out, "max_header_bytes", l.maxHeaderBytes);
     value(out, "max_headers", l.maxHeaderCount);
     value(out, "max_body_bytes", l.maxBodyBytes);

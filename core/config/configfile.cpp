@@ -382,6 +382,10 @@ void FileReader::read(const YAML::Node &root, Config &c) {
             {"reuse_port", boolean(c.server.reusePort)},
             {"limits", section({
                            {"max_connections", integer(l.maxConnections, 1, 1'000'000)},
+                           {"max_connections_per_peer",
+                            integer(l.maxConnectionsPerPeer, 1, 1'000'000)},
+                           {"min_body_rate", integer(l.minBodyRate, 0, 1 << 30)},
+                           {"min_send_rate", integer(l.minSendRate, 0, 1 << 30)},
                            {"max_header_bytes", integer(l.maxHeaderBytes, 1024, 16 << 20)},
                            {"max_headers", integer(l.maxHeaderCount, 1, 10'000)},
                            {"max_body_bytes", integer(l.maxBodyBytes, -1, maxBody)},

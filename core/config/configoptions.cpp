@@ -247,6 +247,23 @@ QList<ConfigOption> buildOptions() {
                 [](Config &c, const QString &v) {
                     return setInteger(c.server.limits.maxConnections, v, 1, 1'000'000);
                 });
+    o << option("max-connections-per-peer", "n",
+                "Open connections one client address (IPv6: one /64) may hold (default 2500).",
+                [](Config &c, const QString &v) {
+                    return setInteger(c.server.limits.maxConnectionsPerPeer, v, 1, 1'000'000);
+                });
+    o << option("min-body-rate", "bytes",
+                "Bytes per second a request body must average after the header timeout "
+                "(default 500; 0: off); slower gets 408.",
+                [](Config &c, const QString &v) {
+                    return setInteger(c.server.limits.minBodyRate, v, 0, 1 << 30);
+                });
+    o << option("min-send-rate", "bytes",
+                "Bytes per second a client must read a response at after the header timeout "
+                "(default 500; 0: off); slower is closed.",
+                [](Config &c, const QString &v) {
+                    return setInteger(c.server.limits.minSendRate, v, 0, 1 << 30);
+                });
     o << option("max-header-bytes", "bytes",
                 "Largest request line plus header section (default 65536); more gets 431.",
                 [](Config &c, const QString &v) {

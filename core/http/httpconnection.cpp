@@ -98,6 +98,9 @@ void HttpConnection::onRequestHead(RequestHead head) {
     m_responseDone = false;
     m_waitingWritable = false;
     m_eventPublished = false;
+    m_bodyFlowMs = 0;
+    m_sendWaitMs = 0;
+    m_bytesQueued = 0;
     m_requestClock.start();
     m_event = RequestEvent{};
     m_event.start = QDateTime::currentDateTimeUtc();
@@ -128,8 +131,10 @@ void HttpConnection::setBodyFlowing(bool flowing) {
             send("HTTP/1.1 100 Continue\r\n\r\n");
             m_continueSent = true;
         }
-        m_lastRead = DeadlineSweeper::nowMs();
+        m_lastRead = m_bodyFlowSince = DeadlineSweeper::nowMs();
         scheduleProcessInput();
+    } else if (!flowing && m_bodyFlowing) {
+        m_bodyFlowMs += DeadlineSweeper::nowMs() - m_bodyFlowSince;
     }
     m_bodyFlowing = flowing;
 }
@@ -254,6 +259,7 @@ void HttpConnection::send(QByteArrayView bytes) {
     // The write-stall timeout counts from the moment there is something to send.
     if (m_socket->bytesToWrite() == 0)
         m_lastWrite = DeadlineSweeper::nowMs();
+    m_bytesQueued += bytes.size();
     m_socket->write(bytes.data(), bytes.size());
 }
 
@@ -366,8 +372,15 @@ void HttpConnection::teardown(const char *reason, bool notifyExchange) {
     deleteLater();
 }
 
+bool HttpConnection::tooSlow(qint64 waitedMs, qint64 bytes, int minRate) const {
+    // mod_reqtimeout's rule: a grace period, then each second must have brought minRate bytes.
+    return minRate > 0 && waitedMs > m_context.limits.headerTimeoutMs + bytes * 1000 / minRate;
+}
+
 void HttpConnection::checkDeadline(qint64 now) {
     const HttpLimits &limits = m_context.limits;
+    const qint64 sinceLastCheck = m_lastCheck ? now - m_lastCheck : 0;
+    m_lastCheck = now;
     if (m_closing && !m_hasRequest) {
         if (now - m_lastWrite > limits.bodyTimeoutMs)
             teardown(Reason::RequestTimeout, true);
@@ -382,15 +395,26 @@ void HttpConnection::checkDeadline(qint64 now) {
         }
         return;
     }
-    if (!m_requestComplete && m_bodyFlowing && now - m_lastRead > limits.bodyTimeoutMs) {
+    const bool bodyTrickles =
+        !m_requestComplete && m_bodyFlowing &&
+        tooSlow(m_bodyFlowMs + now - m_bodyFlowSince, m_event.requestBodyBytes, limits.minBodyRate);
+    if (!m_requestComplete && m_bodyFlowing &&
+        (now - m_lastRead > limits.bodyTimeoutMs || bodyTrickles)) {
         if (m_responseStarted)
             teardown(Reason::RequestTimeout, true);
         else
-            failRequest(408, Reason::RequestTimeout, "Timed out reading the request body");
+            failRequest(408, Reason::RequestTimeout,
+                        bodyTrickles ? "The request body arrives too slowly"
+                                     : "Timed out reading the request body");
         return;
     }
-    if (m_socket->bytesToWrite() > 0 && now - m_lastWrite > limits.bodyTimeoutMs)
-        teardown(Reason::RequestTimeout, true); // the client stopped reading its response
+    const qint64 unsent = m_socket->bytesToWrite();
+    if (unsent > 0)
+        m_sendWaitMs += sinceLastCheck;
+    // The client stopped reading its response, or reads it a few bytes at a time.
+    if (unsent > 0 && (now - m_lastWrite > limits.bodyTimeoutMs ||
+                       tooSlow(m_sendWaitMs, m_bytesQueued - unsent, limits.minSendRate)))
+        teardown(Reason::RequestTimeout, true);
 }
 
 } // namespace Tokengate

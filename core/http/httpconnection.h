@@ -77,6 +77,7 @@ private:
     void publishEvent();
     void closeAfterFlush();
     void teardown(const char *reason, bool notifyExchange);
+    bool tooSlow(qint64 waitedMs, qint64 bytes, int minRate) const;
 
     QTcpSocket *m_socket;
     WorkerContext &m_context;
@@ -98,6 +99,12 @@ private:
     qint64 m_requestStartMs = 0;
     qint64 m_lastRead = 0;
     qint64 m_lastWrite = 0;
+    // Rate floors (HttpLimits::minBodyRate, minSendRate): time spent waiting on the client.
+    qint64 m_bodyFlowSince = 0; // when the body last started flowing
+    qint64 m_bodyFlowMs = 0;    // body-flowing time before that
+    qint64 m_lastCheck = 0;     // previous deadline check
+    qint64 m_sendWaitMs = 0;    // time with response bytes the client had not taken yet
+    qint64 m_bytesQueued = 0;   // response bytes handed to the socket
 
     bool m_hasRequest = false;
     bool m_requestComplete = false;

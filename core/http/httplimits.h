@@ -15,6 +15,15 @@ struct HttpLimits {
     int idleTimeoutMs = 60'000;   // keep-alive connection with no request in progress
     int bodyTimeoutMs = 60'000;   // longest silence while reading a body or sending a response
     int maxConnections = 10'000;  // open client connections, all workers together
+    // One client address (an IPv6 /64) may hold at most this many; behind a load balancer
+    // that is the balancer's pool, so raise it there.
+    int maxConnectionsPerPeer = 2'500;
+    // Bytes per second a request body must average, and a client must read a response at,
+    // once headerTimeoutMs has passed (Apache mod_reqtimeout's MinRate): a client trickling
+    // or reading a byte at a time otherwise holds a slot and an upstream connection for ever.
+    // Time spent waiting on the gateway or the upstream does not count. 0: off.
+    int minBodyRate = 500;
+    int minSendRate = 500;
 
     bool operator==(const HttpLimits &) const = default;
 };

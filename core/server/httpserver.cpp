@@ -65,6 +65,7 @@ bool HttpServer::start(QString *error) {
         context.limits = m_settings.limits;
         context.events = m_events;
         context.openConnections = &m_openConnections;
+        context.peers = &m_peers;
         auto worker = std::make_unique<WorkerThread>(context, m_factory, fd);
         QString why;
         if (!worker->startServing(&why))

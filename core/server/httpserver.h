@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/http/httplimits.h"
+#include "core/server/peerconnections.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -66,6 +67,7 @@ private:
     std::vector<std::unique_ptr<WorkerThread>> m_workers;
     std::unique_ptr<SingleAcceptor> m_acceptor;
     std::atomic<int> m_openConnections{0};
+    PeerConnections m_peers;
     quint16 m_port = 0;
     bool m_usesReusePort = false;
 };

@@ -10,6 +10,7 @@ namespace Tokengate {
 
 class DeadlineSweeper;
 class EventHub;
+class PeerConnections;
 class RequestHandler;
 
 // What every connection of one worker thread shares. Only `openConnections` is touched by
@@ -21,6 +22,7 @@ struct WorkerContext {
     EventHub *events = nullptr;              // may be null
     std::shared_ptr<RequestHandler> handler; // replaced by a reload
     std::atomic<int> *openConnections = nullptr;
+    PeerConnections *peers = nullptr; // shared by every worker; null: no per-peer cap
 };
 
 } // namespace Tokengate

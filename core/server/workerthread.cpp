@@ -6,6 +6,7 @@
 #include "core/http/reason.h"
 #include "core/observe/logging.h"
 #include "core/server/deadlinesweeper.h"
+#include "core/server/peerconnections.h"
 
 #include <QCoreApplication>
 #include <QTcpServer>
@@ -88,9 +89,17 @@ private:
             refuse(socket);
             return;
         }
+        const QHostAddress peer = socket->peerAddress();
+        if (m_context.peers &&
+            !m_context.peers->tryAdd(peer, m_context.limits.maxConnectionsPerPeer)) {
+            refuse(socket);
+            return;
+        }
         auto *connection = new HttpConnection(socket, m_context, this);
         m_connections.insert(connection);
-        QObject::connect(connection, &HttpConnection::closed, this, [this, connection] {
+        QObject::connect(connection, &HttpConnection::closed, this, [this, connection, peer] {
+            if (m_context.peers)
+                m_context.peers->remove(peer);
             m_connections.remove(connection);
             quitIfDrained();
         });
