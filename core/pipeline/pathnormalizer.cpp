@@ -95,10 +95,23 @@ bool hasHiddenDotSegment(QByteArrayView segment) {
     return false;
 }
 
+// Most paths are already normal: nothing escaped, no dot or empty segment, plain ASCII.
+bool isPlain(QByteArrayView raw) {
+    char previous = 0;
+    for (const char c : raw) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '%' || c == '\\' || byte < 0x20 || byte >= 0x7F ||
+            (previous == '/' && (c == '/' || c == '.')))
+            return false;
+        previous = c;
+    }
+    return true;
+}
+
 } // namespace
 
 NormalizedPath normalizePath(QByteArrayView raw, const PathConfig &config) {
-    if (!raw.startsWith('/'))
+    if (!raw.startsWith('/') || isPlain(raw))
         return NormalizedPath{raw.toByteArray()};
     using Escaped = PathConfig::EscapedSlashes;
     const bool normalize = config.normalizePath;
