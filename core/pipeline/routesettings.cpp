@@ -187,6 +187,16 @@ QStringList validateRoutes(const Config &config) {
 
 QStringList routeWarnings(const Config &config) {
     QStringList w;
+    if (!config.routes.isEmpty()) {
+        if (config.paths.escapedSlashes == PathConfig::EscapedSlashes::Keep)
+            w << QStringLiteral("path_normalization: keep_unchanged escaped slashes: an upstream "
+                                "that decodes %2F or reads \"\\\" as \"/\" may see another "
+                                "path than the route matched");
+        if (config.paths.parameters == PathConfig::Parameters::Keep)
+            w << QStringLiteral("path_normalization: keep_unchanged path parameters: an upstream "
+                                "that cuts \";...\" from segments may see another path than the "
+                                "route matched");
+    }
     for (qsizetype i = 0; i < config.routes.size(); ++i) {
         const RouteConfig &r = config.routes[i];
         const QString at = routeLabel(r, i);

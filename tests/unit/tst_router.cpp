@@ -561,6 +561,32 @@ private slots:
                  qPrintable(problems.join(u'\n')));
     }
 
+    void pathWarnings_data() {
+        QTest::addColumn<PathConfig>("paths");
+        QTest::addColumn<QString>("warning"); // empty: none about paths
+        PathConfig keepSlashes;
+        keepSlashes.escapedSlashes = PathConfig::EscapedSlashes::Keep;
+        PathConfig keepParameters;
+        keepParameters.parameters = PathConfig::Parameters::Keep;
+        QTest::newRow("defaults") << PathConfig() << QString();
+        QTest::newRow("escaped slashes kept")
+            << keepSlashes << QStringLiteral("keep_unchanged escaped slashes");
+        QTest::newRow("parameters kept")
+            << keepParameters << QStringLiteral("keep_unchanged path parameters");
+    }
+    void pathWarnings() {
+        QFETCH(PathConfig, paths);
+        QFETCH(QString, warning);
+        Config config;
+        config.routes = {route(QStringLiteral("r"), {}, QStringLiteral("/"))};
+        config.paths = paths;
+        const QString all = config.warnings().join(u'\n');
+        if (warning.isEmpty())
+            QVERIFY2(!all.contains(QStringLiteral("path_normalization")), qPrintable(all));
+        else
+            QVERIFY2(all.contains(warning), qPrintable(all));
+    }
+
     void destinationWarning() {
         Config config;
         RouteConfig r = route(QStringLiteral("dyn"), {}, {});
