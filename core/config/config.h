@@ -91,6 +91,7 @@ struct Config {
     QList<IntrospectionConfig> moreIntrospection;
     // Empty: one route for everything, built from the settings above.
     QList<RouteConfig> routes;
+    PathConfig paths; // how request paths are normalised before routes match them
     QString requestIdHeader = QStringLiteral("X-Request-Id");
     AdminConfig admin;
     QString logFormat = QStringLiteral("text"); // "text" or "json"

@@ -107,6 +107,8 @@ void route(YAML::Emitter &out, const RouteConfig &r) {
     else
         text(out, "path_prefix", r.pathPrefix);
     list(out, "methods", r.methods);
+    if (r.caseInsensitive)
+        value(out, "case_insensitive", *r.caseInsensitive);
     if (r.destinationMode) {
         value(out, "destination", true);
         list(out, "destination_allow", splitPatterns(r.destinationAllow));
@@ -233,6 +235,16 @@ QString describeConfig(const Config &c) {
     value(out, "lifetime", j.lifetimeSecs);
     value(out, "allow_passthrough", j.allowPassthrough);
     map(out, "claims", j.claims);
+    out << YAML::EndMap;
+
+    const PathConfig &paths = c.paths;
+    out << YAML::Key << "path_normalization" << YAML::Value << YAML::BeginMap;
+    value(out, "normalize_path", paths.normalizePath);
+    value(out, "merge_slashes", paths.mergeSlashes);
+    value(out, "path_with_escaped_slashes_action",
+          nameOf(escapedSlashActions, paths.escapedSlashes));
+    value(out, "path_parameters", nameOf(pathParameterActions, paths.parameters));
+    value(out, "case_insensitive", paths.caseInsensitive);
     out << YAML::EndMap;
 
     out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;

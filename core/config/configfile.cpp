@@ -454,6 +454,15 @@ void FileReader::read(const YAML::Node &root, Config &c) {
                         {"allow_passthrough", boolean(j.allowPassthrough)},
                         {"claims", stringMap(j.claims)},
                     })},
+            {"path_normalization",
+             section({
+                 {"normalize_path", boolean(c.paths.normalizePath)},
+                 {"merge_slashes", boolean(c.paths.mergeSlashes)},
+                 {"path_with_escaped_slashes_action",
+                  choice(c.paths.escapedSlashes, escapedSlashActions)},
+                 {"path_parameters", choice(c.paths.parameters, pathParameterActions)},
+                 {"case_insensitive", boolean(c.paths.caseInsensitive)},
+             })},
             {"routes", [&](const YAML::Node &n, const QString &p) { readRoutes(n, p, c); }},
         });
 
@@ -608,6 +617,14 @@ void FileReader::readRoute(const YAML::Node &n, const QString &p, RouteConfig &r
                      methods << m.toUpper();
                  }
                  r.methods = methods;
+             }},
+            {"case_insensitive",
+             [&](const YAML::Node &v, const QString &vp) {
+                 bool value = false;
+                 const qsizetype before = problems.size();
+                 boolean(value)(v, vp);
+                 if (problems.size() == before && !v.IsNull())
+                     r.caseInsensitive = value;
              }},
             {"upstream", url(r.upstreamUrl)},
             {"destination", boolean(r.destinationMode)},

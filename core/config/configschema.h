@@ -39,6 +39,21 @@ inline constexpr std::array<std::pair<ClaimRule::Op, const char *>, 3> claimOps{
     {ClaimRule::Op::Contains, "contains"},
 }};
 
+// Envoy's path_with_escaped_slashes_action values, lower case.
+inline constexpr std::array<std::pair<PathConfig::EscapedSlashes, const char *>, 3>
+    escapedSlashActions{{
+        {PathConfig::EscapedSlashes::Reject, "reject_request"},
+        {PathConfig::EscapedSlashes::Keep, "keep_unchanged"},
+        {PathConfig::EscapedSlashes::UnescapeAndForward, "unescape_and_forward"},
+    }};
+
+inline constexpr std::array<std::pair<PathConfig::Parameters, const char *>, 3>
+    pathParameterActions{{
+        {PathConfig::Parameters::RejectIfRerouted, "reject_if_rerouted"},
+        {PathConfig::Parameters::Reject, "reject_request"},
+        {PathConfig::Parameters::Keep, "keep_unchanged"},
+    }};
+
 template<typename Enum, size_t N>
 const char *nameOf(const std::array<std::pair<Enum, const char *>, N> &table, Enum value) {
     for (const auto &[v, name] : table) {

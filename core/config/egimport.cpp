@@ -532,6 +532,9 @@ void Importer::write() {
             out << YAML::Key << "path_prefix" << YAML::Value << s(r.path.prefix);
         if (!r.path.pattern.isEmpty())
             out << YAML::Key << "path_pattern" << YAML::Value << s(r.path.pattern);
+        // express.Router ignores letter case: "/ADMIN" took the "/admin" pipeline there.
+        if (!r.path.prefix.isEmpty() || !r.path.pattern.isEmpty())
+            out << YAML::Key << "case_insensitive" << YAML::Value << true;
         if (!r.methods.isEmpty()) {
             out << YAML::Key << "methods" << YAML::Value << YAML::Flow << YAML::BeginSeq;
             for (const QString &m : r.methods)

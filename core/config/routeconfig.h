@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace Tokengate {
 
 // Where a route looks for the client's token, in the order listed.
@@ -36,6 +38,31 @@ struct ClaimRule {
     bool operator==(const ClaimRule &) const = default;
 };
 
+// How request paths are brought to one form before routes are matched (Envoy's model:
+// normalize_path, merge_slashes, path_with_escaped_slashes_action). Global, because it runs
+// before a route is chosen; only the letter case is per route.
+struct PathConfig {
+    enum class EscapedSlashes {
+        Reject,             // %2F, %5C or a literal "\" is 400 path_escaped_slash
+        Keep,               // matched and forwarded as sent ("\" and escapes kept)
+        UnescapeAndForward, // each becomes "/", then the path is normalised as usual
+    };
+    enum class Parameters {
+        RejectIfRerouted, // ";x" in a segment is refused only if cutting it changes the route
+        Reject,           // any ";" in the path is refused
+        Keep,             // matched and forwarded as sent
+    };
+    // true: escapes of unreserved characters decoded, other escapes upper-cased, raw non-ASCII
+    // bytes escaped, "." and ".." resolved (RFC 3986 6.2.2); false: such paths are refused.
+    bool normalizePath = true;
+    bool mergeSlashes = true; // false: a path with "//" is refused
+    EscapedSlashes escapedSlashes = EscapedSlashes::Reject;
+    Parameters parameters = Parameters::RejectIfRerouted;
+    bool caseInsensitive = false; // the routes' default
+
+    bool operator==(const PathConfig &) const = default;
+};
+
 // One entry of the routing table: which requests it takes and what they must show. Routes
 // are tried in order; the first that matches takes the request; none matching is a 404.
 struct RouteConfig {
@@ -46,6 +73,9 @@ struct RouteConfig {
     QString pathPrefix;  // "/api/" matches /api/ and below; "/api" also matches /api itself
     QString pathPattern; // instead of a prefix: a glob, "*" within a segment, "**" across
     QStringList methods; // upper case
+    // Compare the path ignoring ASCII letter case (the original case is forwarded); unset:
+    // PathConfig::caseInsensitive.
+    std::optional<bool> caseInsensitive;
 
     // Where it goes. An empty upstream with destinationMode set means the Destination header
     // picks the upstream within destinationAllow.

@@ -38,6 +38,9 @@ inline constexpr char ScopeInsufficient[] = "scope_insufficient";
 // Routes and their policies
 inline constexpr char RouteNotFound[] = "route_not_found";
 inline constexpr char PathNotCanonical[] = "path_not_canonical";
+inline constexpr char PathMalformed[] = "path_malformed";
+inline constexpr char PathEscapedSlash[] = "path_escaped_slash";
+inline constexpr char PathParameter[] = "path_parameter";
 inline constexpr char AudienceMismatch[] = "audience_mismatch";
 inline constexpr char IssuerMismatch[] = "issuer_mismatch";
 inline constexpr char ClaimRuleFailed[] = "claim_rule_failed";

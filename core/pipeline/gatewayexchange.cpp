@@ -87,16 +87,14 @@ bool GatewayExchange::matchRoute() {
     const TargetParts parts = splitTarget(m_head.target);
     const QByteArrayView host =
         hostWithoutPort(parts.authority.isNull() ? m_head.headers.find("Host") : parts.authority);
-    QByteArray decoded;
-    QByteArrayView path;
-    if (!pathForMatching(parts.path, decoded, path)) {
+    const RouteDecision decision = s.router.decide(m_head.method, host, parts.path);
+    if (decision.path.refused()) {
         if (tracing())
-            trace("route", "refused", QStringLiteral("the path has dot segments"));
-        m_client.sendSimpleResponse(400, Reason::PathNotCanonical,
-                                    "The path holds \".\" or \"..\" segments");
+            trace("route", "refused", QString::fromLatin1(decision.path.message));
+        m_client.sendSimpleResponse(400, decision.path.reason, decision.path.message);
         return false;
     }
-    const int index = s.router.match(m_head.method, host, path);
+    const int index = decision.index;
     if (index < 0) {
         if (tracing())
             trace("route", "refused",
@@ -104,6 +102,16 @@ bool GatewayExchange::matchRoute() {
                       .arg(QString::fromLatin1(m_head.method), QString::fromUtf8(host)));
         m_client.sendSimpleResponse(404, Reason::RouteNotFound, "No route for this request");
         return false;
+    }
+    // The upstream serves what the route was chosen for, not a spelling it may read otherwise.
+    if (decision.path.path != parts.path) {
+        QByteArray target = decision.path.path;
+        if (parts.hasQuery)
+            target += '?' + parts.query.toByteArray();
+        m_head.target = std::move(target);
+        if (tracing())
+            trace("route", "ok",
+                  QStringLiteral("path normalised to ") + QString::fromUtf8(decision.path.path));
     }
     m_route = &s.routes[index];
     m_client.event().route = m_route->name;

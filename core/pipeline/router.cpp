@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/pipeline/router.h"
 
-#include "core/auth/formencoding.h"
+#include "core/http/reason.h"
 
 #include <algorithm>
 #include <bitset>
@@ -10,22 +10,25 @@ namespace Tokengate {
 
 namespace {
 
-bool hasDotSegment(QByteArrayView path) {
-    qsizetype start = 0;
-    while (start < path.size()) {
-        qsizetype end = path.indexOf('/', start);
-        if (end < 0)
-            end = path.size();
-        const QByteArrayView segment = path.sliced(start, end - start);
-        if (segment == "." || segment == "..")
-            return true;
-        start = end + 1;
-    }
-    return false;
-}
-
 bool equalsLower(QByteArrayView host, QByteArrayView lower) {
     return host.size() == lower.size() && host.compare(lower, Qt::CaseInsensitive) == 0;
+}
+
+char lowerAscii(char c) {
+    return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+}
+
+// A route's own path (prefix or pattern), normalised as request paths are so that both
+// spellings compare; a path the gateway would refuse cannot be matched, so it is an error.
+std::optional<QByteArray> routePath(const QString &text, const PathConfig &paths, QString *error) {
+    NormalizedPath n = normalizePath(text.toUtf8(), paths);
+    if (n.refused()) {
+        if (error)
+            *error = QStringLiteral("path \"%1\": %2 (%3), so no request could match it")
+                         .arg(text, QString::fromLatin1(n.message), QString::fromLatin1(n.reason));
+        return std::nullopt;
+    }
+    return n.path;
 }
 
 } // namespace
@@ -66,33 +69,8 @@ QByteArrayView hostWithoutPort(QByteArrayView authority) {
     return colon < 0 ? authority : authority.first(colon);
 }
 
-bool pathForMatching(QByteArrayView raw, QByteArray &out, QByteArrayView &path) {
-    path = raw;
-    if (raw.contains('%')) {
-        out.clear();
-        out.reserve(raw.size());
-        bool changed = false;
-        for (qsizetype i = 0; i < raw.size(); ++i) {
-            if (raw[i] == '%' && i + 2 < raw.size()) {
-                const int hi = hexValue(raw[i + 1]);
-                const int lo = hexValue(raw[i + 2]);
-                const char c = char(hi * 16 + lo);
-                if (hi >= 0 && lo >= 0 && isUnreserved(c)) {
-                    out.append(c);
-                    i += 2;
-                    changed = true;
-                    continue;
-                }
-            }
-            out.append(raw[i]);
-        }
-        if (changed)
-            path = out;
-    }
-    return !hasDotSegment(path);
-}
-
-std::optional<PathGlob> PathGlob::compile(QByteArrayView pattern, QString *error) {
+std::optional<PathGlob> PathGlob::compile(QByteArrayView pattern, QString *error,
+                                          bool caseInsensitive) {
     if (!pattern.startsWith('/') || pattern.size() > MaxLength) {
         if (error)
             *error = QStringLiteral("a path pattern starts with \"/\" and has at most %1 "
@@ -101,9 +79,11 @@ std::optional<PathGlob> PathGlob::compile(QByteArrayView pattern, QString *error
         return std::nullopt;
     }
     PathGlob glob;
+    glob.m_caseInsensitive = caseInsensitive;
     for (qsizetype i = 0; i < pattern.size(); ++i) {
         if (pattern[i] != '*') {
-            glob.m_tokens.append({Kind::Literal, pattern[i]});
+            glob.m_tokens.append(
+                {Kind::Literal, caseInsensitive ? lowerAscii(pattern[i]) : pattern[i]});
             continue;
         }
         qsizetype stars = 1;
@@ -134,7 +114,9 @@ bool PathGlob::matches(QByteArrayView path) const {
     States states;
     states[0] = true;
     close(states);
-    for (const char c : path) {
+    for (char c : path) {
+        if (m_caseInsensitive)
+            c = lowerAscii(c);
         States next;
         for (qsizetype i = 0; i < end; ++i) {
             if (!states[size_t(i)])
@@ -155,8 +137,10 @@ bool PathGlob::matches(QByteArrayView path) const {
     return states[size_t(end)];
 }
 
-std::optional<RouteMatcher> RouteMatcher::compile(const RouteConfig &route, QString *error) {
+std::optional<RouteMatcher> RouteMatcher::compile(const RouteConfig &route, const PathConfig &paths,
+                                                  QString *error) {
     RouteMatcher m;
+    m.m_caseInsensitive = route.caseInsensitive.value_or(paths.caseInsensitive);
     for (const QString &host : route.hosts) {
         const QByteArray h = host.trimmed().toLower().toUtf8();
         if (h.startsWith("*.") && h.size() > 2 && !h.mid(1).contains('*')) {
@@ -186,16 +170,17 @@ std::optional<RouteMatcher> RouteMatcher::compile(const RouteConfig &route, QStr
                              .arg(route.pathPrefix);
             return std::nullopt;
         }
-        // Compared with the decoded form pathForMatching gives the request's path.
-        const QByteArray raw = route.pathPrefix.toUtf8();
-        QByteArray decoded;
-        QByteArrayView prefix;
-        pathForMatching(raw, decoded, prefix);
-        m.m_prefix = prefix.toByteArray();
+        const std::optional<QByteArray> prefix = routePath(route.pathPrefix, paths, error);
+        if (!prefix)
+            return std::nullopt;
+        m.m_prefix = *prefix;
     }
     if (!route.pathPattern.isEmpty()) {
+        const std::optional<QByteArray> pattern = routePath(route.pathPattern, paths, error);
+        if (!pattern)
+            return std::nullopt;
         QString why;
-        m.m_glob = PathGlob::compile(route.pathPattern.toUtf8(), &why);
+        m.m_glob = PathGlob::compile(*pattern, &why, m.m_caseInsensitive);
         if (!m.m_glob) {
             if (error)
                 *error = QStringLiteral("path pattern \"%1\": ").arg(route.pathPattern) + why;
@@ -235,7 +220,9 @@ bool RouteMatcher::matches(QByteArrayView method, QByteArrayView host, QByteArra
             return false;
     }
     if (!m_prefix.isEmpty()) {
-        if (!path.startsWith(m_prefix))
+        if (path.size() < m_prefix.size() ||
+            path.first(m_prefix.size())
+                .compare(m_prefix, m_caseInsensitive ? Qt::CaseInsensitive : Qt::CaseSensitive))
             return false;
         // "/api" takes /api and /api/..., never /apix.
         if (!m_prefix.endsWith('/') && path.size() > m_prefix.size() &&
@@ -245,15 +232,40 @@ bool RouteMatcher::matches(QByteArrayView method, QByteArrayView host, QByteArra
     return !m_glob || m_glob->matches(path);
 }
 
-std::optional<Router> Router::compile(const QList<RouteConfig> &routes, QString *error) {
+std::optional<Router> Router::compile(const QList<RouteConfig> &routes, const PathConfig &paths,
+                                      QString *error) {
     Router router;
+    router.m_paths = paths;
     for (const RouteConfig &route : routes) {
-        auto matcher = RouteMatcher::compile(route, error);
+        auto matcher = RouteMatcher::compile(route, paths, error);
         if (!matcher)
             return std::nullopt;
         router.m_routes.append(std::move(*matcher));
     }
     return router;
+}
+
+RouteDecision Router::decide(QByteArrayView method, QByteArrayView host,
+                             QByteArrayView rawPath) const {
+    RouteDecision d;
+    d.path = normalizePath(rawPath, m_paths);
+    if (d.path.refused())
+        return d;
+    d.index = match(method, host, d.path.path);
+    using Parameters = PathConfig::Parameters;
+    if (m_paths.parameters == Parameters::Keep || !d.path.path.contains(';'))
+        return d;
+    // Servlet containers drop ";..." from each segment before they route: "/admin;x/" is
+    // their "/admin/". Refused when that would pick another route than the gateway did.
+    if (m_paths.parameters == Parameters::Reject ||
+        match(method, host, withoutPathParameters(d.path.path)) != d.index) {
+        d.index = -1;
+        d.path.reason = Reason::PathParameter;
+        d.path.message = m_paths.parameters == Parameters::Reject
+                             ? "The path holds a \";\" parameter"
+                             : "The path holds a \";\" parameter that would change its route";
+    }
+    return d;
 }
 
 int Router::match(QByteArrayView method, QByteArrayView host, QByteArrayView path) const {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/config/routeconfig.h"
+#include "core/pipeline/pathnormalizer.h"
 
 #include <QByteArray>
 #include <QList>
@@ -22,19 +23,13 @@ TargetParts splitTarget(QByteArrayView target);
 // "Host" or an authority without its port: "[::1]:8080" -> "[::1]", "a.b:80" -> "a.b".
 QByteArrayView hostWithoutPort(QByteArrayView authority);
 
-// The path routes are matched against: percent-encoded unreserved characters decoded
-// (RFC 3986 6.2.2.2, "/%61pi" is "/api" to every upstream), everything else raw. False when
-// the path has dot segments, literal or encoded: an upstream resolving "/public/../admin"
-// would reach a route other than the one that matched, so such requests are refused.
-// `out` is only written when decoding changed something; `path` is set to what to match.
-bool pathForMatching(QByteArrayView raw, QByteArray &out, QByteArrayView &path);
-
 // A glob over a path: "*" is any run within one segment, "**" any run across segments,
 // everything else literal; the whole path must match. No allocation.
 class PathGlob {
 public:
     static constexpr int MaxLength = 256;
-    static std::optional<PathGlob> compile(QByteArrayView pattern, QString *error);
+    static std::optional<PathGlob> compile(QByteArrayView pattern, QString *error,
+                                           bool caseInsensitive = false);
     bool matches(QByteArrayView path) const;
 
 private:
@@ -44,33 +39,46 @@ private:
         char c;
     };
     QList<Token> m_tokens;
+    bool m_caseInsensitive = false; // literals are stored in lower case then
 };
 
 // One route's conditions, compiled from its RouteConfig.
 class RouteMatcher {
 public:
-    static std::optional<RouteMatcher> compile(const RouteConfig &route, QString *error);
-    // `host` without port; `path` as pathForMatching gives it.
+    static std::optional<RouteMatcher> compile(const RouteConfig &route, const PathConfig &paths,
+                                               QString *error);
+    // `host` without port; `path` as normalizePath gives it.
     bool matches(QByteArrayView method, QByteArrayView host, QByteArrayView path) const;
 
 private:
     QList<QByteArray> m_exactHosts;   // lower case
     QList<QByteArray> m_hostSuffixes; // ".example.com" for "*.example.com"
-    QByteArray m_prefix;
+    QByteArray m_prefix;              // normalised as request paths are
+    bool m_caseInsensitive = false;
     std::optional<PathGlob> m_glob;
     QList<QByteArray> m_methods;
+};
+
+// Which route takes a request and the path it is forwarded with.
+struct RouteDecision {
+    int index = -1; // -1: no route (404), or refused when `path.refused()`
+    NormalizedPath path;
 };
 
 // The routing table: the first route whose conditions hold takes the request.
 class Router {
 public:
-    static std::optional<Router> compile(const QList<RouteConfig> &routes, QString *error);
-    // Index of the matching route, -1 for none.
+    static std::optional<Router> compile(const QList<RouteConfig> &routes, const PathConfig &paths,
+                                         QString *error);
+    // Normalises `rawPath` (without query) as configured, then matches it.
+    RouteDecision decide(QByteArrayView method, QByteArrayView host, QByteArrayView rawPath) const;
+    // Index of the matching route for a normalised path, -1 for none.
     int match(QByteArrayView method, QByteArrayView host, QByteArrayView path) const;
     bool isEmpty() const { return m_routes.isEmpty(); }
 
 private:
     QList<RouteMatcher> m_routes;
+    PathConfig m_paths;
 };
 
 } // namespace Tokengate

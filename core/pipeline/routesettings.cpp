@@ -37,7 +37,11 @@ QList<RouteSettings> RouteSettings::compile(const Config &config) {
         r.destinations =
             DestinationPolicy::parse(c.destinationAllow, nullptr).value_or(DestinationPolicy());
         r.preserveHost = c.preserveHost;
-        r.stripPrefix = c.stripPrefix.toUtf8();
+        // As the path it is cut from: "/%61pi" and "/api" are one prefix.
+        r.stripPrefix = normalizePath(c.stripPrefix.toUtf8(), config.paths).path;
+        if (r.stripPrefix.isEmpty())
+            r.stripPrefix = c.stripPrefix.toUtf8();
+        r.caseInsensitive = c.caseInsensitive.value_or(config.paths.caseInsensitive);
         r.rewritePrefix = c.rewritePrefix.toUtf8();
         r.authenticate = c.authenticate && config.auth == AuthMode::Introspection;
         r.introspection =
@@ -58,13 +62,10 @@ QByteArray RouteSettings::rewriteTarget(const QByteArray &target) const {
     if (stripPrefix.isEmpty())
         return target;
     const TargetParts parts = splitTarget(target);
-    QByteArray decoded;
-    QByteArrayView path;
-    pathForMatching(parts.path, decoded, path);
-    // The decoded form only when the raw one does not fit: "/%61pi" was routed as "/api".
-    if (parts.path.startsWith(stripPrefix) || !path.startsWith(stripPrefix))
-        path = parts.path;
-    if (!path.startsWith(stripPrefix))
+    const QByteArrayView path = parts.path;
+    if (path.size() < stripPrefix.size() ||
+        path.first(stripPrefix.size())
+            .compare(stripPrefix, caseInsensitive ? Qt::CaseInsensitive : Qt::CaseSensitive))
         return target;
     if (!stripPrefix.endsWith('/') && path.size() > stripPrefix.size() &&
         path[stripPrefix.size()] != '/')
@@ -90,7 +91,7 @@ QStringList validateRoutes(const Config &config) {
         const RouteConfig &r = config.routes[i];
         const QString at = routeLabel(r, i);
         QString why;
-        if (!RouteMatcher::compile(r, &why))
+        if (!RouteMatcher::compile(r, config.paths, &why))
             problems << at + why;
         if (!r.upstreamUrl.isEmpty()) {
             if (r.destinationMode)
@@ -112,6 +113,11 @@ QStringList validateRoutes(const Config &config) {
                                                 "query or space")
                                      .arg(s);
         }
+        const NormalizedPath strip = normalizePath(r.stripPrefix.toUtf8(), config.paths);
+        if (!r.stripPrefix.isEmpty() && strip.refused())
+            problems << at + QStringLiteral("strip prefix \"%1\": %2 (%3)")
+                                 .arg(r.stripPrefix, QString::fromLatin1(strip.message),
+                                      QString::fromLatin1(strip.reason));
         if (!r.rewritePrefix.isEmpty() && r.stripPrefix.isEmpty())
             problems << at + QStringLiteral("a rewrite prefix needs the strip prefix it replaces");
         for (const TokenSource &t : r.tokenSources) {
@@ -181,6 +187,16 @@ QStringList validateRoutes(const Config &config) {
 
 QStringList routeWarnings(const Config &config) {
     QStringList w;
+    if (!config.routes.isEmpty()) {
+        if (config.paths.escapedSlashes == PathConfig::EscapedSlashes::Keep)
+            w << QStringLiteral("path_normalization: keep_unchanged escaped slashes: an upstream "
+                                "that decodes %2F or reads \"\\\" as \"/\" may see another "
+                                "path than the route matched");
+        if (config.paths.parameters == PathConfig::Parameters::Keep)
+            w << QStringLiteral("path_normalization: keep_unchanged path parameters: an upstream "
+                                "that cuts \";...\" from segments may see another path than the "
+                                "route matched");
+    }
     for (qsizetype i = 0; i < config.routes.size(); ++i) {
         const RouteConfig &r = config.routes[i];
         const QString at = routeLabel(r, i);

@@ -17,8 +17,9 @@ struct RouteSettings {
     std::optional<UpstreamTarget> upstream; // nullopt: the Destination header names it
     DestinationPolicy destinations;
     bool preserveHost = true;
-    QByteArray stripPrefix; // empty: the path is forwarded as sent
+    QByteArray stripPrefix; // normalised as paths are; empty: the path is forwarded as sent
     QByteArray rewritePrefix;
+    bool caseInsensitive = false; // the strip prefix too
 
     bool authenticate = true;
     int introspection = 0; // index into PipelineSettings::introspectionEndpoints()
@@ -32,8 +33,9 @@ struct RouteSettings {
 
     // The routes of a validated config, introspection endpoints resolved by name.
     static QList<RouteSettings> compile(const Config &config);
-    // Where to send a request, the query kept: `stripPrefix` replaced by `rewritePrefix`
-    // when the path starts with it (at a segment boundary), raw bytes otherwise untouched.
+    // Where to send a request whose path is normalised (Router::decide), the query kept:
+    // `stripPrefix` replaced by `rewritePrefix` when the path starts with it (at a segment
+    // boundary), bytes otherwise untouched.
     QByteArray rewriteTarget(const QByteArray &target) const;
 };
 

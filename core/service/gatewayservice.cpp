@@ -84,7 +84,7 @@ PipelineSettings GatewayService::pipelineSettings(const Config &config) {
     p.jwtNeedsSigner = config.jwt.algorithm != JwtAlgorithm::HS256;
     if (!config.routes.isEmpty()) {
         p.routes = RouteSettings::compile(config);
-        p.router = Router::compile(config.routes, nullptr).value_or(Router());
+        p.router = Router::compile(config.routes, config.paths, nullptr).value_or(Router());
         p.requestIdHeader = config.requestIdHeader.toLatin1();
         // One pool serves every route: when any route lets clients name the upstream, the
         // pool refuses internal peers except those an operator named.

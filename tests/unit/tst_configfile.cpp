@@ -48,11 +48,19 @@ private slots:
         row("unknown top-level key", "listen: \"*:80\"\nlisen: 8080\n",
             "t.yml:2: lisen: unknown key (expected one of: listen, workers, reuse_port, limits, "
             "timeouts, admin, log, request_id_header, auth, allow_missing_token, "
-            "required_scopes, upstream, destination_allow, introspection, cache, jwt, routes)");
+            "required_scopes, upstream, destination_allow, introspection, cache, jwt, "
+            "path_normalization, routes)");
         row("unknown nested key", "cache:\n  ttl: 5\n  tll: 6\n",
             "t.yml:3: cache.tll: unknown key (expected one of: enabled, ttl, negative_ttl, "
             "stale_grace, max_entries, max_bytes)");
         row("key given twice", "workers: 2\nworkers: 3\n", "t.yml:2: workers: given twice");
+        row("unknown escaped slash action",
+            "path_normalization: {path_with_escaped_slashes_action: decode}\n",
+            "t.yml:1: path_normalization.path_with_escaped_slashes_action: expected one of "
+            "reject_request, keep_unchanged, unescape_and_forward, got \"decode\"");
+        row("route letter case not a boolean",
+            "routes:\n  - {path_prefix: /a, upstream: \"http://u\", case_insensitive: maybe}\n",
+            "t.yml:2: routes[0].case_insensitive: expected true or false, got \"maybe\"");
         row("syntax error", "routes:\n  - name: [a\n", "t.yml:3: end of sequence flow not found");
         row("not a mapping", "- a\n- b\n", "t.yml:1: (top): expected a mapping of keys to values");
         row("bad listen", "\nlisten: 127.0.0.1\n",
@@ -323,8 +331,19 @@ private slots:
                                 "    destination_allow: [\"*.svc\"]\n"
                                 "    claims: [{claim: x, equals: y}, {claim: g, contains: [a]}]\n"
                                 "    token_sources: [query:tok]\n"
-                                "    identity_headers: {X-U: sub}\n";
+                                "    identity_headers: {X-U: sub}\n"
+                                "    case_insensitive: true\n"
+                                "path_normalization:\n"
+                                "  normalize_path: false\n"
+                                "  merge_slashes: false\n"
+                                "  path_with_escaped_slashes_action: keep_unchanged\n"
+                                "  path_parameters: reject_request\n"
+                                "  case_insensitive: true\n";
         QStringList problems = load(yaml, c);
+        QCOMPARE(c.routes.value(0).caseInsensitive, std::optional<bool>(true));
+        QCOMPARE(c.paths.escapedSlashes, PathConfig::EscapedSlashes::Keep);
+        QCOMPARE(c.paths.parameters, PathConfig::Parameters::Reject);
+        QVERIFY(!c.paths.normalizePath && !c.paths.mergeSlashes && c.paths.caseInsensitive);
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
         const QString dump = describeConfig(c);
         QVERIFY2(!dump.contains(QStringLiteral("s3cr3t")), qPrintable(dump));
@@ -338,6 +357,7 @@ private slots:
         QCOMPARE(back.moreIntrospection, c.moreIntrospection);
         QCOMPARE(back.jwt, c.jwt);
         QCOMPARE(back.routes, c.routes);
+        QCOMPARE(back.paths, c.paths);
         // The defaults load back as well.
         Config defaults;
         Config reloaded;

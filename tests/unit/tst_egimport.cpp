@@ -4,6 +4,7 @@
 // converted.
 #include "core/config/configfile.h"
 #include "core/config/egimport.h"
+#include "core/pipeline/router.h"
 
 #include <QFile>
 #include <QTest>
@@ -179,6 +180,38 @@ private slots:
         QCOMPARE(c.routes[2].hosts, QStringList{QStringLiteral("partners.example.com")});
         QVERIFY(c.routes[2].pathPrefix.isEmpty() && c.routes[2].pathPattern.isEmpty());
         QCOMPARE(c.routes[3].hosts, QStringList{QStringLiteral("partners.example.org")});
+    }
+
+    // express.Router ignores letter case, so the converted routes do too.
+    void caseInsensitive_data() {
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<QByteArray>("path");
+        QTest::addColumn<QString>("route"); // "-" for none
+        QTest::newRow("exact path")
+            << QByteArray("GET") << QByteArray("/HELP") << QStringLiteral("help");
+        QTest::newRow("one segment")
+            << QByteArray("GET") << QByteArray("/Cats/7") << QStringLiteral("cats-1");
+        QTest::newRow("prefix") << QByteArray("GET") << QByteArray("/CATS/7/toys")
+                                << QStringLiteral("cats-2");
+        QTest::newRow("pattern") << QByteArray("POST") << QByteArray("/ADMIN/g/1")
+                                 << QStringLiteral("catsAdmin");
+        QTest::newRow("forms still normalised")
+            << QByteArray("POST") << QByteArray("//Admin/g/1") << QStringLiteral("catsAdmin");
+    }
+    void caseInsensitive() {
+        QFETCH(QByteArray, method);
+        QFETCH(QByteArray, path);
+        QFETCH(QString, route);
+        const EgImport r = importExpressGateway(sample("multi-pipeline.yml"));
+        QStringList problems;
+        const Config c = load(r, {QStringLiteral("CATS_INTROSPECTION_AUTH")}, &problems);
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
+        for (const RouteConfig &rc : c.routes)
+            QVERIFY2(rc.caseInsensitive.value_or(false), qPrintable(rc.name));
+        const std::optional<Router> router = Router::compile(c.routes, c.paths, nullptr);
+        QVERIFY(router);
+        const int index = router->decide(method, "cats.example.com", path).index;
+        QCOMPARE(index < 0 ? QStringLiteral("-") : c.routes[index].name, route);
     }
 
     void refused_data() {

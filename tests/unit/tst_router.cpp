@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Route matching (host, path prefix or glob, methods; first match wins), the path the
-// router compares (unreserved escapes decoded, dot segments refused) and prefix rewriting.
+// Route matching (host, path prefix or glob, methods, letter case; first match wins), the
+// path the router compares and forwards (normalised, or refused when ambiguous) and prefix
+// rewriting.
+#include "core/pipeline/pathnormalizer.h"
 #include "core/pipeline/router.h"
 #include "core/pipeline/routesettings.h"
 
@@ -9,6 +11,9 @@
 using namespace Tokengate;
 
 Q_DECLARE_METATYPE(Tokengate::RouteConfig)
+Q_DECLARE_METATYPE(Tokengate::PathConfig)
+Q_DECLARE_METATYPE(Tokengate::PathConfig::Parameters)
+Q_DECLARE_METATYPE(std::optional<bool>)
 
 namespace {
 
@@ -24,22 +29,38 @@ RouteConfig route(const QString &name, QStringList hosts, QString prefix, QStrin
     return r;
 }
 
-// What routeFor() answers: the matching route's name, "-" for none, "!" for a refused path.
+// What routeFor() answers: the matching route's name, "-" for none, "!<reason>" for a
+// refused path.
 QString routeFor(const QList<RouteConfig> &routes, const QByteArray &method,
-                 const QByteArray &hostHeader, const QByteArray &target) {
+                 const QByteArray &hostHeader, const QByteArray &target,
+                 const PathConfig &paths = {}) {
     QString error;
-    const std::optional<Router> router = Router::compile(routes, &error);
+    const std::optional<Router> router = Router::compile(routes, paths, &error);
     if (!router)
         return QStringLiteral("compile error: ") + error;
     const TargetParts parts = splitTarget(target);
     const QByteArrayView host =
         hostWithoutPort(parts.authority.isNull() ? QByteArrayView(hostHeader) : parts.authority);
-    QByteArray buffer;
-    QByteArrayView path;
-    if (!pathForMatching(parts.path, buffer, path))
-        return QStringLiteral("!");
-    const int index = router->match(method, host, path);
-    return index < 0 ? QStringLiteral("-") : routes.at(index).name;
+    const RouteDecision d = router->decide(method, host, parts.path);
+    if (d.path.refused())
+        return u'!' + QString::fromLatin1(d.path.reason);
+    return d.index < 0 ? QStringLiteral("-") : routes.at(d.index).name;
+}
+
+// The path normalizePath gives, or "!<reason>".
+QByteArray normalized(QByteArrayView raw, const PathConfig &paths) {
+    const NormalizedPath n = normalizePath(raw, paths);
+    return n.refused() ? '!' + QByteArray(n.reason) : n.path;
+}
+
+// The table of the issue's bypass: a protected /admin/, a public /static/, a catch-all.
+QList<RouteConfig> bypassTable(bool adminCaseInsensitive) {
+    RouteConfig admin = route(QStringLiteral("admin"), {}, QStringLiteral("/admin/"));
+    admin.caseInsensitive = adminCaseInsensitive;
+    admin.requiredScopes = {QStringLiteral("admin")};
+    RouteConfig statics = route(QStringLiteral("static"), {}, QStringLiteral("/static/"));
+    statics.authenticate = false;
+    return {admin, statics, route(QStringLiteral("catch-all"), {}, QStringLiteral("/"))};
 }
 
 } // namespace
@@ -89,10 +110,16 @@ private slots:
         row("IPv6 host with port", "GET", "[::1]:8080", "/local", "v6");
         row("encoded unreserved characters are decoded", "GET", "api.example.com", "/%6Frders/1",
             "orders");
-        row("encoded slash stays encoded", "GET", "api.example.com", "/orders%2F1", "catch-all");
-        row("dot segment refused", "GET", "api.example.com", "/orders/../admin", "!");
-        row("encoded dot segment refused", "GET", "api.example.com", "/public/%2e%2E/admin", "!");
-        row("single dot segment refused", "GET", "api.example.com", "/./admin", "!");
+        row("encoded slash refused", "GET", "api.example.com", "/orders%2F1",
+            "!path_escaped_slash");
+        row("dot segment resolved", "GET", "api.example.com", "/orders/../admin/x", "admin-read");
+        row("encoded dot segment resolved", "GET", "api.example.com", "/public/%2e%2E/admin/x",
+            "admin-read");
+        row("single dot segment resolved", "GET", "api.example.com", "/./admin/x", "admin-read");
+        row("dot segment above the root refused", "GET", "api.example.com", "/../admin/x",
+            "!path_not_canonical");
+        row("double slash merged", "GET", "api.example.com", "//admin//x", "admin-read");
+        row("letter case kept by default", "GET", "api.example.com", "/ADMIN/x", "catch-all");
         row("dots inside a segment are fine", "GET", "api.example.com", "/orders/a..b", "orders");
     }
     void match() {
@@ -120,6 +147,223 @@ private slots:
         QCOMPARE(routeFor(table, method, host, target), expected);
     }
 
+    // The issue's scenario: every spelling of /admin/x reaches the admin rule or is refused.
+    void bypass_data() {
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<QString>("expected");
+        auto row = [](const char *target, const char *expected) {
+            QTest::newRow(target) << QByteArray(target) << QString::fromLatin1(expected);
+        };
+        row("/admin/x", "admin");
+        row("/ADMIN/x", "admin");
+        row("/Admin/X", "admin");
+        row("//admin/x", "admin");
+        row("///admin///x", "admin");
+        row("/./admin/x", "admin");
+        row("/static/../admin/x", "admin");
+        row("/static/%2e%2e/admin/x", "admin");
+        row("/static/.%2E/admin/x", "admin");
+        row("/%61dmin/x", "admin");
+        row("/%41DMIN/x", "admin");
+        row("/static/..;/admin/x", "!path_parameter");
+        row("/static/.;/../admin/x", "!path_parameter");
+        row("/static/..;x=1/admin/x", "!path_parameter");
+        row("/static/%2e%2e;/admin/x", "!path_parameter");
+        row("/static/..%3B/admin/x", "!path_parameter");
+        row("/admin/x;jsessionid=1", "admin");
+        row("/admin;jsessionid=1/x", "!path_parameter"); // the upstream's /admin/x
+        row("/static;x=/../admin/x", "admin");           // ".." resolved first: it is /admin/x
+        row("/static/..%2fadmin/x", "!path_escaped_slash");
+        row("/static/..%2Fadmin/x", "!path_escaped_slash");
+        row("/static/..%5cadmin/x", "!path_escaped_slash");
+        row("/static/..\\admin/x", "!path_escaped_slash");
+        row("/static\\..\\admin/x", "!path_escaped_slash");
+        row("/static/%252e%252e/admin/x", "static");            // double encoding: a literal "%2e"
+        row("/static/%c0%ae%c0%ae/admin/x", "!path_malformed"); // overlong "."
+        row("/static/%c0%af../admin/x", "!path_malformed");     // overlong "/"
+        row("/static/%e0%80%ae/x", "!path_malformed");          // overlong, 3 bytes
+        row("/static/%ff/x", "!path_malformed");
+        row("/static/\xff/x", "!path_malformed");
+        row("/static/%ed%a0%80/x", "!path_malformed"); // a surrogate
+        row("/static/%c3/x", "!path_malformed");       // cut short
+        row("/static/%00/x", "!path_malformed");
+        row("/static/%zz/x", "!path_malformed");
+        row("/static/%2", "!path_malformed");
+        row("/static/%C3%A9t%C3%A9", "static");
+        row("/static/\xc3\xa9t\xc3\xa9", "static");
+        row("/static/x/../../admin/x", "admin");
+        row("/static/../../admin/x", "!path_not_canonical");
+        row("/static/..", "catch-all");
+    }
+    void bypass() {
+        QFETCH(QByteArray, target);
+        QFETCH(QString, expected);
+        QCOMPARE(routeFor(bypassTable(true), "GET", "gw.test", target), expected);
+    }
+
+    // What the upstream is sent: the path the route was chosen for.
+    void normalize_data() {
+        QTest::addColumn<QByteArray>("raw");
+        QTest::addColumn<QByteArray>("expected"); // "!<reason>" when refused
+        auto row = [](const char *name, const char *raw, const char *expected) {
+            QTest::newRow(name) << QByteArray(raw) << QByteArray(expected);
+        };
+        row("root", "/", "/");
+        row("plain", "/a/b", "/a/b");
+        row("trailing slash kept", "/a/b/", "/a/b/");
+        row("letter case kept", "/ADMIN/X", "/ADMIN/X");
+        row("double slash", "//a//b", "/a/b");
+        row("only slashes", "///", "/");
+        row("trailing double slash", "/a//", "/a/");
+        row("dot", "/a/./b", "/a/b");
+        row("trailing dot", "/a/.", "/a/");
+        row("dot-dot", "/a/b/../c", "/a/c");
+        row("trailing dot-dot", "/a/b/..", "/a/");
+        row("dot-dot to the root", "/a/..", "/");
+        row("dot-dot above the root", "/..", "!path_not_canonical");
+        row("dot-dot above the root later", "/a/../../b", "!path_not_canonical");
+        row("encoded dots", "/a/%2e/%2E%2e/b", "/b");
+        row("dots in a name", "/a..b/.c/d.", "/a..b/.c/d.");
+        row("encoded unreserved decoded", "/%61%5A%30%2D%2e%5F%7e", "/aZ0-._~");
+        row("other escapes upper-cased", "/a%3ab%20c%25", "/a%3Ab%20c%25");
+        row("escaped percent stays", "/%252e", "/%252e");
+        row("raw UTF-8 escaped", "/\xc3\xa9", "/%C3%A9");
+        row("escaped UTF-8 upper-cased", "/%c3%a9", "/%C3%A9");
+        row("4-byte UTF-8", "/%F0%9F%98%80", "/%F0%9F%98%80");
+        row("overlong", "/%C0%AE", "!path_malformed");
+        row("non-UTF-8 byte", "/%E9t%E9", "!path_malformed");
+        row("raw non-UTF-8 byte", "/\xe9", "!path_malformed");
+        row("above U+10FFFF", "/%F4%90%80%80", "!path_malformed");
+        row("encoded NUL", "/a%00", "!path_malformed");
+        row("encoded control", "/a%0d%0a", "!path_malformed");
+        row("bad escape", "/a%g1", "!path_malformed");
+        row("escape cut off", "/a%", "!path_malformed");
+        row("escaped slash", "/a%2fb", "!path_escaped_slash");
+        row("escaped backslash", "/a%5Cb", "!path_escaped_slash");
+        row("backslash", "/a\\b", "!path_escaped_slash");
+        row("path parameter kept", "/a;v=1/b", "/a;v=1/b");
+        row("dot-dot parameter", "/a/..;/b", "!path_parameter");
+        row("dot parameter", "/a/.;x/b", "!path_parameter");
+        row("mixed", "//a/./b/%2E%2E/%63//d/", "/a/c/d/");
+        row("not origin-form", "*", "*");
+        const QByteArray longPath = "/" + QByteArray(4000, 'a') + "/../b";
+        QTest::newRow("long path") << longPath << QByteArray("/b");
+    }
+    void normalize() {
+        QFETCH(QByteArray, raw);
+        QFETCH(QByteArray, expected);
+        QCOMPARE(normalized(raw, PathConfig()), expected);
+    }
+
+    // The settings that change the defaults.
+    void settings_data() {
+        QTest::addColumn<PathConfig>("paths");
+        QTest::addColumn<QByteArray>("raw");
+        QTest::addColumn<QByteArray>("expected");
+        const PathConfig defaults;
+        PathConfig strict;
+        strict.normalizePath = false;
+        strict.mergeSlashes = false;
+        PathConfig keep;
+        keep.escapedSlashes = PathConfig::EscapedSlashes::Keep;
+        PathConfig unescape;
+        unescape.escapedSlashes = PathConfig::EscapedSlashes::UnescapeAndForward;
+        auto row = [](const char *name, const PathConfig &p, const char *raw,
+                      const char *expected) {
+            QTest::newRow(name) << p << QByteArray(raw) << QByteArray(expected);
+        };
+        row("strict: normal path passes", strict, "/a/%3A", "/a/%3A");
+        row("strict: dot-dot refused", strict, "/a/../b", "!path_not_canonical");
+        row("strict: dot refused", strict, "/a/./b", "!path_not_canonical");
+        row("strict: encoded unreserved refused", strict, "/%61", "!path_not_canonical");
+        row("strict: lower-case escape refused", strict, "/%3a", "!path_not_canonical");
+        row("strict: raw UTF-8 refused", strict, "/\xc3\xa9", "!path_not_canonical");
+        row("strict: double slash refused", strict, "//a", "!path_not_canonical");
+        row("strict: trailing slash passes", strict, "/a/", "/a/");
+        row("keep: escaped slash kept", keep, "/a%2fb%5Cc", "/a%2Fb%5Cc");
+        row("keep: backslash kept", keep, "/a\\b", "/a\\b");
+        row("keep: dot-dot behind an escaped slash", keep, "/a/..%2Fb", "!path_not_canonical");
+        row("keep: dot-dot after a backslash", keep, "/a\\../b", "!path_not_canonical");
+        row("keep: dot-dot parameter behind an escaped slash", keep, "/a/b%2F..;/c",
+            "!path_not_canonical");
+        row("unescape: slashes", unescape, "/a%2Fb%5cc\\d", "/a/b/c/d");
+        row("unescape: then dot-dot resolved", unescape, "/s/..%2Fadmin/x", "/admin/x");
+        row("unescape: above the root", unescape, "/..%2F..%2Fx", "!path_not_canonical");
+        row("defaults: double slash", defaults, "//a", "/a");
+    }
+    void settings() {
+        QFETCH(PathConfig, paths);
+        QFETCH(QByteArray, raw);
+        QFETCH(QByteArray, expected);
+        QCOMPARE(normalized(raw, paths), expected);
+    }
+
+    // ";" in a segment: servlet containers cut it off before they route.
+    void pathParameters_data() {
+        QTest::addColumn<PathConfig::Parameters>("mode");
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<QString>("expected");
+        using P = PathConfig::Parameters;
+        auto row = [](const char *name, P mode, const char *target, const char *expected) {
+            QTest::newRow(name) << mode << QByteArray(target) << QString::fromLatin1(expected);
+        };
+        row("same route: allowed", P::RejectIfRerouted, "/admin/y;x=1", "admin");
+        row("same route, static", P::RejectIfRerouted, "/static/a;v=2", "static");
+        row("route changes: refused", P::RejectIfRerouted, "/admin;x/", "!path_parameter");
+        row("route changes via an empty segment", P::RejectIfRerouted, "/;x/admin/y",
+            "!path_parameter");
+        row("no route formed by cutting: allowed", P::RejectIfRerouted, "/adm;x/in/y", "catch-all");
+        row("reject: any parameter", P::Reject, "/static/a;v=2", "!path_parameter");
+        row("keep: forwarded", P::Keep, "/;x/admin/y", "catch-all");
+        row("keep: dot-dot parameter still refused", P::Keep, "/static/..;/admin/x",
+            "!path_parameter");
+    }
+    void pathParameters() {
+        QFETCH(PathConfig::Parameters, mode);
+        QFETCH(QByteArray, target);
+        QFETCH(QString, expected);
+        PathConfig paths;
+        paths.parameters = mode;
+        QCOMPARE(routeFor(bypassTable(false), "GET", "gw.test", target, paths), expected);
+    }
+
+    void caseInsensitive_data() {
+        QTest::addColumn<std::optional<bool>>("route");
+        QTest::addColumn<bool>("global");
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<QString>("expected");
+        using O = std::optional<bool>;
+        QTest::newRow("default: case kept")
+            << O() << false << QByteArray("/ADMIN/x") << QStringLiteral("catch-all");
+        QTest::newRow("route on") << O(true) << false << QByteArray("/ADMIN/x")
+                                  << QStringLiteral("admin");
+        QTest::newRow("global on")
+            << O() << true << QByteArray("/aDmIn/x") << QStringLiteral("admin");
+        QTest::newRow("route off overrides global")
+            << O(false) << true << QByteArray("/ADMIN/x") << QStringLiteral("catch-all");
+        QTest::newRow("escapes compare either case")
+            << O(true) << false << QByteArray("/%41dmin/x") << QStringLiteral("admin");
+        QTest::newRow("non-ASCII is not folded")
+            << O(true) << false << QByteArray("/\xc3\x89/x") << QStringLiteral("catch-all");
+    }
+    void caseInsensitive() {
+        QFETCH(std::optional<bool>, route);
+        QFETCH(bool, global);
+        QFETCH(QByteArray, target);
+        QFETCH(QString, expected);
+        QList<RouteConfig> table = bypassTable(false);
+        table[0].caseInsensitive = route;
+        // A glob takes the same letter-case rule.
+        table.insert(1, ::route(QStringLiteral("pattern"), {}, {}, QStringLiteral("/Files/*.PDF")));
+        table[1].caseInsensitive = route;
+        PathConfig paths;
+        paths.caseInsensitive = global;
+        QCOMPARE(routeFor(table, "GET", "gw.test", target, paths), expected);
+        const QString pdf = routeFor(table, "GET", "gw.test", "/files/a.pdf", paths);
+        QCOMPARE(pdf,
+                 route.value_or(global) ? QStringLiteral("pattern") : QStringLiteral("catch-all"));
+    }
+
     void compileErrors_data() {
         QTest::addColumn<RouteConfig>("config");
         QTest::addColumn<QString>("expected");
@@ -136,12 +380,16 @@ private slots:
             << route({}, {}, {}, QStringLiteral("/a/***")) << QStringLiteral("\"***\"");
         QTest::newRow("lower-case method")
             << route({}, {}, {}, {}, {QStringLiteral("get")}) << QStringLiteral("method \"get\"");
+        QTest::newRow("prefix no request can match")
+            << route({}, {}, QStringLiteral("/a%2Fb")) << QStringLiteral("path_escaped_slash");
+        QTest::newRow("pattern climbing above the root")
+            << route({}, {}, {}, QStringLiteral("/../*")) << QStringLiteral("path_not_canonical");
     }
     void compileErrors() {
         QFETCH(RouteConfig, config);
         QFETCH(QString, expected);
         QString error;
-        QVERIFY(!RouteMatcher::compile(config, &error));
+        QVERIFY(!RouteMatcher::compile(config, PathConfig(), &error));
         QVERIFY2(error.contains(expected), qPrintable(error));
     }
 
@@ -155,16 +403,13 @@ private slots:
         routes << route(QStringLiteral("last"), {QStringLiteral("*.example.com")}, {},
                         QStringLiteral("/files/**.pdf"), {QStringLiteral("GET")});
         QString error;
-        const std::optional<Router> router = Router::compile(routes, &error);
+        const std::optional<Router> router = Router::compile(routes, PathConfig(), &error);
         QVERIFY2(router, qPrintable(error));
         const QByteArray target = "/files/2026/report%2Dq3.pdf?download=1";
         int index = -1;
         QBENCHMARK {
             const TargetParts parts = splitTarget(target);
-            QByteArray buffer;
-            QByteArrayView path;
-            pathForMatching(parts.path, buffer, path);
-            index = router->match("GET", hostWithoutPort("eu.example.com:443"), path);
+            index = router->decide("GET", hostWithoutPort("eu.example.com:443"), parts.path).index;
         }
         QCOMPARE(index, 19);
     }
@@ -199,7 +444,7 @@ private slots:
         row("other path untouched", "/api", "/v2", "/other/%2e", "/other/%2e");
         row("escapes kept byte for byte", "/api", "/v2", "/api/a%2Fb%20c?d=%41",
             "/v2/a%2Fb%20c?d=%41");
-        row("encoded prefix still stripped", "/api", "/v2", "/%61pi/x", "/v2/x");
+        row("letter case must match", "/api", "/v2", "/API/x", "/API/x");
         row("absolute-form target", "/api", "", "http://h.test/api/x?y", "/x?y");
     }
     void rewrite() {
@@ -211,6 +456,28 @@ private slots:
         r.stripPrefix = strip.toUtf8();
         r.rewritePrefix = rewrite.toUtf8();
         QCOMPARE(r.rewriteTarget(target), expected);
+    }
+
+    // A case-insensitive route strips its prefix in any case; the rest keeps the client's.
+    void rewriteCaseInsensitive() {
+        RouteSettings r;
+        r.stripPrefix = "/api";
+        r.rewritePrefix = "/v2";
+        r.caseInsensitive = true;
+        QCOMPARE(r.rewriteTarget("/API/Orders?Q=1"), QByteArray("/v2/Orders?Q=1"));
+        QCOMPARE(r.rewriteTarget("/APIx/y"), QByteArray("/APIx/y"));
+    }
+
+    // The config's strip prefix is compared with the normalised path, so it is normalised too.
+    void stripPrefixNormalised() {
+        Config config;
+        RouteConfig r = route(QStringLiteral("api"), {}, QStringLiteral("/api/"));
+        r.stripPrefix = QStringLiteral("/%61pi");
+        r.caseInsensitive = true;
+        config.routes = {r};
+        const QList<RouteSettings> settings = RouteSettings::compile(config);
+        QCOMPARE(settings.value(0).stripPrefix, QByteArray("/api"));
+        QVERIFY(settings.value(0).caseInsensitive);
     }
 
     void validation_data() {
@@ -271,6 +538,11 @@ private slots:
         rewriteOnly.rewritePrefix = QStringLiteral("/v2");
         QTest::newRow("rewrite without strip")
             << QList<RouteConfig>{rewriteOnly} << QStringLiteral("needs the strip prefix");
+        RouteConfig badStrip = ok;
+        badStrip.stripPrefix = QStringLiteral("/a/%2F");
+        QTest::newRow("strip prefix no path can have")
+            << QList<RouteConfig>{badStrip}
+            << QStringLiteral("strip prefix \"/a/%2F\": The path holds an escaped slash");
         QTest::newRow("valid") << QList<RouteConfig>{ok} << QString();
     }
     void validation() {
@@ -287,6 +559,32 @@ private slots:
         QVERIFY2(std::any_of(problems.cbegin(), problems.cend(),
                              [&](const QString &p) { return p.contains(expected); }),
                  qPrintable(problems.join(u'\n')));
+    }
+
+    void pathWarnings_data() {
+        QTest::addColumn<PathConfig>("paths");
+        QTest::addColumn<QString>("warning"); // empty: none about paths
+        PathConfig keepSlashes;
+        keepSlashes.escapedSlashes = PathConfig::EscapedSlashes::Keep;
+        PathConfig keepParameters;
+        keepParameters.parameters = PathConfig::Parameters::Keep;
+        QTest::newRow("defaults") << PathConfig() << QString();
+        QTest::newRow("escaped slashes kept")
+            << keepSlashes << QStringLiteral("keep_unchanged escaped slashes");
+        QTest::newRow("parameters kept")
+            << keepParameters << QStringLiteral("keep_unchanged path parameters");
+    }
+    void pathWarnings() {
+        QFETCH(PathConfig, paths);
+        QFETCH(QString, warning);
+        Config config;
+        config.routes = {route(QStringLiteral("r"), {}, QStringLiteral("/"))};
+        config.paths = paths;
+        const QString all = config.warnings().join(u'\n');
+        if (warning.isEmpty())
+            QVERIFY2(!all.contains(QStringLiteral("path_normalization")), qPrintable(all));
+        else
+            QVERIFY2(all.contains(warning), qPrintable(all));
     }
 
     void destinationWarning() {

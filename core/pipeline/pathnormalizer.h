@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/config/routeconfig.h"
+
+#include <QByteArray>
+#include <QByteArrayView>
+
+namespace Tokengate {
+
+// A request path brought to the one form routes are matched against and the upstream then
+// receives, or the reason it is refused. Upstreams disagree about "//", "..", "%2F", ";" and
+// non-UTF-8 escapes; a path either means one thing after this or does not get through.
+struct NormalizedPath {
+    QByteArray path;
+    const char *reason = ""; // a Reason id when refused
+    const char *message = "";
+
+    bool refused() const { return *reason != 0; }
+};
+
+// `raw` is the path of an origin-form target, without its query. A path that does not start
+// with "/" (OPTIONS *) is returned as it is.
+NormalizedPath normalizePath(QByteArrayView raw, const PathConfig &config);
+
+// The path with every ";..." segment parameter cut off, as servlet containers read it.
+QByteArray withoutPathParameters(QByteArrayView path);
+
+} // namespace Tokengate
