@@ -249,11 +249,11 @@ void GatewayExchange::refuseMalformed(int source) {
     }
     if (tracing())
         trace("token", "refused", what);
+    // The microgateway's text for these (clients may match on it), RFC 6750's error; the
+    // reason id is in the access log.
     HeaderMap challenge;
     challenge.append("WWW-Authenticate", "Bearer error=\"invalid_request\"");
-    m_client.sendTextResponse(401, Reason::TokenMalformed,
-                              "The request carries a malformed credential (token_malformed)\n",
-                              std::move(challenge));
+    m_client.sendTextResponse(401, Reason::TokenMalformed, TokenMissingText, std::move(challenge));
 }
 
 void GatewayExchange::forwardAnonymously(const char *stage, const QString &why) {

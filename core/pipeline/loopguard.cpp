@@ -80,14 +80,16 @@ void LoopGuard::stamp(RequestHead &head) {
 }
 
 bool LoopGuard::targetsSelf(const Origin &origin) const {
-    if (!m_listeners)
+    return targetsSelf(literal(origin.host), origin.port);
+}
+
+bool LoopGuard::targetsSelf(const QHostAddress &address, quint16 port) const {
+    if (!m_listeners || address.isNull())
         return false;
     const QList<OwnListeners::Listener> listeners = m_listeners->get();
-    const QHostAddress target = literal(origin.host);
-    if (target.isNull())
-        return false;
+    const QHostAddress target = normalised(address);
     return std::any_of(listeners.cbegin(), listeners.cend(), [&](const auto &l) {
-        if (l.port != origin.port)
+        if (l.port != port)
             return false;
         // Connecting to 0.0.0.0 or :: reaches whatever listens on the port locally.
         if (isWildcard(l.address) || isWildcard(target))

@@ -44,6 +44,8 @@ public:
     // True when `origin` is an address literal (or a localhost name) one of the listeners
     // accepts on. Other names are left to the Via check, which sees them after one hop.
     bool targetsSelf(const Origin &origin) const;
+    // The same for a peer address once a name is resolved (an upstream connection's).
+    bool targetsSelf(const QHostAddress &address, quint16 port) const;
 
 private:
     std::shared_ptr<const OwnListeners> m_listeners;

@@ -134,11 +134,14 @@ private slots:
     void refusedOnStrictRoutes() {
         QFETCH(QString, gateway);
         QFETCH(QByteArray, form);
-        const quint16 port = gateway == u"routes" ? m_routes->port() : m_dropIn->port();
-        const auto r = send(port, "/strict/x", form, m_token);
+        Gateway &gw = gateway == u"routes" ? *m_routes : *m_dropIn;
+        const quint64 before = gw.events.published();
+        const auto r = send(gw.port(), "/strict/x", form, m_token);
         QVERIFY(r);
         QCOMPARE(r->status, 401);
-        QVERIFY2(r->body.contains("token_malformed"), r->body.constData());
+        QCOMPARE(r->body, QByteArray("Access Token needed for the given URL"));
+        QVERIFY(waitFor([&] { return gw.events.published() > before; }));
+        QCOMPARE(gw.events.snapshot().constLast().reason, QByteArray("token_malformed"));
         QCOMPARE(r->headers.value("WWW-Authenticate"),
                  QByteArray("Bearer error=\"invalid_request\""));
         QCOMPARE(received(), QByteArray());
