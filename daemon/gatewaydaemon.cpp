@@ -69,6 +69,7 @@ bool GatewayDaemon::start(Config config) {
             m_service.stop();
             return false;
         }
+        m_service.addOwnListener(config.admin.address, m_admin->port());
     }
     m_idpHealth.setEndpoint(idpOrigin());
     printBanner();

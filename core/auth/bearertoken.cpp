@@ -25,6 +25,22 @@ bool isB64Token(QByteArrayView text) {
     return true;
 }
 
+bool claimsBearerScheme(QByteArrayView value) {
+    value = value.trimmed();
+    const QByteArrayView scheme = "Bearer";
+    if (value.size() < scheme.size() ||
+        value.first(scheme.size()).compare(scheme, Qt::CaseInsensitive) != 0)
+        return false;
+    if (value.size() == scheme.size())
+        return true;
+    // A longer token ("Bearers", "Bearer-x") is another scheme (RFC 9110 tchar).
+    const char next = value[scheme.size()];
+    const bool tchar = (next >= 'A' && next <= 'Z') || (next >= 'a' && next <= 'z') ||
+                       (next >= '0' && next <= '9') ||
+                       QByteArrayView("!#$%&'*+-.^_`|~").contains(next);
+    return !tchar;
+}
+
 QByteArray bearerToken(const HeaderMap &headers) {
     const QByteArrayView scheme = "Bearer";
     QByteArrayView value;

@@ -13,6 +13,11 @@ QByteArray bearerToken(const HeaderMap &headers);
 
 bool isB64Token(QByteArrayView text);
 
+// True when an Authorization field value names the Bearer scheme, however badly the rest is
+// spelled ("Bearer", "bearer\tabc", "Bearer a b", "Bearer,x"): such a field is a credential
+// the client meant to send, so a missing token in it is a malformed credential, not none.
+bool claimsBearerScheme(QByteArrayView value);
+
 // "fp=" in logs: the first 8 hex chars of the token's SHA-256, so log lines about one token
 // can be correlated without the token ever being written.
 QByteArray tokenFingerprint(QByteArrayView token);

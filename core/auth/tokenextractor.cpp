@@ -31,21 +31,45 @@ bool isPlausibleToken(QByteArrayView token) {
     });
 }
 
-QByteArray queryToken(QByteArrayView target, QByteArrayView name) {
+// What one source holds: nothing, one well-formed token, or (present, no token) a
+// malformed credential.
+struct Reading {
+    bool present = false;
+    QByteArray token;
+};
+
+Reading single(int count, QByteArray value) {
+    if (count == 0)
+        return {};
+    return {true, count == 1 && isPlausibleToken(value) ? std::move(value) : QByteArray()};
+}
+
+// Upstreams decode parameter names: "access%5Ftoken" is access_token to them.
+bool isQueryName(QByteArrayView raw, QByteArrayView name) {
+    if (raw == name)
+        return true;
+    return (raw.contains('%') || raw.contains('+')) && formDecode(raw) == name;
+}
+
+QByteArrayView queryName(QByteArrayView pair) {
+    const qsizetype eq = pair.indexOf('=');
+    return pair.first(eq < 0 ? pair.size() : eq);
+}
+
+Reading queryToken(QByteArrayView target, QByteArrayView name) {
     const qsizetype q = target.indexOf('?');
     if (q < 0)
         return {};
     QByteArray found;
     int count = 0;
-    const QByteArrayView query = target.sliced(q + 1);
-    forEachPart(query, '&', [&](QByteArrayView pair) {
-        const qsizetype eq = pair.indexOf('=');
-        if (pair.first(eq < 0 ? pair.size() : eq) != name)
+    forEachPart(target.sliced(q + 1), '&', [&](QByteArrayView pair) {
+        if (!isQueryName(queryName(pair), name))
             return;
         ++count;
+        const qsizetype eq = pair.indexOf('=');
         found = eq < 0 ? QByteArray() : formDecode(pair.sliced(eq + 1));
     });
-    return count == 1 && isPlausibleToken(found) ? found : QByteArray();
+    return single(count, std::move(found));
 }
 
 // Calls fn(name, value) for every cookie pair of every Cookie field (RFC 6265 5.4).
@@ -62,7 +86,7 @@ template<typename Fn> void forEachCookie(const HeaderMap &headers, Fn fn) {
     }
 }
 
-QByteArray cookieToken(const HeaderMap &headers, QByteArrayView name) {
+Reading cookieToken(const HeaderMap &headers, QByteArrayView name) {
     QByteArrayView found;
     int count = 0;
     forEachCookie(headers, [&](QByteArrayView n, QByteArrayView v) {
@@ -73,20 +97,52 @@ QByteArray cookieToken(const HeaderMap &headers, QByteArrayView name) {
     });
     if (found.size() >= 2 && found.front() == '"' && found.back() == '"')
         found = found.sliced(1, found.size() - 2);
-    return count == 1 && isPlausibleToken(found) ? found.toByteArray() : QByteArray();
+    return single(count, found.toByteArray());
 }
 
-QByteArray headerToken(const HeaderMap &headers, QByteArrayView name) {
-    if (headers.count(name) != 1)
-        return {};
-    const QByteArrayView value = headers.find(name).trimmed();
-    return isPlausibleToken(value) ? value.toByteArray() : QByteArray();
+// Servers such as gunicorn and Puma read "X_Api_Key" as "X-Api-Key".
+bool isHeaderName(QByteArrayView a, QByteArrayView b) {
+    if (a.size() != b.size())
+        return false;
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        const char x = a[i] == '_' ? '-' : a[i];
+        const char y = b[i] == '_' ? '-' : b[i];
+        if (QChar::toLower(uint(uchar(x))) != QChar::toLower(uint(uchar(y))))
+            return false;
+    }
+    return true;
 }
 
+Reading headerToken(const HeaderMap &headers, QByteArrayView name) {
+    QByteArrayView value;
+    int count = 0;
+    for (const HeaderField &f : headers.fields()) {
+        if (isHeaderName(f.name, name)) {
+            value = f.value;
+            ++count;
+        }
+    }
+    return single(count, value.trimmed().toByteArray());
+}
+
+// Empty fields count: a client sending "Authorization:" meant some credential.
 bool isBearerField(QByteArrayView value) {
-    value = value.trimmed();
-    return value.size() >= 6 && value.first(6).compare("Bearer", Qt::CaseInsensitive) == 0 &&
-           (value.size() == 6 || value[6] == ' ');
+    return claimsBearerScheme(value) || value.trimmed().isEmpty();
+}
+
+Reading bearerReading(const HeaderMap &headers) {
+    int fields = 0;
+    bool bearer = false;
+    for (const HeaderField &f : headers.fields()) {
+        if (HeaderMap::sameName(f.name, "Authorization")) {
+            ++fields;
+            bearer |= isBearerField(f.value);
+        }
+    }
+    // Another scheme alone (Basic) is not this gateway's credential: no token, kept.
+    if (!bearer)
+        return {};
+    return {true, fields == 1 ? bearerToken(headers) : QByteArray()};
 }
 
 void stripQuery(QByteArray &target, QByteArrayView name) {
@@ -96,8 +152,7 @@ void stripQuery(QByteArray &target, QByteArrayView name) {
     QByteArray kept;
     bool removed = false;
     forEachPart(QByteArrayView(target).sliced(q + 1), '&', [&](QByteArrayView pair) {
-        const qsizetype eq = pair.indexOf('=');
-        if (pair.first(eq < 0 ? pair.size() : eq) == name) {
+        if (isQueryName(queryName(pair), name)) {
             removed = true;
             return;
         }
@@ -141,28 +196,33 @@ const QList<TokenSource> &TokenExtractor::defaultSources() {
 TokenExtractor::Found TokenExtractor::find(const QList<TokenSource> &sources,
                                            const RequestHead &head) {
     const QList<TokenSource> &list = sources.isEmpty() ? defaultSources() : sources;
+    Found found;
     for (qsizetype i = 0; i < list.size(); ++i) {
         const TokenSource &s = list[i];
         const QByteArray name = s.name.toLatin1();
-        QByteArray token;
+        Reading r;
         switch (s.kind) {
         case TokenSource::Kind::BearerHeader:
-            token = bearerToken(head.headers);
+            r = bearerReading(head.headers);
             break;
         case TokenSource::Kind::Query:
-            token = queryToken(head.target, name.isEmpty() ? "access_token" : name);
+            r = queryToken(head.target, name.isEmpty() ? "access_token" : name);
             break;
         case TokenSource::Kind::Header:
-            token = headerToken(head.headers, name);
+            r = headerToken(head.headers, name);
             break;
         case TokenSource::Kind::Cookie:
-            token = cookieToken(head.headers, name);
+            r = cookieToken(head.headers, name);
             break;
         }
-        if (!token.isEmpty())
-            return {token, int(i)};
+        if (!r.present)
+            continue;
+        if (r.token.isEmpty())
+            return {{}, int(i), true};
+        if (found.token.isEmpty())
+            found = {std::move(r.token), int(i)};
     }
-    return {};
+    return found;
 }
 
 void TokenExtractor::strip(const QList<TokenSource> &sources, RequestHead &head) {
@@ -178,7 +238,8 @@ void TokenExtractor::strip(const QList<TokenSource> &sources, RequestHead &head)
             stripQuery(head.target, name.isEmpty() ? "access_token" : name);
             break;
         case TokenSource::Kind::Header:
-            head.headers.removeAll(name);
+            head.headers.removeIf(
+                [&name](const HeaderField &f) { return isHeaderName(f.name, name); });
             break;
         case TokenSource::Kind::Cookie:
             stripCookie(head.headers, name);

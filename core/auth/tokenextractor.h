@@ -13,16 +13,21 @@ class TokenExtractor {
 public:
     struct Found {
         QByteArray token; // empty: none
-        int source = -1;  // index into the sources
+        int source = -1;  // index into the sources: the token's, or the malformed one's
+        // A source carries a credential that is not exactly one well-formed token: two
+        // Authorization fields, "Bearer\tx", "Bearer a b", an empty or repeated parameter,
+        // header or cookie, bytes a token cannot hold. Never guessed at, never "missing".
+        bool malformed = false;
     };
 
-    // The first source, in order, holding exactly one well-formed token. A source holding
-    // several (two access_token parameters, two cookies of that name) counts as holding
-    // none: an ambiguous credential is never guessed at.
+    // The first source, in order, holding exactly one well-formed token; `malformed` (and no
+    // token) when any source holds a malformed credential, since the upstream or a later
+    // hop could read that one instead.
     static Found find(const QList<TokenSource> &sources, const RequestHead &head);
 
-    // Removes what every source could carry: Bearer Authorization fields, the query
-    // parameter (from the raw target, other bytes untouched), the header, the cookie pairs.
+    // Removes what every source could carry: Authorization fields naming Bearer (or empty),
+    // the query parameter (from the raw target, other bytes untouched; its name compared
+    // percent-decoded), the header (also spelled with '_' for '-'), the cookie pairs.
     static void strip(const QList<TokenSource> &sources, RequestHead &head);
 
     // "Bearer header", "query parameter access_token", ... for the decision trace.

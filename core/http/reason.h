@@ -44,5 +44,9 @@ inline constexpr char PathParameter[] = "path_parameter";
 inline constexpr char AudienceMismatch[] = "audience_mismatch";
 inline constexpr char IssuerMismatch[] = "issuer_mismatch";
 inline constexpr char ClaimRuleFailed[] = "claim_rule_failed";
+// Credentials and loops (issue 15)
+inline constexpr char TokenMalformed[] = "token_malformed";
+inline constexpr char DestinationLoop[] = "destination_loop";
+inline constexpr char LoopDetected[] = "loop_detected";
 
 } // namespace Tokengate::Reason

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/observe/accesslog.h"
 
+#include "core/observe/targetredactor.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -26,23 +28,10 @@ void AccessLog::write(const RequestEvent &event) {
 }
 
 QByteArray AccessLog::redactTarget(const QByteArray &target) {
-    const qsizetype query = target.indexOf('?');
-    if (query < 0)
-        return target;
-    QByteArray out = target.left(query + 1);
-    const QList<QByteArray> params = target.mid(query + 1).split('&');
-    for (qsizetype i = 0; i < params.size(); ++i) {
-        if (i)
-            out.append('&');
-        const QByteArray &p = params[i];
-        const qsizetype eq = p.indexOf('=');
-        const QByteArray name = eq < 0 ? p : p.left(eq);
-        if (eq >= 0 && name.compare("access_token", Qt::CaseInsensitive) == 0)
-            out.append(name + "=REDACTED");
-        else
-            out.append(p);
-    }
-    return out;
+    // The gateway publishes targets redacted already (with its routes' parameters too);
+    // this catches access_token in events from anywhere else.
+    static const TargetRedactor redactor;
+    return redactor.redact(target);
 }
 
 QByteArray AccessLog::formatLine(const RequestEvent &e) {

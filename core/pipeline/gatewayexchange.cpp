@@ -121,6 +121,30 @@ bool GatewayExchange::matchRoute() {
 bool GatewayExchange::route() {
     if (!matchRoute())
         return false;
+    if (LoopGuard::passedHere(m_head.headers)) {
+        if (tracing())
+            trace("route", "refused", QStringLiteral("Via shows this gateway: a loop"));
+        m_client.sendSimpleResponse(508, Reason::LoopDetected,
+                                    "The request has already passed through this gateway");
+        return false;
+    }
+    if (!pickTarget())
+        return false;
+    if (m_handler.loopGuard().targetsSelf(m_target.origin)) {
+        if (tracing())
+            trace("route", "refused", shown(m_target) + QStringLiteral(" is this gateway"));
+        m_client.sendSimpleResponse(508, Reason::DestinationLoop,
+                                    "The upstream is this gateway itself");
+        return false;
+    }
+    return true;
+}
+
+QString GatewayExchange::shown(const UpstreamTarget &target) const {
+    return QString::fromLatin1(m_handler.redactor().redact(target.toString().toLatin1()));
+}
+
+bool GatewayExchange::pickTarget() {
     const QString label =
         !tracing() || m_handler.settings().routes.isEmpty()
             ? QString()
@@ -128,7 +152,7 @@ bool GatewayExchange::route() {
     if (m_route->upstream) {
         m_target = *m_route->upstream;
         if (tracing())
-            trace("route", "ok", label + QStringLiteral("upstream ") + m_target.toString());
+            trace("route", "ok", label + QStringLiteral("upstream ") + shown(m_target));
         return true;
     }
     const QList<QByteArray> destinations = m_head.headers.values("Destination");
@@ -153,7 +177,7 @@ bool GatewayExchange::route() {
     }
     m_target = *target;
     if (tracing())
-        trace("route", "ok", label + QStringLiteral("Destination ") + m_target.toString());
+        trace("route", "ok", label + QStringLiteral("Destination ") + shown(m_target));
     return true;
 }
 
@@ -168,6 +192,10 @@ void GatewayExchange::authenticate() {
         return;
     }
     const TokenExtractor::Found found = TokenExtractor::find(m_route->tokenSources, m_head);
+    if (found.malformed) {
+        refuseMalformed(found.source);
+        return;
+    }
     if (found.token.isEmpty()) {
         if (m_route->anonymousWhenMissing) {
             if (tracing())
@@ -249,14 +277,38 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
     forward(outcome.result, std::string_view(outcome.cache) == "stale");
 }
 
+void GatewayExchange::refuseMalformed(int source) {
+    const QList<TokenSource> &sources =
+        m_route->tokenSources.isEmpty() ? TokenExtractor::defaultSources() : m_route->tokenSources;
+    const QString what = QStringLiteral("malformed credential in the ") +
+                         TokenExtractor::describe(sources.value(source));
+    if (m_route->anonymousWhenRefused) {
+        forwardAnonymously("token", what);
+        return;
+    }
+    if (tracing())
+        trace("token", "refused", what);
+    // The microgateway's text for these (clients may match on it), RFC 6750's error; the
+    // reason id is in the access log.
+    HeaderMap challenge;
+    challenge.append("WWW-Authenticate", "Bearer error=\"invalid_request\"");
+    m_client.sendTextResponse(401, Reason::TokenMalformed, TokenMissingText, std::move(challenge));
+}
+
+void GatewayExchange::forwardAnonymously(const char *stage, const QString &why) {
+    // The upstream must never see a credential the gateway did not accept, whatever
+    // stripCredential says: it could take it for one that was checked.
+    TokenExtractor::strip(m_route->tokenSources, m_head);
+    if (tracing())
+        trace(stage, "anonymous",
+              why + QStringLiteral("; passThrough forwards without identity or credential"));
+    forward(nullptr);
+}
+
 void GatewayExchange::refuse(const char *reason, const QString &why) {
     qCInfo(lcAuth).noquote() << "token fp=" + m_fingerprint << "refused:" << reason << why;
     if (m_route->anonymousWhenRefused) {
-        if (tracing())
-            trace("decide", "anonymous",
-                  QString::fromLatin1(reason) + QStringLiteral(": ") + why +
-                      QStringLiteral("; passThrough forwards without identity"));
-        forward(nullptr);
+        forwardAnonymously("decide", QString::fromLatin1(reason) + QStringLiteral(": ") + why);
         return;
     }
     if (tracing())
@@ -349,7 +401,8 @@ void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &
         }
     }
     if (tracing())
-        trace("forward", "ok", QStringLiteral("to ") + m_target.toString());
+        trace("forward", "ok", QStringLiteral("to ") + shown(m_target));
+    LoopGuard::stamp(m_head);
     m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head);
     if (m_requestComplete && !m_head.hasBody())
         m_proxy->onRequestComplete();

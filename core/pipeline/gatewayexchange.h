@@ -27,12 +27,19 @@ public:
 
 private:
     bool route();
+    // The upstream: the route's, or the Destination header's within its allowlist.
+    bool pickTarget();
+    QString shown(const UpstreamTarget &target) const;
     bool matchRoute();
     void authenticate();
     void onIntrospected(const IntrospectionOutcome &outcome);
     // A refused token: 401/403, or an anonymous forward on a passThrough route.
     void refuse(const char *reason, const QString &why);
     void refuseToken(const char *reason, QByteArrayView text);
+    // A credential present but malformed: 401 invalid_request, or stripped before an
+    // anonymous forward on a passThrough route.
+    void refuseMalformed(int source);
+    void forwardAnonymously(const char *stage, const QString &why);
     void mutate(const IntrospectionResult *identity);
     void removeUnderscoreTwins();
     // The trace costs a few allocations per request: built only when someone reads it.

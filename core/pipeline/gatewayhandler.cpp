@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/pipeline/gatewayhandler.h"
 
+#include "core/http/httpconnection.h"
 #include "core/pipeline/gatewayexchange.h"
 #include "core/proxy/proxyexchange.h"
 
@@ -8,10 +9,27 @@
 
 namespace Tokengate {
 
+namespace {
+
+QList<QByteArray> tokenParameters(const QList<RouteSettings> &routes) {
+    QList<QByteArray> names;
+    for (const RouteSettings &r : routes) {
+        for (const TokenSource &s : r.tokenSources) {
+            if (s.kind == TokenSource::Kind::Query && !s.name.isEmpty())
+                names << s.name.toLatin1();
+        }
+    }
+    return names;
+}
+
+} // namespace
+
 GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
                                DeadlineSweeper &sweeper)
     : m_settings(std::move(settings))
     , m_pool(m_settings.upstreamSettings, limits, sweeper, m_settings.poolCounters)
+    , m_redactor(tokenParameters(m_settings.routes))
+    , m_loopGuard(m_settings.ownListeners)
     , m_minter(
           m_settings.jwtSigner || m_settings.jwtNeedsSigner
               ? JwtMinter(m_settings.jwtSigner, m_settings.jwtLifetimeSecs, m_settings.jwtClaims)
@@ -70,9 +88,17 @@ QByteArray GatewayHandler::jwtFor(const std::shared_ptr<const IntrospectionResul
 }
 
 std::unique_ptr<Exchange> GatewayHandler::start(HttpConnection &client, const RequestHead &head) {
-    // The unauthenticated fixed-upstream case has nothing to decide: skip the pipeline.
-    if (!m_settings.authenticate && m_settings.upstream && m_settings.routes.isEmpty())
-        return std::make_unique<ProxyExchange>(client, m_pool, *m_settings.upstream, head);
+    // Before anything can log or publish the event: it must not show a token.
+    client.event().target = m_redactor.redact(head.target);
+    // The unauthenticated fixed-upstream case has nothing to decide: skip the pipeline,
+    // unless a loop is to be refused (GatewayExchange answers that).
+    if (!m_settings.authenticate && m_settings.upstream && m_settings.routes.isEmpty() &&
+        !LoopGuard::passedHere(head.headers) &&
+        !m_loopGuard.targetsSelf(m_settings.upstream->origin)) {
+        RequestHead stamped = head;
+        LoopGuard::stamp(stamped);
+        return std::make_unique<ProxyExchange>(client, m_pool, *m_settings.upstream, stamped);
+    }
     return std::make_unique<GatewayExchange>(*this, client, head);
 }
 

@@ -4,6 +4,7 @@
 #include "core/auth/jwtminter.h"
 #include "core/auth/tokenintrospector.h"
 #include "core/http/exchange.h"
+#include "core/observe/targetredactor.h"
 #include "core/pipeline/pipelinesettings.h"
 
 #include <QHash>
@@ -26,6 +27,9 @@ public:
     // The route requests take when there is no routing table.
     const RouteSettings &implicitRoute() const { return m_implicitRoute; }
     UpstreamPool &upstreamPool() { return m_pool; }
+    // Hides access_token and every route's token parameters wherever a target is shown.
+    const TargetRedactor &redactor() const { return m_redactor; }
+    const LoopGuard &loopGuard() const { return m_loopGuard; }
     // The introspector of the endpoint at `index` (RouteSettings::introspection).
     TokenIntrospector *introspector(int index = 0);
     // The JWT for `identity` at `nowSecs`. Its claims change only with the second, so a hot
@@ -36,6 +40,8 @@ private:
     PipelineSettings m_settings;
     UpstreamPool m_pool;
     RouteSettings m_implicitRoute;
+    TargetRedactor m_redactor;
+    LoopGuard m_loopGuard;
     // One client and introspector per named endpoint: each has its own cache scope, so the
     // same token at two IdPs is two answers.
     std::vector<std::unique_ptr<IntrospectionClient>> m_introspections;

@@ -3,6 +3,7 @@
 
 #include "core/auth/introspectioncache.h"
 #include "core/auth/introspectionflights.h"
+#include "core/pipeline/loopguard.h"
 #include "core/pipeline/router.h"
 #include "core/pipeline/routesettings.h"
 #include "core/proxy/destinationpolicy.h"
@@ -49,6 +50,8 @@ struct PipelineSettings {
     // The named endpoints after `introspection`: a route's index i > 0 is entry i - 1.
     QList<IntrospectionEndpoint> moreIntrospections;
     QByteArray requestIdHeader; // with routes: kept when well-formed, else generated
+    // This process's listeners: an upstream among them is a loop. Null: none known.
+    std::shared_ptr<const OwnListeners> ownListeners;
 };
 
 } // namespace Tokengate

@@ -154,6 +154,7 @@ HandlerFactory GatewayService::gatewayFactory() const {
     pipeline.clock = m_clock;
     pipeline.poolCounters = m_poolCounters;
     pipeline.decisionTrace = m_decisionTrace;
+    pipeline.ownListeners = m_ownListeners;
     const HttpLimits limits = m_config.server.limits;
     return [pipeline, limits](DeadlineSweeper &sweeper, int) {
         return std::make_shared<GatewayHandler>(pipeline, limits, sweeper);
@@ -188,7 +189,14 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
         stop();
         return false;
     }
+    m_ownListeners->set({{m_config.server.address, m_gateway->port()}});
     return true;
+}
+
+void GatewayService::addOwnListener(const QHostAddress &address, quint16 port) {
+    QList<OwnListeners::Listener> listeners = m_ownListeners->get();
+    listeners.append({address, port});
+    m_ownListeners->set(std::move(listeners));
 }
 
 bool GatewayService::reload(const Config &config, QStringList *errors, QStringList *notes) {

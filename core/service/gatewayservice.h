@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/config/config.h"
+#include "core/pipeline/loopguard.h"
 #include "core/proxy/upstreampool.h"
 #include "core/proxy/upstreamtarget.h"
 #include "core/server/httpserver.h"
@@ -45,7 +46,10 @@ public:
 
     bool isRunning() const;
     quint16 port() const;
-    QString listenUrl() const;   // http://host:port as a client reaches it
+    QString listenUrl() const; // http://host:port as a client reaches it
+    // Another listener of this process (the admin plane): a Destination or upstream naming
+    // it is refused as a loop, like the gateway's own.
+    void addOwnListener(const QHostAddress &address, quint16 port);
     QString upstreamUrl() const; // empty in Destination mode
     DemoIdp *demoIdp() const { return m_demoIdp.get(); }
     // The introspection cache, for manual eviction (GUI, admin plane); null when stopped.
@@ -94,6 +98,7 @@ private:
     std::shared_ptr<const JwtSigner> m_jwtSigner;
     std::shared_ptr<const JwtSigner> m_previousJwtSigner;
     std::shared_ptr<UpstreamPoolCounters> m_poolCounters = std::make_shared<UpstreamPoolCounters>();
+    std::shared_ptr<OwnListeners> m_ownListeners = std::make_shared<OwnListeners>();
 };
 
 } // namespace Tokengate

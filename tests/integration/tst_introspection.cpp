@@ -163,28 +163,40 @@ private slots:
                  qint64(3600));
     }
 
-    // Step 3: the token is taken from "Authorization: Bearer" only, scheme in any case.
+    // Step 3: the token is taken from "Authorization: Bearer" only, scheme in any case; a
+    // malformed Bearer credential is RFC 6750's invalid_request, with the same text.
     void tokenExtraction_data() {
         QTest::addColumn<QByteArray>("headers"); // %T is replaced by a valid token
         QTest::addColumn<int>("status");
-        QTest::newRow("Bearer") << QByteArray("Authorization: Bearer %T\r\n") << 200;
-        QTest::newRow("bearer, lower case") << QByteArray("Authorization: bearer %T\r\n") << 200;
+        QTest::addColumn<QByteArray>("challenge");
+        const QByteArray missing = "Bearer";
+        const QByteArray malformed = "Bearer error=\"invalid_request\"";
+        QTest::newRow("Bearer") << QByteArray("Authorization: Bearer %T\r\n") << 200 << missing;
+        QTest::newRow("bearer, lower case")
+            << QByteArray("Authorization: bearer %T\r\n") << 200 << missing;
         QTest::newRow("BEARER, extra spaces")
-            << QByteArray("Authorization: BEARER   %T  \r\n") << 200;
-        QTest::newRow("no Authorization") << QByteArray() << 401;
-        QTest::newRow("empty Authorization") << QByteArray("Authorization:\r\n") << 401;
-        QTest::newRow("Basic") << QByteArray("Authorization: Basic dXNlcjpwYXNz\r\n") << 401;
-        QTest::newRow("Bearer without token") << QByteArray("Authorization: Bearer\r\n") << 401;
-        QTest::newRow("two tokens") << QByteArray("Authorization: Bearer %T %T\r\n") << 401;
+            << QByteArray("Authorization: BEARER   %T  \r\n") << 200 << missing;
+        QTest::newRow("no Authorization") << QByteArray() << 401 << missing;
+        QTest::newRow("empty Authorization")
+            << QByteArray("Authorization:\r\n") << 401 << malformed;
+        QTest::newRow("Basic") << QByteArray("Authorization: Basic dXNlcjpwYXNz\r\n") << 401
+                               << missing;
+        QTest::newRow("Bearer without token")
+            << QByteArray("Authorization: Bearer\r\n") << 401 << malformed;
+        QTest::newRow("two tokens")
+            << QByteArray("Authorization: Bearer %T %T\r\n") << 401 << malformed;
         QTest::newRow("token with form injection")
-            << QByteArray("Authorization: Bearer %T&token=x\r\n") << 401;
+            << QByteArray("Authorization: Bearer %T&token=x\r\n") << 401 << malformed;
         QTest::newRow("two Authorization fields")
-            << QByteArray("Authorization: Bearer %T\r\nAuthorization: Bearer %T\r\n") << 401;
-        QTest::newRow("token as query parameter") << QByteArray("X-Token: %T\r\n") << 401;
+            << QByteArray("Authorization: Bearer %T\r\nAuthorization: Bearer %T\r\n") << 401
+            << malformed;
+        QTest::newRow("token as query parameter")
+            << QByteArray("X-Token: %T\r\n") << 401 << missing;
     }
     void tokenExtraction() {
         QFETCH(QByteArray, headers);
         QFETCH(int, status);
+        QFETCH(QByteArray, challenge);
         const QByteArray token = freshToken();
         headers.replace("%T", token);
         const auto r = through(authConfig(), get("/x?access_token=" + token, headers));
@@ -192,7 +204,7 @@ private slots:
         QCOMPARE(r->status, status);
         if (status == 401) {
             QCOMPARE(r->body, QByteArray("Access Token needed for the given URL"));
-            QCOMPARE(r->headers.value("WWW-Authenticate"), QByteArray("Bearer"));
+            QCOMPARE(r->headers.value("WWW-Authenticate"), challenge);
             QCOMPARE(r->headers.value("Content-Type"), QByteArray("text/plain; charset=utf-8"));
         }
     }

@@ -6,6 +6,7 @@
 #include "tests/support/scriptedupstream.h"
 
 #include "core/devidp/echohandler.h"
+#include "core/pipeline/loopguard.h"
 #include "core/server/httpserver.h"
 
 #include <QCryptographicHash>
@@ -115,6 +116,7 @@ private slots:
                          {"X-B", "1"},
                          {"x-a", "2"},
                          {"X-B", "3"},
+                         {"Via", "1.1 " + LoopGuard::pseudonym()},
                          {"X-Forwarded-For", "127.0.0.1"},
                          {"X-Forwarded-Proto", "http"},
                          {"X-Forwarded-Host", "t"}};

@@ -26,6 +26,16 @@ inline Config testConfig(const QString &upstreamUrl) {
     return c;
 }
 
+// A route taking the paths under `prefix` to `upstream` (empty: the Destination header's).
+inline RouteConfig prefixRoute(const char *name, const char *prefix, const QString &upstream) {
+    RouteConfig r;
+    r.name = QString::fromLatin1(name);
+    r.pathPrefix = QString::fromLatin1(prefix);
+    r.upstreamUrl = upstream;
+    r.destinationMode = upstream.isEmpty();
+    return r;
+}
+
 // The built-in echo upstream on 127.0.0.1:0 with one worker; null (and `error`) if it failed.
 inline std::unique_ptr<HttpServer> startEchoUpstream(QString *error) {
     ServerSettings s;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // AccessLog: tokens in query strings never reach the log, and each line is one JSON object.
 #include "core/observe/accesslog.h"
+#include "core/observe/targetredactor.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -45,6 +46,29 @@ private slots:
         row("absolute-form", "http://h/p?access_token=s3cr3t", "http://h/p?access_token=REDACTED");
         row("question mark in the query", "/p?q=a?b&access_token=s",
             "/p?q=a?b&access_token=REDACTED");
+        row("percent-encoded name", "/p?access%5Ftoken=s3cr3t", "/p?access%5Ftoken=REDACTED");
+        row("';' separated", "/p?a=1;access_token=s3cr3t", "/p?a=1;access_token=REDACTED");
+    }
+
+    // A route's own token parameters (token_sources: [query:api_key]) are hidden too.
+    void redactNamedParameters_data() {
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<QByteArray>("expected");
+        auto row = [](const char *name, const char *target, const char *expected) {
+            QTest::newRow(name) << QByteArray(target) << QByteArray(expected);
+        };
+        row("route parameter", "/p?api_key=s3cr3t&x=1", "/p?api_key=REDACTED&x=1");
+        row("route parameter, other case", "/p?API_KEY=s3cr3t", "/p?API_KEY=REDACTED");
+        row("second route parameter", "/p?Sig=s3cr3t", "/p?Sig=REDACTED");
+        row("encoded name", "/p?api%5fkey=s3cr3t", "/p?api%5fkey=REDACTED");
+        row("access_token still", "/p?access_token=s3cr3t", "/p?access_token=REDACTED");
+        row("other parameter", "/p?api_keys=x", "/p?api_keys=x");
+    }
+    void redactNamedParameters() {
+        QFETCH(QByteArray, target);
+        QFETCH(QByteArray, expected);
+        const TargetRedactor redactor({"api_key", "sig"});
+        QCOMPARE(redactor.redact(target), expected);
     }
     void redactTarget() {
         QFETCH(QByteArray, target);

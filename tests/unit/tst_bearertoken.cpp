@@ -73,6 +73,34 @@ private slots:
         QCOMPARE(Tokengate::bearerToken(headers), expected);
     }
 
+    // A field naming Bearer without one good token is a malformed credential, not none.
+    void claimsBearerScheme_data() {
+        QTest::addColumn<QByteArray>("value");
+        QTest::addColumn<bool>("claims");
+        auto row = [](const char *name, QByteArray value, bool claims) {
+            QTest::newRow(name) << value << claims;
+        };
+        row("Bearer token", "Bearer abc", true);
+        row("lower case", "bearer abc", true);
+        row("alone", "Bearer", true);
+        row("tab", "Bearer\tabc", true);
+        row("two words", "Bearer a b", true);
+        row("comma", "Bearer,abc", true);
+        row("equals", "Bearer=abc", true);
+        row("leading space", " Bearer abc", true);
+        row("Basic", "Basic YTpi", false);
+        row("longer scheme", "Bearers abc", false);
+        row("scheme with '-'", "Bearer-x abc", false);
+        row("glued token", "Bearerabc", false);
+        row("empty", "", false);
+        row("other scheme ending in bearer", "XBearer abc", false);
+    }
+    void claimsBearerScheme() {
+        QFETCH(QByteArray, value);
+        QFETCH(bool, claims);
+        QCOMPARE(Tokengate::claimsBearerScheme(value), claims);
+    }
+
     void fieldNameIsCaseInsensitive_data() {
         QTest::addColumn<QByteArray>("name");
         QTest::newRow("lower") << QByteArray("authorization");

@@ -233,7 +233,9 @@ private slots:
         QTest::addColumn<QString>("address");
         QTest::addColumn<bool>("internal");
         auto row = [](const char *address, bool internal) {
-            QTest::newRow(address) << QString::fromLatin1(address) << internal;
+            // "description address": the address is the last word
+            const QString text = QString::fromLatin1(address);
+            QTest::newRow(address) << text.section(u' ', -1) << internal;
         };
         row("169.254.169.254", true);
         row("169.254.0.0", true);
@@ -256,6 +258,30 @@ private slots:
         row("::ffff:10.0.0.1", false);
         row("::1", false);
         row("2001:db8::1", false);
+        // The same addresses through translators and tunnels.
+        row("IPv4-compatible ::169.254.169.254", true);
+        row("IPv4-compatible ::a9fe:a9fe", true);
+        row("IPv4-compatible ::100.100.100.200", true);
+        row("IPv4-compatible ::10.0.0.1", false);
+        row("SIIT ::ffff:0:169.254.169.254", true);
+        row("NAT64 64:ff9b::169.254.169.254", true);
+        row("NAT64 64:ff9b::a9fe:a9fe", true);
+        row("NAT64 64:ff9b::100.100.100.200", true);
+        row("NAT64 64:ff9b::10.0.0.1", false);
+        row("NAT64 64:ff9b::8.8.8.8", false);
+        row("local NAT64 /96 64:ff9b:1::a9fe:a9fe", true);
+        row("local NAT64 /48 64:ff9b:1:a9fe:00a9:fe00::", true);
+        row("local NAT64 /56 64:ff9b:1:00a9:00fe:a9fe::", true);
+        row("local NAT64 /64 64:ff9b:1:0:00a9:fea9:fe00:0", true);
+        row("local NAT64 64:ff9b:1::1", false);
+        row("6to4 2002:a9fe:a9fe::1", true);
+        row("6to4 2002:a9fe:a9fe:1::", true);
+        row("6to4 2002:6464:64c8::", true);
+        row("6to4 2002:0a00:0001::1", false);
+        row("Teredo server 2001:0:a9fe:a9fe::", true);
+        row("Teredo client 2001:0:0808:0808::5601:5601", true);
+        row("Teredo other 2001:0:0808:0808::f5ff:fffe", false);
+        row("AWS IPv6 metadata with a zone fd00:ec2::254%eth0", true);
     }
     void isInternalAddress() {
         QFETCH(QString, address);
