@@ -106,6 +106,10 @@ private slots:
         row("fragment", "http://example.com/base#frag", "fragment");
         row("user info", "http://user:secret@example.com/", "user info");
         row("user name only", "http://user@example.com/", "user info");
+        row("user info, bad scheme", "ftp://id:secret@example.com/", "only http and https");
+        row("user info, fragment", "https://id:secret@example.com/a#f", "user info");
+        row("user info, no scheme", "id:secret@example.com/x", "only http and https");
+        row("user info, space in host", "http://id:secret@exa mple.com/", "user info");
         row("port out of range", "http://example.com:70000/", "");
         row("space in host", "http://exa mple.com/", "");
     }
@@ -117,9 +121,11 @@ private slots:
         QVERIFY(!UpstreamTarget::parse(url, &error).has_value());
         QVERIFY(!error.isEmpty());
         QVERIFY2(error.contains(errorContains), qPrintable(error));
-        // The message names the rejected URL so the operator sees which setting is wrong.
+        // The message names the rejected URL so the operator sees which setting is wrong, but
+        // never the password it may carry.
         if (!url.isEmpty())
-            QVERIFY2(error.contains(url), qPrintable(error));
+            QVERIFY2(error.contains(UpstreamTarget::redacted(url)), qPrintable(error));
+        QVERIFY2(!error.contains(QStringLiteral("secret")), qPrintable(error));
         // No error out-parameter is fine too.
         QVERIFY(!UpstreamTarget::parse(url, nullptr).has_value());
     }
