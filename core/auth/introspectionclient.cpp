@@ -212,7 +212,9 @@ void IntrospectionCall::onUpstreamComplete(bool reusable) {
 
 void IntrospectionCall::onUpstreamFailed(int status, const char *reason, const QString &detail,
                                          bool retryable) {
-    m_connection = nullptr; // the connection released itself from us
+    // Closed and detached already, but only the pool deletes it (later: we are inside its
+    // call); forgetting it here would keep it, and its sweeper entry, for the pool's lifetime.
+    releaseConnection(false);
     if (m_finished)
         return;
     if (retryable && !m_retried) {

@@ -9,6 +9,7 @@
 
 #include "core/auth/bearertoken.h"
 #include "core/auth/introspectioncache.h"
+#include "core/auth/introspectionclient.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -167,6 +168,37 @@ private slots:
         client.send(get("tok"));
         QVERIFY(client.readResponse());
         QCOMPARE(idp.requestCount(0), 2); // and that answer is cached as usual
+    }
+
+    // Failed calls leave nothing behind: every connection they opened is freed (and leaves
+    // the deadline sweeper), however many calls failed.
+    void failedCallsFreeTheirConnections_data() {
+        QTest::addColumn<bool>("idpListening");
+        QTest::newRow("refused") << false;
+        QTest::newRow("closed without answering") << true;
+    }
+    void failedCallsFreeTheirConnections() {
+        QFETCH(bool, idpListening);
+        ScriptedUpstream closing([](ScriptedUpstream &up, int index) {
+            if (up.requestCount(index) > 0)
+                up.connections()[index].socket->disconnectFromHost();
+        });
+        const quint16 port = idpListening ? closing.port() : closedLoopbackPort();
+        IntrospectionEndpoint endpoint;
+        endpoint.url =
+            *UpstreamTarget::parse(QStringLiteral("http://127.0.0.1:%1/i").arg(port), nullptr);
+        DeadlineSweeper sweeper;
+        IntrospectionClient client(endpoint, UpstreamSettings{}, HttpLimits{}, sweeper);
+        constexpr int Calls = 20;
+        int failed = 0;
+        std::vector<std::unique_ptr<IntrospectionCall>> calls;
+        for (int i = 0; i < Calls; ++i)
+            calls.push_back(client.introspect(
+                "t", [&](const IntrospectionOutcome &o) { failed += o.error[0] != 0; }));
+        QVERIFY(waitFor([&] { return failed == Calls; }));
+        calls.clear();
+        QVERIFY2(waitFor([&] { return sweeper.size() == 0; }),
+                 qPrintable(QString::number(sweeper.size())));
     }
 
     // The IdP closes a kept-alive connection as the next call arrives on it; the retry on a
