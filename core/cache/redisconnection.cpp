@@ -103,6 +103,7 @@ RedisReply copyReply(const redisReply *r) {
 // announced length and the bytes held unparsed are both bounded. Entries are one
 // introspection answer (itself capped at 1 MiB) plus a little framing.
 constexpr qint64 MaxReplyBytes = 2 << 20;
+constexpr int MaxReplyElements = 1024;
 
 bool replyTooLarge(const redisReader *reader) {
     if (!reader || !reader->buf)
@@ -110,6 +111,12 @@ bool replyTooLarge(const redisReader *reader) {
     const qint64 unparsed = qint64(reader->len) - qint64(reader->pos);
     if (unparsed > MaxReplyBytes)
         return true;
+    // Our replies are arrays of a few elements; hiredis builds a large one element by element.
+    for (int i = 0; i <= reader->ridx; ++i) {
+        if (reader->rstack[i].type == REDIS_REPLY_ARRAY &&
+            reader->rstack[i].elements > MaxReplyElements)
+            return true;
+    }
     // A bulk string says its length up front: hiredis has taken its '$' (the task's type) and
     // waits at pos, before the length, until the whole string is there.
     if (reader->ridx < 0 || reader->rstack[reader->ridx].type != REDIS_REPLY_STRING)

@@ -348,6 +348,10 @@ private slots:
         QTest::newRow("announced, one read") << QByteArray("$1073741824\r\n");
         QTest::newRow("over the cap, sent")
             << "$" + QByteArray::number(3 * Cap) + "\r\n" + QByteArray(3 * Cap, 'x') + "\r\n";
+        QByteArray manyElements = "*100000\r\n";
+        for (int i = 0; i < 2000; ++i)
+            manyElements += "$1\r\nx\r\n";
+        QTest::newRow("an array of too many elements") << manyElements;
     }
     void redisReplyOverTheCap() {
         QFETCH(QByteArray, reply);
