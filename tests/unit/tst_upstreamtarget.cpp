@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // UpstreamTarget: which upstream base URLs are accepted and how a client's request target is
 // joined to the base path (byte-exact apart from the one joining slash).
+#include "core/config/config.h"
 #include "core/proxy/upstreamtarget.h"
 
 #include <QTest>
@@ -113,6 +114,31 @@ private slots:
         row("port out of range", "http://example.com:70000/", "");
         row("space in host", "http://exa mple.com/", "");
     }
+    // Config validation quotes the URL settings it refuses, never the password in them.
+    void configProblemsHideUserInfo_data() {
+        QTest::addColumn<QString>("upstream");
+        QTest::addColumn<QString>("introspection");
+        QTest::newRow("upstream") << QStringLiteral("http://id:secret@up.example/")
+                                  << QStringLiteral("https://idp.example/i");
+        QTest::newRow("introspection") << QStringLiteral("http://up.example/")
+                                       << QStringLiteral("https://gw:secret@idp.example/i");
+        QTest::newRow("both, odd forms") << QStringLiteral("id:secret@up.example")
+                                         << QStringLiteral("https://gw:secret@idp.example/a#f");
+    }
+    void configProblemsHideUserInfo() {
+        QFETCH(QString, upstream);
+        QFETCH(QString, introspection);
+        Config c;
+        c.upstreamUrl = upstream;
+        c.auth = AuthMode::Introspection;
+        c.introspection.url = introspection;
+        const QStringList problems = c.validate();
+        QVERIFY(!problems.isEmpty());
+        const QString all = problems.join(u'\n');
+        QVERIFY2(!all.contains(QStringLiteral("secret")), qPrintable(all));
+        QVERIFY2(all.contains(QStringLiteral("***@")), qPrintable(all));
+    }
+
     void parseRejects() {
         QFETCH(QString, url);
         QFETCH(QString, errorContains);
