@@ -66,6 +66,7 @@ std::optional<IntrospectionEndpoint> introspectionEndpoint(const IntrospectionCo
     e.url = *url;
     e.timeoutMs = config.timeoutMs;
     e.maxConnections = config.maxConnections;
+    e.maxWaiting = config.maxWaiting;
     switch (config.authMethod) {
     case ClientAuthMethod::ClientSecretBasic:
     case ClientAuthMethod::AuthorizationValue:

@@ -19,6 +19,18 @@ namespace {
 
 constexpr qint64 MaxDocumentBytes = 1 << 20;
 
+// `text` with the user info of `url` (a password, often) shown as "***": Qt's own error strings
+// quote the URL they failed on.
+QString scrubbed(QString text, const QString &url) {
+    const QUrl u(url);
+    for (const QString &secret :
+         {u.userInfo(QUrl::FullyEncoded), u.userInfo(QUrl::FullyDecoded), u.password()}) {
+        if (!secret.isEmpty())
+            text.replace(secret, QStringLiteral("***"));
+    }
+    return UpstreamTarget::redacted(text);
+}
+
 QString withoutTrailingSlash(QString s) {
     while (s.endsWith(u'/'))
         s.chop(1);
@@ -47,12 +59,19 @@ std::optional<QJsonObject> fetch(QNetworkAccessManager &network, const QString &
     bool tooLarge = false;
     bool timedOut = false;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    QObject::connect(reply, &QNetworkReply::downloadProgress, &loop, [&](qint64 received, qint64) {
-        if (received > MaxDocumentBytes && !tooLarge) {
+    // Announced or received beyond the cap: abandoned at once. QNetworkReply::abort() is
+    // safe from its own signals; the reply is read only after the loop has returned.
+    auto refuseIfTooLarge = [&](qint64 bytes) {
+        if (bytes > MaxDocumentBytes && !tooLarge) {
             tooLarge = true;
             reply->abort();
         }
+    };
+    QObject::connect(reply, &QNetworkReply::metaDataChanged, &loop, [&] {
+        refuseIfTooLarge(reply->header(QNetworkRequest::ContentLengthHeader).toLongLong());
     });
+    QObject::connect(reply, &QNetworkReply::downloadProgress, &loop,
+                     [&](qint64 received, qint64) { refuseIfTooLarge(received); });
     QObject::connect(&deadline, &QTimer::timeout, &loop, [&] {
         timedOut = true;
         reply->abort();
@@ -63,21 +82,22 @@ std::optional<QJsonObject> fetch(QNetworkAccessManager &network, const QString &
     const std::unique_ptr<QNetworkReply> owner(reply);
 
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QString shown = UpstreamTarget::redacted(url);
     if (tooLarge) {
-        *error = QStringLiteral("%1: larger than %2 bytes").arg(url).arg(MaxDocumentBytes);
+        *error = QStringLiteral("%1: larger than %2 bytes").arg(shown).arg(MaxDocumentBytes);
     } else if (timedOut || reply->error() == QNetworkReply::OperationCanceledError ||
                reply->error() == QNetworkReply::TimeoutError) {
-        *error = QStringLiteral("%1: no answer within %2 ms").arg(url).arg(timeoutMs);
+        *error = QStringLiteral("%1: no answer within %2 ms").arg(shown).arg(timeoutMs);
     } else if (status == 0) {
-        *error = QStringLiteral("%1: %2").arg(url, reply->errorString());
+        *error = QStringLiteral("%1: %2").arg(shown, scrubbed(reply->errorString(), url));
     } else if (status != 200) {
-        *error = QStringLiteral("%1: HTTP %2").arg(url).arg(status);
+        *error = QStringLiteral("%1: HTTP %2").arg(shown).arg(status);
     } else {
         QJsonParseError parse;
         const QJsonDocument doc = QJsonDocument::fromJson(reply->readAll(), &parse);
         if (doc.isObject())
             return doc.object();
-        *error = QStringLiteral("%1: not a JSON object").arg(url);
+        *error = QStringLiteral("%1: not a JSON object").arg(shown);
     }
     return std::nullopt;
 }
@@ -90,7 +110,7 @@ QString discover(QNetworkAccessManager &network, const QString &issuer, const Up
     for (const QString &url : discoveryUrls(issuer)) {
         const int left = timeoutMs - int(spent.elapsed());
         if (left <= 0) {
-            whyNot << QStringLiteral("%1: no time left").arg(url);
+            whyNot << QStringLiteral("%1: no time left").arg(UpstreamTarget::redacted(url));
             break;
         }
         QString why;
@@ -99,7 +119,7 @@ QString discover(QNetworkAccessManager &network, const QString &issuer, const Up
             const QString endpoint = introspectionEndpointFrom(*metadata, issuer, &why);
             if (!endpoint.isEmpty())
                 return endpoint;
-            why = url + QStringLiteral(": ") + why;
+            why = UpstreamTarget::redacted(url) + QStringLiteral(": ") + why;
         }
         whyNot << why;
     }
@@ -126,8 +146,9 @@ QString introspectionEndpointFrom(const QJsonObject &metadata, const QString &is
                                   QString *error) {
     const QString documentIssuer = metadata.value(u"issuer").toString();
     if (withoutTrailingSlash(documentIssuer) != withoutTrailingSlash(issuer)) {
-        *error = QStringLiteral("the document is for issuer \"%1\", not \"%2\"")
-                     .arg(documentIssuer, issuer);
+        *error =
+            QStringLiteral("the document is for issuer \"%1\", not \"%2\"")
+                .arg(UpstreamTarget::redacted(documentIssuer), UpstreamTarget::redacted(issuer));
         return {};
     }
     const QString endpoint = metadata.value(u"introspection_endpoint").toString();
@@ -137,7 +158,8 @@ QString introspectionEndpointFrom(const QJsonObject &metadata, const QString &is
     }
     QString why;
     if (!UpstreamTarget::parse(endpoint, &why)) {
-        *error = QStringLiteral("introspection_endpoint \"%1\": %2").arg(endpoint, why);
+        *error = QStringLiteral("introspection_endpoint \"%1\": %2")
+                     .arg(UpstreamTarget::redacted(endpoint), why);
         return {};
     }
     return endpoint;
@@ -160,7 +182,7 @@ QStringList resolveDiscovery(Config &config, int timeoutMs) {
         const QString url = discover(*network, e->issuer, config.upstream, timeoutMs, &why);
         if (url.isEmpty())
             problems << QStringLiteral("introspection \"%1\": discovery from %2 failed: %3")
-                            .arg(e->name, e->issuer, why);
+                            .arg(e->name, UpstreamTarget::redacted(e->issuer), why);
         else
             e->url = url;
     }

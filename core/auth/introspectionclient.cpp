@@ -66,10 +66,32 @@ IntrospectionClient::introspect(const QByteArray &token, IntrospectionCall::Call
     if (m_active < m_endpoint.maxConnections) {
         ++m_active;
         call->send(false);
-    } else {
+    } else if (qsizetype(m_waiting.size()) < m_endpoint.maxWaiting) {
         enqueue(call.get());
+    } else {
+        refuse(call.get());
     }
     return call;
+}
+
+void IntrospectionClient::refuse(IntrospectionCall *call) {
+    // A full line answers at once rather than letting a flood of unknown tokens hold every
+    // request for the whole timeout. Not from inside introspect(): callers keep the returned
+    // call only after it has returned.
+    call->m_refused = true;
+    m_refused.push_back(call);
+    if (m_refused.size() == 1)
+        QMetaObject::invokeMethod(
+            &m_pool, [this] { answerRefused(); }, Qt::QueuedConnection);
+}
+
+void IntrospectionClient::answerRefused() {
+    // Each finish takes its call out of m_refused, and its callback may end others.
+    while (!m_refused.empty())
+        m_refused.front()->finishWithError(
+            503, Reason::IdpOverloaded,
+            QStringLiteral("%1 introspection calls already wait for a connection to the IdP")
+                .arg(m_endpoint.maxWaiting));
 }
 
 void IntrospectionClient::enqueue(IntrospectionCall *call) {
@@ -96,7 +118,7 @@ void IntrospectionClient::callEnded() {
 IntrospectionCall::IntrospectionCall(IntrospectionClient &client, const QByteArray &token,
                                      Callback done)
     : m_client(client)
-    , m_request(IntrospectionClient::requestBytes(client.m_endpoint, token))
+    , m_token(token)
     , m_done(std::move(done))
     , m_deadlineMs(DeadlineSweeper::nowMs() + client.m_endpoint.timeoutMs) {
     m_clock.start();
@@ -112,7 +134,10 @@ void IntrospectionCall::end() {
         return;
     m_finished = true;
     m_client.m_sweeper.remove(this);
-    if (m_queued) {
+    if (m_refused) {
+        auto &refused = m_client.m_refused;
+        refused.erase(std::remove(refused.begin(), refused.end(), this), refused.end());
+    } else if (m_queued) {
         m_client.dequeue(this);
     } else {
         releaseConnection(false);
@@ -123,8 +148,11 @@ void IntrospectionCall::end() {
 void IntrospectionCall::send(bool freshConnection) {
     m_body.clear();
     m_status = 0;
+    // Built per attempt: a private_key_jwt assertion is single-use (a new jti each time), and
+    // IdPs that remember jti values refuse a replayed one.
+    const QByteArray request = IntrospectionClient::requestBytes(m_client.m_endpoint, m_token);
     m_connection = m_client.m_pool.acquire(m_client.m_endpoint.url.origin, freshConnection);
-    m_connection->begin(this, m_request, false);
+    m_connection->begin(this, request, false);
 }
 
 void IntrospectionCall::releaseConnection(bool reusable) {
@@ -132,20 +160,28 @@ void IntrospectionCall::releaseConnection(bool reusable) {
         m_client.m_pool.release(std::exchange(m_connection, nullptr), reusable);
 }
 
+// Both run inside the connection's parser callbacks: finishing here releases the connection,
+// which tells its parser to stop.
 void IntrospectionCall::onUpstreamHead(ResponseHead head) {
     m_status = head.status;
+    if (!m_finished && head.contentLength > m_client.m_endpoint.maxResponseBytes)
+        finishTooLarge(); // announced: no need to wait for the bytes
 }
 
 void IntrospectionCall::onUpstreamBody(QByteArrayView chunk) {
     if (m_finished)
         return;
     if (m_body.size() + chunk.size() > m_client.m_endpoint.maxResponseBytes) {
-        finishWithError(503, Reason::IdpBadResponse,
-                        QStringLiteral("introspection response larger than %1 bytes")
-                            .arg(m_client.m_endpoint.maxResponseBytes));
+        finishTooLarge();
         return;
     }
     m_body.append(chunk);
+}
+
+void IntrospectionCall::finishTooLarge() {
+    finishWithError(503, Reason::IdpBadResponse,
+                    QStringLiteral("introspection response larger than %1 bytes")
+                        .arg(m_client.m_endpoint.maxResponseBytes));
 }
 
 void IntrospectionCall::onUpstreamComplete(bool reusable) {
@@ -176,7 +212,9 @@ void IntrospectionCall::onUpstreamComplete(bool reusable) {
 
 void IntrospectionCall::onUpstreamFailed(int status, const char *reason, const QString &detail,
                                          bool retryable) {
-    m_connection = nullptr; // the connection released itself from us
+    // Closed and detached already, but only the pool deletes it (later: we are inside its
+    // call); forgetting it here would keep it, and its sweeper entry, for the pool's lifetime.
+    releaseConnection(false);
     if (m_finished)
         return;
     if (retryable && !m_retried) {

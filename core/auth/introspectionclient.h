@@ -22,6 +22,7 @@ struct IntrospectionEndpoint {
     std::shared_ptr<const ClientAssertion> assertion; // private_key_jwt: a new one per call
     int timeoutMs = 5'000;   // whole call, connecting and queueing included
     int maxConnections = 32; // per worker; more calls wait in line (within their timeout)
+    int maxWaiting = 256;    // per worker: that line's length; beyond, 503 idp_overloaded
     qint64 maxResponseBytes = 1 << 20;
 
     // Who we are to the IdP (hashed into cache keys: another client may get other answers).
@@ -55,6 +56,7 @@ private:
     void finish(IntrospectionOutcome outcome);
     void end(); // leaves the client's books: the queue or the active count, and the sweeper
     void finishWithError(int status, const char *reason, QString detail);
+    void finishTooLarge();
     void releaseConnection(bool reusable);
 
     void onUpstreamHead(ResponseHead head) override;
@@ -66,7 +68,7 @@ private:
     void checkDeadline(qint64 nowMs) override;
 
     IntrospectionClient &m_client;
-    QByteArray m_request;
+    QByteArray m_token;
     Callback m_done;
     UpstreamConnection *m_connection = nullptr;
     QElapsedTimer m_clock;
@@ -74,6 +76,7 @@ private:
     QByteArray m_body;
     int m_status = 0;
     bool m_queued = false;
+    bool m_refused = false; // the line was full: answered 503 from the event loop
     bool m_retried = false;
     bool m_finished = false;
 };
@@ -99,11 +102,14 @@ private:
     void enqueue(IntrospectionCall *call);
     void dequeue(IntrospectionCall *call);
     void callEnded();
+    void refuse(IntrospectionCall *call);
+    void answerRefused();
 
     IntrospectionEndpoint m_endpoint;
     DeadlineSweeper &m_sweeper;
     UpstreamPool m_pool;
     std::deque<IntrospectionCall *> m_waiting;
+    std::deque<IntrospectionCall *> m_refused;
     int m_active = 0;
 };
 

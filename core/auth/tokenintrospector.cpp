@@ -97,8 +97,9 @@ void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
     InFlight &entry = m_calls[flight.get()];
     entry.key = key;
     entry.flight = flight;
+    entry.evictionGeneration = m_cache->evictionGeneration();
     if (m_redis) {
-        const quint64 generation = m_cache->evictionGeneration();
+        const quint64 generation = entry.evictionGeneration;
         const bool asked = m_redis->lookup(key, [this, key, token, fingerprint, flight, generation](
                                                     const RedisTierClient::Answer &answer) {
             // An eviction since the lookup was sent may concern this very answer.
@@ -138,7 +139,12 @@ void TokenIntrospector::askIdp(const QByteArray &key, const QByteArray &token,
 void TokenIntrospector::landed(const QByteArray &key, const QByteArray &fingerprint,
                                const std::shared_ptr<IntrospectionFlights::Flight> &flight,
                                IntrospectionOutcome outcome) {
-    if (!outcome.error[0]) {
+    const auto entry = m_calls.find(flight.get());
+    const bool evictedMeanwhile =
+        entry == m_calls.end() || entry->second.evictionGeneration != m_cache->evictionGeneration();
+    if (!outcome.error[0] && evictedMeanwhile) {
+        // Neither tier keeps it: the eviction said to ask the IdP again next time.
+    } else if (!outcome.error[0]) {
         if (outcome.result->active)
             m_cache->storeActive(key, outcome.result, fingerprint);
         else

@@ -68,6 +68,9 @@ private:
         QByteArray key;
         std::shared_ptr<IntrospectionFlights::Flight> flight;
         std::unique_ptr<IntrospectionCall> call; // null while Redis is asked
+        // The cache's eviction generation when the lookup began: an answer that lands after a
+        // manual eviction may be the very one evicted, so it is delivered but not stored.
+        quint64 evictionGeneration = 0;
     };
     std::unique_ptr<RedisTierClient> m_redis; // null without the shared tier
     std::unordered_map<IntrospectionFlights::Flight *, InFlight> m_calls; // the calls we make

@@ -8,6 +8,7 @@
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <hiredis/read.h>
 
 #include <csignal>
 #include <ctime>
@@ -96,6 +97,37 @@ RedisReply copyReply(const redisReply *r) {
         break;
     }
     return out;
+}
+
+// hiredis buffers a reply until it is whole, however large it says it is: a bulk string's
+// announced length and the bytes held unparsed are both bounded. Entries are one
+// introspection answer (itself capped at 1 MiB) plus a little framing.
+constexpr qint64 MaxReplyBytes = 2 << 20;
+constexpr int MaxReplyElements = 1024;
+
+bool replyTooLarge(const redisReader *reader) {
+    if (!reader || !reader->buf)
+        return false;
+    const qint64 unparsed = qint64(reader->len) - qint64(reader->pos);
+    if (unparsed > MaxReplyBytes)
+        return true;
+    // Our replies are arrays of a few elements; hiredis builds a large one element by element.
+    for (int i = 0; i <= reader->ridx; ++i) {
+        if (reader->rstack[i].type == REDIS_REPLY_ARRAY &&
+            reader->rstack[i].elements > MaxReplyElements)
+            return true;
+    }
+    // A bulk string says its length up front: hiredis has taken its '$' (the task's type) and
+    // waits at pos, before the length, until the whole string is there.
+    if (reader->ridx < 0 || reader->rstack[reader->ridx].type != REDIS_REPLY_STRING)
+        return false;
+    const QByteArrayView pending(reader->buf + reader->pos, qsizetype(unparsed));
+    const qsizetype eol = pending.indexOf('\r');
+    if (eol < 0)
+        return unparsed > 32; // no length fits in that many digits
+    bool ok = false;
+    const qint64 announced = pending.first(eol).toLongLong(&ok);
+    return ok && announced > MaxReplyBytes;
 }
 
 // A notifier exists from the context's start until its cleanup; hiredis may call in between.
@@ -189,8 +221,13 @@ void RedisConnection::open(const QString &ip) {
     m_read = std::make_unique<QSocketNotifier>(ctx->c.fd, QSocketNotifier::Read);
     m_read->setEnabled(false);
     connect(m_read.get(), &QSocketNotifier::activated, this, [this] {
-        if (m_ctx)
-            redisAsyncHandleRead(m_ctx);
+        if (!m_ctx)
+            return;
+        redisAsyncHandleRead(m_ctx);
+        // Checked once hiredis has returned: dropping frees the context, which its own
+        // callbacks must never do.
+        if (m_ctx && replyTooLarge(m_ctx->c.reader))
+            drop(QStringLiteral("a reply larger than %1 bytes").arg(MaxReplyBytes));
     });
     m_write = std::make_unique<QSocketNotifier>(ctx->c.fd, QSocketNotifier::Write);
     m_write->setEnabled(false);

@@ -42,6 +42,7 @@ struct IntrospectionConfig {
     QString authorizationRef;
     int timeoutMs = 5'000;
     int maxConnections = 32; // per worker
+    int maxWaiting = 256;    // per worker: calls waiting for one of those; beyond, 503
 
     bool operator==(const IntrospectionConfig &) const = default;
 };

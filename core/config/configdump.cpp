@@ -95,6 +95,7 @@ void endpoint(YAML::Emitter &out, const IntrospectionConfig &e) {
     }
     seconds(out, "timeout", e.timeoutMs);
     value(out, "max_connections", e.maxConnections);
+    value(out, "max_waiting", e.maxWaiting);
     out << YAML::EndMap;
 }
 
@@ -197,6 +198,7 @@ QString describeConfig(const Config &c) {
     seconds(out, "timeout", u.responseTimeoutMs);
     seconds(out, "idle_timeout", u.idleTimeoutMs);
     value(out, "max_idle", u.maxIdlePerOrigin);
+    value(out, "max_idle_total", u.maxIdleTotal);
     value(out, "forwarded", nameOf(forwardedModes, u.forwarded));
     out << YAML::Key << "tls" << YAML::Value << YAML::BeginMap;
     value(out, "verify", u.verifyTls);

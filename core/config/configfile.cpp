@@ -421,6 +421,7 @@ void FileReader::read(const YAML::Node &root, Config &c) {
                              {"timeout", seconds(u.responseTimeoutMs)},
                              {"idle_timeout", seconds(u.idleTimeoutMs)},
                              {"max_idle", integer(u.maxIdlePerOrigin, 0, 100'000)},
+                             {"max_idle_total", integer(u.maxIdleTotal, 0, 1'000'000)},
                              {"forwarded", choice(u.forwarded, forwardedModes)},
                              {"tls", section({
                                          {"verify", boolean(u.verifyTls)},
@@ -563,6 +564,7 @@ void FileReader::readEndpoint(const YAML::Node &n, const QString &p, Introspecti
                 {"assertion_audience", url(e.assertionAudience)},
                 {"timeout", seconds(e.timeoutMs)},
                 {"max_connections", integer(e.maxConnections, 1, 10'000)},
+                {"max_waiting", integer(e.maxWaiting, 0, 1'000'000)},
             });
     if (!n.IsMap())
         return;

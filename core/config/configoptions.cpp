@@ -124,6 +124,12 @@ QList<ConfigOption> buildOptions() {
                 [](Config &c, const QString &v) {
                     return setInteger(c.introspection.maxConnections, v, 1, 10'000);
                 });
+    o << option("introspection-max-waiting", "n",
+                "Introspection calls waiting for a connection per worker (default 256); beyond, "
+                "503 idp_overloaded at once.",
+                [](Config &c, const QString &v) {
+                    return setInteger(c.introspection.maxWaiting, v, 0, 1'000'000);
+                });
     o << option("cache-ttl", "seconds|off",
                 "Remember active introspection answers this long, never past the token's exp "
                 "(default off: every request asks the IdP; 0: bounded by exp only).",
@@ -309,6 +315,12 @@ QList<ConfigOption> buildOptions() {
                 "Idle keep-alive connections kept per upstream and worker (default 256).",
                 [](Config &c, const QString &v) {
                     return setInteger(c.upstream.maxIdlePerOrigin, v, 0, 100'000);
+                });
+    o << option("upstream-max-idle-total", "n",
+                "Idle keep-alive connections kept per worker across all upstreams (default "
+                "1024); the longest idle is closed first.",
+                [](Config &c, const QString &v) {
+                    return setInteger(c.upstream.maxIdleTotal, v, 0, 1'000'000);
                 });
     o << option("upstream-ca-file", "path",
                 "PEM file of extra CA certificates trusted for https upstreams (verification is "

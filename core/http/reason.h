@@ -34,6 +34,7 @@ inline constexpr char IdpTimeout[] = "idp_timeout";
 inline constexpr char IdpRejectedClient[] = "idp_rejected_client";
 inline constexpr char IdpBadResponse[] = "idp_bad_response";
 inline constexpr char IdpTls[] = "idp_tls";
+inline constexpr char IdpOverloaded[] = "idp_overloaded";
 inline constexpr char ScopeInsufficient[] = "scope_insufficient";
 // Routes and their policies
 inline constexpr char RouteNotFound[] = "route_not_found";

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/http/responseparser.h"
 
+#include "core/http/reason.h"
+
 #include <llhttp.h>
 
 namespace Tokengate {
@@ -10,6 +12,10 @@ ResponseParser::ResponseParser(const HttpLimits &limits, Sink &sink)
     , m_sink(sink) {}
 
 void ResponseParser::expectResponse(bool toHeadRequest) {
+    if (std::exchange(m_abandoned, false))
+        llhttp_reset(m_parser.get()); // out of the error state the abandon left it in
+    m_pauseStatus = Status::NeedMore;
+    m_error = {};
     m_toHead = toHeadRequest;
     m_sawBytes = false;
     m_reason.clear();
@@ -65,12 +71,17 @@ int ResponseParser::onHeadersComplete() {
     m_sink.onResponseHead(std::move(head));
     // RFC 9112 section 6.3: 204, 304 and answers to HEAD end with the header section
     // whatever Content-Length says.
-    return skipBody ? 1 : 0;
+    return stopIfAbandoned(skipBody ? 1 : 0);
 }
 
 int ResponseParser::onBody(QByteArrayView chunk) {
     m_sink.onResponseBody(chunk);
-    return 0;
+    return stopIfAbandoned(0);
+}
+
+int ResponseParser::stopIfAbandoned(int rc) {
+    // Going on would hand llhttp's next callbacks to a sink whose exchange has ended.
+    return m_abandoned ? fail(502, Reason::UpstreamBadResponse, "Response abandoned") : rc;
 }
 
 int ResponseParser::onMessageComplete() {
@@ -82,7 +93,7 @@ int ResponseParser::onMessageComplete() {
     }
     m_pauseStatus = Status::MessageComplete;
     m_sink.onResponseComplete();
-    return HPE_PAUSED;
+    return stopIfAbandoned(HPE_PAUSED);
 }
 
 } // namespace Tokengate

@@ -27,18 +27,24 @@ public:
     // Returns false if the response was cut short.
     bool finishAtEof();
     bool startedResponse() const { return m_sawBytes; }
+    // From inside a Sink callback: the sink is done with this response (its user went away);
+    // llhttp stops at once, feed() returns Error, and the parser is not used again until the
+    // next expectResponse().
+    void abandon() { m_abandoned = true; }
 
 private:
     int onStatus(QByteArrayView reason) override;
     int onHeadersComplete() override;
     int onBody(QByteArrayView chunk) override;
     int onMessageComplete() override;
+    int stopIfAbandoned(int rc);
 
     Sink &m_sink;
     QByteArray m_reason;
     bool m_toHead = false;
     bool m_interim = false;
     bool m_sawBytes = false;
+    bool m_abandoned = false;
 };
 
 } // namespace Tokengate

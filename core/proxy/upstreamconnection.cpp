@@ -5,6 +5,7 @@
 #include "core/http/reason.h"
 #include "core/proxy/destinationpolicy.h"
 
+#include <QPointer>
 #include <QSslConfiguration>
 #include <QSslSocket>
 
@@ -73,6 +74,8 @@ void UpstreamConnection::connectSocket() {
 void UpstreamConnection::begin(User *user, QByteArrayView head, bool headRequest) {
     m_user = user;
     m_responseDone = false;
+    m_headDone = false;
+    m_headStartedMs = 0;
     m_readPaused = false;
     m_waitingWritable = false;
     ++m_exchanges;
@@ -100,6 +103,8 @@ bool UpstreamConnection::writeBacklogged() {
 void UpstreamConnection::onBytesWritten() {
     // Upload progress counts as activity: many upstreams answer only after the whole body.
     m_lastActivity = DeadlineSweeper::nowMs();
+    if (m_headStartedMs)
+        m_headStartedMs = m_lastActivity; // an early 1xx while the request is still going out
     if (m_waitingWritable && m_socket->bytesToWrite() <= SendLowWater) {
         m_waitingWritable = false;
         if (m_user)
@@ -129,10 +134,21 @@ void UpstreamConnection::readResponse() {
         return;
     }
     m_reading = true;
+    // A user callback may end the exchange (detach, fail) and even get this connection deleted
+    // later; the parser is told to stop then, and nothing here runs on after it.
+    const QPointer<UpstreamConnection> alive(this);
     while (m_user && !m_readPaused && !m_responseDone && m_socket->bytesAvailable() > 0) {
         const QByteArray data = m_socket->read(qMin(m_socket->bytesAvailable(), ReadChunk));
         m_lastActivity = DeadlineSweeper::nowMs();
+        if (!m_headStartedMs)
+            m_headStartedMs = m_lastActivity;
         const auto result = m_parser.feed(data);
+        if (!alive)
+            return;
+        if (!m_user || !m_socket) {
+            m_reading = false;
+            return; // the exchange ended inside a callback; the connection is closed
+        }
         if (result.status == MessageParser::Status::Error) {
             m_reading = false;
             fail(502, Reason::UpstreamBadResponse, QString::fromLatin1(m_parser.error().message));
@@ -161,9 +177,12 @@ void UpstreamConnection::finishAtEof() {
         User *user = std::exchange(m_user, nullptr);
         m_responseDone = true;
         close();
-        user->onUpstreamComplete(false);
+        if (user)
+            user->onUpstreamComplete(false);
         return;
     }
+    if (!m_user)
+        return;
     fail(502, Reason::UpstreamReset,
          m_parser.startedResponse()
              ? QStringLiteral("Upstream closed the connection in the middle of its response")
@@ -172,17 +191,25 @@ void UpstreamConnection::finishAtEof() {
 
 void UpstreamConnection::onResponseHead(ResponseHead head) {
     m_keepAlive = head.keepAlive;
+    m_headDone = true;
     if (m_user)
         m_user->onUpstreamHead(std::move(head));
+    if (!m_user)
+        m_parser.abandon();
 }
 
 void UpstreamConnection::onResponseBody(QByteArrayView chunk) {
     if (m_user)
         m_user->onUpstreamBody(chunk);
+    if (!m_user)
+        m_parser.abandon();
 }
 
 void UpstreamConnection::onResponseComplete() {
-    m_responseDone = true;
+    if (m_user)
+        m_responseDone = true;
+    else
+        m_parser.abandon();
 }
 
 void UpstreamConnection::onSocketError(QAbstractSocket::SocketError error) {
@@ -263,6 +290,12 @@ void UpstreamConnection::checkDeadline(qint64 now) {
                  QStringLiteral("Timed out connecting to the upstream"));
     } else if (!m_readPaused && now - m_lastActivity > m_settings.responseTimeoutMs) {
         fail(504, Reason::UpstreamTimeout, QStringLiteral("Upstream did not answer in time"));
+    } else if (!m_headDone && m_headStartedMs &&
+               now - m_headStartedMs > m_settings.responseTimeoutMs) {
+        // Each byte is activity, so a head trickled, or 1xx answers sent forever, would
+        // otherwise hold the exchange without end.
+        fail(504, Reason::UpstreamTimeout,
+             QStringLiteral("Upstream did not complete its response head in time"));
     }
 }
 

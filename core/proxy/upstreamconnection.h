@@ -77,6 +77,8 @@ private:
     User *m_user = nullptr;
     int m_exchanges = 0;
     qint64 m_lastActivity = 0;
+    qint64 m_headStartedMs = 0; // first byte of the answer, or later upload progress; 0: none
+    bool m_headDone = false;    // the final (non-1xx) head has arrived
     bool m_connected = false;
     bool m_readPaused = false;
     bool m_waitingWritable = false;

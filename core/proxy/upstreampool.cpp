@@ -17,6 +17,7 @@ UpstreamConnection *UpstreamPool::acquire(const Origin &origin, bool fresh) {
     auto it = fresh ? m_idle.end() : m_idle.find(origin);
     while (it != m_idle.end() && !it->isEmpty()) {
         UpstreamConnection *c = it->takeLast();
+        m_idleOrder.removeOne(c);
         if (c->isIdleUsable())
             return c;
         c->detach();
@@ -36,27 +37,40 @@ UpstreamConnection *UpstreamPool::acquire(const Origin &origin, bool fresh) {
 void UpstreamPool::release(UpstreamConnection *connection, bool reusable) {
     if (!connection)
         return;
-    QList<UpstreamConnection *> &idle = m_idle[connection->origin()];
-    if (reusable && connection->isIdleUsable() && idle.size() < m_settings.maxIdlePerOrigin) {
-        connection->markIdle();
-        idle.append(connection);
+    const auto same = m_idle.constFind(connection->origin());
+    const qsizetype sameOrigin = same == m_idle.constEnd() ? 0 : same->size();
+    if (!reusable || !connection->isIdleUsable() || sameOrigin >= m_settings.maxIdlePerOrigin ||
+        m_settings.maxIdleTotal <= 0) {
+        connection->detach();
+        connection->deleteLater();
         return;
     }
-    connection->detach();
-    connection->deleteLater();
+    if (m_idleOrder.size() >= m_settings.maxIdleTotal) {
+        UpstreamConnection *oldest = m_idleOrder.takeFirst();
+        auto it = m_idle.find(oldest->origin());
+        it->removeOne(oldest);
+        if (it->isEmpty())
+            m_idle.erase(it);
+        oldest->detach();
+        oldest->deleteLater();
+    }
+    connection->markIdle();
+    m_idle[connection->origin()].append(connection);
+    m_idleOrder.append(connection);
 }
 
 void UpstreamPool::onIdleClosed(UpstreamConnection *connection) {
     auto it = m_idle.find(connection->origin());
-    if (it != m_idle.end() && it->removeOne(connection))
+    if (it != m_idle.end() && it->removeOne(connection)) {
+        m_idleOrder.removeOne(connection);
+        if (it->isEmpty())
+            m_idle.erase(it); // origins a client chose must not pile up either
         connection->deleteLater();
+    }
 }
 
 qsizetype UpstreamPool::idleCount() const {
-    qsizetype n = 0;
-    for (const auto &list : m_idle)
-        n += list.size();
-    return n;
+    return m_idleOrder.size();
 }
 
 } // namespace Tokengate

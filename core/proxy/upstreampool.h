@@ -44,6 +44,7 @@ private:
     HttpLimits m_limits;
     DeadlineSweeper &m_sweeper;
     QHash<Origin, QList<UpstreamConnection *>> m_idle;
+    QList<UpstreamConnection *> m_idleOrder; // every idle connection, longest idle first
     quint64 m_opened = 0;
     std::shared_ptr<UpstreamPoolCounters> m_counters;
 };

@@ -18,6 +18,9 @@ struct UpstreamSettings {
     int responseTimeoutMs = 60'000; // waiting for the response head, and between body reads
     int idleTimeoutMs = 30'000;     // a pooled keep-alive connection unused this long is closed
     int maxIdlePerOrigin = 256;
+    // All origins together, per worker: destination mode lets clients pick origins, and each
+    // would otherwise keep its own maxIdlePerOrigin. The oldest idle one is closed first.
+    int maxIdleTotal = 1024;
     bool verifyTls = true;
     QString caFile; // extra CA certificates (PEM) trusted for https upstreams
     ForwardedMode forwarded = ForwardedMode::Replace;

@@ -21,18 +21,31 @@ bool isTargetText(QStringView text) {
 
 } // namespace
 
+QString UpstreamTarget::redacted(const QString &url) {
+    const qsizetype schemeEnd = url.indexOf(u"://");
+    const qsizetype from = schemeEnd < 0 ? 0 : schemeEnd + 3;
+    qsizetype end = from;
+    while (end < url.size() && url[end] != u'/' && url[end] != u'?' && url[end] != u'#')
+        ++end;
+    const qsizetype at = QStringView(url).sliced(from, end - from).lastIndexOf(u'@');
+    if (at < 0)
+        return url;
+    return url.left(from) + QStringLiteral("***") + url.sliced(from + at);
+}
+
 std::optional<UpstreamTarget> UpstreamTarget::parse(const QString &text, QString *error) {
     auto fail = [&](const QString &why) -> std::optional<UpstreamTarget> {
         if (error)
             *error = why;
         return std::nullopt;
     };
+    const QString shown = redacted(text); // the error may reach logs and the GUI
     if (text.isEmpty())
-        return fail(QStringLiteral("not a valid URL: \"%1\"").arg(text));
+        return fail(QStringLiteral("not a valid URL: \"%1\"").arg(shown));
     const qsizetype schemeEnd = text.indexOf(u"://");
     const QString scheme = schemeEnd < 0 ? QString() : text.left(schemeEnd).toLower();
     if (scheme != u"http" && scheme != u"https")
-        return fail(QStringLiteral("only http and https are supported: \"%1\"").arg(text));
+        return fail(QStringLiteral("only http and https are supported: \"%1\"").arg(shown));
     const QStringView rest = QStringView(text).sliced(schemeEnd + 3);
     qsizetype authorityEnd = 0;
     while (authorityEnd < rest.size() && rest[authorityEnd] != u'/' && rest[authorityEnd] != u'?' &&
@@ -41,16 +54,16 @@ std::optional<UpstreamTarget> UpstreamTarget::parse(const QString &text, QString
     const QStringView authorityText = rest.first(authorityEnd);
     const QStringView pathAndQuery = rest.sliced(authorityEnd);
     if (authorityText.contains(u'@'))
-        return fail(QStringLiteral("URL must not carry user info: \"%1\"").arg(text));
+        return fail(QStringLiteral("URL must not carry user info: \"%1\"").arg(shown));
     if (pathAndQuery.contains(u'#'))
-        return fail(QStringLiteral("URL must not carry a fragment: \"%1\"").arg(text));
+        return fail(QStringLiteral("URL must not carry a fragment: \"%1\"").arg(shown));
     if (authorityText.isEmpty())
-        return fail(QStringLiteral("URL has no host: \"%1\"").arg(text));
+        return fail(QStringLiteral("URL has no host: \"%1\"").arg(shown));
     const QUrl url(scheme + u"://" + authorityText, QUrl::StrictMode);
     if (!url.isValid() || !isTargetText(pathAndQuery))
-        return fail(QStringLiteral("not a valid URL: \"%1\"").arg(text));
+        return fail(QStringLiteral("not a valid URL: \"%1\"").arg(shown));
     if (url.host().isEmpty())
-        return fail(QStringLiteral("URL has no host: \"%1\"").arg(text));
+        return fail(QStringLiteral("URL has no host: \"%1\"").arg(shown));
 
     UpstreamTarget t;
     t.origin.tls = scheme == u"https";

@@ -30,6 +30,8 @@ struct UpstreamTarget {
     QByteArray authority; // host[:port] as a Host header would carry it
 
     static std::optional<UpstreamTarget> parse(const QString &url, QString *error);
+    // `url` fit for a message: user info (a password, often) shown as "***".
+    static QString redacted(const QString &url);
     QString toString() const;
 
     // The request target the upstream receives: the base path and the client's target joined

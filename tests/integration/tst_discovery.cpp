@@ -244,6 +244,27 @@ private slots:
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
     }
 
+    // An issuer with user info: discovery may fail in many ways, none of which prints it.
+    void userInfoNeverShown_data() {
+        QTest::addColumn<bool>("listening");
+        QTest::newRow("connection refused") << false;
+        QTest::newRow("no answer in time") << true;
+    }
+    void userInfoNeverShown() {
+        QFETCH(bool, listening);
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+        const quint16 port = listening ? silent.serverPort() : closedLoopbackPort();
+        Config c;
+        c.introspection.issuer = QStringLiteral("http://gw:s3cr3t@127.0.0.1:%1/realm").arg(port);
+        const QStringList problems = resolveDiscovery(c, 500);
+        QCOMPARE(problems.size(), 1);
+        QVERIFY2(!problems.first().contains(QStringLiteral("s3cr3t")),
+                 qPrintable(problems.first()));
+        QVERIFY2(problems.first().contains(QStringLiteral("***@127.0.0.1")),
+                 qPrintable(problems.first()));
+    }
+
     void unreachableIdp() {
         Config c;
         c.introspection.issuer = QStringLiteral("http://127.0.0.1:%1").arg(closedLoopbackPort());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // UpstreamTarget: which upstream base URLs are accepted and how a client's request target is
 // joined to the base path (byte-exact apart from the one joining slash).
+#include "core/config/config.h"
 #include "core/proxy/upstreamtarget.h"
 
 #include <QTest>
@@ -106,9 +107,38 @@ private slots:
         row("fragment", "http://example.com/base#frag", "fragment");
         row("user info", "http://user:secret@example.com/", "user info");
         row("user name only", "http://user@example.com/", "user info");
+        row("user info, bad scheme", "ftp://id:secret@example.com/", "only http and https");
+        row("user info, fragment", "https://id:secret@example.com/a#f", "user info");
+        row("user info, no scheme", "id:secret@example.com/x", "only http and https");
+        row("user info, space in host", "http://id:secret@exa mple.com/", "user info");
         row("port out of range", "http://example.com:70000/", "");
         row("space in host", "http://exa mple.com/", "");
     }
+    // Config validation quotes the URL settings it refuses, never the password in them.
+    void configProblemsHideUserInfo_data() {
+        QTest::addColumn<QString>("upstream");
+        QTest::addColumn<QString>("introspection");
+        QTest::newRow("upstream") << QStringLiteral("http://id:secret@up.example/")
+                                  << QStringLiteral("https://idp.example/i");
+        QTest::newRow("introspection") << QStringLiteral("http://up.example/")
+                                       << QStringLiteral("https://gw:secret@idp.example/i");
+        QTest::newRow("both, odd forms") << QStringLiteral("id:secret@up.example")
+                                         << QStringLiteral("https://gw:secret@idp.example/a#f");
+    }
+    void configProblemsHideUserInfo() {
+        QFETCH(QString, upstream);
+        QFETCH(QString, introspection);
+        Config c;
+        c.upstreamUrl = upstream;
+        c.auth = AuthMode::Introspection;
+        c.introspection.url = introspection;
+        const QStringList problems = c.validate();
+        QVERIFY(!problems.isEmpty());
+        const QString all = problems.join(u'\n');
+        QVERIFY2(!all.contains(QStringLiteral("secret")), qPrintable(all));
+        QVERIFY2(all.contains(QStringLiteral("***@")), qPrintable(all));
+    }
+
     void parseRejects() {
         QFETCH(QString, url);
         QFETCH(QString, errorContains);
@@ -117,9 +147,11 @@ private slots:
         QVERIFY(!UpstreamTarget::parse(url, &error).has_value());
         QVERIFY(!error.isEmpty());
         QVERIFY2(error.contains(errorContains), qPrintable(error));
-        // The message names the rejected URL so the operator sees which setting is wrong.
+        // The message names the rejected URL so the operator sees which setting is wrong, but
+        // never the password it may carry.
         if (!url.isEmpty())
-            QVERIFY2(error.contains(url), qPrintable(error));
+            QVERIFY2(error.contains(UpstreamTarget::redacted(url)), qPrintable(error));
+        QVERIFY2(!error.contains(QStringLiteral("secret")), qPrintable(error));
         // No error out-parameter is fine too.
         QVERIFY(!UpstreamTarget::parse(url, nullptr).has_value());
     }
