@@ -49,6 +49,8 @@ QByteArray statusPhrase(int status) {
         return "Gateway Timeout";
     case 505:
         return "HTTP Version Not Supported";
+    case 508:
+        return "Loop Detected";
     default:
         return "Unknown";
     }

@@ -66,7 +66,12 @@ QByteArrayView hostWithoutPort(QByteArrayView authority) {
         return close < 0 ? authority : authority.first(close + 1);
     }
     const qsizetype colon = authority.lastIndexOf(':');
-    return colon < 0 ? authority : authority.first(colon);
+    QByteArrayView host = colon < 0 ? authority : authority.first(colon);
+    // "admin.example." is the same name to DNS and to virtual hosts; matched as written it
+    // would miss a host route and fall through to a catch-all.
+    if (host.endsWith('.'))
+        host.chop(1);
+    return host;
 }
 
 std::optional<PathGlob> PathGlob::compile(QByteArrayView pattern, QString *error,

@@ -20,7 +20,8 @@ struct TargetParts {
 };
 TargetParts splitTarget(QByteArrayView target);
 
-// "Host" or an authority without its port: "[::1]:8080" -> "[::1]", "a.b:80" -> "a.b".
+// "Host" or an authority without its port and without the trailing dot of a fully qualified
+// name: "[::1]:8080" -> "[::1]", "a.b:80" -> "a.b".
 QByteArrayView hostWithoutPort(QByteArrayView authority);
 
 // A glob over a path: "*" is any run within one segment, "**" any run across segments,

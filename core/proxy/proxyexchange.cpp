@@ -230,7 +230,10 @@ void ProxyExchange::onUpstreamFailed(int status, const char *reason, const QStri
         return;
     }
     m_client.setUpstreamTime(m_upstreamClock.nsecsElapsed() / 1000);
-    qCWarning(lcProxy).noquote() << "upstream" << m_target.toString() << reason << detail;
+    // The origin only: a Destination's path and query are the client's and may hold a token.
+    QByteArray origin = m_target.origin.tls ? "https://" : "http://";
+    origin += m_target.authority;
+    qCWarning(lcProxy).noquote() << "upstream" << origin << reason << detail;
     if (m_client.responseStarted())
         m_client.abortResponse(reason);
     else

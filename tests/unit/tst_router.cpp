@@ -91,6 +91,9 @@ private slots:
         row("query is not part of the path", "GET", "api.example.com", "/orders?x=/admin",
             "orders");
         row("wildcard host", "GET", "eu.shop.example.com", "/cart", "shop");
+        row("trailing dot of a fully qualified name", "GET", "api.example.com.:80", "/orders/7",
+            "orders");
+        row("trailing dot, wildcard host", "GET", "eu.shop.example.com.", "/cart", "shop");
         row("wildcard host needs a subdomain", "GET", "shop.example.com", "/cart", "catch-all");
         row("method list: allowed", "POST", "api.example.com", "/admin/users", "admin-write");
         row("method list: other method falls through", "GET", "api.example.com", "/admin/users",
