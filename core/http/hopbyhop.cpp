@@ -10,6 +10,21 @@ bool isFramingField(QByteArrayView name) {
            HeaderMap::sameName(name, "Transfer-Encoding");
 }
 
+bool hasOnlyChunkedCoding(const HeaderMap &headers) {
+    int codings = 0;
+    bool other = false;
+    for (const HeaderField &f : headers.fields()) {
+        if (!HeaderMap::sameName(f.name, "Transfer-Encoding"))
+            continue;
+        anyToken(f.value, [&](QByteArrayView coding) {
+            ++codings;
+            other = other || !HeaderMap::sameName(coding, "chunked");
+            return false;
+        });
+    }
+    return !other && codings <= 1;
+}
+
 HopByHopFilter::HopByHopFilter(const HeaderMap &headers) {
     for (const HeaderField &f : headers.fields()) {
         if (!HeaderMap::sameName(f.name, "Connection"))

@@ -13,6 +13,11 @@ class HeaderMap;
 // field a peer sends (or hides) can make two hops count a body differently.
 bool isFramingField(QByteArrayView name);
 
+// True when Transfer-Encoding is absent or names exactly one coding, "chunked". The gateway
+// re-frames every body it forwards, so any other coding ("gzip, chunked") would reach the
+// next hop stripped of its name: refuse it instead of corrupting the body.
+bool hasOnlyChunkedCoding(const HeaderMap &headers);
+
 // Tells which fields of one message describe the connection rather than the message (RFC 9110
 // section 7.6.1): Connection and every name it lists, Keep-Alive, TE, Trailer,
 // Transfer-Encoding, Upgrade and Proxy-*. A Connection field cannot name Host or a framing

@@ -14,6 +14,7 @@ inline constexpr char RequestTimeout[] = "request_timeout";
 inline constexpr char MethodNotAllowed[] = "method_not_allowed";
 inline constexpr char VersionNotSupported[] = "version_not_supported";
 inline constexpr char ExpectationFailed[] = "expectation_failed";
+inline constexpr char TransferCodingUnsupported[] = "transfer_coding_unsupported";
 inline constexpr char TooManyConnections[] = "too_many_connections";
 inline constexpr char UpstreamUnreachable[] = "upstream_unreachable";
 inline constexpr char UpstreamReset[] = "upstream_reset";

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/http/requestparser.h"
 
+#include "core/http/hopbyhop.h"
 #include "core/http/reason.h"
 #include "core/http/requesttarget.h"
 
@@ -139,6 +140,9 @@ int RequestParser::onHeadersComplete() {
             return fail(400, Reason::BadRequest, "Transfer-Encoding in an HTTP/1.0 request");
         if (!m_head.chunked)
             return fail(400, Reason::BadRequest, "Transfer-Encoding must end with chunked");
+        if (!hasOnlyChunkedCoding(h))
+            return fail(501, Reason::TransferCodingUnsupported,
+                        "Only the chunked transfer coding is supported");
     }
     if (m_head.versionMinor == 1 && !h.contains("Host") && m_authority.isEmpty())
         return fail(400, Reason::BadRequest, "Missing Host header");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/http/responseparser.h"
 
+#include "core/http/hopbyhop.h"
 #include "core/http/reason.h"
 
 #include <llhttp.h>
@@ -25,7 +26,14 @@ void ResponseParser::expectResponse(bool toHeadRequest) {
 MessageParser::Result ResponseParser::feed(QByteArrayView data) {
     if (!data.isEmpty())
         m_sawBytes = true;
-    return execute(data);
+    // An interim response pauses the parser (see onMessageComplete), so that the final
+    // response's header section is scanned for obs-fold from its own start.
+    Result r = execute(data);
+    while (r.status == Status::NeedMore && r.consumed < data.size()) {
+        const Result next = execute(data.sliced(r.consumed));
+        r = {next.status, r.consumed + next.consumed};
+    }
+    return r;
 }
 
 bool ResponseParser::finishAtEof() {
@@ -59,6 +67,9 @@ int ResponseParser::onHeadersComplete() {
     head.reason = std::exchange(m_reason, {});
     head.versionMinor = versionMinor();
     head.headers = takeHeaders();
+    if (!hasOnlyChunkedCoding(head.headers))
+        return fail(502, Reason::UpstreamBadResponse,
+                    "Upstream used a transfer coding other than chunked");
     head.chunked = isChunked();
     head.contentLength = contentLength();
     head.mayHaveBody = !(m_toHead || status == 204 || status == 304);
@@ -89,7 +100,8 @@ int ResponseParser::onMessageComplete() {
         m_interim = false;
         m_reason.clear();
         beginHead(0);
-        return 0;
+        m_pauseStatus = Status::NeedMore;
+        return HPE_PAUSED;
     }
     m_pauseStatus = Status::MessageComplete;
     m_sink.onResponseComplete();

@@ -393,6 +393,13 @@ private slots:
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
             "chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n",
             400, bad);
+        row("Transfer-Encoding: gzip, chunked",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501,
+            Reason::TransferCodingUnsupported);
+        row("Transfer-Encoding: chunked twice",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            400, bad); // refused by llhttp itself
         row("Transfer-Encoding: gzip",
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nabc", 400, bad);
         row("Transfer-Encoding: chunked, gzip",

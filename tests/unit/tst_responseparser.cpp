@@ -269,6 +269,10 @@ private slots:
         QTest::newRow("bad chunk size")
             << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n")
             << true;
+        // Re-chunked, the body would reach the client without its gzip coding named.
+        QTest::newRow("transfer coding other than chunked")
+            << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n")
+            << true;
         QTest::newRow("obs-fold continuation line")
             << QByteArray("HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\nContent-Length: 0\r\n\r\n")
             << false;
@@ -287,11 +291,6 @@ private slots:
             ResponseParser parser(limits, sink);
             parser.expectResponse(false);
             const FeedOutcome fed = feedResponse(parser, input, pieceSize);
-            // The raw-byte obs-fold scan stops at the first empty line of the buffer, which
-            // here ends the interim response, so the final response's fold reaches llhttp.
-            if (pieceSize == 0)
-                QEXPECT_FAIL("obs-fold after an interim response",
-                             "obs-fold scan not restarted after a 1xx in the same buffer", Abort);
             QCOMPARE(fed.last, Status::Error);
             if (framingError) {
                 QCOMPARE(parser.error().status, 502);
