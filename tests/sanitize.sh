@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Builds the tests that run several worker threads with a sanitizer in a build directory of its
-# own and runs them: tests/sanitize.sh [thread|address|undefined] [test ...]. Only the listed
+# own and runs them: [CC=.. CXX=.. BUILD_DIR=..] tests/sanitize.sh [thread|address|undefined]
+# [test ...]. Only the listed
 # test targets are built (the default set: the cache, Redis tier, reload, smuggling and
 # property tests). Any sanitizer report fails the run (halt_on_error).
 set -eu
@@ -14,11 +15,13 @@ undefined) dir="build-ubsan" ;;
 *) echo "usage: $0 [thread|address|undefined] [test ...]" >&2; exit 2 ;;
 esac
 src=$(cd "$(dirname "$0")/.." && pwd)
-build=$src/$dir
+build=${BUILD_DIR:-$src/$dir}
 tests=${*:-tst_cache tst_rediscache tst_reload tst_smuggling tst_forwardproperty}
 
-# clang's sanitizers are the reference; gcc's work too.
-if command -v clang++ >/dev/null; then cc=clang cxx=clang++; else cc=gcc cxx=g++; fi
+# clang's sanitizers are the reference; gcc's work too (CC/CXX choose, with BUILD_DIR apart).
+if [ -n "${CXX:-}" ]; then cc=${CC:-cc} cxx=$CXX
+elif command -v clang++ >/dev/null; then cc=clang cxx=clang++
+else cc=gcc cxx=g++; fi
 launcher=
 command -v ccache >/dev/null && launcher="-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
 # shellcheck disable=SC2086 # $launcher is two words or none
