@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // GatewayService::reload: new requests see the new config at once, a bad config changes
 // nothing, the cache survives unless the introspection or cache settings changed, and what
-// cannot change without a restart is said, not silently ignored.
+// cannot change without a restart is said, not silently ignored; reloads landing while
+// coalesced introspection calls are in the air on several workers (the ThreadSanitizer run's
+// target, tests/sanitize.sh) lose no request.
 #include "core/devidp/demoidp.h"
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/rawclient.h"
+#include "tests/support/scriptedupstream.h"
 
 #include <QTest>
 
@@ -95,6 +98,57 @@ private slots:
         QVERIFY(g.service.reload(slower, &errors));
         QCOMPARE(statusOf(g.port(), token), 200);
         QCOMPARE(m_idp.introspectionCalls(), calls + 2);
+    }
+
+    void coalescingWhileReloading_data() {
+        QTest::addColumn<bool>("introspectionChanges");
+        QTest::newRow("policy reloads keep the cache") << false;
+        QTest::newRow("introspection reloads replace the cache") << true;
+    }
+    void coalescingWhileReloading() {
+        QFETCH(bool, introspectionChanges);
+        constexpr int Rounds = 20;
+        constexpr int Clients = 24;
+        constexpr int Tokens = 3; // per round, fresh: each makes one flight the others join
+        Config base = baseConfig();
+        base.server.workers = 2;
+        Gateway g;
+        QVERIFY(g.start(base));
+        for (int round = 0; round < Rounds; ++round) {
+            QList<QByteArray> tokens;
+            for (int t = 0; t < Tokens; ++t)
+                tokens << m_idp.mint(QStringLiteral("a"), QStringLiteral("read"), 600);
+            std::vector<std::unique_ptr<RawClient>> clients;
+            for (int i = 0; i < Clients; ++i) {
+                clients.push_back(std::make_unique<RawClient>());
+                QVERIFY(clients.back()->connectTo(g.port()));
+            }
+            // Sent without pumping this thread's events, so the demo IdP (in this thread)
+            // answers none of the flights before all requests have joined them.
+            for (int i = 0; i < Clients; ++i) {
+                clients[i]->send("GET /r HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
+                                 tokens[i % Tokens] + "\r\nConnection: close\r\n\r\n");
+            }
+            // The flights wait for the IdP while this lands.
+            Config next = base;
+            if (round % 2 && introspectionChanges)
+                next.introspection.timeoutMs = 7000;
+            else if (round % 2)
+                next.requiredScopes = {QStringLiteral("read")};
+            QStringList errors;
+            QVERIFY2(g.service.reload(next, &errors), qPrintable(errors.join(u'\n')));
+            for (auto &client : clients) {
+                const auto r = client->readResponse();
+                QVERIFY(r);
+                QCOMPARE(r->status, 200);
+            }
+        }
+        // The flights' own counter restarts with each new cache; the events keep every label.
+        QVERIFY(waitFor([&] { return g.events.published() >= quint64(Rounds * Clients); }));
+        int coalesced = 0;
+        for (const RequestEvent &e : g.events.snapshot())
+            coalesced += e.cache == "coalesced";
+        QVERIFY(coalesced > 0);
     }
 
     void listenerChangesWaitForRestart() {

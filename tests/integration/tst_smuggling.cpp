@@ -5,6 +5,7 @@
 // upstream's Connection header hides, absolute-form and other request-target forms, and client
 // fields that servers read as the gateway's own (X_User next to X-User).
 #include "tests/support/gatewayfixture.h"
+#include "tests/support/introspectedconfig.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/recordingupstream.h"
 #include "tests/support/scriptedupstream.h"
@@ -41,16 +42,7 @@ class TestSmuggling : public QObject {
     QByteArray m_user;                 // scope "read"
     QByteArray m_admin;                // scope "admin"
 
-    Config authConfig() const {
-        Config c = testConfig(m_upstream->url());
-        c.auth = AuthMode::Introspection;
-        c.introspection.url = m_idp->introspectionUrl();
-        c.introspection.clientId = QString::fromLatin1(m_idp->clientId());
-        c.introspection.clientSecret = QString::fromLatin1(m_idp->clientSecret());
-        c.jwt.headerName = QString::fromLatin1(JwtHeader);
-        c.jwt.secret = QStringLiteral("a-test-secret-long-enough-for-hs256");
-        return c;
-    }
+    Config authConfig() const { return introspectedConfig(m_upstream->url(), *m_idp, JwtHeader); }
 
     // Sends raw bytes on one connection and reads `responses` answers.
     QList<ReceivedResponse> exchange(quint16 port, const QByteArray &raw, int responses) {
