@@ -308,6 +308,11 @@ void HttpConnection::failRequest(int status, const char *reason, QByteArrayView 
         m_event.start = QDateTime::currentDateTimeUtc();
         m_event.peer = m_peerText;
         m_event.worker = m_context.workerId;
+        // The previous request's answer is done; left set, it would make this refusal look
+        // like a response cut short, and the client would get a close instead of its 400.
+        m_responseStarted = m_responseDone = false;
+        // A HEAD request refused mid-head still gets an answer without a body.
+        m_head.method = m_parser.pendingMethod();
     }
     if (m_exchange && !m_responseDone) {
         m_exchange->onClientGone();

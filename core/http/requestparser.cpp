@@ -96,6 +96,8 @@ bool RequestParser::parseRequestLine(QByteArrayView line) {
         fail(400, Reason::BadRequest, "Invalid method");
         return false;
     }
+    // Kept even if the line is refused below: the refusal of a HEAD request has no body.
+    m_head.method = method.toByteArray();
     if (target.isEmpty() ||
         !std::all_of(target.begin(), target.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
         fail(400, Reason::BadRequest, "Invalid request target");
@@ -121,7 +123,6 @@ bool RequestParser::parseRequestLine(QByteArrayView line) {
         fail(400, Reason::BadRequest, parsed.error);
         return false;
     }
-    m_head.method = method.toByteArray();
     m_head.target = std::move(parsed.originForm);
     m_authority = std::move(parsed.authority);
     return true;

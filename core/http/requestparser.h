@@ -27,6 +27,8 @@ public:
     // True when no byte of the next request has been seen.
     bool betweenMessages() const { return !m_inMessage && m_line.isEmpty(); }
     bool inMessage() const { return m_inMessage; }
+    // The method of a request whose head is being read; empty before its request line.
+    const QByteArray &pendingMethod() const { return m_head.method; }
 
 private:
     bool parseRequestLine(QByteArrayView line);

@@ -318,6 +318,9 @@ class TestForwardProperty : public QObject {
         r.pathPrefix = QString::fromLatin1(u.prefix);
         r.upstreamUrl = u.recorder->url();
         r.identityHeaders.insert(QStringLiteral("X-User"), QStringLiteral("sub"));
+        // The oracle reads paths as a case-insensitive upstream would; such an upstream's
+        // routes say so (the default matches as Express did not, but Envoy does).
+        r.caseInsensitive = true;
         r.authenticate = u.authenticates();
         r.passThrough = u.passThrough;
         if (u.need == Need::Admin)

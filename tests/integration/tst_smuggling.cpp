@@ -167,6 +167,37 @@ private slots:
         QCOMPARE(m_upstream->requests().size(), 2);
     }
 
+    // A request refused while its head is read, right after one that was answered, still
+    // gets its own 400 (not a bare close), and a refused HEAD gets no body.
+    void refusalAfterAnAnsweredRequest_data() {
+        QTest::addColumn<QByteArray>("second");
+        QTest::addColumn<bool>("head");
+        QTest::newRow("relative target")
+            << QByteArray("PUT admin/x HTTP/1.1\r\nHost: a\r\n\r\n") << false;
+        QTest::newRow("HEAD with a relative target")
+            << QByteArray("HEAD admin/x HTTP/1.1\r\nHost: a\r\n\r\n") << true;
+        QTest::newRow("HEAD with a signed Content-Length")
+            << QByteArray("HEAD /x HTTP/1.1\r\nHost: a\r\nContent-Length: +2\r\n\r\nab") << true;
+    }
+    void refusalAfterAnAnsweredRequest() {
+        QFETCH(QByteArray, second);
+        QFETCH(bool, head);
+        RawClient client;
+        QVERIFY(client.connectTo(m_dropIn->port()));
+        client.send("GET /x HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + m_user + "\r\n\r\n" +
+                    second);
+        const auto first = client.readResponse();
+        QVERIFY(first);
+        QCOMPARE(first->status, 200);
+        const auto refused = client.readResponse(5000, head);
+        QVERIFY(refused);
+        QCOMPARE(refused->status, 400);
+        if (head)
+            QVERIFY(refused->body.isEmpty());
+        QVERIFY(client.waitForClosed());
+        QVERIFY(client.takeBuffered().isEmpty()); // no stray body bytes after the head
+    }
+
     // RFC 9112 3.2.2: in absolute form the target's authority is the Host; the upstream
     // gets origin form and that authority, never the other name. Other forms are refused.
     void requestTargetForms_data() {
