@@ -99,8 +99,9 @@ void HttpConnection::onRequestHead(RequestHead head) {
     m_waitingWritable = false;
     m_eventPublished = false;
     m_bodyFlowMs = 0;
-    m_sendWaitMs = 0;
-    m_bytesQueued = 0;
+    // The previous answer may still be on its way out: its bytes keep counting.
+    if (m_socket->bytesToWrite() == 0)
+        m_sendWaitMs = m_bytesQueued = 0;
     m_requestClock.start();
     m_event = RequestEvent{};
     m_event.start = QDateTime::currentDateTimeUtc();
@@ -190,7 +191,7 @@ void HttpConnection::sendResponseHead(ResponseHead head) {
 }
 
 void HttpConnection::sendResponseBody(QByteArrayView chunk) {
-    if (!m_bodyAllowed || chunk.isEmpty())
+    if (!m_responseStarted || m_responseDone || !m_bodyAllowed || chunk.isEmpty())
         return;
     m_event.responseBodyBytes += chunk.size();
     if (m_chunkedOut) {

@@ -6,6 +6,7 @@
 #include <llhttp.h>
 
 #include <cstring>
+#include <limits>
 
 namespace Tokengate {
 
@@ -161,6 +162,13 @@ bool MessageParser::isChunked() const {
 
 qint64 MessageParser::contentLength() const {
     return (m_parser->flags & F_CONTENT_LENGTH) ? qint64(m_parser->content_length) : -1;
+}
+
+bool MessageParser::contentLengthOverflows() const {
+    // llhttp takes any 64-bit unsigned value; cast to qint64 one past 2^63 reads as "no body"
+    // while llhttp still frames one, so the bytes after the head would be forwarded raw.
+    return (m_parser->flags & F_CONTENT_LENGTH) &&
+           m_parser->content_length > quint64(std::numeric_limits<qint64>::max() / 2);
 }
 
 bool MessageParser::shouldKeepAlive() const {

@@ -55,7 +55,8 @@ protected:
     int fail(int status, const char *reason, QByteArray message);
     HeaderMap takeHeaders();
     bool isChunked() const;
-    qint64 contentLength() const; // -1 when absent
+    qint64 contentLength() const;        // -1 when absent
+    bool contentLengthOverflows() const; // beyond any body a qint64 counts safely
     bool shouldKeepAlive() const;
     // What the version and Connection field say, framing aside.
     bool connectionAllowsReuse() const;

@@ -130,6 +130,8 @@ bool RequestParser::parseRequestLine(QByteArrayView line) {
 
 int RequestParser::onHeadersComplete() {
     clearUpgrade();
+    if (contentLengthOverflows())
+        return fail(413, Reason::BodyTooLarge, "Content-Length too large");
     m_head.headers = takeHeaders();
     m_head.chunked = isChunked();
     m_head.contentLength = contentLength();

@@ -60,8 +60,12 @@ int ResponseParser::onHeadersComplete() {
         if (status == 101)
             return fail(502, "upstream_bad_response", "Upstream switched protocols");
         takeHeaders();
-        return 0;
+        // A 1xx has no body whatever its fields say (RFC 9110 15.2); framed as one, its bytes
+        // would reach the client before any response head.
+        return 1;
     }
+    if (contentLengthOverflows())
+        return fail(502, Reason::UpstreamBadResponse, "Upstream Content-Length too large");
     ResponseHead head;
     head.status = status;
     head.reason = std::exchange(m_reason, {});

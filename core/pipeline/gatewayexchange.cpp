@@ -32,37 +32,9 @@ GatewayExchange::GatewayExchange(GatewayHandler &handler, HttpConnection &client
     : m_handler(handler)
     , m_client(client)
     , m_head(head) {
-    // The client's Connection field speaks of the client's connection only. Applied before
-    // the gateway reads or adds a field, it cannot remove one the gateway sets (X-User, the
-    // JWT, X-Forwarded-For) nor the framing, which the upstream's head takes from the parser.
-    removeHopByHopFields(m_head.headers);
+    m_handler.cleanClientHead(m_head.headers);
     if (route())
         authenticate();
-}
-
-void GatewayExchange::removeUnderscoreTwins() {
-    // gunicorn, Puma, PHP and CGI read "_" as "-", so a client's X_User would reach them as a
-    // second X-User beside the gateway's. Only the "_" spellings go here; the exact names are
-    // handled where the gateway sets them (some are kept on purpose, e.g. a client's request id).
-    const auto &fields = m_head.headers.fields();
-    if (std::none_of(fields.cbegin(), fields.cend(),
-                     [](const HeaderField &f) { return f.name.contains('_'); }))
-        return;
-    const PipelineSettings &s = m_handler.settings();
-    QList<QByteArray> names{StaleHeader,        "Via",      "X-Forwarded-For", "X-Forwarded-Proto",
-                            "X-Forwarded-Host", "Forwarded"};
-    if (!s.jwtHeader.isEmpty())
-        names << s.jwtHeader;
-    if (!s.requestIdHeader.isEmpty())
-        names << s.requestIdHeader;
-    for (const IdentityHeaders::Mapping &m : m_route->identityHeaders)
-        names << m.header;
-    m_head.headers.removeIf([&](const HeaderField &f) {
-        return f.name.contains('_') &&
-               std::any_of(names.cbegin(), names.cend(), [&](const QByteArray &name) {
-                   return HeaderMap::sameNameFolded(f.name, name);
-               });
-    });
 }
 
 GatewayExchange::~GatewayExchange() = default;
@@ -380,7 +352,6 @@ void GatewayExchange::mutate(const IntrospectionResult *identity) {
 void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &identity,
                               bool stale) {
     const PipelineSettings &s = m_handler.settings();
-    removeUnderscoreTwins();
     // Only the gateway says whether an answer was stale; a client cannot claim it either way.
     if (s.authenticate) {
         m_head.headers.removeAll(StaleHeader);

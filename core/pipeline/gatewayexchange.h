@@ -41,7 +41,6 @@ private:
     void refuseMalformed(int source);
     void forwardAnonymously(const char *stage, const QString &why);
     void mutate(const IntrospectionResult *identity);
-    void removeUnderscoreTwins();
     // The trace costs a few allocations per request: built only when someone reads it.
     bool tracing() const;
     void trace(const char *stage, const char *outcome, QString detail);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/pipeline/gatewayhandler.h"
 
+#include "core/http/hopbyhop.h"
 #include "core/http/httpconnection.h"
 #include "core/pipeline/gatewayexchange.h"
 #include "core/proxy/proxyexchange.h"
@@ -34,6 +35,25 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
           m_settings.jwtSigner || m_settings.jwtNeedsSigner
               ? JwtMinter(m_settings.jwtSigner, m_settings.jwtLifetimeSecs, m_settings.jwtClaims)
               : JwtMinter(m_settings.jwtSecret, m_settings.jwtLifetimeSecs)) {
+    // A route without identity headers must not let a client's X-User through to an upstream
+    // that another route feeds X-User: they are removed on every route.
+    for (const RouteSettings &route : std::as_const(m_settings.routes)) {
+        for (const IdentityHeaders::Mapping &m : route.identityHeaders) {
+            if (!m_identityNames.contains(m.header))
+                m_identityNames << m.header;
+        }
+    }
+    m_gatewayNames = m_identityNames;
+    m_gatewayNames << "X-Tokengate-Introspection"
+                   << "Via"
+                   << "X-Forwarded-For"
+                   << "X-Forwarded-Proto"
+                   << "X-Forwarded-Host"
+                   << "Forwarded";
+    if (!m_settings.jwtHeader.isEmpty())
+        m_gatewayNames << m_settings.jwtHeader;
+    if (!m_settings.requestIdHeader.isEmpty())
+        m_gatewayNames << m_settings.requestIdHeader;
     RouteSettings &r = m_implicitRoute;
     r.upstream = m_settings.upstream;
     r.destinations = m_settings.destinations;
@@ -87,6 +107,27 @@ QByteArray GatewayHandler::jwtFor(const std::shared_ptr<const IntrospectionResul
     return it->jwt;
 }
 
+void GatewayHandler::cleanClientHead(HeaderMap &headers) const {
+    // The client's Connection field speaks of the client's connection only; applied first,
+    // it cannot remove a field the gateway sets, nor the framing (written from the parser).
+    removeHopByHopFields(headers);
+    for (const QByteArray &name : m_identityNames)
+        headers.removeAll(name);
+    // gunicorn, Puma, PHP and CGI read "_" as "-": a client's X_User would reach them as a
+    // second X-User. Exact names are handled where the gateway sets them (some are kept on
+    // purpose, e.g. a well-formed client request id).
+    const auto &fields = headers.fields();
+    if (std::none_of(fields.cbegin(), fields.cend(),
+                     [](const HeaderField &f) { return f.name.contains('_'); }))
+        return;
+    headers.removeIf([&](const HeaderField &f) {
+        return f.name.contains('_') &&
+               std::any_of(
+                   m_gatewayNames.cbegin(), m_gatewayNames.cend(),
+                   [&](const QByteArray &name) { return HeaderMap::sameNameFolded(f.name, name); });
+    });
+}
+
 std::unique_ptr<Exchange> GatewayHandler::start(HttpConnection &client, const RequestHead &head) {
     // Before anything can log or publish the event: it must not show a token.
     client.event().target = m_redactor.redact(head.target);
@@ -96,6 +137,7 @@ std::unique_ptr<Exchange> GatewayHandler::start(HttpConnection &client, const Re
         !LoopGuard::passedHere(head.headers) &&
         !m_loopGuard.targetsSelf(m_settings.upstream->origin)) {
         RequestHead stamped = head;
+        cleanClientHead(stamped.headers);
         LoopGuard::stamp(stamped);
         return std::make_unique<ProxyExchange>(client, m_pool, *m_settings.upstream, stamped);
     }

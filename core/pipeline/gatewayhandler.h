@@ -29,6 +29,9 @@ public:
     UpstreamPool &upstreamPool() { return m_pool; }
     // Hides access_token and every route's token parameters wherever a target is shown.
     const TargetRedactor &redactor() const { return m_redactor; }
+    // What every request's head goes through before the gateway reads or adds a field: the
+    // client's hop-by-hop fields, and its copies of fields the gateway sets on any route.
+    void cleanClientHead(HeaderMap &headers) const;
     const LoopGuard &loopGuard() const { return m_loopGuard; }
     // The introspector of the endpoint at `index` (RouteSettings::introspection).
     TokenIntrospector *introspector(int index = 0);
@@ -42,6 +45,8 @@ private:
     RouteSettings m_implicitRoute;
     TargetRedactor m_redactor;
     LoopGuard m_loopGuard;
+    QList<QByteArray> m_identityNames; // identity headers of every route
+    QList<QByteArray> m_gatewayNames;  // every field the gateway may set
     // One client and introspector per named endpoint: each has its own cache scope, so the
     // same token at two IdPs is two answers.
     std::vector<std::unique_ptr<IntrospectionClient>> m_introspections;

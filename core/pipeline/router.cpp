@@ -210,8 +210,12 @@ std::optional<RouteMatcher> RouteMatcher::compile(const RouteConfig &route, cons
 }
 
 bool RouteMatcher::matches(QByteArrayView method, QByteArrayView host, QByteArrayView path) const {
-    if (!m_methods.isEmpty() && std::none_of(m_methods.cbegin(), m_methods.cend(),
-                                             [&](const QByteArray &m) { return method == m; }))
+    // HEAD is GET without the body, and upstreams run their GET handler for it: a GET-only
+    // route that let HEAD fall through to a weaker route would be bypassed.
+    if (!m_methods.isEmpty() &&
+        std::none_of(m_methods.cbegin(), m_methods.cend(), [&](const QByteArray &m) {
+            return method == m || (method == "HEAD" && m == "GET");
+        }))
         return false;
     if (!m_exactHosts.isEmpty() || !m_hostSuffixes.isEmpty()) {
         const bool exact = std::any_of(m_exactHosts.cbegin(), m_exactHosts.cend(),

@@ -167,6 +167,60 @@ private slots:
         QCOMPARE(m_upstream->requests().size(), 2);
     }
 
+    // llhttp takes any 64-bit length; read as a negative qint64 it meant "no body" to the
+    // gateway while llhttp framed one, and the bytes after the head went upstream raw.
+    void contentLengthBeyondQint64() {
+        const QByteArray smuggled =
+            "GET /admin/x HTTP/1.1\r\nHost: gw.test\r\nX-User: root\r\n\r\n";
+        for (const char *length : {"18446744073709551615", "9223372036854775808"}) {
+            const QList<ReceivedResponse> got =
+                exchange(m_dropIn->port(),
+                         "POST /x HTTP/1.1\r\nHost: gw.test\r\nAuthorization: Bearer " + m_user +
+                             "\r\nContent-Length: " + length + "\r\n\r\n" + smuggled,
+                         1);
+            QCOMPARE(got.size(), 1);
+            QCOMPARE(got[0].status, 413);
+        }
+        QCOMPARE(m_upstream->requests().size(), 0);
+    }
+
+    // A 1xx has no body whatever its fields say: the final answer follows its head.
+    void interimAnswerHasNoBody() {
+        m_upstream->setAnswer("HTTP/1.1 100 Continue\r\nContent-Length: 5\r\n\r\n"
+                              "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        const QList<ReceivedResponse> got = exchange(
+            m_routed->port(),
+            "GET /x HTTP/1.1\r\nHost: gw.test\r\nAuthorization: Bearer " + m_user + "\r\n\r\n", 1);
+        QCOMPARE(got.size(), 1);
+        QCOMPARE(got[0].status, 200);
+        QCOMPARE(got[0].body, QByteArray("ok"));
+    }
+
+    // A route that maps no identity header still must not pass a client's X-User to an
+    // upstream that another route feeds X-User.
+    void identityHeadersRemovedOnEveryRoute() {
+        Config c = authConfig();
+        c.upstreamUrl.clear();
+        RouteConfig admin = route("admin", "/admin/", m_upstream->url());
+        RouteConfig open = route("open", "/", m_upstream->url());
+        open.identityHeaders.clear();
+        open.authenticate = false;
+        c.routes << admin << open;
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        const QList<ReceivedResponse> got =
+            exchange(gw.port(),
+                     "GET /x HTTP/1.1\r\nHost: gw.test\r\nX-User: root\r\n"
+                     "X_User: root\r\nx-user: root\r\n\r\n",
+                     1);
+        QCOMPARE(got.size(), 1);
+        QCOMPARE(got[0].status, 200);
+        QVERIFY(waitFor([&] { return m_upstream->requests().size() == 1; }));
+        const SeenRequest &seen = m_upstream->requests()[0];
+        QVERIFY(!seen.has("X-User"));
+        QVERIFY(!seen.has("X_User"));
+    }
+
     // A request refused while its head is read, right after one that was answered, still
     // gets its own 400 (not a bare close), and a refused HEAD gets no body.
     void refusalAfterAnAnsweredRequest_data() {

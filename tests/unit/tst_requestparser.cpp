@@ -347,6 +347,9 @@ private slots:
             QTest::newRow(name) << input << hb << hc << mb << status << reason;
         };
 
+        row("Content-Length beyond 64-bit signed",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 18446744073709551615\r\n\r\n", 413,
+            Reason::BodyTooLarge);
         row("relative target", "GET admin/x HTTP/1.1\r\nHost: a\r\n\r\n", 400, bad);
         row("asterisk for GET", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400, bad);
         row("fragment in the target", "GET /a#b HTTP/1.1\r\nHost: a\r\n\r\n", 400, bad);

@@ -96,6 +96,8 @@ private slots:
         row("trailing dot, wildcard host", "GET", "eu.shop.example.com.", "/cart", "shop");
         row("wildcard host needs a subdomain", "GET", "shop.example.com", "/cart", "catch-all");
         row("method list: allowed", "POST", "api.example.com", "/admin/users", "admin-write");
+        row("a GET route takes HEAD", "HEAD", "api.example.com", "/admin/users", "admin-read");
+        row("a GET route does not take PUT", "PUT", "api.example.com", "/admin/users", "catch-all");
         row("method list: other method falls through", "GET", "api.example.com", "/admin/users",
             "admin-read");
         row("glob one segment", "GET", "api.example.com", "/v1/users/42/profile", "profile");
@@ -140,7 +142,7 @@ private slots:
                   QStringLiteral("/admin/"), {},
                   {QStringLiteral("POST"), QStringLiteral("DELETE")}),
             route(QStringLiteral("admin-read"), {QStringLiteral("api.example.com")},
-                  QStringLiteral("/admin/")),
+                  QStringLiteral("/admin/"), {}, {QStringLiteral("GET")}),
             route(QStringLiteral("profile"), {}, {}, QStringLiteral("/v1/users/*/profile")),
             route(QStringLiteral("pdf"), {}, {}, QStringLiteral("/files/**.pdf")),
             route(QStringLiteral("v6"), {QStringLiteral("[::1]")}, QStringLiteral("/local")),
