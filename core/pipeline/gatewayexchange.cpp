@@ -9,6 +9,7 @@
 #include "core/http/reason.h"
 #include "core/observe/logging.h"
 #include "core/pipeline/gatewayhandler.h"
+#include "core/pipeline/pathnormalizer.h"
 #include "core/proxy/proxyexchange.h"
 
 #include <algorithm>
@@ -138,6 +139,19 @@ bool GatewayExchange::pickTarget() {
             trace("route", "refused", label + QStringLiteral("no valid Destination header"));
         m_client.sendTextResponse(400, Reason::DestinationInvalid, DestinationInvalidText);
         return false;
+    }
+    // The Destination's path goes in front of the request's: a spelling an upstream reads
+    // otherwise ("/public/..;/admin") would undo what the route was chosen for.
+    const PipelineSettings &s = m_handler.settings();
+    if (!s.routes.isEmpty() && !target->basePath.isEmpty()) {
+        const NormalizedPath base = normalizePath(target->basePath, s.router.paths());
+        if (base.refused() || base.path != target->basePath) {
+            if (tracing())
+                trace("route", "refused",
+                      label + QStringLiteral("Destination path not in normal form"));
+            m_client.sendTextResponse(400, Reason::DestinationInvalid, DestinationInvalidText);
+            return false;
+        }
     }
     why = m_route->destinations.check(target->origin);
     if (!why.isEmpty()) {

@@ -113,6 +113,10 @@ void GatewayHandler::cleanClientHead(HeaderMap &headers) const {
     removeHopByHopFields(headers);
     for (const QByteArray &name : m_identityNames)
         headers.removeAll(name);
+    // IIS, Symfony (before 3.4.14) and Laminas take the path to serve from these instead of
+    // the request line: the gateway would route one path and the upstream serve another.
+    headers.removeAll("X-Original-URL");
+    headers.removeAll("X-Rewrite-URL");
     // gunicorn, Puma, PHP and CGI read "_" as "-": a client's X_User would reach them as a
     // second X-User. Exact names are handled where the gateway sets them (some are kept on
     // purpose, e.g. a well-formed client request id).

@@ -222,10 +222,11 @@ QByteArray withoutPathParameters(QByteArrayView path) {
     QByteArray out;
     out.reserve(path.size());
     bool inParameter = false;
-    for (const char c : path) {
+    for (qsizetype i = 0; i < path.size(); ++i) {
+        const char c = path[i];
         if (c == '/')
             inParameter = false;
-        else if (c == ';')
+        else if (c == ';' || path.sliced(i).startsWith("%3B")) // escapes are upper case here
             inParameter = true;
         if (inParameter || (c == '/' && out.endsWith('/')))
             continue;

@@ -262,7 +262,9 @@ RouteDecision Router::decide(QByteArrayView method, QByteArrayView host,
         return d;
     d.index = match(method, host, d.path.path);
     using Parameters = PathConfig::Parameters;
-    if (m_paths.parameters == Parameters::Keep || !d.path.path.contains(';'))
+    // "%3B" too: an upstream behind a decoding proxy (nginx with a URI in proxy_pass) sees ";".
+    if (m_paths.parameters == Parameters::Keep ||
+        (!d.path.path.contains(';') && !d.path.path.contains("%3B")))
         return d;
     // Servlet containers drop ";..." from each segment before they route: "/admin;x/" is
     // their "/admin/". Refused when that would pick another route than the gateway did.

@@ -76,6 +76,7 @@ public:
     // Index of the matching route for a normalised path, -1 for none.
     int match(QByteArrayView method, QByteArrayView host, QByteArrayView path) const;
     bool isEmpty() const { return m_routes.isEmpty(); }
+    const PathConfig &paths() const { return m_paths; }
 
 private:
     QList<RouteMatcher> m_routes;

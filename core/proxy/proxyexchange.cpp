@@ -35,8 +35,12 @@ QByteArrayView failureText(const char *reason) {
 }
 
 bool isForwardedField(QByteArrayView name) {
+    // Replace mode trusts no front proxy, so none of the fields frameworks read the client's
+    // address, scheme, port or prefix from may come from the client.
     for (QByteArrayView f :
-         {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded"}) {
+         {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded",
+          "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Forwarded-Ssl", "X-Forwarded-Scheme",
+          "X-Forwarded-Server", "X-Real-IP", "X-Client-IP", "True-Client-IP"}) {
         if (HeaderMap::sameName(name, f))
             return true;
     }

@@ -221,6 +221,39 @@ private slots:
         QVERIFY(!seen.has("X_User"));
     }
 
+    // With routes, a Destination's path is put in front of the request's: it must be in the
+    // normal form the route was matched in.
+    void destinationPathInNormalForm_data() {
+        QTest::addColumn<QByteArray>("path");
+        QTest::addColumn<int>("status");
+        QTest::newRow("plain") << QByteArray("/public/") << 200;
+        QTest::newRow("..; segment") << QByteArray("/public/..;/admin/") << 400;
+        QTest::newRow("dot segment") << QByteArray("/public/../admin") << 400;
+        QTest::newRow("escaped slash") << QByteArray("/public%2f..%2fadmin") << 400;
+        QTest::newRow("merged slashes") << QByteArray("//admin") << 400;
+    }
+    void destinationPathInNormalForm() {
+        QFETCH(QByteArray, path);
+        QFETCH(int, status);
+        Config c = authConfig();
+        c.upstreamUrl.clear();
+        RouteConfig dynamic = route("dynamic", "/", QString());
+        dynamic.destinationMode = true;
+        dynamic.destinationAllow = QStringLiteral("127.0.0.1:%1").arg(m_upstream->port());
+        dynamic.authenticate = false;
+        c.routes << dynamic;
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        const QList<ReceivedResponse> got =
+            exchange(gw.port(),
+                     "GET /x HTTP/1.1\r\nHost: gw.test\r\nDestination: http://127.0.0.1:" +
+                         QByteArray::number(m_upstream->port()) + path + "\r\n\r\n",
+                     1);
+        QCOMPARE(got.size(), 1);
+        QCOMPARE(got[0].status, status);
+        QCOMPARE(m_upstream->requests().size(), status == 200 ? 1 : 0);
+    }
+
     // A request refused while its head is read, right after one that was answered, still
     // gets its own 400 (not a bare close), and a refused HEAD gets no body.
     void refusalAfterAnAnsweredRequest_data() {
@@ -324,7 +357,8 @@ private slots:
                                "\r\nX_User: root\r\nx_tokengate_jwt: forged\r\n"
                                "X_Forwarded_For: 6.6.6.6\r\nX-Forwarded_Proto: https\r\n"
                                "X_Request_Id: forged\r\nX_Tokengate_Introspection: stale\r\n"
-                               "X_Other: kept\r\n\r\n";
+                               "X_Other: kept\r\nX-Original-URL: /admin/x\r\n"
+                               "X-Rewrite-URL: /admin/x\r\nX-Real-IP: 6.6.6.6\r\n\r\n";
         const QList<ReceivedResponse> got = exchange(gw->port(), raw, 1);
         QCOMPARE(got.size(), 1);
         QCOMPARE(got[0].status, 200);
@@ -337,6 +371,9 @@ private slots:
         }
         QCOMPARE(seen.values("X_Other"), QList<QByteArray>{"kept"});
         QCOMPARE(seen.values("X_User").size(), routed ? 0 : 1);
+        // Fields frameworks take the path or the client's address from instead.
+        for (const char *name : {"X-Original-URL", "X-Rewrite-URL", "X-Real-IP"})
+            QVERIFY2(!seen.has(name), name);
         QCOMPARE(seen.values(JwtHeader).size(), 1);
         QVERIFY(seen.value(JwtHeader) != "forged");
         if (routed)

@@ -315,6 +315,9 @@ private slots:
         row("same route: allowed", P::RejectIfRerouted, "/admin/y;x=1", "admin");
         row("same route, static", P::RejectIfRerouted, "/static/a;v=2", "static");
         row("route changes: refused", P::RejectIfRerouted, "/admin;x/", "!path_parameter");
+        row("route changes through an escaped ;", P::RejectIfRerouted, "/admin%3bx/secret",
+            "!path_parameter");
+        row("escaped ; on the same route: allowed", P::RejectIfRerouted, "/admin/y%3Bx=1", "admin");
         row("route changes via an empty segment", P::RejectIfRerouted, "/;x/admin/y",
             "!path_parameter");
         row("no route formed by cutting: allowed", P::RejectIfRerouted, "/adm;x/in/y", "catch-all");

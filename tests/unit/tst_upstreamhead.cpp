@@ -40,7 +40,9 @@ QByteArray reference(const RequestHead &head, const UpstreamTarget &target, cons
         h.set("Host", target.authority);
     if (mode == ForwardedMode::Replace) {
         for (const char *name :
-             {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded"})
+             {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded",
+              "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Forwarded-Ssl", "X-Forwarded-Scheme",
+              "X-Forwarded-Server", "X-Real-IP", "X-Client-IP", "True-Client-IP"})
             h.removeAll(name);
         h.append("X-Forwarded-For", peer);
         h.append("X-Forwarded-Proto", "http");
@@ -90,6 +92,8 @@ private slots:
             "A: 1\nHost:\nB: 2\nhost: second",
             "Host: h\nForwarded: for=1\nforwarded: for=2\nZ: z",
             "Host: h\nContent-Length: 5\nA: 1",
+            "Host: h\nX-Real-IP: 1.2.3.4\nX-Forwarded-Port: 443\nx-forwarded-prefix: /a\n"
+            "True-Client-IP: 5.6.7.8\nX-Client-IP: 9.9.9.9\nX-Forwarded-Ssl: on",
             "Host: h\nConnection: content-length\nContent-Length: 45\nA: 1",
             "Host: h\nConnection: Transfer-Encoding, Host\nTransfer-Encoding: chunked",
         };
