@@ -80,6 +80,14 @@ void LoopGuard::stamp(RequestHead &head) {
 }
 
 bool LoopGuard::targetsSelf(const Origin &origin) const {
+    if (!m_listeners)
+        return false;
+    // Asked per request: upstreams almost always listen on another port than ours, and then
+    // there is no host name to parse into an address.
+    const QList<OwnListeners::Listener> listeners = m_listeners->get();
+    if (std::none_of(listeners.cbegin(), listeners.cend(),
+                     [&](const auto &l) { return l.port == origin.port; }))
+        return false;
     return targetsSelf(literal(origin.host), origin.port);
 }
 
