@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/introspectionflights.h"
 
+#include "core/server/threadhandoff.h"
+
 #include <QThread>
 
 #include <cstring>
@@ -66,9 +68,11 @@ void IntrospectionFlights::land(const QByteArray &key, const std::shared_ptr<Fli
             if (!w->cancelled)
                 w->deliver(mine);
         } else {
+            ThreadHandoff::sent(w.get());
             QMetaObject::invokeMethod(
                 context,
                 [w, mine] {
+                    ThreadHandoff::received(w.get());
                     if (!w->cancelled)
                         w->deliver(mine);
                 },

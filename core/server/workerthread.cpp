@@ -7,6 +7,7 @@
 #include "core/observe/logging.h"
 #include "core/server/deadlinesweeper.h"
 #include "core/server/peerconnections.h"
+#include "core/server/threadhandoff.h"
 
 #include <QCoreApplication>
 #include <QTcpServer>
@@ -187,15 +188,27 @@ void WorkerThread::adopt(qintptr socketDescriptor) {
     WorkerCore *core = m_core.load();
     if (!core)
         return;
-    QMetaObject::invokeMethod(core, [core, socketDescriptor] { core->adopt(socketDescriptor); });
+    ThreadHandoff::sent(core);
+    QMetaObject::invokeMethod(core, [core, socketDescriptor] {
+        ThreadHandoff::received(core);
+        core->adopt(socketDescriptor);
+    });
 }
 
 void WorkerThread::replaceHandler(HandlerFactory factory) {
     WorkerCore *core = m_core.load();
     if (!core)
         return;
+    ThreadHandoff::sent(&factory);
     QMetaObject::invokeMethod(
-        core, [core, &factory] { core->replaceHandler(factory); }, Qt::BlockingQueuedConnection);
+        core,
+        [core, &factory] {
+            ThreadHandoff::received(&factory);
+            core->replaceHandler(factory);
+            ThreadHandoff::sent(&factory); // what the worker did, back to this thread
+        },
+        Qt::BlockingQueuedConnection);
+    ThreadHandoff::received(&factory);
 }
 
 void WorkerThread::drain(int drainMs) {
@@ -204,7 +217,11 @@ void WorkerThread::drain(int drainMs) {
         quit();
         return;
     }
-    QMetaObject::invokeMethod(core, [core, drainMs] { core->drain(drainMs); });
+    ThreadHandoff::sent(core);
+    QMetaObject::invokeMethod(core, [core, drainMs] {
+        ThreadHandoff::received(core);
+        core->drain(drainMs);
+    });
 }
 
 } // namespace Tokengate
