@@ -108,27 +108,28 @@ QByteArray GatewayHandler::jwtFor(const std::shared_ptr<const IntrospectionResul
 }
 
 void GatewayHandler::cleanClientHead(HeaderMap &headers) const {
-    // The client's Connection field speaks of the client's connection only; applied first,
-    // it cannot remove a field the gateway sets, nor the framing (written from the parser).
-    removeHopByHopFields(headers);
-    for (const QByteArray &name : m_identityNames)
-        headers.removeAll(name);
-    // IIS, Symfony (before 3.4.14) and Laminas take the path to serve from these instead of
-    // the request line: the gateway would route one path and the upstream serve another.
-    headers.removeAll("X-Original-URL");
-    headers.removeAll("X-Rewrite-URL");
-    // gunicorn, Puma, PHP and CGI read "_" as "-": a client's X_User would reach them as a
-    // second X-User. Exact names are handled where the gateway sets them (some are kept on
-    // purpose, e.g. a well-formed client request id).
-    const auto &fields = headers.fields();
-    if (std::none_of(fields.cbegin(), fields.cend(),
-                     [](const HeaderField &f) { return f.name.contains('_'); }))
-        return;
+    // One pass over the client's fields, before the gateway reads or adds any:
+    // - the client's Connection field speaks of the client's connection only; applied first,
+    //   it cannot remove a field the gateway sets, nor the framing (written from the parser);
+    // - IIS, Symfony (before 3.4.14) and Laminas serve the path in X-Original-URL or
+    //   X-Rewrite-URL instead of the request line's: routed one path, they would serve another;
+    // - gunicorn, Puma, PHP and CGI read "_" as "-": a client's X_User would reach them as a
+    //   second X-User. Exact names of the other gateway-set fields are handled where the
+    //   gateway sets them (some are kept on purpose, e.g. a well-formed client request id).
+    const HopByHopFilter hopByHop(headers);
+    auto isGatewayName = [&](QByteArrayView name) {
+        return std::any_of(m_gatewayNames.cbegin(), m_gatewayNames.cend(),
+                           [&](const QByteArray &g) { return HeaderMap::sameNameFolded(name, g); });
+    };
+    auto isIdentityName = [&](QByteArrayView name) {
+        return std::any_of(m_identityNames.cbegin(), m_identityNames.cend(),
+                           [&](const QByteArray &i) { return HeaderMap::sameName(name, i); });
+    };
     headers.removeIf([&](const HeaderField &f) {
-        return f.name.contains('_') &&
-               std::any_of(
-                   m_gatewayNames.cbegin(), m_gatewayNames.cend(),
-                   [&](const QByteArray &name) { return HeaderMap::sameNameFolded(f.name, name); });
+        return hopByHop.drops(f.name) || isFramingField(f.name) || isIdentityName(f.name) ||
+               HeaderMap::sameName(f.name, "X-Original-URL") ||
+               HeaderMap::sameName(f.name, "X-Rewrite-URL") ||
+               (f.name.contains('_') && isGatewayName(f.name));
     });
 }
 
