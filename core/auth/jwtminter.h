@@ -11,9 +11,10 @@ namespace Tokengate {
 
 class JwtSigner;
 
-// The JWT the upstream receives (COMPAT.md A.6): every introspection field except exp and
-// iat, then iat = now and exp = now + lifetime, never later than the token's own exp; plus
-// the configured extra claims. Signed by a JwtSigner (HS256, RS256 or ES256).
+// The JWT the upstream receives (README, "Switching from introspection-microgateway", step 6):
+// every introspection field except exp and iat, then iat = now and exp = now + lifetime, never
+// later than the token's own exp; plus the configured extra claims. Signed by a JwtSigner (HS256,
+// RS256 or ES256).
 class JwtMinter {
 public:
     // HS256 with `secret` (introspection-microgateway's JWT_SECRET).

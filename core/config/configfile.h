@@ -10,7 +10,7 @@ namespace Tokengate {
 
 // Reads a tokengate YAML config file (schema: resources/tokengate.example.yml) onto `config`:
 // the file's settings replace the defaults; the environment and the command line are applied
-// after it by the caller (ARCHITECTURE.md section 4). Every problem is reported as
+// after it by the caller (README, "Precedence"). Every problem is reported as
 // "<file>:<line>: <key.path>: message"; unknown keys are problems too, so a typo never goes
 // unnoticed. Secrets are references only ("env:NAME", "file:/path", "keychain:NAME") and go
 // through `resolve`; relative paths are relative to the file's directory. `config` is only

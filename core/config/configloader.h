@@ -5,8 +5,8 @@
 
 namespace Tokengate {
 
-// Where a Config comes from, in ARCHITECTURE.md's order (later wins): built-in defaults, the
-// YAML file, .env in the working directory, the environment, the command line. The daemon
+// Where a Config comes from, in the README's order ("Precedence"; later wins): built-in defaults,
+// the YAML file, .env in the working directory, the environment, the command line. The daemon
 // assembles it at start and again on SIGHUP, so a reload sees exactly what a restart would.
 struct ConfigSources {
     QString file;       // empty: none; else TOKENGATE_CONFIG or --config

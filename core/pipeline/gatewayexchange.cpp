@@ -19,7 +19,8 @@ namespace Tokengate {
 
 namespace {
 
-// introspection-microgateway's texts (COMPAT.md A.1, A.3, A.5): clients may match on them.
+// introspection-microgateway's texts (README, "Switching from introspection-microgateway", steps 1,
+// 3, 5): clients may match on them.
 constexpr char DestinationInvalidText[] = "Destination header should be a valid URL";
 constexpr char TokenMissingText[] = "Access Token needed for the given URL";
 constexpr char TokenInvalidText[] = "Access Token is invalid";

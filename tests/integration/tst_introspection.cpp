@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The introspection gateway end to end (COMPAT.md part A, steps 1-8): a real gateway on
+// The introspection gateway end to end (README, "What a client sees", steps 1-8): a real gateway on
 // loopback, the built-in demo IdP (or a scripted one for the IdP's failure modes) and the
 // echo upstream, driven by a raw client socket.
 #include "tests/support/echoresponse.h"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Jwt::signHs256 against the RFC 7515 appendix A.1 vector, and the JWT JwtMinter hands the
-// upstream (COMPAT.md A.6): its header, its claims, its exp bound and its signature.
+// upstream (README, "What a client sees", step 6): its header, its claims, its exp bound and its
+// signature.
 #include "core/auth/introspectionresult.h"
 #include "core/auth/jwt.h"
 #include "core/auth/jwtminter.h"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// introspection-microgateway's environment (COMPAT.md part A) as applyEnvironment reads it:
-// each variable and its X_FILE form, TOKENGATE_* precedence, PORT, and what validate() and
-// warnings() then say. Also the --<name>-file form of secret options on the command line.
+// introspection-microgateway's environment (README, "Switching from introspection-microgateway") as
+// applyEnvironment reads it: each variable and its X_FILE form, TOKENGATE_* precedence, PORT, and
+// what validate() and warnings() then say. Also the --<name>-file form of secret options on the
+// command line.
 #include "core/config/config.h"
 #include "core/config/configoptions.h"
 
