@@ -4,7 +4,7 @@
 // per-entry cost (target: 1,000,000 entries in 512 MiB) and the cache's own byte estimate
 // can be compared, then times find() hits. A measurement, not a test:
 //   cmake --build <build> --target cachememory && <build>/bench/cachememory [N]
-#include "core/auth/introspectioncache.h"
+#include "core/cache/introspectioncache.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>

@@ -2,6 +2,7 @@
 #include "daemon/gatewaydaemon.h"
 
 #include "core/auth/discovery.h"
+#include "core/config/config.h"
 #include "core/devidp/demoidp.h"
 #include "core/observe/logging.h"
 #include "daemon/logoutput.h"

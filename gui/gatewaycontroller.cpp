@@ -2,7 +2,8 @@
 #include "gui/gatewaycontroller.h"
 
 #include "core/auth/discovery.h"
-#include "core/http/reason.h"
+#include "core/base/reason.h"
+#include "core/config/config.h"
 
 namespace Tokengate {
 

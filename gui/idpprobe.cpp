@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gui/idpprobe.h"
 
-#include "core/auth/formencoding.h"
+#include "core/base/formencoding.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>

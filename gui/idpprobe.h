@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/auth/introspectionresult.h"
+#include "core/cache/introspectionresult.h"
 #include "core/config/config.h"
 
 #include <QNetworkAccessManager>

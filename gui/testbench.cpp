@@ -4,7 +4,7 @@
 #include "core/auth/jwtminter.h"
 #include "core/auth/jwtsigner.h"
 #include "core/auth/tokenverdict.h"
-#include "core/http/reason.h"
+#include "core/base/reason.h"
 
 #include <QJsonDocument>
 

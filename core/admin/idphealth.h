@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/http/upstreamtarget.h"
 #include "core/observe/requestevent.h"
-#include "core/proxy/upstreamtarget.h"
 
 #include <QObject>
 #include <QTimer>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/clientauth.h"
 
-#include "core/auth/formencoding.h"
 #include "core/auth/jwtsigner.h"
+#include "core/base/formencoding.h"
 
 #include <QFile>
 #include <QJsonObject>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/auth/clock.h"
 #include "core/auth/introspectionclient.h"
-#include "core/config/config.h"
+#include "core/auth/introspectionconfig.h"
+#include "core/base/clock.h"
 
 #include <memory>
 #include <optional>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/discovery.h"
 
-#include "core/proxy/upstreamtarget.h"
+#include "core/http/upstreamtarget.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -165,11 +165,9 @@ QString introspectionEndpointFrom(const QJsonObject &metadata, const QString &is
     return endpoint;
 }
 
-QStringList resolveDiscovery(Config &config, int timeoutMs) {
+QStringList resolveDiscovery(const QList<IntrospectionConfig *> &endpoints,
+                             const UpstreamSettings &tls, int timeoutMs) {
     QStringList problems;
-    QList<IntrospectionConfig *> endpoints{&config.introspection};
-    for (IntrospectionConfig &e : config.moreIntrospection)
-        endpoints << &e;
     std::unique_ptr<QNetworkAccessManager> network;
     for (IntrospectionConfig *e : endpoints) {
         if (e->issuer.isEmpty() || !e->url.isEmpty())
@@ -179,7 +177,7 @@ QStringList resolveDiscovery(Config &config, int timeoutMs) {
             network->setProxy(QNetworkProxy::NoProxy); // like every other call we make
         }
         QString why;
-        const QString url = discover(*network, e->issuer, config.upstream, timeoutMs, &why);
+        const QString url = discover(*network, e->issuer, tls, timeoutMs, &why);
         if (url.isEmpty())
             problems << QStringLiteral("introspection \"%1\": discovery from %2 failed: %3")
                             .arg(e->name, UpstreamTarget::redacted(e->issuer), why);

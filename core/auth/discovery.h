@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/config/config.h"
+#include "core/auth/introspectionconfig.h"
+#include "core/http/upstreamsettings.h"
+
+#include <QList>
 
 #include <QJsonObject>
 
@@ -18,11 +21,12 @@ QStringList discoveryUrls(const QString &issuer);
 QString introspectionEndpointFrom(const QJsonObject &metadata, const QString &issuer,
                                   QString *error);
 
-// Fills the url of every introspection endpoint that has an issuer and no url, from the
-// issuer's metadata: each fetch bounded by `timeoutMs`, TLS verified unless
-// upstream.verifyTls is off, upstream.caFile trusted, no proxy, no redirects. Blocks in a
+// Fills the url of every endpoint that has an issuer and no url, from the issuer's metadata:
+// each fetch bounded by `timeoutMs`, TLS verified unless tls.verifyTls is off, tls.caFile
+// trusted, no proxy, no redirects. Blocks in a
 // local event loop (needs a QCoreApplication); returns one problem per endpoint it could not
 // resolve, each naming the endpoint and why. The daemon calls it before start and on reload.
-QStringList resolveDiscovery(Config &config, int timeoutMs);
+QStringList resolveDiscovery(const QList<IntrospectionConfig *> &endpoints,
+                             const UpstreamSettings &tls, int timeoutMs);
 
 } // namespace Tokengate

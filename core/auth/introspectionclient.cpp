@@ -2,9 +2,9 @@
 #include "core/auth/introspectionclient.h"
 
 #include "core/auth/clientauth.h"
-#include "core/auth/formencoding.h"
 #include "core/auth/jwtsigner.h"
-#include "core/http/reason.h"
+#include "core/base/formencoding.h"
+#include "core/base/reason.h"
 
 #include <algorithm>
 

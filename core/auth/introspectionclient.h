@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/auth/introspectionresult.h"
-#include "core/proxy/upstreampool.h"
+#include "core/cache/introspectionresult.h"
+#include "core/http/upstreampool.h"
 
 #include <QElapsedTimer>
 

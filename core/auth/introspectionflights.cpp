@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/introspectionflights.h"
 
-#include "core/server/threadhandoff.h"
+#include "core/base/threadhandoff.h"
 
 #include <QThread>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/jwt.h"
 
-#include "core/auth/sha256.h"
+#include "core/base/sha256.h"
 
 namespace Tokengate::Jwt {
 

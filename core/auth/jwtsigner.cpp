@@ -2,7 +2,7 @@
 #include "core/auth/jwtsigner.h"
 
 #include "core/auth/jwt.h"
-#include "core/auth/sha256.h"
+#include "core/base/sha256.h"
 
 #include <QFile>
 #include <QJsonArray>

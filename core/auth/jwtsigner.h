@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/config/config.h"
+#include "core/auth/jwtconfig.h"
 
 #include <QByteArray>
 #include <QJsonObject>

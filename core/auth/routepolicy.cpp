@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/routepolicy.h"
 
-#include "core/http/reason.h"
+#include "core/base/reason.h"
 
 #include <QJsonArray>
 

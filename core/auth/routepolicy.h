@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/auth/introspectionresult.h"
-#include "core/config/routeconfig.h"
+#include "core/auth/claimrule.h"
+#include "core/cache/introspectionresult.h"
 
 #include <QJsonValue>
 

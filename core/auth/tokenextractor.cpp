@@ -2,7 +2,7 @@
 #include "core/auth/tokenextractor.h"
 
 #include "core/auth/bearertoken.h"
-#include "core/auth/formencoding.h"
+#include "core/base/formencoding.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/config/routeconfig.h"
+#include "core/auth/tokensource.h"
 #include "core/http/httpmessage.h"
 
 namespace Tokengate {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/tokenintrospector.h"
 
+#include "core/base/reason.h"
 #include "core/cache/redistier.h"
-#include "core/http/reason.h"
 
 #include <QCryptographicHash>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/auth/introspectioncache.h"
 #include "core/auth/introspectionflights.h"
+#include "core/cache/introspectioncache.h"
 
 #include <QObject>
 

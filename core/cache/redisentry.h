@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/auth/introspectioncache.h"
+#include "core/cache/introspectioncache.h"
 
 #include <memory>
 #include <optional>

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config/config.h"
 
+#include "core/auth/discovery.h"
 #include "core/auth/jwtsigner.h"
 #include "core/cache/redisaddress.h"
-#include "core/pipeline/routesettings.h"
-#include "core/proxy/destinationpolicy.h"
-#include "core/proxy/upstreamtarget.h"
+#include "core/config/routecompiler.h"
+#include "core/http/upstreamtarget.h"
+#include "core/pipeline/destinationpolicy.h"
 
 #include <QFileInfo>
 #include <QUrl>
@@ -159,6 +160,17 @@ QStringList Config::warnings() const {
                             "send requests to any host this machine reaches (link-local and "
                             "metadata addresses excepted)");
     return w;
+}
+
+QList<IntrospectionConfig *> Config::introspectionEndpoints() {
+    QList<IntrospectionConfig *> endpoints{&introspection};
+    for (IntrospectionConfig &e : moreIntrospection)
+        endpoints << &e;
+    return endpoints;
+}
+
+QStringList resolveDiscovery(Config &config, int timeoutMs) {
+    return resolveDiscovery(config.introspectionEndpoints(), config.upstream, timeoutMs);
 }
 
 } // namespace Tokengate

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/auth/introspectioncache.h"
-#include "core/config/routeconfig.h"
-#include "core/proxy/upstreamsettings.h"
-#include "core/server/httpserver.h"
+#include "core/auth/introspectionconfig.h"
+#include "core/auth/jwtconfig.h"
+#include "core/cache/cachesettings.h"
+#include "core/http/upstreamsettings.h"
+#include "core/pipeline/routeconfig.h"
+#include "core/server/serversettings.h"
 
+#include <QHostAddress>
 #include <QStringList>
 
 namespace Tokengate {
@@ -13,57 +16,6 @@ namespace Tokengate {
 enum class AuthMode {
     Introspection, // every request needs a token the IdP says is active (the default)
     None,          // proxy without authentication: public routes, measuring the data path
-};
-
-// How we authenticate to the IdP's introspection endpoint.
-enum class ClientAuthMethod {
-    ClientSecretBasic,  // RFC 6749 2.3.1 Authorization: Basic (the default)
-    ClientSecretPost,   // client_id and client_secret in the form body
-    AuthorizationValue, // a verbatim Authorization header value (Express Gateway's)
-    PrivateKeyJwt,      // RFC 7523 client assertion signed with privateKeyFile
-};
-
-// The IdP's RFC 7662 endpoint and how we authenticate to it.
-struct IntrospectionConfig {
-    QString name = QStringLiteral("default"); // routes refer to it by this name
-    QString url;
-    QString issuer; // when url is empty: discover introspection_endpoint (RFC 8414 / OIDC)
-    ClientAuthMethod authMethod = ClientAuthMethod::ClientSecretBasic;
-    QString clientId;
-    QString clientSecret;      // secret: sent as client_secret_basic with clientId
-    QString authorization;     // secret: a verbatim Authorization header value instead
-    QString privateKeyFile;    // private_key_jwt: PEM key signing the client assertion
-    QString keyId;             // its "kid"
-    QString assertionAudience; // private_key_jwt: the assertion's "aud"; empty: the endpoint URL
-    // Where the config file said the secrets come from ("env:NAME", "file:/path",
-    // "keychain:NAME"); shown by --check-config instead of the value. Cleared when another
-    // source (environment, command line) sets the secret itself.
-    QString clientSecretRef;
-    QString authorizationRef;
-    int timeoutMs = 5'000;
-    int maxConnections = 32; // per worker
-    int maxWaiting = 256;    // per worker: calls waiting for one of those; beyond, 503
-
-    bool operator==(const IntrospectionConfig &) const = default;
-};
-
-enum class JwtAlgorithm { HS256, RS256, ES256 };
-
-// The JWT minted for the upstream (introspection-microgateway's JWT_* variables).
-struct JwtConfig {
-    static constexpr char DefaultSecret[] = "secret";
-    QString headerName; // empty: no JWT
-    JwtAlgorithm algorithm = JwtAlgorithm::HS256;
-    QString secret = QString::fromLatin1(DefaultSecret); // HS256
-    QString secretRef;      // the config file's reference for `secret` (see IntrospectionConfig)
-    QString privateKeyFile; // RS256/ES256: PEM private key; its public key is served as JWKS
-    QString keyId;          // "kid" in the JWT header and the JWKS
-    bool allowPassthrough = false; // keep a client-sent header of that name
-    int lifetimeSecs = 3600;       // never beyond the token's own exp
-    // Extra claims: JWT claim name -> introspection claim it is copied from.
-    QMap<QString, QString> claims;
-
-    bool operator==(const JwtConfig &) const = default;
 };
 
 // The operators' listener: health, readiness, metrics and JWKS. Never on the data path.
@@ -108,6 +60,10 @@ struct Config {
     QStringList warnings() const;
     // No fixed upstream: each request names its upstream in the Destination header.
     bool destinationMode() const { return upstreamUrl.isEmpty() && !demo; }
+    QList<IntrospectionConfig *> introspectionEndpoints();
 };
+
+// resolveDiscovery() for every endpoint of `config`, trusting what config.upstream trusts.
+QStringList resolveDiscovery(Config &config, int timeoutMs);
 
 } // namespace Tokengate

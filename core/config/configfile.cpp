@@ -3,8 +3,8 @@
 
 #include "core/config/configoptions.h"
 #include "core/config/configschema.h"
-#include "core/proxy/destinationpolicy.h"
-#include "core/proxy/upstreamtarget.h"
+#include "core/http/upstreamtarget.h"
+#include "core/pipeline/destinationpolicy.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/http/httpconnection.h"
 
+#include "core/base/reason.h"
 #include "core/http/flowcontrol.h"
 #include "core/http/headwriter.h"
 #include "core/http/hopbyhop.h"
-#include "core/http/reason.h"
 #include "core/http/statusphrase.h"
 #include "core/observe/eventhub.h"
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/base/deadlinesweeper.h"
 #include "core/http/exchange.h"
 #include "core/http/requestparser.h"
+#include "core/http/workercontext.h"
 #include "core/observe/requestevent.h"
-#include "core/server/deadlinesweeper.h"
-#include "core/server/workercontext.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/http/messageparser.h"
 
-#include "core/http/reason.h"
+#include "core/base/reason.h"
 
 #include <llhttp.h>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/http/requestparser.h"
 
+#include "core/base/reason.h"
 #include "core/http/hopbyhop.h"
-#include "core/http/reason.h"
 #include "core/http/requesttarget.h"
 
 #include <llhttp.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/http/responseparser.h"
 
+#include "core/base/reason.h"
 #include "core/http/hopbyhop.h"
-#include "core/http/reason.h"
 
 #include <llhttp.h>
 

@@ -4,13 +4,13 @@
 #include "core/auth/bearertoken.h"
 #include "core/auth/tokenextractor.h"
 #include "core/auth/tokenverdict.h"
+#include "core/base/reason.h"
 #include "core/http/hopbyhop.h"
 #include "core/http/httpconnection.h"
-#include "core/http/reason.h"
 #include "core/observe/logging.h"
 #include "core/pipeline/gatewayhandler.h"
 #include "core/pipeline/pathnormalizer.h"
-#include "core/proxy/proxyexchange.h"
+#include "core/pipeline/proxyexchange.h"
 
 #include <algorithm>
 #include <string_view>

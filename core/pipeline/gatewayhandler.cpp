@@ -4,7 +4,7 @@
 #include "core/http/hopbyhop.h"
 #include "core/http/httpconnection.h"
 #include "core/pipeline/gatewayexchange.h"
-#include "core/proxy/proxyexchange.h"
+#include "core/pipeline/proxyexchange.h"
 
 #include <algorithm>
 

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "core/http/httpmessage.h"
-#include "core/proxy/upstreamtarget.h"
+#include "core/http/upstreamtarget.h"
 
 #include <QHostAddress>
 #include <QMutex>

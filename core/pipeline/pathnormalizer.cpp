@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/pipeline/pathnormalizer.h"
 
-#include "core/auth/formencoding.h"
-#include "core/http/reason.h"
+#include "core/base/formencoding.h"
+#include "core/base/reason.h"
 
 namespace Tokengate {
 

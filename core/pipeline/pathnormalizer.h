@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/config/routeconfig.h"
+#include "core/pipeline/routeconfig.h"
 
 #include <QByteArray>
 #include <QByteArrayView>

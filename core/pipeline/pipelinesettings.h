@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/auth/introspectioncache.h"
 #include "core/auth/introspectionflights.h"
+#include "core/cache/introspectioncache.h"
+#include "core/http/upstreampool.h"
+#include "core/pipeline/destinationpolicy.h"
 #include "core/pipeline/loopguard.h"
 #include "core/pipeline/router.h"
 #include "core/pipeline/routesettings.h"
-#include "core/proxy/destinationpolicy.h"
-#include "core/proxy/upstreampool.h"
 
 #include <memory>
 #include <optional>

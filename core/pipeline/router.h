@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/config/routeconfig.h"
 #include "core/pipeline/pathnormalizer.h"
+#include "core/pipeline/routeconfig.h"
 
 #include <QByteArray>
 #include <QList>

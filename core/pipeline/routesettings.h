@@ -2,9 +2,9 @@
 #pragma once
 
 #include "core/auth/routepolicy.h"
-#include "core/config/config.h"
+#include "core/pipeline/destinationpolicy.h"
 #include "core/pipeline/identityheaders.h"
-#include "core/proxy/destinationpolicy.h"
+#include "core/pipeline/routeconfig.h"
 
 #include <optional>
 
@@ -31,17 +31,10 @@ struct RouteSettings {
     bool stripCredential = false;
     QList<IdentityHeaders::Mapping> identityHeaders;
 
-    // The routes of a validated config, introspection endpoints resolved by name.
-    static QList<RouteSettings> compile(const Config &config);
     // Where to send a request whose path is normalised (Router::decide), the query kept:
     // `stripPrefix` replaced by `rewritePrefix` when the path starts with it (at a segment
     // boundary), bytes otherwise untouched.
     QByteArray rewriteTarget(const QByteArray &target) const;
 };
-
-// Every problem with config.routes, each naming its route: `routes[2] "orders": ...`.
-QStringList validateRoutes(const Config &config);
-// Settings of the routes that work but weaken security.
-QStringList routeWarnings(const Config &config);
 
 } // namespace Tokengate

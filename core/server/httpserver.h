@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/http/httplimits.h"
 #include "core/server/peerconnections.h"
+#include "core/server/serversettings.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -19,17 +19,6 @@ class EventHub;
 class RequestHandler;
 class WorkerThread;
 class SingleAcceptor;
-
-struct ServerSettings {
-    QHostAddress address = QHostAddress::LocalHost;
-    quint16 port = 8080; // 0: any free port
-    int workers = 0;     // 0: one per core
-    HttpLimits limits;
-    // Off: one acceptor thread hands sockets to the workers (platforms without SO_REUSEPORT).
-    bool reusePort = true;
-
-    bool operator==(const ServerSettings &) const = default;
-};
 
 // Builds a worker's request handler inside that worker's thread.
 using HandlerFactory =

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/server/workerthread.h"
 
+#include "core/base/deadlinesweeper.h"
+#include "core/base/reason.h"
+#include "core/base/threadhandoff.h"
 #include "core/http/exchange.h"
 #include "core/http/httpconnection.h"
-#include "core/http/reason.h"
 #include "core/observe/logging.h"
-#include "core/server/deadlinesweeper.h"
 #include "core/server/peerconnections.h"
-#include "core/server/threadhandoff.h"
 
 #include <QCoreApplication>
 #include <QTcpServer>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/http/workercontext.h"
 #include "core/server/httpserver.h"
-#include "core/server/workercontext.h"
 
 #include <QSemaphore>
 #include <QThread>

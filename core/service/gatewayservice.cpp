@@ -4,6 +4,7 @@
 #include "core/auth/clientauth.h"
 #include "core/auth/jwtsigner.h"
 #include "core/cache/redisevictions.h"
+#include "core/config/routecompiler.h"
 #include "core/devidp/demoidp.h"
 #include "core/devidp/echohandler.h"
 #include "core/observe/prometheustext.h"
@@ -83,7 +84,7 @@ PipelineSettings GatewayService::pipelineSettings(const Config &config) {
         p.jwtSigner = JwtSigner::fromConfig(config.jwt, nullptr);
     p.jwtNeedsSigner = config.jwt.algorithm != JwtAlgorithm::HS256;
     if (!config.routes.isEmpty()) {
-        p.routes = RouteSettings::compile(config);
+        p.routes = compileRoutes(config);
         p.router = Router::compile(config.routes, config.paths, nullptr).value_or(Router());
         p.requestIdHeader = config.requestIdHeader.toLatin1();
         // One pool serves every route: when any route lets clients name the upstream, the

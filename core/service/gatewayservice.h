@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/cache/introspectioncache.h"
 #include "core/config/config.h"
+#include "core/http/upstreampool.h"
+#include "core/http/upstreamtarget.h"
 #include "core/pipeline/loopguard.h"
-#include "core/proxy/upstreampool.h"
-#include "core/proxy/upstreamtarget.h"
 #include "core/server/httpserver.h"
 
 #include <QObject>

@@ -9,7 +9,8 @@
 #include "tests/support/rawclient.h"
 
 #include "core/auth/discovery.h"
-#include "core/auth/formencoding.h"
+#include "core/base/formencoding.h"
+#include "core/config/config.h"
 #include "core/config/configfile.h"
 
 #include <QFile>

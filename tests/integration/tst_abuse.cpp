@@ -8,7 +8,7 @@
 
 #include "core/admin/adminserver.h"
 #include "core/admin/idphealth.h"
-#include "core/http/reason.h"
+#include "core/base/reason.h"
 #include "core/observe/requestmetrics.h"
 
 #include <QElapsedTimer>

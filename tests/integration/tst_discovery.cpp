@@ -6,6 +6,7 @@
 #include "tests/support/rawclient.h"
 
 #include "core/auth/discovery.h"
+#include "core/config/config.h"
 #include "core/devidp/demoidp.h"
 
 #include <QElapsedTimer>

@@ -8,8 +8,8 @@
 #include "tests/support/scriptedupstream.h"
 
 #include "core/auth/bearertoken.h"
-#include "core/auth/introspectioncache.h"
 #include "core/auth/introspectionclient.h"
+#include "core/cache/introspectioncache.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>

@@ -7,7 +7,7 @@
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
-#include "core/auth/formencoding.h"
+#include "core/base/formencoding.h"
 #include "core/devidp/demoidp.h"
 #include "core/devidp/echohandler.h"
 #include "core/observe/accesslog.h"

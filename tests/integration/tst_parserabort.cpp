@@ -8,6 +8,7 @@
 
 #include "core/auth/discovery.h"
 #include "core/cache/redisstats.h"
+#include "core/config/config.h"
 
 #include <QElapsedTimer>
 #include <QSet>

@@ -3,7 +3,7 @@
 // all origins together, the longest idle is closed first, and the rest are reused.
 #include "tests/support/scriptedupstream.h"
 
-#include "core/proxy/upstreampool.h"
+#include "core/http/upstreampool.h"
 
 #include <QTest>
 

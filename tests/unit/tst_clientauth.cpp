@@ -7,6 +7,7 @@
 
 #include "core/auth/clientauth.h"
 #include "core/auth/jwtsigner.h"
+#include "core/config/config.h"
 
 #include <QTemporaryDir>
 #include <QTest>

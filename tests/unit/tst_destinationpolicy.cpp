@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Which upstreams a client may name in the Destination header: allowlist patterns, and the
 // link-local / cloud-metadata addresses refused unless a pattern names them exactly.
-#include "core/proxy/destinationpolicy.h"
+#include "core/pipeline/destinationpolicy.h"
 
 #include <QTest>
 
@@ -288,10 +288,10 @@ private slots:
         QFETCH(bool, internal);
         const QHostAddress a(address);
         QVERIFY(!a.isNull());
-        QCOMPARE(DestinationPolicy::isInternalAddress(a), internal);
+        QCOMPARE(Tokengate::isInternalAddress(a), internal);
     }
 
-    void isInternalAddressNull() { QVERIFY(!DestinationPolicy::isInternalAddress(QHostAddress())); }
+    void isInternalAddressNull() { QVERIFY(!Tokengate::isInternalAddress(QHostAddress())); }
 
     void isMetadataHostName_data() {
         QTest::addColumn<QString>("host");
@@ -315,7 +315,7 @@ private slots:
     void isMetadataHostName() {
         QFETCH(QString, host);
         QFETCH(bool, metadata);
-        QCOMPARE(DestinationPolicy::isMetadataHostName(host), metadata);
+        QCOMPARE(Tokengate::isMetadataHostName(host), metadata);
     }
 
     void namesExactly_data() {

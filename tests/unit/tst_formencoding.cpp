@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // application/x-www-form-urlencoded as the introspection call needs it (RFC 6749 appendix B),
 // and HTTP Basic client credentials form-encoded before base64 (RFC 6749 section 2.3.1).
-#include "core/auth/formencoding.h"
+#include "core/base/formencoding.h"
 
 #include <QTest>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // IntrospectionCache: keys, TTL/exp boundaries to the millisecond, negative and stale answers,
 // LRU and byte bounds, manual eviction, counters, and a multi-threaded smoke run.
-#include "core/auth/introspectioncache.h"
+#include "core/cache/introspectioncache.h"
 #include "tests/support/manualclock.h"
 
 #include <QJsonDocument>

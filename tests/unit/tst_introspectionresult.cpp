@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reading an RFC 7662 introspection answer (strict "active", time claims that may be
 // malformed, aud as string or array) and the verdict judgeToken derives from it.
-#include "core/auth/introspectionresult.h"
 #include "core/auth/tokenverdict.h"
-#include "core/http/reason.h"
+#include "core/base/reason.h"
+#include "core/cache/introspectionresult.h"
 
 #include <QJsonDocument>
 #include <QTest>

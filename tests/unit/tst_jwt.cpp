@@ -2,9 +2,9 @@
 // Jwt::signHs256 against the RFC 7515 appendix A.1 vector, and the JWT JwtMinter hands the
 // upstream (README, "What a client sees", step 6): its header, its claims, its exp bound and its
 // signature.
-#include "core/auth/introspectionresult.h"
 #include "core/auth/jwt.h"
 #include "core/auth/jwtminter.h"
+#include "core/cache/introspectionresult.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

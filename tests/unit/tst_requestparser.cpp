@@ -3,7 +3,7 @@
 // framing, body) and the status it answers what it refuses with, fed whole and byte by byte.
 #include "core/http/requestparser.h"
 
-#include "core/http/reason.h"
+#include "core/base/reason.h"
 
 #include <QTest>
 

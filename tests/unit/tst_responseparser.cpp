@@ -3,7 +3,7 @@
 // HEAD/204/304 without body), interim 1xx responses skipped, keep-alive, malformed input.
 #include "core/http/responseparser.h"
 
-#include "core/http/reason.h"
+#include "core/base/reason.h"
 
 #include <QTest>
 

@@ -3,7 +3,7 @@
 // (any), issuers and claim rules (equals / one of / contains), and the reason id of each
 // refusal.
 #include "core/auth/routepolicy.h"
-#include "core/http/reason.h"
+#include "core/base/reason.h"
 #include "tests/support/introspectionanswer.h"
 
 #include <QTest>

@@ -2,9 +2,9 @@
 // Route matching (host, path prefix or glob, methods, letter case; first match wins), the
 // path the router compares and forwards (normalised, or refused when ambiguous) and prefix
 // rewriting.
+#include "core/config/routecompiler.h"
 #include "core/pipeline/pathnormalizer.h"
 #include "core/pipeline/router.h"
-#include "core/pipeline/routesettings.h"
 
 #include <QTest>
 
@@ -483,7 +483,7 @@ private slots:
         r.stripPrefix = QStringLiteral("/%61pi");
         r.caseInsensitive = true;
         config.routes = {r};
-        const QList<RouteSettings> settings = RouteSettings::compile(config);
+        const QList<RouteSettings> settings = compileRoutes(config);
         QCOMPARE(settings.value(0).stripPrefix, QByteArray("/api"));
         QVERIFY(settings.value(0).caseInsensitive);
     }

@@ -3,7 +3,7 @@
 // fields; it must equal the plain recipe it replaced: copy the map, drop hop-by-hop fields and
 // Expect, fix Host, apply the X-Forwarded-* mode, serialize.
 #include "core/http/hopbyhop.h"
-#include "core/proxy/proxyexchange.h"
+#include "core/pipeline/proxyexchange.h"
 
 #include <QTest>
 

@@ -2,7 +2,7 @@
 // UpstreamTarget: which upstream base URLs are accepted and how a client's request target is
 // joined to the base path (byte-exact apart from the one joining slash).
 #include "core/config/config.h"
-#include "core/proxy/upstreamtarget.h"
+#include "core/http/upstreamtarget.h"
 
 #include <QTest>
 

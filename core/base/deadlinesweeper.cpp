@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "core/server/deadlinesweeper.h"
+#include "core/base/deadlinesweeper.h"
 
 #include <QDeadlineTimer>
 

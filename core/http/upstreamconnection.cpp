@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "core/proxy/upstreamconnection.h"
+#include "core/http/upstreamconnection.h"
 
+#include "core/base/reason.h"
 #include "core/http/flowcontrol.h"
-#include "core/http/reason.h"
-#include "core/proxy/destinationpolicy.h"
+#include "core/http/internaladdress.h"
 
 #include <QPointer>
 #include <QSslConfiguration>
@@ -49,8 +49,7 @@ void UpstreamConnection::connectSocket() {
     // Bounded so a fast upstream and a slow client cannot fill our memory.
     m_socket->setReadBufferSize(ReadChunk);
     connect(m_socket, &QTcpSocket::connected, this, [this] {
-        if (m_settings.refuseInternalPeers &&
-            DestinationPolicy::isInternalAddress(m_socket->peerAddress()) &&
+        if (m_settings.refuseInternalPeers && isInternalAddress(m_socket->peerAddress()) &&
             !m_settings.internalPeersAllowed.contains(m_origin.host.toLower())) {
             fail(403, Reason::DestinationForbidden,
                  QStringLiteral("%1 resolved to %2, a link-local or metadata address")

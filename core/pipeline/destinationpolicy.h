@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/proxy/upstreamtarget.h"
+#include "core/http/internaladdress.h"
+#include "core/http/upstreamtarget.h"
 
 #include <QHostAddress>
 #include <QList>
@@ -24,10 +25,6 @@ public:
     // True when `host` is named by a pattern without wildcard (internal addresses allowed).
     bool namesExactly(const QString &host) const;
     QStringList exactHosts() const;
-
-    // 169.254.0.0/16, fe80::/10, and the metadata services' well-known addresses and names.
-    static bool isInternalAddress(const QHostAddress &address);
-    static bool isMetadataHostName(const QString &host);
 
 private:
     struct Rule {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "core/auth/introspectionresult.h"
+#include "core/cache/introspectionresult.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

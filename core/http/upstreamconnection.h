@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/base/deadlinesweeper.h"
 #include "core/http/responseparser.h"
-#include "core/proxy/upstreamsettings.h"
-#include "core/proxy/upstreamtarget.h"
-#include "core/server/deadlinesweeper.h"
+#include "core/http/upstreamsettings.h"
+#include "core/http/upstreamtarget.h"
 
 #include <QAbstractSocket>
 #include <QObject>

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "core/http/exchange.h"
-#include "core/proxy/upstreamconnection.h"
+#include "core/http/upstreamconnection.h"
 
 #include <QElapsedTimer>
 

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "core/http/httplimits.h"
-#include "core/proxy/upstreamconnection.h"
+#include "core/http/upstreamconnection.h"
 
 #include <atomic>
 #include <memory>

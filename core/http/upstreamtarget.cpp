@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "core/proxy/upstreamtarget.h"
+#include "core/http/upstreamtarget.h"
 
 #include <QUrl>
 

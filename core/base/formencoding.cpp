@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "core/auth/formencoding.h"
+#include "core/base/formencoding.h"
 
 namespace Tokengate {
 

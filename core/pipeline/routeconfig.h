@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/auth/claimrule.h"
+#include "core/auth/tokensource.h"
+
 #include <QList>
 #include <QMap>
 #include <QString>
@@ -9,34 +12,6 @@
 #include <optional>
 
 namespace Tokengate {
-
-// Where a route looks for the client's token, in the order listed.
-struct TokenSource {
-    enum class Kind {
-        BearerHeader, // Authorization: Bearer <token> (RFC 6750 2.1)
-        Query,        // ?<name>=<token> (RFC 6750 2.3, "access_token" by default)
-        Header,       // <name>: <token>, the whole value
-        Cookie,       // Cookie: <name>=<token>
-    };
-    Kind kind = Kind::BearerHeader;
-    QString name;
-
-    bool operator==(const TokenSource &) const = default;
-};
-
-// A condition on one introspection claim; string claims and arrays of strings are compared.
-struct ClaimRule {
-    enum class Op {
-        Equals,   // the claim is exactly values[0]
-        OneOf,    // the claim is one of values
-        Contains, // the claim (an array, or a space-separated string) holds every value
-    };
-    QString claim;
-    Op op = Op::Equals;
-    QStringList values;
-
-    bool operator==(const ClaimRule &) const = default;
-};
 
 // How request paths are brought to one form before routes are matched (Envoy's model:
 // normalize_path, merge_slashes, path_with_escaped_slashes_action). Global, because it runs

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "core/proxy/upstreampool.h"
+#include "core/http/upstreampool.h"
 
 namespace Tokengate {
 

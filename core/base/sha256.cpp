@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "core/auth/sha256.h"
+#include "core/base/sha256.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "core/proxy/proxyexchange.h"
+#include "core/pipeline/proxyexchange.h"
 
+#include "core/base/reason.h"
 #include "core/http/headwriter.h"
 #include "core/http/hopbyhop.h"
 #include "core/http/httpconnection.h"
-#include "core/http/reason.h"
+#include "core/http/upstreampool.h"
 #include "core/observe/logging.h"
-#include "core/proxy/upstreampool.h"
 
 namespace Tokengate {
 

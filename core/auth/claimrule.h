@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+namespace Tokengate {
+
+// A condition on one introspection claim; string claims and arrays of strings are compared.
+struct ClaimRule {
+    enum class Op {
+        Equals,   // the claim is exactly values[0]
+        OneOf,    // the claim is one of values
+        Contains, // the claim (an array, or a space-separated string) holds every value
+    };
+    QString claim;
+    Op op = Op::Equals;
+    QStringList values;
+
+    bool operator==(const ClaimRule &) const = default;
+};
+
+} // namespace Tokengate

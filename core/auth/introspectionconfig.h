@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <QString>
+
+namespace Tokengate {
+
+// How we authenticate to the IdP's introspection endpoint.
+enum class ClientAuthMethod {
+    ClientSecretBasic,  // RFC 6749 2.3.1 Authorization: Basic (the default)
+    ClientSecretPost,   // client_id and client_secret in the form body
+    AuthorizationValue, // a verbatim Authorization header value (Express Gateway's)
+    PrivateKeyJwt,      // RFC 7523 client assertion signed with privateKeyFile
+};
+
+// The IdP's RFC 7662 endpoint and how we authenticate to it.
+struct IntrospectionConfig {
+    QString name = QStringLiteral("default"); // routes refer to it by this name
+    QString url;
+    QString issuer; // when url is empty: discover introspection_endpoint (RFC 8414 / OIDC)
+    ClientAuthMethod authMethod = ClientAuthMethod::ClientSecretBasic;
+    QString clientId;
+    QString clientSecret;      // secret: sent as client_secret_basic with clientId
+    QString authorization;     // secret: a verbatim Authorization header value instead
+    QString privateKeyFile;    // private_key_jwt: PEM key signing the client assertion
+    QString keyId;             // its "kid"
+    QString assertionAudience; // private_key_jwt: the assertion's "aud"; empty: the endpoint URL
+    // Where the config file said the secrets come from ("env:NAME", "file:/path",
+    // "keychain:NAME"); shown by --check-config instead of the value. Cleared when another
+    // source (environment, command line) sets the secret itself.
+    QString clientSecretRef;
+    QString authorizationRef;
+    int timeoutMs = 5'000;
+    int maxConnections = 32; // per worker
+    int maxWaiting = 256;    // per worker: calls waiting for one of those; beyond, 503
+
+    bool operator==(const IntrospectionConfig &) const = default;
+};
+
+} // namespace Tokengate
