@@ -532,6 +532,9 @@ private slots:
                              << QByteArray();
         QTest::newRow("relative") << QByteArray("/just/a/path") << QByteArray("/") << 400
                                   << QByteArray();
+        // Which of two would the upstream be? Neither: the client must name one.
+        QTest::newRow("two Destination fields")
+            << QByteArray("%E\r\nDestination: %E") << QByteArray("/") << 400 << QByteArray();
         QTest::newRow("link-local metadata")
             << QByteArray("http://169.254.169.254/latest/meta-data") << QByteArray("/") << 403
             << QByteArray();

@@ -175,6 +175,12 @@ private slots:
         QTest::newRow("true") << QStringLiteral("true") << true;
         QTest::newRow("0") << QStringLiteral("0") << false;
         QTest::newRow("false") << QStringLiteral("false") << false;
+        QTest::newRow("yes") << QStringLiteral("yes") << true;
+        QTest::newRow("no") << QStringLiteral("no") << false;
+        QTest::newRow("on") << QStringLiteral("on") << true;
+        QTest::newRow("off") << QStringLiteral("off") << false;
+        QTest::newRow("TRUE, letter case ignored") << QStringLiteral("TRUE") << true;
+        QTest::newRow("Off, letter case ignored") << QStringLiteral("Off") << false;
         QTest::newRow("empty") << QString() << false;
     }
     void switches() {
