@@ -166,7 +166,7 @@ private slots:
             QTest::newRow(name) << QString::fromLatin1(base) << QByteArray(target)
                                 << QByteArray(expected);
         };
-        // COMPAT: the base path is prefixed, joined by exactly one slash.
+        // docs/compatibility.md, step 2: the base path is prefixed, joined by exactly one slash.
         row("base + path and query", "http://u/base", "/p/q?y=2", "/base/p/q?y=2");
         row("base with trailing slash", "http://u/base/", "/p", "/base/p");
         row("base + root", "http://u/base", "/", "/base/");
