@@ -123,6 +123,13 @@ void checkAnswers(const QByteArray &received, const Expected &expected) {
         const bool toHead = method == "HEAD";
         parser.expectResponse(toHead);
         const MessageParser::Result r = parser.feed(rest);
+        // "100 Continue" alone: the client left before its body was complete.
+        const bool onlyInterim = r.status == MessageParser::Status::NeedMore &&
+                                 r.consumed == rest.size() && reader.answers.size() == index &&
+                                 index < expected.requests.size() &&
+                                 !expected.requests[index].complete;
+        if (onlyInterim)
+            break;
         FUZZ_CHECK(r.status == MessageParser::Status::MessageComplete,
                    "unframed answer bytes (" + parser.error().message + ", answer " +
                        QByteArray::number(index) + (toHead ? " to HEAD" : "") +
