@@ -19,9 +19,8 @@ QStringList claimStrings(const QJsonValue &value, bool splitSpaces) {
     case QJsonValue::Bool:
         return {value.toBool() ? QStringLiteral("true") : QStringLiteral("false")};
     case QJsonValue::Double: {
-        const double d = value.toDouble();
-        if (d == double(qint64(d)))
-            return {QString::number(qint64(d))};
+        if (const std::optional<qint64> n = wholeNumber(value.toDouble()))
+            return {QString::number(*n)};
         return {};
     }
     case QJsonValue::Array: {

@@ -25,6 +25,14 @@ std::optional<qint64> numericDate(const QJsonObject &o, const char *name, bool *
 
 } // namespace
 
+std::optional<qint64> wholeNumber(double d) {
+    // 2^63 is exact as a double; NaN fails both comparisons.
+    constexpr double Limit = 9223372036854775808.0;
+    if (!(d >= -Limit && d < Limit) || d != std::floor(d))
+        return std::nullopt;
+    return qint64(d);
+}
+
 std::optional<IntrospectionResult> IntrospectionResult::fromJson(QByteArrayView body,
                                                                  QString *error) {
     QJsonParseError parseError;

@@ -28,4 +28,8 @@ struct IntrospectionResult {
     static std::optional<IntrospectionResult> fromJson(QByteArrayView body, QString *error);
 };
 
+// A JSON number as a qint64 when it is a whole number one holds. Claims and cache entries come
+// from other systems: casting any other double (1e300, say) is undefined behaviour.
+std::optional<qint64> wholeNumber(double d);
+
 } // namespace Tokengate

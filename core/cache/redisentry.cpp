@@ -67,10 +67,11 @@ std::optional<RedisEntry::Decoded> RedisEntry::decode(QByteArrayView value, qint
     const QJsonValue until = o.value(u"until");
     if (o.value(u"v").toInt() != 1 || !until.isDouble() || !o.value(u"result").isObject())
         return std::nullopt;
-    Decoded d;
-    d.untilMs = qint64(until.toDouble());
-    if (d.untilMs <= nowMs)
+    const std::optional<qint64> untilMs = wholeNumber(until.toDouble());
+    if (!untilMs || *untilMs <= nowMs)
         return std::nullopt;
+    Decoded d;
+    d.untilMs = *untilMs;
     const QByteArray claims =
         QJsonDocument(o.value(u"result").toObject()).toJson(QJsonDocument::Compact);
     std::optional<IntrospectionResult> r = IntrospectionResult::fromJson(claims, nullptr);

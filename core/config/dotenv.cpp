@@ -52,16 +52,21 @@ bool parseValue(QStringView afterEquals, QString *value) {
 
 QProcessEnvironment withDotEnv(const QProcessEnvironment &env, const QString &path,
                                QStringList *problems) {
-    QProcessEnvironment merged = env;
     QFile file(path);
     if (!file.exists())
-        return merged;
+        return env;
     if (!file.open(QIODevice::ReadOnly)) {
         *problems << QStringLiteral("%1: %2").arg(path, file.errorString());
-        return merged;
+        return env;
     }
+    return withDotEnvText(env, file.readAll(), path, problems);
+}
+
+QProcessEnvironment withDotEnvText(const QProcessEnvironment &env, const QByteArray &text,
+                                   const QString &path, QStringList *problems) {
+    QProcessEnvironment merged = env;
     static const QRegularExpression name(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*$"));
-    const QStringList lines = QString::fromUtf8(file.readAll()).split(u'\n');
+    const QStringList lines = QString::fromUtf8(text).split(u'\n');
     for (qsizetype n = 0; n < lines.size(); ++n) {
         QStringView line = QStringView(lines[n]).trimmed();
         if (line.isEmpty() || line.startsWith(u'#'))

@@ -11,5 +11,8 @@ namespace Tokengate {
 // line is reported as "path:line: why".
 QProcessEnvironment withDotEnv(const QProcessEnvironment &env, const QString &path,
                                QStringList *problems);
+// The same for a file's text already read; `path` names it in the problems.
+QProcessEnvironment withDotEnvText(const QProcessEnvironment &env, const QByteArray &text,
+                                   const QString &path, QStringList *problems);
 
 } // namespace Tokengate

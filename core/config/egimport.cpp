@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config/egimport.h"
 
+#include "core/config/configfile.h"
+
 #include <QHash>
 #include <QRegularExpression>
 
@@ -582,6 +584,19 @@ EgImport importExpressGateway(const QByteArray &yaml) {
         importer.result.errors << QStringLiteral("line %1: %2")
                                       .arg(e.mark.is_null() ? 0 : e.mark.line + 1)
                                       .arg(QString::fromStdString(e.msg));
+    }
+    if (importer.result.errors.isEmpty()) {
+        // Values are copied, not judged (a URL Express Gateway took may not be one tokengate
+        // takes): the config loader judges them, so a conversion never yields a file that
+        // tokengate then refuses. Secrets are references to be filled in later.
+        Config config;
+        const auto anySecret = [](const QString &, QString *) -> std::optional<QString> {
+            return QStringLiteral("secret");
+        };
+        for (const QString &problem :
+             applyConfigText(importer.result.tokengateYaml, QStringLiteral("the converted config"),
+                             config, anySecret))
+            importer.result.errors << problem;
     }
     if (!importer.result.errors.isEmpty())
         importer.result.tokengateYaml.clear();

@@ -75,7 +75,6 @@ void MessageParser::beginHead(qint64 startLineBytes, qint64 standInBytes) {
     m_blockUsed = 0;
     m_spans.clear();
     m_nameAt = m_valueAt = -1;
-    m_headerBytes = startLineBytes;
     m_rawHeaderBytes = startLineBytes - standInBytes;
     m_atLineStart = startLineBytes > 0;
     m_headerScanDone = false;
@@ -88,18 +87,20 @@ int MessageParser::fail(int status, const char *reason, QByteArray message) {
     return -1;
 }
 
-int MessageParser::addHeaderBytes(qsizetype n) {
-    m_headerBytes += n;
-    if (m_headerBytes > m_limits.maxHeaderBytes)
-        return fail(431, Reason::HeaderTooLarge, "Request header fields too large");
-    return 0;
+int MessageParser::failMalformed(int status, const char *reason, QByteArray message) {
+    // An upstream's answer is refused one way whatever is wrong with it (502); a client's
+    // request gets the status that names its fault.
+    if (m_defaultErrorStatus != 400)
+        return fail(m_defaultErrorStatus, Reason::UpstreamBadResponse, std::move(message));
+    return fail(status, reason, std::move(message));
 }
 
+// The header section's bytes are bounded where scanHead counts them raw, before llhttp reads
+// them, so the limit holds at the same byte however the stream is split. Trailer fields are
+// not kept: nothing forwards them.
 int MessageParser::onFieldBytes(QByteArrayView bytes) {
-    // ": " and CRLF count once per field, however llhttp splits the name.
-    const bool first = m_nameAt < 0 || m_blockUsed == m_nameAt;
-    if (int rc = addHeaderBytes(bytes.size() + (first ? 4 : 0)))
-        return rc;
+    if (!m_inHeaders)
+        return 0;
     if (m_nameAt < 0)
         m_nameAt = m_blockUsed;
     appendToBlock(bytes);
@@ -107,8 +108,8 @@ int MessageParser::onFieldBytes(QByteArrayView bytes) {
 }
 
 int MessageParser::onValueBytes(QByteArrayView bytes) {
-    if (int rc = addHeaderBytes(bytes.size()))
-        return rc;
+    if (!m_inHeaders)
+        return 0;
     if (m_valueAt < 0)
         m_valueAt = m_blockUsed;
     appendToBlock(bytes);
@@ -127,14 +128,20 @@ void MessageParser::appendToBlock(QByteArrayView bytes) {
 }
 
 int MessageParser::finishField() {
-    if (m_spans.size() >= m_limits.maxHeaderCount)
-        return fail(431, Reason::HeaderTooLarge, "Too many header fields");
+    if (m_inHeaders && m_spans.size() >= m_limits.maxHeaderCount)
+        return failMalformed(431, Reason::HeaderTooLarge, "Too many header fields");
     return 0;
 }
 
 int MessageParser::finishValue() {
+    if (!m_inHeaders)
+        return 0;
+    // llhttp takes ": value" as a field; RFC 9110 5.1 names are at least one tchar, and a
+    // nameless line forwarded is one the next hop refuses or reads as something else.
     const qsizetype nameAt = m_nameAt < 0 ? m_blockUsed : m_nameAt;
     const qsizetype valueAt = m_valueAt < 0 ? m_blockUsed : m_valueAt;
+    if (valueAt == nameAt)
+        return failMalformed(400, Reason::BadRequest, "Header field without a name");
     qsizetype end = m_blockUsed;
     const char *block = m_block.constData();
     while (end > valueAt && (block[end - 1] == ' ' || block[end - 1] == '\t'))
@@ -191,46 +198,61 @@ void MessageParser::clearUpgrade() {
     m_parser->upgrade = 0;
 }
 
-bool MessageParser::hasObsFold(QByteArrayView data) {
-    // Only line starts matter, so jump from newline to newline.
+MessageParser::HeadStop MessageParser::scanHead(QByteArrayView data) {
+    // Only line starts matter, so jump from newline to newline. What llhttp skips (blanks
+    // around values) no callback counts: the raw bytes up to the empty line are counted here.
     qsizetype i = 0;
+    HeadStop stop;
     while (!m_headerScanDone && i < data.size()) {
         if (m_atLineStart) {
             const char c = data[i];
-            if (c == ' ' || c == '\t')
-                return true;
+            if (c == ' ' || c == '\t') {
+                stop = {i, HeadStop::Fold};
+                break;
+            }
             if (c == '\r' || c == '\n') {
                 m_headerScanDone = true; // the empty line ending the header section
-                return false;
+                break;
             }
             m_atLineStart = false;
         }
         const void *nl = std::memchr(data.data() + i, '\n', size_t(data.size() - i));
-        if (!nl)
-            return false;
+        if (!nl) {
+            i = data.size();
+            break;
+        }
         i = static_cast<const char *>(nl) - data.data() + 1;
         m_atLineStart = true;
     }
-    return false;
+    const qsizetype counted = stop.kind == HeadStop::Fold ? stop.at : i;
+    const qint64 room = m_limits.maxHeaderBytes - m_rawHeaderBytes;
+    if (counted > room)
+        return {qsizetype(qMax<qint64>(room, 0)), HeadStop::TooLarge};
+    m_rawHeaderBytes += counted;
+    return stop;
 }
 
 MessageParser::Result MessageParser::execute(QByteArrayView data) {
     // llhttp accepts obs-fold continuation lines and joins them into the value, so they are
     // caught here in the raw bytes; RFC 9112 section 5.2 lets a server reject them, and a
-    // proxy must, or it forwards a header the next hop reads differently.
-    if (m_inHeaders && hasObsFold(data)) {
-        fail(400, Reason::BadRequest, "Obsolete line folding in a header field");
-        return {Status::Error, 0};
-    }
+    // proxy must, or it forwards a header the next hop reads differently. llhttp reads the
+    // bytes before such a line (or before the byte that breaks the header limit) first: a
+    // fault earlier in the stream is the one reported, however the bytes were split.
+    const HeadStop stop = m_inHeaders ? scanHead(data) : HeadStop{};
+    const Result r = executeLlhttp(stop.kind == HeadStop::None ? data : data.first(stop.at));
+    if (stop.kind == HeadStop::None || r.status != Status::NeedMore)
+        return r;
+    if (stop.kind == HeadStop::Fold)
+        failMalformed(400, Reason::BadRequest, "Obsolete line folding in a header field");
+    else
+        failMalformed(431, Reason::HeaderTooLarge, "Header section too large");
+    return {Status::Error, r.consumed};
+}
+
+MessageParser::Result MessageParser::executeLlhttp(QByteArrayView data) {
     const llhttp_errno_t rc = llhttp_execute(m_parser.get(), data.data(), size_t(data.size()));
-    if (rc == HPE_OK) {
-        // Callbacks do not see the whitespace llhttp skips, so bound the raw bytes too.
-        if (m_inHeaders && (m_rawHeaderBytes += data.size()) > m_limits.maxHeaderBytes) {
-            fail(431, Reason::HeaderTooLarge, "Request header fields too large");
-            return {Status::Error, data.size()};
-        }
+    if (rc == HPE_OK)
         return {Status::NeedMore, data.size()};
-    }
     const char *pos = llhttp_get_error_pos(m_parser.get());
     const qsizetype consumed = pos ? qsizetype(pos - data.data()) : data.size();
     if (rc == HPE_PAUSED) {
@@ -238,9 +260,8 @@ MessageParser::Result MessageParser::execute(QByteArrayView data) {
         return {m_pauseStatus, consumed};
     }
     if (m_error.reason[0] == '\0')
-        m_error = {m_defaultErrorStatus,
-                   m_defaultErrorStatus == 400 ? Reason::BadRequest : Reason::UpstreamBadResponse,
-                   QByteArray("Malformed HTTP message: ") + llhttp_errno_name(rc)};
+        failMalformed(400, Reason::BadRequest,
+                      QByteArray("Malformed HTTP message: ") + llhttp_errno_name(rc));
     return {Status::Error, consumed};
 }
 

@@ -80,13 +80,22 @@ private:
         qsizetype nameAt, nameSize, valueAt, valueSize;
     };
 
-    int addHeaderBytes(qsizetype n);
+    // Where llhttp must stop in a piece of the header section: before a folded line, or
+    // before the byte that takes the raw header section past maxHeaderBytes.
+    struct HeadStop {
+        qsizetype at = -1;
+        enum Kind { None, Fold, TooLarge } kind = None;
+    };
+
+    Result executeLlhttp(QByteArrayView data);
+    HeadStop scanHead(QByteArrayView data);
+    // fail() with the request's status and reason, or the upstream's 502 for a response.
+    int failMalformed(int status, const char *reason, QByteArray message);
     int onFieldBytes(QByteArrayView bytes);
     int onValueBytes(QByteArrayView bytes);
     void appendToBlock(QByteArrayView bytes);
     int finishField();
     int finishValue();
-    bool hasObsFold(QByteArrayView data);
 
     // Names and values of the header section back to back: one allocation per message.
     QByteArray m_block;
@@ -94,7 +103,6 @@ private:
     QVarLengthArray<FieldSpan, 32> m_spans;
     qsizetype m_nameAt = -1;  // -1: between fields
     qsizetype m_valueAt = -1; // -1: no value byte yet
-    qint64 m_headerBytes = 0;
     qint64 m_rawHeaderBytes = 0;
     qint64 m_bodyBytes = 0;
     int m_defaultErrorStatus;

@@ -54,11 +54,15 @@ int ResponseParser::onStatus(QByteArrayView reason) {
 int ResponseParser::onHeadersComplete() {
     clearUpgrade();
     const int status = m_parser->status_code;
+    // llhttp takes any digits, or none (status 0): the client must get a status line it can
+    // read, and RFC 9110 section 15 has nothing below 100.
+    if (status < 100)
+        return fail(502, Reason::UpstreamBadResponse, "Upstream sent no valid status code");
     m_interim = status >= 100 && status < 200;
     if (m_interim) {
         // 101 would switch protocols, which the gateway never asked for.
         if (status == 101)
-            return fail(502, "upstream_bad_response", "Upstream switched protocols");
+            return fail(502, Reason::UpstreamBadResponse, "Upstream switched protocols");
         takeHeaders();
         // A 1xx has no body whatever its fields say (RFC 9110 15.2); framed as one, its bytes
         // would reach the client before any response head.

@@ -59,7 +59,9 @@ LoopGuard::LoopGuard(std::shared_ptr<const OwnListeners> listeners)
     : m_listeners(std::move(listeners)) {}
 
 const QByteArray &LoopGuard::pseudonym() {
-    static const QByteArray name = [] {
+    // The return type is spelled out: deduced, it would be a QStringBuilder still referring to
+    // the temporary toHex() result after the lambda returned (found by fuzz/ under ASan).
+    static const QByteArray name = []() -> QByteArray {
         QByteArray bytes(8, Qt::Uninitialized);
         QRandomGenerator::system()->generate(bytes.begin(), bytes.end());
         return "tokengate-" + bytes.toHex();

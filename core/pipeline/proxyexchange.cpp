@@ -176,15 +176,7 @@ void ProxyExchange::sendToUpstream(bool freshConnection) {
 void ProxyExchange::onRequestBody(QByteArrayView chunk) {
     if (!m_upstream)
         return;
-    if (m_chunked) {
-        QByteArray size = QByteArray::number(chunk.size(), 16);
-        size.append("\r\n");
-        m_upstream->write(size);
-        m_upstream->write(chunk);
-        m_upstream->write("\r\n");
-    } else {
-        m_upstream->write(chunk);
-    }
+    frameBodyPiece(chunk, m_chunked, [this](QByteArrayView part) { m_upstream->write(part); });
     if (m_upstream->writeBacklogged())
         m_client.setBodyFlowing(false);
 }
@@ -193,7 +185,7 @@ void ProxyExchange::onRequestComplete() {
     if (!m_upstream)
         return;
     if (m_chunked)
-        m_upstream->write("0\r\n\r\n");
+        m_upstream->write(LastChunk);
     m_requestSent = true;
 }
 

@@ -26,6 +26,22 @@ public:
     // The request head as the upstream receives it (exposed for tests of header rewriting).
     static QByteArray upstreamRequestHead(const RequestHead &head, const UpstreamTarget &target,
                                           QByteArrayView peer, ForwardedMode forwarded);
+    // The bytes that carry one piece of the request body upstream, handed to `write` in parts:
+    // as they came, or (chunked) re-framed as one chunk. With LastChunk after the last piece,
+    // this is the body the upstream frames (exposed for the forwarding fuzz harness).
+    template<typename Write>
+    static void frameBodyPiece(QByteArrayView piece, bool chunked, Write &&write) {
+        if (!chunked) {
+            write(piece);
+            return;
+        }
+        QByteArray size = QByteArray::number(piece.size(), 16);
+        size.append("\r\n");
+        write(QByteArrayView(size));
+        write(piece);
+        write(QByteArrayView("\r\n"));
+    }
+    static constexpr QByteArrayView LastChunk{"0\r\n\r\n"};
 
 private:
     void onUpstreamHead(ResponseHead head) override;

@@ -9,6 +9,7 @@
 #include "tests/support/introspectedconfig.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/recordingupstream.h"
+#include "tests/support/upstreamreading.h"
 
 #include <QRandomGenerator>
 #include <QRegularExpression>
@@ -26,33 +27,6 @@ constexpr int Batches = 6;
 
 // The protection an upstream's reading of a path needs, weakest first.
 enum class Need { Nothing, Token, Admin };
-
-QByteArray before(const QByteArray &text, char end) {
-    const qsizetype at = text.indexOf(end);
-    return at < 0 ? text : text.left(at);
-}
-
-// The most permissive reading an upstream may give a target: case-insensitive, percent-decoded,
-// backslash as slash, ";" parameters dropped, empty and dot segments resolved (RFC 3986 5.2.4).
-QByteArray upstreamReading(QByteArray target) {
-    if (target.toLower().startsWith("http://")) {
-        const qsizetype slash = target.indexOf('/', 7);
-        target = slash < 0 ? QByteArray("/") : target.mid(slash);
-    }
-    target = QByteArray::fromPercentEncoding(before(target, '?')).toLower();
-    target.replace('\\', '/');
-    QList<QByteArray> kept;
-    for (QByteArray segment : target.split('/')) {
-        segment = before(segment, ';');
-        if (segment == "..") {
-            if (!kept.isEmpty())
-                kept.removeLast();
-        } else if (!segment.isEmpty() && segment != ".") {
-            kept << segment;
-        }
-    }
-    return '/' + kept.join('/') + (target.endsWith('/') && !kept.isEmpty() ? "/" : "");
-}
 
 Need needOf(const QByteArray &target) {
     const QByteArray path = upstreamReading(target);

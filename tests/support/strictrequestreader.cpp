@@ -158,7 +158,7 @@ std::optional<SeenRequest> StrictRequestReader::next() {
     } else if (!lengths.isEmpty()) {
         const QByteArray &text = lengths[0];
         bool ok =
-            !text.isEmpty() && text.size() <= 15 &&
+            !text.isEmpty() && text.size() <= 18 && // any 18 digits fit a qint64
             std::all_of(text.cbegin(), text.cend(), [](char c) { return c >= '0' && c <= '9'; });
         const qint64 size = ok ? text.toLongLong(&ok) : -1;
         if (!ok)

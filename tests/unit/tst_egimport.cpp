@@ -238,6 +238,15 @@ private slots:
             << QStringLiteral("pipelines.p.policies[0].oauth2-introspect.action.endpoint: "
                               "\"${IDP}\" is substituted from the environment; write the URL "
                               "itself");
+        // Found by fuzz/fuzz_eg_import: copied as it was, it made a file tokengate refuses.
+        QTest::newRow("introspection URL tokengate refuses")
+            << QByteArray(
+                   "apiEndpoints: {a: {}}\nserviceEndpoints: {s: {url: 'http://s'}}\n"
+                   "pipelines:\n  p:\n    apiEndpoints: [a]\n    policies:\n"
+                   "      - oauth2-introspect: {action: {endpoint: 'https://a!b.example/i'}}\n"
+                   "      - proxy: {action: {serviceEndpoint: s}}\n")
+            << QStringLiteral("the converted config:5: introspection[0].url: not a valid URL: "
+                              "\"https://a!b.example/i\"");
     }
 
     void refusedTtl() {

@@ -156,6 +156,13 @@ private slots:
             << QByteArray(R"({"v":1,"until":1900000000000,"result":"yes"})");
         QTest::newRow("past its deadline")
             << QByteArray(R"({"v":1,"until":1799999999999,"result":{"active":true}})");
+        // Found by fuzz/fuzz_redis_entry under UBSan: a deadline no qint64 holds was cast anyway.
+        QTest::newRow("until beyond 64 bits")
+            << QByteArray(R"({"v":1,"until":1e300,"result":{"active":true}})");
+        QTest::newRow("until below 64 bits")
+            << QByteArray(R"({"v":1,"until":-1e300,"result":{"active":true}})");
+        QTest::newRow("until not whole")
+            << QByteArray(R"({"v":1,"until":1900000000000.5,"result":{"active":true}})");
         // Another instance's clock ahead of ours: the token's exp still rules.
         QTest::newRow("token expired") << QByteArray(
             R"({"v":1,"until":1900000000000,"result":{"active":true,"exp":1800000000}})");

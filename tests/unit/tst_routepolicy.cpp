@@ -126,6 +126,14 @@ private slots:
         QTest::newRow("equals on a number")
             << full << none << none << none << QList<ClaimRule>{rule("level", Op::Equals, {"3"})}
             << ok;
+        // Found by fuzz/ under UBSan: a number no qint64 holds was cast to compare it.
+        QTest::newRow("equals on a number beyond 64 bits")
+            << QByteArray(R"({"active":true,"level":1e300})") << none << none << none
+            << QList<ClaimRule>{rule("level", Op::Equals, {"0"})}
+            << QString::fromLatin1(Reason::ClaimRuleFailed);
+        QTest::newRow("equals on a large whole number")
+            << QByteArray(R"({"active":true,"level":4611686018427387904})") << none << none << none
+            << QList<ClaimRule>{rule("level", Op::Equals, {"4611686018427387904"})} << ok;
         QTest::newRow("equals on a bool")
             << full << none << none << none
             << QList<ClaimRule>{rule("email_verified", Op::Equals, {"true"})} << ok;
