@@ -3,6 +3,7 @@
 
 #include "core/config/configoptions.h"
 #include "core/config/dotenv.h"
+#include "core/config/settingstable.h"
 #include "gui/configsettings.h"
 #include "gui/gatewaycontroller.h"
 #include "gui/idpprobe.h"
@@ -19,19 +20,33 @@
 #include <QPointer>
 #include <QPushButton>
 #include <QRadioButton>
-#include <QRegularExpression>
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QVBoxLayout>
+
+#include <limits>
 
 namespace Tokengate {
 
 namespace {
 
-QSpinBox *spinBox(int min, int max, const QString &suffix) {
+// A spin box over the range the config file allows for `key` (durations in whole seconds),
+// with the setting's help as its tooltip.
+QSpinBox *spinBox(const QString &key, const QString &suffix) {
+    const Setting<Config> *s = findSetting(configSettings(), key);
+    Q_ASSERT(s);
+    qint64 min = s->min;
+    qint64 max = s->max;
+    if (s->kind == SettingKind::Seconds) {
+        min = (min + 999) / 1000;
+        max /= 1000;
+    }
+    constexpr qint64 Largest = std::numeric_limits<int>::max();
     auto *box = new QSpinBox;
-    box->setRange(min, max);
+    box->setObjectName(key);
+    box->setRange(int(qBound(-Largest, min, Largest)), int(qBound(-Largest, max, Largest)));
     box->setSuffix(suffix);
+    box->setToolTip(s->help);
     return box;
 }
 
@@ -122,7 +137,7 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     m_authorization->setPlaceholderText(QStringLiteral("or a verbatim Authorization value"));
     addRow(form, QStringLiteral("Authorization"), m_authorization,
            QStringLiteral("introspection-authorization"));
-    m_introspectionTimeout = spinBox(1, 86400, QStringLiteral(" s"));
+    m_introspectionTimeout = spinBox(QStringLiteral("introspection.timeout"), QStringLiteral(" s"));
     addRow(form, QStringLiteral("Timeout"), m_introspectionTimeout,
            QStringLiteral("introspection-timeout"));
     m_scopes = lineEdit(QStringLiteral("required-scopes"), QStringLiteral("read write"));
@@ -134,13 +149,13 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     column->addWidget(group(QStringLiteral("Cache"), &form));
     m_cacheEnabled = new QCheckBox(QStringLiteral("Remember introspection answers"));
     form->addRow(m_cacheEnabled);
-    m_cacheTtl = spinBox(0, 30 * 86400, QStringLiteral(" s"));
+    m_cacheTtl = spinBox(QStringLiteral("cache.ttl"), QStringLiteral(" s"));
     form->addRow(QStringLiteral("TTL (0: until exp)"), m_cacheTtl);
-    m_cacheNegativeTtl = spinBox(0, 86400, QStringLiteral(" s"));
+    m_cacheNegativeTtl = spinBox(QStringLiteral("cache.negative_ttl"), QStringLiteral(" s"));
     form->addRow(QStringLiteral("Inactive answers"), m_cacheNegativeTtl);
-    m_cacheStaleGrace = spinBox(0, 86400, QStringLiteral(" s"));
+    m_cacheStaleGrace = spinBox(QStringLiteral("cache.stale_grace"), QStringLiteral(" s"));
     form->addRow(QStringLiteral("Stale grace (IdP down)"), m_cacheStaleGrace);
-    m_cacheMaxEntries = spinBox(1, 100'000'000, QString());
+    m_cacheMaxEntries = spinBox(QStringLiteral("cache.max_entries"), QString());
     addRow(form, QStringLiteral("Max entries"), m_cacheMaxEntries, QStringLiteral("cache"));
 
     column->addWidget(group(QStringLiteral("JWT for the upstream (HS256)"), &form));
@@ -148,7 +163,7 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     addRow(form, QStringLiteral("Header"), m_jwtHeader, QStringLiteral("jwt-header"));
     m_jwtSecret = secretEdit(QStringLiteral("jwt-secret"));
     addRow(form, QStringLiteral("Secret"), m_jwtSecret, QStringLiteral("jwt-secret"));
-    m_jwtLifetime = spinBox(1, 30 * 86400, QStringLiteral(" s"));
+    m_jwtLifetime = spinBox(QStringLiteral("jwt.lifetime"), QStringLiteral(" s"));
     form->addRow(QStringLiteral("Lifetime"), m_jwtLifetime);
     m_jwtPassthrough = new QCheckBox(QStringLiteral("Keep a client-sent JWT header (trusts it)"));
     form->addRow(m_jwtPassthrough);
@@ -244,7 +259,8 @@ void SettingsPage::setConfig(const Config &c) {
     m_cacheTtl->setValue(c.cache.ttlSecs);
     m_cacheNegativeTtl->setValue(c.cache.negativeTtlSecs);
     m_cacheStaleGrace->setValue(c.cache.staleGraceSecs);
-    m_cacheMaxEntries->setValue(int(qMin<qint64>(c.cache.maxEntries, 100'000'000)));
+    m_cacheMaxEntries->setValue(
+        int(qMin<qint64>(c.cache.maxEntries, m_cacheMaxEntries->maximum())));
     m_jwtHeader->setText(c.jwt.headerName);
     m_jwtSecret->setText(c.jwt.secret);
     m_jwtLifetime->setValue(c.jwt.lifetimeSecs);
@@ -271,8 +287,7 @@ Config SettingsPage::config() const {
     c.introspection.clientSecret = m_clientSecret->text();
     c.introspection.authorization = m_authorization->text();
     c.introspection.timeoutMs = m_introspectionTimeout->value() * 1000;
-    static const QRegularExpression separators(QStringLiteral("[,\\s]+"));
-    c.requiredScopes = m_scopes->text().split(separators, Qt::SkipEmptyParts);
+    c.requiredScopes = splitList(m_scopes->text());
     c.allowMissingToken = m_allowMissingToken->isChecked();
     c.cache.enabled = m_cacheEnabled->isChecked();
     c.cache.ttlSecs = m_cacheTtl->value();

@@ -5,13 +5,12 @@
 #include "core/auth/jwtsigner.h"
 #include "core/cache/redisaddress.h"
 #include "core/config/routecompiler.h"
+#include "core/config/settingvalue.h"
 #include "core/http/upstreamtarget.h"
 #include "core/pipeline/destinationpolicy.h"
 
 #include <QFileInfo>
 #include <QUrl>
-
-#include <algorithm>
 
 namespace Tokengate {
 
@@ -60,13 +59,7 @@ QStringList Config::validate() const {
         }
     }
     if (!jwt.headerName.isEmpty()) {
-        static const QByteArray tchar = "!#$%&'*+-.^_`|~";
-        const bool isToken =
-            std::all_of(jwt.headerName.cbegin(), jwt.headerName.cend(), [](QChar c) {
-                return c.unicode() < 0x80 &&
-                       (c.isLetterOrNumber() || tchar.contains(char(c.unicode())));
-            });
-        if (!isToken)
+        if (!isHttpToken(jwt.headerName))
             problems << QStringLiteral("jwt-header: \"%1\" is not a valid header name")
                             .arg(jwt.headerName);
         if (jwt.secret.isEmpty() && jwt.algorithm == JwtAlgorithm::HS256)
@@ -119,7 +112,7 @@ QStringList Config::validate() const {
         if (r.timeoutMs < 1 || r.timeoutMs > 60'000)
             problems << QStringLiteral("cache.redis.timeout: between 0.001 and 60 seconds");
         if (r.keyPrefix.isEmpty() || r.keyPrefix.size() > 200)
-            problems << QStringLiteral("cache.redis.key-prefix: 1 to 200 characters");
+            problems << QStringLiteral("cache.redis.key_prefix: 1 to 200 characters");
         if (r.database > 65535)
             problems << QStringLiteral("cache.redis.database: at most 65535");
     }

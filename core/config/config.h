@@ -28,7 +28,8 @@ struct AdminConfig {
 };
 
 // Everything tokengated and the GUI configure, as one value. Filled from defaults, then the
-// environment, then the command line (ConfigOptions); validate() names every problem.
+// config file, the environment and the command line, each setting as configSettings()
+// (settingstable.h) describes it; validate() names every problem.
 struct Config {
     ServerSettings server;
     QString upstreamUrl;
@@ -55,6 +56,7 @@ struct Config {
     bool demo = false;
 
     Config();
+    bool operator==(const Config &) const = default;
     QStringList validate() const;
     // Settings that work but weaken security; tokengated logs each at start.
     QStringList warnings() const;

@@ -2,8 +2,8 @@
 #include "core/config/configdump.h"
 
 #include "core/config/configschema.h"
-
-#include <QRegularExpression>
+#include "core/config/settingstable.h"
+#include "core/config/settingvalue.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -11,249 +11,190 @@ namespace Tokengate {
 
 namespace {
 
-using namespace ConfigSchema;
+using K = SettingKind;
 
 std::string s(const QString &text) {
     return text.toStdString();
 }
 
-// Seconds as the file writes them: whole when they are.
-void seconds(YAML::Emitter &out, const char *key, int ms) {
-    out << YAML::Key << key << YAML::Value;
-    if (ms % 1000 == 0)
-        out << ms / 1000;
-    else
-        out << double(ms) / 1000.0;
-}
-
-template<typename T> void value(YAML::Emitter &out, const char *key, const T &v) {
-    out << YAML::Key << key << YAML::Value << v;
-}
-
-void text(YAML::Emitter &out, const char *key, const QString &v) {
-    out << YAML::Key << key << YAML::Value << s(v);
-}
-
-void list(YAML::Emitter &out, const char *key, const QStringList &values) {
-    out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+void list(YAML::Emitter &out, const QStringList &values) {
+    out << YAML::Flow << YAML::BeginSeq;
     for (const QString &v : values)
         out << s(v);
     out << YAML::EndSeq;
 }
 
-void map(YAML::Emitter &out, const char *key, const QMap<QString, QString> &values) {
-    out << YAML::Key << key << YAML::Value;
-    if (values.isEmpty())
-        out << YAML::Flow;
-    out << YAML::BeginMap;
-    for (auto it = values.cbegin(); it != values.cend(); ++it)
-        out << YAML::Key << s(it.key()) << YAML::Value << s(it.value());
-    out << YAML::EndMap;
-}
+// Writes settings tables as nested mappings, "limits.max_headers" under "limits".
+class Dumper {
+public:
+    Dumper(YAML::Emitter &out, ConfigDump what)
+        : m_out(out)
+        , m_what(what) {}
 
-// The reference it came from, else whether it is set: never the secret itself.
-void secret(YAML::Emitter &out, const char *key, const QString &v, const QString &reference) {
-    if (!reference.isEmpty())
-        text(out, key, reference);
-    else
-        text(out, key, v.isEmpty() ? QStringLiteral("<not set>") : QStringLiteral("<set>"));
-}
-
-QStringList splitPatterns(const QString &patterns) {
-    static const QRegularExpression separators(QStringLiteral("[,\\s]+"));
-    return patterns.split(separators, Qt::SkipEmptyParts);
-}
-
-void endpoint(YAML::Emitter &out, const IntrospectionConfig &e) {
-    out << YAML::BeginMap;
-    text(out, "name", e.name);
-    if (!e.url.isEmpty())
-        text(out, "url", e.url);
-    if (!e.issuer.isEmpty())
-        text(out, "issuer", e.issuer);
-    ClientAuthMethod method = e.authMethod;
-    // The environment's verbatim value (TOKENGATE_INTROSPECTION_AUTHORIZATION) wins over Basic.
-    if (method == ClientAuthMethod::ClientSecretBasic && !e.authorization.isEmpty())
-        method = ClientAuthMethod::AuthorizationValue;
-    text(out, "auth_method", QString::fromLatin1(nameOf(authMethods, method)));
-    switch (method) {
-    case ClientAuthMethod::ClientSecretBasic:
-    case ClientAuthMethod::ClientSecretPost:
-        text(out, "client_id", e.clientId);
-        secret(out, "client_secret", e.clientSecret, e.clientSecretRef);
-        break;
-    case ClientAuthMethod::AuthorizationValue:
-        secret(out, "authorization", e.authorization, e.authorizationRef);
-        break;
-    case ClientAuthMethod::PrivateKeyJwt:
-        text(out, "client_id", e.clientId);
-        text(out, "private_key_file", e.privateKeyFile);
-        text(out, "key_id", e.keyId);
-        if (!e.assertionAudience.isEmpty())
-            text(out, "assertion_audience", e.assertionAudience);
-        break;
+    template<typename Owner>
+    void section(const QList<Setting<Owner>> &settings, const Owner &o, const Owner &defaults) {
+        QStringList open;
+        m_out << YAML::BeginMap;
+        for (const Setting<Owner> &setting : settings) {
+            if (!written(setting, o, defaults))
+                continue;
+            QStringList parts = setting.key.split(u'.');
+            const QString leaf = parts.takeLast();
+            qsizetype common = 0;
+            while (common < open.size() && common < parts.size() && open[common] == parts[common])
+                ++common;
+            for (; open.size() > common; open.removeLast())
+                m_out << YAML::EndMap;
+            for (; open.size() < parts.size(); open << parts[open.size()])
+                m_out << YAML::Key << s(parts[open.size()]) << YAML::Value << YAML::BeginMap;
+            m_out << YAML::Key << s(leaf) << YAML::Value;
+            std::visit([&](const auto &field) { value(setting, field, o); }, setting.field);
+        }
+        for (; !open.isEmpty(); open.removeLast())
+            m_out << YAML::EndMap;
+        m_out << YAML::EndMap;
     }
-    seconds(out, "timeout", e.timeoutMs);
-    value(out, "max_connections", e.maxConnections);
-    value(out, "max_waiting", e.maxWaiting);
-    out << YAML::EndMap;
-}
 
-void route(YAML::Emitter &out, const RouteConfig &r) {
-    out << YAML::BeginMap;
-    text(out, "name", r.name);
-    list(out, "hosts", r.hosts);
-    if (!r.pathPattern.isEmpty())
-        text(out, "path_pattern", r.pathPattern);
-    else
-        text(out, "path_prefix", r.pathPrefix);
-    list(out, "methods", r.methods);
-    if (r.caseInsensitive)
-        value(out, "case_insensitive", *r.caseInsensitive);
-    if (r.destinationMode) {
-        value(out, "destination", true);
-        list(out, "destination_allow", splitPatterns(r.destinationAllow));
-    } else {
-        text(out, "upstream", r.upstreamUrl);
+private:
+    template<typename Owner>
+    bool written(const Setting<Owner> &setting, const Owner &o, const Owner &defaults) const {
+        if (setting.key.isEmpty() || setting.flags.testFlag(SettingFlag::FirstItem))
+            return false;
+        if (const auto *f = std::get_if<FieldRef<Owner, std::optional<bool>>>(&setting.field);
+            f && !f->get(o))
+            return false;
+        if (const auto *f = std::get_if<SecretRef<Owner>>(&setting.field)) {
+            // A default secret (the drop-in's JWT "secret") is left out so the output loads.
+            const QString &value = f->value.get(o);
+            if (f->reference.get(o).isEmpty() && !value.isEmpty() &&
+                value == f->value.get(defaults))
+                return false;
+        }
+        return m_what == ConfigDump::Everything ||
+               setting.flags.testFlag(SettingFlag::Identifies) ||
+               !sameSetting(setting, o, defaults);
     }
-    value(out, "preserve_host", r.preserveHost);
-    text(out, "strip_prefix", r.stripPrefix);
-    text(out, "rewrite_prefix", r.rewritePrefix);
-    value(out, "authenticate", r.authenticate);
-    text(out, "introspection", r.introspection);
-    QStringList sources;
-    for (const TokenSource &t : r.tokenSources)
-        sources << tokenSourceText(t);
-    list(out, "token_sources", sources);
-    list(out, "required_scopes", r.requiredScopes);
-    list(out, "audiences", r.audiences);
-    list(out, "issuers", r.issuers);
-    out << YAML::Key << "claims" << YAML::Value;
-    if (r.claimRules.isEmpty())
-        out << YAML::Flow;
-    out << YAML::BeginSeq;
-    for (const ClaimRule &rule : r.claimRules) {
-        out << YAML::Flow << YAML::BeginMap;
-        text(out, "claim", rule.claim);
-        if (rule.op == ClaimRule::Op::Equals)
-            text(out, "equals", rule.values.value(0));
+
+    template<typename Owner> void value(const Setting<Owner> &, std::monostate, const Owner &) {
+        m_out << YAML::Null;
+    }
+    template<typename Owner>
+    void value(const Setting<Owner> &, const FieldRef<Owner, bool> &f, const Owner &o) {
+        m_out << f.get(o);
+    }
+    template<typename Owner>
+    void value(const Setting<Owner> &, const FieldRef<Owner, std::optional<bool>> &f,
+               const Owner &o) {
+        m_out << f.get(o).value_or(false);
+    }
+    template<typename Owner, typename Int>
+    void number(const Setting<Owner> &setting, const FieldRef<Owner, Int> &f, const Owner &o) {
+        if (setting.kind == K::Seconds)
+            m_out << s(secondsText(f.get(o)));
         else
-            list(out, nameOf(claimOps, rule.op), rule.values);
-        out << YAML::EndMap;
+            m_out << f.get(o);
     }
-    out << YAML::EndSeq;
-    value(out, "pass_through", r.passThrough);
-    value(out, "strip_credential", r.stripCredential);
-    map(out, "identity_headers", r.identityHeaders);
-    out << YAML::EndMap;
-}
+    template<typename Owner>
+    void value(const Setting<Owner> &setting, const FieldRef<Owner, int> &f, const Owner &o) {
+        number(setting, f, o);
+    }
+    template<typename Owner>
+    void value(const Setting<Owner> &setting, const FieldRef<Owner, qint64> &f, const Owner &o) {
+        number(setting, f, o);
+    }
+    template<typename Owner>
+    void value(const Setting<Owner> &setting, const FieldRef<Owner, QString> &f, const Owner &o) {
+        if (setting.kind == K::Patterns)
+            list(m_out, splitList(f.get(o)));
+        else
+            m_out << s(f.get(o));
+    }
+    template<typename Owner>
+    void value(const Setting<Owner> &, const FieldRef<Owner, QStringList> &f, const Owner &o) {
+        list(m_out, f.get(o));
+    }
+    template<typename Owner>
+    void value(const Setting<Owner> &, const FieldRef<Owner, QMap<QString, QString>> &f,
+               const Owner &o) {
+        const QMap<QString, QString> &map = f.get(o);
+        if (map.isEmpty())
+            m_out << YAML::Flow;
+        m_out << YAML::BeginMap;
+        for (auto it = map.cbegin(); it != map.cend(); ++it)
+            m_out << YAML::Key << s(it.key()) << YAML::Value << s(it.value());
+        m_out << YAML::EndMap;
+    }
+    template<typename Owner>
+    void value(const Setting<Owner> &, const FieldRef<Owner, QList<TokenSource>> &f,
+               const Owner &o) {
+        QStringList sources;
+        for (const TokenSource &t : f.get(o))
+            sources << ConfigSchema::tokenSourceText(t);
+        list(m_out, sources);
+    }
+    template<typename Owner>
+    void value(const Setting<Owner> &, const FieldRef<Owner, QList<ClaimRule>> &f, const Owner &o) {
+        const QList<ClaimRule> &rules = f.get(o);
+        if (rules.isEmpty())
+            m_out << YAML::Flow;
+        m_out << YAML::BeginSeq;
+        for (const ClaimRule &rule : rules) {
+            m_out << YAML::Flow << YAML::BeginMap;
+            m_out << YAML::Key << "claim" << YAML::Value << s(rule.claim);
+            m_out << YAML::Key << ConfigSchema::nameOf(ConfigSchema::claimOps, rule.op)
+                  << YAML::Value;
+            if (rule.op == ClaimRule::Op::Equals)
+                m_out << s(rule.values.value(0));
+            else
+                list(m_out, rule.values);
+            m_out << YAML::EndMap;
+        }
+        m_out << YAML::EndSeq;
+    }
+    template<typename Owner>
+    void value(const Setting<Owner> &, const FieldRef<Owner, QList<RouteConfig>> &f,
+               const Owner &o) {
+        m_out << YAML::BeginSeq;
+        for (const RouteConfig &route : f.get(o))
+            section(routeSettings(), route, RouteConfig());
+        m_out << YAML::EndSeq;
+    }
+    template<typename Owner>
+    void value(const Setting<Owner> &, const EndpointsRef<Owner> &f, const Owner &o) {
+        m_out << YAML::BeginSeq;
+        section(endpointSettings(), f.first.get(o), IntrospectionConfig());
+        IntrospectionConfig unnamed; // the reader's default for the second and later ones
+        unnamed.name.clear();
+        for (const IntrospectionConfig &e : f.more.get(o))
+            section(endpointSettings(), e, unnamed);
+        m_out << YAML::EndSeq;
+    }
+    template<typename Owner>
+    void value(const Setting<Owner> &, const EnumRef<Owner> &f, const Owner &o) {
+        m_out << s(f.names().value(f.get(o)));
+    }
+    template<typename Owner>
+    void value(const Setting<Owner> &, const ListenRef<Owner> &f, const Owner &o) {
+        m_out << s(formatListenAddress(f.address.get(o), f.port.get(o)));
+    }
+    // The reference it came from, else whether it is set: never the secret itself.
+    template<typename Owner>
+    void value(const Setting<Owner> &, const SecretRef<Owner> &f, const Owner &o) {
+        if (!f.reference.get(o).isEmpty())
+            m_out << s(f.reference.get(o));
+        else
+            m_out << (f.value.get(o).isEmpty() ? "<not set>" : "<set>");
+    }
+
+    YAML::Emitter &m_out;
+    ConfigDump m_what;
+};
 
 } // namespace
 
-QString describeConfig(const Config &c) {
+QString describeConfig(const Config &c, ConfigDump what) {
     YAML::Emitter out;
-    out << YAML::BeginMap;
-    text(out, "listen", listenText(c.server.address, c.server.port));
-    value(out, "workers", c.server.workers);
-    value(out, "reuse_port", c.server.reusePort);
-
-    const HttpLimits &l = c.server.limits;
-    out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
-    value(out, "max_connections", l.maxConnections);
-    value(out, "max_connections_per_peer", l.maxConnectionsPerPeer);
-    value(out, "min_body_rate", l.minBodyRate);
-    value(out, "min_send_rate", l.minSendRate);
-    value(out, "max_header_bytes", l.maxHeaderBytes);
-    value(out, "max_headers", l.maxHeaderCount);
-    value(out, "max_body_bytes", l.maxBodyBytes);
-    out << YAML::EndMap;
-    out << YAML::Key << "timeouts" << YAML::Value << YAML::BeginMap;
-    seconds(out, "header", l.headerTimeoutMs);
-    seconds(out, "idle", l.idleTimeoutMs);
-    seconds(out, "body", l.bodyTimeoutMs);
-    seconds(out, "drain", c.drainTimeoutMs);
-    out << YAML::EndMap;
-
-    out << YAML::Key << "admin" << YAML::Value << YAML::BeginMap;
-    value(out, "enabled", c.admin.enabled);
-    text(out, "listen", listenText(c.admin.address, c.admin.port));
-    out << YAML::EndMap;
-
-    out << YAML::Key << "log" << YAML::Value << YAML::BeginMap;
-    text(out, "level", c.logLevel);
-    text(out, "format", c.logFormat);
-    text(out, "access_log", c.accessLog);
-    out << YAML::EndMap;
-    text(out, "request_id_header", c.requestIdHeader);
-
-    text(out, "auth",
-         c.auth == AuthMode::None ? QStringLiteral("none") : QStringLiteral("introspection"));
-    value(out, "allow_missing_token", c.allowMissingToken);
-    list(out, "required_scopes", c.requiredScopes);
-
-    const UpstreamSettings &u = c.upstream;
-    out << YAML::Key << "upstream" << YAML::Value << YAML::BeginMap;
-    text(out, "url", c.upstreamUrl);
-    seconds(out, "connect_timeout", u.connectTimeoutMs);
-    seconds(out, "timeout", u.responseTimeoutMs);
-    seconds(out, "idle_timeout", u.idleTimeoutMs);
-    value(out, "max_idle", u.maxIdlePerOrigin);
-    value(out, "max_idle_total", u.maxIdleTotal);
-    value(out, "forwarded", nameOf(forwardedModes, u.forwarded));
-    out << YAML::Key << "tls" << YAML::Value << YAML::BeginMap;
-    value(out, "verify", u.verifyTls);
-    text(out, "ca_file", u.caFile);
-    out << YAML::EndMap << YAML::EndMap;
-    list(out, "destination_allow", splitPatterns(c.destinationAllow));
-
-    out << YAML::Key << "introspection" << YAML::Value << YAML::BeginSeq;
-    endpoint(out, c.introspection);
-    for (const IntrospectionConfig &e : c.moreIntrospection)
-        endpoint(out, e);
-    out << YAML::EndSeq;
-
-    const CacheSettings &cache = c.cache;
-    out << YAML::Key << "cache" << YAML::Value << YAML::BeginMap;
-    value(out, "enabled", cache.enabled);
-    value(out, "ttl", cache.ttlSecs);
-    value(out, "negative_ttl", cache.negativeTtlSecs);
-    value(out, "stale_grace", cache.staleGraceSecs);
-    value(out, "max_entries", cache.maxEntries);
-    value(out, "max_bytes", cache.maxBytes);
-    out << YAML::EndMap;
-
-    const JwtConfig &j = c.jwt;
-    out << YAML::Key << "jwt" << YAML::Value << YAML::BeginMap;
-    text(out, "header", j.headerName);
-    value(out, "algorithm", nameOf(jwtAlgorithms, j.algorithm));
-    if (j.algorithm == JwtAlgorithm::HS256) {
-        // The drop-in default "secret" is left out so that the output loads back as is.
-        if (!j.secretRef.isEmpty() || j.secret != QLatin1StringView(JwtConfig::DefaultSecret))
-            secret(out, "secret", j.secret, j.secretRef);
-    } else {
-        text(out, "private_key_file", j.privateKeyFile);
-        text(out, "key_id", j.keyId);
-    }
-    value(out, "lifetime", j.lifetimeSecs);
-    value(out, "allow_passthrough", j.allowPassthrough);
-    map(out, "claims", j.claims);
-    out << YAML::EndMap;
-
-    const PathConfig &paths = c.paths;
-    out << YAML::Key << "path_normalization" << YAML::Value << YAML::BeginMap;
-    value(out, "normalize_path", paths.normalizePath);
-    value(out, "merge_slashes", paths.mergeSlashes);
-    value(out, "path_with_escaped_slashes_action",
-          nameOf(escapedSlashActions, paths.escapedSlashes));
-    value(out, "path_parameters", nameOf(pathParameterActions, paths.parameters));
-    value(out, "case_insensitive", paths.caseInsensitive);
-    out << YAML::EndMap;
-
-    out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
-    for (const RouteConfig &r : c.routes)
-        route(out, r);
-    out << YAML::EndSeq;
-    out << YAML::EndMap;
+    Dumper(out, what).section(configSettings(), c, Config());
     return QString::fromStdString(out.c_str()) + u'\n';
 }
 

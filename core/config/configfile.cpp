@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config/configfile.h"
 
-#include "core/config/configoptions.h"
 #include "core/config/configschema.h"
-#include "core/http/upstreamtarget.h"
-#include "core/pipeline/destinationpolicy.h"
+#include "core/config/settingstable.h"
 
 #include <QDir>
 #include <QFile>
@@ -13,14 +11,13 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cmath>
-#include <functional>
+#include <algorithm>
 
 namespace Tokengate {
 
 namespace {
 
-using namespace ConfigSchema;
+using K = SettingKind;
 
 constexpr qint64 MaxFileBytes = 4 << 20;
 
@@ -32,88 +29,49 @@ QString indexed(const QString &path, size_t i) {
     return path + u'[' + QString::number(i) + u']';
 }
 
-bool isHeaderName(const QString &name) {
-    static const QByteArray tchar = "!#$%&'*+-.^_`|~";
-    if (name.isEmpty())
-        return false;
-    return std::all_of(name.cbegin(), name.cend(), [](QChar c) {
-        return c.unicode() < 0x80 && (c.isLetterOrNumber() || tchar.contains(char(c.unicode())));
-    });
+bool isList(SettingKind kind) {
+    return kind == K::List || kind == K::Methods || kind == K::Patterns || kind == K::TokenSources;
 }
 
-// Walks the YAML tree once, applying what it understands and noting every problem with
-// its line and key path.
+bool isMap(SettingKind kind) {
+    return kind == K::Map || kind == K::HeaderMap;
+}
+
+// A row another row switches on and off (cache.enabled by cache.ttl): applied after the
+// rest of its section, so that "enabled: false" holds in whatever order the keys come.
+template<typename Owner>
+bool isSwitched(const QList<Setting<Owner>> &settings, const Setting<Owner> &s) {
+    const auto *field = std::get_if<FieldRef<Owner, bool>>(&s.field);
+    return field && std::any_of(settings.cbegin(), settings.cend(), [&](const Setting<Owner> &o) {
+               return o.enables.ref == field->ref;
+           });
+}
+
+// Walks the YAML tree once, applying what the settings tables describe and noting every
+// problem with its line and key path.
 class FileReader {
 public:
-    FileReader(QString path, const SecretResolver &resolve)
-        : m_path(std::move(path))
-        , m_dir(QFileInfo(m_path).absoluteDir())
-        , m_resolve(resolve) {}
+    FileReader(const QString &path, const SecretResolver &resolve)
+        : m_path(path) {
+        m_source.file = true;
+        m_source.directory = QFileInfo(path).absolutePath();
+        m_source.resolve = &resolve;
+    }
 
     QStringList problems;
 
-    using Apply = std::function<void(const YAML::Node &value, const QString &path)>;
-    struct Field {
-        const char *key;
-        Apply apply;
+    void read(const YAML::Node &root, Config &c);
+
+private:
+    struct Entry {
+        QString key;
+        YAML::Node keyNode;
+        YAML::Node value;
     };
 
     void error(const YAML::Node &node, const QString &path, const QString &message) {
         const int line = node.Mark().is_null() ? 0 : node.Mark().line + 1;
         problems << QStringLiteral("%1:%2: %3: %4").arg(m_path).arg(line).arg(path, message);
-    }
-
-    // Applies each key of a mapping through its field; unknown and repeated keys are errors.
-    void mapping(const YAML::Node &node, const QString &path, const std::vector<Field> &fields) {
-        if (node.IsNull())
-            return;
-        if (!node.IsMap()) {
-            error(node, path.isEmpty() ? QStringLiteral("(top)") : path,
-                  QStringLiteral("expected a mapping of keys to values"));
-            return;
-        }
-        QSet<QString> seen;
-        for (const auto &entry : node) {
-            const QString key = QString::fromStdString(entry.first.Scalar());
-            const QString keyPath = join(path, key);
-            if (seen.contains(key)) {
-                error(entry.first, keyPath, QStringLiteral("given twice"));
-                continue;
-            }
-            seen.insert(key);
-            const Field *field = nullptr;
-            for (const Field &f : fields) {
-                if (key == QLatin1StringView(f.key))
-                    field = &f;
-            }
-            if (!field) {
-                QStringList known;
-                for (const Field &f : fields)
-                    known << QString::fromLatin1(f.key);
-                error(entry.first, keyPath,
-                      QStringLiteral("unknown key (expected one of: %1)")
-                          .arg(known.join(QStringLiteral(", "))));
-                continue;
-            }
-            field->apply(entry.second, keyPath);
-        }
-    }
-
-    // A nested mapping's fields.
-    Apply section(std::vector<Field> fields) {
-        return [this, fields = std::move(fields)](const YAML::Node &n, const QString &p) {
-            mapping(n, p, fields);
-        };
-    }
-
-    Apply headerName(QString &target) {
-        return [this, &target](const YAML::Node &n, const QString &p) {
-            const auto v = text(n, p);
-            if (v && !v->isEmpty() && !isHeaderName(*v))
-                error(n, p, QStringLiteral("\"%1\" is not a valid header name").arg(*v));
-            else if (v)
-                target = *v;
-        };
     }
 
     std::optional<QString> text(const YAML::Node &node, const QString &path) {
@@ -126,239 +84,22 @@ public:
         return QString::fromStdString(node.Scalar());
     }
 
-    Apply string(QString &target) {
-        return [this, &target](const YAML::Node &n, const QString &p) {
-            if (const auto v = text(n, p))
-                target = *v;
-        };
-    }
-
-    Apply path(QString &target) {
-        return [this, &target](const YAML::Node &n, const QString &p) {
-            if (const auto v = text(n, p))
-                target = v->isEmpty() ? QString() : absolute(*v);
-        };
-    }
-
-    QString absolute(const QString &file) const { return QDir::cleanPath(m_dir.filePath(file)); }
-
-    template<typename Int> Apply integer(Int &target, qint64 min, qint64 max) {
-        return [this, &target, min, max](const YAML::Node &n, const QString &p) {
-            const auto v = text(n, p);
-            if (!v)
-                return;
-            bool ok = false;
-            const qint64 i = v->toLongLong(&ok);
-            if (!ok || i < min || i > max) {
-                error(n, p,
-                      QStringLiteral("expected a whole number from %1 to %2, got \"%3\"")
-                          .arg(min)
-                          .arg(max)
-                          .arg(*v));
-                return;
-            }
-            target = Int(i);
-        };
-    }
-
-    // A duration in seconds (fractions allowed), kept in milliseconds.
-    Apply seconds(int &targetMs) {
-        return [this, &targetMs](const YAML::Node &n, const QString &p) {
-            const auto v = text(n, p);
-            if (!v)
-                return;
-            bool ok = false;
-            const double s = v->toDouble(&ok);
-            if (!ok || !std::isfinite(s) || s <= 0 || s > 86400) {
-                error(n, p,
-                      QStringLiteral("expected seconds, more than 0 and at most 86400, got \"%1\"")
-                          .arg(*v));
-                return;
-            }
-            targetMs = int(std::lround(s * 1000));
-        };
-    }
-
-    Apply boolean(bool &target) {
-        return [this, &target](const YAML::Node &n, const QString &p) {
-            const auto v = text(n, p);
-            if (!v)
-                return;
-            const QString b = v->toLower();
-            if (b == u"true" || b == u"yes" || b == u"on")
-                target = true;
-            else if (b == u"false" || b == u"no" || b == u"off")
-                target = false;
-            else
-                error(n, p, QStringLiteral("expected true or false, got \"%1\"").arg(*v));
-        };
-    }
-
-    // True for a list or nothing; anything else is reported.
-    bool sequence(const YAML::Node &node, const QString &path, const char *what) {
-        if (node.IsNull() || node.IsSequence())
-            return true;
-        error(node, path, QStringLiteral("expected a list of %1").arg(QLatin1StringView(what)));
-        return false;
-    }
-
-    // A sequence of values; a single value is a list of one.
-    std::optional<QStringList> list(const YAML::Node &node, const QString &path) {
-        if (node.IsNull())
-            return QStringList();
-        if (node.IsScalar())
-            return QStringList{QString::fromStdString(node.Scalar())};
-        if (!node.IsSequence()) {
-            error(node, path, QStringLiteral("expected a list of values"));
-            return std::nullopt;
-        }
-        QStringList out;
-        for (size_t i = 0; i < node.size(); ++i) {
-            const auto v = text(node[i], indexed(path, i));
-            if (!v)
-                return std::nullopt;
-            out << *v;
-        }
-        return out;
-    }
-
-    Apply strings(QStringList &target) {
-        return [this, &target](const YAML::Node &n, const QString &p) {
-            if (const auto v = list(n, p))
-                target = *v;
-        };
-    }
-
-    Apply stringMap(QMap<QString, QString> &target) {
-        return [this, &target](const YAML::Node &n, const QString &p) {
-            if (n.IsNull()) {
-                target.clear();
-                return;
-            }
-            if (!n.IsMap()) {
-                error(n, p, QStringLiteral("expected a mapping of names to values"));
-                return;
-            }
-            QMap<QString, QString> out;
-            for (const auto &entry : n) {
-                const QString key = QString::fromStdString(entry.first.Scalar());
-                if (out.contains(key)) {
-                    error(entry.first, join(p, key), QStringLiteral("given twice"));
-                    continue;
-                }
-                if (const auto v = text(entry.second, join(p, key)))
-                    out.insert(key, *v);
-            }
-            target = out;
-        };
-    }
-
-    template<typename Enum, size_t N>
-    Apply choice(Enum &target, const std::array<std::pair<Enum, const char *>, N> &table) {
-        return [this, &target, &table](const YAML::Node &n, const QString &p) {
-            const auto v = text(n, p);
-            if (!v)
-                return;
-            if (const auto e = valueOf(table, *v))
-                target = *e;
-            else
-                error(n, p,
-                      QStringLiteral("expected one of %1, got \"%2\"").arg(namesOf(table), *v));
-        };
-    }
-
-    Apply url(QString &target) {
-        return [this, &target](const YAML::Node &n, const QString &p) {
-            const auto v = text(n, p);
-            if (!v)
-                return;
-            QString why;
-            if (!v->isEmpty() && !UpstreamTarget::parse(*v, &why)) {
-                error(n, p, why);
-                return;
-            }
-            target = *v;
-        };
-    }
-
-    Apply listen(QHostAddress &address, quint16 &port) {
-        return [this, &address, &port](const YAML::Node &n, const QString &p) {
-            const auto v = text(n, p);
-            if (v && !parseListenAddress(*v, &address, &port))
-                error(n, p,
-                      QStringLiteral("expected address:port (\"127.0.0.1:8080\", \"*:8080\", "
-                                     "\"[::1]:8080\"), got \"%1\"")
-                          .arg(*v));
-        };
-    }
-
-    // Patterns for DestinationPolicy, as a list or one comma-separated value.
-    Apply destinationAllow(QString &target) {
-        return [this, &target](const YAML::Node &n, const QString &p) {
-            const auto v = list(n, p);
-            if (!v)
-                return;
-            const QString joined = v->join(u',');
-            QString why;
-            if (!DestinationPolicy::parse(joined, &why)) {
-                error(n, p, why);
-                return;
-            }
-            target = joined;
-        };
-    }
-
-    // A secret: a reference resolved now; the reference is kept for --check-config.
-    Apply secret(QString &value, QString &reference) {
-        return [this, &value, &reference](const YAML::Node &n, const QString &p) {
-            const auto v = text(n, p);
-            if (!v)
-                return;
-            if (v->isEmpty() || *v == u"<not set>") {
-                value.clear();
-                reference.clear();
-                return;
-            }
-            if (*v == u"<set>") {
-                error(n, p,
-                      QStringLiteral("a masked value as --check-config prints it; give a "
-                                     "reference: env:NAME, file:/path or keychain:NAME"));
-                return;
-            }
-            if (!isSecretReference(*v)) {
-                error(n, p,
-                      QStringLiteral("secrets are not written in the config file; give a "
-                                     "reference: env:NAME, file:/path or keychain:NAME"));
-                return;
-            }
-            QString ref = *v;
-            if (ref.startsWith(u"file:"))
-                ref = QStringLiteral("file:") + absolute(ref.mid(5));
-            QString why;
-            const std::optional<QString> resolved = m_resolve(ref, &why);
-            if (!resolved) {
-                error(n, p, QStringLiteral("%1: %2").arg(ref, why));
-                return;
-            }
-            value = *resolved;
-            reference = ref;
-        };
-    }
-
-    void read(const YAML::Node &root, Config &c);
-
-private:
-    void readLog(const YAML::Node &n, const QString &p, Config &c);
-    void readIntrospection(const YAML::Node &n, const QString &p, Config &c);
+    std::optional<QList<Entry>> entries(const YAML::Node &node, const QString &path,
+                                        const QStringList &known);
+    template<typename Owner>
+    void readSection(const YAML::Node &node, const QString &path, const QString &prefix,
+                     const QList<Setting<Owner>> &settings, Owner &owner);
+    template<typename Owner>
+    void readValue(const Setting<Owner> &s, const YAML::Node &node, const QString &path,
+                   Owner &owner);
+    void readEndpoints(const YAML::Node &n, const QString &p, Config &c);
     void readEndpoint(const YAML::Node &n, const QString &p, IntrospectionConfig &e);
-    void readRoutes(const YAML::Node &n, const QString &p, Config &c);
+    void readRoutes(const YAML::Node &n, const QString &p, QList<RouteConfig> &routes);
     void readRoute(const YAML::Node &n, const QString &p, RouteConfig &r);
-    void readTokenSources(const YAML::Node &n, const QString &p, QList<TokenSource> &out);
     void readClaimRules(const YAML::Node &n, const QString &p, QList<ClaimRule> &out);
 
     QString m_path;
-    QDir m_dir;
-    const SecretResolver &m_resolve;
+    SettingSource m_source;
     // Route references to endpoints, checked once every endpoint is known.
     struct EndpointUse {
         YAML::Node node;
@@ -368,105 +109,134 @@ private:
     QList<EndpointUse> m_endpointUses;
 };
 
-void FileReader::read(const YAML::Node &root, Config &c) {
-    HttpLimits &l = c.server.limits;
-    UpstreamSettings &u = c.upstream;
-    JwtConfig &j = c.jwt;
-    CacheSettings &cache = c.cache;
-    const qint64 maxBody = std::numeric_limits<qint64>::max();
-    mapping(
-        root, {},
-        {
-            {"listen", listen(c.server.address, c.server.port)},
-            {"workers", integer(c.server.workers, 0, 256)},
-            {"reuse_port", boolean(c.server.reusePort)},
-            {"limits", section({
-                           {"max_connections", integer(l.maxConnections, 1, 1'000'000)},
-                           {"max_connections_per_peer",
-                            integer(l.maxConnectionsPerPeer, 1, 1'000'000)},
-                           {"min_body_rate", integer(l.minBodyRate, 0, 1 << 30)},
-                           {"min_send_rate", integer(l.minSendRate, 0, 1 << 30)},
-                           {"max_header_bytes", integer(l.maxHeaderBytes, 1024, 16 << 20)},
-                           {"max_headers", integer(l.maxHeaderCount, 1, 10'000)},
-                           {"max_body_bytes", integer(l.maxBodyBytes, -1, maxBody)},
-                       })},
-            {"timeouts", section({
-                             {"header", seconds(l.headerTimeoutMs)},
-                             {"idle", seconds(l.idleTimeoutMs)},
-                             {"body", seconds(l.bodyTimeoutMs)},
-                             {"drain", seconds(c.drainTimeoutMs)},
-                         })},
-            {"admin", section({
-                          {"enabled", boolean(c.admin.enabled)},
-                          {"listen", listen(c.admin.address, c.admin.port)},
-                      })},
-            {"log", [&](const YAML::Node &n, const QString &p) { readLog(n, p, c); }},
-            {"request_id_header", headerName(c.requestIdHeader)},
-            {"auth",
-             [&](const YAML::Node &n, const QString &p) {
-                 const auto v = text(n, p);
-                 if (v == u"introspection")
-                     c.auth = AuthMode::Introspection;
-                 else if (v == u"none")
-                     c.auth = AuthMode::None;
-                 else if (v)
-                     error(n, p,
-                           QStringLiteral("expected introspection or none, got \"%1\"").arg(*v));
-             }},
-            {"allow_missing_token", boolean(c.allowMissingToken)},
-            {"required_scopes", strings(c.requiredScopes)},
-            {"upstream", section({
-                             {"url", url(c.upstreamUrl)},
-                             {"connect_timeout", seconds(u.connectTimeoutMs)},
-                             {"timeout", seconds(u.responseTimeoutMs)},
-                             {"idle_timeout", seconds(u.idleTimeoutMs)},
-                             {"max_idle", integer(u.maxIdlePerOrigin, 0, 100'000)},
-                             {"max_idle_total", integer(u.maxIdleTotal, 0, 1'000'000)},
-                             {"forwarded", choice(u.forwarded, forwardedModes)},
-                             {"tls", section({
-                                         {"verify", boolean(u.verifyTls)},
-                                         {"ca_file", path(u.caFile)},
-                                     })},
-                         })},
-            {"destination_allow", destinationAllow(c.destinationAllow)},
-            {"introspection",
-             [&](const YAML::Node &n, const QString &p) { readIntrospection(n, p, c); }},
-            {"cache",
-             [&, fields = section({
-                     {"enabled", boolean(cache.enabled)},
-                     {"ttl", integer(cache.ttlSecs, 0, 30 * 86400)},
-                     {"negative_ttl", integer(cache.negativeTtlSecs, 0, 86400)},
-                     {"stale_grace", integer(cache.staleGraceSecs, 0, 86400)},
-                     {"max_entries", integer(cache.maxEntries, 1, 100'000'000)},
-                     {"max_bytes", integer(cache.maxBytes, 4096, qint64(1) << 40)},
-                 })](const YAML::Node &n, const QString &p) {
-                 // Writing the section turns the cache on unless it says otherwise.
-                 if (n.IsMap())
-                     cache.enabled = true;
-                 fields(n, p);
-             }},
-            {"jwt", section({
-                        {"header", headerName(j.headerName)},
-                        {"algorithm", choice(j.algorithm, jwtAlgorithms)},
-                        {"secret", secret(j.secret, j.secretRef)},
-                        {"private_key_file", path(j.privateKeyFile)},
-                        {"key_id", string(j.keyId)},
-                        {"lifetime", integer(j.lifetimeSecs, 1, 30 * 86400)},
-                        {"allow_passthrough", boolean(j.allowPassthrough)},
-                        {"claims", stringMap(j.claims)},
-                    })},
-            {"path_normalization",
-             section({
-                 {"normalize_path", boolean(c.paths.normalizePath)},
-                 {"merge_slashes", boolean(c.paths.mergeSlashes)},
-                 {"path_with_escaped_slashes_action",
-                  choice(c.paths.escapedSlashes, escapedSlashActions)},
-                 {"path_parameters", choice(c.paths.parameters, pathParameterActions)},
-                 {"case_insensitive", boolean(c.paths.caseInsensitive)},
-             })},
-            {"routes", [&](const YAML::Node &n, const QString &p) { readRoutes(n, p, c); }},
-        });
+// A mapping's entries; unknown and repeated keys are problems. nullopt when not a mapping.
+std::optional<QList<FileReader::Entry>>
+FileReader::entries(const YAML::Node &node, const QString &path, const QStringList &known) {
+    if (node.IsNull())
+        return QList<Entry>();
+    if (!node.IsMap()) {
+        error(node, path.isEmpty() ? QStringLiteral("(top)") : path,
+              QStringLiteral("expected a mapping of keys to values"));
+        return std::nullopt;
+    }
+    QList<Entry> out;
+    QSet<QString> seen;
+    for (const auto &entry : node) {
+        const QString key = QString::fromStdString(entry.first.Scalar());
+        const QString keyPath = join(path, key);
+        if (seen.contains(key)) {
+            error(entry.first, keyPath, QStringLiteral("given twice"));
+            continue;
+        }
+        seen.insert(key);
+        if (!known.contains(key)) {
+            error(entry.first, keyPath,
+                  QStringLiteral("unknown key (expected one of: %1)")
+                      .arg(known.join(QStringLiteral(", "))));
+            continue;
+        }
+        out << Entry{key, entry.first, entry.second};
+    }
+    return out;
+}
 
+// The keys under `prefix` ("limits.") of `settings` that `node` may hold, applied in the
+// table's order.
+template<typename Owner>
+void FileReader::readSection(const YAML::Node &node, const QString &path, const QString &prefix,
+                             const QList<Setting<Owner>> &settings, Owner &owner) {
+    QStringList keys;
+    for (const Setting<Owner> &s : settings) {
+        if (s.key.isEmpty() || s.flags.testFlag(SettingFlag::FirstItem) ||
+            !s.key.startsWith(prefix))
+            continue;
+        const QString key = s.key.mid(prefix.size()).section(u'.', 0, 0);
+        if (!keys.contains(key))
+            keys << key;
+    }
+    const std::optional<QList<Entry>> given = entries(node, path, keys);
+    if (!given || node.IsNull())
+        return;
+    QList<std::pair<const Setting<Owner> *, const Entry *>> switched;
+    for (const Setting<Owner> &s : settings) {
+        // Writing the section turns it on unless it says otherwise (cache:).
+        if (s.flags.testFlag(SettingFlag::OnWithSection) &&
+            s.key.section(u'.', 0, -2) + u'.' == prefix)
+            std::get<FieldRef<Owner, bool>>(s.field).ref(owner) = true;
+    }
+    for (const QString &key : keys) {
+        const auto entry = std::find_if(given->cbegin(), given->cend(),
+                                        [&](const Entry &e) { return e.key == key; });
+        if (entry == given->cend())
+            continue;
+        const Setting<Owner> *s = findSetting(settings, prefix + key);
+        if (!s) {
+            readSection(entry->value, join(path, key), prefix + key + u'.', settings, owner);
+        } else if (isSwitched(settings, *s)) {
+            switched << std::pair{s, &*entry};
+        } else {
+            readValue(*s, entry->value, join(path, key), owner);
+        }
+    }
+    for (const auto &[s, entry] : switched)
+        readValue(*s, entry->value, join(path, entry->key), owner);
+}
+
+template<typename Owner>
+void FileReader::readValue(const Setting<Owner> &s, const YAML::Node &node, const QString &path,
+                           Owner &owner) {
+    QString problem;
+    if constexpr (std::is_same_v<Owner, Config>) {
+        if (s.kind == K::Endpoints)
+            return readEndpoints(node, path, owner);
+        if (s.kind == K::Routes)
+            return readRoutes(node, path, owner.routes);
+    }
+    if (const auto *rules = std::get_if<FieldRef<Owner, QList<ClaimRule>>>(&s.field))
+        return readClaimRules(node, path, rules->ref(owner));
+    if (node.IsNull() && isList(s.kind)) {
+        problem = applySettingItems(s, owner, {});
+    } else if (node.IsNull() && isMap(s.kind)) {
+        problem = applySettingMap(s, owner, {});
+    } else if (node.IsScalar() || node.IsNull()) {
+        problem = applySettingText(s, owner, *text(node, path), m_source);
+    } else if (isMap(s.kind)) {
+        if (!node.IsMap()) {
+            problem = QStringLiteral("expected a mapping of names to values");
+        } else {
+            QMap<QString, QString> map;
+            for (const auto &entry : node) {
+                const QString key = QString::fromStdString(entry.first.Scalar());
+                if (map.contains(key)) {
+                    error(entry.first, join(path, key), QStringLiteral("given twice"));
+                    return;
+                }
+                const std::optional<QString> value = text(entry.second, join(path, key));
+                if (!value)
+                    return;
+                map.insert(key, *value);
+            }
+            problem = applySettingMap(s, owner, map);
+        }
+    } else if (isList(s.kind) && node.IsSequence()) {
+        QStringList items;
+        for (size_t i = 0; i < node.size(); ++i) {
+            const std::optional<QString> item = text(node[i], indexed(path, i));
+            if (!item)
+                return;
+            items << *item;
+        }
+        problem = applySettingItems(s, owner, items);
+    } else {
+        problem = isList(s.kind) ? QStringLiteral("expected a list of values")
+                                 : QStringLiteral("expected a single value");
+    }
+    if (!problem.isEmpty())
+        error(node, path, problem);
+}
+
+void FileReader::read(const YAML::Node &root, Config &c) {
+    readSection(root, {}, {}, configSettings(), c);
     QStringList names{c.introspection.name};
     for (const IntrospectionConfig &e : c.moreIntrospection)
         names << e.name;
@@ -478,44 +248,7 @@ void FileReader::read(const YAML::Node &root, Config &c) {
     }
 }
 
-void FileReader::readLog(const YAML::Node &n, const QString &p, Config &c) {
-    mapping(
-        n, p,
-        {
-            {"level",
-             [&](const YAML::Node &v, const QString &vp) {
-                 static const QStringList levels{QStringLiteral("debug"), QStringLiteral("info"),
-                                                 QStringLiteral("warn"), QStringLiteral("error")};
-                 const auto t = text(v, vp);
-                 if (t && levels.contains(*t))
-                     c.logLevel = *t;
-                 else if (t)
-                     error(
-                         v, vp,
-                         QStringLiteral("expected debug, info, warn or error, got \"%1\"").arg(*t));
-             }},
-            {"format",
-             [&](const YAML::Node &v, const QString &vp) {
-                 const auto t = text(v, vp);
-                 if (t == u"text" || t == u"json")
-                     c.logFormat = *t;
-                 else if (t)
-                     error(v, vp, QStringLiteral("expected text or json, got \"%1\"").arg(*t));
-             }},
-            {"access_log",
-             [&](const YAML::Node &v, const QString &vp) {
-                 const auto t = text(v, vp);
-                 if (!t)
-                     return;
-                 if (t->isEmpty())
-                     error(v, vp, QStringLiteral("expected stdout, off or a file path"));
-                 else
-                     c.accessLog = (*t == u"stdout" || *t == u"off") ? *t : absolute(*t);
-             }},
-        });
-}
-
-void FileReader::readIntrospection(const YAML::Node &n, const QString &p, Config &c) {
+void FileReader::readEndpoints(const YAML::Node &n, const QString &p, Config &c) {
     QList<IntrospectionConfig> endpoints;
     if (n.IsMap()) { // one endpoint needs no list
         endpoints << IntrospectionConfig();
@@ -545,40 +278,21 @@ void FileReader::readIntrospection(const YAML::Node &n, const QString &p, Config
 }
 
 void FileReader::readEndpoint(const YAML::Node &n, const QString &p, IntrospectionConfig &e) {
-    bool methodGiven = false;
-    mapping(n, p,
-            {
-                {"name", string(e.name)},
-                {"url", url(e.url)},
-                {"issuer", url(e.issuer)},
-                {"auth_method",
-                 [&](const YAML::Node &v, const QString &vp) {
-                     methodGiven = true;
-                     choice(e.authMethod, authMethods)(v, vp);
-                 }},
-                {"client_id", string(e.clientId)},
-                {"client_secret", secret(e.clientSecret, e.clientSecretRef)},
-                {"authorization", secret(e.authorization, e.authorizationRef)},
-                {"private_key_file", path(e.privateKeyFile)},
-                {"key_id", string(e.keyId)},
-                {"assertion_audience", url(e.assertionAudience)},
-                {"timeout", seconds(e.timeoutMs)},
-                {"max_connections", integer(e.maxConnections, 1, 10'000)},
-                {"max_waiting", integer(e.maxWaiting, 0, 1'000'000)},
-            });
-    if (!n.IsMap())
+    readSection(n, p, {}, endpointSettings(), e);
+    if (!n.IsMap() || n["auth_method"].IsDefined())
         return;
-    if (!methodGiven) { // what the other keys imply
-        if (!e.authorizationRef.isEmpty())
-            e.authMethod = ClientAuthMethod::AuthorizationValue;
-        else if (!e.privateKeyFile.isEmpty())
-            e.authMethod = ClientAuthMethod::PrivateKeyJwt;
-    }
+    // What the other keys imply.
+    if (!e.authorizationRef.isEmpty())
+        e.authMethod = ClientAuthMethod::AuthorizationValue;
+    else if (!e.privateKeyFile.isEmpty())
+        e.authMethod = ClientAuthMethod::PrivateKeyJwt;
 }
 
-void FileReader::readRoutes(const YAML::Node &n, const QString &p, Config &c) {
-    if (!sequence(n, p, "routes"))
+void FileReader::readRoutes(const YAML::Node &n, const QString &p, QList<RouteConfig> &out) {
+    if (!n.IsNull() && !n.IsSequence()) {
+        error(n, p, QStringLiteral("expected a list of routes"));
         return;
+    }
     QList<RouteConfig> routes;
     for (size_t i = 0; i < n.size(); ++i) {
         RouteConfig r;
@@ -587,83 +301,16 @@ void FileReader::readRoutes(const YAML::Node &n, const QString &p, Config &c) {
             r.name = QStringLiteral("route-%1").arg(i + 1);
         routes << r;
     }
-    c.routes = routes;
+    out = routes;
 }
 
 void FileReader::readRoute(const YAML::Node &n, const QString &p, RouteConfig &r) {
-    const auto pathValue = [this](QString &target) -> Apply {
-        return [this, &target](const YAML::Node &v, const QString &vp) {
-            const auto t = text(v, vp);
-            if (t && !t->isEmpty() && !t->startsWith(u'/'))
-                error(v, vp, QStringLiteral("must start with \"/\", got \"%1\"").arg(*t));
-            else if (t)
-                target = *t;
-        };
-    };
-    mapping(
-        n, p,
-        {
-            {"name", string(r.name)},
-            {"hosts", strings(r.hosts)},
-            {"path_prefix", pathValue(r.pathPrefix)},
-            {"path_pattern", pathValue(r.pathPattern)},
-            {"methods",
-             [&](const YAML::Node &v, const QString &vp) {
-                 const auto l = list(v, vp);
-                 if (!l)
-                     return;
-                 QStringList methods;
-                 for (const QString &m : *l) {
-                     if (!isHeaderName(m)) // a method is an HTTP token as well
-                         error(v, vp, QStringLiteral("\"%1\" is not an HTTP method").arg(m));
-                     methods << m.toUpper();
-                 }
-                 r.methods = methods;
-             }},
-            {"case_insensitive",
-             [&](const YAML::Node &v, const QString &vp) {
-                 bool value = false;
-                 const qsizetype before = problems.size();
-                 boolean(value)(v, vp);
-                 if (problems.size() == before && !v.IsNull())
-                     r.caseInsensitive = value;
-             }},
-            {"upstream", url(r.upstreamUrl)},
-            {"destination", boolean(r.destinationMode)},
-            {"destination_allow", destinationAllow(r.destinationAllow)},
-            {"preserve_host", boolean(r.preserveHost)},
-            {"strip_prefix", pathValue(r.stripPrefix)},
-            {"rewrite_prefix", pathValue(r.rewritePrefix)},
-            {"authenticate", boolean(r.authenticate)},
-            {"introspection",
-             [&](const YAML::Node &v, const QString &vp) {
-                 if (const auto t = text(v, vp)) {
-                     r.introspection = *t;
-                     if (!t->isEmpty())
-                         m_endpointUses << EndpointUse{v, vp, *t};
-                 }
-             }},
-            {"token_sources", [&](const YAML::Node &v,
-                                  const QString &vp) { readTokenSources(v, vp, r.tokenSources); }},
-            {"required_scopes", strings(r.requiredScopes)},
-            {"audiences", strings(r.audiences)},
-            {"issuers", strings(r.issuers)},
-            {"claims",
-             [&](const YAML::Node &v, const QString &vp) { readClaimRules(v, vp, r.claimRules); }},
-            {"pass_through", boolean(r.passThrough)},
-            {"strip_credential", boolean(r.stripCredential)},
-            {"identity_headers",
-             [&](const YAML::Node &v, const QString &vp) {
-                 stringMap(r.identityHeaders)(v, vp);
-                 for (auto it = r.identityHeaders.cbegin(); it != r.identityHeaders.cend(); ++it) {
-                     if (!isHeaderName(it.key()))
-                         error(v, vp,
-                               QStringLiteral("\"%1\" is not a valid header name").arg(it.key()));
-                 }
-             }},
-        });
+    readSection(n, p, {}, routeSettings(), r);
     if (!n.IsMap())
         return;
+    if (!r.introspection.isEmpty())
+        m_endpointUses << EndpointUse{n["introspection"], p + QStringLiteral(".introspection"),
+                                      r.introspection};
     if (!r.pathPrefix.isEmpty() && !r.pathPattern.isEmpty())
         error(n, p, QStringLiteral("give path_prefix or path_pattern, not both"));
     if (!r.upstreamUrl.isEmpty() && r.destinationMode)
@@ -672,73 +319,44 @@ void FileReader::readRoute(const YAML::Node &n, const QString &p, RouteConfig &r
         error(n, p, QStringLiteral("rewrite_prefix replaces strip_prefix: give both"));
 }
 
-void FileReader::readTokenSources(const YAML::Node &n, const QString &p, QList<TokenSource> &out) {
-    const auto l = list(n, p);
-    if (!l)
-        return;
-    QList<TokenSource> sources;
-    for (const QString &s : *l) {
-        const qsizetype colon = s.indexOf(u':');
-        const QString kind = colon < 0 ? s : s.left(colon);
-        const QString name = colon < 0 ? QString() : s.mid(colon + 1);
-        TokenSource t;
-        t.name = name;
-        if (kind == u"bearer" && colon < 0) {
-            t.kind = TokenSource::Kind::BearerHeader;
-        } else if (kind == u"query") {
-            t.kind = TokenSource::Kind::Query;
-            if (colon < 0)
-                t.name = QStringLiteral("access_token");
-        } else if (kind == u"header" && isHeaderName(name)) {
-            t.kind = TokenSource::Kind::Header;
-        } else if (kind == u"cookie" && !name.isEmpty()) {
-            t.kind = TokenSource::Kind::Cookie;
-        } else {
-            error(n, p,
-                  QStringLiteral("\"%1\": expected bearer, query, query:NAME, header:NAME or "
-                                 "cookie:NAME")
-                      .arg(s));
-            continue;
-        }
-        if (t.kind == TokenSource::Kind::Query && t.name.isEmpty())
-            t.name = QStringLiteral("access_token");
-        sources << t;
-    }
-    out = sources;
-}
-
+// Claim values are taken whole: unlike scopes, a claim's value may hold blanks.
 void FileReader::readClaimRules(const YAML::Node &n, const QString &p, QList<ClaimRule> &out) {
-    if (!sequence(n, p, "claim rules"))
+    if (!n.IsNull() && !n.IsSequence()) {
+        error(n, p, QStringLiteral("expected a list of claim rules"));
         return;
+    }
     QList<ClaimRule> rules;
     for (size_t i = 0; i < n.size(); ++i) {
         const QString rp = indexed(p, i);
-        ClaimRule rule;
-        int ops = 0;
-        const auto op = [&](ClaimRule::Op which, bool single) -> Apply {
-            return [&, which, single](const YAML::Node &v, const QString &vp) {
-                ++ops;
-                rule.op = which;
-                if (single) {
-                    if (const auto t = text(v, vp))
-                        rule.values = {*t};
-                } else if (const auto l = list(v, vp)) {
-                    rule.values = *l;
-                }
-            };
-        };
-        mapping(n[i], rp,
-                {
-                    {"claim", string(rule.claim)},
-                    {"equals", op(ClaimRule::Op::Equals, true)},
-                    {"one_of", op(ClaimRule::Op::OneOf, false)},
-                    {"contains", op(ClaimRule::Op::Contains, false)},
-                });
-        if (!n[i].IsMap())
+        QStringList keys{QStringLiteral("claim")};
+        for (const auto &op : ConfigSchema::claimOps)
+            keys << QString::fromLatin1(op.second);
+        const auto given = entries(n[i], rp, keys);
+        if (!given || !n[i].IsMap())
             continue;
+        ClaimRule rule;
+        int opCount = 0;
+        for (const Entry &e : *given) {
+            const QString ep = join(rp, e.key);
+            if (e.key == u"claim") {
+                rule.claim = text(e.value, ep).value_or(QString());
+                continue;
+            }
+            ++opCount;
+            rule.op = *ConfigSchema::valueOf(ConfigSchema::claimOps, e.key);
+            rule.values.clear();
+            if (rule.op != ClaimRule::Op::Equals && e.value.IsSequence()) {
+                for (size_t k = 0; k < e.value.size(); ++k) {
+                    if (const auto v = text(e.value[k], indexed(ep, k)))
+                        rule.values << *v;
+                }
+            } else if (const auto v = text(e.value, ep)) {
+                rule.values << *v;
+            }
+        }
         if (rule.claim.isEmpty())
             error(n[i], rp + QStringLiteral(".claim"), QStringLiteral("name the claim"));
-        if (ops != 1)
+        if (opCount != 1)
             error(n[i], rp, QStringLiteral("give exactly one of equals, one_of or contains"));
         rules << rule;
     }

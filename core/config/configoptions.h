@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/config/config.h"
+#include "core/config/settingvalue.h"
 
 #include <QList>
 #include <QProcessEnvironment>
@@ -11,9 +12,9 @@
 
 namespace Tokengate {
 
-// One setting reachable from the command line (--name) and the environment (env). The table
-// is the single place options are declared: the daemon builds its parser and --help from
-// it, and the README's option list mirrors it.
+// One setting reachable from the command line (--name) and the environment (env), made from a
+// row of configSettings() that names an option: the daemon builds its parser and --help from
+// these, and the README's option list mirrors them.
 struct ConfigOption {
     QString name;
     QString env;
@@ -24,7 +25,8 @@ struct ConfigOption {
     // A secret is never taken from the command line (other users see it in `ps`): there it
     // is --<name>-file. Every environment name also works as <NAME>_FILE.
     bool secret = false;
-    // Applies a value; returns an error message, empty on success.
+    // Applies a value (for a switch: its variable's, or "true" from the command line); returns
+    // an error message, empty on success.
     std::function<QString(Config &, const QString &)> apply;
 };
 
@@ -42,8 +44,5 @@ QString applyCommandLine(const ConfigOption &option, Config &config, const QStri
 
 // A secret file's content without its trailing newline; nullopt with `error` if unreadable.
 std::optional<QString> readSecretFile(const QString &path, QString *error);
-
-// "127.0.0.1:8080", "[::1]:8080", "8080" (loopback), "*:8080" (all interfaces).
-bool parseListenAddress(const QString &text, QHostAddress *address, quint16 *port);
 
 } // namespace Tokengate

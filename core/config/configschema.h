@@ -3,16 +3,19 @@
 
 #include "core/config/config.h"
 
-#include <QHostAddress>
-
 #include <array>
 #include <optional>
 #include <utility>
 
 namespace Tokengate::ConfigSchema {
 
-// The config file's spelling of enum values, shared by the reader and --check-config's
-// writer so that what one prints the other reads.
+// The config file's spelling of enum values, shared by the settings table (reader, options,
+// --check-config's writer) so that what one prints the others read.
+
+inline constexpr std::array<std::pair<AuthMode, const char *>, 2> authModes{{
+    {AuthMode::Introspection, "introspection"},
+    {AuthMode::None, "none"},
+}};
 
 inline constexpr std::array<std::pair<ClientAuthMethod, const char *>, 4> authMethods{{
     {ClientAuthMethod::ClientSecretBasic, "client_secret_basic"},
@@ -73,14 +76,6 @@ std::optional<Enum> valueOf(const std::array<std::pair<Enum, const char *>, N> &
     return std::nullopt;
 }
 
-template<typename Enum, size_t N>
-QString namesOf(const std::array<std::pair<Enum, const char *>, N> &table) {
-    QStringList names;
-    for (const auto &entry : table)
-        names << QString::fromLatin1(entry.second);
-    return names.join(QStringLiteral(", "));
-}
-
 // "bearer", "query:access_token", "header:X-Token", "cookie:session".
 inline QString tokenSourceText(const TokenSource &s) {
     switch (s.kind) {
@@ -94,19 +89,6 @@ inline QString tokenSourceText(const TokenSource &s) {
         return QStringLiteral("cookie:") + s.name;
     }
     return {};
-}
-
-// "127.0.0.1:8080", "[::1]:8080", "*:8080": what parseListenAddress reads.
-inline QString listenText(const QHostAddress &address, quint16 port) {
-    QString host;
-    if (address == QHostAddress::Any || address == QHostAddress::AnyIPv4 ||
-        address == QHostAddress::AnyIPv6)
-        host = QStringLiteral("*");
-    else if (address.protocol() == QAbstractSocket::IPv6Protocol)
-        host = u'[' + address.toString() + u']';
-    else
-        host = address.toString();
-    return host + u':' + QString::number(port);
 }
 
 } // namespace Tokengate::ConfigSchema

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config/egimport.h"
 
+#include "core/config/configdump.h"
 #include "core/config/configfile.h"
+#include "core/config/settingvalue.h"
 
 #include <QHash>
 #include <QRegularExpression>
@@ -26,10 +28,6 @@ QString str(const YAML::Node &n) {
     return n.IsScalar() ? QString::fromStdString(n.Scalar()) : QString();
 }
 
-std::string s(const QString &text) {
-    return text.toStdString();
-}
-
 // Express Gateway accepts a single value wherever a list is allowed.
 QStringList strings(const YAML::Node &n) {
     QStringList out;
@@ -44,8 +42,7 @@ QStringList strings(const YAML::Node &n) {
 bool isTrue(const YAML::Node &n, bool fallback) {
     if (!n.IsDefined() || n.IsNull())
         return fallback;
-    const QString v = str(n).toLower();
-    return v == u"true" || v == u"yes" || v == u"on";
+    return parseBool(str(n)).value_or(false);
 }
 
 // Express Gateway substitutes ${NAME} and ${NAME:-default} from the environment.
@@ -492,86 +489,69 @@ void Importer::readApiEndpoints(const YAML::Node &n) {
         m_routes << byHost.value(host);
 }
 
+// The converted settings go through the config file's own writer, so the output is exactly
+// what the reader takes.
 void Importer::write() {
-    YAML::Emitter out;
-    out << YAML::Comment("Converted from an Express Gateway gateway.config.yml by tokengated "
-                         "import-eg.")
-        << YAML::Newline;
-    out << YAML::BeginMap;
-    if (!m_listen.isEmpty())
-        out << YAML::Key << "listen" << YAML::Value << s(m_listen);
-    if (m_endpoints.isEmpty()) {
-        out << YAML::Key << "auth" << YAML::Value << "none";
-    } else {
-        out << YAML::Key << "introspection" << YAML::Value << YAML::BeginSeq;
-        for (const Introspection &e : m_endpoints) {
-            out << YAML::BeginMap;
-            out << YAML::Key << "name" << YAML::Value << s(e.name);
-            out << YAML::Key << "url" << YAML::Value << s(e.url);
-            if (!e.authorizationRef.isEmpty()) {
-                out << YAML::Key << "auth_method" << YAML::Value << "authorization_value";
-                out << YAML::Key << "authorization" << YAML::Value << s(e.authorizationRef);
-            }
-            out << YAML::Key << "timeout" << YAML::Value << 10; // Express Gateway's
-            out << YAML::EndMap;
+    Config c;
+    if (!m_listen.isEmpty() && !parseListenAddress(m_listen, &c.server.address, &c.server.port))
+        skip(QStringLiteral("http"),
+             QStringLiteral("\"%1\" is not an IP address and port; tokengate listens on %2")
+                 .arg(m_listen, formatListenAddress(c.server.address, c.server.port)));
+    if (m_endpoints.isEmpty())
+        c.auth = AuthMode::None;
+    for (qsizetype i = 0; i < m_endpoints.size(); ++i) {
+        IntrospectionConfig e;
+        e.name = m_endpoints[i].name;
+        e.url = m_endpoints[i].url;
+        if (!m_endpoints[i].authorizationRef.isEmpty()) {
+            e.authMethod = ClientAuthMethod::AuthorizationValue;
+            e.authorizationRef = m_endpoints[i].authorizationRef;
         }
-        out << YAML::EndSeq;
-        // Express Gateway remembers active answers only, for ttl seconds, never past exp.
-        out << YAML::Key << "cache" << YAML::Value << YAML::BeginMap;
-        out << YAML::Key << "ttl" << YAML::Value << m_ttl.value_or(60);
-        out << YAML::Key << "negative_ttl" << YAML::Value << 0;
-        out << YAML::EndMap;
+        e.timeoutMs = 10'000; // Express Gateway's
+        if (i == 0)
+            c.introspection = e;
+        else
+            c.moreIntrospection << e;
     }
-    out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
+    if (!m_endpoints.isEmpty()) {
+        // Express Gateway remembers active answers only, for ttl seconds, never past exp.
+        c.cache.enabled = true;
+        c.cache.ttlSecs = m_ttl.value_or(60);
+        c.cache.negativeTtlSecs = 0;
+    }
     for (const Route &r : m_routes) {
         const Pipeline &p = m_pipelines[r.pipeline];
-        out << YAML::BeginMap;
-        out << YAML::Key << "name" << YAML::Value << s(r.name);
+        RouteConfig route;
+        route.name = r.name;
         if (!r.host.isEmpty())
-            out << YAML::Key << "hosts" << YAML::Value << YAML::Flow << YAML::BeginSeq << s(r.host)
-                << YAML::EndSeq;
-        if (!r.path.prefix.isEmpty())
-            out << YAML::Key << "path_prefix" << YAML::Value << s(r.path.prefix);
-        if (!r.path.pattern.isEmpty())
-            out << YAML::Key << "path_pattern" << YAML::Value << s(r.path.pattern);
+            route.hosts = {r.host};
+        route.pathPrefix = r.path.prefix;
+        route.pathPattern = r.path.pattern;
         // express.Router ignores letter case: "/ADMIN" took the "/admin" pipeline there.
         if (!r.path.prefix.isEmpty() || !r.path.pattern.isEmpty())
-            out << YAML::Key << "case_insensitive" << YAML::Value << true;
-        if (!r.methods.isEmpty()) {
-            out << YAML::Key << "methods" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-            for (const QString &m : r.methods)
-                out << s(m);
-            out << YAML::EndSeq;
-        }
-        out << YAML::Key << "upstream" << YAML::Value << s(p.upstream);
-        out << YAML::Key << "preserve_host" << YAML::Value << p.preserveHost;
+            route.caseInsensitive = true;
+        route.methods = r.methods;
+        route.upstreamUrl = p.upstream;
+        route.preserveHost = p.preserveHost;
         if (p.stripPath && r.path.canStrip && !r.path.strip.isEmpty())
-            out << YAML::Key << "strip_prefix" << YAML::Value << s(r.path.strip);
+            route.stripPrefix = r.path.strip;
         if (p.introspection < 0) {
-            out << YAML::Key << "authenticate" << YAML::Value << false;
+            route.authenticate = false;
         } else {
             if (p.introspection > 0)
-                out << YAML::Key << "introspection" << YAML::Value
-                    << s(m_endpoints[p.introspection].name);
-            out << YAML::Key << "token_sources" << YAML::Value << YAML::Flow << YAML::BeginSeq
-                << "bearer"
-                << "query:access_token" << YAML::EndSeq;
-            if (!r.scopes.isEmpty()) {
-                out << YAML::Key << "required_scopes" << YAML::Value << YAML::Flow
-                    << YAML::BeginSeq;
-                for (const QString &scope : r.scopes)
-                    out << s(scope);
-                out << YAML::EndSeq;
-            }
-            if (p.passThrough)
-                out << YAML::Key << "pass_through" << YAML::Value << true;
+                route.introspection = m_endpoints[p.introspection].name;
+            route.tokenSources = {{TokenSource::Kind::BearerHeader, QString()},
+                                  {TokenSource::Kind::Query, QStringLiteral("access_token")}};
+            route.requiredScopes = r.scopes;
+            route.passThrough = p.passThrough;
             // Express Gateway forwards the token; upstreams may rely on it.
-            out << YAML::Key << "strip_credential" << YAML::Value << false;
+            route.stripCredential = false;
         }
-        out << YAML::EndMap;
+        c.routes << route;
     }
-    out << YAML::EndSeq << YAML::EndMap;
-    result.tokengateYaml = QByteArray(out.c_str()) + '\n';
+    result.tokengateYaml = "# Converted from an Express Gateway gateway.config.yml by tokengated "
+                           "import-eg.\n" +
+                           describeConfig(c, ConfigDump::Changes).toUtf8();
 }
 
 } // namespace

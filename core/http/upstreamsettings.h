@@ -28,6 +28,8 @@ struct UpstreamSettings {
     // metadata address; refuse such peers unless the host is in `internalPeersAllowed`.
     bool refuseInternalPeers = false;
     QStringList internalPeersAllowed; // lower-case host names
+
+    bool operator==(const UpstreamSettings &) const = default;
 };
 
 } // namespace Tokengate

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The desktop app's settings: QSettings round trip without secrets, the editor's round trip,
 // its inline validation messages and the .env import.
+#include "core/config/settingstable.h"
 #include "gui/configsettings.h"
 #include "gui/idpprobe.h"
 #include "gui/settingspage.h"
@@ -9,6 +10,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -119,6 +121,27 @@ private slots:
         QCOMPARE(back.introspection.clientSecret, c.introspection.clientSecret);
         QCOMPARE(back.jwt.secret, c.jwt.secret);
         QVERIFY(page.problems().isEmpty());
+    }
+
+    // The editor's ranges are the config file's (durations in whole seconds), with its help.
+    void spinBoxesFollowTheSettingsTable_data() {
+        QTest::addColumn<QString>("key");
+        for (const char *key : {"introspection.timeout", "cache.ttl", "cache.negative_ttl",
+                                "cache.stale_grace", "cache.max_entries", "jwt.lifetime"})
+            QTest::newRow(key) << QString::fromLatin1(key);
+    }
+    void spinBoxesFollowTheSettingsTable() {
+        QFETCH(QString, key);
+        IdpProbe probe;
+        SettingsPage page(&probe);
+        const auto *box = page.findChild<QSpinBox *>(key);
+        QVERIFY(box);
+        const Setting<Config> *s = findSetting(configSettings(), key);
+        QVERIFY(s);
+        const bool seconds = s->kind == SettingKind::Seconds; // milliseconds in the table
+        QCOMPARE(box->minimum(), int(seconds ? (s->min + 999) / 1000 : s->min));
+        QCOMPARE(box->maximum(), int(seconds ? s->max / 1000 : s->max));
+        QCOMPARE(box->toolTip(), s->help);
     }
 
     void validationMessages_data() {

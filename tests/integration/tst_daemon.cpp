@@ -354,7 +354,7 @@ private slots:
         load.stop();
         QVERIFY2(load.failures().isEmpty(), load.failures().value(0).constData());
         QVERIFY(d.err().contains("TOKENGATE_CACHE_TTL")); // every problem is named
-        QVERIFY(d.err().contains("log-level"));
+        QVERIFY(d.err().contains("TOKENGATE_LOG_LEVEL"));
 
         // The good reload really swapped: a scope the token lacks is now refused.
         writeDotEnv("TOKENGATE_REQUIRED_SCOPES=admin\n");

@@ -66,7 +66,7 @@ private slots:
         QTest::newRow("unknown LOG_LEVEL")
             << QStringList{QStringLiteral("SSO_INTROSPECTION=http://127.0.0.1:1/i"),
                            QStringLiteral("LOG_LEVEL=verbose")}
-            << QStringList{} << QStringList{QStringLiteral("log-level"), QStringLiteral("verbose")};
+            << QStringList{} << QStringList{QStringLiteral("LOG_LEVEL"), QStringLiteral("verbose")};
         QTest::newRow("bad SSL_SECURE and introspection URL, all named")
             << QStringList{QStringLiteral("SSO_INTROSPECTION=ftp://idp/"),
                            QStringLiteral("SSL_SECURE=perhaps")}

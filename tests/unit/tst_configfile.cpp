@@ -52,12 +52,12 @@ private slots:
             "path_normalization, routes)");
         row("unknown nested key", "cache:\n  ttl: 5\n  tll: 6\n",
             "t.yml:3: cache.tll: unknown key (expected one of: enabled, ttl, negative_ttl, "
-            "stale_grace, max_entries, max_bytes)");
+            "stale_grace, max_entries, max_bytes, redis)");
         row("key given twice", "workers: 2\nworkers: 3\n", "t.yml:2: workers: given twice");
         row("unknown escaped slash action",
             "path_normalization: {path_with_escaped_slashes_action: decode}\n",
-            "t.yml:1: path_normalization.path_with_escaped_slashes_action: expected one of "
-            "reject_request, keep_unchanged, unescape_and_forward, got \"decode\"");
+            "t.yml:1: path_normalization.path_with_escaped_slashes_action: expected "
+            "reject_request, keep_unchanged or unescape_and_forward, got \"decode\"");
         row("route letter case not a boolean",
             "routes:\n  - {path_prefix: /a, upstream: \"http://u\", case_insensitive: maybe}\n",
             "t.yml:2: routes[0].case_insensitive: expected true or false, got \"maybe\"");
@@ -91,10 +91,10 @@ private slots:
             "t.yml:2: jwt.secret: keychain:jwt: keychain: references need the desktop app; use "
             "env:NAME or file:/path with tokengated");
         row("auth method", "introspection:\n  url: http://i/\n  auth_method: mtls\n",
-            "t.yml:3: introspection.auth_method: expected one of client_secret_basic, "
-            "client_secret_post, authorization_value, private_key_jwt, got \"mtls\"");
+            "t.yml:3: introspection.auth_method: expected client_secret_basic, "
+            "client_secret_post, authorization_value or private_key_jwt, got \"mtls\"");
         row("jwt algorithm", "jwt:\n  algorithm: none\n",
-            "t.yml:2: jwt.algorithm: expected one of HS256, RS256, ES256, got \"none\"");
+            "t.yml:2: jwt.algorithm: expected HS256, RS256 or ES256, got \"none\"");
         row("second endpoint without name",
             "introspection:\n  - url: http://a/\n  - url: http://b/\n",
             "t.yml:3: introspection[1].name: every endpoint after the first needs a name");
