@@ -14,7 +14,6 @@
 
 namespace Tokengate {
 
-class DemoIdp;
 class JwtSigner;
 class IntrospectionFlights;
 class EventHub;
@@ -24,9 +23,8 @@ struct RedisTier;
 class PrometheusText;
 struct PipelineSettings;
 
-// Owns a running gateway: its listener and workers, and in demo mode the demo IdP and the
-// echo upstream.
-// tokengated and the desktop app are thin shells around it.
+// Owns a running gateway: its listener and workers. tokengated and the desktop app are thin
+// shells around it; in demo mode they point its config at a DemoEnvironment they own.
 class GatewayService : public QObject {
     Q_OBJECT
 public:
@@ -52,7 +50,6 @@ public:
     // it is refused as a loop, like the gateway's own.
     void addOwnListener(const QHostAddress &address, quint16 port);
     QString upstreamUrl() const; // empty in Destination mode
-    DemoIdp *demoIdp() const { return m_demoIdp.get(); }
     // The introspection cache, for manual eviction (GUI, admin plane); null when stopped.
     IntrospectionCache *cache() const { return m_cache.get(); }
     // Time for the cache and token checks; tests pass a ManualClock. Before start().
@@ -76,17 +73,12 @@ public:
     static PipelineSettings pipelineSettings(const Config &config);
 
 private:
-    bool startDemo(QStringList *errors);
-    // Points `config` at the running demo IdP and echo upstream.
-    void applyDemo(Config &config) const;
     HandlerFactory gatewayFactory() const;
     // The cache, coalescing and shared tier for the current config, replacing the old ones.
     void buildCache();
 
     EventHub *m_events;
     Config m_config;
-    std::unique_ptr<HttpServer> m_echo;
-    std::unique_ptr<DemoIdp> m_demoIdp;
     std::shared_ptr<IntrospectionCache> m_cache;
     std::shared_ptr<IntrospectionFlights> m_flights;
     std::shared_ptr<RedisTier> m_redis;
@@ -94,7 +86,6 @@ private:
     const Clock *m_clock = &SystemClock::instance();
     std::unique_ptr<HttpServer> m_gateway;
     QString m_upstreamUrl;
-    QString m_demoJwtSecret; // kept across reloads
     bool m_decisionTrace = true;
     std::shared_ptr<const JwtSigner> m_jwtSigner;
     std::shared_ptr<const JwtSigner> m_previousJwtSigner;
