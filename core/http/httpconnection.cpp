@@ -28,7 +28,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObje
     // Bounded so a client that pipelines or uploads faster than we forward is pushed back
     // by TCP instead of filling our memory.
     m_socket->setReadBufferSize(ReadChunk);
-    m_idleSince = m_lastRead = m_lastWrite = DeadlineSweeper::nowMs();
+    m_idleSince = m_lastRead = m_lastWrite = m_context.sweeper->nowMs();
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::processInput);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
@@ -73,7 +73,7 @@ void HttpConnection::processInput() {
             if (m_socket->bytesAvailable() <= 0)
                 break;
             m_in = m_socket->read(qMin(m_socket->bytesAvailable(), ReadChunk));
-            m_lastRead = DeadlineSweeper::nowMs();
+            m_lastRead = m_context.sweeper->nowMs();
             if (!m_hasRequest && m_parser.betweenMessages())
                 m_requestStartMs = m_lastRead;
         }
@@ -132,10 +132,10 @@ void HttpConnection::setBodyFlowing(bool flowing) {
             send("HTTP/1.1 100 Continue\r\n\r\n");
             m_continueSent = true;
         }
-        m_lastRead = m_bodyFlowSince = DeadlineSweeper::nowMs();
+        m_lastRead = m_bodyFlowSince = m_context.sweeper->nowMs();
         scheduleProcessInput();
     } else if (!flowing && m_bodyFlowing) {
-        m_bodyFlowMs += DeadlineSweeper::nowMs() - m_bodyFlowSince;
+        m_bodyFlowMs += m_context.sweeper->nowMs() - m_bodyFlowSince;
     }
     m_bodyFlowing = flowing;
 }
@@ -259,7 +259,7 @@ void HttpConnection::sendTextResponse(int status, const char *reason, QByteArray
 void HttpConnection::send(QByteArrayView bytes) {
     // The write-stall timeout counts from the moment there is something to send.
     if (m_socket->bytesToWrite() == 0)
-        m_lastWrite = DeadlineSweeper::nowMs();
+        m_lastWrite = m_context.sweeper->nowMs();
     m_bytesQueued += bytes.size();
     m_socket->write(bytes.data(), bytes.size());
 }
@@ -272,7 +272,7 @@ bool HttpConnection::responseBacklogged() {
 }
 
 void HttpConnection::onBytesWritten() {
-    m_lastWrite = DeadlineSweeper::nowMs();
+    m_lastWrite = m_context.sweeper->nowMs();
     if (m_waitingWritable && m_socket->bytesToWrite() <= SendLowWater) {
         m_waitingWritable = false;
         if (m_exchange && !m_responseDone)
@@ -291,7 +291,7 @@ void HttpConnection::startNextRequest() {
 bool HttpConnection::endRequest() {
     m_hasRequest = false;
     m_head = RequestHead{};
-    m_idleSince = DeadlineSweeper::nowMs();
+    m_idleSince = m_context.sweeper->nowMs();
     if (m_closing) {
         closeAfterFlush();
         return false;
@@ -342,7 +342,7 @@ void HttpConnection::closeAfterFlush() {
     m_closing = true;
     if (m_tornDown)
         return;
-    m_lastWrite = DeadlineSweeper::nowMs();
+    m_lastWrite = m_context.sweeper->nowMs();
     m_socket->disconnectFromHost(); // writes what is buffered, then emits disconnected()
 }
 

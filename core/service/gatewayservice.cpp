@@ -136,6 +136,7 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
     m_previousJwtSigner.reset();
     buildCache();
     m_gateway = std::make_unique<HttpServer>(m_config.server, gatewayFactory(), m_events);
+    m_gateway->setDeadlineClock(*m_deadlineClock);
     QString why;
     if (!m_gateway->start(&why)) {
         *errors = {QStringLiteral("listen: ") + why};
@@ -206,6 +207,11 @@ void GatewayService::stop() {
     m_flights.reset();
     m_jwtSigner.reset();
     m_previousJwtSigner.reset();
+}
+
+void GatewayService::sweepDeadlines() {
+    if (m_gateway)
+        m_gateway->sweepDeadlines();
 }
 
 QByteArray GatewayService::jwks() const {

@@ -54,6 +54,10 @@ public:
     IntrospectionCache *cache() const { return m_cache.get(); }
     // Time for the cache and token checks; tests pass a ManualClock. Before start().
     void setClock(const Clock *clock) { m_clock = clock; }
+    // Time for the connections' deadlines (HttpServer::setDeadlineClock); tests pass a
+    // ManualClock and call sweepDeadlines() after moving it. Before start().
+    void setDeadlineClock(const Clock *clock) { m_deadlineClock = clock; }
+    void sweepDeadlines();
     // The JWT signing key as a JWKS document ({"keys":[...]}) for /.well-known/jwks.json;
     // after a reload that changed the key (and its kid) the previous key too. Empty when
     // no JWT is minted or it is HS256 (a shared secret is never published).
@@ -84,6 +88,7 @@ private:
     std::shared_ptr<RedisTier> m_redis;
     std::unique_ptr<RedisEvictions> m_redisEvictions;
     const Clock *m_clock = &SystemClock::instance();
+    const Clock *m_deadlineClock = &SteadyClock::instance();
     std::unique_ptr<HttpServer> m_gateway;
     QString m_upstreamUrl;
     bool m_decisionTrace = true;
