@@ -13,8 +13,8 @@ set(TOKENGATE_LAYERS
   auth      # tokens, introspection, client authentication, policy, JWT
   pipeline  # routes, path normalisation, the stages of one request, forwarding
   config    # the settings of every layer as one value, read from file, env and CLI
-  devidp    # the demo IdP and echo upstream
   service   # assembles the layers into a running gateway
+  devidp    # demo mode: the demo IdP and echo upstream a shell points a service at
   admin)    # the operators' listener
 
 function(tokengate_check_layers root)

@@ -46,6 +46,15 @@ bool GatewayDaemon::start(Config config) {
             std::fprintf(stderr, "%s\n", qPrintable(p));
         return false;
     }
+    if (config.demo) {
+        m_demo = std::make_unique<DemoEnvironment>();
+        QString error;
+        if (!m_demo->start(&error)) {
+            std::fprintf(stderr, "tokengated: cannot start:\n%s\n", qPrintable(error));
+            return false;
+        }
+        m_demo->apply(config);
+    }
     if (config.accessLog != u"off") {
         QString error;
         if (!m_accessLog.open(config.accessLog, &error)) {
@@ -94,17 +103,18 @@ void GatewayDaemon::printBanner() const {
                        .arg(QStringLiteral(TOKENGATE_VERSION), m_service.listenUrl(), upstream);
     if (m_admin)
         text += QStringLiteral("Admin: %1/healthz /readyz /metrics\n").arg(m_admin->url());
-    if (DemoIdp *idp = m_service.demoIdp()) {
+    if (m_demo) {
         // The token is printed on purpose: the user asked for a demo token to paste.
+        DemoIdp &idp = m_demo->idp();
         const QByteArray token =
-            idp->mint(QStringLiteral("demo-user"), QStringLiteral("read write"), 3600);
+            idp.mint(QStringLiteral("demo-user"), QStringLiteral("read write"), 3600);
         text += QStringLiteral("Demo mode: built-in IdP at %1 (client %2) and echo upstream.\n"
                                "Try (the token is valid for an hour):\n"
                                "  curl -i -H 'Authorization: Bearer %3' %4/hello?name=world\n"
                                "Without a token the gateway answers 401:\n"
                                "  curl -i %4/hello\n"
                                "Stop with Ctrl+C.\n")
-                    .arg(idp->issuer(), QString::fromLatin1(idp->clientId()),
+                    .arg(idp.issuer(), QString::fromLatin1(idp.clientId()),
                          QString::fromLatin1(token), m_service.listenUrl());
     }
     // One write: whoever reads the banner (people, scripts, tests) gets all of it at once.
@@ -120,6 +130,8 @@ void GatewayDaemon::reload() {
     Config next = loadConfig(m_sources, &problems);
     if (problems.isEmpty())
         problems = resolveDiscovery(next, DiscoveryTimeoutMs);
+    if (m_demo)
+        m_demo->apply(next); // demo mode stays until a restart
     const Config before = m_service.config();
     QStringList notes;
     if (problems.isEmpty())

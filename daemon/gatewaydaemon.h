@@ -4,6 +4,7 @@
 #include "core/admin/adminserver.h"
 #include "core/admin/idphealth.h"
 #include "core/config/configloader.h"
+#include "core/devidp/demoenvironment.h"
 #include "core/observe/accesslog.h"
 #include "core/observe/eventhub.h"
 #include "core/observe/requestmetrics.h"
@@ -37,6 +38,7 @@ private:
     AccessLog m_accessLog;
     RequestMetrics m_metrics;
     IdpHealth m_idpHealth;
+    std::unique_ptr<DemoEnvironment> m_demo; // with --demo; outlives the service using it
     GatewayService m_service;
     std::unique_ptr<AdminServer> m_admin;
     SignalWatcher m_signals;

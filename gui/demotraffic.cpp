@@ -34,7 +34,7 @@ void DemoTraffic::setEnabled(bool on) {
 }
 
 void DemoTraffic::sendOne() {
-    DemoIdp *idp = m_gateway->isRunning() ? m_gateway->service().demoIdp() : nullptr;
+    DemoIdp *idp = m_gateway->demoIdp();
     if (!idp || m_inFlight >= MaxInFlight)
         return;
     if (m_tokens.isEmpty()) {

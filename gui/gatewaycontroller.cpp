@@ -20,6 +20,7 @@ GatewayController::GatewayController(QObject *parent)
 
 GatewayController::~GatewayController() {
     m_service.stop();
+    m_demo.reset();
 }
 
 Config GatewayController::prepared(Config config) {
@@ -33,17 +34,36 @@ Config GatewayController::prepared(Config config) {
 bool GatewayController::start(const Config &wanted, QStringList *errors) {
     Config config = prepared(wanted);
     *errors = resolveDiscovery(config, DiscoveryTimeoutMs);
-    const bool ok = errors->isEmpty() && m_service.start(config, errors);
+    bool ok = errors->isEmpty();
+    if (ok) {
+        m_service.stop(); // before its demo: a restart gets a fresh one, as a new process would
+        m_demo.reset();
+        ok = (!config.demo || startDemo(config, errors)) && m_service.start(config, errors);
+        if (!ok)
+            m_demo.reset();
+    }
     m_stoppedWhy = ok ? QString() : QStringLiteral("could not start: ") + errors->join(u"; ");
     m_idpReachable = true;
     emit stateChanged(ok);
     return ok;
 }
 
+bool GatewayController::startDemo(Config &config, QStringList *errors) {
+    m_demo = std::make_unique<DemoEnvironment>();
+    QString why;
+    if (!m_demo->start(&why)) {
+        *errors = {why};
+        return false;
+    }
+    m_demo->apply(config);
+    return true;
+}
+
 void GatewayController::stop() {
     if (!m_service.isRunning())
         return;
     m_service.stop();
+    m_demo.reset();
     m_stoppedWhy = QStringLiteral("stopped");
     emit stateChanged(false);
 }
@@ -58,7 +78,10 @@ bool GatewayController::apply(const Config &wanted, QStringList *errors, QString
     }
     QStringList pending;
     *errors = resolveDiscovery(config, DiscoveryTimeoutMs);
-    if (!errors->isEmpty() || !m_service.reload(config, errors, &pending))
+    Config next = config;
+    if (m_demo)
+        m_demo->apply(next); // demo mode stays until a restart
+    if (!errors->isEmpty() || !m_service.reload(next, errors, &pending))
         return false;
     if (pending.isEmpty()) {
         *notes << QStringLiteral("applied to the running gateway (requests in progress finish "

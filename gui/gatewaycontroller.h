@@ -2,10 +2,13 @@
 #pragma once
 
 #include "core/config/config.h"
+#include "core/devidp/demoenvironment.h"
 #include "core/observe/eventhub.h"
 #include "core/service/gatewayservice.h"
 
 #include <QObject>
+
+#include <memory>
 
 namespace Tokengate {
 
@@ -27,6 +30,8 @@ public:
     // The config in effect (in demo mode: pointing at the demo IdP and echo upstream).
     const Config &runningConfig() const { return m_service.config(); }
     GatewayService &service() { return m_service; }
+    // The demo IdP while running in demo mode, else null.
+    DemoIdp *demoIdp() const { return m_demo && isRunning() ? &m_demo->idp() : nullptr; }
     EventHub &events() { return m_events; }
     // One line for the status bar: where it listens and forwards, or why it is stopped.
     QString statusText() const;
@@ -43,8 +48,10 @@ signals:
 
 private:
     void observe(const RequestEvent &event);
+    bool startDemo(Config &config, QStringList *errors);
 
     EventHub m_events;
+    std::unique_ptr<DemoEnvironment> m_demo; // in demo mode; outlives the service using it
     GatewayService m_service{&m_events};
     QString m_stoppedWhy = QStringLiteral("stopped");
     bool m_idpReachable = true;

@@ -101,7 +101,7 @@ TestBenchPage::TestBenchPage(GatewayController *gateway, IdpProbe *probe, QWidge
 
 void TestBenchPage::updateEnabled() {
     const bool running = m_gateway->isRunning();
-    const bool demo = running && m_gateway->service().demoIdp();
+    const bool demo = m_gateway->demoIdp() != nullptr;
     m_mint->setEnabled(demo);
     m_mint->setToolTip(demo ? QString()
                             : QStringLiteral("Start the gateway in demo mode to mint tokens"));
@@ -117,7 +117,7 @@ void TestBenchPage::setToken(const QByteArray &token) {
 }
 
 bool TestBenchPage::mintDemoToken() {
-    DemoIdp *idp = m_gateway->isRunning() ? m_gateway->service().demoIdp() : nullptr;
+    DemoIdp *idp = m_gateway->demoIdp();
     if (!idp)
         return false;
     setToken(idp->mint(m_subject->text().trimmed(), m_scope->text().trimmed(), 3600));

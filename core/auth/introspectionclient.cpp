@@ -120,7 +120,7 @@ IntrospectionCall::IntrospectionCall(IntrospectionClient &client, const QByteArr
     : m_client(client)
     , m_token(token)
     , m_done(std::move(done))
-    , m_deadlineMs(DeadlineSweeper::nowMs() + client.m_endpoint.timeoutMs) {
+    , m_deadlineMs(client.m_sweeper.nowMs() + client.m_endpoint.timeoutMs) {
     m_clock.start();
     m_client.m_sweeper.add(this);
 }

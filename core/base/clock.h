@@ -2,11 +2,13 @@
 #pragma once
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 
 namespace Tokengate {
 
-// Wall-clock time in milliseconds since the epoch (token exp/nbf are wall-clock seconds).
-// Injected so the cache and the decision can be tested at exact boundaries.
+// Time in milliseconds: wall-clock since the epoch from SystemClock (token exp/nbf are
+// wall-clock seconds), monotonic from SteadyClock (deadlines). Injected so the cache, the
+// decision and the timeouts can be tested at exact boundaries without waiting.
 class Clock {
 public:
     virtual ~Clock() = default;
@@ -19,6 +21,16 @@ public:
     qint64 nowMs() const override { return QDateTime::currentMSecsSinceEpoch(); }
     static const SystemClock &instance() {
         static const SystemClock clock;
+        return clock;
+    }
+};
+
+// Never steps when the wall clock is set, so a timeout is never cut short or stretched.
+class SteadyClock : public Clock {
+public:
+    qint64 nowMs() const override { return QDeadlineTimer::current().deadline(); }
+    static const SteadyClock &instance() {
+        static const SteadyClock clock;
         return clock;
     }
 };

@@ -1,19 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/base/deadlinesweeper.h"
 
-#include <QDeadlineTimer>
-
 namespace Tokengate {
 
-DeadlineSweeper::DeadlineSweeper(int resolutionMs, QObject *parent)
-    : QObject(parent) {
+DeadlineSweeper::DeadlineSweeper(const Clock &clock, int resolutionMs, QObject *parent)
+    : QObject(parent)
+    , m_clock(clock) {
     m_timer.setInterval(resolutionMs);
     connect(&m_timer, &QTimer::timeout, this, &DeadlineSweeper::sweep);
     m_timer.start();
-}
-
-qint64 DeadlineSweeper::nowMs() {
-    return QDeadlineTimer::current().deadline();
 }
 
 void DeadlineSweeper::sweep() {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/base/clock.h"
+
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -20,17 +22,21 @@ public:
 class DeadlineSweeper : public QObject {
     Q_OBJECT
 public:
-    explicit DeadlineSweeper(int resolutionMs = 200, QObject *parent = nullptr);
+    // `clock` is monotonic (SteadyClock) except in tests, which move a ManualClock and sweep().
+    explicit DeadlineSweeper(const Clock &clock = SteadyClock::instance(), int resolutionMs = 200,
+                             QObject *parent = nullptr);
 
     void add(Expirable *item) { m_items.insert(item); }
     void remove(Expirable *item) { m_items.remove(item); }
     qsizetype size() const { return m_items.size(); }
 
-    static qint64 nowMs(); // monotonic
-
-private:
+    // The time every deadline of this worker is measured in.
+    qint64 nowMs() const { return m_clock.nowMs(); }
+    // Checks every deadline now; the timer calls it, and tests after moving their clock.
     void sweep();
 
+private:
+    const Clock &m_clock;
     QSet<Expirable *> m_items;
     QTimer m_timer;
 };

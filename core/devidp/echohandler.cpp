@@ -16,8 +16,10 @@ class EchoExchange : public Exchange {
 public:
     EchoExchange(HttpConnection &client, const RequestHead &head)
         : m_client(client)
-        , m_head(head) {
-        if (head.hasBody())
+        , m_head(head) {}
+
+    void start() override {
+        if (m_head.hasBody())
             m_client.setBodyFlowing(true);
     }
 
@@ -60,7 +62,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Exchange> EchoHandler::start(HttpConnection &client, const RequestHead &head) {
+std::unique_ptr<Exchange> EchoHandler::createExchange(HttpConnection &client,
+                                                      const RequestHead &head) {
     return std::make_unique<EchoExchange>(client, head);
 }
 

@@ -11,7 +11,8 @@ namespace Tokengate {
 // streams, never stored.
 class EchoHandler : public RequestHandler {
 public:
-    std::unique_ptr<Exchange> start(HttpConnection &client, const RequestHead &head) override;
+    std::unique_ptr<Exchange> createExchange(HttpConnection &client,
+                                             const RequestHead &head) override;
 };
 
 } // namespace Tokengate

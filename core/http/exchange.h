@@ -14,6 +14,10 @@ class HttpConnection;
 class Exchange {
 public:
     virtual ~Exchange() = default;
+    // Called once, when the connection holds the exchange and its parser has returned. The
+    // exchange may answer before this returns (a refusal): the connection lets it go later.
+    // The body and completion calls come only after it.
+    virtual void start() = 0;
     virtual void onRequestBody(QByteArrayView chunk) = 0;
     virtual void onRequestComplete() = 0;
     // The client's send buffer drained after HttpConnection::responseBacklogged() was true.
@@ -31,7 +35,10 @@ public:
 class RequestHandler {
 public:
     virtual ~RequestHandler() = default;
-    virtual std::unique_ptr<Exchange> start(HttpConnection &client, const RequestHead &head) = 0;
+    // The exchange for a request whose head was just parsed: it does nothing until its
+    // start(), so creating it cannot answer, close or call back into `client`.
+    virtual std::unique_ptr<Exchange> createExchange(HttpConnection &client,
+                                                     const RequestHead &head) = 0;
     // True while work the handler owns outlives its exchanges (an introspection call other
     // workers wait on): a retired handler is destroyed only once this is false.
     virtual bool busy() const { return false; }

@@ -28,7 +28,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObje
     // Bounded so a client that pipelines or uploads faster than we forward is pushed back
     // by TCP instead of filling our memory.
     m_socket->setReadBufferSize(ReadChunk);
-    m_idleSince = m_lastRead = m_lastWrite = DeadlineSweeper::nowMs();
+    m_idleSince = m_lastRead = m_lastWrite = m_context.sweeper->nowMs();
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::processInput);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
@@ -56,25 +56,18 @@ void HttpConnection::scheduleProcessInput() {
 }
 
 void HttpConnection::processInput() {
-    // Exchanges call back into the connection from inside the parser's callbacks; the loop
-    // below re-reads the state each round, so a nested call has nothing to add.
-    if (m_processing || m_tornDown)
-        return;
-    // Never called from an exchange's own stack (only from signals and queued calls), so the
-    // exchange set aside by finishResponse() can go now.
-    m_retiredExchange.reset();
-    m_processing = true;
-    while (!m_closing && !m_tornDown) {
-        if (m_hasRequest && (m_requestComplete || !m_bodyFlowing))
-            break;
+    // The exchange that finished the previous response has returned by now.
+    if (m_phase == Phase::Finished && m_keepAlive)
+        endRequest();
+    while (wantsInput()) {
         if (m_inPos >= m_in.size()) {
             m_in.clear();
             m_inPos = 0;
             if (m_socket->bytesAvailable() <= 0)
                 break;
             m_in = m_socket->read(qMin(m_socket->bytesAvailable(), ReadChunk));
-            m_lastRead = DeadlineSweeper::nowMs();
-            if (!m_hasRequest && m_parser.betweenMessages())
+            m_lastRead = m_context.sweeper->nowMs();
+            if (m_phase == Phase::Idle && m_parser.betweenMessages())
                 m_requestStartMs = m_lastRead;
         }
         const auto result = m_parser.feed(QByteArrayView(m_in).sliced(m_inPos));
@@ -84,20 +77,37 @@ void HttpConnection::processInput() {
             failRequest(error.status, error.reason, error.message);
             break;
         }
+        // The parser pauses after a head (and after a whole message), so it has returned.
+        if (m_phase == Phase::HeadRead)
+            startExchange();
     }
-    m_processing = false;
+}
+
+bool HttpConnection::wantsInput() const {
+    if (m_stopReading)
+        return false;
+    if (m_phase == Phase::Idle)
+        return true;
+    return requestInProgress() && m_requestBody == RequestBody::Flowing;
+}
+
+void HttpConnection::startExchange() {
+    m_phase = Phase::Exchanging;
+    m_exchange = m_context.handler->createExchange(*this, m_head);
+    if (!m_exchange)
+        return;
+    m_exchange->handlerLease = m_context.handler;
+    m_exchange->start();
+    // A request without a body was complete with its head; the exchange hears it once started.
+    if (m_requestBody == RequestBody::Complete && requestInProgress() && m_exchange)
+        m_exchange->onRequestComplete();
 }
 
 void HttpConnection::onRequestHead(RequestHead head) {
     m_head = std::move(head);
-    m_hasRequest = true;
-    m_requestComplete = false;
-    m_bodyFlowing = false;
-    m_continueSent = false;
-    m_responseStarted = false;
-    m_responseDone = false;
+    m_phase = Phase::HeadRead;
+    m_requestBody = RequestBody::Paused;
     m_waitingWritable = false;
-    m_eventPublished = false;
     m_bodyFlowMs = 0;
     // The previous answer may still be on its way out: its bytes keep counting.
     if (m_socket->bytesToWrite() == 0)
@@ -109,54 +119,65 @@ void HttpConnection::onRequestHead(RequestHead head) {
     m_event.method = m_head.method;
     m_event.target = m_head.target;
     m_event.worker = m_context.workerId;
-    m_exchange = m_context.handler->start(*this, m_head);
-    if (m_exchange)
-        m_exchange->handlerLease = m_context.handler;
 }
 
 void HttpConnection::onRequestBody(QByteArrayView chunk) {
     m_event.requestBodyBytes += chunk.size();
-    if (m_exchange && !m_responseDone)
+    if (m_exchange && requestInProgress())
         m_exchange->onRequestBody(chunk);
 }
 
 void HttpConnection::onRequestComplete() {
-    m_requestComplete = true;
-    if (m_exchange && !m_responseDone)
+    m_requestBody = RequestBody::Complete;
+    if (m_exchange && requestInProgress())
         m_exchange->onRequestComplete();
 }
 
 void HttpConnection::setBodyFlowing(bool flowing) {
-    if (flowing && !m_bodyFlowing) {
-        if (m_head.expectsContinue && !m_continueSent && !m_responseStarted) {
+    if (m_requestBody == RequestBody::Complete)
+        return;
+    const bool wasFlowing = m_requestBody == RequestBody::Flowing;
+    if (flowing && !wasFlowing) {
+        if (m_head.expectsContinue && m_phase == Phase::Exchanging) {
             send("HTTP/1.1 100 Continue\r\n\r\n");
-            m_continueSent = true;
+            m_head.expectsContinue = false; // owed once
         }
-        m_lastRead = m_bodyFlowSince = DeadlineSweeper::nowMs();
+        m_lastRead = m_bodyFlowSince = m_context.sweeper->nowMs();
         scheduleProcessInput();
-    } else if (!flowing && m_bodyFlowing) {
-        m_bodyFlowMs += DeadlineSweeper::nowMs() - m_bodyFlowSince;
+    } else if (!flowing && wasFlowing) {
+        m_bodyFlowMs += m_context.sweeper->nowMs() - m_bodyFlowSince;
     }
-    m_bodyFlowing = flowing;
+    m_requestBody = flowing ? RequestBody::Flowing : RequestBody::Paused;
+}
+
+bool HttpConnection::responseStarted() const {
+    return m_phase != Phase::Idle && m_phase != Phase::HeadRead && m_phase != Phase::Exchanging;
 }
 
 void HttpConnection::sendResponseHead(ResponseHead head) {
-    Q_ASSERT(!m_responseStarted);
-    m_responseStarted = true;
+    // After a teardown the exchange may still answer (it is not told when the connection
+    // aborted for it): nothing goes out.
+    Q_ASSERT(m_phase == Phase::Exchanging || m_phase == Phase::Closed);
+    if (m_phase != Phase::Exchanging)
+        return;
+    m_phase = Phase::Responding;
     m_event.status = head.status;
-    m_bodyAllowed = head.mayHaveBody && m_head.method != "HEAD";
     bool closeDelimited = false;
-    m_chunkedOut = false;
+    bool chunked = false;
     if (head.mayHaveBody && head.contentLength < 0) {
         // HEAD answers keep the framing a GET would have had, minus the body.
         if (m_head.versionMinor >= 1)
-            m_chunkedOut = true;
+            chunked = true;
         else
             closeDelimited = true;
     }
+    const bool bodyAllowed = head.mayHaveBody && m_head.method != "HEAD";
+    m_responseBody = !bodyAllowed ? ResponseBody::Omitted
+                     : chunked    ? ResponseBody::Chunked
+                                  : ResponseBody::AsIs;
     // A request whose body was not read to the end leaves the connection unusable.
-    const bool requestDone = m_requestComplete || !m_head.hasBody();
-    m_keepAlive = m_head.keepAlive && requestDone && !closeDelimited && !m_closing;
+    const bool requestDone = m_requestBody == RequestBody::Complete || !m_head.hasBody();
+    m_keepAlive = m_head.keepAlive && requestDone && !closeDelimited && !m_stopReading;
 
     const QByteArray reason = head.reason.isEmpty() ? statusPhrase(head.status) : head.reason;
     HeadWriter out(head.headers.serializedSize() + reason.size() + 96);
@@ -178,7 +199,7 @@ void HttpConnection::sendResponseHead(ResponseHead head) {
             out.field(f.name, f.value);
     }
     const bool lengthAllowed = head.status >= 200 && head.status != 204;
-    if (m_chunkedOut)
+    if (chunked)
         out.put("Transfer-Encoding: chunked\r\n");
     else if (lengthAllowed && head.contentLength >= 0)
         out.field("Content-Length", QByteArray::number(head.contentLength));
@@ -191,10 +212,10 @@ void HttpConnection::sendResponseHead(ResponseHead head) {
 }
 
 void HttpConnection::sendResponseBody(QByteArrayView chunk) {
-    if (!m_responseStarted || m_responseDone || !m_bodyAllowed || chunk.isEmpty())
+    if (m_phase != Phase::Responding || m_responseBody == ResponseBody::Omitted || chunk.isEmpty())
         return;
     m_event.responseBodyBytes += chunk.size();
-    if (m_chunkedOut) {
+    if (m_responseBody == ResponseBody::Chunked) {
         QByteArray frame = QByteArray::number(chunk.size(), 16);
         frame.append("\r\n");
         frame.append(chunk);
@@ -206,30 +227,21 @@ void HttpConnection::sendResponseBody(QByteArrayView chunk) {
 }
 
 void HttpConnection::finishResponse() {
-    if (m_responseDone)
+    if (m_phase != Phase::Responding)
         return;
-    if (m_chunkedOut && m_bodyAllowed)
+    if (m_responseBody == ResponseBody::Chunked)
         send("0\r\n\r\n");
-    m_responseDone = true;
-    // Writing now rather than on the next loop iteration sends head and body in one syscall
-    // and spares the write-notifier round trip.
-    m_socket->flush();
+    m_phase = Phase::Finished;
     publishEvent();
-    if (!m_keepAlive) {
+    // Writing now rather than on the next loop iteration sends head and body in one syscall
+    // and spares the write-notifier round trip. A failed write tears down right here.
+    m_socket->flush();
+    if (m_phase != Phase::Finished)
+        return;
+    if (!m_keepAlive)
         closeAfterFlush();
-        return;
-    }
-    if (m_tornDown)
-        return;
-    if (m_processing || m_inPos < m_in.size() || m_socket->bytesAvailable() > 0) {
-        // The exchange may still be on the stack; let it return before it is destroyed.
-        QMetaObject::invokeMethod(this, &HttpConnection::startNextRequest, Qt::QueuedConnection);
-        return;
-    }
-    // Nothing of the next request is here yet, so its readyRead will start it: no queued call
-    // needed. The exchange may still be on the stack, so it is only set aside.
-    m_retiredExchange = std::move(m_exchange);
-    endRequest();
+    else
+        scheduleProcessInput(); // the next request, once the exchange is off the stack
 }
 
 void HttpConnection::sendSimpleResponse(int status, const char *reason, QByteArrayView message) {
@@ -259,7 +271,7 @@ void HttpConnection::sendTextResponse(int status, const char *reason, QByteArray
 void HttpConnection::send(QByteArrayView bytes) {
     // The write-stall timeout counts from the moment there is something to send.
     if (m_socket->bytesToWrite() == 0)
-        m_lastWrite = DeadlineSweeper::nowMs();
+        m_lastWrite = m_context.sweeper->nowMs();
     m_bytesQueued += bytes.size();
     m_socket->write(bytes.data(), bytes.size());
 }
@@ -272,59 +284,47 @@ bool HttpConnection::responseBacklogged() {
 }
 
 void HttpConnection::onBytesWritten() {
-    m_lastWrite = DeadlineSweeper::nowMs();
+    m_lastWrite = m_context.sweeper->nowMs();
     if (m_waitingWritable && m_socket->bytesToWrite() <= SendLowWater) {
         m_waitingWritable = false;
-        if (m_exchange && !m_responseDone)
+        if (m_exchange && requestInProgress())
             m_exchange->onClientWritable();
     }
 }
 
-void HttpConnection::startNextRequest() {
-    if (m_tornDown)
-        return;
+void HttpConnection::endRequest() {
     m_exchange.reset();
-    if (endRequest())
-        processInput();
-}
-
-bool HttpConnection::endRequest() {
-    m_hasRequest = false;
+    m_phase = Phase::Idle;
     m_head = RequestHead{};
-    m_idleSince = DeadlineSweeper::nowMs();
-    if (m_closing) {
+    m_idleSince = m_context.sweeper->nowMs();
+    if (m_stopReading)
         closeAfterFlush();
-        return false;
-    }
-    return true;
 }
 
 void HttpConnection::failRequest(int status, const char *reason, QByteArrayView message) {
-    if (!m_hasRequest) {
+    if (m_phase == Phase::Idle) {
         // The request never reached an exchange; still log it.
-        m_hasRequest = true;
-        m_eventPublished = false;
+        m_phase = Phase::Exchanging;
         m_requestClock.start();
         m_event = RequestEvent{};
         m_event.start = QDateTime::currentDateTimeUtc();
         m_event.peer = m_peerText;
         m_event.worker = m_context.workerId;
-        // The previous request's answer is done; left set, it would make this refusal look
-        // like a response cut short, and the client would get a close instead of its 400.
-        m_responseStarted = m_responseDone = false;
         // A HEAD request refused mid-head still gets an answer without a body.
         m_head.method = m_parser.pendingMethod();
+    } else if (m_phase == Phase::HeadRead) {
+        m_phase = Phase::Exchanging; // its exchange never started
     }
-    if (m_exchange && !m_responseDone) {
+    // Called from processInput() or a deadline check, never from the exchange: it can go.
+    if (m_exchange && requestInProgress()) {
         m_exchange->onClientGone();
         m_exchange.reset();
     }
-    if (m_responseStarted) {
+    if (m_phase != Phase::Exchanging) {
         abortResponse(reason);
         return;
     }
-    m_closing = true; // nothing after a broken request can be trusted
-    m_keepAlive = false;
+    m_stopReading = true; // nothing after a broken request can be trusted
     sendSimpleResponse(status, reason, message);
 }
 
@@ -333,16 +333,18 @@ void HttpConnection::abortResponse(const char *reason) {
 }
 
 void HttpConnection::closeWhenIdle() {
-    m_closing = true;
-    if (!m_hasRequest)
+    m_stopReading = true;
+    if (m_phase == Phase::Idle)
         closeAfterFlush();
 }
 
 void HttpConnection::closeAfterFlush() {
-    m_closing = true;
-    if (m_tornDown)
+    m_stopReading = true;
+    if (m_phase == Phase::Closed)
         return;
-    m_lastWrite = DeadlineSweeper::nowMs();
+    if (m_phase == Phase::Idle)
+        m_phase = Phase::Closing;
+    m_lastWrite = m_context.sweeper->nowMs();
     m_socket->disconnectFromHost(); // writes what is buffered, then emits disconnected()
 }
 
@@ -350,27 +352,25 @@ void HttpConnection::onDisconnected() {
     teardown(Reason::ClientDisconnected, true);
 }
 
+// Once a request: when its response finishes, or when the connection closes before that.
 void HttpConnection::publishEvent() {
-    if (m_eventPublished)
-        return;
-    m_eventPublished = true;
     m_event.durationUs = m_requestClock.nsecsElapsed() / 1000;
     if (m_context.events)
         m_context.events->publish(m_event);
 }
 
 void HttpConnection::teardown(const char *reason, bool notifyExchange) {
-    if (m_tornDown)
+    if (m_phase == Phase::Closed)
         return;
-    m_tornDown = true;
-    if (m_hasRequest && !m_responseDone) {
+    const bool cutShort = m_phase == Phase::HeadRead || requestInProgress();
+    m_phase = Phase::Closed;
+    if (cutShort) {
         if (m_event.reason.isEmpty())
             m_event.reason = reason;
         if (notifyExchange && m_exchange)
             m_exchange->onClientGone();
-    }
-    if (m_hasRequest)
         publishEvent();
+    }
     m_context.sweeper->remove(this);
     disconnect(m_socket, nullptr, this, nullptr);
     m_socket->abort();
@@ -387,12 +387,12 @@ void HttpConnection::checkDeadline(qint64 now) {
     const HttpLimits &limits = m_context.limits;
     const qint64 sinceLastCheck = m_lastCheck ? now - m_lastCheck : 0;
     m_lastCheck = now;
-    if (m_closing && !m_hasRequest) {
+    switch (m_phase) {
+    case Phase::Closing:
         if (now - m_lastWrite > limits.bodyTimeoutMs)
             teardown(Reason::RequestTimeout, true);
         return;
-    }
-    if (!m_hasRequest) {
+    case Phase::Idle:
         if (m_parser.betweenMessages()) {
             if (now - m_idleSince > limits.idleTimeoutMs)
                 teardown(Reason::None, false);
@@ -400,18 +400,24 @@ void HttpConnection::checkDeadline(qint64 now) {
             failRequest(408, Reason::RequestTimeout, "Timed out reading the request header");
         }
         return;
+    case Phase::HeadRead: // only ever inside processInput()
+    case Phase::Closed:   // no longer swept
+        return;
+    case Phase::Exchanging:
+    case Phase::Responding:
+    case Phase::Finished: // closing after its response, or about to serve the next request
+        break;
     }
-    const bool bodyTrickles =
-        !m_requestComplete && m_bodyFlowing &&
-        tooSlow(m_bodyFlowMs + now - m_bodyFlowSince, m_event.requestBodyBytes, limits.minBodyRate);
-    if (!m_requestComplete && m_bodyFlowing &&
-        (now - m_lastRead > limits.bodyTimeoutMs || bodyTrickles)) {
-        if (m_responseStarted)
-            teardown(Reason::RequestTimeout, true);
-        else
+    const bool bodyFlowing = m_requestBody == RequestBody::Flowing;
+    const bool bodyTrickles = bodyFlowing && tooSlow(m_bodyFlowMs + now - m_bodyFlowSince,
+                                                     m_event.requestBodyBytes, limits.minBodyRate);
+    if (bodyFlowing && (now - m_lastRead > limits.bodyTimeoutMs || bodyTrickles)) {
+        if (m_phase == Phase::Exchanging)
             failRequest(408, Reason::RequestTimeout,
                         bodyTrickles ? "The request body arrives too slowly"
                                      : "Timed out reading the request body");
+        else
+            teardown(Reason::RequestTimeout, true);
         return;
     }
     const qint64 unsent = m_socket->bytesToWrite();

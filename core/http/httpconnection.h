@@ -20,6 +20,11 @@ namespace Tokengate {
 // One client connection: parses requests, hands each to an Exchange, and writes responses in
 // request order. Pipelined requests wait unparsed until the previous response is finished;
 // the socket's bounded read buffer then pushes back on the client.
+//
+// Each request goes through the phases below. The exchange is created when its head is
+// parsed and started once the parser has returned, so whatever it does at once (a refusal,
+// a closed socket) happens outside llhttp; the next request starts on a later turn of the
+// event loop, so the exchange that finished a response is off the stack when it is let go.
 class HttpConnection : public QObject, private RequestParser::Sink, public Expirable {
     Q_OBJECT
 public:
@@ -44,7 +49,8 @@ public:
     // replaces, which clients may compare).
     void sendTextResponse(int status, const char *reason, QByteArray body,
                           HeaderMap extraHeaders = {});
-    bool responseStarted() const { return m_responseStarted; }
+    // True once no response head can be sent any more: one is out, or the connection closed.
+    bool responseStarted() const;
     // True when the client is slower than the exchange's data; onClientWritable() follows.
     bool responseBacklogged();
     // The response cannot be completed (upstream died mid-body): close without more bytes.
@@ -66,14 +72,36 @@ private:
     void onRequestBody(QByteArrayView chunk) override;
     void onRequestComplete() override;
 
+    // Idle → HeadRead → Exchanging → Responding → Finished, then Idle again, or Closing (no
+    // request left, the last bytes drain) when the connection does not stay open.
+    enum class Phase {
+        Idle,       // no request: waiting for the next head, or the rest of one
+        HeadRead,   // a head is parsed; its exchange starts when the parser has returned
+        Exchanging, // the exchange runs; no byte of its response is out
+        Responding, // the response head is out, its body follows
+        Finished,   // the response is complete and its event published
+        Closing,    // no request: what is written drains, then the socket closes
+        Closed,     // torn down; deleted on a later turn
+    };
+    // The request body is read only while the exchange wants it (flow control).
+    enum class RequestBody { Paused, Flowing, Complete };
+    // How the response's body goes out, decided with its head.
+    enum class ResponseBody { Omitted, AsIs, Chunked };
+
     void send(QByteArrayView bytes);
+    // Reached only from the event loop (readyRead, a queued call), never from inside the
+    // parser or an exchange: llhttp is never re-entered.
     void processInput();
     void scheduleProcessInput();
+    bool wantsInput() const;
+    bool requestInProgress() const {
+        return m_phase == Phase::Exchanging || m_phase == Phase::Responding;
+    }
+    void startExchange();
     void onBytesWritten();
     void onDisconnected();
     void failRequest(int status, const char *reason, QByteArrayView message);
-    void startNextRequest();
-    bool endRequest(); // false when the connection is closing instead
+    void endRequest();
     void publishEvent();
     void closeAfterFlush();
     void teardown(const char *reason, bool notifyExchange);
@@ -91,7 +119,6 @@ private:
 
     RequestHead m_head;
     std::unique_ptr<Exchange> m_exchange;
-    std::unique_ptr<Exchange> m_retiredExchange; // finished, possibly still on the stack
     RequestEvent m_event;
     QElapsedTimer m_requestClock;
 
@@ -106,21 +133,19 @@ private:
     qint64 m_sendWaitMs = 0;    // time with response bytes the client had not taken yet
     qint64 m_bytesQueued = 0;   // response bytes handed to the socket
 
-    bool m_hasRequest = false;
-    bool m_requestComplete = false;
-    bool m_bodyFlowing = false;
-    bool m_continueSent = false;
-    bool m_responseStarted = false;
-    bool m_responseDone = false;
-    bool m_bodyAllowed = true;
-    bool m_chunkedOut = false;
+    Phase m_phase = Phase::Idle;
+    RequestBody m_requestBody = RequestBody::Paused;
+    ResponseBody m_responseBody = ResponseBody::AsIs;
+    // Orthogonal to the phase:
+    // Whether the connection outlives the current response; decided with its head.
     bool m_keepAlive = true;
-    bool m_eventPublished = true;
+    // Read nothing more, and close once the request in progress (if any) is done: set by a
+    // broken request or closeWhenIdle(), in whichever phase the request is.
+    bool m_stopReading = false;
+    // The exchange waits for onClientWritable(): the response's flow control, at any phase.
     bool m_waitingWritable = false;
-    bool m_processing = false;
+    // A queued processInput() is pending; one is enough.
     bool m_processScheduled = false;
-    bool m_closing = false;
-    bool m_tornDown = false;
 };
 
 } // namespace Tokengate

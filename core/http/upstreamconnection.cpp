@@ -57,7 +57,7 @@ void UpstreamConnection::connectSocket() {
             return;
         }
         m_connected = true;
-        m_lastActivity = DeadlineSweeper::nowMs();
+        m_lastActivity = m_sweeper.nowMs();
         m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     });
     connect(m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::readResponse);
@@ -79,7 +79,7 @@ void UpstreamConnection::begin(User *user, QByteArrayView head, bool headRequest
     m_waitingWritable = false;
     ++m_exchanges;
     m_parser.expectResponse(headRequest);
-    m_lastActivity = DeadlineSweeper::nowMs();
+    m_lastActivity = m_sweeper.nowMs();
     if (!m_socket)
         connectSocket();
     write(head);
@@ -101,7 +101,7 @@ bool UpstreamConnection::writeBacklogged() {
 
 void UpstreamConnection::onBytesWritten() {
     // Upload progress counts as activity: many upstreams answer only after the whole body.
-    m_lastActivity = DeadlineSweeper::nowMs();
+    m_lastActivity = m_sweeper.nowMs();
     if (m_headStartedMs)
         m_headStartedMs = m_lastActivity; // an early 1xx while the request is still going out
     if (m_waitingWritable && m_socket->bytesToWrite() <= SendLowWater) {
@@ -115,7 +115,7 @@ void UpstreamConnection::setReadPaused(bool paused) {
     const bool resumed = m_readPaused && !paused;
     m_readPaused = paused;
     if (resumed) {
-        m_lastActivity = DeadlineSweeper::nowMs();
+        m_lastActivity = m_sweeper.nowMs();
         // Not inline: the caller may be inside our own callbacks.
         QMetaObject::invokeMethod(this, &UpstreamConnection::readResponse, Qt::QueuedConnection);
     }
@@ -138,7 +138,7 @@ void UpstreamConnection::readResponse() {
     const QPointer<UpstreamConnection> alive(this);
     while (m_user && !m_readPaused && !m_responseDone && m_socket->bytesAvailable() > 0) {
         const QByteArray data = m_socket->read(qMin(m_socket->bytesAvailable(), ReadChunk));
-        m_lastActivity = DeadlineSweeper::nowMs();
+        m_lastActivity = m_sweeper.nowMs();
         if (!m_headStartedMs)
             m_headStartedMs = m_lastActivity;
         const auto result = m_parser.feed(data);
@@ -270,7 +270,7 @@ void UpstreamConnection::close() {
 }
 
 void UpstreamConnection::markIdle() {
-    m_lastActivity = DeadlineSweeper::nowMs();
+    m_lastActivity = m_sweeper.nowMs();
 }
 
 void UpstreamConnection::checkDeadline(qint64 now) {

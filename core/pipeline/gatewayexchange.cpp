@@ -33,13 +33,15 @@ GatewayExchange::GatewayExchange(GatewayHandler &handler, HttpConnection &client
                                  const RequestHead &head)
     : m_handler(handler)
     , m_client(client)
-    , m_head(head) {
+    , m_head(head) {}
+
+GatewayExchange::~GatewayExchange() = default;
+
+void GatewayExchange::start() {
     m_handler.cleanClientHead(m_head.headers);
     if (route())
         authenticate();
 }
-
-GatewayExchange::~GatewayExchange() = default;
 
 bool GatewayExchange::matchRoute() {
     const PipelineSettings &s = m_handler.settings();
@@ -390,6 +392,7 @@ void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &
         trace("forward", "ok", QStringLiteral("to ") + shown(m_target));
     LoopGuard::stamp(m_head);
     m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head);
+    m_proxy->start();
     if (m_requestComplete && !m_head.hasBody())
         m_proxy->onRequestComplete();
 }

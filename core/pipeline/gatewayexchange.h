@@ -20,6 +20,8 @@ public:
     GatewayExchange(GatewayHandler &handler, HttpConnection &client, const RequestHead &head);
     ~GatewayExchange() override;
 
+    // The pipeline: route, token, introspection, decision, then forward or refuse.
+    void start() override;
     void onRequestBody(QByteArrayView chunk) override;
     void onRequestComplete() override;
     void onClientWritable() override;

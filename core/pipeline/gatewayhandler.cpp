@@ -133,7 +133,8 @@ void GatewayHandler::cleanClientHead(HeaderMap &headers) const {
     });
 }
 
-std::unique_ptr<Exchange> GatewayHandler::start(HttpConnection &client, const RequestHead &head) {
+std::unique_ptr<Exchange> GatewayHandler::createExchange(HttpConnection &client,
+                                                         const RequestHead &head) {
     // Before anything can log or publish the event: it must not show a token.
     client.event().target = m_redactor.redact(head.target);
     // The unauthenticated fixed-upstream case has nothing to decide: skip the pipeline,

@@ -20,7 +20,8 @@ public:
     GatewayHandler(PipelineSettings settings, HttpLimits limits, DeadlineSweeper &sweeper);
     ~GatewayHandler() override;
 
-    std::unique_ptr<Exchange> start(HttpConnection &client, const RequestHead &head) override;
+    std::unique_ptr<Exchange> createExchange(HttpConnection &client,
+                                             const RequestHead &head) override;
     bool busy() const override;
 
     const PipelineSettings &settings() const { return m_settings; }

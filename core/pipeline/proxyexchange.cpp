@@ -59,7 +59,9 @@ ProxyExchange::ProxyExchange(HttpConnection &client, UpstreamPool &pool, Upstrea
     , m_chunked(head.chunked)
     , m_hasBody(head.hasBody())
     , m_headRequest(head.method == "HEAD")
-    , m_idempotent(isIdempotent(head.method)) {
+    , m_idempotent(isIdempotent(head.method)) {}
+
+void ProxyExchange::start() {
     m_upstreamClock.start();
     sendToUpstream(false);
     if (m_hasBody)

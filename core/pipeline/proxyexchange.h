@@ -18,6 +18,7 @@ public:
                   const RequestHead &head);
     ~ProxyExchange() override;
 
+    void start() override;
     void onRequestBody(QByteArrayView chunk) override;
     void onRequestComplete() override;
     void onClientWritable() override;

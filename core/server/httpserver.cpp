@@ -66,7 +66,7 @@ bool HttpServer::start(QString *error) {
         context.events = m_events;
         context.openConnections = &m_openConnections;
         context.peers = &m_peers;
-        auto worker = std::make_unique<WorkerThread>(context, m_factory, fd);
+        auto worker = std::make_unique<WorkerThread>(context, m_factory, fd, *m_deadlineClock);
         QString why;
         if (!worker->startServing(&why))
             return abandon(why);
@@ -93,6 +93,11 @@ void HttpServer::replaceHandlers(HandlerFactory factory) {
     m_factory = factory;
     for (auto &worker : m_workers)
         worker->replaceHandler(factory);
+}
+
+void HttpServer::sweepDeadlines() {
+    for (auto &worker : m_workers)
+        worker->sweepDeadlines();
 }
 
 void HttpServer::stop(int drainMs) {

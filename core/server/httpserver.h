@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/base/clock.h"
 #include "core/server/peerconnections.h"
 #include "core/server/serversettings.h"
 
@@ -42,6 +43,13 @@ public:
     // progress finish on the handlers that started them. Listeners and limits stay.
     void replaceHandlers(HandlerFactory factory);
 
+    // The time connection deadlines are measured in; monotonic unless a test passes a
+    // ManualClock, which must outlive the server. Before start().
+    void setDeadlineClock(const Clock &clock) { m_deadlineClock = &clock; }
+    // Checks every worker's deadlines now and returns when all have; with a ManualClock, a
+    // test moves it and calls this instead of waiting for the periodic check.
+    void sweepDeadlines();
+
     bool isRunning() const { return !m_workers.empty(); }
     QHostAddress address() const { return m_settings.address; }
     quint16 port() const { return m_port; }
@@ -53,6 +61,7 @@ private:
     ServerSettings m_settings;
     HandlerFactory m_factory;
     EventHub *m_events;
+    const Clock *m_deadlineClock = &SteadyClock::instance();
     std::vector<std::unique_ptr<WorkerThread>> m_workers;
     std::unique_ptr<SingleAcceptor> m_acceptor;
     std::atomic<int> m_openConnections{0};

@@ -19,8 +19,9 @@ namespace Tokengate {
 // The objects of one worker, created and destroyed inside its thread.
 class WorkerCore : public QObject {
 public:
-    WorkerCore(WorkerContext &context, const HandlerFactory &factory)
-        : m_context(context) {
+    WorkerCore(WorkerContext &context, const HandlerFactory &factory, const Clock &deadlineClock)
+        : m_context(context)
+        , m_sweeper(deadlineClock) {
         m_context.sweeper = &m_sweeper;
         m_context.handler = factory(m_sweeper, m_context.workerId);
         m_retiredCheck.setInterval(250);
@@ -43,6 +44,8 @@ public:
         m_context.handler = factory(m_sweeper, m_context.workerId);
         m_retiredCheck.start();
     }
+
+    void sweepDeadlines() { m_sweeper.sweep(); }
 
     bool listen(qintptr fd, QString *error) {
         m_server = std::make_unique<QTcpServer>();
@@ -141,10 +144,12 @@ private:
     bool m_draining = false;
 };
 
-WorkerThread::WorkerThread(WorkerContext context, HandlerFactory factory, qintptr listenSocket)
+WorkerThread::WorkerThread(WorkerContext context, HandlerFactory factory, qintptr listenSocket,
+                           const Clock &deadlineClock)
     : m_context(std::move(context))
     , m_factory(std::move(factory))
-    , m_listenSocket(listenSocket) {
+    , m_listenSocket(listenSocket)
+    , m_deadlineClock(deadlineClock) {
     setObjectName(QStringLiteral("tokengate-worker-%1").arg(m_context.workerId));
 }
 
@@ -168,7 +173,7 @@ bool WorkerThread::startServing(QString *error) {
 }
 
 void WorkerThread::run() {
-    auto core = std::make_unique<WorkerCore>(m_context, m_factory);
+    auto core = std::make_unique<WorkerCore>(m_context, m_factory, m_deadlineClock);
     if (m_listenSocket >= 0 && !core->listen(m_listenSocket, &m_error)) {
         core.reset();
         m_ready.release();
@@ -209,6 +214,22 @@ void WorkerThread::replaceHandler(HandlerFactory factory) {
         },
         Qt::BlockingQueuedConnection);
     ThreadHandoff::received(&factory);
+}
+
+void WorkerThread::sweepDeadlines() {
+    WorkerCore *core = m_core.load();
+    if (!core)
+        return;
+    ThreadHandoff::sent(core);
+    QMetaObject::invokeMethod(
+        core,
+        [core] {
+            ThreadHandoff::received(core);
+            core->sweepDeadlines();
+            ThreadHandoff::sent(core);
+        },
+        Qt::BlockingQueuedConnection);
+    ThreadHandoff::received(core);
 }
 
 void WorkerThread::drain(int drainMs) {

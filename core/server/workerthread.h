@@ -16,7 +16,9 @@ class WorkerCore;
 class WorkerThread : public QThread {
     Q_OBJECT
 public:
-    WorkerThread(WorkerContext context, HandlerFactory factory, qintptr listenSocket);
+    // `deadlineClock` must outlive the thread.
+    WorkerThread(WorkerContext context, HandlerFactory factory, qintptr listenSocket,
+                 const Clock &deadlineClock);
     ~WorkerThread() override;
 
     // Starts the thread and waits until it accepts; false with `error` if it could not.
@@ -25,6 +27,8 @@ public:
     void drain(int drainMs);              // thread-safe; the thread ends when done
     // Thread-safe; returns once the worker's new requests use the new handler.
     void replaceHandler(HandlerFactory factory);
+    // Thread-safe; returns once the worker has checked every deadline.
+    void sweepDeadlines();
 
 protected:
     void run() override;
@@ -33,6 +37,7 @@ private:
     WorkerContext m_context;
     HandlerFactory m_factory;
     qintptr m_listenSocket;
+    const Clock &m_deadlineClock;
     QSemaphore m_ready;
     QString m_error;
     std::atomic<WorkerCore *> m_core{nullptr};

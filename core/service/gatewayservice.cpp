@@ -5,13 +5,9 @@
 #include "core/auth/jwtsigner.h"
 #include "core/cache/redisevictions.h"
 #include "core/config/routecompiler.h"
-#include "core/devidp/demoidp.h"
-#include "core/devidp/echohandler.h"
 #include "core/observe/prometheustext.h"
 #include "core/pipeline/gatewayhandler.h"
 #include "core/server/httpserver.h"
-
-#include <QRandomGenerator>
 
 namespace Tokengate {
 
@@ -106,45 +102,6 @@ PipelineSettings GatewayService::pipelineSettings(const Config &config) {
     return p;
 }
 
-bool GatewayService::startDemo(QStringList *errors) {
-    ServerSettings echo;
-    echo.address = QHostAddress::LocalHost;
-    echo.port = 0;
-    echo.workers = 1;
-    m_echo = std::make_unique<HttpServer>(
-        echo, [](DeadlineSweeper &, int) { return std::make_unique<EchoHandler>(); });
-    QString why;
-    if (!m_echo->start(&why)) {
-        *errors = {QStringLiteral("demo echo upstream: ") + why};
-        return false;
-    }
-    m_demoIdp = std::make_unique<DemoIdp>();
-    if (!m_demoIdp->start(0, &why)) {
-        *errors = {why};
-        return false;
-    }
-    QByteArray key(32, Qt::Uninitialized);
-    QRandomGenerator::system()->generate(key.begin(), key.end());
-    m_demoJwtSecret = QString::fromLatin1(key.toBase64());
-    applyDemo(m_config);
-    return true;
-}
-
-void GatewayService::applyDemo(Config &config) const {
-    config.upstreamUrl = QStringLiteral("http://127.0.0.1:%1").arg(m_echo->port());
-    config.server.address = QHostAddress::LocalHost; // the demo never faces the network
-    if (config.auth != AuthMode::Introspection)
-        return;
-    config.introspection.url = m_demoIdp->introspectionUrl();
-    config.introspection.clientId = QString::fromLatin1(m_demoIdp->clientId());
-    config.introspection.clientSecret = QString::fromLatin1(m_demoIdp->clientSecret());
-    config.introspection.authorization.clear();
-    if (config.jwt.headerName.isEmpty())
-        config.jwt.headerName = QStringLiteral("X-Tokengate-Jwt");
-    if (config.jwt.secret == QLatin1StringView(JwtConfig::DefaultSecret))
-        config.jwt.secret = m_demoJwtSecret;
-}
-
 HandlerFactory GatewayService::gatewayFactory() const {
     PipelineSettings pipeline = pipelineSettings(m_config);
     if (pipeline.jwtSigner && m_jwtSigner)
@@ -174,16 +131,12 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
         *errors = problems;
         return false;
     }
-    if (m_config.demo && !startDemo(errors)) {
-        stop();
-        return false;
-    }
-
     m_upstreamUrl = m_config.upstreamUrl;
     m_jwtSigner = JwtSigner::fromConfig(m_config.jwt, nullptr);
     m_previousJwtSigner.reset();
     buildCache();
     m_gateway = std::make_unique<HttpServer>(m_config.server, gatewayFactory(), m_events);
+    m_gateway->setDeadlineClock(*m_deadlineClock);
     QString why;
     if (!m_gateway->start(&why)) {
         *errors = {QStringLiteral("listen: ") + why};
@@ -217,8 +170,6 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
     if (next.demo != m_config.demo)
         kept << QStringLiteral("demo mode");
     next.demo = m_config.demo;
-    if (next.demo)
-        applyDemo(next);
     if (!(next.server == m_config.server))
         kept << QStringLiteral("listen address, workers and limits");
     next.server = m_config.server;
@@ -250,16 +201,17 @@ void GatewayService::stop() {
     if (m_gateway)
         m_gateway->stop(m_config.drainTimeoutMs);
     m_gateway.reset();
-    if (m_echo)
-        m_echo->stop(0);
-    m_echo.reset();
-    m_demoIdp.reset();
     m_redisEvictions.reset();
     m_redis.reset();
     m_cache.reset();
     m_flights.reset();
     m_jwtSigner.reset();
     m_previousJwtSigner.reset();
+}
+
+void GatewayService::sweepDeadlines() {
+    if (m_gateway)
+        m_gateway->sweepDeadlines();
 }
 
 QByteArray GatewayService::jwks() const {

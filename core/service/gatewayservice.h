@@ -14,7 +14,6 @@
 
 namespace Tokengate {
 
-class DemoIdp;
 class JwtSigner;
 class IntrospectionFlights;
 class EventHub;
@@ -24,9 +23,8 @@ struct RedisTier;
 class PrometheusText;
 struct PipelineSettings;
 
-// Owns a running gateway: its listener and workers, and in demo mode the demo IdP and the
-// echo upstream.
-// tokengated and the desktop app are thin shells around it.
+// Owns a running gateway: its listener and workers. tokengated and the desktop app are thin
+// shells around it; in demo mode they point its config at a DemoEnvironment they own.
 class GatewayService : public QObject {
     Q_OBJECT
 public:
@@ -52,11 +50,14 @@ public:
     // it is refused as a loop, like the gateway's own.
     void addOwnListener(const QHostAddress &address, quint16 port);
     QString upstreamUrl() const; // empty in Destination mode
-    DemoIdp *demoIdp() const { return m_demoIdp.get(); }
     // The introspection cache, for manual eviction (GUI, admin plane); null when stopped.
     IntrospectionCache *cache() const { return m_cache.get(); }
     // Time for the cache and token checks; tests pass a ManualClock. Before start().
     void setClock(const Clock *clock) { m_clock = clock; }
+    // Time for the connections' deadlines (HttpServer::setDeadlineClock); tests pass a
+    // ManualClock and call sweepDeadlines() after moving it. Before start().
+    void setDeadlineClock(const Clock *clock) { m_deadlineClock = clock; }
+    void sweepDeadlines();
     // The JWT signing key as a JWKS document ({"keys":[...]}) for /.well-known/jwks.json;
     // after a reload that changed the key (and its kid) the previous key too. Empty when
     // no JWT is minted or it is HS256 (a shared secret is never published).
@@ -76,25 +77,20 @@ public:
     static PipelineSettings pipelineSettings(const Config &config);
 
 private:
-    bool startDemo(QStringList *errors);
-    // Points `config` at the running demo IdP and echo upstream.
-    void applyDemo(Config &config) const;
     HandlerFactory gatewayFactory() const;
     // The cache, coalescing and shared tier for the current config, replacing the old ones.
     void buildCache();
 
     EventHub *m_events;
     Config m_config;
-    std::unique_ptr<HttpServer> m_echo;
-    std::unique_ptr<DemoIdp> m_demoIdp;
     std::shared_ptr<IntrospectionCache> m_cache;
     std::shared_ptr<IntrospectionFlights> m_flights;
     std::shared_ptr<RedisTier> m_redis;
     std::unique_ptr<RedisEvictions> m_redisEvictions;
     const Clock *m_clock = &SystemClock::instance();
+    const Clock *m_deadlineClock = &SteadyClock::instance();
     std::unique_ptr<HttpServer> m_gateway;
     QString m_upstreamUrl;
-    QString m_demoJwtSecret; // kept across reloads
     bool m_decisionTrace = true;
     std::shared_ptr<const JwtSigner> m_jwtSigner;
     std::shared_ptr<const JwtSigner> m_previousJwtSigner;

@@ -105,8 +105,8 @@ private slots:
                  qPrintable(app.window.statusText()));
         QVERIFY(app.window.statusText().contains(u"[demo]"));
 
-        const QByteArray token = app.gateway.service().demoIdp()->mint(QStringLiteral("log-user"),
-                                                                       QStringLiteral("read"), 600);
+        const QByteArray token =
+            app.gateway.demoIdp()->mint(QStringLiteral("log-user"), QStringLiteral("read"), 600);
         QCOMPARE(get(app.url("/allowed"), token).status, 200);
         QCOMPARE(get(app.url("/no-token")).status, 401);
 
@@ -185,9 +185,9 @@ private slots:
         QVERIFY(bench->mintDemoToken());
         QByteArray token;
         if (revoke) {
-            token = app.gateway.service().demoIdp()->mint(QStringLiteral("gone"),
-                                                          QStringLiteral("read"), 600);
-            app.gateway.service().demoIdp()->revoke(token);
+            token =
+                app.gateway.demoIdp()->mint(QStringLiteral("gone"), QStringLiteral("read"), 600);
+            app.gateway.demoIdp()->revoke(token);
             bench->setToken(token);
         }
         QSignalSpy checked(bench, &TestBenchPage::checked);
@@ -225,6 +225,10 @@ private slots:
                  qPrintable(app.window.settingsPage()->outcome()));
         QCOMPARE(app.gateway.service().port(), port);
         QVERIFY(app.gateway.runningConfig().cache.enabled);
+        // Demo mode is kept across the reload: the same IdP and echo upstream serve.
+        const QByteArray token =
+            app.gateway.demoIdp()->mint(QStringLiteral("kept"), QStringLiteral("read"), 600);
+        QCOMPARE(get(app.url("/reloaded"), token).status, 200);
 
         c.server.workers = 2; // the listener's settings need a restart
         app.window.settingsPage()->setConfig(c);
@@ -233,6 +237,11 @@ private slots:
                  qPrintable(app.window.settingsPage()->outcome()));
         QVERIFY(app.gateway.isRunning());
         QCOMPARE(app.gateway.runningConfig().server.workers, 2);
+        // A restart brings a fresh demo IdP, which knows none of the old one's tokens.
+        QCOMPARE(get(app.url("/restarted"), token).status, 401);
+        const QByteArray fresh =
+            app.gateway.demoIdp()->mint(QStringLiteral("kept"), QStringLiteral("read"), 600);
+        QCOMPARE(get(app.url("/restarted"), fresh).status, 200);
 
         // Saved: non-secrets to QSettings, secrets to the store.
         QSettings reread(app.settings.fileName(), QSettings::IniFormat);

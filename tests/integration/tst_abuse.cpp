@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Ways one client could hold the gateway's resources for ever, each cut by a bound: a peer
-// taking every connection slot, a body trickled a few bytes at a time (each one inside the
-// body timeout), and a response read a few bytes at a time.
+// taking every connection slot, and an endless request to the admin listener. A body trickled
+// or a response read a few bytes at a time: the rate floors in tst_deadlines.
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
 #include "core/admin/adminserver.h"
 #include "core/admin/idphealth.h"
-#include "core/base/reason.h"
 #include "core/observe/requestmetrics.h"
 
-#include <QElapsedTimer>
 #include <QTest>
-#include <QTimer>
 
 #include <memory>
 
@@ -66,83 +63,6 @@ private slots:
         const auto r = again.readResponse();
         QVERIFY(r);
         QCOMPARE(r->status, 200);
-    }
-
-    // Each piece comes well within the body timeout, so only the rate floor can end it.
-    void trickledBodyIs408_data() {
-        QTest::addColumn<int>("minBodyRate");
-        QTest::addColumn<int>("expected");
-        QTest::newRow("floor on: cut with 408") << 100'000 << 408;
-        QTest::newRow("floor off: the body completes") << 0 << 200;
-    }
-    void trickledBodyIs408() {
-        QFETCH(int, minBodyRate);
-        QFETCH(int, expected);
-        Config c = testConfig(echoUrl());
-        c.server.limits.headerTimeoutMs = 300; // the grace before the floor applies
-        c.server.limits.minBodyRate = minBodyRate;
-        Gateway gw;
-        QVERIFY(gw.start(c));
-        RawClient client;
-        QVERIFY(client.connectTo(gw.port()));
-        const int pieces = 12;
-        client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: " + QByteArray::number(pieces) +
-                    "\r\n\r\n");
-        QTimer drip;
-        int sent = 0;
-        connect(&drip, &QTimer::timeout, this, [&] {
-            if (sent < pieces && client.isConnected()) {
-                client.send("x");
-                ++sent;
-            }
-        });
-        drip.start(100); // 10 bytes/s: a trickle, yet never a 100 ms pause, far below 60 s
-        QElapsedTimer clock;
-        clock.start();
-        const auto r = client.readResponse(10'000);
-        QVERIFY(r);
-        QCOMPARE(r->status, expected);
-        if (expected == 408) {
-            QVERIFY(r->body.contains("too slowly"));
-            QVERIFY(sent < pieces);
-            QVERIFY(client.waitForClosed());
-        }
-    }
-
-    // The client takes a few hundred bytes at a time of a large answer: the floor closes it
-    // long before the answer is through, and the upstream connection is let go.
-    void slowReaderIsCut() {
-        const QByteArray body(4 << 20, 'b');
-        ScriptedUpstream up(ScriptedUpstream::answerEachRequestWith(
-            "HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" +
-            body));
-        Config c = testConfig(up.url());
-        c.server.limits.headerTimeoutMs = 300;
-        c.server.limits.minSendRate = 1'000'000;
-        Gateway gw;
-        QVERIFY(gw.start(c));
-        // A bare socket: RawClient would read whatever arrives, and this client must not.
-        QTcpSocket client;
-        client.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
-        client.setReadBufferSize(4096);
-        client.connectToHost(QHostAddress::LocalHost, gw.port());
-        QVERIFY(client.waitForConnected(5000));
-        client.write("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
-        qint64 taken = 0;
-        QTimer sip;
-        connect(&sip, &QTimer::timeout, this, [&] { taken += client.read(200).size(); });
-        sip.start(50); // 4 KB/s
-        // The client cannot see the close before it has read what is already buffered for it,
-        // so the gateway's side tells: the request ends as request_timeout.
-        auto cut = [&] {
-            const QList<RequestEvent> events = gw.events.snapshot();
-            return std::any_of(events.cbegin(), events.cend(), [](const RequestEvent &e) {
-                return e.reason == QByteArray(Reason::RequestTimeout);
-            });
-        };
-        QVERIFY(waitFor(cut, 15'000));
-        QVERIFY2(taken < body.size(), QByteArray::number(taken).constData());
-        QVERIFY(waitFor([&] { return up.connections().value(0).closedByPeer; }));
     }
 
     // QHttpServer 6.4 reads without bounds; the admin listener may face more than loopback.

@@ -48,6 +48,11 @@ inline std::unique_ptr<HttpServer> startEchoUpstream(QString *error) {
     return echo;
 }
 
+// The base URL of a server listening on loopback.
+inline QString loopbackUrl(const HttpServer &server) {
+    return QStringLiteral("http://127.0.0.1:%1").arg(server.port());
+}
+
 // A loopback port nothing listens on (it was free a moment ago): connecting is refused.
 inline quint16 closedLoopbackPort() {
     QTcpServer probe;
@@ -66,6 +71,18 @@ struct Gateway {
         return ok;
     }
     quint16 port() const { return service.port(); }
+
+    // Connection deadlines on `clock` (before start()): none passes until the test moves the
+    // clock and calls sweep(), so timeouts are tested at their exact bounds without waiting.
+    void useDeadlineClock(const Clock &clock) { service.setDeadlineClock(&clock); }
+    // Checks every deadline at the clock's time now. A worker reads what a client sent on a
+    // turn of its event loop, and a read sets the times deadlines count from: each round is a
+    // turn, and after three even a read that became due alongside the first has been done, so
+    // the test may move the clock next.
+    void sweep() {
+        for (int round = 0; round < 3; ++round)
+            service.sweepDeadlines();
+    }
 };
 
 } // namespace Tokengate::Test

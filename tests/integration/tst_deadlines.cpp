@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: Apache-2.0
+// The client-side deadlines (header, body, idle, the body rate floor) at their exact bounds:
+// the gateway's deadlines run on a ManualClock the test moves, then sweeps, so nothing here
+// waits for real time to pass. tst_proxy keeps one timeout on the real clock, end to end.
+#include "tests/support/gatewayfixture.h"
+#include "tests/support/manualclock.h"
+#include "tests/support/rawclient.h"
+#include "tests/support/scriptedupstream.h"
+
+#include "core/base/reason.h"
+
+#include <QTest>
+
+using namespace Tokengate;
+using namespace Tokengate::Test;
+
+class TestDeadlines : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<HttpServer> m_echo;
+
+    // Distinct bounds, so a deadline measured against the wrong one fails its row.
+    Config deadlineConfig() const {
+        Config c = testConfig(loopbackUrl(*m_echo));
+        c.server.limits.headerTimeoutMs = 300;
+        c.server.limits.bodyTimeoutMs = 500;
+        c.server.limits.idleTimeoutMs = 700;
+        c.server.limits.minBodyRate = 0;
+        c.server.limits.minSendRate = 1'000'000;
+        return c;
+    }
+
+    // Nothing came back and the connection is open: the sweep just done cut nothing (what it
+    // writes or closes is in this socket's kernel buffer by the time sweep() returns).
+    static bool quiet(RawClient &client) {
+        return !client.socket().waitForReadyRead(0) && client.isConnected();
+    }
+
+private slots:
+    void initTestCase() {
+        QString error;
+        m_echo = startEchoUpstream(&error);
+        QVERIFY2(m_echo, qPrintable(error));
+    }
+
+    void boundIsExact_data() {
+        QTest::addColumn<QByteArray>("sent");
+        QTest::addColumn<bool>("answeredFirst"); // `sent` is a whole request, read its answer
+        QTest::addColumn<int>("boundMs");
+        QTest::addColumn<int>("status"); // 0: closed without an answer
+        QTest::addColumn<QByteArray>("text");
+        QTest::newRow("header section unfinished")
+            << QByteArray("GET / HTTP/1.1\r\nHost: t\r\nX-Slow") << false << 300 << 408
+            << QByteArray("Timed out reading the request header");
+        QTest::newRow("request line unfinished")
+            << QByteArray("GET /pa") << false << 300 << 408
+            << QByteArray("Timed out reading the request header");
+        QTest::newRow("body stalled")
+            << QByteArray("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc") << false
+            << 500 << 408 << QByteArray("Timed out reading the request body");
+        QTest::newRow("chunked body stalled")
+            << QByteArray(
+                   "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc")
+            << false << 500 << 408 << QByteArray("Timed out reading the request body");
+        QTest::newRow("idle: connected, nothing sent")
+            << QByteArray() << false << 700 << 0 << QByteArray();
+        QTest::newRow("idle: after a response")
+            << QByteArray("GET / HTTP/1.1\r\nHost: t\r\n\r\n") << true << 700 << 0 << QByteArray();
+    }
+    void boundIsExact() {
+        QFETCH(QByteArray, sent);
+        QFETCH(bool, answeredFirst);
+        QFETCH(int, boundMs);
+        QFETCH(int, status);
+        QFETCH(QByteArray, text);
+        ManualClock clock;
+        Gateway gw;
+        gw.useDeadlineClock(clock);
+        QVERIFY(gw.start(deadlineConfig()));
+        RawClient client;
+        QVERIFY(client.connectTo(gw.port()));
+        QVERIFY(waitFor([&] { return gw.service.openConnections() == 1; }));
+        if (!sent.isEmpty())
+            client.send(sent);
+        if (answeredFirst) {
+            const auto r = client.readResponse();
+            QVERIFY(r);
+            QCOMPARE(r->status, 200);
+        }
+        gw.sweep();
+        QVERIFY(quiet(client));
+
+        clock.advanceMs(boundMs); // a deadline passes once more than its bound has gone by
+        gw.sweep();
+        QVERIFY(quiet(client));
+
+        clock.advanceMs(1);
+        gw.sweep();
+        if (status) {
+            const auto r = client.readResponse();
+            QVERIFY(r);
+            QCOMPARE(r->status, status);
+            QVERIFY2(r->body.contains(text), r->body.constData());
+            QVERIFY2(r->body.contains(Reason::RequestTimeout), r->body.constData());
+        }
+        QVERIFY(client.waitForClosed());
+        QVERIFY(client.takeBuffered().isEmpty());
+    }
+
+    // Each piece comes well within the body timeout, so only the rate floor can end it: once
+    // the header timeout's grace is over, every second must have brought minBodyRate bytes.
+    void bodyRateFloor_data() {
+        QTest::addColumn<int>("minBodyRate");
+        QTest::addColumn<int>("expected");
+        QTest::addColumn<int>("piecesBeforeCut"); // pieces sent when the 408 came
+        // 300 ms of grace, then 10 bytes/s is far below 100 kB/s: 400 ms after 4 pieces.
+        QTest::newRow("floor far above the trickle") << 100'000 << 408 << 4;
+        // Allowed: 300 ms + 50 ms a byte. 6 bytes in 600 ms is in time, 7 in 700 ms is not.
+        QTest::newRow("floor just above the trickle") << 20 << 408 << 7;
+        // 100 ms a byte is what the floor allows after the grace: never late.
+        QTest::newRow("floor at the trickle") << 10 << 200 << 12;
+        QTest::newRow("floor off: the body completes") << 0 << 200 << 12;
+    }
+    void bodyRateFloor() {
+        QFETCH(int, minBodyRate);
+        QFETCH(int, expected);
+        QFETCH(int, piecesBeforeCut);
+        ManualClock clock;
+        Config c = deadlineConfig();
+        c.server.limits.minBodyRate = minBodyRate;
+        Gateway gw;
+        gw.useDeadlineClock(clock);
+        QVERIFY(gw.start(c));
+        RawClient client;
+        QVERIFY(client.connectTo(gw.port()));
+        const int pieces = 12;
+        client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: " + QByteArray::number(pieces) +
+                    "\r\n\r\n");
+        int sent = 0;
+        // A byte every 100 ms: a trickle, yet never a pause near the body timeout.
+        do {
+            client.send("x");
+            ++sent;
+            gw.sweep(); // the gateway has the byte before the time moves
+            clock.advanceMs(100);
+            gw.sweep();
+        } while (sent < pieces && quiet(client));
+        QCOMPARE(sent, piecesBeforeCut);
+        const auto r = client.readResponse();
+        QVERIFY(r);
+        QCOMPARE(r->status, expected);
+        if (expected == 408) {
+            QVERIFY(r->body.contains("too slowly"));
+            QVERIFY(client.waitForClosed());
+        }
+    }
+
+    // The client takes a few hundred bytes at a time of a large answer: the floor closes it
+    // long before the answer is through, and the upstream connection is let go.
+    void sendRateFloor() {
+        const QByteArray body(4 << 20, 'b');
+        ScriptedUpstream up(ScriptedUpstream::answerEachRequestWith(
+            "HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" +
+            body));
+        ManualClock clock;
+        Config c = deadlineConfig();
+        c.upstreamUrl = up.url();
+        c.server.limits.bodyTimeoutMs = 60'000; // only the floor may end it
+        c.server.limits.minSendRate = 1'000'000;
+        Gateway gw;
+        gw.useDeadlineClock(clock);
+        QVERIFY(gw.start(c));
+        // A bare socket: RawClient would read whatever arrives, and this client must not.
+        QTcpSocket client;
+        client.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
+        client.setReadBufferSize(4096);
+        client.connectToHost(QHostAddress::LocalHost, gw.port());
+        QVERIFY(client.waitForConnected(5000));
+        client.write("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+        QVERIFY(waitFor([&] { return client.bytesAvailable() > 0; })); // the answer is under way
+        // 200 bytes every 50 ms: 4 KB/s. The client cannot see the close before it has read
+        // what is already buffered for it, so the gateway's side tells: request_timeout.
+        qint64 taken = 0;
+        for (int turn = 0; turn < 10'000 && gw.events.snapshot().isEmpty(); ++turn) {
+            taken += client.read(200).size();
+            QCoreApplication::processEvents(); // the upstream writes, the client's buffer refills
+            gw.sweep();
+            clock.advanceMs(50);
+            gw.sweep();
+        }
+        const QList<RequestEvent> events = gw.events.snapshot();
+        QCOMPARE(events.size(), 1);
+        QCOMPARE(events.first().reason, QByteArray(Reason::RequestTimeout));
+        QVERIFY2(taken < body.size(), QByteArray::number(taken).constData());
+        QVERIFY(waitFor([&] { return up.connections().value(0).closedByPeer; }));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDeadlines)
+#include "tst_deadlines.moc"
