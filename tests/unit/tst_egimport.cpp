@@ -245,7 +245,7 @@ private slots:
                    "pipelines:\n  p:\n    apiEndpoints: [a]\n    policies:\n"
                    "      - oauth2-introspect: {action: {endpoint: 'https://a!b.example/i'}}\n"
                    "      - proxy: {action: {serviceEndpoint: s}}\n")
-            << QStringLiteral("the converted config:5: introspection[0].url: not a valid URL: "
+            << QStringLiteral("the converted config:4: introspection[0].url: not a valid URL: "
                               "\"https://a!b.example/i\"");
     }
 
