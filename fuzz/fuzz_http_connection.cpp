@@ -29,9 +29,7 @@ namespace {
 // Refuses a request whose target holds "deny" at once, without reading its body; echoes others.
 class RefusingExchange : public Exchange {
 public:
-    explicit RefusingExchange(HttpConnection &client) {
-        client.sendSimpleResponse(401, "token_missing", "Access Token needed");
-    }
+    explicit RefusingExchange(HttpConnection &client) { client.refuse(Reason::TokenMissing); }
     void onRequestBody(QByteArrayView) override {}
     void onRequestComplete() override {}
     void onClientGone() override {}

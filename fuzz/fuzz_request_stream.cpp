@@ -45,8 +45,8 @@ QByteArray describe(const QList<AcceptedRequest> &requests, const FeedResult &re
         out += r.complete ? "\ncomplete\n" : "\nincomplete\n";
     }
     if (result.error)
-        out += "error " + QByteArray::number(result.parserError.status) + ' ' +
-               result.parserError.reason + ": " + result.parserError.message + '\n';
+        out += "error " + QByteArray::number(httpStatus(result.parserError.reason)) + ' ' +
+               reasonId(result.parserError.reason) + ": " + result.parserError.message + '\n';
     return out;
 }
 
@@ -107,9 +107,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         checkRequest(r, limits, input.size());
     if (wholeResult.error) {
         const MessageParser::Error &e = wholeResult.parserError;
-        FUZZ_CHECK(e.status >= 400 && e.status <= 599 && e.status != 500,
-                   QByteArray::number(e.status));
-        FUZZ_CHECK(e.reason && e.reason[0] && !e.message.isEmpty(), e.message);
+        const int status = httpStatus(e.reason);
+        FUZZ_CHECK(status >= 400 && status <= 599 && status != 500, QByteArray::number(status));
+        FUZZ_CHECK(e.reason != Reason::None && !e.message.isEmpty(), e.message);
     }
     return 0;
 }

@@ -70,8 +70,8 @@ Outcome read(QByteArrayView input, const QList<qsizetype> &cuts, quint64 headBit
             const MessageParser::Result r = parser.feed(piece);
             FUZZ_CHECK(r.consumed >= 0 && r.consumed <= piece.size(), "consumed out of range");
             if (r.status == MessageParser::Status::Error) {
-                out.log += "error " + QByteArray::number(parser.error().status) + ' ' +
-                           parser.error().reason + '\n';
+                out.log += "error " + QByteArray::number(httpStatus(parser.error().reason)) + ' ' +
+                           reasonId(parser.error().reason) + '\n';
                 failed = true;
                 break;
             }

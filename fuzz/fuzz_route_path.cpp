@@ -95,7 +95,7 @@ void checkNormalizer(QByteArrayView raw, const PathConfig &paths) {
     FUZZ_CHECK(!again.refused() && again.path == n.path,
                "normalize(" + raw.toByteArray().toPercentEncoding() +
                    ") = " + n.path.toPercentEncoding() + ", then " +
-                   again.path.toPercentEncoding() + ' ' + again.reason);
+                   again.path.toPercentEncoding() + ' ' + reasonId(again.reason));
     FUZZ_CHECK(withoutPathParameters(withoutPathParameters(n.path)) ==
                    withoutPathParameters(n.path),
                n.path);

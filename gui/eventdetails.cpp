@@ -19,15 +19,22 @@ QString ms(qint64 us) {
                   : QString::number(double(us) / 1000.0, 'f', 2) + QStringLiteral(" ms");
 }
 
-QString outcomeColor(const QByteArray &outcome) {
-    if (outcome == "ok" || outcome == "hit" || outcome == "allowed")
+} // namespace
+
+QString stepOutcomeColor(StepOutcome outcome) {
+    switch (outcome) {
+    case StepOutcome::Ok:
         return QStringLiteral("#26a269");
-    if (outcome == "skipped")
+    case StepOutcome::Skipped:
         return QStringLiteral("#77767b");
+    case StepOutcome::Anonymous:
+    case StepOutcome::Refused:
+    case StepOutcome::Error:
+    case StepOutcome::Count:
+        break;
+    }
     return QStringLiteral("#c01c28");
 }
-
-} // namespace
 
 QString eventDetailsHtml(const RequestEvent &e) {
     QString html = QStringLiteral("<h3>%1 %2</h3><table>")
@@ -35,14 +42,14 @@ QString eventDetailsHtml(const RequestEvent &e) {
                             QString::fromLatin1(AccessLog::redactTarget(e.target)).toHtmlEscaped());
     html += row(QStringLiteral("Status"),
                 e.status ? QString::number(e.status) : QStringLiteral("no response (client gone)"));
-    html += row(QStringLiteral("Reason"), QString::fromLatin1(e.reason));
+    html += row(QStringLiteral("Reason"), QString::fromLatin1(reasonId(e.reason)));
     html += row(QStringLiteral("Started"), e.start.toLocalTime().toString(Qt::ISODateWithMs));
     html += row(QStringLiteral("Client"), e.peer);
     html += row(QStringLiteral("Route"), QString::fromLatin1(e.route));
     html += row(QStringLiteral("Subject"), e.subject);
     html += row(QStringLiteral("Client id"), e.clientId);
     html += row(QStringLiteral("Token fp"), QString::fromLatin1(e.tokenFingerprint));
-    html += row(QStringLiteral("Cache"), QString::fromLatin1(e.cache));
+    html += row(QStringLiteral("Cache"), QString::fromLatin1(cacheOutcomeId(e.cache)));
     html += row(QStringLiteral("Total"), ms(e.durationUs));
     html += row(QStringLiteral("IdP"), ms(e.idpUs));
     html += row(QStringLiteral("Upstream"), ms(e.upstreamUs));
@@ -57,10 +64,9 @@ QString eventDetailsHtml(const RequestEvent &e) {
     }
     html += QStringLiteral("<ol>");
     for (const DecisionStep &step : e.trace) {
-        html +=
-            QStringLiteral("<li><b>%1</b>: <span style=\"color:%2\">%3</span>")
-                .arg(QString::fromLatin1(step.stage).toHtmlEscaped(), outcomeColor(step.outcome),
-                     QString::fromLatin1(step.outcome).toHtmlEscaped());
+        html += QStringLiteral("<li><b>%1</b>: <span style=\"color:%2\">%3</span>")
+                    .arg(QString::fromLatin1(stageId(step.stage)), stepOutcomeColor(step.outcome),
+                         QString::fromLatin1(stepOutcomeId(step.outcome)));
         if (!step.detail.isEmpty())
             html += QStringLiteral(" &mdash; ") + step.detail.toHtmlEscaped();
         html += QStringLiteral("</li>");

@@ -9,4 +9,8 @@ namespace Tokengate {
 // (each pipeline stage and its outcome), as HTML. Holds no token: events carry none.
 QString eventDetailsHtml(const RequestEvent &event);
 
+// The colour of a trace step's outcome: green when it went through, grey when there was
+// nothing to check, red when the request was refused or forwarded without identity.
+QString stepOutcomeColor(StepOutcome outcome);
+
 } // namespace Tokengate

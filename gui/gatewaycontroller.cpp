@@ -2,8 +2,8 @@
 #include "gui/gatewaycontroller.h"
 
 #include "core/auth/discovery.h"
-#include "core/base/reason.h"
 #include "core/config/config.h"
+#include "core/observe/idpevidence.h"
 
 namespace Tokengate {
 
@@ -116,22 +116,23 @@ QString GatewayController::statusText() const {
 }
 
 void GatewayController::observe(const RequestEvent &event) {
-    if (event.reason == Reason::IdpUnreachable || event.reason == Reason::IdpTimeout ||
-        event.reason == Reason::IdpTls) {
+    switch (idpEvidence(event)) {
+    case IdpEvidence::Down:
         if (m_idpReachable) {
             m_idpReachable = false;
-            emit idpUnreachable(QString::fromLatin1(event.reason));
+            emit idpUnreachable(QString::fromLatin1(event.cache == CacheOutcome::Stale
+                                                        ? cacheOutcomeId(event.cache)
+                                                        : reasonId(event.reason)));
         }
-        return;
-    }
-    if (!m_idpReachable && event.idpUs >= 0) {
-        for (const DecisionStep &step : event.trace) {
-            if (step.stage == "introspect" && step.outcome == "ok") {
-                m_idpReachable = true;
-                emit idpRecovered();
-                break;
-            }
+        break;
+    case IdpEvidence::Answered:
+        if (!m_idpReachable) {
+            m_idpReachable = true;
+            emit idpRecovered();
         }
+        break;
+    case IdpEvidence::None:
+        break;
     }
 }
 

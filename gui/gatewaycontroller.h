@@ -42,8 +42,9 @@ public:
 
 signals:
     void stateChanged(bool running);
-    // The first request the IdP could not answer after it had been answering (or at start).
-    void idpUnreachable(const QString &reason);
+    // The first request the IdP could not answer after it had been answering (or at start),
+    // as idpEvidence() judges it; `why`: its reason id, or "stale" for a stale answer.
+    void idpUnreachable(const QString &why);
     void idpRecovered();
 
 private:

@@ -16,11 +16,10 @@ void MetricsSeries::add(const RequestEvent &e) {
     if (b.second != second)
         b = Bucket{second};
     ++b.requests;
-    if (!e.cache.isEmpty()) {
+    if (e.cache != CacheOutcome::None) {
         ++b.cacheLookups;
-        // A coalesced request waited for another one's IdP call: it saved a call, like a hit.
-        if (e.cache == "hit" || e.cache == "negative" || e.cache == "stale" ||
-            e.cache == "coalesced")
+        // The same definition as /metrics' tokengate_token_cache_hits_total.
+        if (isCacheHit(e.cache))
             ++b.cacheHits;
     }
     if (e.idpUs >= 0) {

@@ -168,9 +168,9 @@ QVariant RequestLogModel::data(const QModelIndex &index, int role) const {
     case Status:
         return e.status == 0 ? QStringLiteral("-") : QString::number(e.status);
     case Reason:
-        return QString::fromLatin1(e.reason);
+        return QString::fromLatin1(reasonId(e.reason));
     case Cache:
-        return QString::fromLatin1(e.cache);
+        return QString::fromLatin1(cacheOutcomeId(e.cache));
     case Duration:
         return micros(e.durationUs);
     case Idp:

@@ -44,20 +44,21 @@ TestBenchReport evaluateToken(const IdpProbe::Introspection &answer, const Confi
         r.introspection = answer.error;
         if (!answer.body.isEmpty())
             r.introspection += QStringLiteral("\n\n") + prettyJson(answer.body);
-        const char *reason = answer.httpStatus == 0 ? Reason::IdpUnreachable
-                             : answer.httpStatus == 401 || answer.httpStatus == 403
-                                 ? Reason::IdpRejectedClient
-                                 : Reason::IdpBadResponse;
-        r.decision =
-            QStringLiteral("refused: %1 (%2)").arg(QLatin1StringView(reason), answer.error);
+        const Reason reason = answer.httpStatus == 0 ? Reason::IdpUnreachable
+                              : answer.httpStatus == 401 || answer.httpStatus == 403
+                                  ? Reason::IdpRejectedClient
+                                  : Reason::IdpBadResponse;
+        r.decision = QStringLiteral("refused: %1 (%2)")
+                         .arg(QLatin1StringView(reasonId(reason)), answer.error);
         return r;
     }
     r.introspection = prettyJson(answer.body);
     const TokenVerdict verdict = judgeToken(*answer.result, nowSecs, config.requiredScopes);
     r.allowed = verdict.allowed;
     if (!verdict.allowed) {
-        r.decision = QStringLiteral("refused: %1 (%2)")
-                         .arg(QLatin1StringView(verdict.reason), QLatin1StringView(verdict.why));
+        r.decision =
+            QStringLiteral("refused: %1 (%2)")
+                .arg(QLatin1StringView(reasonId(verdict.reason)), QLatin1StringView(verdict.why));
         return r;
     }
     r.decision = config.requiredScopes.isEmpty()

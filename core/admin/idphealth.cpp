@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/admin/idphealth.h"
 
-#include <QDateTime>
+#include "core/observe/idpevidence.h"
+
 #include <QTcpSocket>
 
 namespace Tokengate {
@@ -12,7 +13,11 @@ constexpr int ProbeEveryMs = 10'000;
 } // namespace
 
 IdpHealth::IdpHealth(QObject *parent)
-    : QObject(parent) {
+    : IdpHealth(SystemClock::instance(), parent) {}
+
+IdpHealth::IdpHealth(const Clock &clock, QObject *parent)
+    : QObject(parent)
+    , m_clock(clock) {
     m_timer.setInterval(ProbeEveryMs);
     connect(&m_timer, &QTimer::timeout, this, [this] {
         const qint64 last = std::max(m_lastOkMs.load(), m_lastFailMs.load());
@@ -28,10 +33,6 @@ IdpHealth::IdpHealth(QObject *parent)
 
 IdpHealth::~IdpHealth() = default;
 
-qint64 IdpHealth::nowMs() {
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
 void IdpHealth::setEndpoint(std::optional<Origin> endpoint) {
     m_endpoint = std::move(endpoint);
     m_lastOkMs = 0;
@@ -46,10 +47,16 @@ void IdpHealth::setEndpoint(std::optional<Origin> endpoint) {
 }
 
 void IdpHealth::record(const RequestEvent &event) {
-    if (event.reason.startsWith("idp_"))
+    switch (idpEvidence(event)) {
+    case IdpEvidence::Down:
         m_lastFailMs = nowMs();
-    else if (event.idpUs > 0)
+        break;
+    case IdpEvidence::Answered:
         m_lastOkMs = nowMs();
+        break;
+    case IdpEvidence::None:
+        break;
+    }
 }
 
 void IdpHealth::probe() {

@@ -10,6 +10,25 @@
 
 namespace Tokengate {
 
+namespace {
+
+// The HTTP client's failure, said of the IdP: the client must learn the IdP failed, not
+// that some upstream did (a forbidden address or a reset is the IdP being unreachable).
+Reason idpReasonFor(Reason upstream) {
+    switch (upstream) {
+    case Reason::UpstreamTimeout:
+        return Reason::IdpTimeout;
+    case Reason::UpstreamTls:
+        return Reason::IdpTls;
+    case Reason::UpstreamBadResponse:
+        return Reason::IdpBadResponse;
+    default:
+        return Reason::IdpUnreachable;
+    }
+}
+
+} // namespace
+
 IntrospectionClient::IntrospectionClient(IntrospectionEndpoint endpoint, UpstreamSettings settings,
                                          HttpLimits limits, DeadlineSweeper &sweeper)
     : m_endpoint(std::move(endpoint))
@@ -89,7 +108,7 @@ void IntrospectionClient::answerRefused() {
     // Each finish takes its call out of m_refused, and its callback may end others.
     while (!m_refused.empty())
         m_refused.front()->finishWithError(
-            503, Reason::IdpOverloaded,
+            Reason::IdpOverloaded,
             QStringLiteral("%1 introspection calls already wait for a connection to the IdP")
                 .arg(m_endpoint.maxWaiting));
 }
@@ -179,7 +198,7 @@ void IntrospectionCall::onUpstreamBody(QByteArrayView chunk) {
 }
 
 void IntrospectionCall::finishTooLarge() {
-    finishWithError(503, Reason::IdpBadResponse,
+    finishWithError(Reason::IdpBadResponse,
                     QStringLiteral("introspection response larger than %1 bytes")
                         .arg(m_client.m_endpoint.maxResponseBytes));
 }
@@ -190,19 +209,19 @@ void IntrospectionCall::onUpstreamComplete(bool reusable) {
         return;
     if (m_status == 401 || m_status == 403) {
         finishWithError(
-            503, Reason::IdpRejectedClient,
+            Reason::IdpRejectedClient,
             QStringLiteral("the IdP refused our client credentials (HTTP %1)").arg(m_status));
         return;
     }
     if (m_status < 200 || m_status > 299) {
-        finishWithError(503, Reason::IdpBadResponse,
+        finishWithError(Reason::IdpBadResponse,
                         QStringLiteral("the IdP answered HTTP %1").arg(m_status));
         return;
     }
     QString why;
     auto result = IntrospectionResult::fromJson(m_body, &why);
     if (!result) {
-        finishWithError(503, Reason::IdpBadResponse, QStringLiteral("the IdP's answer is ") + why);
+        finishWithError(Reason::IdpBadResponse, QStringLiteral("the IdP's answer is ") + why);
         return;
     }
     IntrospectionOutcome outcome;
@@ -210,8 +229,7 @@ void IntrospectionCall::onUpstreamComplete(bool reusable) {
     finish(std::move(outcome));
 }
 
-void IntrospectionCall::onUpstreamFailed(int status, const char *reason, const QString &detail,
-                                         bool retryable) {
+void IntrospectionCall::onUpstreamFailed(Reason reason, const QString &detail, bool retryable) {
     // Closed and detached already, but only the pool deletes it (later: we are inside its
     // call); forgetting it here would keep it, and its sweeper entry, for the pool's lifetime.
     releaseConnection(false);
@@ -223,28 +241,20 @@ void IntrospectionCall::onUpstreamFailed(int status, const char *reason, const Q
         send(true);
         return;
     }
-    const char *idpReason = Reason::IdpUnreachable;
-    if (reason == Reason::UpstreamTimeout)
-        idpReason = Reason::IdpTimeout;
-    else if (reason == Reason::UpstreamTls)
-        idpReason = Reason::IdpTls;
-    else if (reason == Reason::UpstreamBadResponse)
-        idpReason = Reason::IdpBadResponse;
-    finishWithError(status == 504 ? 504 : 503, idpReason, detail);
+    finishWithError(idpReasonFor(reason), detail);
 }
 
 void IntrospectionCall::checkDeadline(qint64 nowMs) {
     if (m_finished || nowMs < m_deadlineMs)
         return;
     finishWithError(
-        504, Reason::IdpTimeout,
+        Reason::IdpTimeout,
         QStringLiteral("no introspection answer within %1 ms").arg(m_client.m_endpoint.timeoutMs));
 }
 
-void IntrospectionCall::finishWithError(int status, const char *reason, QString detail) {
+void IntrospectionCall::finishWithError(Reason reason, QString detail) {
     IntrospectionOutcome outcome;
     outcome.error = reason;
-    outcome.status = status;
     outcome.detail = std::move(detail);
     finish(std::move(outcome));
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/base/reason.h"
 #include "core/cache/introspectionresult.h"
 #include "core/http/upstreampool.h"
+#include "core/observe/cacheoutcome.h"
 
 #include <QElapsedTimer>
 
@@ -32,12 +34,11 @@ struct IntrospectionEndpoint {
 // What an introspection call came to: the IdP's answer, or why there is none. An IdP that
 // cannot be asked is never taken to mean "inactive".
 struct IntrospectionOutcome {
-    const char *error = ""; // Reason id; empty when `result` holds the IdP's answer
-    int status = 0;         // for the client when `error` is set: 503, or 504 on timeout
-    QString detail;         // for the log
+    Reason error = Reason::None;                       // None when `result` holds the IdP's answer
+    QString detail;                                    // for the log
     std::shared_ptr<const IntrospectionResult> result; // shared with the cache
-    qint64 latencyUs = 0;   // of the IdP call; 0 when none was made for this request
-    const char *cache = ""; // hit, miss, coalesced, negative, stale or redis; empty: no cache
+    qint64 latencyUs = 0; // of the IdP call; 0 when none was made for this request
+    CacheOutcome cache = CacheOutcome::None;
 };
 
 class IntrospectionClient;
@@ -55,15 +56,14 @@ private:
     void send(bool freshConnection);
     void finish(IntrospectionOutcome outcome);
     void end(); // leaves the client's books: the queue or the active count, and the sweeper
-    void finishWithError(int status, const char *reason, QString detail);
+    void finishWithError(Reason reason, QString detail);
     void finishTooLarge();
     void releaseConnection(bool reusable);
 
     void onUpstreamHead(ResponseHead head) override;
     void onUpstreamBody(QByteArrayView chunk) override;
     void onUpstreamComplete(bool reusable) override;
-    void onUpstreamFailed(int status, const char *reason, const QString &detail,
-                          bool retryable) override;
+    void onUpstreamFailed(Reason reason, const QString &detail, bool retryable) override;
     void onUpstreamWritable() override {}
     void checkDeadline(qint64 nowMs) override;
 

@@ -6,7 +6,6 @@
 #include <QThread>
 
 #include <cstring>
-#include <string_view>
 
 namespace Tokengate {
 
@@ -32,7 +31,7 @@ IntrospectionFlights::join(const QByteArray &key, std::shared_ptr<IntrospectionW
     else
         m_coalesced.fetch_add(1, std::memory_order_relaxed);
     *leader = created;
-    waiter->label = created ? "miss" : "coalesced";
+    waiter->label = created ? CacheOutcome::Miss : CacheOutcome::Coalesced;
     std::shared_ptr<Flight> flight = it->second;
     QMutexLocker flightLocker(&flight->mutex);
     flight->waiters.push_back(std::move(waiter));
@@ -61,8 +60,7 @@ void IntrospectionFlights::land(const QByteArray &key, const std::shared_ptr<Fli
         IntrospectionOutcome mine = outcome;
         // Stale and shared-tier answers say so to every waiter; the others tell apart the
         // request that asked from those that joined it.
-        if (std::string_view(outcome.cache) != "stale" &&
-            std::string_view(outcome.cache) != "redis")
+        if (outcome.cache != CacheOutcome::Stale && outcome.cache != CacheOutcome::Redis)
             mine.cache = w->label;
         if (context->thread() == QThread::currentThread()) {
             if (!w->cancelled)

@@ -18,7 +18,8 @@ namespace Tokengate {
 struct IntrospectionWaiter {
     QPointer<QObject> context; // an object of the waiter's thread that outlives the waiter
     std::function<void(const IntrospectionOutcome &)> deliver;
-    const char *label = ""; // miss for the request that made the call, coalesced for the others
+    // Miss for the request that made the call, Coalesced for the others.
+    CacheOutcome label = CacheOutcome::Miss;
     bool cancelled = false; // only touched in the waiter's thread
 };
 

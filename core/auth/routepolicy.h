@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/auth/claimrule.h"
+#include "core/base/reason.h"
 #include "core/cache/introspectionresult.h"
 
 #include <QJsonValue>
@@ -25,9 +26,9 @@ struct RoutePolicy {
 
 struct PolicyVerdict {
     bool allowed = true;
-    const char *reason = ""; // scope_insufficient, audience_mismatch, issuer_mismatch,
-                             // claim_rule_failed
-    QString why;             // which rule, for the log and the trace; no claim values
+    // ScopeInsufficient, AudienceMismatch, IssuerMismatch or ClaimRuleFailed when refused
+    Reason reason = Reason::None;
+    QString why; // which rule, for the log and the trace; no claim values
 };
 
 PolicyVerdict judgePolicy(const IntrospectionResult &result, const RoutePolicy &policy);

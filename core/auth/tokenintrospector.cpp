@@ -8,17 +8,6 @@
 
 namespace Tokengate {
 
-namespace {
-
-// The IdP could not answer; a stale entry may stand in. Our own misconfiguration (the IdP
-// refusing our credentials) is not an outage and gets no grace.
-bool isOutage(const char *reason) {
-    return reason == Reason::IdpUnreachable || reason == Reason::IdpTimeout ||
-           reason == Reason::IdpTls || reason == Reason::IdpBadResponse;
-}
-
-} // namespace
-
 TokenIntrospector::TokenIntrospector(IntrospectionClient &client,
                                      std::shared_ptr<IntrospectionCache> cache,
                                      std::shared_ptr<IntrospectionFlights> flights,
@@ -44,7 +33,6 @@ TokenIntrospector::~TokenIntrospector() {
         entry.call.reset();
         IntrospectionOutcome outcome;
         outcome.error = Reason::ShuttingDown;
-        outcome.status = 503;
         outcome.detail = QStringLiteral("the gateway is stopping");
         m_flights->land(entry.key, entry.flight, outcome);
     }
@@ -59,11 +47,11 @@ TokenIntrospector::check(const QByteArray &token, const QByteArray &fingerprint,
             IntrospectionOutcome outcome;
             if (hit.state == IntrospectionCache::State::Fresh) {
                 outcome.result = hit.result;
-                outcome.cache = "hit";
+                outcome.cache = CacheOutcome::Hit;
             } else {
                 static const auto inactive = std::make_shared<const IntrospectionResult>();
                 outcome.result = inactive;
-                outcome.cache = "negative";
+                outcome.cache = CacheOutcome::Negative;
             }
             done(outcome);
             return nullptr;
@@ -89,7 +77,7 @@ void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
         if (late.state == IntrospectionCache::State::Fresh) {
             IntrospectionOutcome outcome;
             outcome.result = late.result;
-            outcome.cache = "hit";
+            outcome.cache = CacheOutcome::Hit;
             m_flights->land(key, flight, outcome);
             return;
         }
@@ -116,7 +104,7 @@ void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
                 static const auto inactive = std::make_shared<const IntrospectionResult>();
                 outcome.result = inactive;
             }
-            outcome.cache = "redis";
+            outcome.cache = CacheOutcome::Redis;
             m_calls.erase(flight.get());
             m_flights->land(key, flight, outcome);
         });
@@ -142,22 +130,24 @@ void TokenIntrospector::landed(const QByteArray &key, const QByteArray &fingerpr
     const auto entry = m_calls.find(flight.get());
     const bool evictedMeanwhile =
         entry == m_calls.end() || entry->second.evictionGeneration != m_cache->evictionGeneration();
-    if (!outcome.error[0] && evictedMeanwhile) {
+    if (outcome.error == Reason::None && evictedMeanwhile) {
         // Neither tier keeps it: the eviction said to ask the IdP again next time.
-    } else if (!outcome.error[0]) {
+    } else if (outcome.error == Reason::None) {
         if (outcome.result->active)
             m_cache->storeActive(key, outcome.result, fingerprint);
         else
             m_cache->storeInactive(key, fingerprint);
         if (m_redis)
             m_redis->store(key, *outcome.result, fingerprint);
-    } else if (isOutage(outcome.error) && m_cache->settings().staleGraceSecs > 0) {
+    } else if (isIdpOutage(outcome.error) && m_cache->settings().staleGraceSecs > 0) {
+        // A stale entry may stand in while the IdP is down; not when it refuses our own
+        // credentials: that is our misconfiguration, and grace would only hide it.
         if (auto stale = m_cache->findStale(key)) {
             const qint64 latency = outcome.latencyUs;
             outcome = IntrospectionOutcome{};
             outcome.result = std::move(stale);
             outcome.latencyUs = latency;
-            outcome.cache = "stale";
+            outcome.cache = CacheOutcome::Stale;
         }
     }
     // The finished call may go now: its callback (and what it captured) lives on the stack.

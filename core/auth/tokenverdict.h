@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/base/reason.h"
 #include "core/cache/introspectionresult.h"
 
 namespace Tokengate {
@@ -10,8 +11,8 @@ namespace Tokengate {
 // cache still says active).
 struct TokenVerdict {
     bool allowed = false;
-    const char *reason = ""; // Reason id when refused
-    const char *why = "";    // for the log, never containing the token
+    Reason reason = Reason::None; // when refused
+    const char *why = "";         // for the log, never containing the token
 };
 
 // `requiredScopes`: every one must be in the result's space-separated scope (RFC 6749 3.3).

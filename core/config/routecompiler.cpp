@@ -91,7 +91,7 @@ QStringList validateRoutes(const Config &config) {
         if (!r.stripPrefix.isEmpty() && strip.refused())
             problems << at + QStringLiteral("strip prefix \"%1\": %2 (%3)")
                                  .arg(r.stripPrefix, QString::fromLatin1(strip.message),
-                                      QString::fromLatin1(strip.reason));
+                                      QLatin1StringView(reasonId(strip.reason)));
         if (!r.rewritePrefix.isEmpty() && r.stripPrefix.isEmpty())
             problems << at + QStringLiteral("a rewrite prefix needs the strip prefix it replaces");
         for (const TokenSource &t : r.tokenSources) {

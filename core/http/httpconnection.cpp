@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/http/httpconnection.h"
 
-#include "core/base/reason.h"
 #include "core/http/flowcontrol.h"
 #include "core/http/headwriter.h"
 #include "core/http/hopbyhop.h"
+#include "core/http/refusal.h"
 #include "core/http/statusphrase.h"
 #include "core/observe/eventhub.h"
 
@@ -74,7 +74,7 @@ void HttpConnection::processInput() {
         m_inPos += result.consumed;
         if (result.status == MessageParser::Status::Error) {
             const auto &error = m_parser.error();
-            failRequest(error.status, error.reason, error.message);
+            failRequest(error.reason, error.message);
             break;
         }
         // The parser pauses after a head (and after a whole message), so it has returned.
@@ -244,27 +244,18 @@ void HttpConnection::finishResponse() {
         scheduleProcessInput(); // the next request, once the exchange is off the stack
 }
 
-void HttpConnection::sendSimpleResponse(int status, const char *reason, QByteArrayView message) {
-    QByteArray body = message.toByteArray();
-    if (reason && reason[0]) {
-        body.append(" (");
-        body.append(reason);
-        body.append(')');
-    }
-    body.append('\n');
-    sendTextResponse(status, reason, std::move(body));
-}
-
-void HttpConnection::sendTextResponse(int status, const char *reason, QByteArray body,
-                                      HeaderMap extraHeaders) {
+void HttpConnection::refuse(Reason reason, QByteArrayView detail, QByteArrayView challengeParams) {
+    Q_ASSERT(httpStatus(reason) != 0); // None and client_disconnected are never answers
+    const Refusal refusal = refusalFor(reason, detail, challengeParams);
     m_event.reason = reason;
     ResponseHead head;
-    head.status = status;
-    head.contentLength = body.size();
-    head.headers = std::move(extraHeaders);
+    head.status = refusal.status;
+    head.contentLength = refusal.body.size();
+    if (!refusal.challenge.isEmpty())
+        head.headers.append("WWW-Authenticate", refusal.challenge);
     head.headers.append("Content-Type", "text/plain; charset=utf-8");
     sendResponseHead(std::move(head));
-    sendResponseBody(body);
+    sendResponseBody(refusal.body);
     finishResponse();
 }
 
@@ -301,7 +292,7 @@ void HttpConnection::endRequest() {
         closeAfterFlush();
 }
 
-void HttpConnection::failRequest(int status, const char *reason, QByteArrayView message) {
+void HttpConnection::failRequest(Reason reason, QByteArrayView message) {
     if (m_phase == Phase::Idle) {
         // The request never reached an exchange; still log it.
         m_phase = Phase::Exchanging;
@@ -325,10 +316,10 @@ void HttpConnection::failRequest(int status, const char *reason, QByteArrayView 
         return;
     }
     m_stopReading = true; // nothing after a broken request can be trusted
-    sendSimpleResponse(status, reason, message);
+    refuse(reason, message);
 }
 
-void HttpConnection::abortResponse(const char *reason) {
+void HttpConnection::abortResponse(Reason reason) {
     teardown(reason, false);
 }
 
@@ -359,13 +350,13 @@ void HttpConnection::publishEvent() {
         m_context.events->publish(m_event);
 }
 
-void HttpConnection::teardown(const char *reason, bool notifyExchange) {
+void HttpConnection::teardown(Reason reason, bool notifyExchange) {
     if (m_phase == Phase::Closed)
         return;
     const bool cutShort = m_phase == Phase::HeadRead || requestInProgress();
     m_phase = Phase::Closed;
     if (cutShort) {
-        if (m_event.reason.isEmpty())
+        if (m_event.reason == Reason::None)
             m_event.reason = reason;
         if (notifyExchange && m_exchange)
             m_exchange->onClientGone();
@@ -397,7 +388,7 @@ void HttpConnection::checkDeadline(qint64 now) {
             if (now - m_idleSince > limits.idleTimeoutMs)
                 teardown(Reason::None, false);
         } else if (now - m_requestStartMs > limits.headerTimeoutMs) {
-            failRequest(408, Reason::RequestTimeout, "Timed out reading the request header");
+            failRequest(Reason::RequestTimeout, "Timed out reading the request header");
         }
         return;
     case Phase::HeadRead: // only ever inside processInput()
@@ -413,9 +404,9 @@ void HttpConnection::checkDeadline(qint64 now) {
                                                      m_event.requestBodyBytes, limits.minBodyRate);
     if (bodyFlowing && (now - m_lastRead > limits.bodyTimeoutMs || bodyTrickles)) {
         if (m_phase == Phase::Exchanging)
-            failRequest(408, Reason::RequestTimeout,
-                        bodyTrickles ? "The request body arrives too slowly"
-                                     : "Timed out reading the request body");
+            failRequest(Reason::RequestTimeout, bodyTrickles
+                                                    ? "The request body arrives too slowly"
+                                                    : "Timed out reading the request body");
         else
             teardown(Reason::RequestTimeout, true);
         return;

@@ -43,19 +43,15 @@ public:
     void sendResponseHead(ResponseHead head);
     void sendResponseBody(QByteArrayView chunk);
     void finishResponse();
-    // A complete short text/plain answer with the reason id in the body.
-    void sendSimpleResponse(int status, const char *reason, QByteArrayView message);
-    // A complete text/plain answer with exactly this body (the texts of the tools Tokengate
-    // replaces, which clients may compare).
-    void sendTextResponse(int status, const char *reason, QByteArray body,
-                          HeaderMap extraHeaders = {});
+    // A complete text/plain answer refusing the request for `reason` (see refusalFor()).
+    void refuse(Reason reason, QByteArrayView detail = {}, QByteArrayView challengeParams = {});
     // True once no response head can be sent any more: one is out, or the connection closed.
     bool responseStarted() const;
     // True when the client is slower than the exchange's data; onClientWritable() follows.
     bool responseBacklogged();
     // The response cannot be completed (upstream died mid-body): close without more bytes.
-    void abortResponse(const char *reason);
-    void setEventReason(const char *reason) { m_event.reason = reason; }
+    // The status already sent stays in the access log, beside `reason`.
+    void abortResponse(Reason reason);
     void setUpstreamTime(qint64 us) { m_event.upstreamUs = us; }
     RequestEvent &event() { return m_event; } // for the pipeline's identity and IdP fields
 
@@ -100,11 +96,11 @@ private:
     void startExchange();
     void onBytesWritten();
     void onDisconnected();
-    void failRequest(int status, const char *reason, QByteArrayView message);
+    void failRequest(Reason reason, QByteArrayView message);
     void endRequest();
     void publishEvent();
     void closeAfterFlush();
-    void teardown(const char *reason, bool notifyExchange);
+    void teardown(Reason reason, bool notifyExchange);
     bool tooSlow(qint64 waitedMs, qint64 bytes, int minRate) const;
 
     QTcpSocket *m_socket;

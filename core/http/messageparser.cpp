@@ -59,10 +59,10 @@ struct LlhttpCallbacks {
     }
 };
 
-MessageParser::MessageParser(int llhttpType, const HttpLimits &limits, int errorStatus)
+MessageParser::MessageParser(int llhttpType, const HttpLimits &limits, Reason malformed)
     : m_limits(limits)
     , m_parser(std::make_unique<llhttp_t>())
-    , m_defaultErrorStatus(errorStatus) {
+    , m_malformed(malformed) {
     llhttp_init(m_parser.get(), llhttp_type_t(llhttpType), LlhttpCallbacks::settings());
     m_parser->data = this;
 }
@@ -82,17 +82,17 @@ void MessageParser::beginHead(qint64 startLineBytes, qint64 standInBytes) {
     m_inHeaders = true;
 }
 
-int MessageParser::fail(int status, const char *reason, QByteArray message) {
-    m_error = {status, reason, std::move(message)};
+int MessageParser::fail(Reason reason, QByteArray message) {
+    m_error = {reason, std::move(message)};
     return -1;
 }
 
-int MessageParser::failMalformed(int status, const char *reason, QByteArray message) {
+int MessageParser::failMalformed(Reason reason, QByteArray message) {
     // An upstream's answer is refused one way whatever is wrong with it (502); a client's
-    // request gets the status that names its fault.
-    if (m_defaultErrorStatus != 400)
-        return fail(m_defaultErrorStatus, Reason::UpstreamBadResponse, std::move(message));
-    return fail(status, reason, std::move(message));
+    // request gets the reason (and so the status) that names its fault.
+    if (m_malformed == Reason::UpstreamBadResponse)
+        return fail(m_malformed, std::move(message));
+    return fail(reason, std::move(message));
 }
 
 // The header section's bytes are bounded where scanHead counts them raw, before llhttp reads
@@ -129,7 +129,7 @@ void MessageParser::appendToBlock(QByteArrayView bytes) {
 
 int MessageParser::finishField() {
     if (m_inHeaders && m_spans.size() >= m_limits.maxHeaderCount)
-        return failMalformed(431, Reason::HeaderTooLarge, "Too many header fields");
+        return failMalformed(Reason::HeaderTooLarge, "Too many header fields");
     return 0;
 }
 
@@ -141,7 +141,7 @@ int MessageParser::finishValue() {
     const qsizetype nameAt = m_nameAt < 0 ? m_blockUsed : m_nameAt;
     const qsizetype valueAt = m_valueAt < 0 ? m_blockUsed : m_valueAt;
     if (valueAt == nameAt)
-        return failMalformed(400, Reason::BadRequest, "Header field without a name");
+        return failMalformed(Reason::BadRequest, "Header field without a name");
     qsizetype end = m_blockUsed;
     const char *block = m_block.constData();
     while (end > valueAt && (block[end - 1] == ' ' || block[end - 1] == '\t'))
@@ -243,9 +243,9 @@ MessageParser::Result MessageParser::execute(QByteArrayView data) {
     if (stop.kind == HeadStop::None || r.status != Status::NeedMore)
         return r;
     if (stop.kind == HeadStop::Fold)
-        failMalformed(400, Reason::BadRequest, "Obsolete line folding in a header field");
+        failMalformed(Reason::BadRequest, "Obsolete line folding in a header field");
     else
-        failMalformed(431, Reason::HeaderTooLarge, "Header section too large");
+        failMalformed(Reason::HeaderTooLarge, "Header section too large");
     return {Status::Error, r.consumed};
 }
 
@@ -259,9 +259,8 @@ MessageParser::Result MessageParser::executeLlhttp(QByteArrayView data) {
         llhttp_resume(m_parser.get());
         return {m_pauseStatus, consumed};
     }
-    if (m_error.reason[0] == '\0')
-        failMalformed(400, Reason::BadRequest,
-                      QByteArray("Malformed HTTP message: ") + llhttp_errno_name(rc));
+    if (m_error.reason == Reason::None)
+        failMalformed(m_malformed, QByteArray("Malformed HTTP message: ") + llhttp_errno_name(rc));
     return {Status::Error, consumed};
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/base/reason.h"
 #include "core/http/headermap.h"
 #include "core/http/httplimits.h"
 
@@ -31,8 +32,7 @@ public:
         qsizetype consumed;
     };
     struct Error {
-        int status = 400;
-        const char *reason = "";
+        Reason reason = Reason::None; // its row in ReasonTable gives the answer's status
         QByteArray message;
     };
 
@@ -45,14 +45,17 @@ public:
     qint64 bodyBytes() const { return m_bodyBytes; }
 
 protected:
-    MessageParser(int llhttpType, const HttpLimits &limits, int errorStatus);
+    // `malformed`: the reason of a message llhttp refuses: bad_request for a request;
+    // upstream_bad_response for a response, which failMalformed() then reports whatever limit
+    // or rule the upstream broke (the client gets a 502).
+    MessageParser(int llhttpType, const HttpLimits &limits, Reason malformed);
 
     Result execute(QByteArrayView data);
     // Starts counting a new message's header section (the start line has `startLineBytes`).
     // `standInBytes`: a start line fed to llhttp in place of the real one, not counted.
     void beginHead(qint64 startLineBytes, qint64 standInBytes = 0);
     // Marks a failure from a callback; returns the value the callback must give llhttp.
-    int fail(int status, const char *reason, QByteArray message);
+    int fail(Reason reason, QByteArray message);
     HeaderMap takeHeaders();
     bool isChunked() const;
     qint64 contentLength() const;        // -1 when absent
@@ -89,8 +92,8 @@ private:
 
     Result executeLlhttp(QByteArrayView data);
     HeadStop scanHead(QByteArrayView data);
-    // fail() with the request's status and reason, or the upstream's 502 for a response.
-    int failMalformed(int status, const char *reason, QByteArray message);
+    // fail() with the request's reason, or upstream_bad_response for a response.
+    int failMalformed(Reason reason, QByteArray message);
     int onFieldBytes(QByteArrayView bytes);
     int onValueBytes(QByteArrayView bytes);
     void appendToBlock(QByteArrayView bytes);
@@ -105,7 +108,7 @@ private:
     qsizetype m_valueAt = -1; // -1: no value byte yet
     qint64 m_rawHeaderBytes = 0;
     qint64 m_bodyBytes = 0;
-    int m_defaultErrorStatus;
+    Reason m_malformed;
     bool m_inHeaders = false;
     bool m_atLineStart = false;
     bool m_headerScanDone = false;

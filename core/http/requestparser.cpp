@@ -23,7 +23,7 @@ constexpr int MaxLeadingEmptyLines = 8;
 } // namespace
 
 RequestParser::RequestParser(const HttpLimits &limits, Sink &sink)
-    : MessageParser(HTTP_REQUEST, limits, 400)
+    : MessageParser(HTTP_REQUEST, limits, Reason::BadRequest)
     , m_sink(sink) {}
 
 MessageParser::Result RequestParser::feed(QByteArrayView data) {
@@ -39,7 +39,7 @@ MessageParser::Result RequestParser::feed(QByteArrayView data) {
         const qsizetype newline = data.indexOf('\n', used);
         const qsizetype take = (newline < 0 ? data.size() : newline + 1) - used;
         if (m_line.size() + take > m_limits.maxHeaderBytes) {
-            fail(414, Reason::TargetTooLong, "Request line too long");
+            fail(Reason::TargetTooLong, "Request line too long");
             return {Status::Error, used};
         }
         // A line that arrived whole is read in place; only a split one is gathered.
@@ -54,7 +54,7 @@ MessageParser::Result RequestParser::feed(QByteArrayView data) {
         if (line == "\r\n") {
             m_line.clear();
             if (++m_emptyLines > MaxLeadingEmptyLines) {
-                fail(400, Reason::BadRequest, "Expected a request line");
+                fail(Reason::BadRequest, "Expected a request line");
                 return {Status::Error, used};
             }
             continue;
@@ -79,48 +79,48 @@ MessageParser::Result RequestParser::feed(QByteArrayView data) {
 
 bool RequestParser::parseRequestLine(QByteArrayView line) {
     if (!line.endsWith("\r\n")) {
-        fail(400, Reason::BadRequest, "Request line must end with CRLF");
+        fail(Reason::BadRequest, "Request line must end with CRLF");
         return false;
     }
     line.chop(2);
     const qsizetype sp1 = line.indexOf(' ');
     const qsizetype sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
     if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) {
-        fail(400, Reason::BadRequest, "Malformed request line");
+        fail(Reason::BadRequest, "Malformed request line");
         return false;
     }
     const QByteArrayView method = line.first(sp1);
     const QByteArrayView target = line.sliced(sp1 + 1, sp2 - sp1 - 1);
     const QByteArrayView version = line.sliced(sp2 + 1);
     if (!std::all_of(method.begin(), method.end(), isTchar)) {
-        fail(400, Reason::BadRequest, "Invalid method");
+        fail(Reason::BadRequest, "Invalid method");
         return false;
     }
     // Kept even if the line is refused below: the refusal of a HEAD request has no body.
     m_head.method = method.toByteArray();
     if (target.isEmpty() ||
         !std::all_of(target.begin(), target.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
-        fail(400, Reason::BadRequest, "Invalid request target");
+        fail(Reason::BadRequest, "Invalid request target");
         return false;
     }
     if (version == "HTTP/1.1" || version == "HTTP/1.0") {
         m_head.versionMinor = version.back() - '0';
     } else if (version.size() == 8 && version.startsWith("HTTP/") && version[6] == '.' &&
                QChar::isDigit(uchar(version[5])) && QChar::isDigit(uchar(version[7]))) {
-        fail(505, Reason::VersionNotSupported, "HTTP version not supported");
+        fail(Reason::VersionNotSupported, "HTTP version not supported");
         return false;
     } else {
-        fail(400, Reason::BadRequest, "Malformed HTTP version");
+        fail(Reason::BadRequest, "Malformed HTTP version");
         return false;
     }
     // A reverse proxy has no tunnel to offer.
     if (method == "CONNECT") {
-        fail(405, Reason::MethodNotAllowed, "CONNECT is not supported");
+        fail(Reason::MethodNotAllowed, "CONNECT is not supported");
         return false;
     }
     RequestTarget parsed = parseRequestTarget(method, target);
     if (!parsed.ok()) {
-        fail(400, Reason::BadRequest, parsed.error);
+        fail(Reason::BadRequest, parsed.error);
         return false;
     }
     m_head.target = std::move(parsed.originForm);
@@ -131,7 +131,7 @@ bool RequestParser::parseRequestLine(QByteArrayView line) {
 int RequestParser::onHeadersComplete() {
     clearUpgrade();
     if (contentLengthOverflows())
-        return fail(413, Reason::BodyTooLarge, "Content-Length too large");
+        return fail(Reason::BodyTooLarge, "Content-Length too large");
     m_head.headers = takeHeaders();
     m_head.chunked = isChunked();
     m_head.contentLength = contentLength();
@@ -140,34 +140,34 @@ int RequestParser::onHeadersComplete() {
 
     if (h.contains("Transfer-Encoding")) {
         if (m_head.versionMinor == 0)
-            return fail(400, Reason::BadRequest, "Transfer-Encoding in an HTTP/1.0 request");
+            return fail(Reason::BadRequest, "Transfer-Encoding in an HTTP/1.0 request");
         if (!m_head.chunked)
-            return fail(400, Reason::BadRequest, "Transfer-Encoding must end with chunked");
+            return fail(Reason::BadRequest, "Transfer-Encoding must end with chunked");
         if (!hasOnlyChunkedCoding(h))
-            return fail(501, Reason::TransferCodingUnsupported,
+            return fail(Reason::TransferCodingUnsupported,
                         "Only the chunked transfer coding is supported");
     }
     if (m_head.versionMinor == 1 && !h.contains("Host") && m_authority.isEmpty())
-        return fail(400, Reason::BadRequest, "Missing Host header");
+        return fail(Reason::BadRequest, "Missing Host header");
     if (h.count("Host") > 1)
-        return fail(400, Reason::BadRequest, "More than one Host header");
+        return fail(Reason::BadRequest, "More than one Host header");
     if (!m_authority.isEmpty()) {
         // RFC 9112 3.2.2: the target's authority is the Host, whatever the field said; routing
         // by one name and forwarding the other would let a public name reach a private route.
         m_head.headers.set("Host", std::exchange(m_authority, {}));
     } else if (const QByteArrayView host = h.find("Host");
                !host.isEmpty() && !isValidAuthority(host)) {
-        return fail(400, Reason::BadRequest, "Invalid Host header");
+        return fail(Reason::BadRequest, "Invalid Host header");
     }
     m_head.expectsContinue = false;
     if (h.contains("Expect")) {
         if (!HeaderMap::sameName(h.find("Expect").trimmed(), "100-continue") ||
             h.count("Expect") > 1)
-            return fail(417, Reason::ExpectationFailed, "Only Expect: 100-continue is supported");
+            return fail(Reason::ExpectationFailed, "Only Expect: 100-continue is supported");
         m_head.expectsContinue = m_head.versionMinor == 1 && m_head.hasBody();
     }
     if (m_limits.maxBodyBytes >= 0 && m_head.contentLength > m_limits.maxBodyBytes)
-        return fail(413, Reason::BodyTooLarge, "Request body too large");
+        return fail(Reason::BodyTooLarge, "Request body too large");
 
     const bool hasBody = m_head.hasBody();
     m_sink.onRequestHead(std::exchange(m_head, {}));
@@ -179,7 +179,7 @@ int RequestParser::onHeadersComplete() {
 
 int RequestParser::onBody(QByteArrayView chunk) {
     if (m_limits.maxBodyBytes >= 0 && bodyBytes() > m_limits.maxBodyBytes)
-        return fail(413, Reason::BodyTooLarge, "Request body too large");
+        return fail(Reason::BodyTooLarge, "Request body too large");
     m_sink.onRequestBody(chunk);
     return 0;
 }

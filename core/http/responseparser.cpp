@@ -9,7 +9,7 @@
 namespace Tokengate {
 
 ResponseParser::ResponseParser(const HttpLimits &limits, Sink &sink)
-    : MessageParser(HTTP_RESPONSE, limits, 502)
+    : MessageParser(HTTP_RESPONSE, limits, Reason::UpstreamBadResponse)
     , m_sink(sink) {}
 
 void ResponseParser::expectResponse(bool toHeadRequest) {
@@ -57,26 +57,26 @@ int ResponseParser::onHeadersComplete() {
     // llhttp takes any digits, or none (status 0): the client must get a status line it can
     // read, and RFC 9110 section 15 has nothing below 100.
     if (status < 100)
-        return fail(502, Reason::UpstreamBadResponse, "Upstream sent no valid status code");
+        return fail(Reason::UpstreamBadResponse, "Upstream sent no valid status code");
     m_interim = status >= 100 && status < 200;
     if (m_interim) {
         // 101 would switch protocols, which the gateway never asked for.
         if (status == 101)
-            return fail(502, Reason::UpstreamBadResponse, "Upstream switched protocols");
+            return fail(Reason::UpstreamBadResponse, "Upstream switched protocols");
         takeHeaders();
         // A 1xx has no body whatever its fields say (RFC 9110 15.2); framed as one, its bytes
         // would reach the client before any response head.
         return 1;
     }
     if (contentLengthOverflows())
-        return fail(502, Reason::UpstreamBadResponse, "Upstream Content-Length too large");
+        return fail(Reason::UpstreamBadResponse, "Upstream Content-Length too large");
     ResponseHead head;
     head.status = status;
     head.reason = std::exchange(m_reason, {});
     head.versionMinor = versionMinor();
     head.headers = takeHeaders();
     if (!hasOnlyChunkedCoding(head.headers))
-        return fail(502, Reason::UpstreamBadResponse,
+        return fail(Reason::UpstreamBadResponse,
                     "Upstream used a transfer coding other than chunked");
     head.chunked = isChunked();
     head.contentLength = contentLength();
@@ -100,7 +100,7 @@ int ResponseParser::onBody(QByteArrayView chunk) {
 
 int ResponseParser::stopIfAbandoned(int rc) {
     // Going on would hand llhttp's next callbacks to a sink whose exchange has ended.
-    return m_abandoned ? fail(502, Reason::UpstreamBadResponse, "Response abandoned") : rc;
+    return m_abandoned ? fail(Reason::UpstreamBadResponse, "Response abandoned") : rc;
 }
 
 int ResponseParser::onMessageComplete() {

@@ -51,7 +51,7 @@ void UpstreamConnection::connectSocket() {
     connect(m_socket, &QTcpSocket::connected, this, [this] {
         if (m_settings.refuseInternalPeers && isInternalAddress(m_socket->peerAddress()) &&
             !m_settings.internalPeersAllowed.contains(m_origin.host.toLower())) {
-            fail(403, Reason::DestinationForbidden,
+            fail(Reason::DestinationForbidden,
                  QStringLiteral("%1 resolved to %2, a link-local or metadata address")
                      .arg(m_origin.host, m_socket->peerAddress().toString()));
             return;
@@ -150,7 +150,7 @@ void UpstreamConnection::readResponse() {
         }
         if (result.status == MessageParser::Status::Error) {
             m_reading = false;
-            fail(502, Reason::UpstreamBadResponse, QString::fromLatin1(m_parser.error().message));
+            fail(m_parser.error().reason, QString::fromLatin1(m_parser.error().message));
             return;
         }
         if (m_responseDone) {
@@ -182,7 +182,7 @@ void UpstreamConnection::finishAtEof() {
     }
     if (!m_user)
         return;
-    fail(502, Reason::UpstreamReset,
+    fail(Reason::UpstreamReset,
          m_parser.startedResponse()
              ? QStringLiteral("Upstream closed the connection in the middle of its response")
              : QStringLiteral("Upstream closed the connection without answering"));
@@ -221,14 +221,14 @@ void UpstreamConnection::onSocketError(QAbstractSocket::SocketError error) {
         emit idleClosed(this);
         return;
     }
-    const char *reason = Reason::UpstreamUnreachable;
+    Reason reason = Reason::UpstreamUnreachable;
     if (error == QAbstractSocket::SslHandshakeFailedError ||
         error == QAbstractSocket::SslInternalError ||
         error == QAbstractSocket::SslInvalidUserDataError)
         reason = Reason::UpstreamTls;
     else if (m_connected)
         reason = Reason::UpstreamReset;
-    fail(502, reason, m_socket->errorString());
+    fail(reason, m_socket->errorString());
 }
 
 void UpstreamConnection::onDisconnected() {
@@ -243,7 +243,7 @@ void UpstreamConnection::onDisconnected() {
     readResponse();
 }
 
-void UpstreamConnection::fail(int status, const char *reason, const QString &detail) {
+void UpstreamConnection::fail(Reason reason, const QString &detail) {
     // Only a connection that served earlier requests can have been closed by the upstream's
     // keep-alive timer just as we reused it; a new one failing means the upstream is down.
     const bool retryable =
@@ -251,7 +251,7 @@ void UpstreamConnection::fail(int status, const char *reason, const QString &det
     User *user = std::exchange(m_user, nullptr);
     close();
     if (user)
-        user->onUpstreamFailed(status, reason, detail, retryable);
+        user->onUpstreamFailed(reason, detail, retryable);
 }
 
 void UpstreamConnection::detach() {
@@ -285,15 +285,14 @@ void UpstreamConnection::checkDeadline(qint64 now) {
     }
     if (!m_connected) {
         if (now - m_lastActivity > m_settings.connectTimeoutMs)
-            fail(504, Reason::UpstreamTimeout,
-                 QStringLiteral("Timed out connecting to the upstream"));
+            fail(Reason::UpstreamTimeout, QStringLiteral("Timed out connecting to the upstream"));
     } else if (!m_readPaused && now - m_lastActivity > m_settings.responseTimeoutMs) {
-        fail(504, Reason::UpstreamTimeout, QStringLiteral("Upstream did not answer in time"));
+        fail(Reason::UpstreamTimeout, QStringLiteral("Upstream did not answer in time"));
     } else if (!m_headDone && m_headStartedMs &&
                now - m_headStartedMs > m_settings.responseTimeoutMs) {
         // Each byte is activity, so a head trickled, or 1xx answers sent forever, would
         // otherwise hold the exchange without end.
-        fail(504, Reason::UpstreamTimeout,
+        fail(Reason::UpstreamTimeout,
              QStringLiteral("Upstream did not complete its response head in time"));
     }
 }

@@ -26,8 +26,7 @@ public:
         virtual void onUpstreamComplete(bool reusable) = 0;
         // `retryable`: a reused connection failed before any response byte, so an idempotent
         // request may safely be sent again on a new connection.
-        virtual void onUpstreamFailed(int status, const char *reason, const QString &detail,
-                                      bool retryable) = 0;
+        virtual void onUpstreamFailed(Reason reason, const QString &detail, bool retryable) = 0;
         virtual void onUpstreamWritable() = 0;
     };
 
@@ -65,7 +64,7 @@ private:
     void onSocketError(QAbstractSocket::SocketError error);
     void onDisconnected();
     void onBytesWritten();
-    void fail(int status, const char *reason, const QString &detail);
+    void fail(Reason reason, const QString &detail);
     void finishAtEof();
     void close();
 

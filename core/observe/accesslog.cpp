@@ -41,7 +41,7 @@ QByteArray AccessLog::formatLine(const RequestEvent &e) {
         {QStringLiteral("method"), QString::fromLatin1(e.method)},
         {QStringLiteral("target"), QString::fromLatin1(redactTarget(e.target))},
         {QStringLiteral("status"), e.status},
-        {QStringLiteral("reason"), QString::fromLatin1(e.reason)},
+        {QStringLiteral("reason"), QLatin1StringView(reasonId(e.reason))},
         {QStringLiteral("request_bytes"), double(e.requestBodyBytes)},
         {QStringLiteral("response_bytes"), double(e.responseBodyBytes)},
         {QStringLiteral("duration_ms"), double(e.durationUs) / 1000.0},
@@ -51,8 +51,8 @@ QByteArray AccessLog::formatLine(const RequestEvent &e) {
         o.insert(QStringLiteral("upstream_ms"), double(e.upstreamUs) / 1000.0);
     if (e.idpUs >= 0)
         o.insert(QStringLiteral("idp_ms"), double(e.idpUs) / 1000.0);
-    if (!e.cache.isEmpty())
-        o.insert(QStringLiteral("cache"), QString::fromLatin1(e.cache));
+    if (e.cache != CacheOutcome::None)
+        o.insert(QStringLiteral("cache"), QLatin1StringView(cacheOutcomeId(e.cache)));
     if (!e.tokenFingerprint.isEmpty())
         o.insert(QStringLiteral("token_fp"), QString::fromLatin1(e.tokenFingerprint));
     if (!e.subject.isEmpty())

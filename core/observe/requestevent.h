@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/base/reason.h"
+#include "core/observe/cacheoutcome.h"
+#include "core/observe/decisionstep.h"
+
 #include <QByteArray>
 #include <QDateTime>
 #include <QList>
@@ -9,15 +13,6 @@
 
 namespace Tokengate {
 
-// One pipeline stage's outcome, for the GUI's decision trace and debugging.
-struct DecisionStep {
-    QByteArray stage;   // route, token, introspect, decide, mutate, forward
-    QByteArray outcome; // ok, refused, error, skipped, ...
-    QString detail;     // never a token or a secret
-
-    bool operator==(const DecisionStep &) const = default;
-};
-
 // What happened to one request, for the access log, metrics and the GUI. A value: it is
 // copied across threads, and holds no token or secret.
 struct RequestEvent {
@@ -25,8 +20,8 @@ struct RequestEvent {
     QString peer;
     QByteArray method;
     QByteArray target;
-    int status = 0;    // 0: no response was sent (client gone)
-    QByteArray reason; // stable id, empty when the upstream answered
+    int status = 0;               // 0: no response was sent (client gone)
+    Reason reason = Reason::None; // None when the upstream answered
     qint64 requestBodyBytes = 0;
     qint64 responseBodyBytes = 0;
     qint64 durationUs = 0;
@@ -36,9 +31,9 @@ struct RequestEvent {
     QByteArray tokenFingerprint; // 8 hex chars of the token's SHA-256; empty: no token
     QString subject;             // the introspection result's sub
     QString clientId;            // and client_id
-    QByteArray cache;     // hit, miss, coalesced, negative, stale or redis; empty: no token checked
-    QByteArray route;     // the matching route's name; empty: none matched
-    QByteArray requestId; // the request id header sent upstream
+    CacheOutcome cache = CacheOutcome::None;
+    QByteArray route;          // the matching route's name; empty: none matched
+    QByteArray requestId;      // the request id header sent upstream
     QList<DecisionStep> trace; // in pipeline order
 };
 

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/observe/requestmetrics.h"
 
+#include "core/observe/idpevidence.h"
 #include "core/observe/prometheustext.h"
 
+#include <QByteArrayList>
+
 #include <algorithm>
+#include <string_view>
+#include <tuple>
 
 namespace Tokengate {
 
@@ -30,6 +35,40 @@ void renderHistogram(PrometheusText &out, QByteArrayView name, const PrometheusT
     out.sample(QByteArray(name.toByteArray() + "_count"), labels, double(h.count));
 }
 
+// The ids of the outcomes `pick` selects, comma separated.
+template<typename Pick> QByteArray outcomeIds(Pick pick) {
+    QByteArrayList ids;
+    for (const CacheOutcomeInfo &o : CacheOutcomeTable) {
+        if (o.outcome != CacheOutcome::None && pick(o))
+            ids << o.id;
+    }
+    return ids.join(", ");
+}
+
+// The HELP texts say what is counted in the tables' own words, so they cannot drift.
+QByteArray tokenChecksHelpText() {
+    return "Token checks by how they were answered: " +
+           outcomeIds([](const CacheOutcomeInfo &) { return true; }) + "; " +
+           outcomeIds([](const CacheOutcomeInfo &o) { return o.cacheHit; }) +
+           " are cache hits (tokengate_token_cache_hits_total)";
+}
+
+QByteArray cacheHitsHelpText() {
+    return "Token checks a cache answered without waiting for any IdP call (outcomes " +
+           outcomeIds([](const CacheOutcomeInfo &o) { return o.cacheHit; }) +
+           "); over tokengate_token_checks_total, the hit ratio the desktop app charts";
+}
+
+QByteArray idpErrorsHelpText() {
+    QByteArrayList ids;
+    for (const ReasonInfo &r : ReasonTable) {
+        if (isIdpOutage(r.reason))
+            ids << r.id;
+    }
+    return "Token checks the IdP could not answer: refused with " + ids.join(", ") +
+           ", or let in on a stale answer; /readyz and the desktop app judge the IdP alike";
+}
+
 } // namespace
 
 void LatencyHistogram::observe(qint64 micros) {
@@ -48,7 +87,7 @@ void LatencyHistogram::add(const LatencyHistogram &other) {
 }
 
 size_t qHash(const RequestMetrics::RequestKey &key, size_t seed) {
-    return qHashMulti(seed, key.route, key.status, key.reason);
+    return qHashMulti(seed, key.route, key.status, int(key.reason));
 }
 
 RequestMetrics::RequestMetrics(int shards)
@@ -63,9 +102,8 @@ void RequestMetrics::record(const RequestEvent &e) {
         shard.idp.observe(e.idpUs);
     if (e.upstreamUs >= 0)
         shard.upstream.observe(e.upstreamUs);
-    if (!e.cache.isEmpty())
-        ++shard.cacheOutcomes[e.cache];
-    if (e.reason.startsWith("idp_"))
+    ++shard.cacheOutcomes[std::size_t(e.cache)];
+    if (idpEvidence(e) == IdpEvidence::Down)
         ++shard.idpErrors;
 }
 
@@ -74,7 +112,7 @@ void RequestMetrics::render(PrometheusText &out) const {
     QHash<QByteArray, LatencyHistogram> durations;
     LatencyHistogram idp;
     LatencyHistogram upstream;
-    QHash<QByteArray, quint64> cache;
+    std::array<quint64, std::size_t(CacheOutcome::Count)> cache{};
     quint64 idpErrors = 0;
     for (const Shard &shard : m_shards) {
         QMutexLocker lock(&shard.mutex);
@@ -84,8 +122,8 @@ void RequestMetrics::render(PrometheusText &out) const {
             durations[it.key()].add(it.value());
         idp.add(shard.idp);
         upstream.add(shard.upstream);
-        for (auto it = shard.cacheOutcomes.cbegin(); it != shard.cacheOutcomes.cend(); ++it)
-            cache[it.key()] += it.value();
+        for (std::size_t i = 0; i < cache.size(); ++i)
+            cache[i] += shard.cacheOutcomes[i];
         idpErrors += shard.idpErrors;
     }
 
@@ -94,13 +132,14 @@ void RequestMetrics::render(PrometheusText &out) const {
     // Sorted so that scrapes and diffs are stable.
     QList<RequestKey> keys = requests.keys();
     std::sort(keys.begin(), keys.end(), [](const RequestKey &a, const RequestKey &b) {
-        return std::tie(a.route, a.status, a.reason) < std::tie(b.route, b.status, b.reason);
+        return std::tuple(a.route, a.status, std::string_view(reasonId(a.reason))) <
+               std::tuple(b.route, b.status, std::string_view(reasonId(b.reason)));
     });
     for (const RequestKey &k : keys) {
         out.sample("tokengate_requests_total",
                    {{"route", routeLabel(k.route)},
                     {"status", QByteArray::number(k.status)},
-                    {"reason", k.reason}},
+                    {"reason", reasonId(k.reason)}},
                    double(requests.value(k)));
     }
 
@@ -115,21 +154,35 @@ void RequestMetrics::render(PrometheusText &out) const {
     out.family("tokengate_idp_request_duration_seconds", "histogram",
                "Introspection calls to the IdP as seen by the request that made them");
     renderHistogram(out, "tokengate_idp_request_duration_seconds", {}, idp);
-    out.family("tokengate_idp_errors_total", "counter",
-               "Requests refused because the IdP could not answer (idp_* reasons)");
+    static const QByteArray idpErrorsHelp = idpErrorsHelpText();
+    out.family("tokengate_idp_errors_total", "counter", idpErrorsHelp);
     out.sample("tokengate_idp_errors_total", double(idpErrors));
 
     out.family("tokengate_upstream_request_duration_seconds", "histogram",
                "Upstream exchanges, from sending the request to the end of the response");
     renderHistogram(out, "tokengate_upstream_request_duration_seconds", {}, upstream);
 
-    out.family(
-        "tokengate_token_checks_total", "counter",
-        "Token checks by how they were answered: hit, miss, coalesced, negative, stale, redis");
-    QList<QByteArray> outcomes = cache.keys();
-    std::sort(outcomes.begin(), outcomes.end());
-    for (const QByteArray &o : outcomes)
-        out.sample("tokengate_token_checks_total", {{"outcome", o}}, double(cache.value(o)));
+    static const QByteArray checksHelp = tokenChecksHelpText();
+    out.family("tokengate_token_checks_total", "counter", checksHelp);
+    // By id, so that scrapes and diffs are stable.
+    std::vector<CacheOutcome> outcomes;
+    for (const CacheOutcomeInfo &o : CacheOutcomeTable) {
+        if (o.outcome != CacheOutcome::None && cache[std::size_t(o.outcome)] > 0)
+            outcomes.push_back(o.outcome);
+    }
+    std::sort(outcomes.begin(), outcomes.end(), [](CacheOutcome a, CacheOutcome b) {
+        return std::string_view(cacheOutcomeId(a)) < std::string_view(cacheOutcomeId(b));
+    });
+    quint64 hits = 0;
+    for (CacheOutcome o : outcomes) {
+        out.sample("tokengate_token_checks_total", {{"outcome", cacheOutcomeId(o)}},
+                   double(cache[std::size_t(o)]));
+        if (isCacheHit(o))
+            hits += cache[std::size_t(o)];
+    }
+    static const QByteArray hitsHelp = cacheHitsHelpText();
+    out.family("tokengate_token_cache_hits_total", "counter", hitsHelp);
+    out.sample("tokengate_token_cache_hits_total", double(hits));
 }
 
 } // namespace Tokengate

@@ -40,7 +40,7 @@ public:
     struct RequestKey {
         QByteArray route;
         int status = 0;
-        QByteArray reason;
+        Reason reason = Reason::None;
         bool operator==(const RequestKey &) const = default;
     };
 
@@ -51,7 +51,7 @@ private:
         QHash<QByteArray, LatencyHistogram> durationByRoute;
         LatencyHistogram idp;
         LatencyHistogram upstream;
-        QHash<QByteArray, quint64> cacheOutcomes;
+        std::array<quint64, std::size_t(CacheOutcome::Count)> cacheOutcomes{};
         quint64 idpErrors = 0;
     };
     std::vector<Shard> m_shards;

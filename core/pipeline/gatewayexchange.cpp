@@ -4,7 +4,6 @@
 #include "core/auth/bearertoken.h"
 #include "core/auth/tokenextractor.h"
 #include "core/auth/tokenverdict.h"
-#include "core/base/reason.h"
 #include "core/http/hopbyhop.h"
 #include "core/http/httpconnection.h"
 #include "core/observe/logging.h"
@@ -13,17 +12,11 @@
 #include "core/pipeline/proxyexchange.h"
 
 #include <algorithm>
-#include <string_view>
 
 namespace Tokengate {
 
 namespace {
 
-// introspection-microgateway's texts (README, "Switching from introspection-microgateway", steps 1,
-// 3, 5): clients may match on them.
-constexpr char DestinationInvalidText[] = "Destination header should be a valid URL";
-constexpr char TokenMissingText[] = "Access Token needed for the given URL";
-constexpr char TokenInvalidText[] = "Access Token is invalid";
 // Tells the upstream the IdP was down and a cached answer past its TTL let the request in.
 constexpr char StaleHeader[] = "X-Tokengate-Introspection";
 
@@ -66,17 +59,17 @@ bool GatewayExchange::matchRoute() {
     const RouteDecision decision = s.router.decide(m_head.method, host, parts.path);
     if (decision.path.refused()) {
         if (tracing())
-            trace("route", "refused", QString::fromLatin1(decision.path.message));
-        m_client.sendSimpleResponse(400, decision.path.reason, decision.path.message);
+            trace({Stage::Route, StepOutcome::Refused}, QString::fromLatin1(decision.path.message));
+        m_client.refuse(decision.path.reason, decision.path.message);
         return false;
     }
     const int index = decision.index;
     if (index < 0) {
         if (tracing())
-            trace("route", "refused",
+            trace({Stage::Route, StepOutcome::Refused},
                   QStringLiteral("no route for %1 %2")
                       .arg(QString::fromLatin1(m_head.method), QString::fromUtf8(host)));
-        m_client.sendSimpleResponse(404, Reason::RouteNotFound, "No route for this request");
+        m_client.refuse(Reason::RouteNotFound);
         return false;
     }
     // The upstream serves what the route was chosen for, not a spelling it may read otherwise.
@@ -86,7 +79,7 @@ bool GatewayExchange::matchRoute() {
             target += '?' + parts.query.toByteArray();
         m_head.target = std::move(target);
         if (tracing())
-            trace("route", "ok",
+            trace({Stage::Route, StepOutcome::Ok},
                   QStringLiteral("path normalised to ") + QString::fromUtf8(decision.path.path));
     }
     m_route = &s.routes[index];
@@ -99,18 +92,18 @@ bool GatewayExchange::route() {
         return false;
     if (LoopGuard::passedHere(m_head.headers)) {
         if (tracing())
-            trace("route", "refused", QStringLiteral("Via shows this gateway: a loop"));
-        m_client.sendSimpleResponse(508, Reason::LoopDetected,
-                                    "The request has already passed through this gateway");
+            trace({Stage::Route, StepOutcome::Refused},
+                  QStringLiteral("Via shows this gateway: a loop"));
+        m_client.refuse(Reason::LoopDetected);
         return false;
     }
     if (!pickTarget())
         return false;
     if (m_handler.loopGuard().targetsSelf(m_target.origin)) {
         if (tracing())
-            trace("route", "refused", shown(m_target) + QStringLiteral(" is this gateway"));
-        m_client.sendSimpleResponse(508, Reason::DestinationLoop,
-                                    "The upstream is this gateway itself");
+            trace({Stage::Route, StepOutcome::Refused},
+                  shown(m_target) + QStringLiteral(" is this gateway"));
+        m_client.refuse(Reason::DestinationLoop);
         return false;
     }
     return true;
@@ -128,7 +121,8 @@ bool GatewayExchange::pickTarget() {
     if (m_route->upstream) {
         m_target = *m_route->upstream;
         if (tracing())
-            trace("route", "ok", label + QStringLiteral("upstream ") + shown(m_target));
+            trace({Stage::Route, StepOutcome::Ok},
+                  label + QStringLiteral("upstream ") + shown(m_target));
         return true;
     }
     const QList<QByteArray> destinations = m_head.headers.values("Destination");
@@ -139,8 +133,9 @@ bool GatewayExchange::pickTarget() {
             : std::nullopt;
     if (!target) {
         if (tracing())
-            trace("route", "refused", label + QStringLiteral("no valid Destination header"));
-        m_client.sendTextResponse(400, Reason::DestinationInvalid, DestinationInvalidText);
+            trace({Stage::Route, StepOutcome::Refused},
+                  label + QStringLiteral("no valid Destination header"));
+        m_client.refuse(Reason::DestinationInvalid);
         return false;
     }
     // The Destination's path goes in front of the request's: a spelling an upstream reads
@@ -150,9 +145,9 @@ bool GatewayExchange::pickTarget() {
         const NormalizedPath base = normalizePath(target->basePath, s.router.paths());
         if (base.refused() || base.path != target->basePath) {
             if (tracing())
-                trace("route", "refused",
+                trace({Stage::Route, StepOutcome::Refused},
                       label + QStringLiteral("Destination path not in normal form"));
-            m_client.sendTextResponse(400, Reason::DestinationInvalid, DestinationInvalidText);
+            m_client.refuse(Reason::DestinationInvalid);
             return false;
         }
     }
@@ -160,13 +155,14 @@ bool GatewayExchange::pickTarget() {
     if (!why.isEmpty()) {
         qCWarning(lcProxy).noquote() << "Destination refused:" << why;
         if (tracing())
-            trace("route", "refused", label + why);
-        m_client.sendSimpleResponse(403, Reason::DestinationForbidden, "Destination not allowed");
+            trace({Stage::Route, StepOutcome::Refused}, label + why);
+        m_client.refuse(Reason::DestinationForbidden);
         return false;
     }
     m_target = *target;
     if (tracing())
-        trace("route", "ok", label + QStringLiteral("Destination ") + shown(m_target));
+        trace({Stage::Route, StepOutcome::Ok},
+              label + QStringLiteral("Destination ") + shown(m_target));
     return true;
 }
 
@@ -174,7 +170,7 @@ void GatewayExchange::authenticate() {
     const PipelineSettings &s = m_handler.settings();
     if (!s.authenticate || !m_route->authenticate) {
         if (tracing())
-            trace("token", "skipped",
+            trace({Stage::Token, StepOutcome::Skipped},
                   s.authenticate ? QStringLiteral("public route")
                                  : QStringLiteral("authentication is off"));
         forward(nullptr);
@@ -188,26 +184,25 @@ void GatewayExchange::authenticate() {
     if (found.token.isEmpty()) {
         if (m_route->anonymousWhenMissing) {
             if (tracing())
-                trace("token", "skipped", QStringLiteral("no token; allowed without one"));
+                trace({Stage::Token, StepOutcome::Skipped},
+                      QStringLiteral("no token; allowed without one"));
             forward(nullptr);
             return;
         }
         if (tracing())
-            trace("token", "refused",
+            trace({Stage::Token, StepOutcome::Refused},
                   m_route->tokenSources.isEmpty() ? QStringLiteral("no Bearer token")
                                                   : QStringLiteral("no token in any source"));
-        HeaderMap challenge;
-        challenge.append("WWW-Authenticate", "Bearer");
-        m_client.sendTextResponse(401, Reason::TokenMissing, TokenMissingText,
-                                  std::move(challenge));
+        m_client.refuse(Reason::TokenMissing);
         return;
     }
     TokenIntrospector *introspector = m_handler.introspector(m_route->introspection);
     if (!introspector) {
         // validate() makes this unreachable; refuse rather than guess at an IdP.
         if (tracing())
-            trace("introspect", "error", QStringLiteral("no introspection endpoint"));
-        m_client.sendSimpleResponse(503, Reason::IdpUnreachable, "No identity provider configured");
+            trace({Stage::Introspect, StepOutcome::Error},
+                  QStringLiteral("no introspection endpoint"));
+        m_client.refuse(Reason::IdpUnreachable, "No identity provider configured");
         return;
     }
     m_fingerprint = tokenFingerprint(found.token);
@@ -215,9 +210,9 @@ void GatewayExchange::authenticate() {
     const TokenSource source =
         m_route->tokenSources.isEmpty() ? TokenSource{} : m_route->tokenSources.at(found.source);
     if (tracing())
-        trace("token", "ok",
-              TokenExtractor::describe(source) + QStringLiteral(", fp=") +
-                  QString::fromLatin1(m_fingerprint));
+        trace({Stage::Token, StepOutcome::Ok}, TokenExtractor::describe(source) +
+                                                   QStringLiteral(", fp=") +
+                                                   QString::fromLatin1(m_fingerprint));
     m_ticket = introspector->check(
         found.token, m_fingerprint,
         [this](const IntrospectionOutcome &outcome) { onIntrospected(outcome); });
@@ -228,26 +223,25 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
     if (outcome.latencyUs > 0)
         event.idpUs = outcome.latencyUs;
     event.cache = outcome.cache;
-    if (outcome.error[0]) {
+    if (outcome.error != Reason::None) {
         if (tracing())
-            trace("introspect", "error", QString::fromLatin1(outcome.error));
-        qCWarning(lcAuth).noquote()
-            << "introspection failed for fp=" + m_fingerprint << outcome.error << outcome.detail;
-        m_client.sendSimpleResponse(outcome.status, outcome.error,
-                                    outcome.status == 504
-                                        ? "The identity provider did not answer in time"
-                                        : "The identity provider cannot check tokens now");
+            trace({Stage::Introspect, StepOutcome::Error},
+                  QLatin1StringView(reasonId(outcome.error)));
+        qCWarning(lcAuth).noquote() << "introspection failed for fp=" + m_fingerprint
+                                    << reasonId(outcome.error) << outcome.detail;
+        m_client.refuse(outcome.error);
         return;
     }
     const IntrospectionResult &result = *outcome.result;
     event.subject = result.subject;
     event.clientId = result.clientId;
     if (tracing())
-        trace("introspect", "ok",
+        trace({Stage::Introspect, StepOutcome::Ok},
               QStringLiteral("active=%1, cache %2")
                   .arg(result.active ? QStringLiteral("true") : QStringLiteral("false"),
-                       outcome.cache[0] ? QString::fromLatin1(outcome.cache)
-                                        : QStringLiteral("off")));
+                       outcome.cache != CacheOutcome::None
+                           ? QString::fromLatin1(cacheOutcomeId(outcome.cache))
+                           : QStringLiteral("off")));
     const PipelineSettings &s = m_handler.settings();
     const TokenVerdict verdict = judgeToken(result, s.clock->nowSecs(), m_route->exactScopes);
     if (!verdict.allowed) {
@@ -262,8 +256,8 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
         }
     }
     if (tracing())
-        trace("decide", "ok", QString());
-    forward(outcome.result, std::string_view(outcome.cache) == "stale");
+        trace({Stage::Decide, StepOutcome::Ok}, QString());
+    forward(outcome.result, outcome.cache == CacheOutcome::Stale);
 }
 
 void GatewayExchange::refuseMalformed(int source) {
@@ -272,69 +266,49 @@ void GatewayExchange::refuseMalformed(int source) {
     const QString what = QStringLiteral("malformed credential in the ") +
                          TokenExtractor::describe(sources.value(source));
     if (m_route->anonymousWhenRefused) {
-        forwardAnonymously("token", what);
+        forwardAnonymously({Stage::Token, StepOutcome::Anonymous}, what);
         return;
     }
     if (tracing())
-        trace("token", "refused", what);
-    // The microgateway's text for these (clients may match on it), RFC 6750's error; the
-    // reason id is in the access log.
-    HeaderMap challenge;
-    challenge.append("WWW-Authenticate", "Bearer error=\"invalid_request\"");
-    m_client.sendTextResponse(401, Reason::TokenMalformed, TokenMissingText, std::move(challenge));
+        trace({Stage::Token, StepOutcome::Refused}, what);
+    m_client.refuse(Reason::TokenMalformed);
 }
 
-void GatewayExchange::forwardAnonymously(const char *stage, const QString &why) {
+void GatewayExchange::forwardAnonymously(StepKind step, const QString &why) {
     // The upstream must never see a credential the gateway did not accept, whatever
     // stripCredential says: it could take it for one that was checked.
     TokenExtractor::strip(m_route->tokenSources, m_head);
     if (tracing())
-        trace(stage, "anonymous",
-              why + QStringLiteral("; passThrough forwards without identity or credential"));
+        trace(step, why + QStringLiteral("; passThrough forwards without identity or credential"));
     forward(nullptr);
 }
 
-void GatewayExchange::refuse(const char *reason, const QString &why) {
-    qCInfo(lcAuth).noquote() << "token fp=" + m_fingerprint << "refused:" << reason << why;
+void GatewayExchange::refuse(Reason reason, const QString &why) {
+    qCInfo(lcAuth).noquote() << "token fp=" + m_fingerprint << "refused:" << reasonId(reason)
+                             << why;
+    const QString said = QLatin1StringView(reasonId(reason)) + QStringLiteral(": ") + why;
     if (m_route->anonymousWhenRefused) {
-        forwardAnonymously("decide", QString::fromLatin1(reason) + QStringLiteral(": ") + why);
+        forwardAnonymously({Stage::Decide, StepOutcome::Anonymous}, said);
         return;
     }
     if (tracing())
-        trace("decide", "refused", QString::fromLatin1(reason) + QStringLiteral(": ") + why);
-    const std::string_view id(reason);
-    if (id == Reason::ScopeInsufficient) {
-        const QStringList &scopes =
-            m_route->exactScopes.isEmpty() ? m_route->policy.requiredScopes : m_route->exactScopes;
-        HeaderMap challenge;
-        challenge.append("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" +
-                                                 scopes.join(u' ').toUtf8() + '"');
-        m_client.sendTextResponse(403, reason,
-                                  "The token lacks a required scope (scope_insufficient)\n",
-                                  std::move(challenge));
+        trace({Stage::Decide, StepOutcome::Refused}, said);
+    if (reason != Reason::ScopeInsufficient) {
+        m_client.refuse(reason);
         return;
     }
-    if (id == Reason::AudienceMismatch || id == Reason::IssuerMismatch ||
-        id == Reason::ClaimRuleFailed) {
-        m_client.sendSimpleResponse(403, reason, "The token is not accepted on this route");
-        return;
-    }
-    refuseToken(reason, TokenInvalidText);
+    const QStringList &scopes =
+        m_route->exactScopes.isEmpty() ? m_route->policy.requiredScopes : m_route->exactScopes;
+    const QByteArray scope = ", scope=\"" + scopes.join(u' ').toUtf8() + '"';
+    m_client.refuse(reason, {}, scope);
 }
 
 bool GatewayExchange::tracing() const {
     return m_handler.settings().decisionTrace;
 }
 
-void GatewayExchange::trace(const char *stage, const char *outcome, QString detail) {
-    m_client.event().trace.append(
-        DecisionStep{QByteArray(stage), QByteArray(outcome), std::move(detail)});
-}
-
-void GatewayExchange::refuseToken(const char *reason, QByteArrayView text) {
-    HeaderMap challenge;
-    challenge.append("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-    m_client.sendTextResponse(401, reason, text.toByteArray(), std::move(challenge));
+void GatewayExchange::trace(StepKind step, QString detail) {
+    m_client.event().trace.append(DecisionStep{step.stage, step.outcome, std::move(detail)});
 }
 
 void GatewayExchange::mutate(const IntrospectionResult *identity) {
@@ -363,7 +337,7 @@ void GatewayExchange::mutate(const IntrospectionResult *identity) {
         }
     }
     if (tracing())
-        trace("mutate", "ok", done.join(QStringLiteral("; ")));
+        trace({Stage::Mutate, StepOutcome::Ok}, done.join(QStringLiteral("; ")));
 }
 
 void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &identity,
@@ -389,7 +363,7 @@ void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &
         }
     }
     if (tracing())
-        trace("forward", "ok", QStringLiteral("to ") + shown(m_target));
+        trace({Stage::Forward, StepOutcome::Ok}, QStringLiteral("to ") + shown(m_target));
     LoopGuard::stamp(m_head);
     m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head);
     m_proxy->start();

@@ -3,6 +3,7 @@
 
 #include "core/auth/tokenintrospector.h"
 #include "core/http/exchange.h"
+#include "core/observe/decisionstep.h"
 #include "core/pipeline/routesettings.h"
 
 #include <memory>
@@ -36,16 +37,15 @@ private:
     void authenticate();
     void onIntrospected(const IntrospectionOutcome &outcome);
     // A refused token: 401/403, or an anonymous forward on a passThrough route.
-    void refuse(const char *reason, const QString &why);
-    void refuseToken(const char *reason, QByteArrayView text);
+    void refuse(Reason reason, const QString &why);
     // A credential present but malformed: 401 invalid_request, or stripped before an
     // anonymous forward on a passThrough route.
     void refuseMalformed(int source);
-    void forwardAnonymously(const char *stage, const QString &why);
+    void forwardAnonymously(StepKind step, const QString &why);
     void mutate(const IntrospectionResult *identity);
     // The trace costs a few allocations per request: built only when someone reads it.
     bool tracing() const;
-    void trace(const char *stage, const char *outcome, QString detail);
+    void trace(StepKind step, QString detail);
     // `identity`: the introspection result the JWT carries; null for unauthenticated requests.
     void forward(const std::shared_ptr<const IntrospectionResult> &identity, bool stale = false);
 

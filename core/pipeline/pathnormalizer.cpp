@@ -47,7 +47,7 @@ private:
     unsigned char m_high = 0xBF;
 };
 
-NormalizedPath refuse(const char *reason, const char *message) {
+NormalizedPath refuse(Reason reason, const char *message) {
     NormalizedPath r;
     r.reason = reason;
     r.message = message;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/base/reason.h"
 #include "core/pipeline/routeconfig.h"
 
 #include <QByteArray>
@@ -13,10 +14,10 @@ namespace Tokengate {
 // non-UTF-8 escapes; a path either means one thing after this or does not get through.
 struct NormalizedPath {
     QByteArray path;
-    const char *reason = ""; // a Reason id when refused
+    Reason reason = Reason::None; // when refused
     const char *message = "";
 
-    bool refused() const { return *reason != 0; }
+    bool refused() const { return reason != Reason::None; }
 };
 
 // `raw` is the path of an origin-form target, without its query. A path that does not start

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/pipeline/proxyexchange.h"
 
-#include "core/base/reason.h"
 #include "core/http/headwriter.h"
 #include "core/http/hopbyhop.h"
 #include "core/http/httpconnection.h"
@@ -18,20 +17,6 @@ bool isIdempotent(QByteArrayView method) {
             return true;
     }
     return false;
-}
-
-QByteArrayView failureText(const char *reason) {
-    if (reason == Reason::UpstreamTimeout)
-        return "Upstream timed out";
-    if (reason == Reason::UpstreamTls)
-        return "TLS handshake with the upstream failed";
-    if (reason == Reason::UpstreamBadResponse)
-        return "Upstream sent a malformed response";
-    if (reason == Reason::UpstreamReset)
-        return "Upstream closed the connection";
-    if (reason == Reason::DestinationForbidden)
-        return "Destination resolves to a link-local or cloud metadata address";
-    return "Upstream unreachable";
 }
 
 bool isForwardedField(QByteArrayView name) {
@@ -218,8 +203,7 @@ void ProxyExchange::onUpstreamComplete(bool reusable) {
     m_client.finishResponse();
 }
 
-void ProxyExchange::onUpstreamFailed(int status, const char *reason, const QString &detail,
-                                     bool retryable) {
+void ProxyExchange::onUpstreamFailed(Reason reason, const QString &detail, bool retryable) {
     m_pool.release(std::exchange(m_upstream, nullptr), false);
     if (retryable && !m_retried && m_idempotent && !m_hasBody && !m_client.responseStarted()) {
         m_retried = true;
@@ -231,11 +215,13 @@ void ProxyExchange::onUpstreamFailed(int status, const char *reason, const QStri
     // The origin only: a Destination's path and query are the client's and may hold a token.
     QByteArray origin = m_target.origin.tls ? "https://" : "http://";
     origin += m_target.authority;
-    qCWarning(lcProxy).noquote() << "upstream" << origin << reason << detail;
+    qCWarning(lcProxy).noquote() << "upstream" << origin << reasonId(reason) << detail;
     if (m_client.responseStarted())
         m_client.abortResponse(reason);
+    else if (reason == Reason::DestinationForbidden)
+        m_client.refuse(reason, "Destination resolves to a link-local or cloud metadata address");
     else
-        m_client.sendSimpleResponse(status, reason, failureText(reason));
+        m_client.refuse(reason);
 }
 
 void ProxyExchange::onClientGone() {

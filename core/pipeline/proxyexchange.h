@@ -48,8 +48,7 @@ private:
     void onUpstreamHead(ResponseHead head) override;
     void onUpstreamBody(QByteArrayView chunk) override;
     void onUpstreamComplete(bool reusable) override;
-    void onUpstreamFailed(int status, const char *reason, const QString &detail,
-                          bool retryable) override;
+    void onUpstreamFailed(Reason reason, const QString &detail, bool retryable) override;
     void onUpstreamWritable() override;
     void sendToUpstream(bool freshConnection);
 

@@ -25,7 +25,8 @@ std::optional<QByteArray> routePath(const QString &text, const PathConfig &paths
     if (n.refused()) {
         if (error)
             *error = QStringLiteral("path \"%1\": %2 (%3), so no request could match it")
-                         .arg(text, QString::fromLatin1(n.message), QString::fromLatin1(n.reason));
+                         .arg(text, QString::fromLatin1(n.message),
+                              QLatin1StringView(reasonId(n.reason)));
         return std::nullopt;
     }
     return n.path;

@@ -6,6 +6,7 @@
 #include "core/base/threadhandoff.h"
 #include "core/http/exchange.h"
 #include "core/http/httpconnection.h"
+#include "core/http/refusal.h"
 #include "core/observe/logging.h"
 #include "core/server/peerconnections.h"
 
@@ -110,12 +111,7 @@ private:
     }
 
     static void refuse(QTcpSocket *socket) {
-        static const QByteArray body = "Too many open connections (too_many_connections)\n";
-        static const QByteArray busy = "HTTP/1.1 503 Service Unavailable\r\n"
-                                       "Content-Type: text/plain; charset=utf-8\r\n"
-                                       "Content-Length: " +
-                                       QByteArray::number(body.size()) +
-                                       "\r\nConnection: close\r\n\r\n" + body;
+        static const QByteArray busy = refusalBytes(Reason::TooManyConnections);
         socket->write(busy);
         QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         socket->disconnectFromHost();

@@ -152,7 +152,8 @@ private slots:
         const auto seen = [&app](int status, const char *reason) {
             const RequestLogModel *log = app.window.logModel();
             for (int r = 0; r < log->rowCount(); ++r) {
-                if (log->event(r).status == status && log->event(r).reason == reason)
+                if (log->event(r).status == status &&
+                    qstrcmp(reasonId(log->event(r).reason), reason) == 0)
                     return true;
             }
             return false;

@@ -20,7 +20,7 @@ using namespace Tokengate;
 
 namespace {
 
-RequestEvent makeEvent(int n, int status = 200, const QByteArray &reason = {},
+RequestEvent makeEvent(int n, int status = 200, Reason reason = Reason::None,
                        const QString &subject = QStringLiteral("alice")) {
     RequestEvent e;
     e.start = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000 + n * 10, Qt::UTC);
@@ -32,12 +32,12 @@ RequestEvent makeEvent(int n, int status = 200, const QByteArray &reason = {},
     e.durationUs = 1000 + n;
     e.subject = subject;
     e.tokenFingerprint = "0123abcd";
-    e.cache = "miss";
+    e.cache = CacheOutcome::Miss;
     e.idpUs = 500;
-    e.trace = {{"route", "ok", QStringLiteral("upstream http://127.0.0.1:3000")},
-               {"token", "ok", QStringLiteral("Bearer header, fp=0123abcd")},
-               {"introspect", "ok", QStringLiteral("active=true, cache miss")},
-               {"decide", status < 400 ? "ok" : "refused", QString()}};
+    e.trace = {{Stage::Route, StepOutcome::Ok, QStringLiteral("upstream http://127.0.0.1:3000")},
+               {Stage::Token, StepOutcome::Ok, QStringLiteral("Bearer header, fp=0123abcd")},
+               {Stage::Introspect, StepOutcome::Ok, QStringLiteral("active=true, cache miss")},
+               {Stage::Decide, status < 400 ? StepOutcome::Ok : StepOutcome::Refused, QString()}};
     return e;
 }
 
@@ -62,7 +62,7 @@ private slots:
         model.attach(&hub);
         QCOMPARE(model.rowCount(), 3);
         QCOMPARE(cell(model, 0, RequestLogModel::Target), u"/item/0");
-        hub.publish(makeEvent(3, 401, "token_inactive"));
+        hub.publish(makeEvent(3, 401, Reason::TokenInactive));
         QTRY_COMPARE(model.rowCount(), 4);
         QCOMPARE(cell(model, 3, RequestLogModel::Status), u"401");
         QCOMPARE(cell(model, 3, RequestLogModel::Reason), u"token_inactive");
@@ -155,10 +155,10 @@ private slots:
         QFETCH(bool, refusedOnly);
         QFETCH(int, rows);
         EventHub hub;
-        hub.publish(makeEvent(1, 200, {}, QStringLiteral("alice")));
-        hub.publish(makeEvent(2, 401, "token_inactive", QStringLiteral("bob")));
-        hub.publish(makeEvent(3, 200, {}, QStringLiteral("bob")));
-        hub.publish(makeEvent(4, 503, "idp_unreachable", QString()));
+        hub.publish(makeEvent(1, 200, Reason::None, QStringLiteral("alice")));
+        hub.publish(makeEvent(2, 401, Reason::TokenInactive, QStringLiteral("bob")));
+        hub.publish(makeEvent(3, 200, Reason::None, QStringLiteral("bob")));
+        hub.publish(makeEvent(4, 503, Reason::IdpUnreachable, QString()));
         RequestLogModel model;
         model.attach(&hub);
         RequestLogFilter proxy;
@@ -197,7 +197,7 @@ private slots:
     }
 
     void detailsShowTrace() {
-        const QString html = eventDetailsHtml(makeEvent(7, 403, "scope_insufficient"));
+        const QString html = eventDetailsHtml(makeEvent(7, 403, Reason::ScopeInsufficient));
         for (const char *s : {"route", "token", "introspect", "decide", "refused",
                               "scope_insufficient", "alice", "0123abcd", "/item/7"})
             QVERIFY2(html.contains(QLatin1StringView(s)), s);
@@ -211,27 +211,28 @@ private slots:
     void chartSeries() {
         MetricsSeries series(10);
         const qint64 base = 1'700'000'000'000;
-        auto at = [base](qint64 offsetMs, const QByteArray &cache, qint64 idpUs) {
+        auto at = [base](qint64 offsetMs, CacheOutcome cache, qint64 idpUs) {
             RequestEvent e;
             e.start = QDateTime::fromMSecsSinceEpoch(base + offsetMs, Qt::UTC);
             e.cache = cache;
             e.idpUs = idpUs;
             return e;
         };
-        series.add(at(100, "miss", 4000));
-        series.add(at(200, "hit", -1));
-        series.add(at(300, "hit", -1));
-        series.add(at(900, "coalesced", -1));
-        series.add(at(2100, "miss", 2000));
-        series.add(at(2200, "", -1));   // no token checked
-        const qint64 now = base + 3500; // seconds 0, 1, 2 complete
+        series.add(at(100, CacheOutcome::Miss, 4000));
+        series.add(at(200, CacheOutcome::Hit, -1));
+        series.add(at(300, CacheOutcome::Hit, -1));
+        series.add(at(900, CacheOutcome::Coalesced, -1));
+        series.add(at(2100, CacheOutcome::Miss, 2000));
+        series.add(at(2200, CacheOutcome::None, -1)); // no token checked
+        const qint64 now = base + 3500;               // seconds 0, 1, 2 complete
         const QList<double> rate = series.requestsPerSecond(now);
         QCOMPARE(rate.size(), 9);
         QCOMPARE(rate.last(), 2.0);
         QCOMPARE(rate[rate.size() - 2], 0.0);
         QCOMPARE(rate[rate.size() - 3], 4.0);
         const QList<double> hits = series.cacheHitRatio(now);
-        QCOMPARE(hits[hits.size() - 3], 0.75);
+        // Two hits out of four checks: the coalesced one waited for the IdP, as /metrics says.
+        QCOMPARE(hits[hits.size() - 3], 0.5);
         QVERIFY(std::isnan(hits[hits.size() - 2]));
         QCOMPARE(hits.last(), 0.0);
         const QList<double> idp = series.idpLatencyMs(now);

@@ -76,7 +76,7 @@ private:
         GatewayService service{&events};
         RawClient client;
         QByteArray lastCache() const {
-            return events.snapshot().value(events.snapshot().size() - 1).cache;
+            return cacheOutcomeId(events.snapshot().value(events.snapshot().size() - 1).cache);
         }
     };
 
@@ -195,7 +195,7 @@ private slots:
                  QByteArray("Bearer error=\"insufficient_scope\", scope=\"read write\""));
         QCOMPARE(request(r, get("t")), 403);
         QCOMPARE(r.lastCache(), QByteArray("hit"));
-        QCOMPARE(r.events.snapshot().last().reason, QByteArray("scope_insufficient"));
+        QCOMPARE(reasonId(r.events.snapshot().last().reason), QByteArray("scope_insufficient"));
         QCOMPARE(idpCalls(idp), 1);
     }
 
@@ -312,7 +312,7 @@ private slots:
         QVERIFY(waitFor([&] { return r.events.published() >= quint64(requests); }));
         int coalesced = 0;
         for (const RequestEvent &e : r.events.snapshot())
-            coalesced += e.cache == "coalesced";
+            coalesced += e.cache == CacheOutcome::Coalesced;
         QCOMPARE(coalesced, requests - tokens);
     }
 };

@@ -141,7 +141,7 @@ private slots:
         QCOMPARE(r->status, 401);
         QCOMPARE(r->body, QByteArray("Access Token needed for the given URL"));
         QVERIFY(waitFor([&] { return gw.events.published() > before; }));
-        QCOMPARE(gw.events.snapshot().constLast().reason, QByteArray("token_malformed"));
+        QCOMPARE(reasonId(gw.events.snapshot().constLast().reason), QByteArray("token_malformed"));
         QCOMPARE(r->headers.value("WWW-Authenticate"),
                  QByteArray("Bearer error=\"invalid_request\""));
         QCOMPARE(received(), QByteArray());

@@ -194,7 +194,7 @@ private slots:
         std::vector<std::unique_ptr<IntrospectionCall>> calls;
         for (int i = 0; i < Calls; ++i)
             calls.push_back(client.introspect(
-                "t", [&](const IntrospectionOutcome &o) { failed += o.error[0] != 0; }));
+                "t", [&](const IntrospectionOutcome &o) { failed += o.error != Reason::None; }));
         QVERIFY(waitFor([&] { return failed == Calls; }));
         calls.clear();
         QVERIFY2(waitFor([&] { return sweeper.size() == 0; }),

@@ -289,7 +289,7 @@ private slots:
         if (status == 503)
             QVERIFY2(r->body.contains(reason), r->body.constData());
         QVERIFY(waitFor([&] { return !events.snapshot().isEmpty(); }));
-        QCOMPARE(events.snapshot().last().reason, reason);
+        QCOMPARE(reasonId(events.snapshot().last().reason), reason);
     }
 
     // Step 4: the call the IdP receives, byte for byte where it matters.

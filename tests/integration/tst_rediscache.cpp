@@ -102,7 +102,7 @@ private:
         GatewayService service{&events};
         RawClient client;
         QByteArray lastCache() const {
-            return events.snapshot().value(events.snapshot().size() - 1).cache;
+            return cacheOutcomeId(events.snapshot().value(events.snapshot().size() - 1).cache);
         }
         const RedisStats &redis() const { return *service.redisStats(); }
     };

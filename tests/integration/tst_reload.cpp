@@ -147,7 +147,7 @@ private slots:
         QVERIFY(waitFor([&] { return g.events.published() >= quint64(Rounds * Clients); }));
         int coalesced = 0;
         for (const RequestEvent &e : g.events.snapshot())
-            coalesced += e.cache == "coalesced";
+            coalesced += e.cache == CacheOutcome::Coalesced;
         QVERIFY(coalesced > 0);
     }
 

@@ -21,7 +21,7 @@ public:
         reusable = r;
         done = true;
     }
-    void onUpstreamFailed(int, const char *, const QString &, bool) override { done = true; }
+    void onUpstreamFailed(Reason, const QString &, bool) override { done = true; }
     void onUpstreamWritable() override {}
 
     int status = 0;

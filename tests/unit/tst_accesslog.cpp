@@ -85,29 +85,31 @@ private slots:
         QTest::addColumn<QByteArray>("method");
         QTest::addColumn<QByteArray>("target");
         QTest::addColumn<int>("status");
-        QTest::addColumn<QByteArray>("reason");
+        QTest::addColumn<Reason>("reason");
+        QTest::addColumn<QByteArray>("reasonId"); // what the log says: the stable id
         QTest::addColumn<qint64>("upstreamUs");
         QTest::addColumn<QString>("loggedTarget");
 
         QTest::newRow("proxied, token redacted")
             << QByteArray("GET") << QByteArray("/items?access_token=s3cr3t&page=2") << 200
-            << QByteArray() << qint64(1250)
+            << Reason::None << QByteArray() << qint64(1250)
             << QStringLiteral("/items?access_token=REDACTED&page=2");
         QTest::newRow("no upstream exchange")
-            << QByteArray("PROPFIND") << QByteArray("/dav/") << 400 << QByteArray("bad_request")
-            << qint64(-1) << QStringLiteral("/dav/");
+            << QByteArray("PROPFIND") << QByteArray("/dav/") << 400 << Reason::BadRequest
+            << QByteArray("bad_request") << qint64(-1) << QStringLiteral("/dav/");
         QTest::newRow("client gone")
-            << QByteArray("POST") << QByteArray("/upload") << 0 << QByteArray("client_disconnected")
-            << qint64(0) << QStringLiteral("/upload");
+            << QByteArray("POST") << QByteArray("/upload") << 0 << Reason::ClientDisconnected
+            << QByteArray("client_disconnected") << qint64(0) << QStringLiteral("/upload");
         QTest::newRow("quotes and backslashes escaped")
-            << QByteArray("GET") << QByteArray("/a\"b\\c?x=\"}") << 404 << QByteArray() << qint64(3)
-            << QStringLiteral("/a\"b\\c?x=\"}");
+            << QByteArray("GET") << QByteArray("/a\"b\\c?x=\"}") << 404 << Reason::None
+            << QByteArray() << qint64(3) << QStringLiteral("/a\"b\\c?x=\"}");
     }
     void formatLine() {
         QFETCH(QByteArray, method);
         QFETCH(QByteArray, target);
         QFETCH(int, status);
-        QFETCH(QByteArray, reason);
+        QFETCH(Reason, reason);
+        QFETCH(QByteArray, reasonId);
         QFETCH(qint64, upstreamUs);
         QFETCH(QString, loggedTarget);
 
@@ -140,7 +142,7 @@ private slots:
         QCOMPARE(o.value(u"target").toString(), loggedTarget);
         QVERIFY(o.value(u"status").isDouble());
         QCOMPARE(o.value(u"status").toInt(), status);
-        QCOMPARE(o.value(u"reason").toString(), QString::fromLatin1(reason));
+        QCOMPARE(o.value(u"reason").toString(), QString::fromLatin1(reasonId));
         QCOMPARE(o.value(u"request_bytes").toDouble(), 1234.0);
         QCOMPARE(o.value(u"response_bytes").toDouble(), 5678901.0);
         QCOMPARE(o.value(u"duration_ms").toDouble(), 2.5);

@@ -194,8 +194,8 @@ private slots:
         QTest::addColumn<bool>("allowed");
         QTest::addColumn<QByteArray>("reason");
 
-        auto row = [](const char *name, const QByteArray &body, bool allowed, const char *reason) {
-            QTest::newRow(name) << body << allowed << QByteArray(reason);
+        auto row = [](const char *name, const QByteArray &body, bool allowed, Reason reason) {
+            QTest::newRow(name) << body << allowed << QByteArray(reasonId(reason));
         };
         auto active = [](const char *claims) -> QByteArray {
             return QByteArray(R"({"active":true)") + claims + '}';
@@ -231,8 +231,7 @@ private slots:
 
         const TokenVerdict v = Tokengate::judgeToken(parsed(body), Now);
         QCOMPARE(v.allowed, allowed);
-        QCOMPARE(QByteArray(v.reason), reason);
-        QVERIFY(v.reason);
+        QCOMPARE(QByteArray(reasonId(v.reason)), reason);
         QVERIFY(v.why);
         if (allowed)
             QCOMPARE(std::strlen(v.why), size_t(0));
@@ -244,12 +243,10 @@ private slots:
     void judgeTokenAsTimePasses() {
         const IntrospectionResult r =
             parsed(R"({"active":true,"nbf":1700000010,"exp":1700000020})");
-        QCOMPARE(QByteArray(Tokengate::judgeToken(r, 1700000009).reason),
-                 QByteArray(Reason::TokenNotYetValid));
+        QCOMPARE(Tokengate::judgeToken(r, 1700000009).reason, Reason::TokenNotYetValid);
         QVERIFY(Tokengate::judgeToken(r, 1700000010).allowed);
         QVERIFY(Tokengate::judgeToken(r, 1700000019).allowed);
-        QCOMPARE(QByteArray(Tokengate::judgeToken(r, 1700000020).reason),
-                 QByteArray(Reason::TokenExpired));
+        QCOMPARE(Tokengate::judgeToken(r, 1700000020).reason, Reason::TokenExpired);
     }
 };
 

@@ -170,7 +170,7 @@ private:
         QFETCH(int, maxHeaderCount);
         QFETCH(qint64, maxBodyBytes);
         QFETCH(int, status);
-        QFETCH(QByteArray, reason);
+        QFETCH(Reason, reason);
 
         const HttpLimits limits = smallLimits(maxHeaderBytes, maxHeaderCount, maxBodyBytes);
         Collector sink;
@@ -180,8 +180,8 @@ private:
         QCOMPARE(sink.violations, QStringList());
         QVERIFY2(fed.error, "the request was accepted");
         QCOMPARE(fed.events.last(), Status::Error);
-        QCOMPARE(parser.error().status, status);
-        QCOMPARE(QByteArray(parser.error().reason), reason);
+        QCOMPARE(QByteArray(reasonId(parser.error().reason)), QByteArray(reasonId(reason)));
+        QCOMPARE(httpStatus(parser.error().reason), status);
         QVERIFY(!parser.error().message.isEmpty());
         for (const ReceivedRequest &r : std::as_const(sink.requests))
             QVERIFY2(!r.complete, "a refused request was reported complete");
@@ -336,14 +336,13 @@ private slots:
         QTest::addColumn<int>("maxHeaderCount");
         QTest::addColumn<qint64>("maxBodyBytes");
         QTest::addColumn<int>("status");
-        QTest::addColumn<QByteArray>("reason");
+        QTest::addColumn<Reason>("reason");
 
         const qint64 hb = defaults.maxHeaderBytes;
         const int hc = defaults.maxHeaderCount;
         const qint64 mb = defaults.maxBodyBytes;
-        const QByteArray bad = Reason::BadRequest;
-        auto row = [&](const char *name, const QByteArray &input, int status,
-                       const QByteArray &reason) {
+        const Reason bad = Reason::BadRequest;
+        auto row = [&](const char *name, const QByteArray &input, int status, Reason reason) {
             QTest::newRow(name) << input << hb << hc << mb << status << reason;
         };
 
@@ -446,48 +445,48 @@ private slots:
         const QByteArray threeFields = "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n";
         QTest::newRow("header count over the limit")
             << QByteArray(threeFields + "C: 3\r\n\r\n") << hb << 3 << mb << 431
-            << QByteArray(Reason::HeaderTooLarge);
+            << Reason::HeaderTooLarge;
         QTest::newRow("header bytes over the limit")
             << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + QByteArray(150, 'v') +
                           "\r\n\r\n")
-            << qint64(128) << hc << mb << 431 << QByteArray(Reason::HeaderTooLarge);
+            << qint64(128) << hc << mb << 431 << Reason::HeaderTooLarge;
         QTest::newRow("many small headers over the byte limit")
             << QByteArray("GET / HTTP/1.1\r\nHost: a\r\n" + QByteArray("X: 1\r\n").repeated(30) +
                           "\r\n")
-            << qint64(128) << hc << mb << 431 << QByteArray(Reason::HeaderTooLarge);
+            << qint64(128) << hc << mb << 431 << Reason::HeaderTooLarge;
         // Found by the fuzz harnesses: the refusal depended on how TCP split the bytes. Whole,
         // the blanks llhttp skips went uncounted, and a folded line later in the same read was
         // reported before the limit an earlier byte had crossed.
         QTest::newRow("blanks before a value over the byte limit")
             << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nX:" + QByteArray(150, ' ') + "a\r\n\r\n")
-            << qint64(128) << hc << mb << 431 << QByteArray(Reason::HeaderTooLarge);
+            << qint64(128) << hc << mb << 431 << Reason::HeaderTooLarge;
         QTest::newRow("header bytes over the limit, then a folded line")
             << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + QByteArray(150, 'v') +
                           "\r\n folded\r\n\r\n")
-            << qint64(128) << hc << mb << 431 << QByteArray(Reason::HeaderTooLarge);
+            << qint64(128) << hc << mb << 431 << Reason::HeaderTooLarge;
         QTest::newRow("field line without colon across the byte limit")
             << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nX-Field-Name-Without-A-Colon-x\r\n\r\n")
-            << qint64(40) << hc << mb << 431 << QByteArray(Reason::HeaderTooLarge);
+            << qint64(40) << hc << mb << 431 << Reason::HeaderTooLarge;
         QTest::newRow("request line over the limit")
             << QByteArray("GET /" + QByteArray(100, 'p') + " HTTP/1.1\r\nHost: a\r\n\r\n")
-            << qint64(64) << hc << mb << 414 << QByteArray(Reason::TargetTooLong);
+            << qint64(64) << hc << mb << 414 << Reason::TargetTooLong;
         QTest::newRow("request line without end over the limit")
             << QByteArray("GET /" + QByteArray(100, 'p')) << qint64(64) << hc << mb << 414
-            << QByteArray(Reason::TargetTooLong);
+            << Reason::TargetTooLong;
         QTest::newRow("Content-Length over maxBodyBytes")
             << QByteArray("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello") << hb
-            << hc << qint64(4) << 413 << QByteArray(Reason::BodyTooLarge);
+            << hc << qint64(4) << 413 << Reason::BodyTooLarge;
         QTest::newRow("chunked body over maxBodyBytes")
             << QByteArray("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
                           "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
-            << hb << hc << qint64(4) << 413 << QByteArray(Reason::BodyTooLarge);
+            << hb << hc << qint64(4) << 413 << Reason::BodyTooLarge;
         QTest::newRow("single chunk over maxBodyBytes")
             << QByteArray("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
                           "5\r\nhello\r\n0\r\n\r\n")
-            << hb << hc << qint64(4) << 413 << QByteArray(Reason::BodyTooLarge);
+            << hb << hc << qint64(4) << 413 << Reason::BodyTooLarge;
         QTest::newRow("maxBodyBytes 0 refuses any body")
             << QByteArray("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx") << hb << hc
-            << qint64(0) << 413 << QByteArray(Reason::BodyTooLarge);
+            << qint64(0) << 413 << Reason::BodyTooLarge;
     }
     void rejects() { checkRejected(0); }
     void rejectsByteByByte_data() { rejects_data(); }

@@ -43,14 +43,14 @@ QString routeFor(const QList<RouteConfig> &routes, const QByteArray &method,
         hostWithoutPort(parts.authority.isNull() ? QByteArrayView(hostHeader) : parts.authority);
     const RouteDecision d = router->decide(method, host, parts.path);
     if (d.path.refused())
-        return u'!' + QString::fromLatin1(d.path.reason);
+        return u'!' + QString::fromLatin1(reasonId(d.path.reason));
     return d.index < 0 ? QStringLiteral("-") : routes.at(d.index).name;
 }
 
 // The path normalizePath gives, or "!<reason>".
 QByteArray normalized(QByteArrayView raw, const PathConfig &paths) {
     const NormalizedPath n = normalizePath(raw, paths);
-    return n.refused() ? '!' + QByteArray(n.reason) : n.path;
+    return n.refused() ? '!' + QByteArray(reasonId(n.reason)) : n.path;
 }
 
 // The table of the bypass: a protected /admin/, a public /static/, a catch-all.
