@@ -29,18 +29,24 @@ namespace {
 // Refuses a request whose target holds "deny" at once, without reading its body; echoes others.
 class RefusingExchange : public Exchange {
 public:
-    explicit RefusingExchange(HttpConnection &client) { client.refuse(Reason::TokenMissing); }
+    explicit RefusingExchange(HttpConnection &client)
+        : m_client(client) {}
+    void start() override { m_client.refuse(Reason::TokenMissing); }
     void onRequestBody(QByteArrayView) override {}
     void onRequestComplete() override {}
     void onClientGone() override {}
+
+private:
+    HttpConnection &m_client;
 };
 
 class Handler : public RequestHandler {
 public:
-    std::unique_ptr<Exchange> start(HttpConnection &client, const RequestHead &head) override {
+    std::unique_ptr<Exchange> createExchange(HttpConnection &client,
+                                             const RequestHead &head) override {
         if (head.target.contains("deny"))
             return std::make_unique<RefusingExchange>(client);
-        return m_echo.start(client, head);
+        return m_echo.createExchange(client, head);
     }
 
 private:
