@@ -5,6 +5,8 @@
 #include "core/config/settingstable.h"
 #include "core/config/settingvalue.h"
 
+#include <QUrl>
+
 #include <yaml-cpp/yaml.h>
 
 namespace Tokengate {
@@ -15,6 +17,14 @@ using K = SettingKind;
 
 std::string s(const QString &text) {
     return text.toStdString();
+}
+
+// A URL may carry a password (redis://:pw@host): the dump shows the rest of it, never that.
+QString withoutPassword(const QString &value) {
+    const QUrl url(value, QUrl::StrictMode);
+    if (!url.isValid() || url.password().isEmpty())
+        return value;
+    return url.toString(url.userName().isEmpty() ? QUrl::RemoveUserInfo : QUrl::RemovePassword);
 }
 
 void list(YAML::Emitter &out, const QStringList &values) {
@@ -107,7 +117,7 @@ private:
         if (setting.kind == K::Patterns)
             list(m_out, splitList(f.get(o)));
         else
-            m_out << s(f.get(o));
+            m_out << s(withoutPassword(f.get(o)));
     }
     template<typename Owner>
     void value(const Setting<Owner> &, const FieldRef<Owner, QStringList> &f, const Owner &o) {

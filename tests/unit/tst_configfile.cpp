@@ -308,6 +308,29 @@ private slots:
         QCOMPARE(c.server.port, 7100);
     }
 
+    void checkConfigHidesPasswordsInUrls_data() {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("shown");
+        QTest::newRow("redis, password only")
+            << QStringLiteral("redis://:pw-secret-1@cache.test:6380/1")
+            << QStringLiteral("redis://cache.test:6380/1");
+        QTest::newRow("redis, user and password")
+            << QStringLiteral("redis://gw:pw-secret-1@cache.test/2")
+            << QStringLiteral("redis://gw@cache.test/2");
+        QTest::newRow("redis, no password") << QStringLiteral("redis://gw@cache.test/2")
+                                            << QStringLiteral("redis://gw@cache.test/2");
+    }
+    void checkConfigHidesPasswordsInUrls() {
+        QFETCH(QString, url);
+        QFETCH(QString, shown);
+        Config c;
+        c.cache.enabled = true;
+        c.cache.redis.url = url;
+        const QString dump = describeConfig(c);
+        QVERIFY2(!dump.contains(u"pw-secret-1"), qPrintable(dump));
+        QVERIFY2(dump.contains(QStringLiteral("url: ") + shown), qPrintable(dump));
+    }
+
     void checkConfigMasksSecretsAndLoadsBack() {
         Config c;
         const QByteArray yaml = "introspection:\n"
