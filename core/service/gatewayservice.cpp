@@ -158,13 +158,8 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
         *errors = {QStringLiteral("the gateway is not running")};
         return false;
     }
-    QStringList problems = config.validate();
-    if (const QString why = undiscovered(config); !why.isEmpty())
-        problems << why;
-    if (!problems.isEmpty()) {
-        *errors = problems;
-        return false;
-    }
+    // What waits for a restart is set first: the config is judged as it will run (a demo flag
+    // that does not take effect must not excuse a bad upstream or IdP).
     Config next = config;
     QStringList kept;
     if (next.demo != m_config.demo)
@@ -176,6 +171,13 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
     if (next.drainTimeoutMs != m_config.drainTimeoutMs)
         kept << QStringLiteral("drain timeout");
     next.drainTimeoutMs = m_config.drainTimeoutMs;
+    QStringList problems = next.validate();
+    if (const QString why = undiscovered(next); !why.isEmpty())
+        problems << why;
+    if (!problems.isEmpty()) {
+        *errors = problems;
+        return false;
+    }
     if (notes) {
         for (const QString &what : kept)
             *notes << what + QStringLiteral(" changed: takes effect at the next restart");

@@ -73,6 +73,22 @@ private slots:
         QVERIFY(g.service.config().requiredScopes.isEmpty());
     }
 
+    // Demo mode waits for a restart, so it cannot excuse what it would have replaced.
+    void demoWaitingForRestartExcusesNothing() {
+        Gateway g;
+        QVERIFY(g.start(baseConfig()));
+        const QByteArray token = m_idp.mint(QStringLiteral("a"), QStringLiteral("read"), 600);
+        Config next = baseConfig();
+        next.demo = true;
+        next.upstreamUrl = QStringLiteral("ftp://upstream");
+        QStringList errors;
+        QVERIFY(!g.service.reload(next, &errors));
+        QVERIFY2(errors.join(u'\n').contains(QStringLiteral("upstream")),
+                 qPrintable(errors.join(u'\n')));
+        QCOMPARE(statusOf(g.port(), token), 200);
+        QCOMPARE(g.service.config().upstreamUrl, baseConfig().upstreamUrl);
+    }
+
     void cacheSurvivesUnlessIntrospectionChanges() {
         Gateway g;
         QVERIFY(g.start(baseConfig()));
