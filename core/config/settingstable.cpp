@@ -363,8 +363,9 @@ QList<Setting<Config>> buildConfigSettings() {
          .option = u"upstream-ca-file"_s,
          .kind = K::Path,
          .valueName = u"path"_s,
-         .help = u"PEM file of extra CA certificates trusted for https upstreams "
-                 "(verification is always on)."_s,
+         .help =
+             u"PEM file of extra CA certificates trusted for https upstreams "
+             "(added to the system's; upstream.tls.verify decides whether certificates are checked)."_s,
          .field = at<&Config::upstream, &UpstreamSettings::caFile>},
         {.key = u"destination_allow"_s,
          .option = u"destination-allow"_s,

@@ -42,9 +42,8 @@ GatewayService::~GatewayService() {
 
 namespace {
 
-// How we call the endpoint; an unparsable URL (validate() reports it) leaves it empty, so
-// calls fail as unreachable instead of going anywhere else.
-// validate() has loaded the same URL and key: this cannot fail here.
+// How we call the endpoint. validate() has loaded the same URL and key, so this does not fail
+// here; if it did, the empty endpoint fails every call as unreachable instead of guessing.
 IntrospectionEndpoint endpointFor(const IntrospectionConfig &i) {
     return introspectionEndpoint(i, nullptr).value_or(IntrospectionEndpoint());
 }
