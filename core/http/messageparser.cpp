@@ -76,7 +76,8 @@ void MessageParser::beginHead(qint64 startLineBytes, qint64 standInBytes) {
     m_spans.clear();
     m_nameAt = m_valueAt = -1;
     m_rawHeaderBytes = startLineBytes - standInBytes;
-    m_atLineStart = startLineBytes > 0;
+    m_atLineStart = true;
+    m_startLineSeen = false;
     m_headerScanDone = false;
     m_bodyBytes = 0;
     m_inHeaders = true;
@@ -211,8 +212,14 @@ MessageParser::HeadStop MessageParser::scanHead(QByteArrayView data) {
                 break;
             }
             if (c == '\r' || c == '\n') {
-                m_headerScanDone = true; // the empty line ending the header section
-                break;
+                // An empty line ends the header section only after the start line: llhttp
+                // skips the ones before a status line, so those are counted like any line.
+                if (m_startLineSeen) {
+                    m_headerScanDone = true;
+                    break;
+                }
+            } else {
+                m_startLineSeen = true;
             }
             m_atLineStart = false;
         }

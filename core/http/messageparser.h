@@ -111,6 +111,7 @@ private:
     Reason m_malformed;
     bool m_inHeaders = false;
     bool m_atLineStart = false;
+    bool m_startLineSeen = false;
     bool m_headerScanDone = false;
 };
 
