@@ -79,6 +79,8 @@ void MessageParser::beginHead(qint64 startLineBytes, qint64 standInBytes) {
     m_atLineStart = true;
     m_startLineSeen = false;
     m_headerScanDone = false;
+    m_trailerBytes = 0;
+    m_trailerFields = 0;
     m_bodyBytes = 0;
     m_inHeaders = true;
 }
@@ -98,10 +100,10 @@ int MessageParser::failMalformed(Reason reason, QByteArray message) {
 
 // The header section's bytes are bounded where scanHead counts them raw, before llhttp reads
 // them, so the limit holds at the same byte however the stream is split. Trailer fields are
-// not kept: nothing forwards them.
+// not kept: nothing forwards them (countTrailer() bounds them).
 int MessageParser::onFieldBytes(QByteArrayView bytes) {
     if (!m_inHeaders)
-        return 0;
+        return countTrailer(bytes.size());
     if (m_nameAt < 0)
         m_nameAt = m_blockUsed;
     appendToBlock(bytes);
@@ -110,7 +112,7 @@ int MessageParser::onFieldBytes(QByteArrayView bytes) {
 
 int MessageParser::onValueBytes(QByteArrayView bytes) {
     if (!m_inHeaders)
-        return 0;
+        return countTrailer(bytes.size());
     if (m_valueAt < 0)
         m_valueAt = m_blockUsed;
     appendToBlock(bytes);
@@ -129,8 +131,18 @@ void MessageParser::appendToBlock(QByteArrayView bytes) {
 }
 
 int MessageParser::finishField() {
-    if (m_inHeaders && m_spans.size() >= m_limits.maxHeaderCount)
+    const qsizetype fields = m_inHeaders ? m_spans.size() : m_trailerFields++;
+    if (fields >= m_limits.maxHeaderCount)
         return failMalformed(Reason::HeaderTooLarge, "Too many header fields");
+    return 0;
+}
+
+// Trailer fields are dropped, not kept, but they still arrive: the header limits bound them
+// too, or a chunked body could end in an endless trailer section.
+int MessageParser::countTrailer(qsizetype bytes) {
+    m_trailerBytes += bytes;
+    if (m_trailerBytes > m_limits.maxHeaderBytes)
+        return failMalformed(Reason::HeaderTooLarge, "Trailer section too large");
     return 0;
 }
 

@@ -98,6 +98,7 @@ private:
     int onValueBytes(QByteArrayView bytes);
     void appendToBlock(QByteArrayView bytes);
     int finishField();
+    int countTrailer(qsizetype bytes);
     int finishValue();
 
     // Names and values of the header section back to back: one allocation per message.
@@ -107,6 +108,8 @@ private:
     qsizetype m_nameAt = -1;  // -1: between fields
     qsizetype m_valueAt = -1; // -1: no value byte yet
     qint64 m_rawHeaderBytes = 0;
+    qint64 m_trailerBytes = 0;
+    qsizetype m_trailerFields = 0;
     qint64 m_bodyBytes = 0;
     Reason m_malformed;
     bool m_inHeaders = false;

@@ -467,6 +467,15 @@ private slots:
         QTest::newRow("field line without colon across the byte limit")
             << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nX-Field-Name-Without-A-Colon-x\r\n\r\n")
             << qint64(40) << hc << mb << 431 << Reason::HeaderTooLarge;
+        // Trailers are dropped, but the header limits bound them as they arrive.
+        const QByteArray chunkedHead =
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n";
+        QTest::newRow("trailer bytes over the limit")
+            << QByteArray(chunkedHead + "X-T: " + QByteArray(150, 'v') + "\r\n\r\n") << qint64(128)
+            << hc << mb << 431 << Reason::HeaderTooLarge;
+        QTest::newRow("trailer count over the limit")
+            << QByteArray(chunkedHead + "A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n") << hb << 3 << mb
+            << 431 << Reason::HeaderTooLarge;
         QTest::newRow("request line over the limit")
             << QByteArray("GET /" + QByteArray(100, 'p') + " HTTP/1.1\r\nHost: a\r\n\r\n")
             << qint64(64) << hc << mb << 414 << Reason::TargetTooLong;
