@@ -246,6 +246,12 @@ void HttpConnection::finishResponse() {
 
 void HttpConnection::refuse(Reason reason, QByteArrayView detail, QByteArrayView challengeParams) {
     Q_ASSERT(httpStatus(reason) != 0); // None and client_disconnected are never answers
+    // Callers check first; should one not, a refusal appended to a response under way would
+    // break its framing on a kept-alive connection, so the connection ends instead.
+    if (responseStarted()) {
+        abortResponse(reason);
+        return;
+    }
     const Refusal refusal = refusalFor(reason, detail, challengeParams);
     m_event.reason = reason;
     ResponseHead head;
