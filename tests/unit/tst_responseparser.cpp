@@ -290,9 +290,8 @@ private slots:
             << QByteArray("HTTP/1.1 200 OK\r\nX-Big: " + QByteArray(70000, 'v') + "\r\n\r\n");
         // llhttp skips empty lines before the status line: they must not read as the end of the
         // header section, or nothing after them would be counted or checked.
-        QTest::newRow("header section too large after leading empty lines")
-            << QByteArray("\r\n\r\nHTTP/1.1 200 OK\r\nX-Big: " + QByteArray(70000, 'v') +
-                          "\r\n\r\n");
+        QTest::newRow("header section too large after leading empty lines") << QByteArray(
+            "\r\n\r\nHTTP/1.1 200 OK\r\nX-Big: " + QByteArray(70000, 'v') + "\r\n\r\n");
         QTest::newRow("status line too large after a leading LF")
             << QByteArray("\n\nHTTP/1.1 200 " + QByteArray(70000, 'r') + "\r\n\r\n");
         QTest::newRow("obs-fold after leading empty lines")
