@@ -10,9 +10,18 @@
 
 #include <QTcpSocket>
 
+#include <sys/socket.h>
+
 namespace Tokengate {
 
 using namespace FlowControl;
+
+namespace {
+// Bounds of a lingering close, nginx's defaults (lingering_timeout, lingering_time): the
+// longest pause in the client's input, and the whole time given to it.
+constexpr qint64 LingerIdleMs = 5'000;
+constexpr qint64 LingerTotalMs = 30'000;
+} // namespace
 
 HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObject *parent)
     : QObject(parent)
@@ -56,6 +65,10 @@ void HttpConnection::scheduleProcessInput() {
 }
 
 void HttpConnection::processInput() {
+    if (m_phase == Phase::Lingering) {
+        discardInput();
+        return;
+    }
     // The exchange that finished the previous response has returned by now.
     if (m_phase == Phase::Finished && m_keepAlive)
         endRequest();
@@ -282,6 +295,10 @@ bool HttpConnection::responseBacklogged() {
 
 void HttpConnection::onBytesWritten() {
     m_lastWrite = m_context.sweeper->nowMs();
+    if (m_phase == Phase::Lingering) {
+        lingerOnceFlushed();
+        return;
+    }
     if (m_waitingWritable && m_socket->bytesToWrite() <= SendLowWater) {
         m_waitingWritable = false;
         if (m_exchange && requestInProgress())
@@ -307,6 +324,7 @@ void HttpConnection::failRequest(Reason reason, QByteArrayView message) {
         m_event.start = QDateTime::currentDateTimeUtc();
         m_event.peer = m_peerText;
         m_event.worker = m_context.workerId;
+        m_requestBody = RequestBody::Paused; // the rest of what the client sends is unread
         // A HEAD request refused mid-head still gets an answer without a body.
         m_head.method = m_parser.pendingMethod();
     } else if (m_phase == Phase::HeadRead) {
@@ -337,12 +355,47 @@ void HttpConnection::closeWhenIdle() {
 
 void HttpConnection::closeAfterFlush() {
     m_stopReading = true;
-    if (m_phase == Phase::Closed)
+    if (m_phase == Phase::Closed || m_phase == Phase::Lingering)
         return;
+    m_lastWrite = m_context.sweeper->nowMs();
+    // Closing a socket with unread input makes the kernel reset the connection, and a client
+    // still sending (a body we answered early, pipelined requests) then loses the answer it
+    // has not read yet (RFC 9112 9.6). So it gets our FIN instead, and its input is read and
+    // dropped until it closes too, within bounds: a lingering close, as nginx does.
+    if (clientMaySend()) {
+        m_phase = Phase::Lingering;
+        scheduleProcessInput(); // discards, never from inside the parser's callbacks
+        lingerOnceFlushed();
+        return;
+    }
     if (m_phase == Phase::Idle)
         m_phase = Phase::Closing;
-    m_lastWrite = m_context.sweeper->nowMs();
     m_socket->disconnectFromHost(); // writes what is buffered, then emits disconnected()
+}
+
+bool HttpConnection::clientMaySend() const {
+    if (m_inPos < m_in.size() || m_socket->bytesAvailable() > 0)
+        return true;
+    if (m_phase == Phase::Idle)
+        return !m_parser.betweenMessages(); // part of a head came
+    return m_requestBody != RequestBody::Complete;
+}
+
+void HttpConnection::lingerOnceFlushed() {
+    if (m_halfClosed || m_socket->bytesToWrite() > 0)
+        return; // onBytesWritten() comes back
+    m_halfClosed = true;
+    m_lingerSince = m_lastRead = m_context.sweeper->nowMs();
+    ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+}
+
+void HttpConnection::discardInput() {
+    m_in.clear();
+    m_inPos = 0;
+    if (m_socket->bytesAvailable() > 0) {
+        m_socket->skip(m_socket->bytesAvailable());
+        m_lastRead = m_context.sweeper->nowMs();
+    }
 }
 
 void HttpConnection::onDisconnected() {
@@ -385,6 +438,14 @@ void HttpConnection::checkDeadline(qint64 now) {
     const qint64 sinceLastCheck = m_lastCheck ? now - m_lastCheck : 0;
     m_lastCheck = now;
     switch (m_phase) {
+    case Phase::Lingering:
+        if (m_halfClosed) {
+            if (now - m_lastRead > qMin(LingerIdleMs, limits.bodyTimeoutMs) ||
+                now - m_lingerSince > LingerTotalMs)
+                teardown(Reason::None, false);
+            return;
+        }
+        break; // the answer is still going out: the send rules below apply
     case Phase::Closing:
         if (now - m_lastWrite > limits.bodyTimeoutMs)
             teardown(Reason::RequestTimeout, true);
@@ -405,7 +466,7 @@ void HttpConnection::checkDeadline(qint64 now) {
     case Phase::Finished: // closing after its response, or about to serve the next request
         break;
     }
-    const bool bodyFlowing = m_requestBody == RequestBody::Flowing;
+    const bool bodyFlowing = m_requestBody == RequestBody::Flowing && m_phase != Phase::Lingering;
     const bool bodyTrickles = bodyFlowing && tooSlow(m_bodyFlowMs + now - m_bodyFlowSince,
                                                      m_event.requestBodyBytes, limits.minBodyRate);
     if (bodyFlowing && (now - m_lastRead > limits.bodyTimeoutMs || bodyTrickles)) {

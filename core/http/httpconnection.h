@@ -69,7 +69,8 @@ private:
     void onRequestComplete() override;
 
     // Idle → HeadRead → Exchanging → Responding → Finished, then Idle again, or Closing (no
-    // request left, the last bytes drain) when the connection does not stay open.
+    // request left, the last bytes drain) when the connection does not stay open, or
+    // Lingering when it closes while the client may still be sending.
     enum class Phase {
         Idle,       // no request: waiting for the next head, or the rest of one
         HeadRead,   // a head is parsed; its exchange starts when the parser has returned
@@ -77,6 +78,8 @@ private:
         Responding, // the response head is out, its body follows
         Finished,   // the response is complete and its event published
         Closing,    // no request: what is written drains, then the socket closes
+        Lingering,  // closing while the client may still send: its input is read and dropped,
+                    // our FIN goes once the answer is out, and the client's ends it
         Closed,     // torn down; deleted on a later turn
     };
     // The request body is read only while the exchange wants it (flow control).
@@ -100,6 +103,9 @@ private:
     void endRequest();
     void publishEvent();
     void closeAfterFlush();
+    bool clientMaySend() const;
+    void lingerOnceFlushed();
+    void discardInput();
     void teardown(Reason reason, bool notifyExchange);
     bool tooSlow(qint64 waitedMs, qint64 bytes, int minRate) const;
 
@@ -128,6 +134,7 @@ private:
     qint64 m_lastCheck = 0;     // previous deadline check
     qint64 m_sendWaitMs = 0;    // time with response bytes the client had not taken yet
     qint64 m_bytesQueued = 0;   // response bytes handed to the socket
+    qint64 m_lingerSince = 0;   // when the answer was out and our side half-closed
 
     Phase m_phase = Phase::Idle;
     RequestBody m_requestBody = RequestBody::Paused;
@@ -138,6 +145,8 @@ private:
     // Read nothing more, and close once the request in progress (if any) is done: set by a
     // broken request or closeWhenIdle(), in whichever phase the request is.
     bool m_stopReading = false;
+    // Lingering: our FIN is sent; the client's input is awaited within the linger bounds.
+    bool m_halfClosed = false;
     // The exchange waits for onClientWritable(): the response's flow control, at any phase.
     bool m_waitingWritable = false;
     // A queued processInput() is pending; one is enough.

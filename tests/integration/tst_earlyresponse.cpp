@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+// Answers given before the request body was read to the end (a refusal, a limit, an upstream
+// that answers early): the gateway then closes the connection, and must do so without
+// resetting it while the client still sends, or the client never reads its answer (RFC 9112
+// 9.6). The client here is the common kind that writes its whole body before reading.
+#include "tests/support/gatewayfixture.h"
+#include "tests/support/introspectedconfig.h"
+#include "tests/support/rawclient.h"
+#include "tests/support/scriptedupstream.h"
+
+#include <QTest>
+
+using namespace Tokengate;
+using namespace Tokengate::Test;
+
+namespace {
+
+// Many times what the kernel buffers between the client (its send buffer is made small) and
+// a gateway that is not reading hold.
+constexpr qint64 BodyBytes = 16 << 20;
+constexpr qint64 Chunk = 1 << 20;
+
+// EarlyUpstream answers as soon as the head arrives; SilentUpstream never does.
+enum class Setup { EarlyUpstream, SilentUpstream, BodyLimit, Introspected };
+
+QByteArray chunkedBody(qint64 bytes, const QByteArray &after = {}) {
+    const QByteArray chunk =
+        QByteArray::number(Chunk, 16) + "\r\n" + QByteArray(Chunk, 'c') + "\r\n";
+    QByteArray out;
+    out.reserve(bytes + bytes / Chunk * 16);
+    for (qint64 sent = 0; sent < bytes; sent += Chunk)
+        out += chunk;
+    return out + after;
+}
+
+} // namespace
+
+class TestEarlyResponse : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        QString error;
+        QVERIFY2(m_idp.start(0, &error), qPrintable(error));
+    }
+
+    void answerReachesAClientStillSending_data() {
+        QTest::addColumn<Setup>("setup");
+        QTest::addColumn<QByteArray>("request");
+        QTest::addColumn<int>("status");
+        const QByteArray length = "Content-Length: " + QByteArray::number(BodyBytes) + "\r\n";
+        const QByteArray body(BodyBytes, 'b');
+        QTest::newRow("upstream answers before the body")
+            << Setup::EarlyUpstream
+            << "POST /upload HTTP/1.1\r\nHost: t\r\n" + length + "\r\n" + body << 200;
+        QTest::newRow("upstream answers before a chunked body")
+            << Setup::EarlyUpstream
+            << "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                   chunkedBody(BodyBytes, "0\r\n\r\n")
+            << 200;
+        QTest::newRow("pipelined after Connection: close")
+            << Setup::EarlyUpstream
+            << "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\nPOST / HTTP/1.1\r\n"
+               "Host: t\r\n" +
+                   length + "\r\n" + body
+            << 200;
+        QTest::newRow("Content-Length over the limit")
+            << Setup::BodyLimit << "POST / HTTP/1.1\r\nHost: t\r\n" + length + "\r\n" + body << 413;
+        QTest::newRow("chunked body over the limit")
+            << Setup::BodyLimit
+            << "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                   chunkedBody(BodyBytes)
+            << 413;
+        QTest::newRow("broken chunk")
+            << Setup::SilentUpstream
+            << "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                   chunkedBody(Chunk, "zz\r\n" + body)
+            << 400;
+        QTest::newRow("no token") << Setup::Introspected
+                                  << "POST / HTTP/1.1\r\nHost: t\r\n" + length + "\r\n" + body
+                                  << 401;
+        QTest::newRow("inactive token")
+            << Setup::Introspected
+            << "POST / HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer not-a-token\r\n" + length +
+                   "\r\n" + body
+            << 401;
+    }
+    void answerReachesAClientStillSending() {
+        QFETCH(Setup, setup);
+        QFETCH(QByteArray, request);
+        QFETCH(int, status);
+        // Like nginx's "return 200" with a body coming: it answers at once and drains the rest.
+        bool answered = setup != Setup::EarlyUpstream;
+        ScriptedUpstream up([&answered](ScriptedUpstream &u, int index) {
+            if (!answered && u.connections()[index].received.contains("\r\n\r\n")) {
+                answered = true;
+                u.reply(index, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nstored\n");
+            }
+            u.connections()[index].received.clear();
+        });
+        Config c = setup == Setup::Introspected ? introspectedConfig(up.url(), m_idp, "X-Jwt")
+                                                : testConfig(up.url());
+        if (setup == Setup::BodyLimit)
+            c.server.limits.maxBodyBytes = Chunk;
+        Gateway gw;
+        QVERIFY(gw.start(c));
+
+        RawClient client;
+        QVERIFY(client.connectTo(gw.port()));
+        QTcpSocket &socket = client.socket();
+        qint64 sent = 0;
+        connect(&socket, &QTcpSocket::bytesWritten, this, [&sent](qint64 n) { sent += n; });
+        // Reading nothing until the body is out (Qt stops taking bytes from the kernel once
+        // this one is buffered), so a reset is not overtaken by reading the answer first.
+        socket.setReadBufferSize(1);
+        socket.setSocketOption(QAbstractSocket::SendBufferSizeSocketOption, 64 * 1024);
+        client.send(request);
+        QVERIFY(waitFor(
+            [&] {
+                return sent == request.size() || socket.state() != QAbstractSocket::ConnectedState;
+            },
+            60000));
+        QCOMPARE(sent, request.size());
+
+        socket.setReadBufferSize(0);
+        const auto r = client.readResponse();
+        QVERIFY(r);
+        QCOMPARE(r->status, status);
+        QVERIFY(!r->keepAlive);
+        QVERIFY(client.waitForClosed());
+    }
+
+    // The lingering close is bounded: a client that stops sending but never closes is
+    // dropped after the body timeout's pause.
+    void silentClientIsDropped() {
+        ScriptedUpstream up;
+        Config c = testConfig(up.url());
+        c.server.limits.maxBodyBytes = Chunk;
+        c.server.limits.bodyTimeoutMs = 300;
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        RawClient client;
+        QVERIFY(client.connectTo(gw.port()));
+        client.socket().setReadBufferSize(1); // never sees the gateway's FIN, never closes
+        client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+                    QByteArray::number(BodyBytes) + "\r\n\r\n" + QByteArray(Chunk, 'b'));
+        QVERIFY(waitFor([&] { return gw.service.openConnections() == 1; }));
+        QVERIFY(waitFor([&] { return gw.service.openConnections() == 0; }, 5000));
+    }
+
+private:
+    DemoIdp m_idp;
+};
+
+QTEST_GUILESS_MAIN(TestEarlyResponse)
+#include "tst_earlyresponse.moc"
