@@ -13,6 +13,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <memory>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -46,7 +47,9 @@ private:
         if (m_stopping)
             return;
         auto *s = new QTcpSocket(this);
-        auto *buffer = new QByteArray;
+        // Owned by the connections' functors, so it goes with the socket even when a failed
+        // test leaves the socket open.
+        auto buffer = std::make_shared<QByteArray>();
         ++m_open;
         connect(s, &QTcpSocket::connected, s, [this, s] { s->write(m_request); });
         connect(s, &QTcpSocket::readyRead, s, [s, buffer] { *buffer += s->readAll(); });
@@ -57,7 +60,6 @@ private:
             else
                 m_failures.append(buffer->left(200).isEmpty() ? QByteArray("(no response)")
                                                               : buffer->left(200));
-            delete buffer;
             s->deleteLater();
             --m_open;
             next();

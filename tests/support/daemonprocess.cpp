@@ -20,6 +20,11 @@ DaemonProcess::~DaemonProcess() {
 QProcessEnvironment DaemonProcess::baseEnvironment() {
     QProcessEnvironment env;
     env.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
+    // Under tests/sanitize.sh the daemon is sanitized too: same options and suppressions.
+    for (const char *name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"}) {
+        if (qEnvironmentVariableIsSet(name))
+            env.insert(QString::fromLatin1(name), qEnvironmentVariable(name));
+    }
     env.insert(QStringLiteral("TOKENGATE_LISTEN"), QStringLiteral("127.0.0.1:0"));
     env.insert(QStringLiteral("TOKENGATE_ADMIN_LISTEN"), QStringLiteral("127.0.0.1:0"));
     env.insert(QStringLiteral("TOKENGATE_WORKERS"), QStringLiteral("1"));
