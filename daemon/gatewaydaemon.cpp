@@ -61,7 +61,10 @@ bool GatewayDaemon::start(Config config) {
             std::fprintf(stderr, "tokengated: %s\n", qPrintable(error));
             return false;
         }
-        connect(&m_events, &EventHub::eventPublished, &m_accessLog, &AccessLog::write);
+        connect(&m_events, &EventHub::eventPublished, &m_accessLog, [this](const RequestEvent &e) {
+            m_events.received();
+            m_accessLog.write(e);
+        });
     }
     QStringList problems;
     if (!m_service.start(config, &problems)) {

@@ -116,6 +116,7 @@ QString GatewayController::statusText() const {
 }
 
 void GatewayController::observe(const RequestEvent &event) {
+    m_events.received();
     switch (idpEvidence(event)) {
     case IdpEvidence::Down:
         if (m_idpReachable) {

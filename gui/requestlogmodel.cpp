@@ -56,6 +56,8 @@ void RequestLogModel::attach(EventHub *hub) {
 }
 
 void RequestLogModel::receive(const RequestEvent &event) {
+    if (m_hub)
+        m_hub->received();
     if (!m_snapshotKeys.isEmpty()) {
         if (m_sinceAttach.elapsed() > SnapshotOverlapMs)
             m_snapshotKeys.clear();

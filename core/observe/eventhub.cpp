@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/observe/eventhub.h"
 
+#include "core/base/threadhandoff.h"
+
 namespace Tokengate {
 
 EventHub::EventHub(qsizetype capacity, QObject *parent)
@@ -20,7 +22,12 @@ void EventHub::publish(const RequestEvent &event) {
         m_next = (m_next + 1) % m_capacity;
         ++m_published;
     }
+    ThreadHandoff::sent(this);
     emit eventPublished(event);
+}
+
+void EventHub::received() const {
+    ThreadHandoff::received(this);
 }
 
 QList<RequestEvent> EventHub::snapshot() const {

@@ -106,7 +106,7 @@ void HttpServer::stop(int drainMs) {
     for (auto &worker : m_workers)
         worker->drain(drainMs);
     for (auto &worker : m_workers)
-        worker->wait();
+        worker->join();
     m_workers.clear();
     m_acceptor.reset();
 }

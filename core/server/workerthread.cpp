@@ -152,7 +152,7 @@ WorkerThread::WorkerThread(WorkerContext context, HandlerFactory factory, qintpt
 WorkerThread::~WorkerThread() {
     if (isRunning()) {
         quit();
-        wait();
+        join();
     }
 }
 
@@ -160,7 +160,7 @@ bool WorkerThread::startServing(QString *error) {
     start();
     m_ready.acquire();
     if (!m_error.isEmpty()) {
-        wait();
+        join();
         if (error)
             *error = m_error;
         return false;
@@ -172,6 +172,7 @@ void WorkerThread::run() {
     auto core = std::make_unique<WorkerCore>(m_context, m_factory, m_deadlineClock);
     if (m_listenSocket >= 0 && !core->listen(m_listenSocket, &m_error)) {
         core.reset();
+        ThreadHandoff::sent(this);
         m_ready.release();
         return;
     }
@@ -183,6 +184,12 @@ void WorkerThread::run() {
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
     core.reset();
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    ThreadHandoff::sent(this); // to join()
+}
+
+void WorkerThread::join() {
+    wait();
+    ThreadHandoff::received(this);
 }
 
 void WorkerThread::adopt(qintptr socketDescriptor) {

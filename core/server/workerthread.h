@@ -29,6 +29,9 @@ public:
     void replaceHandler(HandlerFactory factory);
     // Thread-safe; returns once the worker has checked every deadline.
     void sweepDeadlines();
+    // QThread::wait(), and everything the thread did is this thread's to use (also for
+    // ThreadSanitizer, which cannot see QtCore's futex-based join).
+    void join();
 
 protected:
     void run() override;
