@@ -1,56 +1,59 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/cache/introspectionresult.h"
+#include "core/auth/introspectionclient.h"
+#include "core/base/deadlinesweeper.h"
 #include "core/config/config.h"
 
 #include <QNetworkAccessManager>
 #include <QObject>
 
 #include <functional>
-#include <optional>
+#include <map>
+#include <memory>
 
 namespace Tokengate {
 
-// The settings page's and test bench's own calls to the IdP, outside the gateway: OpenID /
-// RFC 8414 discovery, and an RFC 7662 introspection with the configured client auth. No
-// proxy, no redirects, bounded time and size. Tokens are sent, never logged.
+// The settings page's and test bench's own calls to the IdP, outside the gateway but made by
+// the gateway's code: discovery with its issuer check, and introspection through the
+// gateway's client (its client authentication, private_key_jwt included, its TLS trust,
+// timeouts and size bounds). Tokens are sent, never logged.
 class IdpProbe : public QObject {
     Q_OBJECT
 public:
     explicit IdpProbe(QObject *parent = nullptr);
+    ~IdpProbe() override;
 
     struct Discovery {
         QString introspectionUrl; // empty on failure
         QString error;
     };
-    // Tries <issuer>/.well-known/openid-configuration, then RFC 8414's
-    // /.well-known/oauth-authorization-server<issuer path>.
-    void discover(const QString &issuer, std::function<void(const Discovery &)> done);
+    // The issuer's introspection endpoint, trusting what `tls` (Config::upstream) trusts.
+    void discover(const QString &issuer, const UpstreamSettings &tls,
+                  std::function<void(const Discovery &)> done);
 
-    struct Introspection {
-        int httpStatus = 0; // 0: no HTTP answer
-        QString error;      // empty when `result` holds the IdP's answer
-        std::optional<IntrospectionResult> result;
-        QByteArray body; // the IdP's JSON, for display
-        qint64 latencyMs = 0;
-    };
-    void introspect(const IntrospectionConfig &config, const QByteArray &token,
-                    std::function<void(const Introspection &)> done);
+    // Introspects `token` at config's default endpoint exactly as the gateway would; `done`
+    // gets what the gateway's client made of it (a reason id and detail when no answer).
+    void introspect(const Config &config, const QByteArray &token,
+                    std::function<void(const IntrospectionOutcome &)> done);
     // Introspects a made-up token: an IdP that answers active=false is reachable and took
-    // our client credentials. `done` gets one line for the user.
-    void testConnection(const IntrospectionConfig &config,
+    // our client authentication. `done` gets one line for the user.
+    void testConnection(const Config &config,
                         std::function<void(bool ok, const QString &message)> done);
 
-    static constexpr qint64 MaxResponseBytes = 1 << 20;
+    static constexpr int DiscoveryTimeoutMs = 10'000;
 
 private:
-    QNetworkReply *send(QNetworkRequest request, const QByteArray *body, int timeoutMs);
-    void collect(QNetworkReply *reply, std::function<void(QNetworkReply *, QByteArray)> done);
-    void discoverAt(const QList<QUrl> &candidates, qsizetype i, QString lastError,
-                    std::function<void(const Discovery &)> done);
+    // A call and the client it runs on, let go on a later turn once it is done.
+    struct Call {
+        std::unique_ptr<IntrospectionClient> client;
+        std::unique_ptr<IntrospectionCall> call;
+    };
 
     QNetworkAccessManager m_network;
+    DeadlineSweeper m_sweeper;
+    std::map<quint64, Call> m_calls;
+    quint64 m_nextCall = 0;
 };
 
 } // namespace Tokengate

@@ -376,33 +376,34 @@ void SettingsPage::discover() {
     m_discover->setEnabled(false);
     m_probeResult->setText(QStringLiteral("Discovering…"));
     m_probeResult->show();
-    m_probe->discover(m_issuer->text(), [this, guard = QPointer<SettingsPage>(this)](
-                                            const IdpProbe::Discovery &d) {
-        if (!guard)
-            return;
-        m_discover->setEnabled(true);
-        if (d.introspectionUrl.isEmpty()) {
-            m_probeResult->setText(QStringLiteral("Discovery failed: ") + d.error);
-            return;
-        }
-        m_introspectionUrl->setText(d.introspectionUrl);
-        m_probeResult->setText(QStringLiteral("Found the introspection endpoint."));
-    });
+    m_probe->discover(
+        m_issuer->text(), config().upstream,
+        [this, guard = QPointer<SettingsPage>(this)](const IdpProbe::Discovery &d) {
+            if (!guard)
+                return;
+            m_discover->setEnabled(true);
+            if (d.introspectionUrl.isEmpty()) {
+                m_probeResult->setText(QStringLiteral("Discovery failed: ") + d.error);
+                return;
+            }
+            m_introspectionUrl->setText(d.introspectionUrl);
+            m_probeResult->setText(QStringLiteral("Found the introspection endpoint."));
+        });
 }
 
 void SettingsPage::testConnection() {
     m_test->setEnabled(false);
     m_probeResult->setText(QStringLiteral("Calling the IdP…"));
     m_probeResult->show();
-    m_probe->testConnection(config().introspection, [this, guard = QPointer<SettingsPage>(this)](
-                                                        bool ok, const QString &message) {
-        if (!guard)
-            return;
-        m_test->setEnabled(true);
-        m_probeResult->setText(message);
-        m_probeResult->setStyleSheet(ok ? QStringLiteral("color: #26a269;")
-                                        : QStringLiteral("color: #c01c28;"));
-    });
+    m_probe->testConnection(
+        config(), [this, guard = QPointer<SettingsPage>(this)](bool ok, const QString &message) {
+            if (!guard)
+                return;
+            m_test->setEnabled(true);
+            m_probeResult->setText(message);
+            m_probeResult->setStyleSheet(ok ? QStringLiteral("color: #26a269;")
+                                            : QStringLiteral("color: #c01c28;"));
+        });
 }
 
 QStringList SettingsPage::importDotEnv(const QString &path) {

@@ -4,7 +4,6 @@
 #include "core/auth/jwtminter.h"
 #include "core/auth/jwtsigner.h"
 #include "core/auth/tokenverdict.h"
-#include "core/base/reason.h"
 
 #include <QJsonDocument>
 
@@ -36,23 +35,19 @@ QString curlCommand(const QString &url, const QByteArray &token, const Config &c
     return line + u' ' + shellQuote(url + u'/');
 }
 
-TestBenchReport evaluateToken(const IdpProbe::Introspection &answer, const Config &config,
+TestBenchReport evaluateToken(const IntrospectionOutcome &answer, const Config &config,
                               const QString &listenUrl, const QByteArray &token, qint64 nowSecs) {
     TestBenchReport r;
     r.curl = curlCommand(listenUrl, token, config);
-    if (!answer.error.isEmpty()) {
-        r.introspection = answer.error;
-        if (!answer.body.isEmpty())
-            r.introspection += QStringLiteral("\n\n") + prettyJson(answer.body);
-        const Reason reason = answer.httpStatus == 0 ? Reason::IdpUnreachable
-                              : answer.httpStatus == 401 || answer.httpStatus == 403
-                                  ? Reason::IdpRejectedClient
-                                  : Reason::IdpBadResponse;
+    if (answer.error != Reason::None) {
+        // The gateway refuses the request with this reason when the IdP gives no answer.
+        r.introspection = answer.detail;
         r.decision = QStringLiteral("refused: %1 (%2)")
-                         .arg(QLatin1StringView(reasonId(reason)), answer.error);
+                         .arg(QLatin1StringView(reasonId(answer.error)), answer.detail);
         return r;
     }
-    r.introspection = prettyJson(answer.body);
+    r.introspection = QString::fromUtf8(
+        QJsonDocument(answer.result->claims).toJson(QJsonDocument::Indented).trimmed());
     const TokenVerdict verdict = judgeToken(*answer.result, nowSecs, config.requiredScopes);
     r.allowed = verdict.allowed;
     if (!verdict.allowed) {

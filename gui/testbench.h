@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/auth/introspectionclient.h"
 #include "core/config/config.h"
-#include "gui/idpprobe.h"
 
 namespace Tokengate {
 
@@ -18,9 +18,9 @@ struct TestBenchReport {
     QString curl;
 };
 
-// Judges `answer` like the gateway's default route does (active, exp/nbf, required scopes)
-// and mints the JWT with the running config's key and lifetime.
-TestBenchReport evaluateToken(const IdpProbe::Introspection &answer, const Config &config,
+// Judges `answer` (from IdpProbe::introspect) like the gateway's default route does (active,
+// exp/nbf, required scopes) and mints the JWT with the running config's key and lifetime.
+TestBenchReport evaluateToken(const IntrospectionOutcome &answer, const Config &config,
                               const QString &listenUrl, const QByteArray &token, qint64 nowSecs);
 
 // A shell-safe curl command sending `token` to `url`.

@@ -137,9 +137,9 @@ void TestBenchPage::check() {
     const Config config = m_gateway->runningConfig();
     const QString listenUrl = m_gateway->service().listenUrl();
     m_probe->introspect(
-        config.introspection, token,
+        config, token,
         [this, guard = QPointer<TestBenchPage>(this), config, listenUrl,
-         token](const IdpProbe::Introspection &answer) {
+         token](const IntrospectionOutcome &answer) {
             if (!guard)
                 return;
             m_report =

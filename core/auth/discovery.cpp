@@ -37,9 +37,12 @@ QString withoutTrailingSlash(QString s) {
     return s;
 }
 
-// One GET of a metadata document; the JSON object, or why not.
-std::optional<QJsonObject> fetch(QNetworkAccessManager &network, const QString &url,
-                                 const UpstreamSettings &tls, int timeoutMs, QString *error) {
+using DocumentCallback =
+    std::function<void(const std::optional<QJsonObject> &document, const QString &error)>;
+
+// One GET of a metadata document: `done` gets the JSON object, or why not, from the event loop.
+void fetch(QNetworkAccessManager &network, const QString &url, const UpstreamSettings &tls,
+           int timeoutMs, DocumentCallback done) {
     QNetworkRequest request{QUrl(url)};
     request.setRawHeader("Accept", "application/json");
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
@@ -53,78 +56,95 @@ std::optional<QJsonObject> fetch(QNetworkAccessManager &network, const QString &
     request.setSslConfiguration(ssl);
 
     QNetworkReply *reply = network.get(request);
-    QEventLoop loop;
-    QTimer deadline;
-    deadline.setSingleShot(true);
-    bool tooLarge = false;
-    bool timedOut = false;
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    struct State {
+        bool tooLarge = false;
+        bool timedOut = false;
+    };
+    const auto state = std::make_shared<State>();
     // Announced or received beyond the cap: abandoned at once. QNetworkReply::abort() is
-    // safe from its own signals; the reply is read only after the loop has returned.
-    auto refuseIfTooLarge = [&](qint64 bytes) {
-        if (bytes > MaxDocumentBytes && !tooLarge) {
-            tooLarge = true;
+    // safe from its own signals.
+    auto refuseIfTooLarge = [reply, state](qint64 bytes) {
+        if (bytes > MaxDocumentBytes && !state->tooLarge) {
+            state->tooLarge = true;
             reply->abort();
         }
     };
-    QObject::connect(reply, &QNetworkReply::metaDataChanged, &loop, [&] {
+    QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, refuseIfTooLarge] {
         refuseIfTooLarge(reply->header(QNetworkRequest::ContentLengthHeader).toLongLong());
     });
-    QObject::connect(reply, &QNetworkReply::downloadProgress, &loop,
-                     [&](qint64 received, qint64) { refuseIfTooLarge(received); });
-    QObject::connect(&deadline, &QTimer::timeout, &loop, [&] {
-        timedOut = true;
+    QObject::connect(reply, &QNetworkReply::downloadProgress, reply,
+                     [refuseIfTooLarge](qint64 received, qint64) { refuseIfTooLarge(received); });
+    auto *deadline = new QTimer(reply);
+    deadline->setSingleShot(true);
+    QObject::connect(deadline, &QTimer::timeout, reply, [reply, state] {
+        state->timedOut = true;
         reply->abort();
     });
-    deadline.start(timeoutMs);
-    if (!reply->isFinished())
-        loop.exec(QEventLoop::ExcludeUserInputEvents);
-    const std::unique_ptr<QNetworkReply> owner(reply);
-
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QString shown = UpstreamTarget::redacted(url);
-    if (tooLarge) {
-        *error = QStringLiteral("%1: larger than %2 bytes").arg(shown).arg(MaxDocumentBytes);
-    } else if (timedOut || reply->error() == QNetworkReply::OperationCanceledError ||
-               reply->error() == QNetworkReply::TimeoutError) {
-        *error = QStringLiteral("%1: no answer within %2 ms").arg(shown).arg(timeoutMs);
-    } else if (status == 0) {
-        *error = QStringLiteral("%1: %2").arg(shown, scrubbed(reply->errorString(), url));
-    } else if (status != 200) {
-        *error = QStringLiteral("%1: HTTP %2").arg(shown).arg(status);
-    } else {
-        QJsonParseError parse;
-        const QJsonDocument doc = QJsonDocument::fromJson(reply->readAll(), &parse);
-        if (doc.isObject())
-            return doc.object();
-        *error = QStringLiteral("%1: not a JSON object").arg(shown);
-    }
-    return std::nullopt;
+    deadline->start(timeoutMs);
+    QObject::connect(reply, &QNetworkReply::finished, reply, [reply, state, url, timeoutMs, done] {
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QString shown = UpstreamTarget::redacted(url);
+        if (state->tooLarge) {
+            done(std::nullopt,
+                 QStringLiteral("%1: larger than %2 bytes").arg(shown).arg(MaxDocumentBytes));
+        } else if (state->timedOut || reply->error() == QNetworkReply::OperationCanceledError ||
+                   reply->error() == QNetworkReply::TimeoutError) {
+            done(std::nullopt,
+                 QStringLiteral("%1: no answer within %2 ms").arg(shown).arg(timeoutMs));
+        } else if (status == 0) {
+            done(std::nullopt,
+                 QStringLiteral("%1: %2").arg(shown, scrubbed(reply->errorString(), url)));
+        } else if (status != 200) {
+            done(std::nullopt, QStringLiteral("%1: HTTP %2").arg(shown).arg(status));
+        } else {
+            const QJsonDocument doc = QJsonDocument::fromJson(reply->readAll());
+            if (doc.isObject())
+                done(doc.object(), QString());
+            else
+                done(std::nullopt, QStringLiteral("%1: not a JSON object").arg(shown));
+        }
+    });
 }
 
-QString discover(QNetworkAccessManager &network, const QString &issuer, const UpstreamSettings &tls,
-                 int timeoutMs, QString *error) {
+// The documents of one issuer, tried in turn within one time budget.
+struct Lookup {
+    QString issuer;
+    UpstreamSettings tls;
+    int timeoutMs = 0;
+    QStringList urls;
+    qsizetype next = 0;
     QStringList whyNot;
     QElapsedTimer spent;
-    spent.start();
-    for (const QString &url : discoveryUrls(issuer)) {
-        const int left = timeoutMs - int(spent.elapsed());
-        if (left <= 0) {
-            whyNot << QStringLiteral("%1: no time left").arg(UpstreamTarget::redacted(url));
-            break;
-        }
-        QString why;
-        const auto metadata = fetch(network, url, tls, left, &why);
-        if (metadata) {
-            const QString endpoint = introspectionEndpointFrom(*metadata, issuer, &why);
-            if (!endpoint.isEmpty())
-                return endpoint;
-            why = UpstreamTarget::redacted(url) + QStringLiteral(": ") + why;
-        }
-        whyNot << why;
+    DiscoveryCallback done;
+};
+
+void tryNext(QNetworkAccessManager &network, const std::shared_ptr<Lookup> &lookup) {
+    if (lookup->next >= lookup->urls.size()) {
+        lookup->done(QString(), lookup->whyNot.join(QStringLiteral("; ")));
+        return;
     }
-    *error = whyNot.join(QStringLiteral("; "));
-    return {};
+    const QString url = lookup->urls.at(lookup->next++);
+    const int left = lookup->timeoutMs - int(lookup->spent.elapsed());
+    if (left <= 0) {
+        lookup->whyNot << QStringLiteral("%1: no time left").arg(UpstreamTarget::redacted(url));
+        lookup->done(QString(), lookup->whyNot.join(QStringLiteral("; ")));
+        return;
+    }
+    fetch(network, url, lookup->tls, left,
+          [&network, lookup, url](const std::optional<QJsonObject> &metadata, QString why) {
+              if (metadata) {
+                  const QString endpoint =
+                      introspectionEndpointFrom(*metadata, lookup->issuer, &why);
+                  if (!endpoint.isEmpty()) {
+                      lookup->done(endpoint, QString());
+                      return;
+                  }
+                  why = UpstreamTarget::redacted(url) + QStringLiteral(": ") + why;
+              }
+              lookup->whyNot << why;
+              tryNext(network, lookup);
+          });
 }
 
 } // namespace
@@ -165,6 +185,19 @@ QString introspectionEndpointFrom(const QJsonObject &metadata, const QString &is
     return endpoint;
 }
 
+void discoverIntrospectionEndpoint(QNetworkAccessManager &network, const QString &issuer,
+                                   const UpstreamSettings &tls, int timeoutMs,
+                                   DiscoveryCallback done) {
+    auto lookup = std::make_shared<Lookup>();
+    lookup->issuer = issuer;
+    lookup->tls = tls;
+    lookup->timeoutMs = timeoutMs;
+    lookup->urls = discoveryUrls(issuer);
+    lookup->done = std::move(done);
+    lookup->spent.start();
+    tryNext(network, lookup);
+}
+
 QStringList resolveDiscovery(const QList<IntrospectionConfig *> &endpoints,
                              const UpstreamSettings &tls, int timeoutMs) {
     QStringList problems;
@@ -176,8 +209,19 @@ QStringList resolveDiscovery(const QList<IntrospectionConfig *> &endpoints,
             network = std::make_unique<QNetworkAccessManager>();
             network->setProxy(QNetworkProxy::NoProxy); // like every other call we make
         }
+        QString url;
         QString why;
-        const QString url = discover(*network, e->issuer, tls, timeoutMs, &why);
+        bool answered = false;
+        QEventLoop loop;
+        discoverIntrospectionEndpoint(*network, e->issuer, tls, timeoutMs,
+                                      [&](const QString &endpoint, const QString &error) {
+                                          url = endpoint;
+                                          why = error;
+                                          answered = true;
+                                          loop.quit();
+                                      });
+        if (!answered)
+            loop.exec(QEventLoop::ExcludeUserInputEvents);
         if (url.isEmpty())
             problems << QStringLiteral("introspection \"%1\": discovery from %2 failed: %3")
                             .arg(e->name, UpstreamTarget::redacted(e->issuer), why);

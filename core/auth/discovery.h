@@ -4,9 +4,12 @@
 #include "core/auth/introspectionconfig.h"
 #include "core/http/upstreamsettings.h"
 
+#include <QJsonObject>
 #include <QList>
 
-#include <QJsonObject>
+#include <functional>
+
+class QNetworkAccessManager;
 
 namespace Tokengate {
 
@@ -21,9 +24,19 @@ QStringList discoveryUrls(const QString &issuer);
 QString introspectionEndpointFrom(const QJsonObject &metadata, const QString &issuer,
                                   QString *error);
 
+// The introspection endpoint, or an empty string and why not.
+using DiscoveryCallback = std::function<void(const QString &endpoint, const QString &error)>;
+
+// Looks `issuer`'s introspection endpoint up without blocking: the OIDC document, then RFC
+// 8414's, all within `timeoutMs`; TLS verified unless tls.verifyTls is off, tls.caFile
+// trusted, no redirects, through `network` (which must outlive the lookup; the gateway's has
+// no proxy). `done` runs once.
+void discoverIntrospectionEndpoint(QNetworkAccessManager &network, const QString &issuer,
+                                   const UpstreamSettings &tls, int timeoutMs,
+                                   DiscoveryCallback done);
+
 // Fills the url of every endpoint that has an issuer and no url, from the issuer's metadata:
-// each fetch bounded by `timeoutMs`, TLS verified unless tls.verifyTls is off, tls.caFile
-// trusted, no proxy, no redirects. Blocks in a
+// each as discoverIntrospectionEndpoint() does, within `timeoutMs`, with no proxy. Blocks in a
 // local event loop (needs a QCoreApplication); returns one problem per endpoint it could not
 // resolve, each naming the endpoint and why. The daemon calls it before start and on reload.
 QStringList resolveDiscovery(const QList<IntrospectionConfig *> &endpoints,

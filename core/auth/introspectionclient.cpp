@@ -29,6 +29,12 @@ Reason idpReasonFor(Reason upstream) {
 
 } // namespace
 
+UpstreamSettings idpConnectionSettings(UpstreamSettings upstream) {
+    upstream.refuseInternalPeers = false;
+    upstream.forwarded = ForwardedMode::Off;
+    return upstream;
+}
+
 IntrospectionClient::IntrospectionClient(IntrospectionEndpoint endpoint, UpstreamSettings settings,
                                          HttpLimits limits, DeadlineSweeper &sweeper)
     : m_endpoint(std::move(endpoint))

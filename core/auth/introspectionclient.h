@@ -41,6 +41,10 @@ struct IntrospectionOutcome {
     CacheOutcome cache = CacheOutcome::None;
 };
 
+// How connections to the IdP behave, from the upstreams' settings: the same timeouts and TLS
+// trust, no X-Forwarded-* fields, and any address (the operator chose the IdP, not a client).
+UpstreamSettings idpConnectionSettings(UpstreamSettings upstream);
+
 class IntrospectionClient;
 
 // One call in progress. Destroying it abandons the call: its callback never runs.

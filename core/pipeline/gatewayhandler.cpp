@@ -61,9 +61,7 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
     r.exactScopes = m_settings.requiredScopes;
     r.anonymousWhenMissing = m_settings.allowMissingToken;
     if (m_settings.authenticate) {
-        UpstreamSettings idp = m_settings.upstreamSettings;
-        idp.refuseInternalPeers = false; // the operator chose the IdP, not a client
-        idp.forwarded = ForwardedMode::Off;
+        const UpstreamSettings idp = idpConnectionSettings(m_settings.upstreamSettings);
         QList<IntrospectionEndpoint> endpoints{m_settings.introspection};
         endpoints << m_settings.moreIntrospections;
         for (const IntrospectionEndpoint &e : endpoints) {

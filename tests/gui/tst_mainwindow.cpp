@@ -366,29 +366,30 @@ private slots:
         IdpProbe probe;
 
         std::optional<IdpProbe::Discovery> found;
-        probe.discover(idp.issuer(), [&](const IdpProbe::Discovery &d) { found = d; });
+        probe.discover(idp.issuer(), UpstreamSettings(),
+                       [&](const IdpProbe::Discovery &d) { found = d; });
         QTRY_VERIFY_WITH_TIMEOUT(found.has_value(), 10'000);
         QCOMPARE(found->introspectionUrl, idp.introspectionUrl());
 
-        IntrospectionConfig ic;
-        ic.url = idp.introspectionUrl();
-        ic.clientId = QStringLiteral("probe-client");
-        ic.clientSecret = QStringLiteral("probe-secret");
+        Config c;
+        c.introspection.url = idp.introspectionUrl();
+        c.introspection.clientId = QStringLiteral("probe-client");
+        c.introspection.clientSecret = QStringLiteral("probe-secret");
         std::optional<std::pair<bool, QString>> tested;
-        probe.testConnection(ic, [&](bool ok, const QString &m) { tested = {ok, m}; });
+        probe.testConnection(c, [&](bool ok, const QString &m) { tested = {ok, m}; });
         QTRY_VERIFY_WITH_TIMEOUT(tested.has_value(), 10'000);
         QVERIFY2(tested->first, qPrintable(tested->second));
 
-        ic.clientSecret = QStringLiteral("wrong");
+        c.introspection.clientSecret = QStringLiteral("wrong");
         tested.reset();
-        probe.testConnection(ic, [&](bool ok, const QString &m) { tested = {ok, m}; });
+        probe.testConnection(c, [&](bool ok, const QString &m) { tested = {ok, m}; });
         QTRY_VERIFY_WITH_TIMEOUT(tested.has_value(), 10'000);
         QVERIFY(!tested->first);
         QVERIFY2(tested->second.contains(u"rejected"), qPrintable(tested->second));
 
         const quint16 closed = Test::closedLoopbackPort();
         found.reset();
-        probe.discover(QStringLiteral("http://127.0.0.1:%1").arg(closed),
+        probe.discover(QStringLiteral("http://127.0.0.1:%1").arg(closed), UpstreamSettings(),
                        [&](const IdpProbe::Discovery &d) { found = d; });
         QTRY_VERIFY_WITH_TIMEOUT(found.has_value(), 10'000);
         QVERIFY(found->introspectionUrl.isEmpty());

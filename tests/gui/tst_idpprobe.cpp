@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: Apache-2.0
+// The desktop app's "Discover" and "Test connection" make the gateway's calls, not look-alikes:
+// against a loopback IdP that checks client authentication as a real one does (Basic, form,
+// an RFC 7523 assertion verified with the client's public key) and serves its metadata over
+// http or https, the probe must pass and fail exactly where the gateway would: the issuer
+// check of RFC 8414, private_key_jwt, and the TLS trust settings.
+#include "tests/support/jwsverifier.h"
+#include "tests/support/scriptedupstream.h"
+
+#include "core/auth/jwtsigner.h"
+#include "core/base/formencoding.h"
+#include "gui/idpprobe.h"
+
+#include <QFile>
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponse>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Tokengate;
+using namespace Tokengate::Test;
+
+namespace {
+
+constexpr char ClientId[] = "app";
+constexpr char ClientSecret[] = "s3cret+/=";
+constexpr char AssertionType[] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+// A loopback IdP: metadata for an issuer of the test's choosing, and an introspection endpoint
+// that answers {"active":false} to an authenticated client and 401 to anyone else.
+class LoopbackIdp {
+public:
+    // https when `certificate` and `key` (PEM files) are given.
+    bool start(const QString &certificate = {}, const QString &key = {}) {
+        if (!certificate.isEmpty()) {
+            QFile cert(certificate);
+            QFile pem(key);
+            if (!cert.open(QIODevice::ReadOnly) || !pem.open(QIODevice::ReadOnly))
+                return false;
+            m_server.sslSetup(QSslCertificate(&cert), QSslKey(&pem, QSsl::Ec));
+            m_scheme = QStringLiteral("https");
+        }
+        m_server.route(QStringLiteral("/.well-known/openid-configuration"), [this] {
+            return QHttpServerResponse(QJsonObject{
+                {QStringLiteral("issuer"), documentIssuer.isEmpty() ? issuer() : documentIssuer},
+                {QStringLiteral("introspection_endpoint"), introspectionUrl()}});
+        });
+        m_server.route(
+            QStringLiteral("/introspect"), QHttpServerRequest::Method::Post,
+            [this](const QHttpServerRequest &request) {
+                if (!authenticated(request))
+                    return QHttpServerResponse(
+                        QJsonObject{{QStringLiteral("error"), QStringLiteral("invalid_client")}},
+                        QHttpServerResponse::StatusCode::Unauthorized);
+                return QHttpServerResponse(QJsonObject{{QStringLiteral("active"), false}});
+            });
+        m_port = m_server.listen(QHostAddress::LocalHost, 0);
+        return m_port != 0;
+    }
+    QString issuer() const { return QStringLiteral("%1://127.0.0.1:%2").arg(m_scheme).arg(m_port); }
+    QString introspectionUrl() const { return issuer() + QStringLiteral("/introspect"); }
+
+    QString documentIssuer;      // empty: the real one
+    QJsonObject clientPublicJwk; // set: only an assertion signed with its key is accepted
+
+private:
+    bool authenticated(const QHttpServerRequest &request) const {
+        const FormFields form = parseForm(request.body());
+        if (!clientPublicJwk.isEmpty()) {
+            const QByteArray assertion = formValue(form, "client_assertion");
+            const QJsonObject claims = jwsPayload(assertion);
+            return formValue(form, "client_assertion_type") == AssertionType &&
+                   verifyJws(assertion, clientPublicJwk).isEmpty() &&
+                   claims.value(u"iss").toString() == QLatin1StringView(ClientId) &&
+                   claims.value(u"sub").toString() == QLatin1StringView(ClientId) &&
+                   claims.value(u"aud").toString() == introspectionUrl();
+        }
+        for (const auto &[name, value] : request.headers()) {
+            if (name.compare("Authorization", Qt::CaseInsensitive) == 0)
+                return value == basicAuthorization(ClientId, ClientSecret);
+        }
+        return formValue(form, "client_id") == ClientId &&
+               formValue(form, "client_secret") == ClientSecret;
+    }
+
+    QHttpServer m_server;
+    QString m_scheme = QStringLiteral("http");
+    quint16 m_port = 0;
+};
+
+// A self-signed certificate for 127.0.0.1 and its EC key, as PEM files in `dir`.
+bool makeCertificate(const QTemporaryDir &dir, QString *cert, QString *key) {
+    *cert = dir.filePath(QStringLiteral("idp.pem"));
+    *key = dir.filePath(QStringLiteral("idp-key.pem"));
+    QProcess openssl;
+    openssl.start(QStringLiteral("openssl"),
+                  {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                   QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                   QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
+                   QStringLiteral("-keyout"), *key, QStringLiteral("-out"), *cert,
+                   QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
+                   QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
+                   QStringLiteral("subjectAltName=IP:127.0.0.1")});
+    return openssl.waitForFinished(20'000) && openssl.exitCode() == 0;
+}
+
+bool writeFile(const QString &path, const QByteArray &content) {
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(content) == content.size();
+}
+
+} // namespace
+
+class TestIdpProbe : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString m_cert;
+    QString m_certKey;
+    QString m_clientKey;      // the client's private key for private_key_jwt
+    QString m_otherClientKey; // a key the IdP does not know
+    QJsonObject m_clientJwk;
+
+private slots:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        QVERIFY(makeCertificate(m_dir, &m_cert, &m_certKey));
+        m_clientKey = m_dir.filePath(QStringLiteral("client.pem"));
+        m_otherClientKey = m_dir.filePath(QStringLiteral("other.pem"));
+        const QByteArray pem = generatePrivateKeyPem("EC", 0, "P-256");
+        QVERIFY(writeFile(m_clientKey, pem));
+        QVERIFY(writeFile(m_otherClientKey, generatePrivateKeyPem("EC", 0, "P-256")));
+        QString why;
+        const auto signer = JwtSigner::create(JwtAlgorithm::ES256, pem, QString(), &why);
+        QVERIFY2(signer, qPrintable(why));
+        m_clientJwk = signer->publicJwk();
+    }
+
+    // "Test connection" authenticates and trusts TLS as the gateway's introspection client.
+    void testConnection_data() {
+        QTest::addColumn<bool>("https");
+        QTest::addColumn<QString>("method"); // basic, post, jwt, jwt-other-key
+        QTest::addColumn<QString>("tls");    // "": verified, "ca": ca_file trusted, "off"
+        QTest::addColumn<bool>("ok");
+        QTest::addColumn<QString>("mention");
+        QTest::newRow("client_secret_basic") << false << "basic"
+                                             << "" << true << "OK";
+        QTest::newRow("client_secret_post") << false << "post"
+                                            << "" << true << "OK";
+        QTest::newRow("private_key_jwt") << false << "jwt"
+                                         << "" << true << "OK";
+        QTest::newRow("private_key_jwt, a key the IdP does not know")
+            << false << "jwt-other-key"
+            << "" << false << "idp_rejected_client";
+        QTest::newRow("https, self-signed, not trusted") << true << "basic"
+                                                         << "" << false << "idp_tls";
+        QTest::newRow("https, trusted by ca_file") << true << "basic"
+                                                   << "ca" << true << "OK";
+        QTest::newRow("https, verification off") << true << "basic"
+                                                 << "off" << true << "OK";
+        QTest::newRow("https, private_key_jwt") << true << "jwt"
+                                                << "ca" << true << "OK";
+    }
+    void testConnection() {
+        QFETCH(bool, https);
+        QFETCH(QString, method);
+        QFETCH(QString, tls);
+        QFETCH(bool, ok);
+        QFETCH(QString, mention);
+        LoopbackIdp idp;
+        if (method.startsWith(u"jwt"))
+            idp.clientPublicJwk = m_clientJwk;
+        QVERIFY(https ? idp.start(m_cert, m_certKey) : idp.start());
+        Config c;
+        c.introspection.url = idp.introspectionUrl();
+        c.introspection.clientId = QString::fromLatin1(ClientId);
+        if (method == u"post") {
+            c.introspection.authMethod = ClientAuthMethod::ClientSecretPost;
+        } else if (method.startsWith(u"jwt")) {
+            c.introspection.authMethod = ClientAuthMethod::PrivateKeyJwt;
+            c.introspection.privateKeyFile = method == u"jwt" ? m_clientKey : m_otherClientKey;
+        }
+        if (!method.startsWith(u"jwt"))
+            c.introspection.clientSecret = QString::fromLatin1(ClientSecret);
+        if (tls == u"ca")
+            c.upstream.caFile = m_cert;
+        c.upstream.verifyTls = tls != u"off";
+        QVERIFY2(c.validate().isEmpty(), qPrintable(c.validate().join(u'\n')));
+
+        IdpProbe probe;
+        std::optional<std::pair<bool, QString>> tested;
+        probe.testConnection(c, [&](bool passed, const QString &m) { tested = {passed, m}; });
+        QVERIFY(waitFor([&] { return tested.has_value(); }));
+        QVERIFY2(tested->second.contains(mention), qPrintable(tested->second));
+        QCOMPARE(tested->first, ok);
+    }
+
+    // "Discover" takes only a document for the issuer asked about (RFC 8414 section 3.3),
+    // fetched with the same TLS trust.
+    void discover_data() {
+        QTest::addColumn<bool>("https");
+        QTest::addColumn<bool>("trusted");
+        QTest::addColumn<QString>("documentIssuer"); // "": the IdP's own
+        QTest::addColumn<bool>("found");
+        QTest::addColumn<QString>("mention");
+        QTest::newRow("the issuer's document") << false << true << "" << true << "";
+        QTest::newRow("a document for another issuer")
+            << false << true << "http://127.0.0.1:1" << false << "is for issuer";
+        QTest::newRow("https, trusted by ca_file") << true << true << "" << true << "";
+        QTest::newRow("https, not trusted")
+            << true << false << "" << false << "openid-configuration";
+    }
+    void discover() {
+        QFETCH(bool, https);
+        QFETCH(bool, trusted);
+        QFETCH(QString, documentIssuer);
+        QFETCH(bool, found);
+        QFETCH(QString, mention);
+        LoopbackIdp idp;
+        idp.documentIssuer = documentIssuer;
+        QVERIFY(https ? idp.start(m_cert, m_certKey) : idp.start());
+        UpstreamSettings tls;
+        if (trusted && https)
+            tls.caFile = m_cert;
+        IdpProbe probe;
+        std::optional<IdpProbe::Discovery> result;
+        probe.discover(idp.issuer(), tls, [&](const IdpProbe::Discovery &d) { result = d; });
+        QVERIFY(waitFor([&] { return result.has_value(); }));
+        QCOMPARE(result->introspectionUrl, found ? idp.introspectionUrl() : QString());
+        QVERIFY2(result->error.contains(mention), qPrintable(result->error));
+    }
+};
+
+QTEST_MAIN(TestIdpProbe)
+#include "tst_idpprobe.moc"
