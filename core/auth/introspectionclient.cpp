@@ -251,7 +251,8 @@ void IntrospectionCall::onUpstreamFailed(Reason reason, const QString &detail, b
 }
 
 void IntrospectionCall::checkDeadline(qint64 nowMs) {
-    if (m_finished || nowMs < m_deadlineMs)
+    // Like every other deadline: passed once more than the bound has gone by.
+    if (m_finished || nowMs <= m_deadlineMs)
         return;
     finishWithError(
         Reason::IdpTimeout,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The client-side deadlines (header, body, idle, the body rate floor) at their exact bounds:
-// the gateway's deadlines run on a ManualClock the test moves, then sweeps, so nothing here
-// waits for real time to pass. tst_proxy keeps one timeout on the real clock, end to end.
+// The deadlines at their exact bounds: the client's (header, body, idle, both rate floors) and
+// the gateway's own waits on an upstream and on the IdP. They run on a ManualClock the test
+// moves, then sweeps, so nothing here waits for real time to pass. tst_proxy and
+// tst_introspection keep one timeout each on the real clock, end to end.
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/manualclock.h"
 #include "tests/support/rawclient.h"
@@ -105,6 +106,59 @@ private slots:
         }
         QVERIFY(client.waitForClosed());
         QVERIFY(client.takeBuffered().isEmpty());
+    }
+
+    // A server behind the gateway that accepts, reads and never answers: the upstream's
+    // response timeout and the IdP call's timeout end the wait at their bound, not before.
+    void silentServerBoundIsExact_data() {
+        QTest::addColumn<bool>("silentIdp");
+        QTest::addColumn<int>("boundMs");
+        QTest::addColumn<QByteArray>("reason");
+        // Bounds apart from the client's, so a wait measured against the wrong one fails.
+        QTest::newRow("upstream") << false << 900 << QByteArray("upstream_timeout");
+        QTest::newRow("IdP") << true << 1100 << QByteArray("idp_timeout");
+    }
+    void silentServerBoundIsExact() {
+        QFETCH(bool, silentIdp);
+        QFETCH(int, boundMs);
+        QFETCH(QByteArray, reason);
+        ScriptedUpstream silent;
+        ManualClock clock;
+        Config c = deadlineConfig();
+        if (silentIdp) {
+            c.auth = AuthMode::Introspection;
+            c.introspection.url = silent.url() + QStringLiteral("/introspect");
+            c.introspection.clientId = QStringLiteral("gateway");
+            c.introspection.clientSecret = QStringLiteral("secret");
+            c.introspection.timeoutMs = boundMs;
+        } else {
+            c.upstreamUrl = silent.url();
+            c.upstream.responseTimeoutMs = boundMs;
+        }
+        Gateway gw;
+        gw.useDeadlineClock(clock);
+        QVERIFY(gw.start(c));
+        RawClient client;
+        QVERIFY(client.connectTo(gw.port()));
+        client.send("GET / HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer opaque\r\n\r\n");
+        const QByteArray sentInFull = silentIdp ? "token_type_hint" : "\r\n\r\n";
+        QVERIFY(waitFor([&] {
+            return !silent.connections().isEmpty() &&
+                   silent.connections()[0].received.contains(sentInFull);
+        }));
+        gw.sweep();
+        QVERIFY(quiet(client));
+
+        clock.advanceMs(boundMs);
+        gw.sweep();
+        QVERIFY(quiet(client));
+
+        clock.advanceMs(1);
+        gw.sweep();
+        const auto r = client.readResponse();
+        QVERIFY(r);
+        QCOMPARE(r->status, 504);
+        QVERIFY2(r->body.contains(reason), r->body.constData());
     }
 
     // Each piece comes well within the body timeout, so only the rate floor can end it: once
