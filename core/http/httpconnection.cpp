@@ -310,7 +310,9 @@ void HttpConnection::endRequest() {
     m_exchange.reset();
     m_phase = Phase::Idle;
     m_head = RequestHead{};
-    m_idleSince = m_context.sweeper->nowMs();
+    // A pipelined request already read waited on us, not on the client: its header timeout
+    // starts now.
+    m_idleSince = m_requestStartMs = m_context.sweeper->nowMs();
     if (m_stopReading)
         closeAfterFlush();
 }

@@ -161,6 +161,41 @@ private slots:
         QVERIFY2(r->body.contains(reason), r->body.constData());
     }
 
+    // The header timeout bounds the client, not the gateway: a request pipelined behind a slow
+    // one waited on the gateway, so its time counts from when the gateway can read it.
+    void pipelinedHeadCountsFromItsTurn() {
+        ScriptedUpstream up; // answers when the test says so
+        ManualClock clock;
+        Config c = deadlineConfig();
+        c.upstreamUrl = up.url();
+        Gateway gw;
+        gw.useDeadlineClock(clock);
+        QVERIFY(gw.start(c));
+        RawClient client;
+        QVERIFY(client.connectTo(gw.port()));
+        client.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\nGET /second HTTP/1.1\r\nHo");
+        QVERIFY(waitFor([&] { return up.requestCount(0) == 1; }));
+        clock.advanceMs(1000); // the first answer takes longer than the header timeout
+        gw.sweep();
+        QVERIFY(quiet(client));
+        up.reply(0, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        const auto first = client.readResponse();
+        QVERIFY(first);
+        QCOMPARE(first->status, 200);
+        gw.sweep();
+        QVERIFY(quiet(client));
+
+        clock.advanceMs(300);
+        gw.sweep();
+        QVERIFY(quiet(client));
+
+        clock.advanceMs(1);
+        gw.sweep();
+        const auto second = client.readResponse();
+        QVERIFY(second);
+        QCOMPARE(second->status, 408);
+    }
+
     // Each piece comes well within the body timeout, so only the rate floor can end it: once
     // the header timeout's grace is over, every second must have brought minBodyRate bytes.
     void bodyRateFloor_data() {
