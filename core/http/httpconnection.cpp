@@ -100,7 +100,7 @@ bool HttpConnection::wantsInput() const {
     if (m_stopReading)
         return false;
     if (m_phase == Phase::Idle)
-        return true;
+        return !m_closeWhenDone;
     return requestInProgress() && m_requestBody == RequestBody::Flowing;
 }
 
@@ -190,7 +190,8 @@ void HttpConnection::sendResponseHead(ResponseHead head) {
                                   : ResponseBody::AsIs;
     // A request whose body was not read to the end leaves the connection unusable.
     const bool requestDone = m_requestBody == RequestBody::Complete || !m_head.hasBody();
-    m_keepAlive = m_head.keepAlive && requestDone && !closeDelimited && !m_stopReading;
+    m_keepAlive =
+        m_head.keepAlive && requestDone && !closeDelimited && !m_stopReading && !m_closeWhenDone;
 
     const QByteArray reason = head.reason.isEmpty() ? statusPhrase(head.status) : head.reason;
     HeadWriter out(head.headers.serializedSize() + reason.size() + 96);
@@ -313,7 +314,7 @@ void HttpConnection::endRequest() {
     // A pipelined request already read waited on us, not on the client: its header timeout
     // starts now.
     m_idleSince = m_requestStartMs = m_context.sweeper->nowMs();
-    if (m_stopReading)
+    if (m_stopReading || m_closeWhenDone)
         closeAfterFlush();
 }
 
@@ -350,7 +351,7 @@ void HttpConnection::abortResponse(Reason reason) {
 }
 
 void HttpConnection::closeWhenIdle() {
-    m_stopReading = true;
+    m_closeWhenDone = true;
     if (m_phase == Phase::Idle)
         closeAfterFlush();
 }

@@ -143,8 +143,11 @@ private:
     // Whether the connection outlives the current response; decided with its head.
     bool m_keepAlive = true;
     // Read nothing more, and close once the request in progress (if any) is done: set by a
-    // broken request or closeWhenIdle(), in whichever phase the request is.
+    // broken request, in whichever phase the request is.
     bool m_stopReading = false;
+    // closeWhenIdle(): the request in progress is still read to its end (an upload under way
+    // when a drain begins completes), and no request after it.
+    bool m_closeWhenDone = false;
     // Lingering: our FIN is sent; the client's input is awaited within the linger bounds.
     bool m_halfClosed = false;
     // The exchange waits for onClientWritable(): the response's flow control, at any phase.

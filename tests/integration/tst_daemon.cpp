@@ -369,8 +369,8 @@ private slots:
         QCOMPARE(d.waitForExit(), 0);
     }
 
-    // SIGTERM: the listener closes at once, the request in flight still gets its whole answer,
-    // and the daemon exits 0.
+    // SIGTERM: the listener closes at once, the requests in flight still get their whole
+    // answers (an upload under way is read to its end), and the daemon exits 0.
     void drainOnTerm() {
         ScriptedUpstream upstream; // answers only when told
         QProcessEnvironment env = DaemonProcess::baseEnvironment();
@@ -384,8 +384,21 @@ private slots:
         slow.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
         QVERIFY(waitFor(
             [&] { return !upstream.connections().isEmpty() && upstream.requestCount(0) == 1; }));
+        RawClient upload;
+        QVERIFY(upload.connectTo(d.port()));
+        upload.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhello");
+        QVERIFY(waitFor([&] {
+            return upstream.connections().size() == 2 &&
+                   upstream.connections()[1].received.endsWith("hello");
+        }));
         QVERIFY(d.signal(SIGTERM));
         QVERIFY(d.waitForOutput("draining"));
+        upload.send("world");
+        QVERIFY(waitFor([&] { return upstream.connections()[1].received.endsWith("helloworld"); }));
+        upstream.reply(1, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+        const auto stored = upload.readResponse();
+        QVERIFY(stored);
+        QCOMPARE(stored->status, 201);
         QVERIFY(waitFor([&] {
             QTcpSocket probe;
             probe.connectToHost(QHostAddress::LocalHost, d.port());
