@@ -51,7 +51,12 @@ std::optional<QString> readSecretFile(const QString &path, QString *error) {
         *error = QStringLiteral("cannot read \"%1\": %2").arg(path, file.errorString());
         return std::nullopt;
     }
-    QByteArray content = file.read(1 << 20);
+    constexpr qint64 MaxSecretBytes = 1 << 20;
+    QByteArray content = file.read(MaxSecretBytes + 1);
+    if (content.size() > MaxSecretBytes) {
+        *error = QStringLiteral("\"%1\" is larger than 1 MiB: not a secret file").arg(path);
+        return std::nullopt;
+    }
     // Secret files (Docker, systemd credentials) usually end with a newline nobody means.
     while (content.endsWith('\n') || content.endsWith('\r'))
         content.chop(1);

@@ -59,7 +59,13 @@ QProcessEnvironment withDotEnv(const QProcessEnvironment &env, const QString &pa
         *problems << QStringLiteral("%1: %2").arg(path, file.errorString());
         return env;
     }
-    return withDotEnvText(env, file.readAll(), path, problems);
+    constexpr qint64 MaxDotEnvBytes = 1 << 20;
+    const QByteArray text = file.read(MaxDotEnvBytes + 1);
+    if (text.size() > MaxDotEnvBytes) {
+        *problems << QStringLiteral("%1: larger than 1 MiB").arg(path);
+        return env;
+    }
+    return withDotEnvText(env, text, path, problems);
 }
 
 QProcessEnvironment withDotEnvText(const QProcessEnvironment &env, const QByteArray &text,

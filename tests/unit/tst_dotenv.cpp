@@ -139,14 +139,34 @@ private slots:
                  qPrintable(problems.first()));
     }
 
-    void problemsAreAppended() {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
+    // dir/.env holding `text`; empty when it cannot be written.
+    static QString writeDotEnv(const QTemporaryDir &dir, const QByteArray &text) {
         const QString path = dir.filePath(QStringLiteral(".env"));
         QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("oops\n");
-        f.close();
+        if (!dir.isValid() || !f.open(QIODevice::WriteOnly) || f.write(text) != text.size())
+            return {};
+        return path;
+    }
+
+    // .env holds a few settings; a larger file (or a symlink to /dev/zero) is a mistake, not
+    // something to read into memory without end.
+    void oversizedFileIsReported() {
+        QTemporaryDir dir;
+        QByteArray text = "B=2\n";
+        text += QByteArray((1 << 20) - text.size() + 1, '#');
+        const QString path = writeDotEnv(dir, text);
+        QVERIFY(!path.isEmpty());
+        QStringList problems;
+        const QProcessEnvironment result =
+            Tokengate::withDotEnv(environment({QStringLiteral("A=1")}), path, &problems);
+        QCOMPARE(result.toStringList(), QStringList{QStringLiteral("A=1")});
+        QCOMPARE(problems, QStringList{path + QStringLiteral(": larger than 1 MiB")});
+    }
+
+    void problemsAreAppended() {
+        QTemporaryDir dir;
+        const QString path = writeDotEnv(dir, "oops\n");
+        QVERIFY(!path.isEmpty());
         QStringList problems{QStringLiteral("earlier problem")};
         Tokengate::withDotEnv(QProcessEnvironment(), path, &problems);
         QCOMPARE(problems, (QStringList{QStringLiteral("earlier problem"),

@@ -201,6 +201,11 @@ private slots:
         QTest::newRow("unreadable switch file")
             << QStringList{QStringLiteral("SSL_SECURE_FILE=/nonexistent/tokengate/ssl")}
             << QStringLiteral("SSL_SECURE_FILE: cannot read") << field("upstream.verifyTls");
+        // A secret file is small; a larger one is a wrong path (a log, an archive), never
+        // silently cut to its first MiB.
+        QTest::newRow("X_FILE over 1 MiB")
+            << QStringList{QStringLiteral("SSO_CLIENT_SECRET_FILE=<file-over-1-MiB>")}
+            << QStringLiteral("SSO_CLIENT_SECRET_FILE: \"") << field("introspection.clientSecret");
         QTest::newRow("bad value read from a file")
             << QStringList{QStringLiteral("SSL_SECURE_FILE=<file:nope>")}
             << QStringLiteral("SSL_SECURE_FILE: expected true or false, got \"nope\"")
@@ -212,7 +217,10 @@ private slots:
         QFETCH(ConfigField, field);
 
         for (QString &assignment : env) {
-            if (assignment.contains(QStringLiteral("=<file:"))) {
+            if (assignment.endsWith(QStringLiteral("=<file-over-1-MiB>"))) {
+                assignment = assignment.section(u'=', 0, 0) + u'=' +
+                             writeFile(QStringLiteral("big"), QByteArray((1 << 20) + 1, 's'));
+            } else if (assignment.contains(QStringLiteral("=<file:"))) {
                 const QString content = assignment.section(QStringLiteral("=<file:"), 1).chopped(1);
                 assignment = assignment.section(u'=', 0, 0) + u'=' +
                              writeFile(QStringLiteral("bad"), content.toUtf8() + '\n');
