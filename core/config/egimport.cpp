@@ -39,12 +39,6 @@ QStringList strings(const YAML::Node &n) {
     return out;
 }
 
-bool isTrue(const YAML::Node &n, bool fallback) {
-    if (!n.IsDefined() || n.IsNull())
-        return fallback;
-    return parseBool(str(n)).value_or(false);
-}
-
 // Express Gateway substitutes ${NAME} and ${NAME:-default} from the environment.
 std::optional<QString> environmentName(const QString &value) {
     static const QRegularExpression whole(
@@ -141,6 +135,19 @@ private:
     void readApiEndpoints(const YAML::Node &n);
     void write();
 
+    // A switch of the action at `where`; anything but a boolean is an error, never false.
+    bool flag(const YAML::Node &action, const QString &where, const char *key, bool fallback) {
+        const YAML::Node n = child(action, key);
+        if (!n.IsDefined() || n.IsNull())
+            return fallback;
+        const std::optional<bool> value = parseBool(str(n));
+        if (!value) {
+            result.errors << QStringLiteral("%1.%2: expected true or false, got \"%3\"")
+                                 .arg(where, QLatin1StringView(key), str(n));
+            return fallback;
+        }
+        return *value;
+    }
     void skip(const QString &where, const QString &why) {
         result.notConverted << where + u": " + why;
     }
@@ -352,7 +359,7 @@ void Importer::readIntrospect(const QString &where, const YAML::Node &action,
         index = m_endpoints.size() - 1;
     }
     p.introspection = int(index);
-    p.passThrough = isTrue(child(action, "passThrough"), false);
+    p.passThrough = flag(action, where, "passThrough", false);
     const YAML::Node ttlNode = child(action, "ttl");
     bool ok = true;
     const int ttl = ttlNode.IsDefined() ? str(ttlNode).toInt(&ok) : 60;
@@ -382,17 +389,16 @@ void Importer::readProxy(const QString &where, const YAML::Node &action, Pipelin
                                      .arg(service);
         return;
     }
-    if (!isTrue(child(action, "prependPath"), true))
+    if (!flag(action, where, "prependPath", true))
         skip(where + QStringLiteral(".prependPath"),
              QStringLiteral("false is not converted: the service URL's path is always kept"));
-    if (isTrue(child(action, "ignorePath"), false))
+    if (flag(action, where, "ignorePath", false))
         skip(where + QStringLiteral(".ignorePath"),
              QStringLiteral("true is not converted: the request path is always forwarded"));
     p.proxies = true;
     p.upstream = m_services.value(service);
-    p.preserveHost =
-        !isTrue(child(action, "changeOrigin"), true); // Express Gateway's default: true
-    p.stripPath = isTrue(child(action, "stripPath"), false);
+    p.preserveHost = !flag(action, where, "changeOrigin", true); // Express Gateway's default: true
+    p.stripPath = flag(action, where, "stripPath", false);
 }
 
 void Importer::readApiEndpoints(const YAML::Node &n) {

@@ -238,6 +238,22 @@ private slots:
             << QStringLiteral("pipelines.p.policies[0].oauth2-introspect.action.endpoint: "
                               "\"${IDP}\" is substituted from the environment; write the URL "
                               "itself");
+        // Read as false, "yes please" would have turned authentication on for a pipeline
+        // written to let requests through.
+        QTest::newRow("passThrough neither true nor false")
+            << QByteArray("apiEndpoints: {a: {}}\nserviceEndpoints: {s: {url: 'http://s'}}\n"
+                          "pipelines:\n  p:\n    apiEndpoints: [a]\n    policies:\n"
+                          "      - oauth2-introspect:\n"
+                          "          action: {endpoint: 'http://i', passThrough: yes please}\n"
+                          "      - proxy: {action: {serviceEndpoint: s}}\n")
+            << QStringLiteral("pipelines.p.policies[0].oauth2-introspect.action.passThrough: "
+                              "expected true or false, got \"yes please\"");
+        QTest::newRow("stripPath neither true nor false")
+            << QByteArray("apiEndpoints: {a: {}}\nserviceEndpoints: {s: {url: 'http://s'}}\n"
+                          "pipelines:\n  p:\n    apiEndpoints: [a]\n    policies:\n"
+                          "      - proxy: {action: {serviceEndpoint: s, stripPath: 2}}\n")
+            << QStringLiteral("pipelines.p.policies[0].proxy.action.stripPath: expected true or "
+                              "false, got \"2\"");
         // Found by fuzz/fuzz_eg_import: copied as it was, it made a file tokengate refuses.
         QTest::newRow("introspection URL tokengate refuses")
             << QByteArray(
