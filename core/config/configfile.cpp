@@ -178,8 +178,23 @@ void FileReader::readSection(const YAML::Node &node, const QString &path, const 
             readValue(*s, entry->value, join(path, key), owner);
         }
     }
-    for (const auto &[s, entry] : switched)
+    for (const auto &[s, entry] : switched) {
         readValue(*s, entry->value, join(path, entry->key), owner);
+        // "listen: off" beside "enabled: true" asks for both: neither may win silently.
+        const auto &on = std::get<FieldRef<Owner, bool>>(s->field);
+        if (!on.ref(owner))
+            continue;
+        for (const Entry &other : *given) {
+            const Setting<Owner> *o = findSetting(settings, prefix + other.key);
+            if (o && o->enables.ref == on.ref && other.value.IsScalar() &&
+                QString::fromStdString(other.value.Scalar())
+                        .trimmed()
+                        .compare(u"off", Qt::CaseInsensitive) == 0)
+                error(entry->keyNode, join(path, entry->key),
+                      QStringLiteral("true, but %1 is off: remove one of them")
+                          .arg(join(path, other.key)));
+        }
+    }
 }
 
 template<typename Owner>

@@ -54,6 +54,10 @@ private slots:
             "t.yml:3: cache.tll: unknown key (expected one of: enabled, ttl, negative_ttl, "
             "stale_grace, max_entries, max_bytes, redis)");
         row("key given twice", "workers: 2\nworkers: 3\n", "t.yml:2: workers: given twice");
+        row("admin listener off and enabled", "admin:\n  listen: off\n  enabled: true\n",
+            "t.yml:3: admin.enabled: true, but admin.listen is off: remove one of them");
+        row("cache off and enabled", "cache: {enabled: true, ttl: off}\n",
+            "t.yml:1: cache.enabled: true, but cache.ttl is off: remove one of them");
         row("unknown escaped slash action",
             "path_normalization: {path_with_escaped_slashes_action: decode}\n",
             "t.yml:1: path_normalization.path_with_escaped_slashes_action: expected "
