@@ -39,13 +39,6 @@ GatewayDaemon::GatewayDaemon(ConfigSources sources, QObject *parent)
 GatewayDaemon::~GatewayDaemon() = default;
 
 bool GatewayDaemon::start(Config config) {
-    if (const QStringList problems = resolveDiscovery(config, DiscoveryTimeoutMs);
-        !problems.isEmpty()) {
-        std::fprintf(stderr, "tokengated: cannot discover the introspection endpoint:\n");
-        for (const QString &p : problems)
-            std::fprintf(stderr, "%s\n", qPrintable(p));
-        return false;
-    }
     if (config.demo) {
         m_demo = std::make_unique<DemoEnvironment>();
         QString error;
@@ -54,6 +47,13 @@ bool GatewayDaemon::start(Config config) {
             return false;
         }
         m_demo->apply(config);
+    }
+    if (const QStringList problems = resolveDiscovery(config, DiscoveryTimeoutMs);
+        !problems.isEmpty()) {
+        std::fprintf(stderr, "tokengated: cannot discover the introspection endpoint:\n");
+        for (const QString &p : problems)
+            std::fprintf(stderr, "%s\n", qPrintable(p));
+        return false;
     }
     if (config.accessLog != u"off") {
         QString error;
@@ -131,10 +131,10 @@ void GatewayDaemon::reload() {
     qCInfo(lcConfig) << "SIGHUP: reloading the configuration";
     QStringList problems;
     Config next = loadConfig(m_sources, &problems);
-    if (problems.isEmpty())
-        problems = resolveDiscovery(next, DiscoveryTimeoutMs);
     if (m_demo)
         m_demo->apply(next); // demo mode stays until a restart
+    if (problems.isEmpty())
+        problems = resolveDiscovery(next, DiscoveryTimeoutMs);
     const Config before = m_service.config();
     QStringList notes;
     if (problems.isEmpty())

@@ -33,7 +33,8 @@ Config GatewayController::prepared(Config config) {
 
 bool GatewayController::start(const Config &wanted, QStringList *errors) {
     Config config = prepared(wanted);
-    *errors = resolveDiscovery(config, DiscoveryTimeoutMs);
+    // The demo points every endpoint at its own IdP: no real IdP is asked, nothing discovered.
+    *errors = config.demo ? QStringList() : resolveDiscovery(config, DiscoveryTimeoutMs);
     bool ok = errors->isEmpty();
     if (ok) {
         m_service.stop(); // before its demo: a restart gets a fresh one, as a new process would
@@ -77,10 +78,10 @@ bool GatewayController::apply(const Config &wanted, QStringList *errors, QString
         return errors->isEmpty();
     }
     QStringList pending;
-    *errors = resolveDiscovery(config, DiscoveryTimeoutMs);
     Config next = config;
     if (m_demo)
         m_demo->apply(next); // demo mode stays until a restart
+    *errors = resolveDiscovery(next, DiscoveryTimeoutMs);
     if (!errors->isEmpty() || !m_service.reload(next, errors, &pending))
         return false;
     if (pending.isEmpty()) {

@@ -38,16 +38,26 @@ bool DemoEnvironment::start(QString *error) {
 void DemoEnvironment::apply(Config &config) const {
     config.upstreamUrl = QStringLiteral("http://127.0.0.1:%1").arg(m_echo->port());
     config.server.address = QHostAddress::LocalHost; // the demo never faces the network
+    // Its tokens come from the demo IdP, which no real IdP knows: every endpoint, the routes'
+    // named ones too, asks the demo IdP, and no issuer is left to discover on the network.
+    useDemoIdp(config.introspection);
+    for (IntrospectionConfig &named : config.moreIntrospection)
+        useDemoIdp(named);
     if (config.auth != AuthMode::Introspection)
         return;
-    config.introspection.url = m_idp->introspectionUrl();
-    config.introspection.clientId = QString::fromLatin1(m_idp->clientId());
-    config.introspection.clientSecret = QString::fromLatin1(m_idp->clientSecret());
-    config.introspection.authorization.clear();
     if (config.jwt.headerName.isEmpty())
         config.jwt.headerName = QStringLiteral("X-Tokengate-Jwt");
     if (config.jwt.secret == QLatin1StringView(JwtConfig::DefaultSecret))
         config.jwt.secret = m_jwtSecret;
+}
+
+void DemoEnvironment::useDemoIdp(IntrospectionConfig &endpoint) const {
+    IntrospectionConfig demo;
+    demo.name = endpoint.name;
+    demo.url = m_idp->introspectionUrl();
+    demo.clientId = QString::fromLatin1(m_idp->clientId());
+    demo.clientSecret = QString::fromLatin1(m_idp->clientSecret());
+    endpoint = demo; // nothing of the real IdP's (issuer, key file, audience) stays
 }
 
 } // namespace Tokengate

@@ -8,6 +8,7 @@
 namespace Tokengate {
 
 struct Config;
+struct IntrospectionConfig;
 class DemoIdp;
 class HttpServer;
 
@@ -23,12 +24,15 @@ public:
 
     // Starts the echo upstream and the IdP; false with the reason in `error`.
     bool start(QString *error);
-    // Points `config` at the running IdP and echo upstream, on loopback only. The same for
-    // every config given while this lives, so a reload keeps the demo's IdP, tokens and secret.
+    // Points `config` at the running IdP (every introspection endpoint) and echo upstream, on
+    // loopback only. The same for every config given while this lives, so a reload keeps the
+    // demo's IdP, tokens and secret. Nothing is left to discover: call it before discovery.
     void apply(Config &config) const;
     DemoIdp &idp() const { return *m_idp; }
 
 private:
+    void useDemoIdp(IntrospectionConfig &endpoint) const;
+
     std::unique_ptr<HttpServer> m_echo;
     std::unique_ptr<DemoIdp> m_idp;
     QString m_jwtSecret;

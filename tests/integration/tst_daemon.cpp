@@ -262,6 +262,56 @@ private slots:
         QVERIFY2(d.err().contains("admin listener cannot listen"), d.err().constData());
     }
 
+    // Demo tokens come from the demo IdP: a config naming real IdPs (one to discover, one a
+    // route uses) still starts offline, and both routes accept a demo token.
+    void demoAsksNoRealIdp() {
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        const QString nowhere = QStringLiteral("http://127.0.0.1:%1").arg(closed.serverPort());
+        closed.close(); // connections to it are refused
+        ScriptedUpstream upstream(ScriptedUpstream::answerEachRequest());
+        const QString path = m_dir.filePath(QStringLiteral("real-idps.yml"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QStringLiteral("introspection:\n"
+                                  "  - name: default\n"
+                                  "    issuer: %1\n"
+                                  "    client_id: gw\n"
+                                  "    client_secret: env:TOKENGATE_TEST_IDP_SECRET\n"
+                                  "  - name: partners\n"
+                                  "    url: %1/introspect\n"
+                                  "    auth_method: client_secret_post\n"
+                                  "    client_id: gw\n"
+                                  "    client_secret: env:TOKENGATE_TEST_IDP_SECRET\n"
+                                  "routes:\n"
+                                  "  - name: partners\n"
+                                  "    path_prefix: /partners/\n"
+                                  "    introspection: partners\n"
+                                  "    upstream: %2\n"
+                                  "  - name: rest\n"
+                                  "    path_prefix: /\n"
+                                  "    upstream: %2\n")
+                       .arg(nowhere, upstream.url())
+                       .toUtf8());
+        file.close();
+        QProcessEnvironment env = DaemonProcess::baseEnvironment();
+        env.insert(QStringLiteral("TOKENGATE_TEST_IDP_SECRET"), QStringLiteral("s"));
+        DaemonProcess d;
+        QVERIFY2(d.start({QStringLiteral("--demo"), QStringLiteral("--config"), path}, env,
+                         m_dir.path()),
+                 d.err().constData());
+        const QByteArray token = d.demoToken();
+        QVERIFY(!token.isEmpty());
+        for (const char *target : {"/partners/x", "/a"}) {
+            const auto r =
+                requestOnce(d.port(), "GET", target, "Authorization: Bearer " + token + "\r\n");
+            QVERIFY(r);
+            QCOMPARE(r->status, 200);
+        }
+        QVERIFY(d.signal(SIGTERM));
+        QCOMPARE(d.waitForExit(), 0);
+    }
+
     void adminOff() {
         DaemonProcess d;
         QVERIFY2(d.start({QStringLiteral("--demo"), QStringLiteral("--admin-listen=off")},
