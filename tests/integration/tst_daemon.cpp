@@ -443,12 +443,7 @@ private slots:
         }));
         QVERIFY(d.signal(SIGTERM));
         QVERIFY(d.waitForOutput("draining"));
-        upload.send("world");
-        QVERIFY(waitFor([&] { return upstream.connections()[1].received.endsWith("helloworld"); }));
-        upstream.reply(1, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
-        const auto stored = upload.readResponse();
-        QVERIFY(stored);
-        QCOMPARE(stored->status, 201);
+        // Refused: every worker has closed its listener, so each has begun its drain.
         QVERIFY(waitFor([&] {
             QTcpSocket probe;
             probe.connectToHost(QHostAddress::LocalHost, d.port());
@@ -456,6 +451,12 @@ private slots:
                    probe.error() == QAbstractSocket::ConnectionRefusedError;
         }));
         QCOMPARE(d.process().state(), QProcess::Running); // still draining
+        upload.send("world");
+        QVERIFY(waitFor([&] { return upstream.connections()[1].received.endsWith("helloworld"); }));
+        upstream.reply(1, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+        const auto stored = upload.readResponse();
+        QVERIFY(stored);
+        QCOMPARE(stored->status, 201);
 
         upstream.reply(0, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
         const auto response = slow.readResponse();

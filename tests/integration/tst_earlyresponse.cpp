@@ -5,10 +5,18 @@
 // 9.6). The client here is the common kind that writes its whole body before reading.
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/introspectedconfig.h"
+#include "tests/support/manualclock.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
+#include <QFile>
 #include <QTest>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace Tokengate;
 using namespace Tokengate::Test;
@@ -32,6 +40,71 @@ QByteArray chunkedBody(qint64 bytes, const QByteArray &after = {}) {
         out += chunk;
     return out + after;
 }
+
+// A blocking loopback socket the test drives by hand: unlike QTcpSocket, it keeps its side
+// open after reading the peer's FIN.
+class BareClient {
+public:
+    ~BareClient() {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    bool connectTo(quint16 port) {
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const int on = 1; // each byte leaves at once, not held back waiting for an ACK
+        return m_fd >= 0 && ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0 &&
+               ::connect(m_fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0;
+    }
+    bool send(const QByteArray &bytes) {
+        return ::send(m_fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL) == bytes.size();
+    }
+    // Everything until the peer's FIN; empty when none comes within 10 s.
+    QByteArray readUntilFin() {
+        QByteArray in;
+        char buffer[4096];
+        pollfd p{m_fd, POLLIN, 0};
+        while (::poll(&p, 1, 10'000) == 1) {
+            const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
+            if (n == 0)
+                return in;
+            if (n < 0)
+                break;
+            in.append(buffer, n);
+        }
+        return {};
+    }
+
+    // The peer's socket (on `port`) has no byte of ours left unread in its kernel buffer:
+    // its rx_queue in /proc/net/tcp is 0.
+    bool peerReadAll(quint16 port) const {
+        sockaddr_in self{};
+        socklen_t length = sizeof self;
+        if (::getsockname(m_fd, reinterpret_cast<sockaddr *>(&self), &length) != 0)
+            return false;
+        QFile table(QStringLiteral("/proc/net/tcp"));
+        if (!table.open(QIODevice::ReadOnly))
+            return false;
+        // "sl local_address rem_address st tx_queue:rx_queue ...", addresses in hex.
+        const QByteArray local =
+            "0100007F:" + QByteArray::number(port, 16).toUpper().rightJustified(4, '0');
+        const QByteArray remote =
+            "0100007F:" +
+            QByteArray::number(ntohs(self.sin_port), 16).toUpper().rightJustified(4, '0');
+        for (const QByteArray &line : table.readAll().split('\n')) {
+            const QList<QByteArray> f = line.simplified().split(' ');
+            if (f.size() > 4 && f[1] == local && f[2] == remote)
+                return f[4].endsWith(":00000000");
+        }
+        return false;
+    }
+
+private:
+    int m_fd = -1;
+};
 
 } // namespace
 
@@ -91,12 +164,21 @@ private slots:
         QFETCH(int, status);
         // Like nginx's "return 200" with a body coming: it answers at once and drains the rest.
         bool answered = setup != Setup::EarlyUpstream;
-        ScriptedUpstream up([&answered](ScriptedUpstream &u, int index) {
-            if (!answered && u.connections()[index].received.contains("\r\n\r\n")) {
+        // Request lines reaching the upstream, counted across reads (the body is dropped as it
+        // comes): what follows an answer that closes the connection must never be forwarded.
+        int requestLines = 0;
+        QByteArray tail;
+        ScriptedUpstream up([&](ScriptedUpstream &u, int index) {
+            QByteArray &received = u.connections()[index].received;
+            if (!answered && received.contains("\r\n\r\n")) {
                 answered = true;
                 u.reply(index, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nstored\n");
             }
-            u.connections()[index].received.clear();
+            const QByteArray seen = tail + received;
+            requestLines += int(seen.count(" HTTP/1.1\r\n"));
+            tail = seen.right(11);
+            tail.replace(" HTTP/1.1\r\n", "");
+            received.clear();
         });
         Config c = setup == Setup::Introspected ? introspectedConfig(up.url(), m_idp, "X-Jwt")
                                                 : testConfig(up.url());
@@ -128,24 +210,56 @@ private slots:
         QCOMPARE(r->status, status);
         QVERIFY(!r->keepAlive);
         QVERIFY(client.waitForClosed());
+        QVERIFY2(up.connections().size() <= 1 && requestLines <= 1,
+                 qPrintable(QStringLiteral("%1 connections, %2 requests forwarded")
+                                .arg(up.connections().size())
+                                .arg(requestLines)));
     }
 
-    // The lingering close is bounded: a client that stops sending but never closes is
-    // dropped after the body timeout's pause.
-    void silentClientIsDropped() {
+    // The lingering close is bounded on the deadline clock: once our FIN is out, 5 s of
+    // silence from the client, or 30 s in all however it trickles. The client is a bare socket
+    // that reads our FIN and never closes (a Qt socket would close on it).
+    void lingerIsBounded_data() {
+        QTest::addColumn<int>("pauseMs"); // between the bytes the client trickles; 0: silent
+        QTest::addColumn<int>("boundMs");
+        QTest::newRow("silent client") << 0 << 5'000;
+        QTest::newRow("trickling client") << 4'000 << 30'000;
+    }
+    void lingerIsBounded() {
+        QFETCH(int, pauseMs);
+        QFETCH(int, boundMs);
         ScriptedUpstream up;
+        ManualClock clock;
         Config c = testConfig(up.url());
-        c.server.limits.maxBodyBytes = Chunk;
-        c.server.limits.bodyTimeoutMs = 300;
+        c.server.limits.maxBodyBytes = 1024; // a 413 at once, with the body still coming
         Gateway gw;
+        gw.useDeadlineClock(clock);
         QVERIFY(gw.start(c));
-        RawClient client;
+        BareClient client;
         QVERIFY(client.connectTo(gw.port()));
-        client.socket().setReadBufferSize(1); // never sees the gateway's FIN, never closes
-        client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: " +
-                    QByteArray::number(BodyBytes) + "\r\n\r\n" + QByteArray(Chunk, 'b'));
-        QVERIFY(waitFor([&] { return gw.service.openConnections() == 1; }));
-        QVERIFY(waitFor([&] { return gw.service.openConnections() == 0; }, 5000));
+        QVERIFY(client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n" +
+                            QByteArray(2000, 'b')));
+        const QByteArray answer = client.readUntilFin();
+        QVERIFY2(answer.startsWith("HTTP/1.1 413 "), answer.constData());
+        gw.sweep();
+        QCOMPARE(gw.service.openConnections(), 1);
+
+        int elapsed = 0;
+        while (pauseMs > 0 && elapsed + pauseMs < boundMs) {
+            clock.advanceMs(pauseMs);
+            elapsed += pauseMs;
+            QVERIFY(client.send("b"));
+            // The gateway has read the byte before the time moves on.
+            QVERIFY(waitFor([&] { return client.peerReadAll(gw.port()); }));
+            gw.sweep();
+            QCOMPARE(gw.service.openConnections(), 1);
+        }
+        clock.advanceMs(boundMs - elapsed);
+        gw.sweep();
+        QCOMPARE(gw.service.openConnections(), 1);
+        clock.advanceMs(1);
+        gw.sweep();
+        QCOMPARE(gw.service.openConnections(), 0);
     }
 
 private:
