@@ -416,6 +416,13 @@ void HttpConnection::teardown(Reason reason, bool notifyExchange) {
     if (m_phase == Phase::Closed)
         return;
     const bool cutShort = m_phase == Phase::HeadRead || requestInProgress();
+    // A response under way ends with a reset, never our FIN: a body delimited by the close
+    // (HTTP/1.0 without a length) would otherwise look whole to the client.
+    if (m_phase == Phase::Responding) {
+        const linger reset{1, 0};
+        ::setsockopt(int(m_socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset,
+                     sizeof reset);
+    }
     m_phase = Phase::Closed;
     if (cutShort) {
         if (m_event.reason == Reason::None)

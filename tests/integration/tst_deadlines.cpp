@@ -3,6 +3,7 @@
 // the gateway's own waits on an upstream and on the IdP. They run on a ManualClock the test
 // moves, then sweeps, so nothing here waits for real time to pass. tst_proxy and
 // tst_introspection keep one timeout each on the real clock, end to end.
+#include "tests/support/bareclient.h"
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/manualclock.h"
 #include "tests/support/rawclient.h"
@@ -159,6 +160,30 @@ private slots:
         QVERIFY(r);
         QCOMPARE(r->status, 504);
         QVERIFY2(r->body.contains(reason), r->body.constData());
+    }
+
+    // A body delimited by the close (an HTTP/1.0 client, no length) that the upstream stops
+    // sending mid-way: an orderly close would tell the client its body is whole, so the
+    // gateway resets the connection instead.
+    void bodyCutShortResets() {
+        ScriptedUpstream up([](ScriptedUpstream &u, int i) {
+            u.reply(i, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nonly part");
+        });
+        ManualClock clock;
+        Config c = deadlineConfig();
+        c.upstreamUrl = up.url();
+        c.upstream.responseTimeoutMs = 900;
+        Gateway gw;
+        gw.useDeadlineClock(clock);
+        QVERIFY(gw.start(c));
+        BareClient client;
+        QVERIFY(client.connectTo(gw.port()));
+        QVERIFY(client.send("GET / HTTP/1.0\r\nHost: t\r\n\r\n"));
+        QVERIFY(waitFor([&] { return client.pending() > 0; })); // the answer has begun
+        clock.advanceMs(901);
+        gw.sweep();
+        QByteArray received;
+        QCOMPARE(client.readToEnd(&received), BareClient::End::Reset);
     }
 
     // The header timeout bounds the client, not the gateway: a request pipelined behind a slow

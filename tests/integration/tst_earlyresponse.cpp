@@ -3,20 +3,14 @@
 // that answers early): the gateway then closes the connection, and must do so without
 // resetting it while the client still sends, or the client never reads its answer (RFC 9112
 // 9.6). The client here is the common kind that writes its whole body before reading.
+#include "tests/support/bareclient.h"
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/introspectedconfig.h"
 #include "tests/support/manualclock.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
-#include <QFile>
 #include <QTest>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 using namespace Tokengate;
 using namespace Tokengate::Test;
@@ -40,71 +34,6 @@ QByteArray chunkedBody(qint64 bytes, const QByteArray &after = {}) {
         out += chunk;
     return out + after;
 }
-
-// A blocking loopback socket the test drives by hand: unlike QTcpSocket, it keeps its side
-// open after reading the peer's FIN.
-class BareClient {
-public:
-    ~BareClient() {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    bool connectTo(quint16 port) {
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        const int on = 1; // each byte leaves at once, not held back waiting for an ACK
-        return m_fd >= 0 && ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0 &&
-               ::connect(m_fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0;
-    }
-    bool send(const QByteArray &bytes) {
-        return ::send(m_fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL) == bytes.size();
-    }
-    // Everything until the peer's FIN; empty when none comes within 10 s.
-    QByteArray readUntilFin() {
-        QByteArray in;
-        char buffer[4096];
-        pollfd p{m_fd, POLLIN, 0};
-        while (::poll(&p, 1, 10'000) == 1) {
-            const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
-            if (n == 0)
-                return in;
-            if (n < 0)
-                break;
-            in.append(buffer, n);
-        }
-        return {};
-    }
-
-    // The peer's socket (on `port`) has no byte of ours left unread in its kernel buffer:
-    // its rx_queue in /proc/net/tcp is 0.
-    bool peerReadAll(quint16 port) const {
-        sockaddr_in self{};
-        socklen_t length = sizeof self;
-        if (::getsockname(m_fd, reinterpret_cast<sockaddr *>(&self), &length) != 0)
-            return false;
-        QFile table(QStringLiteral("/proc/net/tcp"));
-        if (!table.open(QIODevice::ReadOnly))
-            return false;
-        // "sl local_address rem_address st tx_queue:rx_queue ...", addresses in hex.
-        const QByteArray local =
-            "0100007F:" + QByteArray::number(port, 16).toUpper().rightJustified(4, '0');
-        const QByteArray remote =
-            "0100007F:" +
-            QByteArray::number(ntohs(self.sin_port), 16).toUpper().rightJustified(4, '0');
-        for (const QByteArray &line : table.readAll().split('\n')) {
-            const QList<QByteArray> f = line.simplified().split(' ');
-            if (f.size() > 4 && f[1] == local && f[2] == remote)
-                return f[4].endsWith(":00000000");
-        }
-        return false;
-    }
-
-private:
-    int m_fd = -1;
-};
 
 } // namespace
 
