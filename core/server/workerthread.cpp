@@ -15,6 +15,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <openssl/crypto.h>
+
 namespace Tokengate {
 
 // The objects of one worker, created and destroyed inside its thread.
@@ -159,6 +161,7 @@ WorkerThread::~WorkerThread() {
 bool WorkerThread::startServing(QString *error) {
     start();
     m_ready.acquire();
+    ThreadHandoff::received(&m_ready);
     if (!m_error.isEmpty()) {
         join();
         if (error)
@@ -169,14 +172,24 @@ bool WorkerThread::startServing(QString *error) {
 }
 
 void WorkerThread::run() {
+    serve();
+    // OpenSSL frees this thread's state (its error queue, hashing contexts) in a thread-local
+    // destructor that runs after QThread::wait() has returned, so at exit it raced with
+    // OPENSSL_cleanup() (TSan) or was skipped (LeakSanitizer). Freed here, before join().
+    OPENSSL_thread_stop();
+    ThreadHandoff::sent(this); // to join()
+}
+
+void WorkerThread::serve() {
     auto core = std::make_unique<WorkerCore>(m_context, m_factory, m_deadlineClock);
     if (m_listenSocket >= 0 && !core->listen(m_listenSocket, &m_error)) {
         core.reset();
-        ThreadHandoff::sent(this);
+        ThreadHandoff::sent(&m_ready); // m_error
         m_ready.release();
         return;
     }
     m_core = core.get();
+    ThreadHandoff::sent(&m_ready);
     m_ready.release();
     exec();
     m_core = nullptr;
@@ -184,7 +197,6 @@ void WorkerThread::run() {
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
     core.reset();
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-    ThreadHandoff::sent(this); // to join()
 }
 
 void WorkerThread::join() {

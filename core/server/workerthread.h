@@ -37,6 +37,8 @@ protected:
     void run() override;
 
 private:
+    void serve();
+
     WorkerContext m_context;
     HandlerFactory m_factory;
     qintptr m_listenSocket;
