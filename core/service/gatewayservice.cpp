@@ -13,6 +13,36 @@ namespace Tokengate {
 
 namespace {
 
+// The shared tier's counters: operations by result, then evictions by direction.
+constexpr std::array<const char *, 8> RedisCounterNames = {
+    "hits", "misses", "errors", "timeouts", "skipped", "writes", "published", "received"};
+constexpr qsizetype RedisOperationCount = 6;
+
+std::array<quint64, 8> countersOf(const RedisStats &s) {
+    return {s.hits.load(),
+            s.misses.load(),
+            s.errors.load(),
+            s.timeouts.load(),
+            s.skipped.load(),
+            s.writes.load(),
+            s.evictionsPublished.load(),
+            s.evictionsReceived.load()};
+}
+
+// Adds the counters of `from` to `to`; entries and bytes are a live cache's, not counters.
+void addCounters(CacheStats &to, const CacheStats &from) {
+    to.hits += from.hits;
+    to.negativeHits += from.negativeHits;
+    to.misses += from.misses;
+    to.staleServed += from.staleServed;
+    to.evictions += from.evictions;
+}
+
+void addCounters(std::array<quint64, 8> &to, const std::array<quint64, 8> &from) {
+    for (size_t i = 0; i < to.size(); ++i)
+        to[i] += from[i];
+}
+
 // Config::validate() accepts an issuer without an endpoint URL, for resolveDiscovery() to fill
 // in; the shells do that before starting. A forgotten lookup must not start a gateway that
 // cannot introspect.
@@ -202,6 +232,7 @@ void GatewayService::stop() {
     if (m_gateway)
         m_gateway->stop(m_config.drainTimeoutMs);
     m_gateway.reset();
+    carryCounters();
     m_redisEvictions.reset();
     m_redis.reset();
     m_cache.reset();
@@ -225,7 +256,24 @@ QByteArray GatewayService::jwks() const {
     return jwksDocument(signers);
 }
 
+void GatewayService::carryCounters() {
+    if (m_cache)
+        addCounters(m_carried.cache, m_cache->stats());
+    if (m_flights)
+        m_carried.coalesced += m_flights->coalesced();
+    if (m_redis)
+        addCounters(m_carried.redis, countersOf(m_redis->stats));
+}
+
+std::array<quint64, 8> GatewayService::redisCounters() const {
+    std::array<quint64, 8> counters =
+        m_redis ? countersOf(m_redis->stats) : std::array<quint64, 8>{};
+    addCounters(counters, m_carried.redis);
+    return counters;
+}
+
 void GatewayService::buildCache() {
+    carryCounters();
     m_redisEvictions.reset(); // unhooks the old cache first
     m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
     m_flights = std::make_shared<IntrospectionFlights>();
@@ -258,7 +306,7 @@ QString GatewayService::listenUrl() const {
 }
 
 quint64 GatewayService::coalescedWaiters() const {
-    return m_flights ? m_flights->coalesced() : 0;
+    return m_carried.coalesced + (m_flights ? m_flights->coalesced() : 0);
 }
 
 QString GatewayService::upstreamUrl() const {
@@ -281,7 +329,8 @@ void GatewayService::renderMetrics(PrometheusText &out) const {
                "Upstream connections opened since start");
     out.sample("tokengate_upstream_connections_opened_total",
                double(m_poolCounters->opened.load()));
-    const CacheStats c = m_cache ? m_cache->stats() : CacheStats{};
+    CacheStats c = m_cache ? m_cache->stats() : CacheStats{};
+    addCounters(c, m_carried.cache);
     out.family("tokengate_cache_hits_total", "counter",
                "Introspection cache lookups answered (positive or negative entries)");
     out.sample("tokengate_cache_hits_total", double(c.hits + c.negativeHits));
@@ -297,21 +346,18 @@ void GatewayService::renderMetrics(PrometheusText &out) const {
     out.family("tokengate_cache_bytes", "gauge", "Approximate bytes held by the cache");
     out.sample("tokengate_cache_bytes", double(c.bytes));
     if (const RedisStats *r = redisStats()) {
-        const std::pair<const char *, const std::atomic<quint64> *> counters[] = {
-            {"hits", &r->hits},         {"misses", &r->misses},   {"errors", &r->errors},
-            {"timeouts", &r->timeouts}, {"skipped", &r->skipped}, {"writes", &r->writes}};
+        const std::array<quint64, 8> counters = redisCounters();
         out.family("tokengate_redis_operations_total", "counter",
                    "Shared-cache operations by result: hits, misses, errors, timeouts, skipped "
                    "(Redis down: the IdP was asked at once), writes");
-        for (const auto &[result, value] : counters)
-            out.sample("tokengate_redis_operations_total", {{"result", result}},
-                       double(value->load()));
+        for (qsizetype i = 0; i < RedisOperationCount; ++i)
+            out.sample("tokengate_redis_operations_total", {{"result", RedisCounterNames[i]}},
+                       double(counters[i]));
         out.family("tokengate_redis_evictions_total", "counter",
                    "Evictions sent to and received from other instances");
-        out.sample("tokengate_redis_evictions_total", {{"direction", "published"}},
-                   double(r->evictionsPublished.load()));
-        out.sample("tokengate_redis_evictions_total", {{"direction", "received"}},
-                   double(r->evictionsReceived.load()));
+        for (qsizetype i = RedisOperationCount; i < qsizetype(counters.size()); ++i)
+            out.sample("tokengate_redis_evictions_total", {{"direction", RedisCounterNames[i]}},
+                       double(counters[i]));
         out.family("tokengate_redis_connections", "gauge", "Worker connections to Redis, by state");
         out.sample("tokengate_redis_connections", {{"state", "up"}},
                    double(r->connectionsUp.load()));

@@ -10,6 +10,7 @@
 
 #include <QObject>
 
+#include <array>
 #include <memory>
 
 namespace Tokengate {
@@ -80,6 +81,10 @@ private:
     HandlerFactory gatewayFactory() const;
     // The cache, coalescing and shared tier for the current config, replacing the old ones.
     void buildCache();
+    // Adds the counters of the cache, coalescing and shared tier about to go to m_carried.
+    void carryCounters();
+    // The shared tier's counters since start, in the order of RedisCounterNames.
+    std::array<quint64, 8> redisCounters() const;
 
     EventHub *m_events;
     Config m_config;
@@ -96,6 +101,15 @@ private:
     std::shared_ptr<const JwtSigner> m_previousJwtSigner;
     std::shared_ptr<UpstreamPoolCounters> m_poolCounters = std::make_shared<UpstreamPoolCounters>();
     std::shared_ptr<OwnListeners> m_ownListeners = std::make_shared<OwnListeners>();
+    // What the caches, coalescing and shared tiers replaced by reloads (or a restart of the
+    // service) had counted: /metrics counts since start, and a counter that went down would
+    // read as a process restart and hide what the replaced ones saw. Requests still running
+    // on a replaced one when it is carried add to it no more.
+    struct {
+        CacheStats cache; // only the counters: entries and bytes are the live cache's
+        quint64 coalesced = 0;
+        std::array<quint64, 8> redis{};
+    } m_carried;
 };
 
 } // namespace Tokengate

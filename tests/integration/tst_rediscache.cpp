@@ -354,6 +354,13 @@ private slots:
         QTRY_VERIFY(a.redis().connected());
         QCOMPARE(requestAnew(a, m_idp->mint(QStringLiteral("dave"), {}, 600)), 200);
         QTRY_COMPARE(a.redis().writes.load(), quint64(1));
+        // The next tier counts on from the replaced one's totals in /metrics.
+        c.cache.redis.keyPrefix += u"v3:";
+        QVERIFY2(a.service.reload(c, &errors), qPrintable(errors.join(u'\n')));
+        PrometheusText metrics;
+        a.service.renderMetrics(metrics);
+        QVERIFY2(metrics.text().contains("tokengate_redis_operations_total{result=\"writes\"} 1\n"),
+                 metrics.text().constData());
 
         c.cache.redis.url.clear();
         QVERIFY2(a.service.reload(c, &errors), qPrintable(errors.join(u'\n')));

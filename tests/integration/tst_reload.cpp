@@ -5,6 +5,7 @@
 // coalesced introspection calls are in the air on several workers (the ThreadSanitizer run's
 // target, tests/sanitize.sh) lose no request.
 #include "core/devidp/demoidp.h"
+#include "core/observe/prometheustext.h"
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
@@ -19,6 +20,19 @@ namespace {
 int statusOf(quint16 port, const QByteArray &token) {
     const auto r = requestOnce(port, "GET", "/r", "Authorization: Bearer " + token + "\r\n");
     return r ? r->status : -1;
+}
+
+// The cache's hit and miss counters as /metrics renders them.
+QByteArrayList cacheCounters(const GatewayService &service) {
+    PrometheusText metrics;
+    service.renderMetrics(metrics);
+    QByteArrayList lines;
+    for (const QByteArray &line : metrics.text().split('\n')) {
+        if (line.startsWith("tokengate_cache_hits_total ") ||
+            line.startsWith("tokengate_cache_misses_total "))
+            lines << line + '\n';
+    }
+    return lines;
 }
 
 } // namespace
@@ -116,6 +130,37 @@ private slots:
         QCOMPARE(m_idp.introspectionCalls(), calls + 2);
     }
 
+    // /metrics counts since start: a reload that replaces the cache keeps what the old one
+    // counted (a counter that went down would read as a restart).
+    void countersSurviveReload_data() {
+        QTest::addColumn<bool>("cacheChanges");
+        QTest::addColumn<bool>("introspectionChanges");
+        QTest::newRow("policy: same cache") << false << false;
+        QTest::newRow("cache settings: new cache") << true << false;
+        QTest::newRow("introspection: new cache") << false << true;
+    }
+    void countersSurviveReload() {
+        QFETCH(bool, cacheChanges);
+        QFETCH(bool, introspectionChanges);
+        Gateway g;
+        QVERIFY(g.start(baseConfig()));
+        const QByteArray token = m_idp.mint(QStringLiteral("a"), QStringLiteral("read"), 600);
+        QCOMPARE(statusOf(g.port(), token), 200); // a miss
+        QCOMPARE(statusOf(g.port(), token), 200); // a hit
+        const QByteArrayList before = cacheCounters(g.service);
+        QCOMPARE(before.size(), 2);
+        QVERIFY2(!before.join().contains(" 0\n"), before.join().constData());
+        Config next = baseConfig();
+        next.requiredScopes = {QStringLiteral("read")};
+        if (cacheChanges)
+            next.cache.negativeTtlSecs += 1;
+        if (introspectionChanges)
+            next.introspection.timeoutMs = 7000;
+        QStringList errors;
+        QVERIFY2(g.service.reload(next, &errors), qPrintable(errors.join(u'\n')));
+        QCOMPARE(cacheCounters(g.service), before);
+    }
+
     void coalescingWhileReloading_data() {
         QTest::addColumn<bool>("introspectionChanges");
         QTest::newRow("policy reloads keep the cache") << false;
@@ -159,7 +204,8 @@ private slots:
                 QCOMPARE(r->status, 200);
             }
         }
-        // The flights' own counter restarts with each new cache; the events keep every label.
+        // A join racing the swap counts in flights already carried over; the events keep every
+        // label.
         QVERIFY(waitFor([&] { return g.events.published() >= quint64(Rounds * Clients); }));
         int coalesced = 0;
         for (const RequestEvent &e : g.events.snapshot())
