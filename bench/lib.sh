@@ -19,7 +19,17 @@ chmod 755 "$work" # nginx workers run as nobody when started by root
 mkdir -p "$work/www" "$work/tmp"
 printf 'hello from the origin\n' > "$work/www/index.html"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+# True while PID is a running child of this script: once a child has ended, its pid may be
+# any other process's on a busy machine, and must not be signalled.
+ours() { [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do
+    if ours "$p"; then kill "$p" 2>/dev/null || true; fi
+  done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 free_port() { # asks the kernel for a free loopback port
@@ -30,7 +40,8 @@ to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN{print (y ? x/y : 0)}'; }
 
-# The start of an nginx.conf: the origin on $origin serving $work/www, and on $proxy a
+# The start of an nginx.conf: the origin on $origin serving $work/www (POST /upload takes a
+# body of any size and answers 200), and on $proxy a
 # proxy_pass to it with upstream keepalive (the reference); the caller adds servers and "}".
 nginx_conf_head() {
   cat <<CONF
@@ -43,7 +54,8 @@ http {
   client_body_temp_path $work/tmp; proxy_temp_path $work/tmp;
   fastcgi_temp_path $work/tmp; uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
   keepalive_requests 1000000;
-  server { listen 127.0.0.1:$origin; root $work/www; }
+  server { listen 127.0.0.1:$origin; root $work/www;
+           client_max_body_size 0; location = /upload { return 200 "stored\\n"; } }
   upstream origin { server 127.0.0.1:$origin; keepalive 64; }
   server { listen 127.0.0.1:$proxy;
            location / { proxy_pass http://origin; proxy_http_version 1.1;
