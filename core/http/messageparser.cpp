@@ -6,7 +6,7 @@
 #include <llhttp.h>
 
 #include <cstring>
-#include <limits>
+#include <utility>
 
 namespace Tokengate {
 
@@ -39,7 +39,18 @@ struct LlhttpCallbacks {
         self(p)->m_bodyBytes += qint64(len);
         return self(p)->onBody(QByteArrayView(at, qsizetype(len)));
     }
-    static int onMessageComplete(llhttp_t *p) { return self(p)->onMessageComplete(); }
+    static int onChunkHeader(llhttp_t *p) {
+        if (p->content_length != 0)
+            return 0;
+        // The last chunk: what follows is the trailer section, counted raw (executeLlhttp).
+        self(p)->m_inTrailer = true;
+        self(p)->m_pausedForTrailer = true;
+        return HPE_PAUSED;
+    }
+    static int onMessageComplete(llhttp_t *p) {
+        self(p)->m_inTrailer = false;
+        return self(p)->onMessageComplete();
+    }
 
     static const llhttp_settings_t *settings() {
         static const llhttp_settings_t s = [] {
@@ -52,6 +63,7 @@ struct LlhttpCallbacks {
             t.on_status = onStatus;
             t.on_headers_complete = onHeadersComplete;
             t.on_body = onBody;
+            t.on_chunk_header = onChunkHeader;
             t.on_message_complete = onMessageComplete;
             return t;
         }();
@@ -83,6 +95,7 @@ void MessageParser::beginHead(qint64 startLineBytes, qint64 standInBytes) {
     m_trailerFields = 0;
     m_bodyBytes = 0;
     m_inHeaders = true;
+    m_inTrailer = false;
 }
 
 int MessageParser::fail(Reason reason, QByteArray message) {
@@ -100,10 +113,10 @@ int MessageParser::failMalformed(Reason reason, QByteArray message) {
 
 // The header section's bytes are bounded where scanHead counts them raw, before llhttp reads
 // them, so the limit holds at the same byte however the stream is split. Trailer fields are
-// not kept: nothing forwards them (countTrailer() bounds them).
+// not kept: nothing forwards them (executeLlhttp bounds them).
 int MessageParser::onFieldBytes(QByteArrayView bytes) {
     if (!m_inHeaders)
-        return countTrailer(bytes.size());
+        return 0;
     if (m_nameAt < 0)
         m_nameAt = m_blockUsed;
     appendToBlock(bytes);
@@ -112,7 +125,7 @@ int MessageParser::onFieldBytes(QByteArrayView bytes) {
 
 int MessageParser::onValueBytes(QByteArrayView bytes) {
     if (!m_inHeaders)
-        return countTrailer(bytes.size());
+        return 0;
     if (m_valueAt < 0)
         m_valueAt = m_blockUsed;
     appendToBlock(bytes);
@@ -134,15 +147,6 @@ int MessageParser::finishField() {
     const qsizetype fields = m_inHeaders ? m_spans.size() : m_trailerFields++;
     if (fields >= m_limits.maxHeaderCount)
         return failMalformed(Reason::HeaderTooLarge, "Too many header fields");
-    return 0;
-}
-
-// Trailer fields are dropped, not kept, but they still arrive: the header limits bound them
-// too, or a chunked body could end in an endless trailer section.
-int MessageParser::countTrailer(qsizetype bytes) {
-    m_trailerBytes += bytes;
-    if (m_trailerBytes > m_limits.maxHeaderBytes)
-        return failMalformed(Reason::HeaderTooLarge, "Trailer section too large");
     return 0;
 }
 
@@ -185,10 +189,10 @@ qint64 MessageParser::contentLength() const {
 }
 
 bool MessageParser::contentLengthOverflows() const {
-    // llhttp takes any 64-bit unsigned value; cast to qint64 one past 2^63 reads as "no body"
-    // while llhttp still frames one, so the bytes after the head would be forwarded raw.
-    return (m_parser->flags & F_CONTENT_LENGTH) &&
-           m_parser->content_length > quint64(std::numeric_limits<qint64>::max() / 2);
+    // llhttp takes any 64-bit unsigned value. Every next hop must frame the same body: past
+    // 2^53 - 1 a JavaScript upstream's Number no longer holds the length exactly, and some
+    // strict readers refuse anything over 18 digits. No real body comes near (8 PiB).
+    return (m_parser->flags & F_CONTENT_LENGTH) && m_parser->content_length > MaxContentLength;
 }
 
 bool MessageParser::shouldKeepAlive() const {
@@ -217,6 +221,16 @@ MessageParser::HeadStop MessageParser::scanHead(QByteArrayView data) {
     qsizetype i = 0;
     HeadStop stop;
     while (!m_headerScanDone && i < data.size()) {
+        if (!m_startLineSeen) {
+            // llhttp skips CR and LF bytes one by one before a start line, not whole lines:
+            // "\r\rHTTP/1.1 200" starts the status line at its third byte. Counted all the same.
+            while (i < data.size() && (data[i] == '\r' || data[i] == '\n'))
+                ++i;
+            if (i == data.size())
+                break;
+            m_startLineSeen = true;
+            m_atLineStart = false;
+        }
         if (m_atLineStart) {
             const char c = data[i];
             if (c == ' ' || c == '\t') {
@@ -224,14 +238,8 @@ MessageParser::HeadStop MessageParser::scanHead(QByteArrayView data) {
                 break;
             }
             if (c == '\r' || c == '\n') {
-                // An empty line ends the header section only after the start line: llhttp
-                // skips the ones before a status line, so those are counted like any line.
-                if (m_startLineSeen) {
-                    m_headerScanDone = true;
-                    break;
-                }
-            } else {
-                m_startLineSeen = true;
+                m_headerScanDone = true;
+                break;
             }
             m_atLineStart = false;
         }
@@ -268,7 +276,32 @@ MessageParser::Result MessageParser::execute(QByteArrayView data) {
     return {Status::Error, r.consumed};
 }
 
+// Trailer fields are dropped, not kept, but they still arrive: the header limits bound them
+// too, or a chunked body could end in an endless trailer section. Like the header section,
+// their raw bytes are counted before llhttp reads them: counted from llhttp's callbacks, a
+// field split across reads was counted before llhttp saw the bad byte ending it, and whole
+// it was not, so the same stream got a 431 or a 400 depending on TCP.
 MessageParser::Result MessageParser::executeLlhttp(QByteArrayView data) {
+    qsizetype used = 0;
+    if (!m_inTrailer) {
+        const Result r = runLlhttp(data);
+        if (!m_inTrailer || r.status != Status::NeedMore)
+            return r;
+        used = r.consumed; // paused after the last chunk's size line
+    }
+    const QByteArrayView rest = data.sliced(used);
+    const qint64 room = qMax<qint64>(m_limits.maxHeaderBytes - m_trailerBytes, 0);
+    const bool over = rest.size() > room;
+    const Result r = runLlhttp(over ? rest.first(qsizetype(room)) : rest);
+    m_trailerBytes += r.consumed;
+    if (over && r.status == Status::NeedMore) {
+        failMalformed(Reason::HeaderTooLarge, "Trailer section too large");
+        return {Status::Error, used + r.consumed};
+    }
+    return {r.status, used + r.consumed};
+}
+
+MessageParser::Result MessageParser::runLlhttp(QByteArrayView data) {
     const llhttp_errno_t rc = llhttp_execute(m_parser.get(), data.data(), size_t(data.size()));
     if (rc == HPE_OK)
         return {Status::NeedMore, data.size()};
@@ -276,6 +309,8 @@ MessageParser::Result MessageParser::executeLlhttp(QByteArrayView data) {
     const qsizetype consumed = pos ? qsizetype(pos - data.data()) : data.size();
     if (rc == HPE_PAUSED) {
         llhttp_resume(m_parser.get());
+        if (std::exchange(m_pausedForTrailer, false))
+            return {Status::NeedMore, consumed};
         return {m_pauseStatus, consumed};
     }
     if (m_error.reason == Reason::None)

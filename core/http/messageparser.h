@@ -36,6 +36,8 @@ public:
         QByteArray message;
     };
 
+    static constexpr quint64 MaxContentLength = (quint64(1) << 53) - 1;
+
     virtual ~MessageParser();
     MessageParser(const MessageParser &) = delete;
     MessageParser &operator=(const MessageParser &) = delete;
@@ -59,7 +61,7 @@ protected:
     HeaderMap takeHeaders();
     bool isChunked() const;
     qint64 contentLength() const;        // -1 when absent
-    bool contentLengthOverflows() const; // beyond any body a qint64 counts safely
+    bool contentLengthOverflows() const; // over MaxContentLength
     bool shouldKeepAlive() const;
     // What the version and Connection field say, framing aside.
     bool connectionAllowsReuse() const;
@@ -91,6 +93,7 @@ private:
     };
 
     Result executeLlhttp(QByteArrayView data);
+    Result runLlhttp(QByteArrayView data);
     HeadStop scanHead(QByteArrayView data);
     // fail() with the request's reason, or upstream_bad_response for a response.
     int failMalformed(Reason reason, QByteArray message);
@@ -98,7 +101,6 @@ private:
     int onValueBytes(QByteArrayView bytes);
     void appendToBlock(QByteArrayView bytes);
     int finishField();
-    int countTrailer(qsizetype bytes);
     int finishValue();
 
     // Names and values of the header section back to back: one allocation per message.
@@ -113,6 +115,8 @@ private:
     qint64 m_bodyBytes = 0;
     Reason m_malformed;
     bool m_inHeaders = false;
+    bool m_inTrailer = false;        // after the last chunk, until the message completes
+    bool m_pausedForTrailer = false; // llhttp paused at the last chunk, not at a message end
     bool m_atLineStart = false;
     bool m_startLineSeen = false;
     bool m_headerScanDone = false;

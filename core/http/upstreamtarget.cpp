@@ -64,6 +64,9 @@ std::optional<UpstreamTarget> UpstreamTarget::parse(const QString &text, QString
         return fail(QStringLiteral("not a valid URL: \"%1\"").arg(shown));
     if (url.host().isEmpty())
         return fail(QStringLiteral("URL has no host: \"%1\"").arg(shown));
+    // QUrl takes port 0, which no server listens on: connecting to it fails only per request.
+    if (url.port() == 0)
+        return fail(QStringLiteral("URL port must be 1 to 65535: \"%1\"").arg(shown));
 
     UpstreamTarget t;
     t.origin.tls = scheme == u"https";

@@ -476,6 +476,24 @@ private slots:
         QTest::newRow("trailer count over the limit")
             << QByteArray(chunkedHead + "A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n") << hb << 3 << mb
             << 431 << Reason::HeaderTooLarge;
+        // Found by fuzz/fuzz_request_stream: the trailer was counted from llhttp's callbacks,
+        // so a long name split across reads crossed the limit before llhttp saw the bad byte
+        // ending it (431), and whole it did not (400). Counted raw, the earlier fault wins.
+        QTest::newRow("trailer name over the byte limit, then a bad byte")
+            << QByteArray(chunkedHead + "X-T: 1\r\nX" + QByteArray(150, 'y') + "/: 1\r\n\r\n")
+            << qint64(128) << hc << mb << 431 << Reason::HeaderTooLarge;
+        QTest::newRow("trailer bad byte within the byte limit")
+            << QByteArray(chunkedHead + "X-T: 1\r\nX/" + QByteArray(150, 'y') + ": 1\r\n\r\n")
+            << qint64(128) << hc << mb << 400 << Reason::BadRequest;
+        // Found by fuzz/fuzz_forward_differential: past 2^53 - 1 the next hop may not read the
+        // length the gateway framed (JavaScript numbers; strict readers' digit limits).
+        QTest::newRow("Content-Length 2^53")
+            << QByteArray("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9007199254740992\r\n\r\n")
+            << hb << hc << qint64(-1) << 413 << Reason::BodyTooLarge;
+        QTest::newRow("Content-Length with leading zeros over 2^53")
+            << QByteArray("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: "
+                          "0000000000000000000004255246902754770944\r\n\r\n")
+            << hb << hc << qint64(-1) << 413 << Reason::BodyTooLarge;
         QTest::newRow("request line over the limit")
             << QByteArray("GET /" + QByteArray(100, 'p') + " HTTP/1.1\r\nHost: a\r\n\r\n")
             << qint64(64) << hc << mb << 414 << Reason::TargetTooLong;
@@ -552,6 +570,15 @@ private slots:
             << chunked4 << hb << hc << qint64(4) << QByteArray("abcd") << QList<qsizetype>{};
         QTest::newRow("chunked body at maxBodyBytes, byte by byte")
             << chunked4 << hb << hc << qint64(4) << QByteArray("abcd") << everyByte(chunked4);
+        // Trailer section (last chunk line aside, final empty line included): exactly 128 bytes.
+        const QByteArray trailer128 =
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n"
+            "X-T: " +
+            QByteArray(128 - 5 - 4, 'v') + "\r\n\r\n";
+        QTest::newRow("maxHeaderBytes trailer section")
+            << trailer128 << qint64(128) << hc << mb << QByteArray("x") << QList<qsizetype>{};
+        QTest::newRow("maxHeaderBytes trailer section, byte by byte")
+            << trailer128 << qint64(128) << hc << mb << QByteArray("x") << everyByte(trailer128);
     }
     void acceptsAtTheLimits() {
         QFETCH(QByteArray, input);

@@ -159,6 +159,13 @@ private slots:
             << QByteArray("HTTP/1.0 200 OK\r\n\r\nold") << false << 200 << QByteArray("OK")
             << QByteArray() << QByteArray("old") << false << false << qint64(-1) << true << false
             << true;
+        // Found by fuzz/fuzz_response_stream: llhttp skips CR bytes before the status line one
+        // by one, and the raw scan took "\r\rHTTP/1.0 ..." for a line still before it, so the
+        // body's indented line read as a folded header line when the answer arrived whole.
+        QTest::newRow("bare CRs before the status line")
+            << QByteArray("\r\rHTTP/1.0 200 OK\r\n\r\nline\r\n indented\r\n") << false << 200
+            << QByteArray("OK") << QByteArray() << QByteArray("line\r\n indented\r\n") << false
+            << false << qint64(-1) << true << false << true;
         QTest::newRow("close-delimited empty body")
             << QByteArray("HTTP/1.1 200 OK\r\nServer: x\r\n\r\n") << false << 200
             << QByteArray("OK") << QByteArray("Server: x\r\n") << QByteArray() << false << false
@@ -294,6 +301,11 @@ private slots:
             "\r\n\r\nHTTP/1.1 200 OK\r\nX-Big: " + QByteArray(70000, 'v') + "\r\n\r\n");
         QTest::newRow("status line too large after a leading LF")
             << QByteArray("\n\nHTTP/1.1 200 " + QByteArray(70000, 'r') + "\r\n\r\n");
+        QTest::newRow("Content-Length 2^53")
+            << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 9007199254740992\r\n\r\n");
+        QTest::newRow("trailer section too large")
+            << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Big: " +
+                          QByteArray(70000, 'v') + "\r\n\r\n");
         QTest::newRow("obs-fold after leading empty lines")
             << QByteArray("\r\n\r\nHTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\n"
                           "Content-Length: 0\r\n\r\n");

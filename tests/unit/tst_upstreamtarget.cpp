@@ -112,6 +112,9 @@ private slots:
         row("user info, no scheme", "id:secret@example.com/x", "only http and https");
         row("user info, space in host", "http://id:secret@exa mple.com/", "user info");
         row("port out of range", "http://example.com:70000/", "");
+        // Found by the fuzz harness: QUrl takes port 0.
+        row("port 0", "HTTP://pu:0", "port must be 1 to 65535");
+        row("port 0, padded", "https://example.com:00/", "port must be 1 to 65535");
         row("space in host", "http://exa mple.com/", "");
     }
     // Config validation quotes the URL settings it refuses, never the password in them.
