@@ -7,6 +7,7 @@
 #   fuzz/run.sh campaign [scale]    the long campaign: 10 million executions per parser harness,
 #                                   1 million for the others (times `scale`, default 1), one
 #                                   process at a time; prints executions, crashes and coverage
+#                                   (HARNESSES="a b" runs only those)
 #   fuzz/run.sh repro <harness> <input...>   runs inputs once (a crash file, a corpus entry)
 #   fuzz/run.sh build               only builds
 # BUILD_DIR (default build-fuzz) holds the instrumented build; new corpus entries and crash
@@ -105,7 +106,8 @@ campaign)
   mkdir -p "$build/logs"
   failed=0
   echo "campaign $(date -u +%FT%TZ), $(git -C "$root" rev-parse --short HEAD)"
-  for h in "${parsers[@]}" "${others[@]}"; do
+  read -r -a chosen <<<"${HARNESSES:-${parsers[*]} ${others[*]}}"
+  for h in "${chosen[@]}"; do
     runs=1000000
     [[ " ${parsers[*]} " == *" $h "* ]] && runs=10000000
     runs=$((runs * scale))
@@ -126,7 +128,7 @@ repro)
   exec "$build/fuzz/fuzz_$h" "$@"
   ;;
 *)
-  sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
   ;;
 esac
