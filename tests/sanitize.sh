@@ -51,10 +51,13 @@ opt=-O0
 # instrumented core the tests do, so fuzzing in CI costs only the harnesses' own objects.
 fuzz=
 [ "$kind" = address,undefined ] && case $cxx in *clang*) fuzz=-DTOKENGATE_FUZZ=ON ;; esac
+# Precompiled Qt headers (TOKENGATE_PCH); ccache reuses what includes them only when told to
+# hash the .pch rather than refuse it for its defines and timestamps.
+export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
 # shellcheck disable=SC2086 # $launcher is two words or none, $fuzz one or none
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="$opt -g1" \
   -DCMAKE_CXX_FLAGS_DEBUG="$opt -g1" -DCMAKE_C_COMPILER=$cc -DCMAKE_CXX_COMPILER=$cxx \
-  -DTOKENGATE_SANITIZE="$kind" $fuzz $launcher >/dev/null
+  -DTOKENGATE_SANITIZE="$kind" -DTOKENGATE_PCH=ON $fuzz $launcher >/dev/null
 
 if [ $# -gt 0 ]; then tests=$*
 elif [ "$kind" = thread ]; then tests=$threaded
