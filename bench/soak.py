@@ -100,6 +100,8 @@ async def read_response(reader, head=False):
             close = True
     except (asyncio.IncompleteReadError, ConnectionError) as e:
         raise Dropped(f"body: {e}") from e
+    if status >= 500 and ":reason" not in headers and len(examples["5xx without a reason id"]) < 5:
+        examples["5xx without a reason id"].append(repr(raw[:300]))
     return status, headers, size, close
 
 
