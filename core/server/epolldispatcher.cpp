@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/server/epolldispatcher.h"
+
+#include <QCoreApplication>
+#include <QSocketNotifier>
+#include <QThread>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace Tokengate {
+
+namespace {
+
+constexpr int MaxEventsPerWait = 256; // more ready descriptors wait for the next round
+
+// Which readiness activates which notifier type: as Qt's own dispatcher does, an error or
+// hang-up activates every type, so the owner reads the error instead of the loop spinning.
+constexpr std::array<uint32_t, 3> Activating{
+    EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR, // QSocketNotifier::Read
+    EPOLLOUT | EPOLLHUP | EPOLLERR,             // Write
+    EPOLLPRI | EPOLLHUP | EPOLLERR,             // Exception
+};
+constexpr std::array<uint32_t, 3> Interest{EPOLLIN | EPOLLRDHUP, EPOLLOUT, EPOLLPRI};
+
+int timeoutFor(const std::optional<qint64> &ms) {
+    if (!ms)
+        return -1;
+    return int(std::min<qint64>(*ms, std::numeric_limits<int>::max()));
+}
+
+} // namespace
+
+EpollDispatcher::EpollDispatcher(QObject *parent)
+    : QAbstractEventDispatcher(parent)
+    , m_epoll(epoll_create1(EPOLL_CLOEXEC))
+    , m_wake(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (!isValid())
+        return;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = m_wake;
+    if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &ev) != 0) {
+        close(m_wake);
+        m_wake = -1;
+    }
+}
+
+EpollDispatcher::~EpollDispatcher() {
+    // Notifiers and timers still registered belong to objects that outlive the thread's loop;
+    // they find no dispatcher when they are destroyed, so nothing here points back at them.
+    if (m_wake >= 0)
+        close(m_wake);
+    if (m_epoll >= 0)
+        close(m_epoll);
+}
+
+bool EpollDispatcher::onOwnThread(const char *what) const {
+    if (thread() == QThread::currentThread())
+        return true;
+    qWarning("EpollDispatcher: %s from another thread", what);
+    return false;
+}
+
+void EpollDispatcher::registerSocketNotifier(QSocketNotifier *notifier) {
+    if (!onOwnThread("socket notifier enabled") || notifier->thread() != thread())
+        return;
+    const int fd = int(notifier->socket());
+    auto [it, isNew] = m_notifiers.try_emplace(fd);
+    QSocketNotifier *&slot = it->second[notifier->type()];
+    if (slot && slot != notifier)
+        qWarning("EpollDispatcher: a second socket notifier of one type for socket %d", fd);
+    slot = notifier;
+    updateInterest(fd, it->second, isNew);
+}
+
+void EpollDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier) {
+    if (!onOwnThread("socket notifier disabled"))
+        return;
+    for (size_t i = 0; i < m_depth; ++i)
+        std::replace(m_batches[i].begin(), m_batches[i].end(), notifier,
+                     static_cast<QSocketNotifier *>(nullptr));
+    const int fd = int(notifier->socket());
+    const auto it = m_notifiers.find(fd);
+    if (it == m_notifiers.end() || it->second[notifier->type()] != notifier)
+        return;
+    it->second[notifier->type()] = nullptr;
+    updateInterest(fd, it->second, false);
+    if (it->second == Notifiers{})
+        m_notifiers.erase(it);
+}
+
+void EpollDispatcher::updateInterest(int fd, const Notifiers &notifiers, bool isNew) {
+    epoll_event ev{};
+    ev.data.fd = fd;
+    for (size_t type = 0; type < notifiers.size(); ++type) {
+        if (notifiers[type])
+            ev.events |= Interest[type];
+    }
+    if (!ev.events) {
+        // Fails harmlessly when the descriptor was closed first: the kernel dropped it then.
+        epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+        return;
+    }
+    // A descriptor closed and reopened under the same number behind our back is either still
+    // in the set (EEXIST) or no longer (ENOENT): try the other operation once.
+    const int op = isNew ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+    if (epoll_ctl(m_epoll, op, fd, &ev) == 0)
+        return;
+    const int other = isNew ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if ((errno == EEXIST || errno == ENOENT) && epoll_ctl(m_epoll, other, fd, &ev) == 0)
+        return;
+    qWarning("EpollDispatcher: cannot watch socket %d: %s", fd, strerror(errno));
+}
+
+void EpollDispatcher::registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
+                                    QObject *object) {
+    if (timerId < 1 || interval < 0 || !object || !onOwnThread("timer started"))
+        return;
+    m_timers.add(timerId, interval, timerType, object, TimerQueue::now());
+}
+
+bool EpollDispatcher::unregisterTimer(int timerId) {
+    return onOwnThread("timer stopped") && m_timers.remove(timerId);
+}
+
+bool EpollDispatcher::unregisterTimers(QObject *object) {
+    return onOwnThread("timers stopped") && m_timers.removeAll(object);
+}
+
+QList<QAbstractEventDispatcher::TimerInfo>
+EpollDispatcher::registeredTimers(QObject *object) const {
+    return m_timers.timersOf(object);
+}
+
+int EpollDispatcher::remainingTime(int timerId) {
+    return m_timers.remainingMs(timerId, TimerQueue::now());
+}
+
+void EpollDispatcher::wakeUp() {
+    // One write until the loop has consumed it: posting many events costs one syscall.
+    if (!m_wakeUpPending.exchange(true, std::memory_order_acq_rel))
+        eventfd_write(m_wake, 1);
+}
+
+void EpollDispatcher::interrupt() {
+    m_interrupted.store(true, std::memory_order_release);
+    wakeUp();
+}
+
+void EpollDispatcher::consumeWakeUp() {
+    eventfd_t value;
+    eventfd_read(m_wake, &value);
+    // Only after the read: a wakeUp() in between writes again rather than being lost.
+    m_wakeUpPending.store(false, std::memory_order_release);
+}
+
+bool EpollDispatcher::waitForWakeUpOnly(int timeoutMs) {
+    pollfd p{m_wake, POLLIN, 0};
+    if (poll(&p, 1, timeoutMs) <= 0)
+        return false;
+    consumeWakeUp();
+    return true;
+}
+
+bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
+    m_interrupted.store(false, std::memory_order_relaxed);
+    emit awake();
+    // Events posted from here on call wakeUp(), so the wait below returns at once for them.
+    QCoreApplication::sendPostedEvents();
+
+    const bool withTimers = !flags.testFlag(QEventLoop::X11ExcludeTimers);
+    const bool withNotifiers = !flags.testFlag(QEventLoop::ExcludeSocketNotifiers);
+    const bool canWait = flags.testFlag(QEventLoop::WaitForMoreEvents) &&
+                         !m_interrupted.load(std::memory_order_acquire);
+    if (canWait)
+        emit aboutToBlock();
+    if (m_interrupted.load(std::memory_order_acquire))
+        return false;
+
+    int timeoutMs = 0;
+    if (canWait)
+        timeoutMs = withTimers ? timeoutFor(m_timers.msUntilNext(TimerQueue::now())) : -1;
+
+    int handled = 0;
+    if (!withNotifiers) {
+        // Ready sockets would end every epoll_wait at once; wait on the eventfd alone.
+        handled += waitForWakeUpOnly(timeoutMs);
+    } else {
+        epoll_event events[MaxEventsPerWait];
+        const int count = epoll_wait(m_epoll, events, MaxEventsPerWait, timeoutMs);
+        if (count < 0 && errno != EINTR)
+            qWarning("EpollDispatcher: epoll_wait: %s", strerror(errno));
+        if (count > 0)
+            handled += dispatch(events, count);
+    }
+    if (withTimers)
+        handled += m_timers.activate(TimerQueue::now());
+    return handled > 0;
+}
+
+int EpollDispatcher::dispatch(const epoll_event *events, int count) {
+    if (m_batches.size() <= m_depth)
+        m_batches.emplace_back();
+    std::vector<QSocketNotifier *> &batch = m_batches[m_depth];
+    batch.clear();
+    int handled = 0;
+    for (int i = 0; i < count; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == m_wake) {
+            consumeWakeUp();
+            ++handled;
+            continue;
+        }
+        const auto it = m_notifiers.find(fd);
+        if (it == m_notifiers.end())
+            continue;
+        for (size_t type = 0; type < it->second.size(); ++type) {
+            if (it->second[type] && (events[i].events & Activating[type]))
+                batch.push_back(it->second[type]);
+        }
+    }
+    ++m_depth; // from here, unregistering a notifier clears it from `batch`
+    QEvent activate(QEvent::SockAct);
+    for (size_t i = 0; i < batch.size(); ++i) {
+        QSocketNotifier *notifier = std::exchange(batch[i], nullptr);
+        if (!notifier)
+            continue;
+        QCoreApplication::sendEvent(notifier, &activate);
+        ++handled;
+    }
+    --m_depth;
+    return handled;
+}
+
+} // namespace Tokengate
