@@ -36,6 +36,11 @@ inline constexpr std::array<std::pair<ForwardedMode, const char *>, 3> forwarded
     {ForwardedMode::Off, "off"},
 }};
 
+inline constexpr std::array<std::pair<EventDispatcher, const char *>, 2> eventDispatchers{{
+    {EventDispatcher::Epoll, "epoll"},
+    {EventDispatcher::Qt, "qt"},
+}};
+
 inline constexpr std::array<std::pair<ClaimRule::Op, const char *>, 3> claimOps{{
     {ClaimRule::Op::Equals, "equals"},
     {ClaimRule::Op::OneOf, "one_of"},

@@ -142,6 +142,14 @@ QList<Setting<Config>> buildConfigSettings() {
          .help = u"Accept in one thread and hand sockets to workers instead of SO_REUSEPORT "
                  "(the file's reuse_port: false)."_s,
          .field = at<&Config::server, &ServerSettings::reusePort>},
+        {.key = u"event_dispatcher"_s,
+         .option = u"event-dispatcher"_s,
+         .kind = K::Choice,
+         .valueName = u"kind"_s,
+         .help = u"What runs each worker's event loop: \"epoll\" (cost follows the active "
+                 "connections) or \"qt\" (Qt's default, polls every open connection)."_s,
+         .field = enumAt<ConfigSchema::eventDispatchers, &Config::server,
+                         &ServerSettings::eventDispatcher>},
         {.key = u"limits.max_connections"_s,
          .option = u"max-connections"_s,
          .kind = K::Integer,

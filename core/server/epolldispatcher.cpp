@@ -26,11 +26,11 @@ constexpr int MaxEventsPerWait = 256; // more ready descriptors wait for the nex
 // Which readiness activates which notifier type: as Qt's own dispatcher does, an error or
 // hang-up activates every type, so the owner reads the error instead of the loop spinning.
 constexpr std::array<uint32_t, 3> Activating{
-    EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR, // QSocketNotifier::Read
-    EPOLLOUT | EPOLLHUP | EPOLLERR,             // Write
-    EPOLLPRI | EPOLLHUP | EPOLLERR,             // Exception
+    EPOLLIN | EPOLLHUP | EPOLLERR,  // QSocketNotifier::Read
+    EPOLLOUT | EPOLLHUP | EPOLLERR, // Write
+    EPOLLPRI | EPOLLHUP | EPOLLERR, // Exception
 };
-constexpr std::array<uint32_t, 3> Interest{EPOLLIN | EPOLLRDHUP, EPOLLOUT, EPOLLPRI};
+constexpr std::array<uint32_t, 3> Interest{EPOLLIN, EPOLLOUT, EPOLLPRI};
 
 int timeoutFor(const std::optional<qint64> &ms) {
     if (!ms)

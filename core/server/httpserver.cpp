@@ -66,7 +66,8 @@ bool HttpServer::start(QString *error) {
         context.events = m_events;
         context.openConnections = &m_openConnections;
         context.peers = &m_peers;
-        auto worker = std::make_unique<WorkerThread>(context, m_factory, fd, *m_deadlineClock);
+        auto worker = std::make_unique<WorkerThread>(context, m_factory, fd, *m_deadlineClock,
+                                                     m_settings.eventDispatcher);
         QString why;
         if (!worker->startServing(&why))
             return abandon(why);

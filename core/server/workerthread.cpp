@@ -8,6 +8,7 @@
 #include "core/http/httpconnection.h"
 #include "core/http/refusal.h"
 #include "core/observe/logging.h"
+#include "core/server/epolldispatcher.h"
 #include "core/server/peerconnections.h"
 
 #include <QCoreApplication>
@@ -143,12 +144,20 @@ private:
 };
 
 WorkerThread::WorkerThread(WorkerContext context, HandlerFactory factory, qintptr listenSocket,
-                           const Clock &deadlineClock)
+                           const Clock &deadlineClock, EventDispatcher dispatcher)
     : m_context(std::move(context))
     , m_factory(std::move(factory))
     , m_listenSocket(listenSocket)
     , m_deadlineClock(deadlineClock) {
     setObjectName(QStringLiteral("tokengate-worker-%1").arg(m_context.workerId));
+    if (dispatcher == EventDispatcher::Epoll) {
+        auto epoll = std::make_unique<EpollDispatcher>();
+        if (epoll->isValid())
+            setEventDispatcher(epoll.release()); // the thread owns it from here
+        else
+            qCWarning(lcServer) << "cannot create an epoll set; worker" << m_context.workerId
+                                << "uses Qt's event dispatcher";
+    }
 }
 
 WorkerThread::~WorkerThread() {

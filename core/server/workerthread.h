@@ -3,6 +3,7 @@
 
 #include "core/http/workercontext.h"
 #include "core/server/httpserver.h"
+#include "core/server/serversettings.h"
 
 #include <QSemaphore>
 #include <QThread>
@@ -18,7 +19,7 @@ class WorkerThread : public QThread {
 public:
     // `deadlineClock` must outlive the thread.
     WorkerThread(WorkerContext context, HandlerFactory factory, qintptr listenSocket,
-                 const Clock &deadlineClock);
+                 const Clock &deadlineClock, EventDispatcher dispatcher);
     ~WorkerThread() override;
 
     // Starts the thread and waits until it accepts; false with `error` if it could not.

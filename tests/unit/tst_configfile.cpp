@@ -46,13 +46,16 @@ private slots:
             QTest::newRow(name) << QByteArray(yaml) << QString::fromUtf8(problem);
         };
         row("unknown top-level key", "listen: \"*:80\"\nlisen: 8080\n",
-            "t.yml:2: lisen: unknown key (expected one of: listen, workers, reuse_port, limits, "
+            "t.yml:2: lisen: unknown key (expected one of: listen, workers, reuse_port, "
+            "event_dispatcher, limits, "
             "timeouts, admin, log, request_id_header, auth, allow_missing_token, "
             "required_scopes, upstream, destination_allow, introspection, cache, jwt, "
             "path_normalization, routes)");
         row("unknown nested key", "cache:\n  ttl: 5\n  tll: 6\n",
             "t.yml:3: cache.tll: unknown key (expected one of: enabled, ttl, negative_ttl, "
             "stale_grace, max_entries, max_bytes, redis)");
+        row("unknown event dispatcher", "event_dispatcher: kqueue\n",
+            "t.yml:1: event_dispatcher: expected epoll or qt, got \"kqueue\"");
         row("key given twice", "workers: 2\nworkers: 3\n", "t.yml:2: workers: given twice");
         row("admin listener off and enabled", "admin:\n  listen: off\n  enabled: true\n",
             "t.yml:3: admin.enabled: true, but admin.listen is off: remove one of them");

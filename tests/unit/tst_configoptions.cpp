@@ -123,6 +123,7 @@ private slots:
         env.insert(QStringLiteral("TOKENGATE_UPSTREAM_MAX_IDLE"), QStringLiteral("0"));
         env.insert(QStringLiteral("TOKENGATE_UPSTREAM_CA_FILE"), QStringLiteral("/etc/ca.pem"));
         env.insert(QStringLiteral("TOKENGATE_FORWARDED"), QStringLiteral("append"));
+        env.insert(QStringLiteral("TOKENGATE_EVENT_DISPATCHER"), QStringLiteral("qt"));
         env.insert(QStringLiteral("TOKENGATE_DRAIN_TIMEOUT"), QStringLiteral("3"));
         env.insert(QStringLiteral("TOKENGATE_ACCESS_LOG"), QStringLiteral("off"));
         env.insert(QStringLiteral("TOKENGATE_DEMO"), QStringLiteral("true"));
@@ -149,6 +150,7 @@ private slots:
         QCOMPARE(c.upstream.maxIdlePerOrigin, 0);
         QCOMPARE(c.upstream.caFile, QStringLiteral("/etc/ca.pem"));
         QVERIFY(c.upstream.forwarded == ForwardedMode::Append);
+        QVERIFY(c.server.eventDispatcher == EventDispatcher::Qt);
         QCOMPARE(c.drainTimeoutMs, 3000);
         QCOMPARE(c.accessLog, QStringLiteral("off"));
         QCOMPARE(c.demo, true);
@@ -163,6 +165,7 @@ private slots:
         QCOMPARE(c.upstreamUrl, QString());
         QVERIFY(c.auth == AuthMode::Introspection);
         QCOMPARE(c.server.reusePort, true);
+        QVERIFY(c.server.eventDispatcher == EventDispatcher::Epoll);
         QCOMPARE(c.demo, false);
         QCOMPARE(c.accessLog, QStringLiteral("stdout"));
     }
@@ -226,6 +229,8 @@ private slots:
         row("TOKENGATE_UPSTREAM_TIMEOUT", "nan");
         row("TOKENGATE_UPSTREAM_MAX_IDLE", "100001");
         row("TOKENGATE_FORWARDED", "maybe");
+        row("TOKENGATE_EVENT_DISPATCHER", "poll");
+        row("TOKENGATE_EVENT_DISPATCHER", "EPOLL");
         row("TOKENGATE_DRAIN_TIMEOUT", "");
         row("TOKENGATE_ACCESS_LOG", "");
     }

@@ -3,8 +3,10 @@
 // Qt's default one, so each expectation is Qt's own behaviour. Sockets are real TCP pairs over
 // 127.0.0.1; a thread's scenario ends by quitting its loop, which the test awaits.
 #include "core/server/epolldispatcher.h"
+#include "core/server/httpserver.h"
 
 #include <QElapsedTimer>
+#include <QMutex>
 #include <QPointer>
 #include <QSemaphore>
 #include <QSocketNotifier>
@@ -142,6 +144,30 @@ private slots:
         thread.start();
         QVERIFY(thread.finish());
         QCOMPARE(thread.dispatcherClass == "Tokengate::EpollDispatcher", dispatcher == "epoll"_L1);
+    }
+
+    // The gateway's workers: the setting picks their dispatcher, installed before they start.
+    void serverWorkersRunOnTheSetting() {
+        QFETCH_GLOBAL(QString, dispatcher);
+        ServerSettings settings;
+        settings.port = 0;
+        settings.workers = 2;
+        settings.eventDispatcher =
+            dispatcher == "epoll"_L1 ? EventDispatcher::Epoll : EventDispatcher::Qt;
+        QMutex mutex;
+        QList<QByteArray> classes;
+        HttpServer server(settings, [&](DeadlineSweeper &, int) {
+            // Called in the worker's thread, on its running loop.
+            QMutexLocker lock(&mutex);
+            classes.append(QAbstractEventDispatcher::instance()->metaObject()->className());
+            return std::shared_ptr<RequestHandler>();
+        });
+        QString error;
+        QVERIFY2(server.start(&error), qPrintable(error));
+        server.stop(0);
+        QCOMPARE(classes.size(), 2);
+        for (const QByteArray &name : classes)
+            QCOMPARE(name == "Tokengate::EpollDispatcher", dispatcher == "epoll"_L1);
     }
 
     void singleShotTimers_data() {

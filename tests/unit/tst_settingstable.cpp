@@ -33,7 +33,7 @@ namespace {
 TOKENGATE_FIELDS(HttpLimits, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeoutMs,
                  idleTimeoutMs, bodyTimeoutMs, maxConnections, maxConnectionsPerPeer, minBodyRate,
                  minSendRate)
-TOKENGATE_FIELDS(ServerSettings, address, port, workers, limits, reusePort)
+TOKENGATE_FIELDS(ServerSettings, address, port, workers, limits, reusePort, eventDispatcher)
 TOKENGATE_FIELDS(UpstreamSettings, connectTimeoutMs, responseTimeoutMs, idleTimeoutMs,
                  maxIdlePerOrigin, maxIdleTotal, verifyTls, caFile, forwarded, refuseInternalPeers,
                  internalPeersAllowed)
@@ -176,6 +176,7 @@ Config everyFieldSet(const QString &file) {
     c.server.port = 8443;
     c.server.workers = 3;
     c.server.reusePort = false;
+    c.server.eventDispatcher = EventDispatcher::Qt;
     HttpLimits &l = c.server.limits;
     l.maxHeaderBytes = 2048;
     l.maxHeaderCount = 50;
