@@ -52,7 +52,7 @@ nginx_conf_head() {
 worker_processes 2;
 pid $work/nginx.pid;
 error_log $work/error.log warn;
-events { worker_connections 4096; }
+events { worker_connections ${NGINX_WORKER_CONNECTIONS:-4096}; }
 http {
   access_log off;
   client_body_temp_path $work/tmp; proxy_temp_path $work/tmp;

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Idle keep-alive connections (not a test): throughput while N idle client connections stay
+# open to each target (bench/idleclients.py), for nginx proxy_pass and tokengated (cached
+# hot token, HS256 JWT, 2 workers, access log off) on each event dispatcher. Prints, per idle
+# count and wrk shape, requests/s, p99, the ratio to nginx in the same run and the gateway's
+# CPU time per request (user + sys from /proc, which barely moves on a shared machine).
+#   bench/idle.sh          (IDLE="0 1000 4000" DISPATCHERS="epoll qt" ROUNDS=3 DURATION=5)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+IDLE=${IDLE:-0 1000 4000}
+DISPATCHERS=${DISPATCHERS:-epoll qt}
+SHAPES=${SHAPES:-1x50 2x64} # wrk threads x connections
+export NGINX_WORKER_CONNECTIONS=20000
+bench_build tokengated
+start_nginx
+head -c 32 /dev/urandom | base64 > "$work/jwt.key"
+declare -A pid port
+targets=(nginx-proxy_pass)
+port[nginx-proxy_pass]=$proxy
+for d in $DISPATCHERS; do
+  name=tokengated-$d
+  port[$name]=$(free_port)
+  "$tokengated" --listen 127.0.0.1:"${port[$name]}" --upstream http://127.0.0.1:$origin \
+    --introspection-url "http://127.0.0.1:$idp/introspect" --client-id bench --cache-ttl 300 \
+    --jwt-header X-Jwt --jwt-secret-file "$work/jwt.key" --workers 2 --access-log off \
+    --max-connections 1000000 --max-connections-per-peer 1000000 --event-dispatcher "$d" \
+    --log-level error 2>/dev/null & pids+=($!)
+  pid[$name]=$!
+  targets+=("$name")
+  wait_port "${port[$name]}"
+done
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+declare -A cpu
+for n in $IDLE; do
+  ready=$work/idle-$n.ready
+  all_ports=(); for t in "${targets[@]}"; do all_ports+=("${port[$t]}"); done
+  python3 "$root/bench/idleclients.py" "$n" "$ready" "${all_ports[@]}" \
+    --header 'Authorization: Bearer hot' & holder=$!; pids+=($holder)
+  while [ ! -e "$ready" ]; do kill -0 $holder; sleep 0.2; done
+  echo "$n idle connections open to each target" >&2
+  for round in $(seq "$ROUNDS"); do
+    for shape in $SHAPES; do
+      for t in "${targets[@]}"; do
+        before=$([ -n "${pid[$t]:-}" ] && ticks "${pid[$t]}" || echo 0)
+        out=$(wrk -t"${shape%x*}" -c"${shape#*x}" -d"${DURATION}"s --latency \
+          -H 'Authorization: Bearer hot' "http://127.0.0.1:${port[$t]}/index.html")
+        if grep -q 'Non-2xx' <<<"$out"; then echo "$t: non-2xx answers:" >&2; echo "$out" >&2; exit 1; fi
+        key=$t,$n,$shape
+        r=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+        rps[$key]+="$r "; p99[$key]+="$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms) "
+        if [ -n "${pid[$t]:-}" ]; then
+          cpu[$key]+="$(awk -v t=$(( $(ticks "${pid[$t]}") - before )) -v hz="$hz" \
+            -v r="$(awk '/requests in/ {print $1}' <<<"$out")" 'BEGIN {printf "%.1f", t / hz * 1e6 / r}') "
+        fi
+        echo "  idle=$n $shape $t: $r req/s" >&2
+      done
+    done
+  done
+  kill $holder; wait $holder 2>/dev/null || true
+done
+
+echo
+echo "Medians of $ROUNDS interleaved rounds of ${DURATION}s; ratios to nginx proxy_pass at the same idle count and shape"
+printf '%6s %6s %-22s %10s %9s %9s %12s\n' idle wrk target req/s p99_ms ratio us_cpu/req
+for n in $IDLE; do
+  for shape in $SHAPES; do
+    base=$(median <<<"${rps[nginx-proxy_pass,$n,$shape]}")
+    for t in "${targets[@]}"; do
+      key=$t,$n,$shape
+      r=$(median <<<"${rps[$key]}")
+      c=$([ -n "${cpu[$key]:-}" ] && median <<<"${cpu[$key]}" || echo -)
+      printf '%6s %6s %-22s %10.0f %9.3f %9.2f %12s\n' "$n" "$shape" "$t" "$r" \
+        "$(median <<<"${p99[$key]}")" "$(ratio "$r" "$base")" "$c"
+    done
+  done
+done
