@@ -205,6 +205,13 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
     }
     if (withTimers)
         handled += m_timers.activate(TimerQueue::now());
+    // Handlers usually post follow-ups (queued signals, deleteLater); deliver them now rather
+    // than after one more epoll_wait that would only report the eventfd they signalled.
+    if (m_wakeUpPending.load(std::memory_order_acquire) &&
+        !m_interrupted.load(std::memory_order_acquire)) {
+        consumeWakeUp();
+        QCoreApplication::sendPostedEvents();
+    }
     return handled > 0;
 }
 
