@@ -71,16 +71,32 @@ bool EpollDispatcher::onOwnThread(const char *what) const {
     return false;
 }
 
+uint32_t EpollDispatcher::Watch::wanted() const {
+    uint32_t events = 0;
+    for (size_t type = 0; type < notifiers.size(); ++type) {
+        if (notifiers[type])
+            events |= Interest[type];
+    }
+    // A write notifier is watched for only after it was activated and stayed enabled.
+    return (kernel & EPOLLOUT) ? events : events & ~uint32_t(EPOLLOUT);
+}
+
 void EpollDispatcher::registerSocketNotifier(QSocketNotifier *notifier) {
     if (!onOwnThread("socket notifier enabled") || notifier->thread() != thread())
         return;
     const int fd = int(notifier->socket());
-    auto [it, isNew] = m_notifiers.try_emplace(fd);
-    QSocketNotifier *&slot = it->second[notifier->type()];
+    const QSocketNotifier::Type type = notifier->type();
+    Watch &w = m_watches[fd];
+    QSocketNotifier *&slot = w.notifiers[type];
     if (slot && slot != notifier)
         qWarning("EpollDispatcher: a second socket notifier of one type for socket %d", fd);
     slot = notifier;
-    updateInterest(fd, it->second, isNew);
+    if (type == QSocketNotifier::Write && !(w.kernel & EPOLLOUT)) {
+        m_unwatchedWriters.push_back(notifier);
+        return;
+    }
+    if (!w.inKernel || !(w.kernel & Interest[type]))
+        watch(fd, w, w.kernel | Interest[type]);
 }
 
 void EpollDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier) {
@@ -89,37 +105,38 @@ void EpollDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier) {
     for (size_t i = 0; i < m_depth; ++i)
         std::replace(m_batches[i].begin(), m_batches[i].end(), notifier,
                      static_cast<QSocketNotifier *>(nullptr));
+    std::replace(m_unwatchedWriters.begin() + qsizetype(m_nextUnwatchedWriter),
+                 m_unwatchedWriters.end(), notifier, static_cast<QSocketNotifier *>(nullptr));
     const int fd = int(notifier->socket());
-    const auto it = m_notifiers.find(fd);
-    if (it == m_notifiers.end() || it->second[notifier->type()] != notifier)
+    const auto it = m_watches.find(fd);
+    if (it == m_watches.end() || it->second.notifiers[notifier->type()] != notifier)
         return;
-    it->second[notifier->type()] = nullptr;
-    updateInterest(fd, it->second, false);
-    if (it->second == Notifiers{})
-        m_notifiers.erase(it);
+    Watch &w = it->second;
+    w.notifiers[notifier->type()] = nullptr;
+    if (!w.empty())
+        return; // the set keeps its interest until it next reports it; see dispatch()
+    // Now: the descriptor may be closed next and its number reused.
+    if (w.inKernel)
+        epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+    m_watches.erase(it);
 }
 
-void EpollDispatcher::updateInterest(int fd, const Notifiers &notifiers, bool isNew) {
+void EpollDispatcher::watch(int fd, Watch &w, uint32_t events) {
     epoll_event ev{};
+    ev.events = events;
     ev.data.fd = fd;
-    for (size_t type = 0; type < notifiers.size(); ++type) {
-        if (notifiers[type])
-            ev.events |= Interest[type];
-    }
-    if (!ev.events) {
-        // Fails harmlessly when the descriptor was closed first: the kernel dropped it then.
-        epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
-        return;
-    }
     // A descriptor closed and reopened under the same number behind our back is either still
     // in the set (EEXIST) or no longer (ENOENT): try the other operation once.
-    const int op = isNew ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-    if (epoll_ctl(m_epoll, op, fd, &ev) == 0)
-        return;
-    const int other = isNew ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    if ((errno == EEXIST || errno == ENOENT) && epoll_ctl(m_epoll, other, fd, &ev) == 0)
-        return;
-    qWarning("EpollDispatcher: cannot watch socket %d: %s", fd, strerror(errno));
+    const int op = w.inKernel ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(m_epoll, op, fd, &ev) != 0) {
+        const int other = w.inKernel ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+        if ((errno != EEXIST && errno != ENOENT) || epoll_ctl(m_epoll, other, fd, &ev) != 0) {
+            qWarning("EpollDispatcher: cannot watch socket %d: %s", fd, strerror(errno));
+            return;
+        }
+    }
+    w.kernel = events;
+    w.inKernel = true;
 }
 
 void EpollDispatcher::registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
@@ -180,8 +197,9 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
 
     const bool withTimers = !flags.testFlag(QEventLoop::X11ExcludeTimers);
     const bool withNotifiers = !flags.testFlag(QEventLoop::ExcludeSocketNotifiers);
+    const bool writersWaiting = withNotifiers && m_nextUnwatchedWriter < m_unwatchedWriters.size();
     const bool canWait = flags.testFlag(QEventLoop::WaitForMoreEvents) &&
-                         !m_interrupted.load(std::memory_order_acquire);
+                         !m_interrupted.load(std::memory_order_acquire) && !writersWaiting;
     if (canWait)
         emit aboutToBlock();
     if (m_interrupted.load(std::memory_order_acquire))
@@ -205,12 +223,16 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
     }
     if (withTimers)
         handled += m_timers.activate(TimerQueue::now());
-    // Handlers usually post follow-ups (queued signals, deleteLater); deliver them now rather
-    // than after one more epoll_wait that would only report the eventfd they signalled.
-    if (m_wakeUpPending.load(std::memory_order_acquire) &&
-        !m_interrupted.load(std::memory_order_acquire)) {
-        consumeWakeUp();
-        QCoreApplication::sendPostedEvents();
+    // Handlers write responses (enabling write notifiers) and post follow-ups (queued signals,
+    // deleteLater); serve both now rather than after one more epoll_wait. Posted events are
+    // sent between the writers' two turns, as either may lead to the other.
+    for (int turn = 0; turn < 2 && !m_interrupted.load(std::memory_order_acquire); ++turn) {
+        if (withNotifiers)
+            handled += activateUnwatchedWriters();
+        if (turn == 0 && m_wakeUpPending.load(std::memory_order_acquire)) {
+            consumeWakeUp();
+            QCoreApplication::sendPostedEvents();
+        }
     }
     return handled > 0;
 }
@@ -228,13 +250,23 @@ int EpollDispatcher::dispatch(const epoll_event *events, int count) {
             ++handled;
             continue;
         }
-        const auto it = m_notifiers.find(fd);
-        if (it == m_notifiers.end())
+        const auto it = m_watches.find(fd);
+        if (it == m_watches.end())
             continue;
-        for (size_t type = 0; type < it->second.size(); ++type) {
-            if (it->second[type] && (events[i].events & Activating[type]))
-                batch.push_back(it->second[type]);
+        Watch &w = it->second;
+        const uint32_t reported = events[i].events;
+        for (size_t type = 0; type < w.notifiers.size(); ++type) {
+            // An unwatched writer is activated with m_unwatchedWriters, and only there.
+            if (type == QSocketNotifier::Write && !(w.kernel & EPOLLOUT))
+                continue;
+            if (w.notifiers[type] && (reported & Activating[type]))
+                batch.push_back(w.notifiers[type]);
         }
+        // Interest kept for a notifier disabled since then: drop it, or every wait would end
+        // at once for it.
+        const uint32_t wanted = w.wanted();
+        if (reported & (EPOLLIN | EPOLLOUT | EPOLLPRI) & ~wanted)
+            watch(fd, w, wanted);
     }
     ++m_depth; // from here, unregistering a notifier clears it from `batch`
     QEvent activate(QEvent::SockAct);
@@ -246,6 +278,34 @@ int EpollDispatcher::dispatch(const epoll_event *events, int count) {
         ++handled;
     }
     --m_depth;
+    return handled;
+}
+
+int EpollDispatcher::activateUnwatchedWriters() {
+    int handled = 0;
+    QEvent activate(QEvent::SockAct);
+    // Handlers enable more writers as they go (a request forwarded upstream); they join in.
+    while (m_nextUnwatchedWriter < m_unwatchedWriters.size()) {
+        QSocketNotifier *notifier =
+            std::exchange(m_unwatchedWriters[m_nextUnwatchedWriter++], nullptr);
+        if (!notifier)
+            continue;
+        const int fd = int(notifier->socket());
+        // Watched since it was listed (enabled again by its own handler): the kernel reports it.
+        if (const auto it = m_watches.find(fd);
+            it != m_watches.end() && (it->second.kernel & EPOLLOUT))
+            continue;
+        QCoreApplication::sendEvent(notifier, &activate);
+        ++handled;
+        // Still enabled: its write would block, or it awaits a connect. From now on the kernel
+        // says when it can write.
+        const auto it = m_watches.find(fd);
+        if (it != m_watches.end() && it->second.notifiers[QSocketNotifier::Write] == notifier &&
+            !(it->second.kernel & EPOLLOUT))
+            watch(fd, it->second, it->second.kernel | EPOLLOUT);
+    }
+    m_unwatchedWriters.clear();
+    m_nextUnwatchedWriter = 0;
     return handled;
 }
 

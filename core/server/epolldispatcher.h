@@ -17,11 +17,19 @@ struct epoll_event;
 namespace Tokengate {
 
 // A Linux event dispatcher whose cost per wake-up follows the sockets that are ready, not the
-// ones registered: socket notifiers live in an epoll set (changed only when one is enabled or
-// disabled), an eventfd wakes the thread, and timers wait in a TimerQueue. Qt's own
-// dispatchers hand every notifier to poll() on every wake-up, which made each request cost
-// more the more idle keep-alive connections a worker held. Install it on a QThread before
-// start(); it serves every QObject of that thread (timers, posted events, notifiers).
+// ones registered: socket notifiers live in an epoll set, an eventfd wakes the thread, and
+// timers wait in a TimerQueue. Qt's own dispatchers hand every notifier to poll() on every
+// wake-up, which made each request cost more the more idle keep-alive connections a worker
+// held. Install it on a QThread before start(); it serves every QObject of that thread.
+//
+// The epoll set is changed only when it must: QAbstractSocket enables its write notifier for
+// every response and disables it once written, which cost two epoll_ctl calls each time. A
+// write notifier enabled on a socket the set does not watch for writing is activated in the
+// same pass without asking the kernel (a socket with room in its buffer is the common case);
+// only one still enabled after that activation (a full buffer, a connect in progress) is added
+// to the set. So, unlike Qt's, it may activate a write notifier once when a write would block,
+// which a non-blocking writer handles as EAGAIN. A disabled notifier's interest stays in the set
+// until the kernel next reports it, as it is often enabled again before then.
 class EpollDispatcher final : public QAbstractEventDispatcher {
     Q_OBJECT
 public:
@@ -48,26 +56,37 @@ public:
     void interrupt() override; // thread-safe
 
 private:
-    // The read, write and exception notifiers of one descriptor.
-    using Notifiers = std::array<QSocketNotifier *, 3>;
+    // One descriptor: its read, write and exception notifiers, and what the epoll set holds.
+    struct Watch {
+        std::array<QSocketNotifier *, 3> notifiers{};
+        uint32_t kernel = 0; // the events the set watches it for
+        bool inKernel = false;
+        bool empty() const { return notifiers == decltype(notifiers){}; }
+        uint32_t wanted() const;
+    };
 
     bool onOwnThread(const char *what) const;
-    void updateInterest(int fd, const Notifiers &notifiers, bool isNew);
+    void watch(int fd, Watch &w, uint32_t events);
     bool waitForWakeUpOnly(int timeoutMs);
     void consumeWakeUp();
     int dispatch(const epoll_event *events, int count);
+    int activateUnwatchedWriters();
 
     int m_epoll = -1;
     int m_wake = -1; // eventfd
     std::atomic<bool> m_wakeUpPending{false};
     std::atomic<bool> m_interrupted{false};
-    std::unordered_map<int, Notifiers> m_notifiers;
+    std::unordered_map<int, Watch> m_watches;
     TimerQueue m_timers;
     // The notifiers each processEvents() in progress (nested loops included) is about to
     // activate; unregistering a notifier clears it from them, so one deleted by an earlier
     // handler of the same batch is never activated.
     std::deque<std::vector<QSocketNotifier *>> m_batches;
     size_t m_depth = 0;
+    // Write notifiers enabled on a descriptor not watched for writing, to activate in this
+    // pass; nested loops share the cursor, so each is activated once whichever loop gets to it.
+    std::vector<QSocketNotifier *> m_unwatchedWriters;
+    size_t m_nextUnwatchedWriter = 0;
 };
 
 } // namespace Tokengate

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <functional>
 #include <memory>
 
@@ -124,6 +125,7 @@ enum class NotifierAction {
     DeleteSelf,
     DisableAndReenableSelf,
     DeleteOtherAndReuseItsFd,
+    DisableAndReenableOther,
     EnableOtherWriteNotifier
 };
 Q_DECLARE_METATYPE(NotifierAction)
@@ -324,6 +326,10 @@ private slots:
         // place. The new one has nothing to read and must not be activated.
         QTest::newRow("delete the other, ready in the same batch, and reuse its fd")
             << NotifierAction::DeleteOtherAndReuseItsFd << 1 << 0;
+        // Taken out of the batch when disabled; ready still when enabled again, so activated in
+        // the next pass: neither lost nor activated twice.
+        QTest::newRow("disable and enable the other, ready in the same batch")
+            << NotifierAction::DisableAndReenableOther << 2 << 0;
         QTest::newRow("enable another socket's write notifier")
             << NotifierAction::EnableOtherWriteNotifier << 1 << 1;
     }
@@ -337,7 +343,8 @@ private slots:
         const auto [a2, b2] = loopback.pair();
         const auto [a3, b3] = loopback.pair();
         QVERIFY(b1 >= 0 && b2 >= 0 && b3 >= 0);
-        const bool both = action == NotifierAction::DeleteOtherAndReuseItsFd;
+        const bool both = action == NotifierAction::DeleteOtherAndReuseItsFd ||
+                          action == NotifierAction::DisableAndReenableOther;
         QCOMPARE(write(a1, "x", 1), 1);
         if (both)
             QCOMPARE(write(a2, "x", 1), 1);
@@ -382,6 +389,13 @@ private slots:
                     Q_UNUSED(freshPeer);
                     break;
                 }
+                case NotifierAction::DisableAndReenableOther:
+                    self->setEnabled(false);
+                    if (count == 1) {
+                        other->setEnabled(false);
+                        other->setEnabled(true);
+                    }
+                    break;
                 case NotifierAction::EnableOtherWriteNotifier:
                     self->setEnabled(false);
                     writable->setEnabled(true);
@@ -400,8 +414,140 @@ private slots:
         QVERIFY(thread.finish());
         QCOMPARE(count, activations);
         QCOMPARE(otherCount, otherActivations);
-        if (both)
+        if (action == NotifierAction::DeleteOtherAndReuseItsFd)
             QVERIFY2(reusedNumber, "the new socket did not take the closed one's number");
+    }
+
+    // Write notifiers: this dispatcher activates one enabled on a socket it does not watch for
+    // writing at once, without the kernel, and watches it only if it stays enabled.
+    void writeNotifier_data() {
+        QTest::addColumn<QString>("how");
+        QTest::addColumn<int>("activations");
+        QTest::newRow("enabled from a timer") << u"timer"_s << 1;
+        QTest::newRow("enabled from a posted event") << u"posted"_s << 1;
+        QTest::newRow("enabled, disabled and enabled again by one handler")
+            << u"toggled by another"_s << 1;
+        QTest::newRow("disables and enables itself, level-triggered again")
+            << u"toggles itself"_s << 2;
+        QTest::newRow("stays enabled for three activations") << u"stays enabled"_s << 3;
+    }
+    void writeNotifier() {
+        QFETCH_GLOBAL(QString, dispatcher);
+        QFETCH(QString, how);
+        QFETCH(int, activations);
+        Loopback loopback;
+        const auto [a, b] = loopback.pair();
+        const auto [c, d] = loopback.pair();
+        QVERIFY(b >= 0 && d >= 0);
+        QCOMPARE(write(c, "x", 1), 1);
+        int count = 0;
+        LoopThread thread(dispatcher, [&](QObject *context) {
+            auto *writable = new QSocketNotifier(b, QSocketNotifier::Write, context);
+            writable->setEnabled(false);
+            QObject::connect(writable, &QSocketNotifier::activated, context, [&, writable] {
+                ++count;
+                if (how == "toggles itself"_L1) {
+                    writable->setEnabled(false);
+                    writable->setEnabled(count == 1);
+                } else if (how != "stays enabled"_L1 || count == activations) {
+                    writable->setEnabled(false);
+                }
+            });
+            auto enable = [writable] { writable->setEnabled(true); };
+            if (how == "timer"_L1) {
+                QTimer::singleShot(10, context, enable);
+            } else if (how == "posted"_L1) {
+                QMetaObject::invokeMethod(context, enable, Qt::QueuedConnection);
+            } else if (how == "toggled by another"_L1) {
+                auto *readable = new QSocketNotifier(d, QSocketNotifier::Read, context);
+                QObject::connect(readable, &QSocketNotifier::activated, context,
+                                 [readable, writable] {
+                                     readable->setEnabled(false);
+                                     writable->setEnabled(true);
+                                     writable->setEnabled(false);
+                                     writable->setEnabled(true);
+                                 });
+            } else {
+                enable();
+            }
+            quitAfter(200, context);
+        });
+        thread.start();
+        QVERIFY(thread.finish());
+        QCOMPARE(count, activations);
+        Q_UNUSED(a);
+    }
+
+    // A socket that cannot take more: its write notifier is not activated again and again (at
+    // most once, by this dispatcher), and is once the peer has read.
+    void writeNotifierOnAFullSocket() {
+        QFETCH_GLOBAL(QString, dispatcher);
+        Loopback loopback;
+        const auto [a, b] = loopback.pair();
+        QVERIFY(b >= 0);
+        const QByteArray chunk(65536, 'x');
+        while (write(b, chunk.constData(), size_t(chunk.size())) > 0) {
+        }
+        QCOMPARE(errno, EAGAIN);
+        int whileFull = 0;
+        int afterRead = 0;
+        bool peerRead = false;
+        LoopThread thread(dispatcher, [&](QObject *context) {
+            auto *writable = new QSocketNotifier(b, QSocketNotifier::Write, context);
+            QObject::connect(writable, &QSocketNotifier::activated, context,
+                             [&, writable, context] {
+                                 ++(peerRead ? afterRead : whileFull);
+                                 if (write(b, "x", 1) == 1) {
+                                     writable->setEnabled(false);
+                                     quitAfter(50, context);
+                                 }
+                             });
+            QTimer::singleShot(150, context, [&] {
+                peerRead = true;
+                drain(a);
+            });
+        });
+        thread.start();
+        QVERIFY(thread.finish());
+        QVERIFY2(whileFull <= (dispatcher == "epoll"_L1 ? 1 : 0),
+                 qPrintable(QString::number(whileFull)));
+        QCOMPARE(afterRead, 1);
+    }
+
+    // Disabled while another notifier of its socket stays enabled, a notifier whose socket then
+    // becomes ready is not activated, nor does its readiness keep the loop awake; enabled
+    // again, it is activated.
+    void disabledNotifierBecomesReady() {
+        QFETCH_GLOBAL(QString, dispatcher);
+        Loopback loopback;
+        const auto [a, b] = loopback.pair();
+        QVERIFY(b >= 0);
+        int activated = 0;
+        int wakeUps = -1;
+        int wakeUpsWhileDisabled = 0;
+        LoopThread thread(dispatcher, [&](QObject *context) {
+            auto *readable = new QSocketNotifier(b, QSocketNotifier::Read, context);
+            new QSocketNotifier(b, QSocketNotifier::Exception, context); // keeps b watched
+            readable->setEnabled(false);
+            QObject::connect(QAbstractEventDispatcher::instance(), &QAbstractEventDispatcher::awake,
+                             context, [&] { ++wakeUps; });
+            QObject::connect(readable, &QSocketNotifier::activated, context,
+                             [&, readable, context] {
+                                 ++activated;
+                                 drain(b);
+                                 readable->setEnabled(false);
+                                 quitAfter(50, context);
+                             });
+            QTimer::singleShot(20, context, [&] { QCOMPARE(write(a, "x", 1), 1); });
+            QTimer::singleShot(220, context, [&, readable] {
+                wakeUpsWhileDisabled = wakeUps;
+                readable->setEnabled(true);
+            });
+        });
+        thread.start();
+        QVERIFY(thread.finish());
+        QCOMPARE(activated, 1);
+        QVERIFY2(wakeUpsWhileDisabled < 20, qPrintable(QString::number(wakeUpsWhileDisabled)));
     }
 
     void manySockets_data() {
