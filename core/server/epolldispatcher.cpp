@@ -86,7 +86,11 @@ void EpollDispatcher::registerSocketNotifier(QSocketNotifier *notifier) {
         return;
     const int fd = int(notifier->socket());
     const QSocketNotifier::Type type = notifier->type();
-    Watch &w = m_watches[fd];
+    if (fd < 0)
+        return;
+    if (size_t(fd) >= m_watches.size())
+        m_watches.resize(size_t(fd) + 1);
+    Watch &w = m_watches[size_t(fd)];
     QSocketNotifier *&slot = w.notifiers[type];
     if (slot && slot != notifier)
         qWarning("EpollDispatcher: a second socket notifier of one type for socket %d", fd);
@@ -108,17 +112,22 @@ void EpollDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier) {
     std::replace(m_unwatchedWriters.begin() + qsizetype(m_nextUnwatchedWriter),
                  m_unwatchedWriters.end(), notifier, static_cast<QSocketNotifier *>(nullptr));
     const int fd = int(notifier->socket());
-    const auto it = m_watches.find(fd);
-    if (it == m_watches.end() || it->second.notifiers[notifier->type()] != notifier)
+    Watch *w = watchOf(fd);
+    if (!w || w->notifiers[notifier->type()] != notifier)
         return;
-    Watch &w = it->second;
-    w.notifiers[notifier->type()] = nullptr;
-    if (!w.empty())
+    w->notifiers[notifier->type()] = nullptr;
+    if (!w->empty())
         return; // the set keeps its interest until it next reports it; see dispatch()
     // Now: the descriptor may be closed next and its number reused.
-    if (w.inKernel)
+    if (w->inKernel)
         epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
-    m_watches.erase(it);
+    *w = Watch{};
+}
+
+EpollDispatcher::Watch *EpollDispatcher::watchOf(int fd) {
+    if (fd < 0 || size_t(fd) >= m_watches.size() || m_watches[size_t(fd)].empty())
+        return nullptr;
+    return &m_watches[size_t(fd)];
 }
 
 void EpollDispatcher::watch(int fd, Watch &w, uint32_t events) {
@@ -250,10 +259,10 @@ int EpollDispatcher::dispatch(const epoll_event *events, int count) {
             ++handled;
             continue;
         }
-        const auto it = m_watches.find(fd);
-        if (it == m_watches.end())
+        Watch *found = watchOf(fd);
+        if (!found)
             continue;
-        Watch &w = it->second;
+        Watch &w = *found;
         const uint32_t reported = events[i].events;
         for (size_t type = 0; type < w.notifiers.size(); ++type) {
             // An unwatched writer is activated with m_unwatchedWriters, and only there.
@@ -292,17 +301,15 @@ int EpollDispatcher::activateUnwatchedWriters() {
             continue;
         const int fd = int(notifier->socket());
         // Watched since it was listed (enabled again by its own handler): the kernel reports it.
-        if (const auto it = m_watches.find(fd);
-            it != m_watches.end() && (it->second.kernel & EPOLLOUT))
+        if (const Watch *w = watchOf(fd); w && (w->kernel & EPOLLOUT))
             continue;
         QCoreApplication::sendEvent(notifier, &activate);
         ++handled;
         // Still enabled: its write would block, or it awaits a connect. From now on the kernel
         // says when it can write.
-        const auto it = m_watches.find(fd);
-        if (it != m_watches.end() && it->second.notifiers[QSocketNotifier::Write] == notifier &&
-            !(it->second.kernel & EPOLLOUT))
-            watch(fd, it->second, it->second.kernel | EPOLLOUT);
+        Watch *w = watchOf(fd);
+        if (w && w->notifiers[QSocketNotifier::Write] == notifier && !(w->kernel & EPOLLOUT))
+            watch(fd, *w, w->kernel | EPOLLOUT);
     }
     m_unwatchedWriters.clear();
     m_nextUnwatchedWriter = 0;

@@ -8,7 +8,6 @@
 #include <array>
 #include <atomic>
 #include <deque>
-#include <unordered_map>
 #include <vector>
 
 class QSocketNotifier;
@@ -66,6 +65,7 @@ private:
     };
 
     bool onOwnThread(const char *what) const;
+    Watch *watchOf(int fd); // nullptr: no notifier
     void watch(int fd, Watch &w, uint32_t events);
     bool waitForWakeUpOnly(int timeoutMs);
     void consumeWakeUp();
@@ -76,7 +76,7 @@ private:
     int m_wake = -1; // eventfd
     std::atomic<bool> m_wakeUpPending{false};
     std::atomic<bool> m_interrupted{false};
-    std::unordered_map<int, Watch> m_watches;
+    std::vector<Watch> m_watches; // by descriptor: they are small and dense
     TimerQueue m_timers;
     // The notifiers each processEvents() in progress (nested loops included) is about to
     // activate; unregistering a notifier clears it from them, so one deleted by an earlier
