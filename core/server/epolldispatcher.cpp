@@ -173,6 +173,12 @@ int EpollDispatcher::remainingTime(int timerId) {
 }
 
 void EpollDispatcher::wakeUp() {
+    if (thread() == QThread::currentThread()) {
+        // Posted by this loop's own handlers (queued signals, deleteLater, most passes): the
+        // loop is awake and delivers them before it waits, with no eventfd write and read.
+        m_postedHere = true;
+        return;
+    }
     // One write until the loop has consumed it: posting many events costs one syscall.
     if (!m_wakeUpPending.exchange(true, std::memory_order_acq_rel))
         eventfd_write(m_wake, 1);
@@ -202,20 +208,22 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
     m_interrupted.store(false, std::memory_order_relaxed);
     emit awake();
     // Events posted from here on call wakeUp(), so the wait below returns at once for them.
+    m_postedHere = false;
     QCoreApplication::sendPostedEvents();
 
     const bool withTimers = !flags.testFlag(QEventLoop::X11ExcludeTimers);
     const bool withNotifiers = !flags.testFlag(QEventLoop::ExcludeSocketNotifiers);
     const bool writersWaiting = withNotifiers && m_nextUnwatchedWriter < m_unwatchedWriters.size();
     const bool canWait = flags.testFlag(QEventLoop::WaitForMoreEvents) &&
-                         !m_interrupted.load(std::memory_order_acquire) && !writersWaiting;
+                         !m_interrupted.load(std::memory_order_acquire) && !writersWaiting &&
+                         !m_postedHere;
     if (canWait)
         emit aboutToBlock();
     if (m_interrupted.load(std::memory_order_acquire))
         return false;
 
     int timeoutMs = 0;
-    if (canWait)
+    if (canWait && !m_postedHere) // aboutToBlock() may post
         timeoutMs = withTimers ? timeoutFor(m_timers.msUntilNext(TimerQueue::now())) : -1;
 
     int handled = 0;
@@ -238,8 +246,11 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
     for (int turn = 0; turn < 2 && !m_interrupted.load(std::memory_order_acquire); ++turn) {
         if (withNotifiers)
             handled += activateUnwatchedWriters();
-        if (turn == 0 && m_wakeUpPending.load(std::memory_order_acquire)) {
-            consumeWakeUp();
+        const bool signalled = m_wakeUpPending.load(std::memory_order_acquire);
+        if (turn == 0 && (signalled || m_postedHere)) {
+            if (signalled)
+                consumeWakeUp();
+            m_postedHere = false;
             QCoreApplication::sendPostedEvents();
         }
     }

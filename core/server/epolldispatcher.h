@@ -73,8 +73,9 @@ private:
     int activateUnwatchedWriters();
 
     int m_epoll = -1;
-    int m_wake = -1; // eventfd
-    std::atomic<bool> m_wakeUpPending{false};
+    int m_wake = -1;                          // eventfd
+    std::atomic<bool> m_wakeUpPending{false}; // the eventfd was written to
+    bool m_postedHere = false;                // this thread posted since it last sent them
     std::atomic<bool> m_interrupted{false};
     std::vector<Watch> m_watches; // by descriptor: they are small and dense
     TimerQueue m_timers;

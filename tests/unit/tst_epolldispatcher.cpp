@@ -636,6 +636,31 @@ private slots:
         QVERIFY(deletedInOrder);
     }
 
+    // A handler of aboutToBlock() posts: the loop must not then sleep on it.
+    void postedAsTheLoopIsAboutToBlock() {
+        QFETCH_GLOBAL(QString, dispatcher);
+        bool delivered = false;
+        LoopThread thread(dispatcher, [&](QObject *context) {
+            auto posted = std::make_shared<bool>(false);
+            QObject::connect(QAbstractEventDispatcher::instance(),
+                             &QAbstractEventDispatcher::aboutToBlock, context,
+                             [&, context, posted] {
+                                 if (std::exchange(*posted, true))
+                                     return;
+                                 QMetaObject::invokeMethod(
+                                     context,
+                                     [&] {
+                                         delivered = true;
+                                         quitLoop();
+                                     },
+                                     Qt::QueuedConnection);
+                             });
+        });
+        thread.start();
+        QVERIFY(thread.finish(5000));
+        QVERIFY(delivered);
+    }
+
     void quitFromAnotherThreadWhileAsleep() {
         QFETCH_GLOBAL(QString, dispatcher);
         QSemaphore asleep;
