@@ -92,14 +92,21 @@ void EpollDispatcher::registerSocketNotifier(QSocketNotifier *notifier) {
         m_watches.resize(size_t(fd) + 1);
     Watch &w = m_watches[size_t(fd)];
     QSocketNotifier *&slot = w.notifiers[type];
-    if (slot && slot != notifier)
+    // Another notifier in the slot: a socket closed while its notifier was enabled left it,
+    // and the kernel dropped the number from the set; a new socket now has that number. What
+    // the slot says of the set is stale, so ask the kernel again (watch() adds it back).
+    const bool replaced = slot && slot != notifier;
+    if (replaced)
         qWarning("EpollDispatcher: a second socket notifier of one type for socket %d", fd);
     slot = notifier;
-    if (type == QSocketNotifier::Write && !(w.kernel & EPOLLOUT)) {
+    // Activated at once only on a socket already being read: a connect in progress enables its
+    // write notifier alone, and hiredis takes any activation then for the connect's end.
+    if (type == QSocketNotifier::Write && !(w.kernel & EPOLLOUT) && !replaced &&
+        w.notifiers[QSocketNotifier::Read]) {
         m_unwatchedWriters.push_back(notifier);
         return;
     }
-    if (!w.inKernel || !(w.kernel & Interest[type]))
+    if (replaced || !w.inKernel || !(w.kernel & Interest[type]))
         watch(fd, w, w.kernel | Interest[type]);
 }
 
@@ -223,7 +230,8 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
         return false;
 
     int timeoutMs = 0;
-    if (canWait && !m_postedHere) // aboutToBlock() may post
+    // aboutToBlock() may post, or enable a write notifier
+    if (canWait && !m_postedHere && m_nextUnwatchedWriter >= m_unwatchedWriters.size())
         timeoutMs = withTimers ? timeoutFor(m_timers.msUntilNext(TimerQueue::now())) : -1;
 
     int handled = 0;
@@ -271,8 +279,12 @@ int EpollDispatcher::dispatch(const epoll_event *events, int count) {
             continue;
         }
         Watch *found = watchOf(fd);
-        if (!found)
+        if (!found) {
+            // In the set with no notifier (closed and reused behind our back): level-triggered,
+            // it would end every wait at once.
+            epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
             continue;
+        }
         Watch &w = *found;
         const uint32_t reported = events[i].events;
         for (size_t type = 0; type < w.notifiers.size(); ++type) {

@@ -23,12 +23,14 @@ namespace Tokengate {
 //
 // The epoll set is changed only when it must: QAbstractSocket enables its write notifier for
 // every response and disables it once written, which cost two epoll_ctl calls each time. A
-// write notifier enabled on a socket the set does not watch for writing is activated in the
-// same pass without asking the kernel (a socket with room in its buffer is the common case);
-// only one still enabled after that activation (a full buffer, a connect in progress) is added
-// to the set. So, unlike Qt's, it may activate a write notifier once when a write would block,
-// which a non-blocking writer handles as EAGAIN. A disabled notifier's interest stays in the set
-// until the kernel next reports it, as it is often enabled again before then.
+// write notifier enabled on a socket the set does not watch for writing, and whose read
+// notifier is enabled (an established connection), is activated in the same pass without asking
+// the kernel (a socket with room in its buffer is the common case); only one still enabled after
+// that activation (a full buffer) is added to the set. A connect in progress (a write notifier
+// alone) waits for the kernel, as hiredis reads any activation then as the connect's end. So,
+// unlike Qt's, it may activate a write notifier once when a write would block, which a non-blocking
+// writer handles as EAGAIN. A disabled notifier's interest stays in the set until the kernel next
+// reports it, as it is often enabled again before then.
 class EpollDispatcher final : public QAbstractEventDispatcher {
     Q_OBJECT
 public:
