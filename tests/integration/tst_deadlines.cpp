@@ -11,6 +11,7 @@
 
 #include "core/base/reason.h"
 
+#include <QFile>
 #include <QTest>
 
 using namespace Tokengate;
@@ -272,7 +273,14 @@ private slots:
     // The client takes a few hundred bytes at a time of a large answer: the floor closes it
     // long before the answer is through, and the upstream connection is let go.
     void sendRateFloor() {
-        const QByteArray body(4 << 20, 'b');
+        // More than the gateway's socket can hold: the kernel grows a send buffer up to
+        // tcp_wmem's maximum (4 MiB by default), and a body that fits is sent at once.
+        QFile wmem(QStringLiteral("/proc/sys/net/ipv4/tcp_wmem"));
+        const QList<QByteArray> sizes = wmem.open(QIODevice::ReadOnly)
+                                            ? wmem.readAll().simplified().split(' ')
+                                            : QList<QByteArray>{};
+        const qint64 sendBufferMax = sizes.size() == 3 ? sizes[2].toLongLong() : 0;
+        const QByteArray body(qMax<qint64>(16 << 20, 4 * sendBufferMax), 'b');
         ScriptedUpstream up(ScriptedUpstream::answerEachRequestWith(
             "HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" +
             body));
