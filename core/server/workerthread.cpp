@@ -186,6 +186,8 @@ void WorkerThread::run() {
     // destructor that runs after QThread::wait() has returned, so at exit it raced with
     // OPENSSL_cleanup() (TSan) or was skipped (LeakSanitizer). Freed here, before join().
     OPENSSL_thread_stop();
+    m_mayFinish.acquire();
+    ThreadHandoff::received(&m_mayFinish);
     ThreadHandoff::sent(this); // to join()
 }
 
@@ -209,6 +211,9 @@ void WorkerThread::serve() {
 }
 
 void WorkerThread::join() {
+    // Whatever this thread posted to the worker (a drain, a reload) has returned by now.
+    ThreadHandoff::sent(&m_mayFinish);
+    m_mayFinish.release();
     wait();
     ThreadHandoff::received(this);
 }

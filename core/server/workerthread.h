@@ -45,6 +45,10 @@ private:
     qintptr m_listenSocket;
     const Clock &m_deadlineClock;
     QSemaphore m_ready;
+    // Released by join(). The thread's loop may end on its own (drained), but the thread must
+    // not finish, which deletes its event dispatcher, while another thread is still inside
+    // postEvent() to it: Qt calls the dispatcher's wakeUp() after unlocking the event queue.
+    QSemaphore m_mayFinish;
     QString m_error;
     std::atomic<WorkerCore *> m_core{nullptr};
 };
