@@ -235,4 +235,22 @@ QByteArray withoutPathParameters(QByteArrayView path) {
     return out;
 }
 
+QByteArray withEscapedSlashesAsSlashes(QByteArrayView path) {
+    QByteArray out;
+    out.reserve(path.size());
+    for (qsizetype i = 0; i < path.size(); ++i) {
+        char c = path[i];
+        if (c == '%' && (path.sliced(i).startsWith("%2F") || path.sliced(i).startsWith("%5C"))) {
+            c = '/';
+            i += 2; // escapes are upper case here
+        } else if (c == '\\') {
+            c = '/';
+        }
+        if (c == '/' && out.endsWith('/'))
+            continue;
+        out += c;
+    }
+    return out;
+}
+
 } // namespace Tokengate

@@ -27,4 +27,8 @@ NormalizedPath normalizePath(QByteArrayView raw, const PathConfig &config);
 // The path with every ";..." segment parameter cut off, as servlet containers read it.
 QByteArray withoutPathParameters(QByteArrayView path);
 
+// The path with "\\", "%2F" and "%5C" read as "/" and the empty segments that makes merged, as
+// a Windows server or one behind a decoding proxy reads it.
+QByteArray withEscapedSlashesAsSlashes(QByteArrayView path);
+
 } // namespace Tokengate

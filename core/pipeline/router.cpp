@@ -262,20 +262,39 @@ RouteDecision Router::decide(QByteArrayView method, QByteArrayView host,
     if (d.path.refused())
         return d;
     d.index = match(method, host, d.path.path);
+    // Readings of the same path by upstreams the gateway cannot see: each must pick the route
+    // the gateway picked, or the request is refused before it reaches a weaker route.
     using Parameters = PathConfig::Parameters;
+    const QByteArray &path = d.path.path;
     // "%3B" too: an upstream behind a decoding proxy (nginx with a URI in proxy_pass) sees ";".
-    if (m_paths.parameters == Parameters::Keep ||
-        (!d.path.path.contains(';') && !d.path.path.contains("%3B")))
-        return d;
+    const bool cutsParameters =
+        m_paths.parameters != Parameters::Keep && (path.contains(';') || path.contains("%3B"));
+    const bool readsSlashes = m_paths.escapedSlashes == PathConfig::EscapedSlashes::Keep &&
+                              (path.contains('\\') || path.contains("%2F") || path.contains("%5C"));
+    const auto reroutes = [&](QByteArrayView reading) {
+        return match(method, host, reading) != d.index;
+    };
     // Servlet containers drop ";..." from each segment before they route: "/admin;x/" is
-    // their "/admin/". Refused when that would pick another route than the gateway did.
-    if (m_paths.parameters == Parameters::Reject ||
-        match(method, host, withoutPathParameters(d.path.path)) != d.index) {
+    // their "/admin/".
+    if (cutsParameters &&
+        (m_paths.parameters == Parameters::Reject || reroutes(withoutPathParameters(path)))) {
         d.index = -1;
         d.path.reason = Reason::PathParameter;
         d.path.message = m_paths.parameters == Parameters::Reject
                              ? "The path holds a \";\" parameter"
                              : "The path holds a \";\" parameter that would change its route";
+        return d;
+    }
+    // Windows servers read "\\" as "/", and a decoding proxy in front turns "%2F" into one.
+    if (readsSlashes) {
+        const QByteArray reading = withEscapedSlashesAsSlashes(path);
+        if (reroutes(reading) ||
+            (m_paths.parameters != Parameters::Keep && reroutes(withoutPathParameters(reading)))) {
+            d.index = -1;
+            d.path.reason = Reason::PathEscapedSlash;
+            d.path.message =
+                "The path holds an escaped slash or a backslash that would change its route";
+        }
     }
     return d;
 }

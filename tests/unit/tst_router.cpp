@@ -335,6 +335,43 @@ private slots:
         QCOMPARE(routeFor(bypassTable(false), "GET", "gw.test", target, paths), expected);
     }
 
+    // keep_unchanged escaped slashes: an upstream that reads "\\", "%2F" or "%5C" as "/" (and
+    // merges the empty segments that makes) must not reach a route the gateway did not pick.
+    // Found by fuzz/fuzz_route_path.cpp (the "fuzz find" row).
+    void keptEscapedSlashes_data() {
+        QTest::addColumn<PathConfig::Parameters>("mode");
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<QString>("expected");
+        using P = PathConfig::Parameters;
+        auto row = [](const char *name, P mode, const char *target, const char *expected) {
+            QTest::newRow(name) << mode << QByteArray(target) << QString::fromLatin1(expected);
+        };
+        row("same route: allowed", P::RejectIfRerouted, "/static/a%2Fb", "static");
+        row("same route, backslash: allowed", P::RejectIfRerouted, "/admin/a\\b", "admin");
+        row("catch-all that stays there", P::RejectIfRerouted, "/a%2Fb", "catch-all");
+        row("backslashes before admin", P::RejectIfRerouted, "/\\\\admin/x", "!path_escaped_slash");
+        row("one backslash before admin", P::RejectIfRerouted, "/\\admin/x", "!path_escaped_slash");
+        row("escaped slash before admin", P::RejectIfRerouted, "/%2Fadmin/x",
+            "!path_escaped_slash");
+        row("escaped backslash before admin", P::RejectIfRerouted, "/%5cadmin/x",
+            "!path_escaped_slash");
+        row("escaped slash inside the prefix", P::RejectIfRerouted, "/admin%2Fx",
+            "!path_escaped_slash");
+        row("fuzz find: with a parameter", P::RejectIfRerouted, "/\\\\\\\\\\admin/x/p;vx\\sZ",
+            "!path_escaped_slash");
+        row("backslash then parameter", P::RejectIfRerouted, "/;y\\admin/z", "!path_escaped_slash");
+        row("parameters kept: still refused", P::Keep, "/%2Fadmin/x", "!path_escaped_slash");
+    }
+    void keptEscapedSlashes() {
+        QFETCH(PathConfig::Parameters, mode);
+        QFETCH(QByteArray, target);
+        QFETCH(QString, expected);
+        PathConfig paths;
+        paths.escapedSlashes = PathConfig::EscapedSlashes::Keep;
+        paths.parameters = mode;
+        QCOMPARE(routeFor(bypassTable(false), "GET", "gw.test", target, paths), expected);
+    }
+
     void caseInsensitive_data() {
         QTest::addColumn<std::optional<bool>>("route");
         QTest::addColumn<bool>("global");
