@@ -64,6 +64,10 @@ std::optional<UpstreamTarget> UpstreamTarget::parse(const QString &text, QString
         return fail(QStringLiteral("not a valid URL: \"%1\"").arg(shown));
     if (url.host().isEmpty())
         return fail(QStringLiteral("URL has no host: \"%1\"").arg(shown));
+    // QUrl drops an IPvFuture literal's brackets: what it gives is neither the URL's host nor
+    // an address anything connects to.
+    if (authorityText.startsWith(u'[') && !url.host().contains(u':'))
+        return fail(QStringLiteral("IPvFuture addresses are not supported: \"%1\"").arg(shown));
     // QUrl takes port 0, which no server listens on: connecting to it fails only per request.
     if (url.port() == 0)
         return fail(QStringLiteral("URL port must be 1 to 65535: \"%1\"").arg(shown));

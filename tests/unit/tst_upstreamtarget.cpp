@@ -115,6 +115,10 @@ private slots:
         // Found by the fuzz harness: QUrl takes port 0.
         row("port 0", "HTTP://pu:0", "port must be 1 to 65535");
         row("port 0, padded", "https://example.com:00/", "port must be 1 to 65535");
+        // Found by the fuzz harness: QUrl takes an IPvFuture literal and drops its brackets,
+        // so the Host sent upstream and the name looked up were not the URL's.
+        row("IPvFuture literal", "http://[v1.Ab,3.]", "IPvFuture");
+        row("IPvFuture literal with a port", "http://[v7.x]:8080/p", "IPvFuture");
         row("space in host", "http://exa mple.com/", "");
     }
     // Config validation quotes the URL settings it refuses, never the password in them.
