@@ -5,6 +5,8 @@
 # Unlike requests/s it barely moves when other jobs share the machine, so it shows whether
 # a change made the hot path dearer.
 #   bench/cpupercall.sh BASELINE_TOKENGATED [CANDIDATE_TOKENGATED]   (ROUNDS=4 DURATION=3)
+# BASELINE_ARGS / CANDIDATE_ARGS add options to one side ("--access-log @WORK@/access.log":
+# @WORK@ is the run's scratch folder), so one binary can be compared with a feature on and off.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 baseline=${1:?usage: bench/cpupercall.sh BASELINE_TOKENGATED [CANDIDATE_TOKENGATED]}
@@ -12,18 +14,20 @@ candidate=${2:-$build/daemon/tokengated}
 start_nginx
 head -c 32 /dev/urandom | base64 > "$work/jwt.key"
 declare -A pid port
-gateway() { # NAME BINARY
+gateway() { # NAME BINARY EXTRA_ARGS
   port[$1]=$(free_port)
+  local extra
+  read -r -a extra <<<"${3//@WORK@/$work}"
   "$2" --listen 127.0.0.1:"${port[$1]}" --upstream http://127.0.0.1:$origin \
     --introspection-url "http://127.0.0.1:$idp/introspect" --client-id bench --cache-ttl 300 \
     --jwt-header X-Jwt --jwt-secret-file "$work/jwt.key" --workers 2 --access-log off \
-    --log-level error 2>/dev/null & pids+=($!) # lib.sh turns the admin listener off
+    --log-level error "${extra[@]}" 2>/dev/null & pids+=($!) # lib.sh turns the admin listener off
   pid[$1]=$!
   wait_port "${port[$1]}"
 }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-gateway baseline "$baseline"
-gateway candidate "$candidate"
+gateway baseline "$baseline" "${BASELINE_ARGS:-}"
+gateway candidate "$candidate" "${CANDIDATE_ARGS:-}"
 hz=$(getconf CLK_TCK)
 declare -A us
 for round in $(seq "$ROUNDS"); do

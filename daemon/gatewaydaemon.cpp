@@ -61,10 +61,11 @@ bool GatewayDaemon::start(Config config) {
             std::fprintf(stderr, "tokengated: %s\n", qPrintable(error));
             return false;
         }
-        connect(&m_events, &EventHub::eventPublished, &m_accessLog, [this](const RequestEvent &e) {
-            m_events.received();
-            m_accessLog.write(e);
-        });
+        // Formatted on the worker that finished the request; LogFileWriter batches the writes.
+        connect(
+            &m_events, &EventHub::eventPublished, this,
+            [this](const RequestEvent &e) { m_accessLog.write(e); }, Qt::DirectConnection);
+        m_metrics.setAccessLog(&m_accessLog);
     }
     QStringList problems;
     if (!m_service.start(config, &problems)) {
@@ -129,6 +130,9 @@ void GatewayDaemon::printBanner() const {
 void GatewayDaemon::reload() {
     notifySystemd("RELOADING=1\nSTATUS=Reloading");
     qCInfo(lcConfig) << "SIGHUP: reloading the configuration";
+    // After logrotate moved the file: new lines go to a new file by the configured name.
+    if (QString error; !m_accessLog.reopen(&error))
+        qCWarning(lcConfig).noquote() << error << "(lines still go to the old file)";
     QStringList problems;
     Config next = loadConfig(m_sources, &problems);
     if (m_demo)

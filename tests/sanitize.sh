@@ -24,9 +24,9 @@ started=$(date +%s)
 # The threaded tests: workers and coalesced flights (tst_cache, tst_proxy's two workers), the
 # cache under several threads (tst_introspectioncache), reload under load (tst_reload, and the
 # real daemon's SIGHUP under load in tst_daemon, hence tokengated), the Redis tier, and the
-# smuggling and property tests across workers.
+# smuggling and property tests across workers, and the access log's writer thread.
 threaded="tst_cache tst_introspectioncache tst_reload tst_daemon tokengated tst_rediscache
-  tst_proxy tst_smuggling tst_forwardproperty"
+  tst_proxy tst_smuggling tst_forwardproperty tst_logfilewriter"
 # Not under ASan: the packaging tests check what cpack, dpkg, rpm, lintian, appstream and
 # systemd-analyze make of the built tree, none of it code of ours; the one tokengated run
 # in installer_packages is a demo request that tst_daemon covers. They take about two minutes.

@@ -1,30 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/observe/accesslog.h"
 
+#include "core/observe/jsonline.h"
 #include "core/observe/targetredactor.h"
-
-#include <QJsonDocument>
-#include <QJsonObject>
-
-#include <cstdio>
 
 namespace Tokengate {
 
-AccessLog::AccessLog(QObject *parent)
-    : QObject(parent) {}
-
 bool AccessLog::open(const QString &target, QString *error) {
-    const bool ok = target == u"stdout" ? m_file.open(stdout, QIODevice::WriteOnly)
-                                        : (m_file.setFileName(target),
-                                           m_file.open(QIODevice::WriteOnly | QIODevice::Append));
-    if (!ok && error)
-        *error = QStringLiteral("access log \"%1\": %2").arg(target, m_file.errorString());
-    return ok;
+    return m_writer.open(target, error);
 }
 
 void AccessLog::write(const RequestEvent &event) {
-    m_file.write(formatLine(event));
-    m_file.flush();
+    // Reused per thread: a line costs no allocation once the buffer has grown.
+    thread_local QByteArray line;
+    line.resize(0);
+    appendLine(line, event);
+    m_writer.append(line);
 }
 
 QByteArray AccessLog::redactTarget(const QByteArray &target) {
@@ -34,36 +25,41 @@ QByteArray AccessLog::redactTarget(const QByteArray &target) {
     return redactor.redact(target);
 }
 
-QByteArray AccessLog::formatLine(const RequestEvent &e) {
-    QJsonObject o{
-        {QStringLiteral("time"), e.start.toString(Qt::ISODateWithMs)},
-        {QStringLiteral("peer"), e.peer},
-        {QStringLiteral("method"), QString::fromLatin1(e.method)},
-        {QStringLiteral("target"), QString::fromLatin1(redactTarget(e.target))},
-        {QStringLiteral("status"), e.status},
-        {QStringLiteral("reason"), QLatin1StringView(reasonId(e.reason))},
-        {QStringLiteral("request_bytes"), double(e.requestBodyBytes)},
-        {QStringLiteral("response_bytes"), double(e.responseBodyBytes)},
-        {QStringLiteral("duration_ms"), double(e.durationUs) / 1000.0},
-        {QStringLiteral("worker"), e.worker},
-    };
+QByteArray AccessLog::formatLine(const RequestEvent &event) {
+    QByteArray line;
+    appendLine(line, event);
+    return line;
+}
+
+void AccessLog::appendLine(QByteArray &out, const RequestEvent &e) {
+    JsonLine o(out);
+    o.utcTime("time", e.start.toMSecsSinceEpoch());
+    o.text("peer", e.peer);
+    o.latin1("method", e.method);
+    o.latin1("target", redactTarget(e.target));
+    o.number("status", e.status);
+    o.latin1("reason", reasonId(e.reason));
+    o.number("request_bytes", e.requestBodyBytes);
+    o.number("response_bytes", e.responseBodyBytes);
+    o.millis("duration_ms", e.durationUs);
+    o.number("worker", e.worker);
     if (e.upstreamUs >= 0)
-        o.insert(QStringLiteral("upstream_ms"), double(e.upstreamUs) / 1000.0);
+        o.millis("upstream_ms", e.upstreamUs);
     if (e.idpUs >= 0)
-        o.insert(QStringLiteral("idp_ms"), double(e.idpUs) / 1000.0);
+        o.millis("idp_ms", e.idpUs);
     if (e.cache != CacheOutcome::None)
-        o.insert(QStringLiteral("cache"), QLatin1StringView(cacheOutcomeId(e.cache)));
+        o.latin1("cache", cacheOutcomeId(e.cache));
     if (!e.tokenFingerprint.isEmpty())
-        o.insert(QStringLiteral("token_fp"), QString::fromLatin1(e.tokenFingerprint));
+        o.latin1("token_fp", e.tokenFingerprint);
     if (!e.subject.isEmpty())
-        o.insert(QStringLiteral("sub"), e.subject);
+        o.text("sub", e.subject);
     if (!e.clientId.isEmpty())
-        o.insert(QStringLiteral("client_id"), e.clientId);
+        o.text("client_id", e.clientId);
     if (!e.requestId.isEmpty())
-        o.insert(QStringLiteral("request_id"), QString::fromLatin1(e.requestId));
+        o.latin1("request_id", e.requestId);
     if (!e.route.isEmpty())
-        o.insert(QStringLiteral("route"), QString::fromLatin1(e.route));
-    return QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
+        o.latin1("route", e.route);
+    o.end();
 }
 
 } // namespace Tokengate

@@ -1,28 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/observe/logfilewriter.h"
 #include "core/observe/requestevent.h"
-
-#include <QFile>
-#include <QObject>
 
 namespace Tokengate {
 
 // Writes one JSON line per RequestEvent. Query values of parameters that carry tokens
 // (access_token) are replaced by "REDACTED" so the log never holds a credential.
-class AccessLog : public QObject {
-    Q_OBJECT
+// write() runs on the thread that finished the request: the line is formatted there and
+// handed to a LogFileWriter, so no request waits for the disk or for another thread.
+class AccessLog {
 public:
     // `target`: "stdout" or a file path (appended to).
-    explicit AccessLog(QObject *parent = nullptr);
     bool open(const QString &target, QString *error);
-    void write(const Tokengate::RequestEvent &event);
+    bool reopen(QString *error) { return m_writer.reopen(error); }
+    void write(const Tokengate::RequestEvent &event); // any thread
+    void flush() { m_writer.flush(); }
+    quint64 droppedLines() const { return m_writer.droppedLines(); }
 
     static QByteArray formatLine(const RequestEvent &event);
+    static void appendLine(QByteArray &out, const RequestEvent &event);
     static QByteArray redactTarget(const QByteArray &target);
 
 private:
-    QFile m_file;
+    LogFileWriter m_writer;
 };
 
 } // namespace Tokengate

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/observe/requestmetrics.h"
 
+#include "core/observe/accesslog.h"
+
 #include "core/observe/idpevidence.h"
 #include "core/observe/prometheustext.h"
 
@@ -141,6 +143,12 @@ void RequestMetrics::render(PrometheusText &out) const {
                     {"status", QByteArray::number(k.status)},
                     {"reason", reasonId(k.reason)}},
                    double(requests.value(k)));
+    }
+
+    if (m_accessLog) {
+        out.family("tokengate_access_log_dropped_lines_total", "counter",
+                   "Access log lines lost: the disk fell 16 MiB behind, or a write failed");
+        out.sample("tokengate_access_log_dropped_lines_total", double(m_accessLog->droppedLines()));
     }
 
     out.family("tokengate_request_duration_seconds", "histogram",

@@ -11,6 +11,7 @@
 
 namespace Tokengate {
 
+class AccessLog;
 class PrometheusText;
 
 // Latencies in fixed buckets (seconds), cumulative only when rendered.
@@ -36,6 +37,8 @@ public:
 
     void record(const RequestEvent &event); // thread-safe
     void render(PrometheusText &out) const;
+    // Its lost lines are reported with the request counters; null: no access log.
+    void setAccessLog(const AccessLog *log) { m_accessLog = log; }
 
     struct RequestKey {
         QByteArray route;
@@ -55,6 +58,7 @@ private:
         quint64 idpErrors = 0;
     };
     std::vector<Shard> m_shards;
+    const AccessLog *m_accessLog = nullptr;
 };
 
 size_t qHash(const RequestMetrics::RequestKey &key, size_t seed = 0);

@@ -419,6 +419,38 @@ private slots:
         QCOMPARE(d.waitForExit(), 0);
     }
 
+    // logrotate moves the access log, then SIGHUP: later lines go to a new file by the
+    // configured name, and SIGTERM writes the lines still pending before the daemon exits.
+    void accessLogRotation() {
+        const QString log = m_dir.filePath(QStringLiteral("access.log"));
+        const QString rotated = log + QStringLiteral(".1");
+        QFile::remove(log);
+        QFile::remove(rotated);
+        DaemonProcess d;
+        QVERIFY2(d.start({QStringLiteral("--demo"), QStringLiteral("--access-log"), log},
+                         DaemonProcess::baseEnvironment(), m_dir.path()),
+                 d.err().constData());
+        const QByteArray auth = "Authorization: Bearer " + d.demoToken() + "\r\n";
+        const auto content = [](const QString &path) {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        };
+        QCOMPARE(requestOnce(d.port(), "GET", "/first", auth)->status, 200);
+        QVERIFY(waitFor([&] { return content(log).contains("\"/first\""); }));
+        QVERIFY(QFile::rename(log, rotated));
+        QVERIFY(d.signal(SIGHUP));
+        QVERIFY2(d.waitForOutput("reload done"), d.err().constData());
+        QCOMPARE(requestOnce(d.port(), "GET", "/second", auth)->status, 200);
+        QVERIFY(d.signal(SIGTERM));
+        QCOMPARE(d.waitForExit(), 0);
+        const QByteArray before = content(rotated);
+        const QByteArray after = content(log);
+        QCOMPARE(before.count('\n'), 1);
+        QCOMPARE(after.count('\n'), 1);
+        QVERIFY2(after.contains("\"target\":\"/second\""), after.constData());
+        QVERIFY(!after.contains(d.demoToken()) && !before.contains(d.demoToken()));
+    }
+
     // SIGTERM: the listener closes at once, the requests in flight still get their whole
     // answers (an upload under way is read to its end), and the daemon exits 0.
     void drainOnTerm() {

@@ -84,7 +84,9 @@ private slots:
         AccessLog log;
         const QString logPath = dir.filePath(QStringLiteral("access.log"));
         QVERIFY(log.open(logPath, &error));
-        connect(&gw.events, &EventHub::eventPublished, &log, &AccessLog::write);
+        connect(
+            &gw.events, &EventHub::eventPublished, this,
+            [&log](const RequestEvent &e) { log.write(e); }, Qt::DirectConnection);
         QVERIFY(gw.start(c));
 
         const QByteArray token = idp.mint(QStringLiteral("alice"), QStringLiteral("read"), 600);
