@@ -21,7 +21,7 @@ gateway() { # NAME BINARY EXTRA_ARGS
   "$2" --listen 127.0.0.1:"${port[$1]}" --upstream http://127.0.0.1:$origin \
     --introspection-url "http://127.0.0.1:$idp/introspect" --client-id bench --cache-ttl 300 \
     --jwt-header X-Jwt --jwt-secret-file "$work/jwt.key" --workers 2 --access-log off \
-    --log-level error "${extra[@]}" 2>/dev/null & pids+=($!) # lib.sh turns the admin listener off
+    --log-level error "${extra[@]}" 2>/dev/null & pids+=($!) # admin listener: lib.sh
   pid[$1]=$!
   wait_port "${port[$1]}"
 }

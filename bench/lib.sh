@@ -4,8 +4,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 build=${TOKENGATE_BUILD_DIR:-$root/build}
-# Several gateways run side by side and the admin listener is not measured: no port clashes.
-export TOKENGATE_ADMIN_LISTEN=off
+# The product's default: metrics recorded, so the admin listener is on (a port of its own per
+# gateway, as several run side by side). --admin-listen off turns metrics off too.
+export TOKENGATE_ADMIN_LISTEN=${TOKENGATE_ADMIN_LISTEN:-127.0.0.1:0}
 
 bench_build() { # builds the given targets in RelWithDebInfo
   "$root/.ci/setup"

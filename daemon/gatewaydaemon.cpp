@@ -24,14 +24,6 @@ GatewayDaemon::GatewayDaemon(ConfigSources sources, QObject *parent)
     , m_sources(std::move(sources))
     , m_service(&m_events) {
     m_service.setDecisionTrace(false); // nothing in the daemon reads it
-    // Metrics and readiness count in the worker that finished the request: no queueing.
-    connect(
-        &m_events, &EventHub::eventPublished, this,
-        [this](const RequestEvent &e) {
-            m_metrics.record(e);
-            m_idpHealth.record(e);
-        },
-        Qt::DirectConnection);
     connect(&m_signals, &SignalWatcher::reloadRequested, this, &GatewayDaemon::reload);
     connect(&m_signals, &SignalWatcher::terminateRequested, this, &GatewayDaemon::terminate);
 }
@@ -75,6 +67,15 @@ bool GatewayDaemon::start(Config config) {
         return false;
     }
     if (config.admin.enabled) {
+        // Metrics and readiness count in the worker that finished the request: no queueing.
+        // Without the admin listener nobody can read them, so nothing is counted.
+        connect(
+            &m_events, &EventHub::eventPublished, this,
+            [this](const RequestEvent &e) {
+                m_metrics.record(e);
+                m_idpHealth.record(e);
+            },
+            Qt::DirectConnection);
         m_admin = std::make_unique<AdminServer>(m_service, m_metrics, m_idpHealth);
         QString error;
         if (!m_admin->listen(config.admin.address, config.admin.port, &error)) {
