@@ -235,15 +235,19 @@ QByteArray withoutPathParameters(QByteArrayView path) {
     return out;
 }
 
-QByteArray withEscapedSlashesAsSlashes(QByteArrayView path) {
+QByteArray withEscapedSlashesAsSlashes(QByteArrayView path, SlashSpellings which) {
     QByteArray out;
     out.reserve(path.size());
     for (qsizetype i = 0; i < path.size(); ++i) {
         char c = path[i];
-        if (c == '%' && (path.sliced(i).startsWith("%2F") || path.sliced(i).startsWith("%5C"))) {
+        // Escapes are upper case here.
+        if (c == '%' &&
+            ((which.testFlag(SlashSpelling::Escaped) && path.sliced(i).startsWith("%2F")) ||
+             (which.testFlag(SlashSpelling::EscapedBackslash) &&
+              path.sliced(i).startsWith("%5C")))) {
             c = '/';
-            i += 2; // escapes are upper case here
-        } else if (c == '\\') {
+            i += 2;
+        } else if (c == '\\' && which.testFlag(SlashSpelling::Backslash)) {
             c = '/';
         }
         if (c == '/' && out.endsWith('/'))

@@ -6,6 +6,7 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QFlags>
 
 namespace Tokengate {
 
@@ -27,8 +28,15 @@ NormalizedPath normalizePath(QByteArrayView raw, const PathConfig &config);
 // The path with every ";..." segment parameter cut off, as servlet containers read it.
 QByteArray withoutPathParameters(QByteArrayView path);
 
-// The path with "\\", "%2F" and "%5C" read as "/" and the empty segments that makes merged, as
-// a Windows server or one behind a decoding proxy reads it.
-QByteArray withEscapedSlashesAsSlashes(QByteArrayView path);
+// The spellings of "/" that upstreams disagree about; each may be read as "/" or not.
+enum class SlashSpelling { Backslash = 1, Escaped = 2, EscapedBackslash = 4, All = 7 };
+Q_DECLARE_FLAGS(SlashSpellings, SlashSpelling)
+
+// The path with the chosen spellings ("\\", "%2F", "%5C") read as "/" and the empty segments
+// that makes merged, as a Windows server or one behind a decoding proxy reads it.
+QByteArray withEscapedSlashesAsSlashes(QByteArrayView path,
+                                       SlashSpellings which = SlashSpelling::All);
 
 } // namespace Tokengate
+
+Q_DECLARE_OPERATORS_FOR_FLAGS(Tokengate::SlashSpellings)

@@ -285,11 +285,20 @@ RouteDecision Router::decide(QByteArrayView method, QByteArrayView host,
                              : "The path holds a \";\" parameter that would change its route";
         return d;
     }
-    // Windows servers read "\\" as "/", and a decoding proxy in front turns "%2F" into one.
+    // Windows servers read "\\" as "/", a decoding proxy in front turns "%2F" into one, and
+    // a servlet container behind it may cut parameters before or after: every mix is tried.
     if (readsSlashes) {
-        const QByteArray reading = withEscapedSlashesAsSlashes(path);
-        if (reroutes(reading) ||
-            (m_paths.parameters != Parameters::Keep && reroutes(withoutPathParameters(reading)))) {
+        const bool cuts = m_paths.parameters != Parameters::Keep;
+        const QByteArray cutFirst = cuts ? withoutPathParameters(path) : QByteArray();
+        bool rerouted = false;
+        for (int which = 1; which <= int(SlashSpelling::All) && !rerouted; ++which) {
+            const auto spellings = SlashSpellings::fromInt(which);
+            const QByteArray reading = withEscapedSlashesAsSlashes(path, spellings);
+            rerouted = reroutes(reading) ||
+                       (cuts && (reroutes(withoutPathParameters(reading)) ||
+                                 reroutes(withEscapedSlashesAsSlashes(cutFirst, spellings))));
+        }
+        if (rerouted) {
             d.index = -1;
             d.path.reason = Reason::PathEscapedSlash;
             d.path.message =

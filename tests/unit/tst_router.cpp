@@ -361,6 +361,14 @@ private slots:
             "!path_escaped_slash");
         row("backslash then parameter", P::RejectIfRerouted, "/;y\\admin/z", "!path_escaped_slash");
         row("parameters kept: still refused", P::Keep, "/%2Fadmin/x", "!path_escaped_slash");
+        // From a review: an upstream that reads only some spellings as "/", or cuts
+        // parameters before it decodes.
+        row("only %2F decoded, then ; cut", P::RejectIfRerouted, "/;\\x%2Fadmin/x",
+            "!path_escaped_slash");
+        row("only %2F decoded, escaped ;", P::RejectIfRerouted, "/%3B\\x%2Fadmin/x",
+            "!path_escaped_slash");
+        row("only \\ read as /, then ; cut", P::RejectIfRerouted, "/;%2Fx\\admin/x",
+            "!path_escaped_slash");
     }
     void keptEscapedSlashes() {
         QFETCH(PathConfig::Parameters, mode);
@@ -370,6 +378,35 @@ private slots:
         paths.escapedSlashes = PathConfig::EscapedSlashes::Keep;
         paths.parameters = mode;
         QCOMPARE(routeFor(bypassTable(false), "GET", "gw.test", target, paths), expected);
+    }
+
+    // The same, for tables where the check matters differently: a prefix without "/", an
+    // exact pattern and a glob whose "*" stays within a segment.
+    void keptEscapedSlashesOtherTables_data() {
+        QTest::addColumn<QString>("prefix");
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<QByteArray>("target");
+        auto row = [](const char *name, const char *prefix, const char *pattern,
+                      const char *target) {
+            QTest::newRow(name) << QString::fromLatin1(prefix) << QString::fromLatin1(pattern)
+                                << QByteArray(target);
+        };
+        row("prefix without a slash", "/admin", "", "/;\\x%2Fadmin");
+        row("parameters cut before decoding", "", "/admin/config", "/admin\\config;x\\y");
+        row("glob, only %2F decoded", "", "/*/secret", "/a\\b%2Fsecret");
+        row("glob, only \\ read as /", "", "/*/secret", "/a%2Fb\\secret");
+    }
+    void keptEscapedSlashesOtherTables() {
+        QFETCH(QString, prefix);
+        QFETCH(QString, pattern);
+        QFETCH(QByteArray, target);
+        RouteConfig guarded = route(QStringLiteral("guarded"), {}, prefix, pattern);
+        guarded.requiredScopes = {QStringLiteral("admin")};
+        PathConfig paths;
+        paths.escapedSlashes = PathConfig::EscapedSlashes::Keep;
+        QCOMPARE(routeFor({guarded, route(QStringLiteral("catch-all"), {}, QStringLiteral("/"))},
+                          "GET", "gw.test", target, paths),
+                 QStringLiteral("!path_escaped_slash"));
     }
 
     void caseInsensitive_data() {
