@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/http/upstreamtarget.h"
 
+#include <QHostAddress>
 #include <QUrl>
 
 namespace Tokengate {
@@ -66,8 +67,13 @@ std::optional<UpstreamTarget> UpstreamTarget::parse(const QString &text, QString
         return fail(QStringLiteral("URL has no host: \"%1\"").arg(shown));
     // QUrl drops an IPvFuture literal's brackets: what it gives is neither the URL's host nor
     // an address anything connects to.
-    if (authorityText.startsWith(u'[') && !url.host().contains(u':'))
-        return fail(QStringLiteral("IPvFuture addresses are not supported: \"%1\"").arg(shown));
+    if (authorityText.startsWith(u'[')) {
+        const QHostAddress literal(url.host());
+        if (literal.protocol() != QAbstractSocket::IPv6Protocol)
+            return fail(QStringLiteral("IPvFuture addresses are not supported: \"%1\"").arg(shown));
+        if (!literal.scopeId().isEmpty() || url.host().contains(u'%'))
+            return fail(QStringLiteral("IPv6 zone ids are not supported: \"%1\"").arg(shown));
+    }
     // QUrl takes port 0, which no server listens on: connecting to it fails only per request.
     if (url.port() == 0)
         return fail(QStringLiteral("URL port must be 1 to 65535: \"%1\"").arg(shown));

@@ -119,6 +119,10 @@ private slots:
         // so the Host sent upstream and the name looked up were not the URL's.
         row("IPvFuture literal", "http://[v1.Ab,3.]", "IPvFuture");
         row("IPvFuture literal with a port", "http://[v7.x]:8080/p", "IPvFuture");
+        row("IPvFuture literal with a colon", "http://[v1.a:b]", "IPvFuture");
+        row("IPvFuture literal like IPv6", "http://[v1.fe80::1]:8080/p", "IPvFuture");
+        // A zone id names an interface of this machine; RFC 3986 has no place for it in Host.
+        row("IPv6 zone id", "http://[fe80::1%25eth0]/", "zone id");
         row("space in host", "http://exa mple.com/", "");
     }
     // Config validation quotes the URL settings it refuses, never the password in them.
