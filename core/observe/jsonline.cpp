@@ -38,32 +38,46 @@ void JsonLine::key(const char *name) {
     m_out += "\":";
 }
 
-// Below U+0080 only: what JSON requires escaped, plus DEL, which terminals act on.
-void JsonLine::escaped(char16_t c) {
+// What JSON requires escaped, plus what terminals or line splitters act on: DEL, the C1
+// controls (U+009B starts a terminal command) and U+2028/U+2029 (line breaks to some readers).
+void JsonLine::escaped(char32_t c) {
     switch (c) {
-    case u'"':
+    case U'"':
         m_out += "\\\"";
         return;
-    case u'\\':
+    case U'\\':
         m_out += "\\\\";
         return;
-    case u'\n':
+    case U'\n':
         m_out += "\\n";
         return;
-    case u'\r':
+    case U'\r':
         m_out += "\\r";
         return;
-    case u'\t':
+    case U'\t':
         m_out += "\\t";
         return;
     default:
         break;
     }
-    if (c < 0x20 || c == 0x7F) {
-        const char spelled[] = {'\\', 'u', '0', '0', Hex[c >> 4], Hex[c & 15]};
+    if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029) {
+        const char spelled[] = {
+            '\\', 'u', Hex[(c >> 12) & 15], Hex[(c >> 8) & 15], Hex[(c >> 4) & 15], Hex[c & 15]};
         m_out.append(spelled, sizeof spelled);
-    } else {
+    } else if (c < 0x80) {
         m_out += char(c);
+    } else if (c < 0x800) {
+        m_out += char(0xC0 | (c >> 6));
+        m_out += char(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        m_out += char(0xE0 | (c >> 12));
+        m_out += char(0x80 | ((c >> 6) & 0x3F));
+        m_out += char(0x80 | (c & 0x3F));
+    } else {
+        m_out += char(0xF0 | (c >> 18));
+        m_out += char(0x80 | ((c >> 12) & 0x3F));
+        m_out += char(0x80 | ((c >> 6) & 0x3F));
+        m_out += char(0x80 | (c & 0x3F));
     }
 }
 
@@ -71,13 +85,13 @@ void JsonLine::text(const char *name, QStringView value) {
     key(name);
     m_out += '"';
     for (qsizetype i = 0; i < value.size(); ++i) {
-        const char16_t c = value[i].unicode();
-        if (c >= 0x80) { // rare: encode the rest as a whole (surrogate pairs, lone ones as U+FFFD)
-            for (const char byte : value.sliced(i).toUtf8())
-                static_cast<unsigned char>(byte) >= 0x80 ? void(m_out += byte) : escaped(byte);
-            break;
+        const QChar c = value[i];
+        if (c.isHighSurrogate() && i + 1 < value.size() && value[i + 1].isLowSurrogate()) {
+            escaped(QChar::surrogateToUcs4(c, value[i + 1]));
+            ++i;
+        } else {
+            escaped(c.isSurrogate() ? char32_t(QChar::ReplacementCharacter) : c.unicode());
         }
-        escaped(c);
     }
     m_out += '"';
 }
@@ -85,15 +99,8 @@ void JsonLine::text(const char *name, QStringView value) {
 void JsonLine::latin1(const char *name, QByteArrayView value) {
     key(name);
     m_out += '"';
-    for (const char byte : value) {
-        const auto c = static_cast<unsigned char>(byte);
-        if (c >= 0x80) {
-            m_out += char(0xC0 | (c >> 6));
-            m_out += char(0x80 | (c & 0x3F));
-        } else {
-            escaped(c);
-        }
-    }
+    for (const char byte : value)
+        escaped(static_cast<unsigned char>(byte));
     m_out += '"';
 }
 

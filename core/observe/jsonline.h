@@ -22,7 +22,7 @@ public:
 
 private:
     void key(const char *name);
-    void escaped(char16_t c);
+    void escaped(char32_t c); // one code point
 
     QByteArray &m_out;
     bool m_first = true;

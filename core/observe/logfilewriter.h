@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -23,6 +24,8 @@ public:
     static constexpr int BatchWindowMs = 50;
     static constexpr qsizetype BatchBytes = 256 * 1024;
     static constexpr qsizetype PendingLimit = 16 * 1024 * 1024;
+    // At exit, how long a reader that stopped reading (a full pipe) may hold the process.
+    static constexpr std::chrono::seconds ExitBudget{5};
 
     LogFileWriter() = default;
     ~LogFileWriter();
@@ -44,13 +47,17 @@ public:
 private:
     void run();
     void writeAll(const QByteArray &bytes);
+    bool writeSome(QByteArrayView &left); // advances `left`; false with errno on failure
+    bool pastExitBudget() const;
 
     QString m_target;
     int m_fd = -1;
     bool m_ownsFd = false;
     std::thread m_thread;
-    std::mutex m_fdMutex;   // reopen() against a write in progress
-    bool m_failing = false; // under m_fdMutex
+    std::mutex m_fdMutex; // reopen() against a write in progress; guards the next three
+    bool m_regularFile = true;
+    bool m_failing = false;
+    bool m_torn = false; // the file ends inside a line
     std::mutex m_mutex;
     std::condition_variable m_wake;    // the writer: lines pending, flush asked, or stop
     std::condition_variable m_written; // flush(): a batch was written
@@ -59,6 +66,9 @@ private:
     quint64 m_writtenBytes = 0;
     bool m_flushAsked = false;
     bool m_stop = false;
+    std::chrono::steady_clock::time_point m_exitDeadline;
+    std::atomic<bool> m_stopping{false}; // m_stop, for the writer outside m_mutex
+    std::atomic<bool> m_overflowing{false};
     std::atomic<quint64> m_dropped{0};
     std::atomic<quint64> m_failedWrites{0};
 };

@@ -38,6 +38,8 @@ private slots:
         QTest::newRow("outside the BMP") << QString::fromUtf8("\xf0\x9f\x94\x91 key");
         QTest::newRow("ASCII then non-ASCII then controls") << QStringLiteral("ab\u00e9\"\n\u0001");
         QTest::newRow("empty") << QString();
+        QTest::newRow("C1 controls") << QStringLiteral("a\u0085b\u009B[2Jc\u0080");
+        QTest::newRow("Unicode line breaks") << QStringLiteral("a\u2028b\u2029c");
     }
     void text() {
         QFETCH(QString, value);
@@ -50,6 +52,12 @@ private slots:
         QCOMPARE(parsed(out).value(u"v").toString(), value);
         for (const char c : out.chopped(1))
             QVERIFY2(static_cast<unsigned char>(c) >= 0x20 && c != 0x7F, out.toPercentEncoding());
+        // Nothing a line splitter or a terminal acts on is written as it is.
+        const QString written = QString::fromUtf8(out.chopped(1));
+        for (const QChar c : written)
+            QVERIFY2(c.unicode() < 0x80 || (c.unicode() > 0x9F && c != u'\u2028' && c != u'\u2029'),
+                     out.toPercentEncoding());
+        QCOMPARE(written.split(u'\n').size(), 1);
     }
 
     void loneSurrogateStaysValid() {
@@ -72,6 +80,7 @@ private slots:
         line.end();
         QCOMPARE(out.count('\n'), 1);
         QCOMPARE(parsed(out).value(u"v").toString(), QString::fromLatin1(bytes));
+        QVERIFY2(out.contains("\\u009b") && !out.contains("\xc2\x9b"), out.toPercentEncoding());
     }
 
     void millis_data() {

@@ -4,13 +4,18 @@
 #include "core/observe/logfilewriter.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QRegularExpression>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <QElapsedTimer>
+
+#include <csignal>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -160,7 +165,9 @@ private slots:
             LogFileWriter writer;
             QString error;
             opened = writer.open(QStringLiteral("/proc/self/fd/%1").arg(fds[1]), &error);
-            ::close(fds[1]); // the writer holds its own descriptor now
+            ::close(fds[1]);                   // the writer holds its own descriptor now
+            QTest::ignoreMessage(QtWarningMsg, // said once, not per line
+                                 QRegularExpression(QStringLiteral(".* 16 MiB behind.*")));
             for (int i = 0; opened && i < lines; ++i)
                 writer.append(line);
             dropped = writer.droppedLines();
@@ -177,6 +184,80 @@ private slots:
         QVERIFY(dropped >= quint64(LogFileWriter::PendingLimit / line.size()));
         QCOMPARE(received.size() % line.size(), 0); // whole lines only
         QCOMPARE(quint64(received.size() / line.size()) + dropped, quint64(lines));
+    }
+
+    // A write that fails halfway (here: the file size limit) leaves half a line; the next
+    // batch starts on a line of its own, so only the cut line is broken.
+    void tornLineIsEnded() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("access.log"));
+        const auto previousHandler = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit before{};
+        QCOMPARE(::getrlimit(RLIMIT_FSIZE, &before), 0);
+        const QByteArray line = QByteArray(29, 'a') + '\n';
+        quint64 dropped = 0;
+        {
+            LogFileWriter writer;
+            QString error;
+            QVERIFY(writer.open(path, &error));
+            rlimit small = before;
+            small.rlim_cur = 100; // three lines and a third
+            QCOMPARE(::setrlimit(RLIMIT_FSIZE, &small), 0);
+            QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("access log .*")));
+            writer.append(line.repeated(5));
+            writer.flush();
+            QCOMPARE(::setrlimit(RLIMIT_FSIZE, &before), 0);
+            writer.append("next\n");
+            writer.flush();
+            dropped = writer.droppedLines();
+        }
+        std::signal(SIGXFSZ, previousHandler);
+        const QList<QByteArray> lines = readFile(path).split('\n');
+        QCOMPARE(lines.size(), 6); // three whole, the cut one, "next", and after the last \n
+        QCOMPARE(lines[2], line.chopped(1));
+        QCOMPARE(lines[3], QByteArray(10, 'a'));
+        QCOMPARE(lines[4], QByteArray("next"));
+        QCOMPARE(dropped, quint64(2));
+    }
+
+    // The reader of a pipe went away (stdout piped into a process that ended): counted, and
+    // the process lives on (SIGPIPE would end it).
+    void readerGoneIsAFailedWrite() {
+        int fds[2];
+        QCOMPARE(::pipe2(fds, O_CLOEXEC), 0);
+        LogFileWriter writer;
+        QString error;
+        QVERIFY(writer.open(QStringLiteral("/proc/self/fd/%1").arg(fds[1]), &error));
+        ::close(fds[1]);
+        ::close(fds[0]);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("access log .*")));
+        writer.append("a\n");
+        writer.flush();
+        QCOMPARE(writer.droppedLines(), quint64(1));
+        QCOMPARE(writer.failedWrites(), quint64(1));
+    }
+
+    // A reader that never reads again must not keep the process from exiting.
+    void exitIsBoundedWhenTheReaderStalls() {
+        int fds[2];
+        QCOMPARE(::pipe2(fds, O_CLOEXEC), 0);
+        QElapsedTimer timer;
+        {
+            LogFileWriter writer;
+            QString error;
+            QVERIFY(writer.open(QStringLiteral("/proc/self/fd/%1").arg(fds[1]), &error));
+            const QByteArray lines = QByteArray(1023, 'x') + '\n';
+            for (int i = 0; i < 1024; ++i) // 1 MiB: far more than a pipe holds
+                writer.append(lines);
+            QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("access log .*")));
+            timer.start();
+        }
+        const qint64 took = timer.elapsed();
+        ::close(fds[0]);
+        ::close(fds[1]);
+        QVERIFY2(took < 2 * std::chrono::milliseconds(LogFileWriter::ExitBudget).count(),
+                 QByteArray::number(took).constData());
+        QVERIFY(took >= std::chrono::milliseconds(LogFileWriter::ExitBudget).count() - 200);
     }
 };
 
