@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # Idle keep-alive connections (not a test): throughput while N idle client connections stay
 # open to each target (bench/idleclients.py), for nginx proxy_pass and tokengated (cached
-# hot token, HS256 JWT, 2 workers, access log off) on each event dispatcher. Prints, per idle
+# hot token, HS256 JWT, 2 workers, access log to a file, metrics) on each event dispatcher. Prints, per idle
 # count and wrk shape, requests/s, p99, the ratio to nginx in the same run and the gateway's
-# CPU time per request (user + sys from /proc, which barely moves on a shared machine).
+# CPU time per request (user + sys from /proc, which barely moves on a shared machine), and how
+# much the gateway's RSS grew per idle connection.
 #   bench/idle.sh          (IDLE="0 1000 4000" DISPATCHERS="epoll qt" ROUNDS=3 DURATION=5)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -23,7 +24,7 @@ for d in $DISPATCHERS; do
   port[$name]=$(free_port)
   "$tokengated" --listen 127.0.0.1:"${port[$name]}" --upstream http://127.0.0.1:$origin \
     --introspection-url "http://127.0.0.1:$idp/introspect" --client-id bench --cache-ttl 300 \
-    --jwt-header X-Jwt --jwt-secret-file "$work/jwt.key" --workers 2 --access-log off \
+    --jwt-header X-Jwt --jwt-secret-file "$work/jwt.key" --workers 2 --access-log "$work/access-$d.log" \
     --max-connections 1000000 --max-connections-per-peer 1000000 --event-dispatcher "$d" \
     --log-level error 2>/dev/null & pids+=($!)
   pid[$name]=$!
@@ -33,12 +34,23 @@ done
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 declare -A cpu
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+declare -A rss_per_idle
 for n in $IDLE; do
-  ready=$work/idle-$n.ready
-  all_ports=(); for t in "${targets[@]}"; do all_ports+=("${port[$t]}"); done
-  python3 "$root/bench/idleclients.py" "$n" "$ready" "${all_ports[@]}" \
-    --header 'Authorization: Bearer hot' & holder=$!; pids+=($holder)
-  while [ ! -e "$ready" ]; do kill -0 $holder; sleep 0.2; done
+  # One holder per target: 10,000 connections each stay inside one process's fd limit.
+  holders=()
+  declare -A rss_before=()
+  for t in "${targets[@]}"; do
+    [ -n "${pid[$t]:-}" ] && rss_before[$t]=$(rss_kib "${pid[$t]}")
+    ready=$work/idle-$n-$t.ready
+    python3 "$root/bench/idleclients.py" "$n" "$ready" "${port[$t]}" \
+      --header 'Authorization: Bearer hot' & holders+=($!); pids+=($!)
+    while [ ! -e "$ready" ]; do kill -0 "${holders[-1]}"; sleep 0.2; done
+    if [ -n "${pid[$t]:-}" ] && [ "$n" -gt 0 ]; then
+      rss_per_idle[$t,$n]=$(awk -v a="${rss_before[$t]}" -v b="$(rss_kib "${pid[$t]}")" -v n="$n" \
+        'BEGIN {printf "%.2f", (b - a) / n}')
+    fi
+  done
   echo "$n idle connections open to each target" >&2
   for round in $(seq "$ROUNDS"); do
     for shape in $SHAPES; do
@@ -58,10 +70,13 @@ for n in $IDLE; do
       done
     done
   done
-  kill $holder; wait $holder 2>/dev/null || true
+  kill "${holders[@]}"; wait "${holders[@]}" 2>/dev/null || true
 done
 
 echo
+for k in "${!rss_per_idle[@]}"; do
+  echo "${k%,*}: RSS grew ${rss_per_idle[$k]} KiB per idle connection with ${k#*,} open (user space; the kernel's socket buffers are not in RSS)"
+done
 echo "Medians of $ROUNDS interleaved rounds of ${DURATION}s; ratios to nginx proxy_pass at the same idle count and shape"
 printf '%6s %6s %-22s %10s %9s %9s %12s\n' idle wrk target req/s p99_ms ratio us_cpu/req
 for n in $IDLE; do
