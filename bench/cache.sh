@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Introspection cache benchmark (not a test). In one run, interleaved over ROUNDS rounds:
-# nginx proxy_pass (no auth) for reference, and tokengated (2 workers, cache on, HS256 JWT)
-# with one hot token, and with 1,000 tokens round-robin after a warm-up. Then a burst: 200
-# connections at once with one new token against a slow mock IdP (300 ms), counting IdP
-# calls; then the memory of 1,000,000 cache entries (build/bench/cachememory).
+# nginx proxy_pass (no auth) for reference, and tokengated (2 workers, cache on, HS256 JWT,
+# access log to a file, metrics) with one hot token, and with 1,000 and 100,000 tokens
+# round-robin after a warm-up. Then a burst: 200 connections at once with one new token
+# against a slow mock IdP (300 ms), counting IdP calls; then the memory of 1,000,000 cache
+# entries (build/bench/cachememory).
 #   bench/cache.sh            (ROUNDS=3 DURATION=5 ENTRIES=1000000 by default)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -15,7 +16,8 @@ head -c 32 /dev/urandom | base64 > "$work/jwt.key"
 gateway() { # PORT IDP_URL: tokengated with the cache on
   "$tokengated" --listen 127.0.0.1:"$1" --upstream http://127.0.0.1:$origin \
     --introspection-url "$2" --client-id bench --cache-ttl 300 \
-    --jwt-header X-Jwt --jwt-secret-file "$work/jwt.key" --workers 2 --access-log off \
+    --jwt-header X-Jwt --jwt-secret-file "$work/jwt.key" --workers 2 \
+    --access-log "$work/access-$1.log" --cache-max-entries 200000 \
     --log-level error 2>/dev/null & pids+=($!)
   wait_port "$1"
 }
@@ -23,7 +25,13 @@ tg=$(free_port)
 gateway "$tg" "http://127.0.0.1:$idp/introspect"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer hot' "http://127.0.0.1:$tg/index.html")
 [ "$code" = 200 ] || { echo "tokengated answers $code, not 200" >&2; exit 1; }
-TOKENS=1000 wrk -t2 -c50 -d2s -s "$root/bench/tokens.lua" "http://127.0.0.1:$tg/index.html" >/dev/null # warm-up
+# Warm-up: every one of the 100,000 tokens introspected once (1,000 of them are the first).
+warm_before=$(idp_calls)
+for _ in $(seq 20); do
+  TOKENS=100000 wrk -t2 -c50 -d3s -s "$root/bench/tokens.lua" "http://127.0.0.1:$tg/index.html" >/dev/null
+  (( $(idp_calls) - warm_before >= 100000 )) && break
+done
+echo "warm-up: $(( $(idp_calls) - warm_before )) tokens introspected" >&2
 
 calls_before=$(idp_calls)
 for round in $(seq "$ROUNDS"); do
@@ -32,6 +40,7 @@ for round in $(seq "$ROUNDS"); do
     run_wrk nginx-proxy_pass "$proxy" $c
     run_wrk tokengated-hot-token "$tg" $c -H 'Authorization: Bearer hot'
     TOKENS=1000 run_wrk tokengated-1000-tokens "$tg" $c -s "$root/bench/tokens.lua"
+    TOKENS=100000 run_wrk tokengated-100000-tokens "$tg" $c -s "$root/bench/tokens.lua"
   done
 done
 calls_during=$(( $(idp_calls) - calls_before ))
@@ -39,7 +48,7 @@ calls_during=$(( $(idp_calls) - calls_before ))
 echo
 echo "Cached introspection (TTL 300 s), median of $ROUNDS interleaved rounds of ${DURATION}s"
 echo "(wrk -t2, loopback, 2 cores shared by all; tokengated 2 workers with HS256 JWT)"
-print_table nginx-proxy_pass tokengated-hot-token tokengated-1000-tokens
+print_table nginx-proxy_pass tokengated-hot-token tokengated-1000-tokens tokengated-100000-tokens
 echo "IdP calls during the measured rounds: $calls_during"
 
 slow=$(free_port); tgs=$(free_port)
