@@ -26,7 +26,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') &&
             value.back() == value.front())
             value = value.mid(1, value.size() - 2);
-        if (value.size() >= 8)
+        // A value that is also written elsewhere (say, part of the endpoint URL) may show up
+        // through that other place.
+        QByteArray elsewhere = yaml;
+        elsewhere.replace(line, QByteArray());
+        if (value.size() >= 8 && !elsewhere.contains(value))
             FUZZ_CHECK(!imported.tokengateYaml.contains(value),
                        "copied " + value + '\n' + imported.tokengateYaml);
     }
