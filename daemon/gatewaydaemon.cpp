@@ -22,6 +22,7 @@ constexpr int DiscoveryTimeoutMs = 10'000;
 GatewayDaemon::GatewayDaemon(ConfigSources sources, QObject *parent)
     : QObject(parent)
     , m_sources(std::move(sources))
+    , m_events(0)
     , m_service(&m_events) {
     m_service.setDecisionTrace(false); // nothing in the daemon reads it
     connect(&m_signals, &SignalWatcher::reloadRequested, this, &GatewayDaemon::reload);

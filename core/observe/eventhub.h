@@ -7,11 +7,14 @@
 #include <QMutex>
 #include <QObject>
 
+#include <atomic>
+
 namespace Tokengate {
 
 // Collects RequestEvents from every worker thread: keeps the last `capacity` in a ring so a
 // late subscriber (GUI log) can take a snapshot, then emits each new one. Receivers in other
-// threads get them through queued connections.
+// threads get them through queued connections. With capacity 0 (the daemon, which never
+// takes a snapshot) no copy is kept and publishing takes no lock.
 class EventHub : public QObject {
     Q_OBJECT
 public:
@@ -33,7 +36,7 @@ private:
     QList<RequestEvent> m_ring;
     qsizetype m_capacity;
     qsizetype m_next = 0;
-    quint64 m_published = 0;
+    std::atomic<quint64> m_published{0};
 };
 
 } // namespace Tokengate
