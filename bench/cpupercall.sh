@@ -25,10 +25,8 @@ gateway() { # NAME BINARY EXTRA_ARGS
   pid[$1]=$!
   wait_port "${port[$1]}"
 }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 gateway baseline "$baseline" "${BASELINE_ARGS:-}"
 gateway candidate "$candidate" "${CANDIDATE_ARGS:-}"
-hz=$(getconf CLK_TCK)
 declare -A us
 for round in $(seq "$ROUNDS"); do
   for n in baseline candidate; do

@@ -33,28 +33,15 @@ for g in "${gateways[@]}"; do
   pid[$g]=$!
   wait_port "${port[$g]}"
 done
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
-declare -A cpu
 for round in $(seq "$ROUNDS"); do
   for shape in $SHAPES; do
     for t in "${targets[@]}"; do
-      before=$([ -n "${pid[$t]:-}" ] && ticks "${pid[$t]}" || echo 0)
-      out=$(wrk -t"${shape%x*}" -c"${shape#*x}" -d"${DURATION}"s --latency \
-        -H 'Authorization: Bearer hot' "http://127.0.0.1:${port[$t]}/index.html")
-      if grep -q 'Non-2xx' <<<"$out"; then echo "$t: non-2xx answers:" >&2; echo "$out" >&2; exit 1; fi
-      key=$t,$shape
-      r=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-      rps[$key]+="$r "; p99[$key]+="$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms) "
-      if [ -n "${pid[$t]:-}" ]; then
-        cpu[$key]+="$(awk -v t=$(( $(ticks "${pid[$t]}") - before )) -v hz="$hz" \
-          -v r="$(awk '/requests in/ {print $1}' <<<"$out")" 'BEGIN {printf "%.1f", t / hz * 1e6 / r}') "
-      fi
+      measure_shape "$t,$shape" "$shape" "${port[$t]}" "${pid[$t]:-}"
       echo "  round $round $shape $t: $r req/s" >&2
     done
   done
 done
-lines=$(cat "$work/access.log" | wc -l)
+lines=$(wc -l < "$work/access.log")
 
 echo
 echo "Medians of $ROUNDS interleaved rounds of ${DURATION}s (hot token, HS256 JWT, 2 workers); ratios to nginx proxy_pass"

@@ -31,9 +31,6 @@ for d in $DISPATCHERS; do
   targets+=("$name")
   wait_port "${port[$name]}"
 done
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
-declare -A cpu
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 declare -A rss_per_idle
 for n in $IDLE; do
@@ -55,17 +52,7 @@ for n in $IDLE; do
   for round in $(seq "$ROUNDS"); do
     for shape in $SHAPES; do
       for t in "${targets[@]}"; do
-        before=$([ -n "${pid[$t]:-}" ] && ticks "${pid[$t]}" || echo 0)
-        out=$(wrk -t"${shape%x*}" -c"${shape#*x}" -d"${DURATION}"s --latency \
-          -H 'Authorization: Bearer hot' "http://127.0.0.1:${port[$t]}/index.html")
-        if grep -q 'Non-2xx' <<<"$out"; then echo "$t: non-2xx answers:" >&2; echo "$out" >&2; exit 1; fi
-        key=$t,$n,$shape
-        r=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-        rps[$key]+="$r "; p99[$key]+="$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms) "
-        if [ -n "${pid[$t]:-}" ]; then
-          cpu[$key]+="$(awk -v t=$(( $(ticks "${pid[$t]}") - before )) -v hz="$hz" \
-            -v r="$(awk '/requests in/ {print $1}' <<<"$out")" 'BEGIN {printf "%.1f", t / hz * 1e6 / r}') "
-        fi
+        measure_shape "$t,$n,$shape" "$shape" "${port[$t]}" "${pid[$t]:-}"
         echo "  idle=$n $shape $t: $r req/s" >&2
       done
     done

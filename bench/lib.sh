@@ -102,6 +102,28 @@ run_wrk() {
   echo "  $name c=$c: $r req/s p50 ${l50}ms p99 ${l99}ms" >&2
 }
 
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + sys CPU of a process
+hz=$(getconf CLK_TCK)
+
+# measure_shape KEY SHAPE PORT [PID]: one wrk run with the hot token at SHAPE (threads x
+# connections); appends requests/s and p99 to rps/p99[KEY] and, given the gateway's PID, its
+# CPU time per request (user + sys from /proc, which barely moves on a shared machine). Leaves
+# this run's requests/s in r.
+declare -A cpu
+measure_shape() {
+  local key=$1 shape=$2 port=$3 pid=${4:-} before=0 out
+  [ -n "$pid" ] && before=$(ticks "$pid")
+  out=$(wrk -t"${shape%x*}" -c"${shape#*x}" -d"${DURATION}"s --latency \
+    -H 'Authorization: Bearer hot' "http://127.0.0.1:$port/index.html")
+  if grep -q 'Non-2xx' <<<"$out"; then echo "$key: non-2xx answers:" >&2; echo "$out" >&2; exit 1; fi
+  r=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  rps[$key]+="$r "; p99[$key]+="$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms) "
+  if [ -n "$pid" ]; then
+    cpu[$key]+="$(awk -v t=$(( $(ticks "$pid") - before )) -v hz="$hz" \
+      -v r="$(awk '/requests in/ {print $1}' <<<"$out")" 'BEGIN {printf "%.1f", t / hz * 1e6 / r}') "
+  fi
+}
+
 # print_table BASE NAME...: medians per name and connection count, ratios to BASE.
 print_table() {
   local base=$1; shift

@@ -16,7 +16,6 @@ public:
     bool open(const QString &target, QString *error);
     bool reopen(QString *error) { return m_writer.reopen(error); }
     void write(const Tokengate::RequestEvent &event); // any thread
-    void flush() { m_writer.flush(); }
     quint64 droppedLines() const { return m_writer.droppedLines(); }
 
     static QByteArray formatLine(const RequestEvent &event);

@@ -63,6 +63,17 @@ QList<RouteConfig> bypassTable(bool adminCaseInsensitive) {
     return {admin, statics, route(QStringLiteral("catch-all"), {}, QStringLiteral("/"))};
 }
 
+// The bypass table's rows under one path-parameter mode: target and the route (or refusal).
+void addModeColumns() {
+    QTest::addColumn<PathConfig::Parameters>("mode");
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QString>("expected");
+}
+void modeRow(const char *name, PathConfig::Parameters mode, const char *target,
+             const char *expected) {
+    QTest::newRow(name) << mode << QByteArray(target) << QString::fromLatin1(expected);
+}
+
 } // namespace
 
 class TestRouter : public QObject {
@@ -305,13 +316,9 @@ private slots:
 
     // ";" in a segment: servlet containers cut it off before they route.
     void pathParameters_data() {
-        QTest::addColumn<PathConfig::Parameters>("mode");
-        QTest::addColumn<QByteArray>("target");
-        QTest::addColumn<QString>("expected");
+        addModeColumns();
         using P = PathConfig::Parameters;
-        auto row = [](const char *name, P mode, const char *target, const char *expected) {
-            QTest::newRow(name) << mode << QByteArray(target) << QString::fromLatin1(expected);
-        };
+        const auto row = modeRow;
         row("same route: allowed", P::RejectIfRerouted, "/admin/y;x=1", "admin");
         row("same route, static", P::RejectIfRerouted, "/static/a;v=2", "static");
         row("route changes: refused", P::RejectIfRerouted, "/admin;x/", "!path_parameter");
@@ -339,13 +346,9 @@ private slots:
     // merges the empty segments that makes) must not reach a route the gateway did not pick.
     // Found by fuzz/fuzz_route_path.cpp (the "fuzz find" row).
     void keptEscapedSlashes_data() {
-        QTest::addColumn<PathConfig::Parameters>("mode");
-        QTest::addColumn<QByteArray>("target");
-        QTest::addColumn<QString>("expected");
+        addModeColumns();
         using P = PathConfig::Parameters;
-        auto row = [](const char *name, P mode, const char *target, const char *expected) {
-            QTest::newRow(name) << mode << QByteArray(target) << QString::fromLatin1(expected);
-        };
+        const auto row = modeRow;
         row("same route: allowed", P::RejectIfRerouted, "/static/a%2Fb", "static");
         row("same route, backslash: allowed", P::RejectIfRerouted, "/admin/a\\b", "admin");
         row("catch-all that stays there", P::RejectIfRerouted, "/a%2Fb", "catch-all");
