@@ -9,6 +9,7 @@
 #include "daemon/systemdnotify.h"
 
 #include <QCoreApplication>
+#include <QScopeGuard>
 
 #include <cstdio>
 
@@ -90,6 +91,7 @@ bool GatewayDaemon::start(Config config) {
     m_idpHealth.setEndpoint(idpOrigin());
     printBanner();
     notifySystemd("READY=1\nSTATUS=Serving");
+    m_signals.setWatching(true);
     return true;
 }
 
@@ -130,6 +132,9 @@ void GatewayDaemon::printBanner() const {
 }
 
 void GatewayDaemon::reload() {
+    // Discovery below runs a nested event loop: a signal meanwhile waits for this reload.
+    m_signals.setWatching(false);
+    const auto watchAgain = qScopeGuard([this] { m_signals.setWatching(true); });
     notifySystemd("RELOADING=1\nSTATUS=Reloading");
     qCInfo(lcConfig) << "SIGHUP: reloading the configuration";
     // After logrotate moved the file: new lines go to a new file by the configured name.
@@ -168,6 +173,7 @@ void GatewayDaemon::reload() {
 }
 
 void GatewayDaemon::terminate(int signalNumber) {
+    m_signals.setWatching(false); // the drain below is bounded by drain_timeout already
     notifySystemd("STOPPING=1");
     qCInfo(lcServer).noquote() << QStringLiteral("signal %1: draining (up to %2 ms)")
                                       .arg(signalNumber)

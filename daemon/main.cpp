@@ -32,6 +32,7 @@ int usageError(const QString &message) {
 } // namespace
 
 int main(int argc, char *argv[]) {
+    SignalWatcher::blockInEveryThread();
     // Qt's own poll()-based UNIX event dispatcher instead of glib's: every request toggles
     // socket notifiers, which glib makes several times dearer (bench/cache.sh: +25-35%
     // requests/s). The daemon needs no glib-based library. QT_NO_GLIB set to an empty value

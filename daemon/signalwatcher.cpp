@@ -4,47 +4,63 @@
 #include <QSocketNotifier>
 
 #include <csignal>
-#include <fcntl.h>
+#include <cstdio>
+#include <cstring>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 namespace Tokengate {
 
 namespace {
-int g_pipe[2] = {-1, -1};
-
-void onSignal(int number) {
-    const unsigned char byte = static_cast<unsigned char>(number);
-    [[maybe_unused]] const auto written = ::write(g_pipe[1], &byte, 1);
+sigset_t watchedSignals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    return set;
 }
 } // namespace
 
+void SignalWatcher::blockInEveryThread() {
+    const sigset_t set = watchedSignals();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
 SignalWatcher::SignalWatcher(QObject *parent)
     : QObject(parent) {
-    if (::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+    const sigset_t set = watchedSignals();
+    m_fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (m_fd < 0) {
+        // Without it SIGTERM keeps its default action (exit at once, no drain).
+        std::fprintf(stderr, "tokengated: signalfd: %s; SIGHUP and SIGTERM act by default\n",
+                     std::strerror(errno));
+        pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
         return;
-    m_notifier = new QSocketNotifier(g_pipe[0], QSocketNotifier::Read, this);
-    connect(m_notifier, &QSocketNotifier::activated, this, [this] {
-        unsigned char byte = 0;
-        while (::read(g_pipe[0], &byte, 1) == 1) {
-            if (byte == SIGHUP)
-                emit reloadRequested();
-            else
-                emit terminateRequested(byte);
-        }
-    });
-    struct sigaction action {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &action, nullptr);
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGHUP, &action, nullptr);
+    }
+    m_notifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
+    m_notifier->setEnabled(false);
+    connect(m_notifier, &QSocketNotifier::activated, this, &SignalWatcher::readPending);
 }
 
 SignalWatcher::~SignalWatcher() {
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+void SignalWatcher::setWatching(bool on) {
+    if (m_notifier)
+        m_notifier->setEnabled(on);
+}
+
+void SignalWatcher::readPending() {
+    signalfd_siginfo info;
+    while (m_notifier->isEnabled() && ::read(m_fd, &info, sizeof info) == sizeof info) {
+        if (info.ssi_signo == SIGHUP)
+            emit reloadRequested();
+        else
+            emit terminateRequested(int(info.ssi_signo));
+    }
 }
 
 } // namespace Tokengate

@@ -51,12 +51,17 @@ QByteArray DaemonProcess::out() {
     return m_out;
 }
 
-bool DaemonProcess::start(const QStringList &args, const QProcessEnvironment &env,
-                          const QString &dir, int timeoutMs) {
+bool DaemonProcess::launch(const QStringList &args, const QProcessEnvironment &env,
+                           const QString &dir, int timeoutMs) {
     m_process.setProcessEnvironment(env);
     m_process.setWorkingDirectory(dir);
     m_process.start(qEnvironmentVariable("TOKENGATED"), args);
-    if (!m_process.waitForStarted(timeoutMs))
+    return m_process.waitForStarted(timeoutMs);
+}
+
+bool DaemonProcess::start(const QStringList &args, const QProcessEnvironment &env,
+                          const QString &dir, int timeoutMs) {
+    if (!launch(args, env, dir, timeoutMs))
         return false;
     static const QRegularExpression banner(
         QStringLiteral("tokengated \\S+: http://[^ ]+:(\\d+) -> "));

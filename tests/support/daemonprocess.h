@@ -11,6 +11,9 @@ class DaemonProcess {
 public:
     ~DaemonProcess();
 
+    // Starts without waiting for anything: for what happens while the daemon starts up.
+    bool launch(const QStringList &args, const QProcessEnvironment &env, const QString &dir,
+                int timeoutMs = 15000);
     // Starts and waits for the banner; false (with the output so far in err()) if the daemon
     // exits or prints none within the timeout.
     bool start(const QStringList &args, const QProcessEnvironment &env, const QString &dir,
