@@ -10,7 +10,9 @@ function setup(thread)
   thread:set("tid", threads)
 end
 
-local counter = 0
+-- START: where each thread's sequence begins, so that successive runs (a warm-up in steps)
+-- go on to tokens not sent yet instead of starting over.
+local counter = tonumber(os.getenv("START") or "0")
 function request()
   counter = counter + 1
   local token = tokens > 0 and ("rr-" .. ((counter * 7 + tid) % tokens))

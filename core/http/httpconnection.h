@@ -53,7 +53,7 @@ public:
     // The status already sent stays in the access log, beside `reason`.
     void abortResponse(Reason reason);
     void setUpstreamTime(qint64 us) { m_event.upstreamUs = us; }
-    RequestEvent &event() { return m_event; } // for the pipeline's identity and IdP fields
+    RequestEvent &requestEvent() { return m_event; } // for the pipeline's identity and IdP fields
 
     // Graceful stop: finish the request in progress, then close.
     void closeWhenIdle();

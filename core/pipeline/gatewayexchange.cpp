@@ -45,13 +45,13 @@ bool GatewayExchange::matchRoute() {
         if (!s.requestIdHeader.isEmpty()) {
             const QByteArrayView sent = m_head.headers.find(s.requestIdHeader);
             if (IdentityHeaders::isWellFormedRequestId(sent))
-                m_client.event().requestId = sent.toByteArray();
+                m_client.requestEvent().requestId = sent.toByteArray();
         }
         return true;
     }
     // First, so that refusals are in the log under the id too.
     if (!s.requestIdHeader.isEmpty())
-        m_client.event().requestId =
+        m_client.requestEvent().requestId =
             IdentityHeaders::ensureRequestId(s.requestIdHeader, m_head.headers);
     const TargetParts parts = splitTarget(m_head.target);
     const QByteArrayView host =
@@ -83,7 +83,7 @@ bool GatewayExchange::matchRoute() {
                   QStringLiteral("path normalised to ") + QString::fromUtf8(decision.path.path));
     }
     m_route = &s.routes[index];
-    m_client.event().route = m_route->name;
+    m_client.requestEvent().route = m_route->name;
     return true;
 }
 
@@ -206,7 +206,7 @@ void GatewayExchange::authenticate() {
         return;
     }
     m_fingerprint = tokenFingerprint(found.token);
-    m_client.event().tokenFingerprint = m_fingerprint;
+    m_client.requestEvent().tokenFingerprint = m_fingerprint;
     const TokenSource source =
         m_route->tokenSources.isEmpty() ? TokenSource{} : m_route->tokenSources.at(found.source);
     if (tracing())
@@ -219,7 +219,7 @@ void GatewayExchange::authenticate() {
 }
 
 void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
-    RequestEvent &event = m_client.event();
+    RequestEvent &event = m_client.requestEvent();
     if (outcome.latencyUs > 0)
         event.idpUs = outcome.latencyUs;
     event.cache = outcome.cache;
@@ -308,7 +308,7 @@ bool GatewayExchange::tracing() const {
 }
 
 void GatewayExchange::trace(StepKind step, QString detail) {
-    m_client.event().trace.append(DecisionStep{step.stage, step.outcome, std::move(detail)});
+    m_client.requestEvent().trace.append(DecisionStep{step.stage, step.outcome, std::move(detail)});
 }
 
 void GatewayExchange::mutate(const IntrospectionResult *identity) {

@@ -134,7 +134,7 @@ void GatewayHandler::cleanClientHead(HeaderMap &headers) const {
 std::unique_ptr<Exchange> GatewayHandler::createExchange(HttpConnection &client,
                                                          const RequestHead &head) {
     // Before anything can log or publish the event: it must not show a token.
-    client.event().target = m_redactor.redact(head.target);
+    client.requestEvent().target = m_redactor.redact(head.target);
     // The unauthenticated fixed-upstream case has nothing to decide: skip the pipeline,
     // unless a loop is to be refused (GatewayExchange answers that).
     if (!m_settings.authenticate && m_settings.upstream && m_settings.routes.isEmpty() &&
