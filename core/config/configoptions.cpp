@@ -63,6 +63,19 @@ std::optional<QString> readSecretFile(const QString &path, QString *error) {
     return QString::fromUtf8(content);
 }
 
+// A value read from a file, or a secret, is never echoed in a problem: a *_FILE pointed at the
+// wrong file may hold someone's secret, and problems reach logs and terminals. What the option
+// expects is kept; the value ("got ...") is not.
+QString withoutValue(const QString &problem, const QString &value) {
+    const qsizetype got = problem.indexOf(QStringLiteral(", got "));
+    const QString expectation = got >= 0 ? problem.left(got) : problem;
+    const QString note =
+        QStringLiteral("(the value is not shown: it came from a file or is secret)");
+    if (!value.isEmpty() && expectation.contains(value))
+        return QStringLiteral("not a valid value ") + note;
+    return expectation + u' ' + note;
+}
+
 QString commandLineName(const ConfigOption &option) {
     return option.secret ? option.name + QStringLiteral("-file") : option.name;
 }
@@ -74,7 +87,10 @@ QString applyCommandLine(const ConfigOption &option, Config &config, const QStri
         return option.apply(config, value);
     QString error;
     const std::optional<QString> secret = readSecretFile(value, &error);
-    return secret ? option.apply(config, *secret) : error;
+    if (!secret)
+        return error;
+    const QString problem = option.apply(config, *secret);
+    return problem.isEmpty() ? problem : withoutValue(problem, *secret);
 }
 
 QStringList applyEnvironment(Config &config, const QProcessEnvironment &env) {
@@ -107,7 +123,8 @@ QStringList applyEnvironment(Config &config, const QProcessEnvironment &env) {
             }
             const QString error = o.apply(config, value);
             if (!error.isEmpty())
-                problems << from + QStringLiteral(": ") + error;
+                problems << from + QStringLiteral(": ") +
+                                (from == fileName || o.secret ? withoutValue(error, value) : error);
             break;
         }
     }

@@ -4,6 +4,7 @@
 #include "core/config/config.h"
 #include "core/config/configoptions.h"
 
+#include <QTemporaryFile>
 #include <QTest>
 
 #include <functional>
@@ -267,6 +268,42 @@ private slots:
         QVERIFY(c.upstream.forwarded == defaults.upstream.forwarded);
         QCOMPARE(c.drainTimeoutMs, defaults.drainTimeoutMs);
         QCOMPARE(c.accessLog, defaults.accessLog);
+    }
+
+    // NAME_FILE pointed at the wrong file: the problem says what the option expects, never
+    // what the file holds (it may be a secret).
+    void fileValuesAreNotEchoed_data() {
+        QTest::addColumn<QString>("variable");
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("expectation");
+        QTest::newRow("number") << QStringLiteral("TOKENGATE_WORKERS_FILE")
+                                << QByteArray("s3cr3t-pass\n") << QStringLiteral("whole number");
+        QTest::newRow("listen") << QStringLiteral("TOKENGATE_LISTEN_FILE")
+                                << QByteArray("hunter2-hunter2") << QStringLiteral("address:port");
+        QTest::newRow("switch") << QStringLiteral("TOKENGATE_DEMO_FILE")
+                                << QByteArray("password=abc") << QStringLiteral("true or false");
+        QTest::newRow("value inside the expectation")
+            << QStringLiteral("TOKENGATE_WORKERS_FILE") << QByteArray("whole")
+            << QStringLiteral("not a valid value");
+    }
+    void fileValuesAreNotEchoed() {
+        QFETCH(QString, variable);
+        QFETCH(QByteArray, content);
+        QFETCH(QString, expectation);
+        QTemporaryFile file;
+        QVERIFY(file.open());
+        file.write(content);
+        file.close();
+        QProcessEnvironment env;
+        env.insert(variable, file.fileName());
+        Config c;
+        const QStringList problems = applyEnvironment(c, env);
+        QCOMPARE(problems.size(), 1);
+        const QString &problem = problems.first();
+        QVERIFY2(problem.startsWith(variable + QStringLiteral(": ")), qPrintable(problem));
+        QVERIFY2(problem.contains(expectation, Qt::CaseInsensitive), qPrintable(problem));
+        QVERIFY2(!problem.contains(QString::fromUtf8(content.trimmed())), qPrintable(problem));
+        QVERIFY2(problem.contains(QStringLiteral("not shown")), qPrintable(problem));
     }
 
     void applyEnvironmentReportsEveryProblem() {
