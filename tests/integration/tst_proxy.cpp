@@ -431,7 +431,18 @@ private slots:
         QVERIFY(client.waitForClosed());
     }
 
+    // The refused client gets its 503 whether it waits or has already sent a request (even an
+    // upload): the refusal must not be lost to a reset from unread bytes.
+    void maxConnectionsAnswers503_data() {
+        QTest::addColumn<QByteArray>("sentFirst");
+        QTest::newRow("nothing sent") << QByteArray();
+        QTest::newRow("a request") << QByteArray("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        QTest::newRow("an upload") << QByteArray("POST / HTTP/1.1\r\nHost: t\r\n"
+                                                 "Content-Length: 200000\r\n\r\n") +
+                                          QByteArray(200000, 'u');
+    }
     void maxConnectionsAnswers503() {
+        QFETCH(QByteArray, sentFirst);
         Config c = testConfig(echoUrl());
         c.server.limits.maxConnections = 1;
         Gateway gw;
@@ -442,6 +453,8 @@ private slots:
         QVERIFY(first.readResponse());
         RawClient second;
         QVERIFY(second.connectTo(gw.port()));
+        if (!sentFirst.isEmpty())
+            second.send(sentFirst);
         const auto r = second.readResponse();
         QVERIFY(r);
         QCOMPARE(r->status, 503);
