@@ -8,6 +8,7 @@
 #include "core/http/httpconnection.h"
 #include "core/observe/logging.h"
 #include "core/pipeline/gatewayhandler.h"
+#include "core/pipeline/methodoverride.h"
 #include "core/pipeline/pathnormalizer.h"
 #include "core/pipeline/proxyexchange.h"
 
@@ -56,7 +57,9 @@ bool GatewayExchange::matchRoute() {
     const TargetParts parts = splitTarget(m_head.target);
     const QByteArrayView host =
         hostWithoutPort(parts.authority.isNull() ? m_head.headers.find("Host") : parts.authority);
-    const RouteDecision decision = s.router.decide(m_head.method, host, parts.path);
+    const RouteDecision decision =
+        s.router.decide(m_head.method, host, parts.path,
+                        methodOverrides(m_head.headers, parts.query, m_head.method));
     if (decision.path.refused()) {
         if (tracing())
             trace({Stage::Route, StepOutcome::Refused}, QString::fromLatin1(decision.path.message));

@@ -255,13 +255,23 @@ std::optional<Router> Router::compile(const QList<RouteConfig> &routes, const Pa
     return router;
 }
 
-RouteDecision Router::decide(QByteArrayView method, QByteArrayView host,
-                             QByteArrayView rawPath) const {
+RouteDecision Router::decide(QByteArrayView method, QByteArrayView host, QByteArrayView rawPath,
+                             const QList<QByteArray> &overrides) const {
     RouteDecision d;
     d.path = normalizePath(rawPath, m_paths);
     if (d.path.refused())
         return d;
     d.index = match(method, host, d.path.path);
+    // An upstream that honours the override acts on that method: a route that refuses DELETE
+    // must not be reached by a POST that says "X-HTTP-Method-Override: DELETE".
+    for (const QByteArray &other : overrides) {
+        if (match(other, host, d.path.path) != d.index) {
+            d.index = -1;
+            d.path.reason = Reason::MethodOverride;
+            d.path.message = "The method override names a method that would take another route";
+            return d;
+        }
+    }
     // Readings of the same path by upstreams the gateway cannot see: each must pick the route
     // the gateway picked, or the request is refused before it reaches a weaker route.
     using Parameters = PathConfig::Parameters;
@@ -272,7 +282,10 @@ RouteDecision Router::decide(QByteArrayView method, QByteArrayView host,
     const bool readsSlashes = m_paths.escapedSlashes == PathConfig::EscapedSlashes::Keep &&
                               (path.contains('\\') || path.contains("%2F") || path.contains("%5C"));
     const auto reroutes = [&](QByteArrayView reading) {
-        return match(method, host, reading) != d.index;
+        return match(method, host, reading) != d.index ||
+               std::any_of(overrides.cbegin(), overrides.cend(), [&](const QByteArray &other) {
+                   return match(other, host, reading) != d.index;
+               });
     };
     // Servlet containers drop ";..." from each segment before they route: "/admin;x/" is
     // their "/admin/".

@@ -71,8 +71,11 @@ class Router {
 public:
     static std::optional<Router> compile(const QList<RouteConfig> &routes, const PathConfig &paths,
                                          QString *error);
-    // Normalises `rawPath` (without query) as configured, then matches it.
-    RouteDecision decide(QByteArrayView method, QByteArrayView host, QByteArrayView rawPath) const;
+    // Normalises `rawPath` (without query) as configured, then matches it. `overrides`: the
+    // methods the request asks its upstream to act on instead (methodOverrides()); each must
+    // take the same route as `method`, in every reading of the path.
+    RouteDecision decide(QByteArrayView method, QByteArrayView host, QByteArrayView rawPath,
+                         const QList<QByteArray> &overrides = {}) const;
     // Index of the matching route for a normalised path, -1 for none.
     int match(QByteArrayView method, QByteArrayView host, QByteArrayView path) const;
     bool isEmpty() const { return m_routes.isEmpty(); }

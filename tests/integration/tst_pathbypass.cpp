@@ -73,7 +73,14 @@ private slots:
         all.name = QStringLiteral("catch-all");
         all.pathPrefix = QStringLiteral("/");
         all.upstreamUrl = up;
-        c.routes = {admin, statics, all};
+        // Deleting static files takes the admin scope; everything else under /static/ is open.
+        RouteConfig purge;
+        purge.name = QStringLiteral("purge");
+        purge.pathPrefix = QStringLiteral("/static/");
+        purge.methods = {QStringLiteral("DELETE")};
+        purge.requiredScopes = {QStringLiteral("admin")};
+        purge.upstreamUrl = up;
+        c.routes = {admin, purge, statics, all};
         m_gw = std::make_unique<Gateway>();
         QVERIFY(m_gw->start(c));
     }
@@ -81,6 +88,36 @@ private slots:
         m_gw.reset();
         m_upstream.reset();
         m_idp.reset();
+    }
+
+    // The upstream acts on an override: naming DELETE must not let a POST to the open static
+    // route reach the purge handler, whichever way the override is spelled.
+    void methodOverride_data() {
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<QByteArray>("header");
+        QTest::addColumn<int>("status");
+        QTest::newRow("header") << QByteArray("/static/a.css")
+                                << QByteArray("X-HTTP-Method-Override: DELETE\r\n") << 400;
+        QTest::newRow("query") << QByteArray("/static/a.css?_method=delete") << QByteArray() << 400;
+        QTest::newRow("same route")
+            << QByteArray("/static/a.css") << QByteArray("X-HTTP-Method-Override: PUT\r\n") << 200;
+    }
+    void methodOverride() {
+        QFETCH(QByteArray, target);
+        QFETCH(QByteArray, header);
+        QFETCH(int, status);
+        const qsizetype before = upstreamTargets().size();
+        const auto r = requestOnce(m_gw->port(), "POST", target, header + "Content-Length: 0\r\n");
+        QVERIFY(r);
+        QCOMPARE(r->status, status);
+        if (status == 400) {
+            QVERIFY2(r->body.contains("method_override"), r->body.constData());
+            QCOMPARE(upstreamTargets().size(), before);
+        } else {
+            QVERIFY(waitFor([&] { return upstreamTargets().size() == before + 1; }));
+            const QByteArray &seen = m_upstream->connections().constLast().received;
+            QVERIFY2(seen.contains("X-HTTP-Method-Override: PUT"), seen.constData());
+        }
     }
 
     void pathForms_data() {

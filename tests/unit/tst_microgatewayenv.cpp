@@ -208,7 +208,7 @@ private slots:
             << QStringLiteral("SSO_CLIENT_SECRET_FILE: \"") << field("introspection.clientSecret");
         QTest::newRow("bad value read from a file")
             << QStringList{QStringLiteral("SSL_SECURE_FILE=<file:nope>")}
-            << QStringLiteral("SSL_SECURE_FILE: expected true or false, got \"nope\"")
+            << QStringLiteral("SSL_SECURE_FILE: expected true or false (the value is not shown")
             << field("upstream.verifyTls");
     }
     void badValues() {

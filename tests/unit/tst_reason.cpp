@@ -56,6 +56,7 @@ constexpr Known KnownReasons[] = {
     {Reason::PathMalformed, "path_malformed", 400},
     {Reason::PathEscapedSlash, "path_escaped_slash", 400},
     {Reason::PathParameter, "path_parameter", 400},
+    {Reason::MethodOverride, "method_override", 400},
     {Reason::AudienceMismatch, "audience_mismatch", 403},
     {Reason::IssuerMismatch, "issuer_mismatch", 403},
     {Reason::ClaimRuleFailed, "claim_rule_failed", 403},

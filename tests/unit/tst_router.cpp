@@ -3,6 +3,8 @@
 // path the router compares and forwards (normalised, or refused when ambiguous) and prefix
 // rewriting.
 #include "core/config/routecompiler.h"
+#include "core/http/headermap.h"
+#include "core/pipeline/methodoverride.h"
 #include "core/pipeline/pathnormalizer.h"
 #include "core/pipeline/router.h"
 
@@ -33,7 +35,7 @@ RouteConfig route(const QString &name, QStringList hosts, QString prefix, QStrin
 // refused path.
 QString routeFor(const QList<RouteConfig> &routes, const QByteArray &method,
                  const QByteArray &hostHeader, const QByteArray &target,
-                 const PathConfig &paths = {}) {
+                 const PathConfig &paths = {}, const HeaderMap &headers = {}) {
     QString error;
     const std::optional<Router> router = Router::compile(routes, paths, &error);
     if (!router)
@@ -41,10 +43,25 @@ QString routeFor(const QList<RouteConfig> &routes, const QByteArray &method,
     const TargetParts parts = splitTarget(target);
     const QByteArrayView host =
         hostWithoutPort(parts.authority.isNull() ? QByteArrayView(hostHeader) : parts.authority);
-    const RouteDecision d = router->decide(method, host, parts.path);
+    const RouteDecision d =
+        router->decide(method, host, parts.path, methodOverrides(headers, parts.query, method));
     if (d.path.refused())
         return u'!' + QString::fromLatin1(reasonId(d.path.reason));
     return d.index < 0 ? QStringLiteral("-") : routes.at(d.index).name;
+}
+
+// The shape match() and methodOverride() share: method, a second field (the Host header, or
+// an override header line), target and the expected routeFor() answer.
+void addRouteColumns(const char *second) {
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>(second);
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QString>("expected");
+}
+void routeRow(const char *name, const char *method, const char *second, const char *target,
+              const char *expected) {
+    QTest::newRow(name) << QByteArray(method) << QByteArray(second) << QByteArray(target)
+                        << QString::fromLatin1(expected);
 }
 
 // The path normalizePath gives, or "!<reason>".
@@ -81,16 +98,8 @@ class TestRouter : public QObject {
 
 private slots:
     void match_data() {
-        QTest::addColumn<QByteArray>("method");
-        QTest::addColumn<QByteArray>("host");
-        QTest::addColumn<QByteArray>("target");
-        QTest::addColumn<QString>("expected");
-
-        auto row = [](const char *name, const char *method, const char *host, const char *target,
-                      const char *expected) {
-            QTest::newRow(name) << QByteArray(method) << QByteArray(host) << QByteArray(target)
-                                << QString::fromLatin1(expected);
-        };
+        addRouteColumns("host");
+        const auto row = routeRow;
         // The table of table(): see there.
         row("exact host, prefix", "GET", "api.example.com", "/orders/7", "orders");
         row("host letter case and port ignored", "GET", "API.Example.COM:8443", "/orders/7",
@@ -447,6 +456,64 @@ private slots:
         const QString pdf = routeFor(table, "GET", "gw.test", "/files/a.pdf", paths);
         QCOMPARE(pdf,
                  route.value_or(global) ? QStringLiteral("pattern") : QStringLiteral("catch-all"));
+    }
+
+    // X-HTTP-Method-Override and its cousins: the upstream acts on the named method, so it
+    // must take the route the request's own method took (a deleting route that needs a scope
+    // must not be reached by a POST to the public route naming DELETE).
+    void methodOverride_data() {
+        addRouteColumns("header"); // "Name: value", or empty
+        const auto row = routeRow;
+        row("no override", "POST", "", "/items/1", "public");
+        row("X-HTTP-Method-Override", "POST", "X-HTTP-Method-Override: DELETE", "/items/1",
+            "!method_override");
+        row("lower case value", "POST", "X-HTTP-Method-Override: delete", "/items/1",
+            "!method_override");
+        row("X-HTTP-Method", "POST", "X-HTTP-Method: DELETE", "/items/1", "!method_override");
+        row("X-Method-Override", "POST", "x-method-override: DELETE", "/items/1",
+            "!method_override");
+        row("second value in the list", "POST", "X-HTTP-Method-Override: PATCH, DELETE", "/items/1",
+            "!method_override");
+        row("_method in the query", "POST", "", "/items/1?_method=DELETE", "!method_override");
+        row("_method after ;", "POST", "", "/items/1?a=1;_method=delete", "!method_override");
+        row("encoded _method", "POST", "", "/items/1?%5Fmethod=%44ELETE", "!method_override");
+        row("same route either way", "POST", "X-HTTP-Method-Override: PUT", "/items/1", "public");
+        row("the request's own method", "DELETE", "X-HTTP-Method-Override: DELETE", "/items/1",
+            "deleting");
+        row("overriding away from the strict route", "DELETE", "X-HTTP-Method-Override: GET",
+            "/items/1", "!method_override");
+        row("other parameter", "POST", "", "/items/1?method=DELETE", "public");
+    }
+    void methodOverride() {
+        QFETCH(QByteArray, method);
+        QFETCH(QByteArray, header);
+        QFETCH(QByteArray, target);
+        QFETCH(QString, expected);
+        RouteConfig deleting = route(QStringLiteral("deleting"), {}, QStringLiteral("/items/"), {},
+                                     {QStringLiteral("DELETE")});
+        deleting.requiredScopes = {QStringLiteral("items:delete")};
+        const QList<RouteConfig> table = {deleting,
+                                          route(QStringLiteral("public"), {}, QStringLiteral("/"))};
+        HeaderMap headers;
+        if (!header.isEmpty()) {
+            const qsizetype colon = header.indexOf(':');
+            headers.append(header.first(colon), header.sliced(colon + 1).trimmed());
+        }
+        QCOMPARE(routeFor(table, method, "gw.test", target, {}, headers), expected);
+    }
+    // With escaped slashes kept, every reading of the path is judged with the override too.
+    void methodOverrideUnderPathReadings() {
+        const QList<RouteConfig> table = {route(QStringLiteral("deleting"), {},
+                                                QStringLiteral("/items/"), {},
+                                                {QStringLiteral("DELETE")}),
+                                          route(QStringLiteral("public"), {}, QStringLiteral("/"))};
+        PathConfig paths;
+        paths.escapedSlashes = PathConfig::EscapedSlashes::Keep;
+        HeaderMap override;
+        override.append("X-HTTP-Method-Override", "DELETE");
+        QCOMPARE(routeFor(table, "POST", "gw.test", "/items%2F1", paths), QStringLiteral("public"));
+        QCOMPARE(routeFor(table, "POST", "gw.test", "/items%2F1", paths, override),
+                 QStringLiteral("!path_escaped_slash"));
     }
 
     void compileErrors_data() {
