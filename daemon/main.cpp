@@ -32,7 +32,6 @@ int usageError(const QString &message) {
 } // namespace
 
 int main(int argc, char *argv[]) {
-    SignalWatcher::blockInEveryThread();
     // Qt's own poll()-based UNIX event dispatcher instead of glib's: every request toggles
     // socket notifiers, which glib makes several times dearer (bench/cache.sh: +25-35%
     // requests/s). The daemon needs no glib-based library. QT_NO_GLIB set to an empty value
@@ -115,6 +114,9 @@ int main(int argc, char *argv[]) {
     for (const QString &warning : config.warnings())
         qCWarning(lcConfig).noquote() << "insecure setting:" << warning;
 
+    // Here, not earlier: import-eg, --check-config and reading the configuration (a *_FILE may
+    // be a FIFO) keep the default actions, so Ctrl+C still ends them.
+    SignalWatcher::blockInEveryThread();
     GatewayDaemon daemon(sources);
     if (!daemon.start(std::move(config)))
         return ExitConfig;

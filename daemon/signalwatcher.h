@@ -15,8 +15,8 @@ namespace Tokengate {
 class SignalWatcher : public QObject {
     Q_OBJECT
 public:
-    // Before any thread starts (first thing in main): threads inherit the mask, and a thread
-    // that does not block the signals would take them with their default action.
+    // Before any thread starts: threads inherit the mask, and a thread that does not block
+    // the signals would take them with their default action.
     static void blockInEveryThread();
 
     explicit SignalWatcher(QObject *parent = nullptr);

@@ -64,14 +64,17 @@ std::optional<QString> readSecretFile(const QString &path, QString *error) {
 }
 
 // A value read from a file, or a secret, is never echoed in a problem: a *_FILE pointed at the
-// wrong file may hold someone's secret, and problems reach logs and terminals. What the option
-// expects is kept; the value ("got ...") is not.
+// wrong file may hold someone's secret, and problems reach logs and terminals. Problems quote
+// values (or parts of them) in double quotes, so only an "expected ..." text before ", got "
+// without any quote is kept: it can hold no part of the value.
 QString withoutValue(const QString &problem, const QString &value) {
-    const qsizetype got = problem.indexOf(QStringLiteral(", got "));
-    const QString expectation = got >= 0 ? problem.left(got) : problem;
     const QString note =
         QStringLiteral("(the value is not shown: it came from a file or is secret)");
-    if (!value.isEmpty() && expectation.contains(value))
+    const qsizetype got = problem.indexOf(QStringLiteral(", got "));
+    const QString expectation = got >= 0 ? problem.left(got) : QString();
+    const QString trimmed = value.trimmed();
+    if (expectation.isEmpty() || expectation.contains(u'"') ||
+        (!trimmed.isEmpty() && expectation.contains(trimmed)))
         return QStringLiteral("not a valid value ") + note;
     return expectation + u' ' + note;
 }

@@ -57,9 +57,16 @@ bool GatewayExchange::matchRoute() {
     const TargetParts parts = splitTarget(m_head.target);
     const QByteArrayView host =
         hostWithoutPort(parts.authority.isNull() ? m_head.headers.find("Host") : parts.authority);
+    const MethodOverrides overrides = methodOverrides(m_head.headers, parts.query, m_head.method);
+    if (overrides.unreadable) {
+        if (tracing())
+            trace({Stage::Route, StepOutcome::Refused},
+                  QStringLiteral("a method override that is not a method name"));
+        m_client.refuse(Reason::MethodOverride, "The method override is not a method name");
+        return false;
+    }
     const RouteDecision decision =
-        s.router.decide(m_head.method, host, parts.path,
-                        methodOverrides(m_head.headers, parts.query, m_head.method));
+        s.router.decide(m_head.method, host, parts.path, overrides.methods);
     if (decision.path.refused()) {
         if (tracing())
             trace({Stage::Route, StepOutcome::Refused}, QString::fromLatin1(decision.path.message));

@@ -4,29 +4,82 @@
 #include "core/base/formencoding.h"
 #include "core/http/headermap.h"
 
+#include <algorithm>
+
 namespace Tokengate {
 
 namespace {
+
 constexpr QByteArrayView OverrideHeaders[] = {"X-HTTP-Method-Override", "X-HTTP-Method",
                                               "X-Method-Override"};
+
+bool isMethodChar(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+}
+
+// A query key as PHP hands it to Symfony and Laravel: leading spaces dropped, cut at a NUL,
+// " ", "." and "[" read as "_".
+QByteArray phpKey(QByteArrayView rawKey) {
+    QByteArray key =
+        rawKey.contains('%') || rawKey.contains('+') ? formDecode(rawKey) : rawKey.toByteArray();
+    if (const qsizetype nul = key.indexOf('\0'); nul >= 0)
+        key.truncate(nul);
+    qsizetype lead = 0;
+    while (lead < key.size() && key[lead] == ' ')
+        ++lead;
+    key.remove(0, lead);
+    for (char &c : key) {
+        if (c == ' ' || c == '.' || c == '[')
+            c = '_';
+    }
+    return key;
+}
+
+bool isOverrideKey(QByteArrayView rawKey) {
+    // "_method" is 7 bytes, "X-HTTP-Method-Override" 22; each may be percent-encoded and
+    // preceded by spaces, so only keys that cannot be either are skipped without decoding.
+    if (rawKey.size() < 7)
+        return false;
+    const QByteArray key = phpKey(rawKey);
+    return key.compare("_method", Qt::CaseInsensitive) == 0 ||
+           key.compare("X-HTTP-Method-Override", Qt::CaseInsensitive) == 0 ||
+           key.compare("X_HTTP_Method_Override", Qt::CaseInsensitive) == 0;
+}
+
 } // namespace
 
-QList<QByteArray> methodOverrides(const HeaderMap &headers, QByteArrayView query,
-                                  QByteArrayView method) {
-    QList<QByteArray> out;
+MethodOverrides methodOverrides(const HeaderMap &headers, QByteArrayView query,
+                                QByteArrayView method) {
+    MethodOverrides out;
     const auto add = [&](QByteArrayView value) {
-        const QByteArray m = value.trimmed().toByteArray().toUpper();
-        if (!m.isEmpty() && m != method && !out.contains(m))
-            out.append(m);
+        const QByteArrayView m = value.trimmed();
+        if (m.isEmpty())
+            return;
+        if (!std::all_of(m.begin(), m.end(), isMethodChar)) {
+            out.unreadable = true;
+            return;
+        }
+        const QByteArray upper = m.toByteArray().toUpper();
+        if (upper != method && !out.methods.contains(upper))
+            out.methods.append(upper);
     };
-    for (QByteArrayView name : OverrideHeaders) {
-        for (const QByteArray &value : headers.values(name)) {
-            for (const QByteArray &part : value.split(','))
-                add(part);
+    for (const HeaderField &field : headers.fields()) {
+        const QByteArrayView name = field.name;
+        if (name.size() < 13 || !(name[0] == 'X' || name[0] == 'x'))
+            continue;
+        for (QByteArrayView known : OverrideHeaders) {
+            if (HeaderMap::sameNameFolded(name, known)) {
+                QByteArrayView rest = field.value;
+                for (qsizetype comma; (comma = rest.indexOf(',')) >= 0;
+                     rest = rest.sliced(comma + 1))
+                    add(rest.first(comma));
+                add(rest);
+                break;
+            }
         }
     }
-    // Rails splits the query on ";" as well as "&". A key may be percent-encoded ("%5Fmethod"),
-    // so every key that could decode to "_method" (7 to 21 bytes) is decoded.
+    // Rails splits the query on ";" as well as "&".
     qsizetype start = 0;
     while (start < query.size()) {
         qsizetype end = start;
@@ -34,8 +87,7 @@ QList<QByteArray> methodOverrides(const HeaderMap &headers, QByteArrayView query
             ++end;
         const QByteArrayView pair = query.sliced(start, end - start);
         const qsizetype eq = pair.indexOf('=');
-        const QByteArrayView key = eq < 0 ? pair : pair.first(eq);
-        if (eq >= 0 && key.size() >= 7 && key.size() <= 21 && formDecode(key) == "_method")
+        if (eq >= 0 && isOverrideKey(pair.first(eq)))
             add(formDecode(pair.sliced(eq + 1)));
         start = end + 1;
     }

@@ -99,6 +99,11 @@ private slots:
         QTest::newRow("header") << QByteArray("/static/a.css")
                                 << QByteArray("X-HTTP-Method-Override: DELETE\r\n") << 400;
         QTest::newRow("query") << QByteArray("/static/a.css?_method=delete") << QByteArray() << 400;
+        QTest::newRow("not a method name")
+            << QByteArray("/static/a.css")
+            << QByteArray("X-HTTP-Method-Override: DELETE\xc2\xa0\r\n") << 400;
+        QTest::newRow("underscores") << QByteArray("/static/a.css")
+                                     << QByteArray("X_HTTP_Method_Override: DELETE\r\n") << 400;
         QTest::newRow("same route")
             << QByteArray("/static/a.css") << QByteArray("X-HTTP-Method-Override: PUT\r\n") << 200;
     }

@@ -279,7 +279,11 @@ private slots:
         QTest::newRow("number") << QStringLiteral("TOKENGATE_WORKERS_FILE")
                                 << QByteArray("s3cr3t-pass\n") << QStringLiteral("whole number");
         QTest::newRow("listen") << QStringLiteral("TOKENGATE_LISTEN_FILE")
-                                << QByteArray("hunter2-hunter2") << QStringLiteral("address:port");
+                                << QByteArray("hunter2-hunter2")
+                                << QStringLiteral("not a valid value");
+        QTest::newRow("part of the value quoted")
+            << QStringLiteral("TOKENGATE_UPSTREAM_FILE") << QByteArray("hunter2 ")
+            << QStringLiteral("not a valid value");
         QTest::newRow("switch") << QStringLiteral("TOKENGATE_DEMO_FILE")
                                 << QByteArray("password=abc") << QStringLiteral("true or false");
         QTest::newRow("value inside the expectation")

@@ -43,8 +43,10 @@ QString routeFor(const QList<RouteConfig> &routes, const QByteArray &method,
     const TargetParts parts = splitTarget(target);
     const QByteArrayView host =
         hostWithoutPort(parts.authority.isNull() ? QByteArrayView(hostHeader) : parts.authority);
-    const RouteDecision d =
-        router->decide(method, host, parts.path, methodOverrides(headers, parts.query, method));
+    const MethodOverrides overrides = methodOverrides(headers, parts.query, method);
+    if (overrides.unreadable)
+        return QStringLiteral("!method_override");
+    const RouteDecision d = router->decide(method, host, parts.path, overrides.methods);
     if (d.path.refused())
         return u'!' + QString::fromLatin1(reasonId(d.path.reason));
     return d.index < 0 ? QStringLiteral("-") : routes.at(d.index).name;
@@ -483,6 +485,20 @@ private slots:
         row("overriding away from the strict route", "DELETE", "X-HTTP-Method-Override: GET",
             "/items/1", "!method_override");
         row("other parameter", "POST", "", "/items/1?method=DELETE", "public");
+        // What CGI-style servers, PHP, JavaScript's trim() and ASP.NET make of other spellings.
+        row("underscores in the name", "POST", "X_HTTP_Method_Override: DELETE", "/items/1",
+            "!method_override");
+        row("no-break space after the value", "POST", "X-HTTP-Method-Override: DELETE\xa0",
+            "/items/1", "!method_override");
+        row("Kelvin sign", "POST", "", "/items/1?_method=LOC%E2%84%AA", "!method_override");
+        row("PHP reads . as _", "POST", "", "/items/1?.method=DELETE", "!method_override");
+        row("PHP drops leading spaces", "POST", "", "/items/1?+_method=DELETE", "!method_override");
+        row("PHP cuts at NUL", "POST", "", "/items/1?_method%00x=DELETE", "!method_override");
+        row("ASP.NET's query key", "POST", "", "/items/1?X-HTTP-Method-Override=DELETE",
+            "!method_override");
+        row("a WebDAV method name", "POST", "X-HTTP-Method-Override: VERSION-CONTROL", "/items/1",
+            "public");
+        row("unrelated keys", "POST", "", "/items/1?utm_source=a&_methods=DELETE", "public");
     }
     void methodOverride() {
         QFETCH(QByteArray, method);
