@@ -58,9 +58,8 @@ bool isMethodName(QByteArrayView m) {
 }
 
 // The `_method` values of a query as a PHP or Rack upstream reads them, written apart from
-// methodOverrides(): QByteArray::fromPercentEncoding instead of formDecode, and only for
-// queries without "%" (the two decoders may differ on malformed escapes, which is not the
-// question here).
+// methodOverrides(), for queries without "%" only (decoding escapes is form_encoding's
+// question, not this one).
 QList<QByteArray> referenceQueryMethods(QByteArrayView query) {
     QList<QByteArray> out;
     if (query.contains('%'))

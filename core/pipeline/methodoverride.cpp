@@ -36,15 +36,22 @@ QByteArray phpKey(QByteArrayView rawKey) {
     return key;
 }
 
-bool isOverrideKey(QByteArrayView rawKey) {
-    // "_method" is 7 bytes, "X-HTTP-Method-Override" 22; each may be percent-encoded and
-    // preceded by spaces, so only keys that cannot be either are skipped without decoding.
-    if (rawKey.size() < 7)
-        return false;
-    const QByteArray key = phpKey(rawKey);
+bool isOverrideName(QByteArrayView key) {
     return key.compare("_method", Qt::CaseInsensitive) == 0 ||
            key.compare("X-HTTP-Method-Override", Qt::CaseInsensitive) == 0 ||
            key.compare("X_HTTP_Method_Override", Qt::CaseInsensitive) == 0;
+}
+
+bool isOverrideKey(QByteArrayView rawKey) {
+    // "_method" is 7 bytes; shorter keys cannot decode to it.
+    if (rawKey.size() < 7)
+        return false;
+    // Most keys are plain: compared in place, with no copy on the request path. Only a key
+    // PHP would rewrite (an escape, "+", a space, ".", "[") is decoded first.
+    const bool plain = std::none_of(rawKey.begin(), rawKey.end(), [](char c) {
+        return c == '%' || c == '+' || c == ' ' || c == '.' || c == '[';
+    });
+    return plain ? isOverrideName(rawKey) : isOverrideName(phpKey(rawKey));
 }
 
 } // namespace
