@@ -56,6 +56,8 @@ enum class Reason : unsigned char {
     TokenMalformed,
     DestinationLoop,
     LoopDetected,
+    CorsOriginRefused,
+    CorsPreflightRefused,
     Count // not a reason: how many there are, for the table's completeness check
 };
 
@@ -195,6 +197,10 @@ inline constexpr std::array<ReasonInfo, std::size_t(Reason::Count)> ReasonTable{
      "The upstream is this gateway itself", ReasonBody::Tagged, ""},
     {Reason::LoopDetected, "loop_detected", 508, ReasonCategory::Policy,
      "The request has already passed through this gateway", ReasonBody::Tagged, ""},
+    {Reason::CorsOriginRefused, "cors_origin_refused", 403, ReasonCategory::Policy,
+     "Cross-origin requests from this origin are not allowed", ReasonBody::Tagged, ""},
+    {Reason::CorsPreflightRefused, "cors_preflight_refused", 403, ReasonCategory::Policy,
+     "The cross-origin request asked for is not allowed", ReasonBody::Tagged, ""},
 }};
 // clang-format on
 

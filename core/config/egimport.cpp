@@ -3,6 +3,8 @@
 
 #include "core/config/configdump.h"
 #include "core/config/configfile.h"
+#include "core/config/egcors.h"
+#include "core/config/egyaml.h"
 #include "core/config/settingvalue.h"
 
 #include <QHash>
@@ -16,28 +18,7 @@ namespace Tokengate {
 
 namespace {
 
-// A mapping's value, or an undefined node: yaml-cpp throws on a missing key's children.
-YAML::Node child(const YAML::Node &map, const char *key) {
-    if (!map.IsDefined() || !map.IsMap())
-        return YAML::Node(YAML::NodeType::Undefined);
-    const YAML::Node value = map[key];
-    return value.IsDefined() ? value : YAML::Node(YAML::NodeType::Undefined);
-}
-
-QString str(const YAML::Node &n) {
-    return n.IsScalar() ? QString::fromStdString(n.Scalar()) : QString();
-}
-
-// Express Gateway accepts a single value wherever a list is allowed.
-QStringList strings(const YAML::Node &n) {
-    QStringList out;
-    if (n.IsScalar())
-        out << str(n);
-    else if (n.IsSequence())
-        for (const auto &item : n)
-            out << str(item);
-    return out;
-}
+using namespace EgYaml;
 
 // Express Gateway substitutes ${NAME} and ${NAME:-default} from the environment.
 std::optional<QString> environmentName(const QString &value) {
@@ -116,6 +97,7 @@ struct Pipeline {
     QString upstream;
     bool preserveHost = false;
     bool stripPath = false;
+    std::optional<CorsConfig> cors;
 };
 
 class Importer {
@@ -286,7 +268,8 @@ Pipeline Importer::readPipeline(const QString &name, const YAML::Node &n) {
             list.push_back(steps);
             steps.reset(list);
         }
-        const bool known = policy == u"oauth2-introspect" || policy == u"proxy";
+        const bool known =
+            policy == u"oauth2-introspect" || policy == u"proxy" || policy == u"cors";
         if (!known) {
             skip(pwhere, QStringLiteral("policy not converted"));
             continue;
@@ -311,6 +294,8 @@ Pipeline Importer::readPipeline(const QString &name, const YAML::Node &n) {
         const QString awhere = pwhere + QStringLiteral(".action");
         if (policy == u"proxy")
             readProxy(awhere, action, p);
+        else if (policy == u"cors")
+            p.cors = convertEgCors(action, awhere, result.notConverted, result.errors);
         else
             readIntrospect(awhere, action, name, p);
     }
@@ -539,6 +524,8 @@ void Importer::write() {
         route.methods = r.methods;
         route.upstreamUrl = p.upstream;
         route.preserveHost = p.preserveHost;
+        if (p.cors)
+            route.cors = *p.cors;
         if (p.stripPath && r.path.canStrip && !r.path.strip.isEmpty())
             route.stripPrefix = r.path.strip;
         if (p.introspection < 0) {

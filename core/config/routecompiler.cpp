@@ -53,6 +53,8 @@ QList<RouteSettings> compileRoutes(const Config &config) {
         r.stripCredential = c.stripCredential;
         for (auto it = c.identityHeaders.constBegin(); it != c.identityHeaders.constEnd(); ++it)
             r.identityHeaders.append({it.key().toLatin1(), it.value()});
+        if (c.cors.enabled)
+            r.cors = CorsPolicy::compile(c.cors, c.methods, nullptr);
         routes.append(std::move(r));
     }
     return routes;
@@ -140,6 +142,8 @@ QStringList validateRoutes(const Config &config) {
                                          .arg(it.key());
             }
         }
+        if (r.cors.enabled && !CorsPolicy::compile(r.cors, r.methods, &why))
+            problems << at + why;
     }
     // Duplicate names, reported once each, at their second use.
     QSet<QString> seen;

@@ -31,6 +31,16 @@ public:
     std::shared_ptr<void> handlerLease;
 };
 
+// Adjusts the head of a request's answer whoever writes it (the upstream, a refusal): for the
+// fields a route sets on every answer, such as CORS's.
+class ResponseHeadFilter {
+public:
+    virtual void filterResponseHead(ResponseHead &head) = 0;
+
+protected:
+    ~ResponseHeadFilter() = default;
+};
+
 // Creates the exchange for each request; one per worker thread, so no locking.
 class RequestHandler {
 public:

@@ -174,6 +174,8 @@ void HttpConnection::sendResponseHead(ResponseHead head) {
     if (m_phase != Phase::Exchanging)
         return;
     m_phase = Phase::Responding;
+    if (m_headFilter)
+        m_headFilter->filterResponseHead(head);
     m_event.status = head.status;
     bool closeDelimited = false;
     bool chunked = false;
@@ -308,6 +310,7 @@ void HttpConnection::onBytesWritten() {
 }
 
 void HttpConnection::endRequest() {
+    m_headFilter = nullptr;
     m_exchange.reset();
     m_phase = Phase::Idle;
     m_head = RequestHead{};
@@ -336,7 +339,8 @@ void HttpConnection::failRequest(Reason reason, QByteArrayView message) {
     // Called from processInput() or a deadline check, never from the exchange: it can go.
     if (m_exchange && requestInProgress()) {
         m_exchange->onClientGone();
-        m_exchange.reset();
+        m_headFilter = nullptr;
+    m_exchange.reset();
     }
     if (m_phase != Phase::Exchanging) {
         abortResponse(reason);

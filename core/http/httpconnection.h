@@ -40,6 +40,8 @@ public:
     // Starts (or stops, for backpressure) delivering the request body to the exchange. The
     // first start answers "100 Continue" when the client waits for it.
     void setBodyFlowing(bool flowing);
+    // Applied to the current request's answer head, refusals included; dropped with the request.
+    void setResponseHeadFilter(ResponseHeadFilter *filter) { m_headFilter = filter; }
     void sendResponseHead(ResponseHead head);
     void sendResponseBody(QByteArrayView chunk);
     void finishResponse();
@@ -121,6 +123,7 @@ private:
 
     RequestHead m_head;
     std::unique_ptr<Exchange> m_exchange;
+    ResponseHeadFilter *m_headFilter = nullptr;
     RequestEvent m_event;
     QElapsedTimer m_requestClock;
 

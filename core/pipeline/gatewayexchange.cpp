@@ -55,8 +55,11 @@ bool GatewayExchange::matchRoute() {
         m_client.requestEvent().requestId =
             IdentityHeaders::ensureRequestId(s.requestIdHeader, m_head.headers);
     const TargetParts parts = splitTarget(m_head.target);
-    const QByteArrayView host =
-        hostWithoutPort(parts.authority.isNull() ? m_head.headers.find("Host") : parts.authority);
+    const QByteArrayView authority =
+        parts.authority.isNull() ? m_head.headers.find("Host") : parts.authority;
+    const QByteArrayView host = hostWithoutPort(authority);
+    if (answeredPreflight(host, parts.path))
+        return false;
     const MethodOverrides overrides = methodOverrides(m_head.headers, parts.query, m_head.method);
     if (overrides.unreadable) {
         if (tracing())
@@ -94,7 +97,71 @@ bool GatewayExchange::matchRoute() {
     }
     m_route = &s.routes[index];
     m_client.requestEvent().route = m_route->name;
+    return !m_route->cors || applyCors(authority);
+}
+
+bool GatewayExchange::answeredPreflight(QByteArrayView host, QByteArrayView path) {
+    const QByteArrayView origin = m_head.headers.find("Origin");
+    const QByteArrayView method = m_head.headers.find("Access-Control-Request-Method");
+    if (m_head.method != "OPTIONS" || origin.isNull() || method.isNull())
+        return false;
+    // A preflight asks about the request the page means to send: it is answered for that
+    // request's route, before any token is looked at (browsers send none with it). Never
+    // forwarded, so the upstream cannot read it as anything else.
+    const PipelineSettings &s = m_handler.settings();
+    const RouteDecision decision = s.router.decide(method, host, path);
+    if (decision.path.refused() || decision.index < 0 || !s.routes[decision.index].cors)
+        return false;
+    const RouteSettings &route = s.routes[decision.index];
+    m_client.requestEvent().route = route.name;
+    CorsPolicy::Preflight answer =
+        m_head.headers.count("Origin") > 1
+            ? CorsPolicy::Preflight{Reason::CorsOriginRefused, {}, {}}
+            : route.cors->answerPreflight(
+                  origin, method, m_head.headers.values("Access-Control-Request-Headers").join(','));
+    if (answer.refusal != Reason::None) {
+        if (tracing())
+            trace({Stage::Route, StepOutcome::Refused},
+                  QStringLiteral("CORS preflight refused: ") +
+                      (answer.detail.isEmpty() ? QStringLiteral("origin not allowed")
+                                               : QString::fromLatin1(answer.detail)));
+        m_client.refuse(answer.refusal, answer.detail);
+        return true;
+    }
+    if (tracing())
+        trace({Stage::Route, StepOutcome::Ok},
+              QStringLiteral("CORS preflight for %1 answered by the gateway")
+                  .arg(QString::fromLatin1(method)));
+    m_client.sendResponseHead(std::move(answer.head));
+    m_client.finishResponse();
     return true;
+}
+
+bool GatewayExchange::applyCors(QByteArrayView authority) {
+    // Every answer now carries the route's CORS fields, refusals included: a page can read
+    // why it got a 401 only if the 401 grants its origin access.
+    m_client.setResponseHeadFilter(this);
+    const QList<QByteArray> origins = m_head.headers.values("Origin");
+    if (origins.isEmpty())
+        return true;
+    if (origins.size() == 1 && m_route->cors->allowsOrigin(origins.first())) {
+        m_corsOrigin = origins.first();
+        return true;
+    }
+    // Refused rather than only answered without a grant: a form or a simple POST from any
+    // site would otherwise reach the upstream, with the user's cookie where that holds the
+    // token.
+    if (origins.size() == 1 && CorsPolicy::isSameOrigin(origins.first(), authority))
+        return true;
+    if (tracing())
+        trace({Stage::Route, StepOutcome::Refused},
+              QStringLiteral("CORS: origin not allowed on this route"));
+    m_client.refuse(Reason::CorsOriginRefused);
+    return false;
+}
+
+void GatewayExchange::filterResponseHead(ResponseHead &head) {
+    m_route->cors->decorate(head.headers, m_corsOrigin);
 }
 
 bool GatewayExchange::route() {

@@ -16,7 +16,7 @@ class ProxyExchange;
 // One request through the pipeline. Until the decision, the request body stays unread (so
 // "100 Continue" is only sent for requests that will be forwarded); then a ProxyExchange
 // takes over and every call is passed on to it.
-class GatewayExchange : public Exchange {
+class GatewayExchange : public Exchange, private ResponseHeadFilter {
 public:
     GatewayExchange(GatewayHandler &handler, HttpConnection &client, const RequestHead &head);
     ~GatewayExchange() override;
@@ -34,6 +34,11 @@ private:
     bool pickTarget();
     QString shown(const UpstreamTarget &target) const;
     bool matchRoute();
+    // True when the request was a CORS preflight for a route with CORS, now answered.
+    bool answeredPreflight(QByteArrayView host, QByteArrayView path);
+    // The route's CORS for this request; false when its origin is refused (answered).
+    bool applyCors(QByteArrayView authority);
+    void filterResponseHead(ResponseHead &head) override;
     void authenticate();
     void onIntrospected(const IntrospectionOutcome &outcome);
     // A refused token: 401/403, or an anonymous forward on a passThrough route.
@@ -57,6 +62,7 @@ private:
     QByteArray m_fingerprint;
     std::unique_ptr<IntrospectionTicket> m_ticket;
     std::unique_ptr<ProxyExchange> m_proxy;
+    QByteArray m_corsOrigin; // the Origin the route's CORS grants access; empty: none
     bool m_requestComplete = false;
 };
 

@@ -38,6 +38,22 @@ struct PathConfig {
     bool operator==(const PathConfig &) const = default;
 };
 
+// Cross-origin requests from browsers (the Fetch standard's CORS protocol), answered by the
+// gateway for the route: preflights before any token is looked at, and the Access-Control-*
+// fields of every answer, the upstream's replaced.
+struct CorsConfig {
+    bool enabled = false;
+    // "https://app.example.com", "https://*.example.com" (any subdomain), "null", or "*".
+    QStringList allowOrigins;
+    QStringList allowMethods;  // empty: the route's methods, else GET HEAD PUT PATCH POST DELETE
+    QStringList allowHeaders;  // empty or "*": whatever the preflight asks for
+    QStringList exposeHeaders; // beyond the CORS-safelisted ones
+    bool allowCredentials = false;
+    int maxAgeSecs = 600;
+
+    bool operator==(const CorsConfig &) const = default;
+};
+
 // One entry of the routing table: which requests it takes and what they must show. Routes
 // are tried in order; the first that matches takes the request; none matching is a 404.
 struct RouteConfig {
@@ -74,6 +90,8 @@ struct RouteConfig {
 
     // What the upstream learns. Client-sent headers with these names are always removed.
     QMap<QString, QString> identityHeaders; // header name -> claim name ("sub", "scope", ...)
+
+    CorsConfig cors;
 
     bool operator==(const RouteConfig &) const = default;
 };

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/auth/routepolicy.h"
+#include "core/pipeline/corspolicy.h"
 #include "core/pipeline/destinationpolicy.h"
 #include "core/pipeline/identityheaders.h"
 #include "core/pipeline/routeconfig.h"
@@ -30,6 +31,7 @@ struct RouteSettings {
     bool anonymousWhenRefused = false; // inactive or failing the policy: the same
     bool stripCredential = false;
     QList<IdentityHeaders::Mapping> identityHeaders;
+    std::optional<CorsPolicy> cors;
 
     // Where to send a request whose path is normalised (Router::decide), the query kept:
     // `stripPrefix` replaced by `rewritePrefix` when the path starts with it (at a segment

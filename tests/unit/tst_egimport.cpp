@@ -87,7 +87,6 @@ private slots:
                  (QStringList{
                      QStringLiteral("serviceEndpoints.cats.urls: only the first of 2 URLs is "
                                     "used (no load balancing)"),
-                     QStringLiteral("pipelines.cats.policies[0].cors: policy not converted"),
                      QStringLiteral("pipelines.cats.policies[1].log: policy not converted"),
                      QStringLiteral("pipelines.cats.policies[2].rate-limit: policy not "
                                     "converted"),
@@ -126,6 +125,8 @@ private slots:
         QCOMPARE(byId.methods, (QStringList{QStringLiteral("GET"), QStringLiteral("HEAD")}));
         QCOMPARE(byId.requiredScopes, QStringList{QStringLiteral("cats:read")});
         QCOMPARE(byId.passThrough, true);
+        QVERIFY(byId.cors.enabled);
+        QCOMPARE(byId.cors.allowOrigins, QStringList{QStringLiteral("https://www.example.com")});
         QVERIFY(byId.stripPrefix.isEmpty());
         const RouteConfig &below = c.routes[2];
         QCOMPARE(below.name, QStringLiteral("cats-2"));
@@ -183,6 +184,48 @@ private slots:
     }
 
     // express.Router ignores letter case, so the converted routes do too.
+    void corsPolicy() {
+        const EgImport r = importExpressGateway(sample("cors.yml"));
+        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(u'\n')));
+        const QString api = QStringLiteral("pipelines.api.policies[0].cors.action.");
+        QCOMPARE(r.notConverted,
+                 (QStringList{
+                     api + QStringLiteral("origin: \"^https://.*\\.test$\" is not an origin "
+                                          "tokengate matches (scheme://host[:port], "
+                                          "scheme://*.domain, null or *)"),
+                     api + QStringLiteral("preflightContinue: preflights are answered by the "
+                                          "gateway, never passed on"),
+                     api + QStringLiteral("optionsSuccessStatus: preflights are answered with 204"),
+                     QStringLiteral("pipelines.open.policies[0].cors.action.credentials: true with "
+                                    "every origin is refused (any site could act with the "
+                                    "user's credentials): list the origins, then set "
+                                    "cors.allow_credentials"),
+                     QStringLiteral("pipelines.closed.policies[0].cors.action.origin: false turns "
+                                    "CORS off: no CORS on the route"),
+                 }));
+        QStringList problems;
+        const Config c = load(r, {}, &problems);
+        QVERIFY2(problems.isEmpty(),
+                 qPrintable(problems.join(u'\n') + u'\n' + QString::fromUtf8(r.tokengateYaml)));
+        QCOMPARE(c.routes.size(), 3);
+        const CorsConfig &cors = c.routes[0].cors;
+        QVERIFY(cors.enabled);
+        QCOMPARE(cors.allowOrigins, (QStringList{QStringLiteral("https://www.example.com"),
+                                                 QStringLiteral("https://*.example.org")}));
+        QCOMPARE(cors.allowMethods,
+                 (QStringList{QStringLiteral("HEAD"), QStringLiteral("PUT"), QStringLiteral("PATCH"),
+                              QStringLiteral("POST"), QStringLiteral("DELETE")}));
+        QCOMPARE(cors.allowHeaders,
+                 (QStringList{QStringLiteral("X-TEST"), QStringLiteral("Authorization")}));
+        QCOMPARE(cors.exposeHeaders,
+                 (QStringList{QStringLiteral("ETag"), QStringLiteral("X-Request-Id")}));
+        QVERIFY(cors.allowCredentials);
+        QCOMPARE(cors.maxAgeSecs, 600);
+        QCOMPARE(c.routes[1].cors.allowOrigins, QStringList{QStringLiteral("*")});
+        QVERIFY(!c.routes[1].cors.allowCredentials);
+        QVERIFY(!c.routes[2].cors.enabled);
+    }
+
     void caseInsensitive_data() {
         QTest::addColumn<QByteArray>("method");
         QTest::addColumn<QByteArray>("path");

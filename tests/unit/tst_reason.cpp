@@ -63,6 +63,8 @@ constexpr Known KnownReasons[] = {
     {Reason::TokenMalformed, "token_malformed", 401},
     {Reason::DestinationLoop, "destination_loop", 508},
     {Reason::LoopDetected, "loop_detected", 508},
+    {Reason::CorsOriginRefused, "cors_origin_refused", 403},
+    {Reason::CorsPreflightRefused, "cors_preflight_refused", 403},
 };
 
 } // namespace

@@ -49,11 +49,14 @@ TOKENGATE_FIELDS(PathConfig, normalizePath, mergeSlashes, escapedSlashes, parame
                  caseInsensitive)
 TOKENGATE_FIELDS(AdminConfig, enabled, address, port)
 TOKENGATE_FIELDS(TokenSource, kind, name)
+TOKENGATE_FIELDS(CorsConfig, enabled, allowOrigins, allowMethods, allowHeaders, exposeHeaders,
+                 allowCredentials, maxAgeSecs)
 TOKENGATE_FIELDS(ClaimRule, claim, op, values)
 TOKENGATE_FIELDS(RouteConfig, name, hosts, pathPrefix, pathPattern, methods, caseInsensitive,
                  upstreamUrl, destinationMode, destinationAllow, preserveHost, stripPrefix,
                  rewritePrefix, authenticate, introspection, tokenSources, requiredScopes,
-                 audiences, issuers, claimRules, passThrough, stripCredential, identityHeaders)
+                 audiences, issuers, claimRules, passThrough, stripCredential, identityHeaders,
+                 cors)
 TOKENGATE_FIELDS(Config, server, upstreamUrl, upstream, auth, introspection, jwt, cache,
                  requiredScopes, allowMissingToken, destinationAllow, moreIntrospection, routes,
                  paths, requestIdHeader, admin, logFormat, configFile, logLevel, drainTimeoutMs,
@@ -252,6 +255,13 @@ Config everyFieldSet(const QString &file) {
     fixed.passThrough = true;
     fixed.stripCredential = false;
     fixed.identityHeaders = {{QStringLiteral("X-User"), QStringLiteral("sub")}};
+    fixed.cors.enabled = true;
+    fixed.cors.allowOrigins = {QStringLiteral("https://app.test"), QStringLiteral("https://*.b.test")};
+    fixed.cors.allowMethods = {QStringLiteral("GET"), QStringLiteral("PATCH")};
+    fixed.cors.allowHeaders = {QStringLiteral("Content-Type"), QStringLiteral("X-Trace")};
+    fixed.cors.exposeHeaders = {QStringLiteral("ETag")};
+    fixed.cors.allowCredentials = true;
+    fixed.cors.maxAgeSecs = 60;
     RouteConfig chosen = fixed; // the other half of what one route cannot hold at once
     chosen.name = QStringLiteral("chosen");
     chosen.pathPrefix.clear();
@@ -448,9 +458,10 @@ private slots:
             const bool self = s.key == u"strip_prefix";
             const QString base = self ? QString() : QStringLiteral("strip_prefix: /b, ");
             const QString bare = self ? QString() : QStringLiteral("strip_prefix: /b");
+            const QString given = nested(s.key, scalar(s.kind, sampleValue(s, RouteConfig())));
             QTest::addRow("routes[0].%s", qPrintable(s.key))
-                << QStringLiteral("{%1, routes: [{%2%3: %4}]}")
-                       .arg(endpoints, base, s.key, scalar(s.kind, sampleValue(s, RouteConfig())))
+                << QStringLiteral("{%1, routes: [{%2%3}]}")
+                       .arg(endpoints, base, given.mid(1).chopped(1)) // {key: value} unbraced
                        .toUtf8()
                 << QStringLiteral("{%1, routes: [{%2}]}").arg(endpoints, bare).toUtf8();
         }
