@@ -57,7 +57,7 @@ enum class Reason : unsigned char {
     DestinationLoop,
     LoopDetected,
     CorsOriginRefused,
-    CorsPreflightRefused,
+    CorsRequestRefused,
     Count // not a reason: how many there are, for the table's completeness check
 };
 
@@ -199,8 +199,9 @@ inline constexpr std::array<ReasonInfo, std::size_t(Reason::Count)> ReasonTable{
      "The request has already passed through this gateway", ReasonBody::Tagged, ""},
     {Reason::CorsOriginRefused, "cors_origin_refused", 403, ReasonCategory::Policy,
      "Cross-origin requests from this origin are not allowed", ReasonBody::Tagged, ""},
-    {Reason::CorsPreflightRefused, "cors_preflight_refused", 403, ReasonCategory::Policy,
-     "The cross-origin request asked for is not allowed", ReasonBody::Tagged, ""},
+    {Reason::CorsRequestRefused, "cors_request_refused", 403, ReasonCategory::Policy,
+     "The cross-origin request asks for a method or header the route does not allow",
+     ReasonBody::Tagged, ""},
 }};
 // clang-format on
 

@@ -113,9 +113,7 @@ std::optional<CorsConfig> convertEgCors(const YAML::Node &action, const QString 
         c.maxAgeSecs = std::clamp(secs, 0, 86'400);
         if (secs > 86'400)
             skip(QStringLiteral("maxAge"), QStringLiteral("capped at 86400 seconds"));
-    } else {
-        c.maxAgeSecs = 0; // the module sends none: browsers keep the answer 5 seconds
-    }
+    } // else the module sent none (browsers keep the answer 5 seconds): the default is kept
     if (boolean("preflightContinue", false))
         skip(QStringLiteral("preflightContinue"),
              QStringLiteral("preflights are answered by the gateway, never passed on"));

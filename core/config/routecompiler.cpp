@@ -23,6 +23,44 @@ QStringList introspectionNames(const Config &config) {
     return names;
 }
 
+// The rules' own checks, then the names the gateway writes itself on this route.
+QStringList headerRuleProblems(const Config &config, const RouteConfig &r, const QString &at) {
+    QStringList problems;
+    QString why;
+    const auto request = HeaderRules::compile(r.requestHeaders, HeaderRules::Side::Request, &why);
+    if (!request)
+        problems << at + why;
+    if (!HeaderRules::compile(r.responseHeaders, HeaderRules::Side::Response, &why))
+        problems << at + why;
+    if (request) {
+        QList<QPair<QString, QString>> owned; // name, what writes it
+        for (auto it = r.identityHeaders.constBegin(); it != r.identityHeaders.constEnd(); ++it)
+            owned << qMakePair(it.key(), QStringLiteral("an identity header"));
+        if (!config.jwt.headerName.isEmpty())
+            owned << qMakePair(config.jwt.headerName, QStringLiteral("the JWT header"));
+        if (!config.requestIdHeader.isEmpty())
+            owned << qMakePair(config.requestIdHeader, QStringLiteral("the request id header"));
+        for (const QByteArray &name : request->names()) {
+            for (const auto &[other, what] : owned) {
+                if (HeaderMap::sameName(name, other.toLatin1()))
+                    problems << at + QStringLiteral("request_headers: \"%1\" is %2, which the "
+                                                    "gateway writes")
+                                         .arg(QString::fromLatin1(name), what);
+            }
+        }
+    }
+    if (r.cors.enabled) {
+        for (const QString &name : r.responseHeaders.set.keys() + r.responseHeaders.add.keys() +
+                                       r.responseHeaders.remove) {
+            if (name.startsWith(QStringLiteral("Access-Control-"), Qt::CaseInsensitive))
+                problems << at + QStringLiteral("response_headers: \"%1\" is written by the "
+                                                "route's cors section")
+                                     .arg(name);
+        }
+    }
+    return problems;
+}
+
 } // namespace
 
 QList<RouteSettings> compileRoutes(const Config &config) {
@@ -53,8 +91,16 @@ QList<RouteSettings> compileRoutes(const Config &config) {
         r.stripCredential = c.stripCredential;
         for (auto it = c.identityHeaders.constBegin(); it != c.identityHeaders.constEnd(); ++it)
             r.identityHeaders.append({it.key().toLatin1(), it.value()});
+        // validate() refuses what does not compile; should one slip through, no origin is
+        // allowed (fail closed) rather than CORS being off.
         if (c.cors.enabled)
-            r.cors = CorsPolicy::compile(c.cors, c.methods, nullptr);
+            r.cors = CorsPolicy::compile(c.cors, c.methods, nullptr).value_or(CorsPolicy());
+        r.requestHeaders =
+            HeaderRules::compile(c.requestHeaders, HeaderRules::Side::Request, nullptr)
+                .value_or(HeaderRules());
+        r.responseHeaders =
+            HeaderRules::compile(c.responseHeaders, HeaderRules::Side::Response, nullptr)
+                .value_or(HeaderRules());
         routes.append(std::move(r));
     }
     return routes;
@@ -144,6 +190,7 @@ QStringList validateRoutes(const Config &config) {
         }
         if (r.cors.enabled && !CorsPolicy::compile(r.cors, r.methods, &why))
             problems << at + why;
+        problems += headerRuleProblems(config, r, at);
     }
     // Duplicate names, reported once each, at their second use.
     QSet<QString> seen;

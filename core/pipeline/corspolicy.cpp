@@ -142,6 +142,9 @@ std::optional<CorsPolicy> CorsPolicy::compile(const CorsConfig &config,
             return fail(QStringLiteral("origin \"%1\" is not scheme://host[:port] without a path, "
                                        "scheme://*.domain, \"null\" or \"*\"")
                             .arg(origin));
+        if (star > 0 && !parsed->host.contains('.'))
+            return fail(QStringLiteral("origin \"%1\" takes every site under a top-level domain")
+                            .arg(origin));
         if (star > 0)
             p.m_patterns << Pattern{parsed->scheme, '.' + parsed->host, parsed->port};
         else
@@ -151,6 +154,11 @@ std::optional<CorsPolicy> CorsPolicy::compile(const CorsConfig &config,
     if (p.m_anyOrigin && p.m_credentials)
         return fail(QStringLiteral("allow_origins \"*\" with allow_credentials would let every "
                                    "site act with the user's credentials: list the origins"));
+    // Any page can send "null", from a sandboxed frame: as open as "*".
+    if (p.m_exactOrigins.contains("null") && p.m_credentials)
+        return fail(QStringLiteral("allow_origins \"null\" with allow_credentials would let "
+                                   "every site act with the user's credentials (any page can "
+                                   "send \"null\" from a sandboxed frame)"));
     const QStringList methods =
         !config.allowMethods.isEmpty() ? config.allowMethods
         : !routeMethods.isEmpty()
@@ -204,6 +212,10 @@ bool CorsPolicy::allowsOrigin(QByteArrayView origin) const {
     return false;
 }
 
+bool CorsPolicy::allowsMethod(QByteArrayView method) const {
+    return isSafelistedMethod(method) || m_methods.contains(method);
+}
+
 bool CorsPolicy::isSameOrigin(QByteArrayView origin, QByteArrayView host) {
     const std::optional<OriginParts> o = parseOrigin(origin);
     const auto h = parseAuthority(host);
@@ -226,12 +238,12 @@ CorsPolicy::Preflight CorsPolicy::answerPreflight(QByteArrayView origin,
         return p;
     }
     if (!isToken(requestMethod)) {
-        p.refusal = Reason::CorsPreflightRefused;
+        p.refusal = Reason::CorsRequestRefused;
         p.detail = "Access-Control-Request-Method is not a method";
         return p;
     }
-    if (!isSafelistedMethod(requestMethod) && !m_methods.contains(requestMethod)) {
-        p.refusal = Reason::CorsPreflightRefused;
+    if (!allowsMethod(requestMethod)) {
+        p.refusal = Reason::CorsRequestRefused;
         p.detail = "Method " + requestMethod.toByteArray() + " is not allowed cross-origin";
         return p;
     }
@@ -239,7 +251,7 @@ CorsPolicy::Preflight CorsPolicy::answerPreflight(QByteArrayView origin,
     for (QByteArrayView name : splitTokenList(requestHeaders)) {
         const QByteArray lower = name.toByteArray().toLower();
         if (!isToken(lower) || (!m_headers.isEmpty() && !m_headers.contains(lower))) {
-            p.refusal = Reason::CorsPreflightRefused;
+            p.refusal = Reason::CorsRequestRefused;
             p.detail = isToken(lower)
                            ? QByteArray("Header " + lower + " is not allowed cross-origin")
                            : QByteArray("Access-Control-Request-Headers is not a list of names");

@@ -19,9 +19,12 @@ public:
                                              const QStringList &routeMethods, QString *why);
 
     bool allowsOrigin(QByteArrayView origin) const;
+    // A method a page from an allowed origin may make the upstream act on: the listed ones,
+    // and those Fetch never preflights (GET, HEAD, POST).
+    bool allowsMethod(QByteArrayView method) const;
 
     struct Preflight {
-        Reason refusal = Reason::None; // CorsOriginRefused or CorsPreflightRefused
+        Reason refusal = Reason::None; // CorsOriginRefused or CorsRequestRefused
         QByteArray detail;             // what was refused, for the answer and the log
         ResponseHead head;             // the 204 when not refused
     };

@@ -97,7 +97,11 @@ bool GatewayExchange::matchRoute() {
     }
     m_route = &s.routes[index];
     m_client.requestEvent().route = m_route->name;
-    return !m_route->cors || applyCors(authority);
+    // Every answer now carries the route's fields, refusals included: a page can read why it
+    // got a 401 only if the 401 grants its origin access.
+    if (m_route->cors || !m_route->responseHeaders.isEmpty())
+        m_client.setResponseHeadFilter(this);
+    return !m_route->cors || applyCors(authority, overrides.methods);
 }
 
 bool GatewayExchange::answeredPreflight(QByteArrayView host, QByteArrayView path) {
@@ -120,6 +124,8 @@ bool GatewayExchange::answeredPreflight(QByteArrayView host, QByteArrayView path
             : route.cors->answerPreflight(
                   origin, method, m_head.headers.values("Access-Control-Request-Headers").join(','));
     if (answer.refusal != Reason::None) {
+        m_route = &route; // the refusal varies with Origin too (filterResponseHead)
+        m_client.setResponseHeadFilter(this);
         if (tracing())
             trace({Stage::Route, StepOutcome::Refused},
                   QStringLiteral("CORS preflight refused: ") +
@@ -137,31 +143,56 @@ bool GatewayExchange::answeredPreflight(QByteArrayView host, QByteArrayView path
     return true;
 }
 
-bool GatewayExchange::applyCors(QByteArrayView authority) {
-    // Every answer now carries the route's CORS fields, refusals included: a page can read
-    // why it got a 401 only if the 401 grants its origin access.
-    m_client.setResponseHeadFilter(this);
+bool GatewayExchange::applyCors(QByteArrayView authority,
+                                const QList<QByteArray> &overrides) {
     const QList<QByteArray> origins = m_head.headers.values("Origin");
+    // Browsers leave Origin off GET and HEAD requests that are not CORS ones (images,
+    // links): those are not cross-origin requests the route could grant or refuse.
     if (origins.isEmpty())
         return true;
-    if (origins.size() == 1 && m_route->cors->allowsOrigin(origins.first())) {
-        m_corsOrigin = origins.first();
+    const CorsPolicy &cors = *m_route->cors;
+    if (origins.size() == 1 && isSameOriginRequest(origins.first(), authority))
         return true;
-    }
     // Refused rather than only answered without a grant: a form or a simple POST from any
     // site would otherwise reach the upstream, with the user's cookie where that holds the
     // token.
-    if (origins.size() == 1 && CorsPolicy::isSameOrigin(origins.first(), authority))
-        return true;
-    if (tracing())
-        trace({Stage::Route, StepOutcome::Refused},
-              QStringLiteral("CORS: origin not allowed on this route"));
-    m_client.refuse(Reason::CorsOriginRefused);
-    return false;
+    if (origins.size() != 1 || !cors.allowsOrigin(origins.first())) {
+        if (tracing())
+            trace({Stage::Route, StepOutcome::Refused},
+                  QStringLiteral("CORS: origin not allowed on this route"));
+        m_client.refuse(Reason::CorsOriginRefused);
+        return false;
+    }
+    m_corsOrigin = origins.first();
+    // A POST naming another method needs no preflight, yet the upstream acts on that method.
+    for (const QByteArray &method : overrides) {
+        if (!cors.allowsMethod(method)) {
+            if (tracing())
+                trace({Stage::Route, StepOutcome::Refused},
+                      QStringLiteral("CORS: method override %1 not allowed cross-origin")
+                          .arg(QString::fromLatin1(method)));
+            m_client.refuse(Reason::CorsRequestRefused,
+                            QByteArray("Method override " + method +
+                                       " is not allowed cross-origin"));
+            return false;
+        }
+    }
+    return true;
+}
+
+bool GatewayExchange::isSameOriginRequest(QByteArrayView origin, QByteArrayView authority) const {
+    // Sec-Fetch-Site, which pages cannot set, compares schemes too, and says "same-origin"
+    // for a page whose referrer policy makes its Origin "null".
+    const QByteArrayView site = m_head.headers.find("Sec-Fetch-Site");
+    if (!site.isNull())
+        return site == "same-origin";
+    return CorsPolicy::isSameOrigin(origin, authority);
 }
 
 void GatewayExchange::filterResponseHead(ResponseHead &head) {
-    m_route->cors->decorate(head.headers, m_corsOrigin);
+    m_route->responseHeaders.apply(head.headers, nullptr);
+    if (m_route->cors) // last: the route's cors section owns the Access-Control-* fields
+        m_route->cors->decorate(head.headers, m_corsOrigin);
 }
 
 bool GatewayExchange::route() {
@@ -403,6 +434,10 @@ void GatewayExchange::mutate(const IntrospectionResult *identity) {
             names << QString::fromLatin1(name);
         done << (names.isEmpty() ? QStringLiteral("identity headers removed")
                                  : QStringLiteral("identity headers ") + names.join(u','));
+    }
+    if (!m_route->requestHeaders.isEmpty()) {
+        const int written = m_route->requestHeaders.apply(m_head.headers, identity);
+        done << QStringLiteral("header rules (%1 written)").arg(written);
     }
     if (!m_route->preserveHost)
         m_head.headers.set("Host", m_target.authority);

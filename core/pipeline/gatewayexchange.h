@@ -37,7 +37,8 @@ private:
     // True when the request was a CORS preflight for a route with CORS, now answered.
     bool answeredPreflight(QByteArrayView host, QByteArrayView path);
     // The route's CORS for this request; false when its origin is refused (answered).
-    bool applyCors(QByteArrayView authority);
+    bool applyCors(QByteArrayView authority, const QList<QByteArray> &overrides);
+    bool isSameOriginRequest(QByteArrayView origin, QByteArrayView authority) const;
     void filterResponseHead(ResponseHead &head) override;
     void authenticate();
     void onIntrospected(const IntrospectionOutcome &outcome);

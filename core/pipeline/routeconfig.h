@@ -54,6 +54,18 @@ struct CorsConfig {
     bool operator==(const CorsConfig &) const = default;
 };
 
+// Fields the gateway writes on a route's requests or answers, beyond identity headers:
+// removed, then set (every copy replaced), then added (appended), in that order.
+struct HeaderRulesConfig {
+    // Name -> value. In request values "{claim}" is the token's claim ("{sub}", "{a.b}"),
+    // "{{" and "}}" are braces; a value whose claim is absent is not sent.
+    QMap<QString, QString> set;
+    QMap<QString, QString> add;
+    QStringList remove;
+
+    bool operator==(const HeaderRulesConfig &) const = default;
+};
+
 // One entry of the routing table: which requests it takes and what they must show. Routes
 // are tried in order; the first that matches takes the request; none matching is a 404.
 struct RouteConfig {
@@ -92,6 +104,8 @@ struct RouteConfig {
     QMap<QString, QString> identityHeaders; // header name -> claim name ("sub", "scope", ...)
 
     CorsConfig cors;
+    HeaderRulesConfig requestHeaders;  // on what the upstream receives
+    HeaderRulesConfig responseHeaders; // on every answer, the gateway's refusals included
 
     bool operator==(const RouteConfig &) const = default;
 };

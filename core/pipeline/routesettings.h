@@ -4,6 +4,7 @@
 #include "core/auth/routepolicy.h"
 #include "core/pipeline/corspolicy.h"
 #include "core/pipeline/destinationpolicy.h"
+#include "core/pipeline/headerrules.h"
 #include "core/pipeline/identityheaders.h"
 #include "core/pipeline/routeconfig.h"
 
@@ -32,6 +33,8 @@ struct RouteSettings {
     bool stripCredential = false;
     QList<IdentityHeaders::Mapping> identityHeaders;
     std::optional<CorsPolicy> cors;
+    HeaderRules requestHeaders;
+    HeaderRules responseHeaders;
 
     // Where to send a request whose path is normalised (Router::decide), the query kept:
     // `stripPrefix` replaced by `rewritePrefix` when the path starts with it (at a segment

@@ -113,9 +113,9 @@ private slots:
             << preflightHeaders(App, "PUT") + "Origin: https://evil.test\r\n"
             << QByteArray("cors_origin_refused");
         QTest::newRow("header") << preflightHeaders(App, "PUT", "x-secret")
-                                << QByteArray("cors_preflight_refused");
+                                << QByteArray("cors_request_refused");
         QTest::newRow("method") << preflightHeaders(App, "CONNECT")
-                                << QByteArray("cors_preflight_refused");
+                                << QByteArray("cors_request_refused");
     }
     void preflightRefused() {
         QFETCH(QByteArray, headers);
@@ -126,6 +126,7 @@ private slots:
         QCOMPARE(r->status, 403);
         QVERIFY2(r->body.contains(reason), r->body.constData());
         QVERIFY(!r->headers.contains("Access-Control-Allow-Origin"));
+        QVERIFY(r->headers.hasToken("Vary", "Origin"));
         QCOMPARE(upstreamRequests(), before);
     }
 
@@ -173,6 +174,7 @@ private slots:
         QTest::newRow("lookalike") << QByteArray("https://app.test.evil.test");
         QTest::newRow("null") << QByteArray("null");
         QTest::newRow("other scheme") << QByteArray("http://app.test");
+        QTest::newRow("two origins") << QByteArray(App) + "\r\nOrigin: https://evil.test";
     }
     void otherOriginNeverReachesTheUpstream() {
         QFETCH(QByteArray, origin);
@@ -184,7 +186,65 @@ private slots:
         QCOMPARE(r->status, 403);
         QVERIFY2(r->body.contains("cors_origin_refused"), r->body.constData());
         QVERIFY(!r->headers.contains("Access-Control-Allow-Origin"));
+        QVERIFY(r->headers.hasToken("Vary", "Origin"));
         QCOMPARE(upstreamRequests(), before);
+        const auto get = send("GET", "/api/items/1",
+                              "Origin: " + origin + "\r\nAuthorization: Bearer " + m_token + "\r\n");
+        QVERIFY(get);
+        QCOMPARE(get->status, 403);
+        QCOMPARE(upstreamRequests(), before);
+    }
+
+    // A POST naming another method needs no preflight: the override is judged as a preflight
+    // would judge the method.
+    void methodOverrideJudgedAsThePreflight() {
+        const int before = upstreamRequests();
+        const auto r = send("POST", "/api/items?_method=PURGE",
+                            "Origin: " + QByteArray(App) + "\r\nAuthorization: Bearer " + m_token +
+                                "\r\nContent-Length: 0\r\n");
+        QVERIFY(r);
+        QCOMPARE(r->status, 403);
+        QVERIFY2(r->body.contains("cors_request_refused"), r->body.constData());
+        QCOMPARE(upstreamRequests(), before);
+    }
+
+    // Sec-Fetch-Site, which pages cannot set, decides same-origin where a browser sends it:
+    // it tells schemes apart, and vouches for a page whose Origin is "null".
+    void fetchSiteDecidesSameOrigin_data() {
+        QTest::addColumn<QByteArray>("headers");
+        QTest::addColumn<int>("status");
+        QTest::newRow("null from a same-origin page")
+            << QByteArray("Origin: null\r\nSec-Fetch-Site: same-origin\r\n") << 200;
+        QTest::newRow("same host, cross-site")
+            << QByteArray("Origin: http://t\r\nSec-Fetch-Site: cross-site\r\n") << 403;
+    }
+    void fetchSiteDecidesSameOrigin() {
+        QFETCH(QByteArray, headers);
+        QFETCH(int, status);
+        const auto r = send("POST", "/api/items",
+                            headers + "Authorization: Bearer " + m_token +
+                                "\r\nContent-Length: 0\r\n");
+        QVERIFY(r);
+        QCOMPARE(r->status, status);
+    }
+
+    // One connection, a CORS route's answer then another route's: nothing carries over.
+    void nothingCarriesOverOnAConnection() {
+        RawClient c;
+        QVERIFY(c.connectTo(m_gw->port()));
+        c.send("GET /api/items/1 HTTP/1.1\r\nHost: t\r\nOrigin: https://app.test\r\n"
+               "Authorization: Bearer " +
+               m_token + "\r\n\r\n");
+        auto r = c.readResponse();
+        QVERIFY(r);
+        QCOMPARE(r->headers.value("Access-Control-Allow-Origin"), QByteArray(App));
+        c.send("GET /plain/x HTTP/1.1\r\nHost: t\r\nOrigin: https://app.test\r\n\r\n");
+        r = c.readResponse();
+        QVERIFY(r);
+        QCOMPARE(r->status, 200);
+        QCOMPARE(r->headers.values("Access-Control-Allow-Origin"), QList<QByteArray>{"*"});
+        QVERIFY(!r->headers.hasToken("Vary", "Origin"));
+        QVERIFY(!r->headers.contains("Access-Control-Allow-Credentials"));
     }
 
     // Browsers send Origin on same-origin POSTs too; CORS has no say over those.

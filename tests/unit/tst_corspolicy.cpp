@@ -46,6 +46,10 @@ private slots:
         QTest::newRow("no origin") << none << false << none << none << "allow_origins is empty";
         QTest::newRow("any origin with credentials")
             << list("*") << true << none << none << "every site";
+        QTest::newRow("null with credentials")
+            << list("https://app.test null") << true << none << none << "\"null\"";
+        QTest::newRow("a whole top-level domain")
+            << list("https://*.com") << false << none << none << "top-level domain";
         QTest::newRow("no scheme") << list("app.test") << false << none << none << "app.test";
         QTest::newRow("path") << list("https://app.test/x") << false << none << none << "app.test/x";
         QTest::newRow("pattern with path")
@@ -158,7 +162,7 @@ private slots:
         const QByteArray app = "https://app.test";
         const int ok = int(Reason::None);
         const int badOrigin = int(Reason::CorsOriginRefused);
-        const int bad = int(Reason::CorsPreflightRefused);
+        const int bad = int(Reason::CorsRequestRefused);
         QTest::newRow("default methods, named header")
             << none << none << named << app << QByteArray("PUT") << QByteArray("authorization")
             << ok << QByteArray("authorization");

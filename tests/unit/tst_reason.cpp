@@ -64,7 +64,7 @@ constexpr Known KnownReasons[] = {
     {Reason::DestinationLoop, "destination_loop", 508},
     {Reason::LoopDetected, "loop_detected", 508},
     {Reason::CorsOriginRefused, "cors_origin_refused", 403},
-    {Reason::CorsPreflightRefused, "cors_preflight_refused", 403},
+    {Reason::CorsRequestRefused, "cors_request_refused", 403},
 };
 
 } // namespace

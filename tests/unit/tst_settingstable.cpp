@@ -49,6 +49,7 @@ TOKENGATE_FIELDS(PathConfig, normalizePath, mergeSlashes, escapedSlashes, parame
                  caseInsensitive)
 TOKENGATE_FIELDS(AdminConfig, enabled, address, port)
 TOKENGATE_FIELDS(TokenSource, kind, name)
+TOKENGATE_FIELDS(HeaderRulesConfig, set, add, remove)
 TOKENGATE_FIELDS(CorsConfig, enabled, allowOrigins, allowMethods, allowHeaders, exposeHeaders,
                  allowCredentials, maxAgeSecs)
 TOKENGATE_FIELDS(ClaimRule, claim, op, values)
@@ -56,7 +57,7 @@ TOKENGATE_FIELDS(RouteConfig, name, hosts, pathPrefix, pathPattern, methods, cas
                  upstreamUrl, destinationMode, destinationAllow, preserveHost, stripPrefix,
                  rewritePrefix, authenticate, introspection, tokenSources, requiredScopes,
                  audiences, issuers, claimRules, passThrough, stripCredential, identityHeaders,
-                 cors)
+                 cors, requestHeaders, responseHeaders)
 TOKENGATE_FIELDS(Config, server, upstreamUrl, upstream, auth, introspection, jwt, cache,
                  requiredScopes, allowMissingToken, destinationAllow, moreIntrospection, routes,
                  paths, requestIdHeader, admin, logFormat, configFile, logLevel, drainTimeoutMs,
@@ -262,6 +263,12 @@ Config everyFieldSet(const QString &file) {
     fixed.cors.exposeHeaders = {QStringLiteral("ETag")};
     fixed.cors.allowCredentials = true;
     fixed.cors.maxAgeSecs = 60;
+    fixed.requestHeaders.set = {{QStringLiteral("X-Tenant"), QStringLiteral("t-{tenant}")}};
+    fixed.requestHeaders.add = {{QStringLiteral("X-Env"), QStringLiteral("prod")}};
+    fixed.requestHeaders.remove = {QStringLiteral("X-Debug")};
+    fixed.responseHeaders.set = {{QStringLiteral("Cache-Control"), QStringLiteral("no-store")}};
+    fixed.responseHeaders.add = {{QStringLiteral("X-Frame-Options"), QStringLiteral("DENY")}};
+    fixed.responseHeaders.remove = {QStringLiteral("Server")};
     RouteConfig chosen = fixed; // the other half of what one route cannot hold at once
     chosen.name = QStringLiteral("chosen");
     chosen.pathPrefix.clear();
