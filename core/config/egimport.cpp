@@ -4,6 +4,7 @@
 #include "core/config/configdump.h"
 #include "core/config/configfile.h"
 #include "core/config/egcors.h"
+#include "core/config/egheaders.h"
 #include "core/config/egyaml.h"
 #include "core/config/settingvalue.h"
 
@@ -98,6 +99,8 @@ struct Pipeline {
     bool preserveHost = false;
     bool stripPath = false;
     std::optional<CorsConfig> cors;
+    HeaderRulesConfig requestHeaders;
+    HeaderRulesConfig responseHeaders;
 };
 
 class Importer {
@@ -268,8 +271,10 @@ Pipeline Importer::readPipeline(const QString &name, const YAML::Node &n) {
             list.push_back(steps);
             steps.reset(list);
         }
-        const bool known =
-            policy == u"oauth2-introspect" || policy == u"proxy" || policy == u"cors";
+        const bool headerPolicy = policy == u"headers" || policy == u"request-transformer" ||
+                                  policy == u"response-transformer";
+        const bool known = policy == u"oauth2-introspect" || policy == u"proxy" ||
+                           policy == u"cors" || headerPolicy;
         if (!known) {
             skip(pwhere, QStringLiteral("policy not converted"));
             continue;
@@ -296,6 +301,9 @@ Pipeline Importer::readPipeline(const QString &name, const YAML::Node &n) {
             readProxy(awhere, action, p);
         else if (policy == u"cors")
             p.cors = convertEgCors(action, awhere, result.notConverted, result.errors);
+        else if (headerPolicy)
+            convertEgHeaders(policy, action, awhere, p.requestHeaders, p.responseHeaders,
+                             result.notConverted);
         else
             readIntrospect(awhere, action, name, p);
     }
@@ -526,6 +534,8 @@ void Importer::write() {
         route.preserveHost = p.preserveHost;
         if (p.cors)
             route.cors = *p.cors;
+        route.requestHeaders = p.requestHeaders;
+        route.responseHeaders = p.responseHeaders;
         if (p.stripPath && r.path.canStrip && !r.path.strip.isEmpty())
             route.stripPrefix = r.path.strip;
         if (p.introspection < 0) {

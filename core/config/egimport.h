@@ -14,7 +14,8 @@ struct EgImport {
 };
 
 // Converts Express Gateway's http port, apiEndpoints (host, paths, methods, scopes),
-// serviceEndpoints and pipelines of oauth2-introspect, cors and proxy into tokengate routes.
+// serviceEndpoints and pipelines of oauth2-introspect, cors, headers, request- and
+// response-transformer and proxy into tokengate routes.
 // Secrets (authorization_value) are never copied: the output names an environment variable
 // to put them in, listed in notConverted.
 EgImport importExpressGateway(const QByteArray &yaml);

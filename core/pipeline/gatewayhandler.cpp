@@ -42,8 +42,15 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
             if (!m_identityNames.contains(m.header))
                 m_identityNames << m.header;
         }
+        // A field a rule fills from a claim speaks for the caller like an identity header.
+        for (const QByteArray &name : route.requestHeaders.writtenNames(true)) {
+            if (!m_identityNames.contains(name))
+                m_identityNames << name;
+        }
     }
     m_gatewayNames = m_identityNames;
+    for (const RouteSettings &route : std::as_const(m_settings.routes))
+        m_gatewayNames += route.requestHeaders.writtenNames(false);
     m_gatewayNames << "X-Tokengate-Introspection"
                    << "Via"
                    << "X-Forwarded-For"

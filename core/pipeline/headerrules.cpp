@@ -4,6 +4,7 @@
 #include "core/auth/routepolicy.h"
 #include "core/http/hopbyhop.h"
 #include "core/pipeline/identityheaders.h"
+#include "core/pipeline/proxyexchange.h"
 
 #include <algorithm>
 
@@ -28,6 +29,9 @@ QString reservedName(QByteArrayView name, HeaderRules::Side side, bool writes) {
         return QStringLiteral("it frames the message or belongs to the connection");
     if (HeaderMap::sameName(name, "Host") && side == HeaderRules::Side::Request)
         return QStringLiteral("the route's preserve_host decides it");
+    if (side == HeaderRules::Side::Request &&
+        (isForwardedField(name) || HeaderMap::sameName(name, "Expect")))
+        return QStringLiteral("the upstream settings' forwarded mode and the gateway decide it");
     if (HeaderMap::sameName(name, "Via"))
         return QStringLiteral("the loop guard reads it");
     if (HeaderMap::sameName(name, "X-Tokengate-Introspection"))
@@ -119,6 +123,17 @@ std::optional<HeaderRules> HeaderRules::compile(const HeaderRulesConfig &config,
         }
     }
     return rules;
+}
+
+QList<QByteArray> HeaderRules::writtenNames(bool withClaimsOnly) const {
+    QList<QByteArray> out;
+    for (const Rule &r : m_rules) {
+        const bool claims = std::any_of(r.value.cbegin(), r.value.cend(),
+                                        [](const Piece &p) { return !p.claim.isEmpty(); });
+        if ((claims || !withClaimsOnly) && !out.contains(r.name))
+            out << r.name;
+    }
+    return out;
 }
 
 QList<QByteArray> HeaderRules::names() const {

@@ -23,6 +23,8 @@ public:
     bool isEmpty() const { return m_remove.isEmpty() && m_rules.isEmpty(); }
     // Every name the rules touch, for checks against the fields the gateway writes itself.
     QList<QByteArray> names() const;
+    // The names the rules set or add; with `withClaimsOnly`, those whose value holds a claim.
+    QList<QByteArray> writtenNames(bool withClaimsOnly) const;
 
     // `identity`: the token's claims, null when there are none (a public route, an anonymous
     // forward). Returns how many fields were written.

@@ -19,6 +19,8 @@ bool isIdempotent(QByteArrayView method) {
     return false;
 }
 
+} // namespace
+
 bool isForwardedField(QByteArrayView name) {
     // Replace mode trusts no front proxy, so none of the fields frameworks read the client's
     // address, scheme, port or prefix from may come from the client.
@@ -31,8 +33,6 @@ bool isForwardedField(QByteArrayView name) {
     }
     return false;
 }
-
-} // namespace
 
 ProxyExchange::ProxyExchange(HttpConnection &client, UpstreamPool &pool, UpstreamTarget target,
                              const RequestHead &head)

@@ -12,6 +12,10 @@ class UpstreamPool;
 
 // Forwards one request to the upstream and streams both bodies, each side read only as
 // fast as the other side drains.
+// A field frameworks read the client's address, scheme, port or prefix from: the upstream
+// settings' `forwarded` mode decides each of them.
+bool isForwardedField(QByteArrayView name);
+
 class ProxyExchange : public Exchange, private UpstreamConnection::User {
 public:
     ProxyExchange(HttpConnection &client, UpstreamPool &pool, UpstreamTarget target,

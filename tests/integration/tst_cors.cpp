@@ -4,15 +4,12 @@
 // before any token is looked at and never forwarded; every answer of the route, the
 // gateway's refusals included, carries the route's grant and nothing of the upstream's; a
 // request from an origin the route does not allow never reaches the upstream.
+#include "tests/support/egsample.h"
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
-#include "core/config/configfile.h"
-#include "core/config/egimport.h"
 #include "core/devidp/demoidp.h"
-
-#include <QFile>
 #include <QProcess>
 #include <QTest>
 
@@ -40,12 +37,7 @@ class TestCors : public QObject {
     std::unique_ptr<Gateway> m_gw;
     QByteArray m_token;
 
-    int upstreamRequests() const {
-        int n = 0;
-        for (int i = 0; i < m_upstream->connections().size(); ++i)
-            n += m_upstream->requestCount(i);
-        return n;
-    }
+    int upstreamRequests() const { return m_upstream->requestTotal(); }
 
     std::optional<ReceivedResponse> send(const QByteArray &method, const QByteArray &target,
                                          const QByteArray &headers) {
@@ -269,21 +261,11 @@ private slots:
 
     // Express Gateway's cors policy, imported, runs as it did there.
     void importedExpressGatewayPolicy() {
-        QFile f(QStringLiteral(TOKENGATE_SOURCE_DIR "/tests/data/eg/cors.yml"));
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        QByteArray eg = f.readAll();
-        eg.replace("http://backend.internal:3000", m_upstream->url().toUtf8());
-        eg.replace("https://idp.example.com/introspect", m_idp->introspectionUrl().toUtf8());
-        const EgImport imported = importExpressGateway(eg);
-        QVERIFY2(imported.errors.isEmpty(), qPrintable(imported.errors.join(u'\n')));
-        Config c;
-        const QStringList problems =
-            applyConfigText(imported.tokengateYaml, QStringLiteral("imported.yml"), c,
-                            daemonSecretResolver(QProcessEnvironment()));
-        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
-        c.server.address = QHostAddress::LocalHost;
-        c.server.port = 0;
-        c.server.workers = 1;
+        QString error;
+        std::optional<Config> imported = importedEgSample("cors.yml", m_upstream->url(),
+                                                          m_idp->introspectionUrl(), &error);
+        QVERIFY2(imported, qPrintable(error));
+        Config &c = *imported;
         Gateway gw;
         QVERIFY(gw.start(c));
         const int before = upstreamRequests();

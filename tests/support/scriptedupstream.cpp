@@ -46,6 +46,13 @@ QString ScriptedUpstream::url() const {
     return QStringLiteral("http://127.0.0.1:%1").arg(port());
 }
 
+int ScriptedUpstream::requestTotal() const {
+    int n = 0;
+    for (int i = 0; i < m_connections.size(); ++i)
+        n += requestCount(i);
+    return n;
+}
+
 int ScriptedUpstream::requestCount(int index) const {
     return int(m_connections.value(index).received.count("\r\n\r\n"));
 }

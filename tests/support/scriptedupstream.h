@@ -31,6 +31,8 @@ public:
     QList<Connection> &connections() { return m_connections; }
     // Number of complete request heads ("\r\n\r\n") seen on connection `index`.
     int requestCount(int index) const;
+    // Complete request heads over all connections.
+    int requestTotal() const;
     void reply(int index, QByteArrayView bytes);
     // Answers every complete bodiless request on every connection with a 200 and the
     // target in the body, keeping connections alive.

@@ -148,8 +148,9 @@ private slots:
                      QStringLiteral("pipelines.internal.policies[0].oauth2-introspect.action."
                                     "authorization_value: secrets are not written into the "
                                     "config: set TOKENGATE_AUTHORIZATION to this value"),
-                     QStringLiteral("pipelines.internal.policies[1].headers: policy not "
-                                    "converted"),
+                     QStringLiteral("pipelines.internal.policies[1].headers.action.forwardHeaders: "
+                                    "\"sub\" is not converted (only string literals, numbers, "
+                                    "req.user.<claim> and consumer.<claim>)"),
                      QStringLiteral("pipelines.partners.policies[0].oauth2-introspect.action."
                                     "authorization_value: secrets are not written into the "
                                     "config: set TOKENGATE_AUTHORIZATION_PARTNERS to this value"),
@@ -224,6 +225,43 @@ private slots:
         QCOMPARE(c.routes[1].cors.allowOrigins, QStringList{QStringLiteral("*")});
         QVERIFY(!c.routes[1].cors.allowCredentials);
         QVERIFY(!c.routes[2].cors.enabled);
+    }
+
+    void headerPolicies() {
+        const EgImport r = importExpressGateway(sample("headers.yml"));
+        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(u'\n')));
+        const QString p = QStringLiteral("pipelines.api.policies[%1].%2.action.");
+        QCOMPARE(r.notConverted,
+                 (QStringList{
+                     p.arg(1).arg(u"headers") +
+                         QStringLiteral("forwardHeaders: \"Date.now()\" is not converted (only "
+                                        "string literals, numbers, req.user.<claim> and "
+                                        "consumer.<claim>)"),
+                     p.arg(2).arg(u"request-transformer") +
+                         QStringLiteral("body: bodies are not transformed"),
+                     p.arg(2).arg(u"request-transformer") +
+                         QStringLiteral("headers.add: request_headers.set: \"Host\": the "
+                                        "route's preserve_host decides it"),
+                     p.arg(3).arg(u"response-transformer") +
+                         QStringLiteral("headers.add: response_headers.set: \"X-Caller\": "
+                                        "answer fields hold fixed text; {sub} is a claim"),
+                 }));
+        QStringList problems;
+        const Config c = load(r, {}, &problems);
+        QVERIFY2(problems.isEmpty(),
+                 qPrintable(problems.join(u'\n') + u'\n' + QString::fromUtf8(r.tokengateYaml)));
+        QCOMPARE(c.routes.size(), 1);
+        const RouteConfig &route = c.routes[0];
+        QCOMPARE(route.requestHeaders.set,
+                 (QMap<QString, QString>{{QStringLiteral("eg-user"), QStringLiteral("{sub}")},
+                                         {QStringLiteral("eg-scopes"), QStringLiteral("{scope}")},
+                                         {QStringLiteral("X-Api-Version"), QStringLiteral("2")},
+                                         {QStringLiteral("X-Limit"), QStringLiteral("100")}}));
+        QCOMPARE(route.requestHeaders.remove, QStringList{QStringLiteral("X-Debug")});
+        QCOMPARE(route.responseHeaders.set,
+                 (QMap<QString, QString>{{QStringLiteral("Cache-Control"),
+                                          QStringLiteral("no-store")}}));
+        QCOMPARE(route.responseHeaders.remove, QStringList{QStringLiteral("Server")});
     }
 
     void caseInsensitive_data() {
