@@ -11,6 +11,7 @@ set(TOKENGATE_LAYERS
   server    # listeners, worker threads, dispatch
   cache     # introspection results, the local cache, the Redis tier
   auth      # tokens, introspection, client authentication, policy, JWT
+  ratelimit # token buckets per route and client, local or shared through Redis
   pipeline  # routes, path normalisation, the stages of one request, forwarding
   config    # the settings of every layer as one value, read from file, env and CLI
   service   # assembles the layers into a running gateway

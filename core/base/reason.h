@@ -58,6 +58,7 @@ enum class Reason : unsigned char {
     LoopDetected,
     CorsOriginRefused,
     CorsRequestRefused,
+    RateLimited,
     Count // not a reason: how many there are, for the table's completeness check
 };
 
@@ -202,6 +203,8 @@ inline constexpr std::array<ReasonInfo, std::size_t(Reason::Count)> ReasonTable{
     {Reason::CorsRequestRefused, "cors_request_refused", 403, ReasonCategory::Policy,
      "The cross-origin request asks for a method or header the route does not allow",
      ReasonBody::Tagged, ""},
+    {Reason::RateLimited, "rate_limited", 429, ReasonCategory::Policy,
+     "Too many requests: see Retry-After", ReasonBody::Tagged, ""},
 }};
 // clang-format on
 

@@ -576,10 +576,12 @@ EgImport importExpressGateway(const QByteArray &yaml) {
         const auto anySecret = [](const QString &, QString *) -> std::optional<QString> {
             return QStringLiteral("secret");
         };
-        for (const QString &problem :
-             applyConfigText(importer.result.tokengateYaml, QStringLiteral("the converted config"),
-                             config, anySecret))
-            importer.result.errors << problem;
+        QStringList problems = applyConfigText(importer.result.tokengateYaml,
+                                               QStringLiteral("the converted config"), config,
+                                               anySecret);
+        if (problems.isEmpty())
+            problems = config.validate();
+        importer.result.errors << problems;
     }
     if (!importer.result.errors.isEmpty())
         importer.result.tokengateYaml.clear();

@@ -40,22 +40,17 @@ QStringList headerRuleProblems(const Config &config, const RouteConfig &r, const
             owned << qMakePair(config.jwt.headerName, QStringLiteral("the JWT header"));
         if (!config.requestIdHeader.isEmpty())
             owned << qMakePair(config.requestIdHeader, QStringLiteral("the request id header"));
+        for (const TokenSource &t : r.tokenSources) {
+            if (t.kind == TokenSource::Kind::Header)
+                owned << qMakePair(t.name, QStringLiteral("the route's token header"));
+        }
         for (const QByteArray &name : request->names()) {
             for (const auto &[other, what] : owned) {
-                if (HeaderMap::sameName(name, other.toLatin1()))
+                if (HeaderMap::sameNameFolded(name, other.toLatin1()))
                     problems << at + QStringLiteral("request_headers: \"%1\" is %2, which the "
                                                     "gateway writes")
                                          .arg(QString::fromLatin1(name), what);
             }
-        }
-    }
-    if (r.cors.enabled) {
-        for (const QString &name : r.responseHeaders.set.keys() + r.responseHeaders.add.keys() +
-                                       r.responseHeaders.remove) {
-            if (name.startsWith(QStringLiteral("Access-Control-"), Qt::CaseInsensitive))
-                problems << at + QStringLiteral("response_headers: \"%1\" is written by the "
-                                                "route's cors section")
-                                     .arg(name);
         }
     }
     return problems;
@@ -95,6 +90,24 @@ QList<RouteSettings> compileRoutes(const Config &config) {
         // allowed (fail closed) rather than CORS being off.
         if (c.cors.enabled)
             r.cors = CorsPolicy::compile(c.cors, c.methods, nullptr).value_or(CorsPolicy());
+        for (const bool beforeAuth : {true, false}) {
+            for (const QString &text : c.rateLimits) {
+                const std::optional<RateLimitSpec> spec = parseRateLimit(text, nullptr);
+                if (spec && spec->beforeAuth == beforeAuth)
+                    r.rateLimits << *spec;
+            }
+            if (beforeAuth)
+                r.rateLimitsBeforeAuth = r.rateLimits.size();
+        }
+        QByteArrayList policies;
+        for (qsizetype k = 0; k < r.rateLimits.size(); ++k) {
+            const RateLimitSpec &spec = r.rateLimits[k];
+            r.rateLimitIds << r.name + '\n' + spec.text().toUtf8() + '\n';
+            policies << "\"limit" + QByteArray::number(k + 1) + "\";q=" +
+                            QByteArray::number(spec.limit) +
+                            ";w=" + QByteArray::number((spec.periodMs + 999) / 1000);
+        }
+        r.rateLimitPolicy = policies.join(", ");
         r.requestHeaders =
             HeaderRules::compile(c.requestHeaders, HeaderRules::Side::Request, nullptr)
                 .value_or(HeaderRules());
@@ -191,6 +204,10 @@ QStringList validateRoutes(const Config &config) {
         if (r.cors.enabled && !CorsPolicy::compile(r.cors, r.methods, &why))
             problems << at + why;
         problems += headerRuleProblems(config, r, at);
+        for (const QString &limit : r.rateLimits) {
+            if (!parseRateLimit(limit, &why))
+                problems << at + why;
+        }
     }
     // Duplicate names, reported once each, at their second use.
     QSet<QString> seen;

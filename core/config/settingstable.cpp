@@ -680,6 +680,12 @@ QList<Setting<RouteConfig>> buildRouteSettings() {
          .max = Day,
          .help = u"Seconds a browser may keep a preflight's answer."_s,
          .field = at<&RouteConfig::cors, &CorsConfig::maxAgeSecs>},
+        {.key = u"rate_limits"_s,
+         .kind = K::List,
+         .help = u"\"<n>/<period> [by <key>] [before auth]\": \"10/s\", \"1000/h by "
+                 "client_id\", \"100/10s by address before auth\"; keys: subject (the "
+                 "default), client_id, claim:<name>, address, header:<name>, route."_s,
+         .field = at<&RouteConfig::rateLimits>},
         {.key = u"request_headers.set"_s,
          .kind = K::HeaderMap,
          .help = u"Fields the upstream receives instead of the client's; \"{claim}\" in a "

@@ -271,6 +271,7 @@ void HttpConnection::refuse(Reason reason, QByteArrayView detail, QByteArrayView
     const Refusal refusal = refusalFor(reason, detail, challengeParams);
     m_event.reason = reason;
     ResponseHead head;
+    head.fromGateway = true;
     head.status = refusal.status;
     head.contentLength = refusal.body.size();
     if (!refusal.challenge.isEmpty())

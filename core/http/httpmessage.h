@@ -30,6 +30,8 @@ struct ResponseHead {
     qint64 contentLength = -1;
     // False for 1xx, 204, 304 and answers to HEAD: no body whatever the framing fields say.
     bool mayHaveBody = true;
+    // Written by the gateway (a refusal), not relayed from an upstream.
+    bool fromGateway = false;
 };
 
 } // namespace Tokengate

@@ -2,6 +2,8 @@
 #include "core/pipeline/gatewayexchange.h"
 
 #include "core/auth/bearertoken.h"
+#include "core/auth/routepolicy.h"
+#include "core/base/sha256.h"
 #include "core/auth/tokenextractor.h"
 #include "core/auth/tokenverdict.h"
 #include "core/http/hopbyhop.h"
@@ -99,7 +101,7 @@ bool GatewayExchange::matchRoute() {
     m_client.requestEvent().route = m_route->name;
     // Every answer now carries the route's fields, refusals included: a page can read why it
     // got a 401 only if the 401 grants its origin access.
-    if (m_route->cors || !m_route->responseHeaders.isEmpty())
+    if (m_route->cors || !m_route->responseHeaders.isEmpty() || !m_route->rateLimits.isEmpty())
         m_client.setResponseHeadFilter(this);
     return !m_route->cors || applyCors(authority, overrides.methods);
 }
@@ -190,7 +192,20 @@ bool GatewayExchange::isSameOriginRequest(QByteArrayView origin, QByteArrayView 
 }
 
 void GatewayExchange::filterResponseHead(ResponseHead &head) {
-    m_route->responseHeaders.apply(head.headers, nullptr);
+    // The upstream's answers only, as a response transformer: a Cache-Control meant for them
+    // must not let a shared cache keep a 401 or a 502.
+    if (!head.fromGateway)
+        m_route->responseHeaders.apply(head.headers, nullptr);
+    if (m_rateChecked) {
+        // draft-ietf-httpapi-ratelimit-headers: every policy, and the bucket nearest empty.
+        head.headers.append("RateLimit-Policy", m_route->rateLimitPolicy);
+        head.headers.append("RateLimit", "\"limit" + QByteArray::number(m_rate.decisive + 1) +
+                                             "\";r=" + QByteArray::number(m_rate.remaining) +
+                                             ";t=" + QByteArray::number((m_rate.resetMs + 999) / 1000));
+        if (!m_rate.allowed)
+            head.headers.append("Retry-After",
+                                QByteArray::number((m_rate.retryAfterMs + 999) / 1000));
+    }
     if (m_route->cors) // last: the route's cors section owns the Access-Control-* fields
         m_route->cors->decorate(head.headers, m_corsOrigin);
 }
@@ -206,6 +221,10 @@ bool GatewayExchange::route() {
         return false;
     }
     if (!pickTarget())
+        return false;
+    // Before the token is looked at: a flood of bad tokens never reaches the IdP.
+    if (m_route->rateLimitsBeforeAuth > 0 &&
+        !withinRateLimits(0, m_route->rateLimitsBeforeAuth, nullptr, true))
         return false;
     if (m_handler.loopGuard().targetsSelf(m_target.origin)) {
         if (tracing())
@@ -452,9 +471,85 @@ void GatewayExchange::mutate(const IntrospectionResult *identity) {
         trace({Stage::Mutate, StepOutcome::Ok}, done.join(QStringLiteral("; ")));
 }
 
+bool GatewayExchange::withinRateLimits(qsizetype from, qsizetype to,
+                                       const IntrospectionResult *identity, bool beforeAuth) {
+    QList<RateLimiter::Ask> asks;
+    asks.reserve(to - from);
+    for (qsizetype i = from; i < to; ++i) {
+        const RateLimitSpec &spec = m_route->rateLimits[i];
+        // Hashed: a header's value can be kilobytes, and the table holds many keys.
+        asks.append({sha256(QByteArray(m_route->rateLimitIds[i] + rateLimitKey(spec, identity)))
+                         .first(16),
+                     spec.limit, spec.periodMs});
+    }
+    RateLimiter::Answer answer =
+        m_handler.settings().rateLimiter->take(asks, m_handler.settings().clock->nowMs());
+    answer.decisive += int(from);
+    m_rate = answer;
+    m_rateChecked = true;
+    if (answer.allowed)
+        return true;
+    if (tracing()) {
+        const QString why = QStringLiteral("rate limit %1: empty, next request in %2 ms")
+                                .arg(m_route->rateLimits[answer.decisive].text())
+                                .arg(answer.retryAfterMs);
+        if (beforeAuth)
+            trace({Stage::Route, StepOutcome::Refused}, why);
+        else
+            trace({Stage::Decide, StepOutcome::Refused}, why);
+    }
+    m_client.refuse(Reason::RateLimited);
+    return false;
+}
+
+QByteArray GatewayExchange::rateLimitKey(const RateLimitSpec &spec,
+                                         const IntrospectionResult *identity) const {
+    QByteArray value;
+    switch (spec.key) {
+    case RateLimitSpec::Key::Route:
+        return "r";
+    case RateLimitSpec::Key::Address:
+        break;
+    case RateLimitSpec::Key::Subject:
+        value = identity ? identity->subject.toUtf8() : QByteArray();
+        break;
+    case RateLimitSpec::Key::ClientId:
+        value = identity ? identity->clientId.toUtf8() : QByteArray();
+        break;
+    case RateLimitSpec::Key::Claim:
+        value = identity ? IdentityHeaders::headerValue(claimValue(identity->claims, spec.name))
+                         : QByteArray();
+        break;
+    case RateLimitSpec::Key::Header:
+        value = m_head.headers.values(spec.name.toLatin1()).join(',');
+        break;
+    }
+    // Without its key a request is still limited, by the address it came from.
+    return value.isEmpty() ? "a:" + clientAddress() : "v:" + value;
+}
+
+QByteArray GatewayExchange::clientAddress() const {
+    // Behind a trusted proxy (forwarded: append) the peer is that proxy: the client is the
+    // address it appended, the last X-Forwarded-For entry. Earlier entries are the client's
+    // own words.
+    if (m_handler.settings().upstreamSettings.forwarded == ForwardedMode::Append) {
+        const QList<QByteArray> fields = m_head.headers.values("X-Forwarded-For");
+        if (!fields.isEmpty()) {
+            const QByteArray last = fields.last().split(',').last().trimmed();
+            if (!last.isEmpty())
+                return last;
+        }
+    }
+    return m_client.peerBytes();
+}
+
 void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &identity,
                               bool stale) {
     const PipelineSettings &s = m_handler.settings();
+    if (m_route->rateLimits.size() > m_route->rateLimitsBeforeAuth &&
+        !withinRateLimits(m_route->rateLimitsBeforeAuth, m_route->rateLimits.size(),
+                          identity.get(), false))
+        return;
     // Only the gateway says whether an answer was stale; a client cannot claim it either way.
     if (s.authenticate) {
         m_head.headers.removeAll(StaleHeader);

@@ -5,6 +5,7 @@
 #include "core/http/exchange.h"
 #include "core/observe/decisionstep.h"
 #include "core/pipeline/routesettings.h"
+#include "core/ratelimit/ratelimiter.h"
 
 #include <memory>
 
@@ -40,6 +41,12 @@ private:
     bool applyCors(QByteArrayView authority, const QList<QByteArray> &overrides);
     bool isSameOriginRequest(QByteArrayView origin, QByteArrayView authority) const;
     void filterResponseHead(ResponseHead &head) override;
+    // Takes this request from the route's buckets [from, to); false when one is empty (the
+    // request is answered 429).
+    bool withinRateLimits(qsizetype from, qsizetype to, const IntrospectionResult *identity,
+                          bool beforeAuth);
+    QByteArray rateLimitKey(const RateLimitSpec &spec, const IntrospectionResult *identity) const;
+    QByteArray clientAddress() const;
     void authenticate();
     void onIntrospected(const IntrospectionOutcome &outcome);
     // A refused token: 401/403, or an anonymous forward on a passThrough route.
@@ -64,6 +71,9 @@ private:
     std::unique_ptr<IntrospectionTicket> m_ticket;
     std::unique_ptr<ProxyExchange> m_proxy;
     QByteArray m_corsOrigin; // the Origin the route's CORS grants access; empty: none
+    // The route's buckets as the last check left them, for the RateLimit fields.
+    RateLimiter::Answer m_rate;
+    bool m_rateChecked = false;
     bool m_requestComplete = false;
 };
 

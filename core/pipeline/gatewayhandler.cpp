@@ -50,7 +50,7 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
     }
     m_gatewayNames = m_identityNames;
     for (const RouteSettings &route : std::as_const(m_settings.routes))
-        m_gatewayNames += route.requestHeaders.writtenNames(false);
+        m_gatewayNames += route.requestHeaders.names(); // removed ones too: X_Internal is one
     m_gatewayNames << "X-Tokengate-Introspection"
                    << "Via"
                    << "X-Forwarded-For"

@@ -17,10 +17,6 @@ bool isClaimChar(QChar c) {
                                   c == u'-' || c == u':');
 }
 
-bool isControl(char c) {
-    return (uchar(c) < 0x20 && c != '\t') || c == 0x7f;
-}
-
 // Names whose meaning is the connection's or the gateway's own: a rule writing them would
 // reframe the message or defeat a check.
 QString reservedName(QByteArrayView name, HeaderRules::Side side, bool writes) {
@@ -32,6 +28,17 @@ QString reservedName(QByteArrayView name, HeaderRules::Side side, bool writes) {
     if (side == HeaderRules::Side::Request &&
         (isForwardedField(name) || HeaderMap::sameName(name, "Expect")))
         return QStringLiteral("the upstream settings' forwarded mode and the gateway decide it");
+    if (side == HeaderRules::Side::Response && name.size() > 15 &&
+        name.first(15).compare("Access-Control-", Qt::CaseInsensitive) == 0)
+        return QStringLiteral("a route's cors section grants cross-origin access");
+    if (writes && side == HeaderRules::Side::Request) {
+        for (QByteArrayView routed : {"X-HTTP-Method-Override", "X-HTTP-Method",
+                                      "X-Method-Override", "X-Original-URL", "X-Rewrite-URL"}) {
+            if (HeaderMap::sameNameFolded(name, routed))
+                return QStringLiteral("upstreams act on it instead of the method or path the "
+                                      "route was chosen for");
+        }
+    }
     if (HeaderMap::sameName(name, "Via"))
         return QStringLiteral("the loop guard reads it");
     if (HeaderMap::sameName(name, "X-Tokengate-Introspection"))
@@ -47,6 +54,12 @@ QString reservedName(QByteArrayView name, HeaderRules::Side side, bool writes) {
 
 std::optional<QList<HeaderRules::Piece>> HeaderRules::parseValue(const QString &value, Side side,
                                                                  QString *why) {
+    if (std::any_of(value.cbegin(), value.cend(), [](QChar c) {
+            return (c.unicode() < 0x20 && c != u'\t') || c.unicode() == 0x7f;
+        })) {
+        *why = QStringLiteral("a control character would split the field");
+        return std::nullopt;
+    }
     QList<Piece> pieces;
     QByteArray text;
     for (qsizetype i = 0; i < value.size(); ++i) {
@@ -78,10 +91,6 @@ std::optional<QList<HeaderRules::Piece>> HeaderRules::parseValue(const QString &
             pieces << Piece{std::exchange(text, {}), {}};
         pieces << Piece{{}, claim};
         i = close;
-    }
-    if (std::any_of(text.cbegin(), text.cend(), isControl)) {
-        *why = QStringLiteral("a control character would split the field");
-        return std::nullopt;
     }
     if (!text.isEmpty() || pieces.isEmpty())
         pieces << Piece{text, {}};
@@ -150,9 +159,12 @@ QByteArray HeaderRules::render(const QList<Piece> &value, const IntrospectionRes
             out += p.text;
             continue;
         }
-        const QByteArray claim =
-            identity ? IdentityHeaders::headerValue(claimValue(identity->claims, p.claim))
-                     : QByteArray();
+        const QJsonValue json = identity ? claimValue(identity->claims, p.claim) : QJsonValue();
+        // Inside other text, a list would read as more members than the template meant
+        // ("role:{groups}" as "role:a, admin").
+        if (value.size() > 1 && (json.isArray() || json.isObject()))
+            return {};
+        const QByteArray claim = IdentityHeaders::headerValue(json);
         if (claim.isEmpty())
             return {}; // half a value could read as a whole one ("tenant-" for "tenant-{id}")
         out += claim;

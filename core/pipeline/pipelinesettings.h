@@ -8,6 +8,7 @@
 #include "core/pipeline/loopguard.h"
 #include "core/pipeline/router.h"
 #include "core/pipeline/routesettings.h"
+#include "core/ratelimit/ratelimiter.h"
 
 #include <memory>
 #include <optional>
@@ -30,6 +31,7 @@ struct PipelineSettings {
     std::shared_ptr<RedisTier> redis; // the shared second tier; null when off
     const Clock *clock = &SystemClock::instance();
     std::shared_ptr<UpstreamPoolCounters> poolCounters;
+    std::shared_ptr<RateLimiter> rateLimiter; // the routes' buckets, kept across reloads
     bool decisionTrace = true;  // fill RequestEvent::trace
     QStringList requiredScopes; // all of them, judged on every request, cached or not
     bool allowMissingToken = false;

@@ -104,6 +104,8 @@ struct RouteConfig {
     QMap<QString, QString> identityHeaders; // header name -> claim name ("sub", "scope", ...)
 
     CorsConfig cors;
+    // "10/s by subject", "100/10s by address before auth": see RateLimitSpec.
+    QStringList rateLimits;
     HeaderRulesConfig requestHeaders;  // on what the upstream receives
     HeaderRulesConfig responseHeaders; // on every answer, the gateway's refusals included
 

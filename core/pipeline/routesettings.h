@@ -3,6 +3,7 @@
 
 #include "core/auth/routepolicy.h"
 #include "core/pipeline/corspolicy.h"
+#include "core/ratelimit/ratelimitspec.h"
 #include "core/pipeline/destinationpolicy.h"
 #include "core/pipeline/headerrules.h"
 #include "core/pipeline/identityheaders.h"
@@ -33,6 +34,10 @@ struct RouteSettings {
     bool stripCredential = false;
     QList<IdentityHeaders::Mapping> identityHeaders;
     std::optional<CorsPolicy> cors;
+    QList<RateLimitSpec> rateLimits; // those before auth, then the others, each in file order
+    qsizetype rateLimitsBeforeAuth = 0;
+    QList<QByteArray> rateLimitIds; // per limit: the route and the limit's text, for its keys
+    QByteArray rateLimitPolicy;     // the RateLimit-Policy field's value
     HeaderRules requestHeaders;
     HeaderRules responseHeaders;
 

@@ -140,6 +140,7 @@ HandlerFactory GatewayService::gatewayFactory() const {
     pipeline.redis = m_redis;
     pipeline.clock = m_clock;
     pipeline.poolCounters = m_poolCounters;
+    pipeline.rateLimiter = m_rateLimiter;
     pipeline.decisionTrace = m_decisionTrace;
     pipeline.ownListeners = m_ownListeners;
     const HttpLimits limits = m_config.server.limits;
@@ -329,6 +330,12 @@ void GatewayService::renderMetrics(PrometheusText &out) const {
                "Upstream connections opened since start");
     out.sample("tokengate_upstream_connections_opened_total",
                double(m_poolCounters->opened.load()));
+    out.family("tokengate_rate_limit_keys", "gauge",
+               "Rate limit buckets held now (one per route, limit and client)");
+    out.sample("tokengate_rate_limit_keys", double(m_rateLimiter->size()));
+    out.family("tokengate_rate_limit_evictions_total", "counter",
+               "Live rate limit buckets dropped because the table was full");
+    out.sample("tokengate_rate_limit_evictions_total", double(m_rateLimiter->evictions()));
     CacheStats c = m_cache ? m_cache->stats() : CacheStats{};
     addCounters(c, m_carried.cache);
     out.family("tokengate_cache_hits_total", "counter",

@@ -6,6 +6,7 @@
 #include "core/http/upstreampool.h"
 #include "core/http/upstreamtarget.h"
 #include "core/pipeline/loopguard.h"
+#include "core/ratelimit/ratelimiter.h"
 #include "core/server/httpserver.h"
 
 #include <QObject>
@@ -101,6 +102,7 @@ private:
     std::shared_ptr<const JwtSigner> m_previousJwtSigner;
     std::shared_ptr<UpstreamPoolCounters> m_poolCounters = std::make_shared<UpstreamPoolCounters>();
     std::shared_ptr<OwnListeners> m_ownListeners = std::make_shared<OwnListeners>();
+    std::shared_ptr<RateLimiter> m_rateLimiter = std::make_shared<RateLimiter>();
     // What the caches, coalescing and shared tiers replaced by reloads (or a restart of the
     // service) had counted: /metrics counts since start, and a counter that went down would
     // read as a process restart and hide what the replaced ones saw. Requests still running

@@ -71,7 +71,7 @@ private slots:
         const auto r = requestOnce(m_gw->port(), "GET", "/api/x",
                                    "Authorization: Bearer " + m_token +
                                        "\r\nX-Caller: user:admin\r\nX_Caller: user:admin"
-                                       "\r\nX-Debug: 1\r\n");
+                                       "\r\nX-Debug: 1\r\nX_Debug: 1\r\n");
         QVERIFY(r);
         QCOMPARE(r->status, 200);
         QVERIFY(waitFor([&] { return upstreamRequests() > before; }));
@@ -101,11 +101,13 @@ private slots:
         QVERIFY2(seen.contains("\r\nX-Gateway: mine\r\n"), seen.constData()); // fixed text
     }
 
-    void refusalsCarryTheAnswerFields() {
+    // Answer rules transform the upstream's answers: a Cache-Control meant for those must not
+    // let a shared cache keep the gateway's 401.
+    void refusalsLeaveOutTheAnswerFields() {
         const auto r = requestOnce(m_gw->port(), "GET", "/api/x");
         QVERIFY(r);
         QCOMPARE(r->status, 401);
-        QCOMPARE(r->headers.values("Cache-Control"), QList<QByteArray>{"no-store"});
+        QVERIFY(!r->headers.contains("Cache-Control"));
     }
 
     // Express Gateway's header policies, imported, do what they did there.

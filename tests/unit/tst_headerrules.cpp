@@ -69,6 +69,12 @@ private slots:
         row("empty claim", req, "set", "X-A", "{}", "starts no {claim}");
         row("claim with a blank", req, "set", "X-A", "{a b}", "starts no {claim}");
         row("line break", req, "set", "X-A", "a\r\nX-Evil: 1", "control character");
+        row("line break before a claim", req, "set", "X-A", "u\r\nContent-Length: 0\r\n{sub}",
+            "control character");
+        row("method override", req, "set", "X-HTTP-Method-Override", "DELETE", "instead of");
+        row("method override twin", req, "add", "X_HTTP_Method", "DELETE", "instead of");
+        row("X-Original-URL", req, "set", "X-Original-URL", "/admin", "instead of");
+        row("CORS grant", resp, "set", "Access-Control-Allow-Origin", "*", "cors section");
         row("NUL", resp, "add", "X-A", "", "control character"); // the value is set below
     }
     void refused() {
@@ -130,6 +136,8 @@ private slots:
                                 << QByteArray() << L{} << L{"X-Json: {\"a\":1}"};
         QTest::newRow("array claim") << m("X-Groups", "{groups}") << M() << QStringList()
                                      << claims << L{} << L{"X-Groups: a, b"};
+        QTest::newRow("array inside text is not sent")
+            << m("X-Role", "role:{groups}") << M() << QStringList() << claims << L{} << L{};
         QTest::newRow("claim that would split the field")
             << m("X-Bad", "{bad}") << M() << QStringList() << claims << L{} << L{};
         QTest::newRow("add appends") << M() << m("Via-Tag", "one") << QStringList()
@@ -175,8 +183,10 @@ private slots:
                                     << QStringLiteral("the JWT header");
         QTest::newRow("request id") << QStringLiteral("X-Request-Id") << false
                                     << QStringLiteral("the request id header");
-        QTest::newRow("CORS field") << QStringLiteral("Access-Control-Allow-Origin") << true
-                                    << QStringLiteral("cors section");
+        QTest::newRow("identity header twin") << QStringLiteral("X_User") << false
+                                              << QStringLiteral("an identity header");
+        QTest::newRow("token header") << QStringLiteral("X-Api-Key") << false
+                                      << QStringLiteral("token header");
     }
     void clashesWithTheGatewaysOwnFields() {
         QFETCH(QString, name);
@@ -188,6 +198,7 @@ private slots:
         r.pathPrefix = QStringLiteral("/");
         r.upstreamUrl = QStringLiteral("http://127.0.0.1:1");
         r.identityHeaders = {{QStringLiteral("X-User"), QStringLiteral("sub")}};
+        r.tokenSources = {{TokenSource::Kind::Header, QStringLiteral("X-Api-Key")}};
         r.cors.enabled = true;
         r.cors.allowOrigins = {QStringLiteral("https://app.test")};
         (response ? r.responseHeaders : r.requestHeaders).set.insert(name, QStringLiteral("v"));

@@ -65,6 +65,7 @@ constexpr Known KnownReasons[] = {
     {Reason::LoopDetected, "loop_detected", 508},
     {Reason::CorsOriginRefused, "cors_origin_refused", 403},
     {Reason::CorsRequestRefused, "cors_request_refused", 403},
+    {Reason::RateLimited, "rate_limited", 429},
 };
 
 } // namespace

@@ -57,7 +57,7 @@ TOKENGATE_FIELDS(RouteConfig, name, hosts, pathPrefix, pathPattern, methods, cas
                  upstreamUrl, destinationMode, destinationAllow, preserveHost, stripPrefix,
                  rewritePrefix, authenticate, introspection, tokenSources, requiredScopes,
                  audiences, issuers, claimRules, passThrough, stripCredential, identityHeaders,
-                 cors, requestHeaders, responseHeaders)
+                 cors, rateLimits, requestHeaders, responseHeaders)
 TOKENGATE_FIELDS(Config, server, upstreamUrl, upstream, auth, introspection, jwt, cache,
                  requiredScopes, allowMissingToken, destinationAllow, moreIntrospection, routes,
                  paths, requestIdHeader, admin, logFormat, configFile, logLevel, drainTimeoutMs,
@@ -263,6 +263,7 @@ Config everyFieldSet(const QString &file) {
     fixed.cors.exposeHeaders = {QStringLiteral("ETag")};
     fixed.cors.allowCredentials = true;
     fixed.cors.maxAgeSecs = 60;
+    fixed.rateLimits = {QStringLiteral("10/s"), QStringLiteral("100/10s by address before auth")};
     fixed.requestHeaders.set = {{QStringLiteral("X-Tenant"), QStringLiteral("t-{tenant}")}};
     fixed.requestHeaders.add = {{QStringLiteral("X-Env"), QStringLiteral("prod")}};
     fixed.requestHeaders.remove = {QStringLiteral("X-Debug")};

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QMutex>
+
+#include <atomic>
+
+namespace Tokengate {
+
+// Token buckets shared by every worker, kept as GCRA's one number per key (the time the
+// bucket is full again), so a key costs a few dozen bytes and a check is a lookup.
+class RateLimiter {
+public:
+    // `maxKeys` bounds the table: keys of full buckets are dropped first, then any.
+    explicit RateLimiter(qsizetype maxKeys = 200'000);
+
+    struct Ask {
+        QByteArray key; // what identifies the bucket: route, limit and client
+        int limit = 0;
+        qint64 periodMs = 0;
+    };
+    struct Answer {
+        bool allowed = true;
+        int decisive = -1;       // the ask that refused, or the one with the fewest left
+        int remaining = 0;       // requests left now in the decisive bucket
+        qint64 resetMs = 0;      // until the decisive bucket is full again
+        qint64 retryAfterMs = 0; // when refused: until the request would be allowed
+    };
+    // Takes one request from every bucket, or from none when any is empty.
+    Answer take(const QList<Ask> &asks, qint64 nowMs);
+
+    qsizetype size() const;
+    quint64 evictions() const { return m_evictions.load(std::memory_order_relaxed); }
+
+private:
+    void makeRoom(qint64 nowUs);
+
+    const qsizetype m_maxKeys;
+    mutable QMutex m_mutex;
+    QHash<QByteArray, qint64> m_fullAtUs; // key -> when its bucket is full again
+    std::atomic<quint64> m_evictions{0};
+};
+
+} // namespace Tokengate

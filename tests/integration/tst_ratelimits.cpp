@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+// Rate limits over loopback, on a clock the test moves: exact counts at the boundary, the
+// 429's fields, buckets per subject, and a limit before auth that keeps a flood of bad
+// tokens away from the IdP.
+#include "tests/support/gatewayfixture.h"
+#include "tests/support/manualclock.h"
+#include "tests/support/rawclient.h"
+
+#include "core/devidp/demoidp.h"
+
+#include <QTest>
+
+using namespace Tokengate;
+using namespace Tokengate::Test;
+
+class TestRateLimits : public QObject {
+    Q_OBJECT
+
+    ManualClock m_clock{QDateTime::currentMSecsSinceEpoch()};
+    std::unique_ptr<HttpServer> m_echo;
+    std::unique_ptr<DemoIdp> m_idp;
+    std::unique_ptr<Gateway> m_gw;
+    QByteArray m_ann;
+    QByteArray m_bob;
+
+    std::optional<ReceivedResponse> get(const QByteArray &target, const QByteArray &token) {
+        return requestOnce(m_gw->port(), "GET", target,
+                           token.isEmpty() ? QByteArray()
+                                           : "Authorization: Bearer " + token + "\r\n");
+    }
+
+private slots:
+    void initTestCase() {
+        QString error;
+        m_echo = startEchoUpstream(&error);
+        QVERIFY2(m_echo, qPrintable(error));
+        m_idp = std::make_unique<DemoIdp>();
+        QVERIFY2(m_idp->start(0, &error), qPrintable(error));
+        m_ann = m_idp->mint(QStringLiteral("ann"), QStringLiteral("profile"), 3600);
+        m_bob = m_idp->mint(QStringLiteral("bob"), QStringLiteral("profile"), 3600);
+
+        Config c = testConfig(loopbackUrl(*m_echo));
+        c.upstreamUrl.clear();
+        c.auth = AuthMode::Introspection;
+        c.introspection.url = m_idp->introspectionUrl();
+        c.introspection.clientId = QString::fromLatin1(m_idp->clientId());
+        c.introspection.clientSecret = QString::fromLatin1(m_idp->clientSecret());
+        c.cache.enabled = true;
+        c.cache.ttlSecs = 3600;
+        RouteConfig api = prefixRoute("api", "/api/", loopbackUrl(*m_echo));
+        api.rateLimits = {QStringLiteral("5/s by subject"), QStringLiteral("8/h by subject")};
+        RouteConfig login = prefixRoute("login", "/login/", loopbackUrl(*m_echo));
+        login.rateLimits = {QStringLiteral("3/min by address before auth")};
+        c.routes = {api, login};
+        m_gw = std::make_unique<Gateway>();
+        m_gw->service.setClock(&m_clock);
+        QVERIFY(m_gw->start(c));
+    }
+    void cleanupTestCase() {
+        m_gw.reset();
+        m_echo.reset();
+        m_idp.reset();
+    }
+
+    void exactCountsAtTheBoundary() {
+        for (int i = 0; i < 5; ++i) {
+            const auto r = get("/api/x", m_ann);
+            QVERIFY(r);
+            QCOMPARE(r->status, 200);
+            QCOMPARE(r->headers.value("RateLimit-Policy"),
+                     QByteArray("\"limit1\";q=5;w=1, \"limit2\";q=8;w=3600"));
+        }
+        auto r = get("/api/x", m_ann);
+        QVERIFY(r);
+        QCOMPARE(r->status, 429);
+        QVERIFY2(r->body.contains("rate_limited"), r->body.constData());
+        QCOMPARE(r->headers.value("Retry-After"), QByteArray("1")); // 200 ms, rounded up
+        QCOMPARE(r->headers.value("RateLimit"), QByteArray("\"limit1\";r=0;t=1"));
+        // Another subject has buckets of its own.
+        r = get("/api/x", m_bob);
+        QVERIFY(r);
+        QCOMPARE(r->status, 200);
+        // One interval later (1 s / 5) exactly one more request fits.
+        m_clock.advanceMs(199);
+        QCOMPARE(get("/api/x", m_ann)->status, 429);
+        m_clock.advanceMs(1);
+        QCOMPARE(get("/api/x", m_ann)->status, 200);
+        QCOMPARE(get("/api/x", m_ann)->status, 429);
+        // The hourly limit then decides: 8 in all, whatever the second's bucket holds.
+        m_clock.advanceMs(2000);
+        QCOMPARE(get("/api/x", m_ann)->status, 200);
+        QCOMPARE(get("/api/x", m_ann)->status, 200);
+        r = get("/api/x", m_ann);
+        QCOMPARE(r->status, 429);
+        QCOMPARE(r->headers.value("RateLimit").left(10), QByteArray("\"limit2\";r"));
+        QVERIFY(r->headers.value("Retry-After").toInt() > 400);
+    }
+
+    // Bad tokens from one address: after three, the IdP is no longer asked.
+    void beforeAuthProtectsTheIdp() {
+        const quint64 calls = m_idp->introspectionCalls();
+        for (int i = 0; i < 3; ++i) {
+            const auto r = get("/login/x", "bad-token-" + QByteArray::number(i));
+            QVERIFY(r);
+            QCOMPARE(r->status, 401);
+        }
+        QCOMPARE(m_idp->introspectionCalls(), calls + 3);
+        for (int i = 3; i < 10; ++i) {
+            const auto r = get("/login/x", "bad-token-" + QByteArray::number(i));
+            QVERIFY(r);
+            QCOMPARE(r->status, 429);
+        }
+        QCOMPARE(m_idp->introspectionCalls(), calls + 3);
+        // Answers without a token count too: the limit knows nothing of tokens.
+        QCOMPARE(get("/login/x", {})->status, 429);
+    }
+};
+
+QTEST_MAIN(TestRateLimits)
+#include "tst_ratelimits.moc"
