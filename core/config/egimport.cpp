@@ -5,6 +5,7 @@
 #include "core/config/configfile.h"
 #include "core/config/egcors.h"
 #include "core/config/egheaders.h"
+#include "core/config/egratelimit.h"
 #include "core/config/egyaml.h"
 #include "core/config/settingvalue.h"
 
@@ -101,6 +102,7 @@ struct Pipeline {
     std::optional<CorsConfig> cors;
     HeaderRulesConfig requestHeaders;
     HeaderRulesConfig responseHeaders;
+    QStringList rateLimits;
 };
 
 class Importer {
@@ -274,7 +276,7 @@ Pipeline Importer::readPipeline(const QString &name, const YAML::Node &n) {
         const bool headerPolicy = policy == u"headers" || policy == u"request-transformer" ||
                                   policy == u"response-transformer";
         const bool known = policy == u"oauth2-introspect" || policy == u"proxy" ||
-                           policy == u"cors" || headerPolicy;
+                           policy == u"cors" || policy == u"rate-limit" || headerPolicy;
         if (!known) {
             skip(pwhere, QStringLiteral("policy not converted"));
             continue;
@@ -301,7 +303,11 @@ Pipeline Importer::readPipeline(const QString &name, const YAML::Node &n) {
             readProxy(awhere, action, p);
         else if (policy == u"cors")
             p.cors = convertEgCors(action, awhere, result.notConverted, result.errors);
-        else if (headerPolicy)
+        else if (policy == u"rate-limit") {
+            if (const auto limit = convertEgRateLimit(action, awhere, p.introspection < 0,
+                                                      result.notConverted, result.errors))
+                p.rateLimits << *limit;
+        } else if (headerPolicy)
             convertEgHeaders(policy, action, awhere, p.requestHeaders, p.responseHeaders,
                              result.notConverted);
         else
@@ -534,6 +540,7 @@ void Importer::write() {
         route.preserveHost = p.preserveHost;
         if (p.cors)
             route.cors = *p.cors;
+        route.rateLimits = p.rateLimits;
         route.requestHeaders = p.requestHeaders;
         route.responseHeaders = p.responseHeaders;
         if (p.stripPath && r.path.canStrip && !r.path.strip.isEmpty())

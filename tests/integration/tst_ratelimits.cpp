@@ -2,6 +2,7 @@
 // Rate limits over loopback, on a clock the test moves: exact counts at the boundary, the
 // 429's fields, buckets per subject, and a limit before auth that keeps a flood of bad
 // tokens away from the IdP.
+#include "tests/support/egsample.h"
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/manualclock.h"
 #include "tests/support/rawclient.h"
@@ -113,6 +114,22 @@ private slots:
         QCOMPARE(m_idp->introspectionCalls(), calls + 3);
         // Answers without a token count too: the limit knows nothing of tokens.
         QCOMPARE(get("/login/x", {})->status, 429);
+    }
+
+    // Express Gateway's rate-limit policy, imported, limits as it did there.
+    void importedExpressGatewayPolicy() {
+        QString error;
+        std::optional<Config> imported = importedEgSample("ratelimit.yml", loopbackUrl(*m_echo),
+                                                          m_idp->introspectionUrl(), &error);
+        QVERIFY2(imported, qPrintable(error));
+        Gateway gw;
+        QVERIFY(gw.start(*imported));
+        QCOMPARE(requestOnce(gw.port(), "GET", "/login/a")->status, 200);
+        QCOMPARE(requestOnce(gw.port(), "GET", "/login/b")->status, 200);
+        const auto r = requestOnce(gw.port(), "GET", "/login/c");
+        QVERIFY(r);
+        QCOMPARE(r->status, 429);
+        QCOMPARE(r->headers.value("RateLimit-Policy"), QByteArray("\"limit1\";q=2;w=60"));
     }
 };
 

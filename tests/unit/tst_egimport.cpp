@@ -88,8 +88,6 @@ private slots:
                      QStringLiteral("serviceEndpoints.cats.urls: only the first of 2 URLs is "
                                     "used (no load balancing)"),
                      QStringLiteral("pipelines.cats.policies[1].log: policy not converted"),
-                     QStringLiteral("pipelines.cats.policies[2].rate-limit: policy not "
-                                    "converted"),
                      QStringLiteral("apiEndpoints.cats.paths: stripPath with \"/cats/*\" is not "
                                     "converted (only fixed paths and path/* can be stripped)"),
                      QStringLiteral("apiEndpoints.catsAdmin.paths: stripPath with "
@@ -126,6 +124,7 @@ private slots:
         QCOMPARE(byId.requiredScopes, QStringList{QStringLiteral("cats:read")});
         QCOMPARE(byId.passThrough, true);
         QVERIFY(byId.cors.enabled);
+        QCOMPARE(byId.rateLimits, QStringList{QStringLiteral("10/1s by address before auth")});
         QCOMPARE(byId.cors.allowOrigins, QStringList{QStringLiteral("https://www.example.com")});
         QVERIFY(byId.stripPrefix.isEmpty());
         const RouteConfig &below = c.routes[2];
@@ -262,6 +261,35 @@ private slots:
                  (QMap<QString, QString>{{QStringLiteral("Cache-Control"),
                                           QStringLiteral("no-store")}}));
         QCOMPARE(route.responseHeaders.remove, QStringList{QStringLiteral("Server")});
+    }
+
+    void rateLimitPolicy() {
+        const EgImport r = importExpressGateway(sample("ratelimit.yml"));
+        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(u'\n')));
+        const QString p = QStringLiteral("pipelines.api.policies[%1].rate-limit.action.");
+        QCOMPARE(r.notConverted,
+                 (QStringList{
+                     p.arg(2) + QStringLiteral("delayAfter: answers are never slowed down; "
+                                               "requests over max get 429"),
+                     p.arg(3) + QStringLiteral("message: the 429's text is tokengate's"),
+                     p.arg(4) + QStringLiteral("statusCode: an empty bucket is always 429"),
+                     p.arg(4) + QStringLiteral("rateLimitBy: \"${req.hostname}\" is not "
+                                               "converted (only ${req.ip}, ${req.user.<claim>}, "
+                                               "${consumer.<claim>} and ${req.headers.<name>}): "
+                                               "limited by address"),
+                 }));
+        QStringList problems;
+        const Config c = load(r, {}, &problems);
+        QVERIFY2(problems.isEmpty(),
+                 qPrintable(problems.join(u'\n') + u'\n' + QString::fromUtf8(r.tokengateYaml)));
+        QCOMPARE(c.routes.size(), 2);
+        QCOMPARE(c.routes[0].rateLimits,
+                 (QStringList{QStringLiteral("100/60s by address before auth"),
+                              QStringLiteral("10/1s by subject"),
+                              QStringLiteral("50/1500ms by header:x-api-key"),
+                              QStringLiteral("7/60s by address")}));
+        QCOMPARE(c.routes[1].rateLimits,
+                 QStringList{QStringLiteral("2/60s by address before auth")});
     }
 
     void caseInsensitive_data() {
