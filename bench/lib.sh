@@ -108,13 +108,15 @@ hz=$(getconf CLK_TCK)
 # measure_shape KEY SHAPE PORT [PID]: one wrk run with the hot token at SHAPE (threads x
 # connections); appends requests/s and p99 to rps/p99[KEY] and, given the gateway's PID, its
 # CPU time per request (user + sys from /proc, which barely moves on a shared machine). Leaves
-# this run's requests/s in r.
+# this run's requests/s in r. Each of bench_headers goes along as one more request header.
 declare -A cpu
+bench_headers=()
 measure_shape() {
-  local key=$1 shape=$2 port=$3 pid=${4:-} before=0 out
+  local key=$1 shape=$2 port=$3 pid=${4:-} before=0 out h extra=()
   [ -n "$pid" ] && before=$(ticks "$pid")
+  for h in "${bench_headers[@]}"; do extra+=(-H "$h"); done
   out=$(wrk -t"${shape%x*}" -c"${shape#*x}" -d"${DURATION}"s --latency \
-    -H 'Authorization: Bearer hot' "http://127.0.0.1:$port/index.html")
+    -H 'Authorization: Bearer hot' "${extra[@]}" "http://127.0.0.1:$port/index.html")
   if grep -q 'Non-2xx' <<<"$out"; then echo "$key: non-2xx answers:" >&2; echo "$out" >&2; exit 1; fi
   r=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   rps[$key]+="$r "; p99[$key]+="$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms) "

@@ -103,9 +103,12 @@ QList<RouteSettings> compileRoutes(const Config &config) {
         for (qsizetype k = 0; k < r.rateLimits.size(); ++k) {
             const RateLimitSpec &spec = r.rateLimits[k];
             r.rateLimitIds << r.name + '\n' + spec.text().toUtf8() + '\n';
-            policies << "\"limit" + QByteArray::number(k + 1) + "\";q=" +
-                            QByteArray::number(spec.limit) +
-                            ";w=" + QByteArray::number((spec.periodMs + 999) / 1000);
+            // w is whole seconds: a shorter period is told as its pace per second.
+            const bool whole = spec.periodMs % 1000 == 0;
+            const qint64 quota =
+                whole ? spec.limit : std::max<qint64>(1, qint64(spec.limit) * 1000 / spec.periodMs);
+            policies << "\"limit" + QByteArray::number(k + 1) + "\";q=" + QByteArray::number(quota) +
+                            ";w=" + QByteArray::number(whole ? spec.periodMs / 1000 : 1);
         }
         r.rateLimitPolicy = policies.join(", ");
         r.requestHeaders =

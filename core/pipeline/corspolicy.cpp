@@ -280,12 +280,16 @@ void CorsPolicy::decorate(HeaderMap &headers, QByteArrayView allowedOrigin) cons
         if (m_credentials)
             headers.append("Access-Control-Allow-Credentials", "true");
         QByteArray expose = m_exposeValue;
-        // A page reading the gateway's 401 needs its challenge to know why.
-        if (!m_exposeAny && headers.contains("WWW-Authenticate") &&
-            !anyToken(expose, [](QByteArrayView n) {
-                return HeaderMap::sameName(n, "WWW-Authenticate");
-            }))
-            expose += expose.isEmpty() ? "WWW-Authenticate" : ", WWW-Authenticate";
+        // A page reading the gateway's 401 or 429 needs these fields to know why, and when.
+        for (QByteArrayView field :
+             {"WWW-Authenticate", "Retry-After", "RateLimit", "RateLimit-Policy"}) {
+            if (m_exposeAny || !headers.contains(field) ||
+                anyToken(expose, [&](QByteArrayView n) { return HeaderMap::sameName(n, field); }))
+                continue;
+            if (!expose.isEmpty())
+                expose += ", ";
+            expose += field;
+        }
         if (!expose.isEmpty())
             headers.append("Access-Control-Expose-Headers", expose);
     }

@@ -23,6 +23,19 @@ namespace {
 // Tells the upstream the IdP was down and a cached answer past its TTL let the request in.
 constexpr char StaleHeader[] = "X-Tokengate-Introspection";
 
+// One X-Forwarded-For entry as an address: "1.2.3.4", "1.2.3.4:5678", "[::1]:80", "::1";
+// null for anything else ("unknown", a name).
+QHostAddress parseForwardedFor(QByteArrayView entry) {
+    QByteArray text = entry.trimmed().toByteArray();
+    if (text.startsWith('[')) {
+        const qsizetype close = text.indexOf(']');
+        text = close > 0 ? text.sliced(1, close - 1) : QByteArray();
+    } else if (text.count(':') == 1) {
+        text.truncate(text.indexOf(':'));
+    }
+    return QHostAddress(QString::fromLatin1(text));
+}
+
 } // namespace
 
 GatewayExchange::GatewayExchange(GatewayHandler &handler, HttpConnection &client,
@@ -198,6 +211,9 @@ void GatewayExchange::filterResponseHead(ResponseHead &head) {
         m_route->responseHeaders.apply(head.headers, nullptr);
     if (m_rateChecked) {
         // draft-ietf-httpapi-ratelimit-headers: every policy, and the bucket nearest empty.
+        // The upstream's own would read as more of the route's.
+        head.headers.removeAll("RateLimit-Policy");
+        head.headers.removeAll("RateLimit");
         head.headers.append("RateLimit-Policy", m_route->rateLimitPolicy);
         head.headers.append("RateLimit", "\"limit" + QByteArray::number(m_rate.decisive + 1) +
                                              "\";r=" + QByteArray::number(m_rate.remaining) +
@@ -477,15 +493,27 @@ bool GatewayExchange::withinRateLimits(qsizetype from, qsizetype to,
     asks.reserve(to - from);
     for (qsizetype i = from; i < to; ++i) {
         const RateLimitSpec &spec = m_route->rateLimits[i];
+        // Two copies of the key: which one the upstream reads cannot be told, and a random
+        // second one would open a fresh bucket per request.
+        if (spec.key == RateLimitSpec::Key::Header &&
+            m_head.headers.count(spec.name.toLatin1()) > 1) {
+            if (tracing())
+                trace({Stage::Route, StepOutcome::Refused},
+                      QStringLiteral("rate limit key header repeated"));
+            m_client.refuse(Reason::BadRequest, "The rate limit's key header is repeated");
+            return false;
+        }
         // Hashed: a header's value can be kilobytes, and the table holds many keys.
         asks.append({sha256(QByteArray(m_route->rateLimitIds[i] + rateLimitKey(spec, identity)))
                          .first(16),
                      spec.limit, spec.periodMs});
     }
     RateLimiter::Answer answer =
-        m_handler.settings().rateLimiter->take(asks, m_handler.settings().clock->nowMs());
+        m_handler.settings().rateLimiter->take(asks, m_handler.settings().rateClock->nowMs());
     answer.decisive += int(from);
-    m_rate = answer;
+    // After the check before auth, the fields show whichever bucket is nearer empty.
+    if (!m_rateChecked || !answer.allowed || answer.remaining <= m_rate.remaining)
+        m_rate = answer;
     m_rateChecked = true;
     if (answer.allowed)
         return true;
@@ -521,7 +549,7 @@ QByteArray GatewayExchange::rateLimitKey(const RateLimitSpec &spec,
                          : QByteArray();
         break;
     case RateLimitSpec::Key::Header:
-        value = m_head.headers.values(spec.name.toLatin1()).join(',');
+        value = m_head.headers.value(spec.name.toLatin1());
         break;
     }
     // Without its key a request is still limited, by the address it came from.
@@ -532,15 +560,26 @@ QByteArray GatewayExchange::clientAddress() const {
     // Behind a trusted proxy (forwarded: append) the peer is that proxy: the client is the
     // address it appended, the last X-Forwarded-For entry. Earlier entries are the client's
     // own words.
+    QHostAddress address = m_client.peerAddress();
     if (m_handler.settings().upstreamSettings.forwarded == ForwardedMode::Append) {
         const QList<QByteArray> fields = m_head.headers.values("X-Forwarded-For");
         if (!fields.isEmpty()) {
-            const QByteArray last = fields.last().split(',').last().trimmed();
-            if (!last.isEmpty())
-                return last;
+            const QHostAddress forwarded = parseForwardedFor(fields.last().split(',').last());
+            if (!forwarded.isNull())
+                address = forwarded;
         }
     }
-    return m_client.peerBytes();
+    bool mapped = false;
+    const quint32 v4 = address.toIPv4Address(&mapped);
+    if (mapped)
+        return QHostAddress(v4).toString().toLatin1();
+    // One host holds a whole /64: counted per address, it would have 2^64 buckets.
+    if (address.protocol() == QAbstractSocket::IPv6Protocol) {
+        Q_IPV6ADDR bytes = address.toIPv6Address();
+        std::fill(std::begin(bytes.c) + 8, std::end(bytes.c), quint8(0));
+        return QHostAddress(bytes).toString().toLatin1() + "/64";
+    }
+    return address.toString().toLatin1();
 }
 
 void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &identity,

@@ -4,68 +4,89 @@
 #include <QMutexLocker>
 #include <QVarLengthArray>
 
+#include <algorithm>
+#include <vector>
+
 namespace Tokengate {
 
 RateLimiter::RateLimiter(qsizetype maxKeys)
     : m_maxKeys(maxKeys) {}
 
 RateLimiter::Answer RateLimiter::take(const QList<Ask> &asks, qint64 nowMs) {
-    const qint64 nowUs = nowMs * 1000;
+    // Nanoseconds, and the interval rounded up: a bucket never lets more than its limit
+    // through at once (rounding down let 700000/s pass 1,000,000).
+    const qint64 nowNs = nowMs * 1'000'000;
     Answer answer;
     QVarLengthArray<qint64, 4> next;
     QMutexLocker lock(&m_mutex);
     for (qsizetype i = 0; i < asks.size(); ++i) {
         const Ask &a = asks[i];
-        const qint64 periodUs = a.periodMs * 1000;
-        const qint64 intervalUs = periodUs / a.limit;
-        const qint64 fullAt = std::max(m_fullAtUs.value(a.key, nowUs), nowUs);
-        const qint64 after = fullAt + intervalUs;
+        const qint64 periodNs = a.periodMs * 1'000'000;
+        const qint64 intervalNs = (periodNs + a.limit - 1) / a.limit;
+        const qint64 fullAt = std::max(m_fullAtNs.value(a.key, nowNs), nowNs);
+        const qint64 after = fullAt + intervalNs;
         next.append(after);
-        if (after - nowUs > periodUs) {
+        if (after - nowNs > periodNs) {
             // Refused by this bucket: the one to report, the soonest it lets a request in.
-            const qint64 retry = after - nowUs - periodUs;
-            if (answer.allowed || retry > answer.retryAfterMs) {
+            const qint64 retry = after - nowNs - periodNs;
+            if (answer.allowed || retry > answer.retryAfterMs * 1'000'000) {
                 answer.allowed = false;
                 answer.decisive = int(i);
                 answer.remaining = 0;
-                answer.resetMs = (fullAt - nowUs + 999) / 1000;
-                answer.retryAfterMs = (retry + 999) / 1000;
+                answer.resetMs = (fullAt - nowNs + 999'999) / 1'000'000;
+                answer.retryAfterMs = (retry + 999'999) / 1'000'000;
             }
             continue;
         }
-        const int remaining = int((periodUs - (after - nowUs)) / intervalUs);
+        const int remaining = int((periodNs - (after - nowNs)) / intervalNs);
         if (answer.allowed && (answer.decisive < 0 || remaining < answer.remaining)) {
             answer.decisive = int(i);
             answer.remaining = remaining;
-            answer.resetMs = (after - nowUs + 999) / 1000;
+            answer.resetMs = (after - nowNs + 999'999) / 1'000'000;
         }
     }
     if (!answer.allowed)
         return answer;
-    if (m_fullAtUs.size() + asks.size() > m_maxKeys)
-        makeRoom(nowUs);
+    if (m_fullAtNs.size() + asks.size() > m_maxKeys)
+        makeRoom(nowNs);
     for (qsizetype i = 0; i < asks.size(); ++i)
-        m_fullAtUs.insert(asks[i].key, next[i]);
+        m_fullAtNs.insert(asks[i].key, next[i]);
     return answer;
 }
 
-void RateLimiter::makeRoom(qint64 nowUs) {
+void RateLimiter::makeRoom(qint64 nowNs) {
     // A full bucket is the same as none: dropping those changes no answer.
-    m_fullAtUs.removeIf([nowUs](const QHash<QByteArray, qint64>::iterator it) {
-        return it.value() <= nowUs;
+    m_fullAtNs.removeIf([nowNs](const QHash<QByteArray, qint64>::iterator it) {
+        return it.value() <= nowNs;
     });
-    // Still full: a flood of keys. Dropping a live bucket hands its key a fresh budget, at
-    // most one period's worth; refusing every new key instead would lock out new clients.
     const qsizetype target = m_maxKeys * 9 / 10;
-    while (m_fullAtUs.size() > target) {
-        m_fullAtUs.erase(m_fullAtUs.begin());
-        m_evictions.fetch_add(1, std::memory_order_relaxed);
+    if (m_fullAtNs.size() <= target)
+        return;
+    // Still full: a flood of keys. The buckets nearest to full go, which hands their keys
+    // the least budget back; refusing every new key instead would lock out new clients.
+    // One pass each (erase(begin()) in a loop rescans the table from its start).
+    std::vector<qint64> times;
+    times.reserve(size_t(m_fullAtNs.size()));
+    for (auto it = m_fullAtNs.cbegin(); it != m_fullAtNs.cend(); ++it)
+        times.push_back(it.value());
+    const size_t drop = size_t(m_fullAtNs.size() - target);
+    std::nth_element(times.begin(), times.begin() + qsizetype(drop - 1), times.end());
+    const qint64 threshold = times[drop - 1];
+    qsizetype dropped = 0;
+    for (auto it = m_fullAtNs.begin(); it != m_fullAtNs.end() && dropped < qsizetype(drop);) {
+        if (it.value() <= threshold) {
+            it = m_fullAtNs.erase(it);
+            ++dropped;
+        } else {
+            ++it;
+        }
     }
+    m_evictions.fetch_add(quint64(dropped), std::memory_order_relaxed);
 }
 
 qsizetype RateLimiter::size() const {
     QMutexLocker lock(&m_mutex);
-    return m_fullAtUs.size();
+    return m_fullAtNs.size();
 }
 
 } // namespace Tokengate

@@ -14,7 +14,8 @@ namespace Tokengate {
 // bucket is full again), so a key costs a few dozen bytes and a check is a lookup.
 class RateLimiter {
 public:
-    // `maxKeys` bounds the table: keys of full buckets are dropped first, then any.
+    // `maxKeys` bounds the table: keys of full buckets are dropped first, then those nearest
+    // to full. Times come from a steady clock: a wall clock set back would empty buckets.
     explicit RateLimiter(qsizetype maxKeys = 200'000);
 
     struct Ask {
@@ -36,11 +37,11 @@ public:
     quint64 evictions() const { return m_evictions.load(std::memory_order_relaxed); }
 
 private:
-    void makeRoom(qint64 nowUs);
+    void makeRoom(qint64 nowNs);
 
     const qsizetype m_maxKeys;
     mutable QMutex m_mutex;
-    QHash<QByteArray, qint64> m_fullAtUs; // key -> when its bucket is full again
+    QHash<QByteArray, qint64> m_fullAtNs; // key -> when its bucket is full again
     std::atomic<quint64> m_evictions{0};
 };
 

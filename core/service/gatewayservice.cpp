@@ -141,6 +141,7 @@ HandlerFactory GatewayService::gatewayFactory() const {
     pipeline.clock = m_clock;
     pipeline.poolCounters = m_poolCounters;
     pipeline.rateLimiter = m_rateLimiter;
+    pipeline.rateClock = m_deadlineClock;
     pipeline.decisionTrace = m_decisionTrace;
     pipeline.ownListeners = m_ownListeners;
     const HttpLimits limits = m_config.server.limits;

@@ -50,11 +50,14 @@ private slots:
         c.cache.ttlSecs = 3600;
         RouteConfig api = prefixRoute("api", "/api/", loopbackUrl(*m_echo));
         api.rateLimits = {QStringLiteral("5/s by subject"), QStringLiteral("8/h by subject")};
+        RouteConfig keyed = prefixRoute("keyed", "/keyed/", loopbackUrl(*m_echo));
+        keyed.authenticate = false;
+        keyed.rateLimits = {QStringLiteral("1/h by header:X-Api-Key")};
         RouteConfig login = prefixRoute("login", "/login/", loopbackUrl(*m_echo));
         login.rateLimits = {QStringLiteral("3/min by address before auth")};
-        c.routes = {api, login};
+        c.routes = {api, keyed, login};
         m_gw = std::make_unique<Gateway>();
-        m_gw->service.setClock(&m_clock);
+        m_gw->useDeadlineClock(m_clock); // the buckets' clock: steady, never the wall's
         QVERIFY(m_gw->start(c));
     }
     void cleanupTestCase() {
@@ -114,6 +117,54 @@ private slots:
         QCOMPARE(m_idp->introspectionCalls(), calls + 3);
         // Answers without a token count too: the limit knows nothing of tokens.
         QCOMPARE(get("/login/x", {})->status, 429);
+    }
+
+    // A key header sent twice is refused: a random second copy would open a fresh bucket per
+    // request while the upstream reads the first.
+    void keyHeaderOnce() {
+        auto r = requestOnce(m_gw->port(), "GET", "/keyed/x", "X-Api-Key: k1\r\n");
+        QCOMPARE(r->status, 200);
+        r = requestOnce(m_gw->port(), "GET", "/keyed/x", "X-Api-Key: k1\r\n");
+        QCOMPARE(r->status, 429);
+        r = requestOnce(m_gw->port(), "GET", "/keyed/x", "X-Api-Key: k1\r\nX-Api-Key: r7\r\n");
+        QCOMPARE(r->status, 400);
+        r = requestOnce(m_gw->port(), "GET", "/keyed/x", "X-Api-Key: k2\r\n");
+        QCOMPARE(r->status, 200);
+    }
+
+    // Behind a trusted proxy the client is the address that proxy appended, whatever the
+    // client wrote before it; an entry that is no address falls back to the peer.
+    void addressBehindAProxy_data() {
+        QTest::addColumn<QByteArrayList>("forwardedFor"); // one X-Forwarded-For per request
+        QTest::addColumn<QList<int>>("statuses");
+        QTest::newRow("port in the entry")
+            << QByteArrayList{"9.9.9.9, 1.2.3.4:5555", "8.8.8.8, 1.2.3.4:6666", "1.2.3.4"}
+            << QList<int>{200, 200, 429};
+        QTest::newRow("IPv6 in brackets")
+            << QByteArrayList{"[2001:db8::1]:443", "2001:db8::1", "2001:db8::2"}
+            << QList<int>{200, 200, 429}; // one /64
+        QTest::newRow("not an address: the peer")
+            << QByteArrayList{"unknown", "proxy.example", "127.0.0.1"}
+            << QList<int>{200, 200, 429};
+    }
+    void addressBehindAProxy() {
+        QFETCH(QByteArrayList, forwardedFor);
+        QFETCH(QList<int>, statuses);
+        Config c = testConfig(loopbackUrl(*m_echo));
+        c.upstreamUrl.clear();
+        c.upstream.forwarded = ForwardedMode::Append;
+        RouteConfig open = prefixRoute("open", "/", loopbackUrl(*m_echo));
+        open.authenticate = false;
+        open.rateLimits = {QStringLiteral("2/h by address")};
+        c.routes = {open};
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        for (qsizetype i = 0; i < forwardedFor.size(); ++i) {
+            const auto r = requestOnce(gw.port(), "GET", "/x",
+                                       "X-Forwarded-For: " + forwardedFor[i] + "\r\n");
+            QVERIFY(r);
+            QCOMPARE(r->status, statuses[i]);
+        }
     }
 
     // Express Gateway's rate-limit policy, imported, limits as it did there.

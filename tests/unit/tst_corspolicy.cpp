@@ -264,6 +264,12 @@ private slots:
             << QByteArray() << L{"Vary: Accept-Encoding, origin"}
             << L{"Vary: Accept-Encoding, origin"};
         QTest::newRow("Vary *") << QByteArray() << L{"Vary: *"} << L{"Vary: *"};
+        QTest::newRow("a 429's fields exposed")
+            << QByteArray("https://app.test") << L{"Retry-After: 1", "RateLimit: \"l\";r=0;t=1"}
+            << L{"Retry-After: 1", "RateLimit: \"l\";r=0;t=1",
+                 "Access-Control-Allow-Origin: https://app.test",
+                 "Access-Control-Allow-Credentials: true",
+                 "Access-Control-Expose-Headers: ETag, Retry-After, RateLimit", "Vary: Origin"};
         QTest::newRow("challenge exposed")
             << QByteArray("https://app.test") << L{"WWW-Authenticate: Bearer"}
             << L{"WWW-Authenticate: Bearer", "Access-Control-Allow-Origin: https://app.test",

@@ -106,6 +106,17 @@ private slots:
         QVERIFY(hourly.retryAfterMs > 1'000'000);
     }
 
+    // The interval is rounded up: a limit near one request per microsecond never lets more
+    // than its number through at once.
+    void neverOverAdmits() {
+        RateLimiter limiter;
+        const QList<RateLimiter::Ask> ask{{"fast", 700'000, 1000}};
+        int allowed = 0;
+        while (limiter.take(ask, 1'000).allowed && allowed <= 700'000)
+            ++allowed;
+        QVERIFY2(allowed <= 700'000 && allowed > 699'000, qPrintable(QString::number(allowed)));
+    }
+
     // A flood of keys cannot grow the table past its bound; full buckets go first.
     void boundedTable() {
         RateLimiter limiter(100);
@@ -114,6 +125,8 @@ private slots:
             QVERIFY(limiter.take({{QByteArray::number(i), 5, 1000}}, t0).allowed);
         QVERIFY(limiter.size() <= 100);
         QVERIFY(limiter.evictions() > 0);
+        // The most recent keys, furthest from full, are the ones kept.
+        QVERIFY(!limiter.take({{"999", 1, 1000}}, t0).allowed);
         const quint64 evicted = limiter.evictions();
         // Once those buckets are full again, making room drops them without evicting.
         for (int i = 0; i < 100; ++i)
