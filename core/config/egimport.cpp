@@ -6,6 +6,7 @@
 #include "core/config/egcors.h"
 #include "core/config/egheaders.h"
 #include "core/config/egratelimit.h"
+#include "core/config/egrewrite.h"
 #include "core/config/egyaml.h"
 #include "core/config/settingvalue.h"
 
@@ -103,6 +104,7 @@ struct Pipeline {
     HeaderRulesConfig requestHeaders;
     HeaderRulesConfig responseHeaders;
     QStringList rateLimits;
+    std::optional<EgPrefixRewrite> rewrite;
 };
 
 class Importer {
@@ -276,7 +278,8 @@ Pipeline Importer::readPipeline(const QString &name, const YAML::Node &n) {
         const bool headerPolicy = policy == u"headers" || policy == u"request-transformer" ||
                                   policy == u"response-transformer";
         const bool known = policy == u"oauth2-introspect" || policy == u"proxy" ||
-                           policy == u"cors" || policy == u"rate-limit" || headerPolicy;
+                           policy == u"cors" || policy == u"rate-limit" ||
+                           policy == u"rewrite" || headerPolicy;
         if (!known) {
             skip(pwhere, QStringLiteral("policy not converted"));
             continue;
@@ -286,9 +289,12 @@ Pipeline Importer::readPipeline(const QString &name, const YAML::Node &n) {
             continue;
         }
         YAML::Node action;
+        YAML::Node condition;
         for (size_t k = 0; steps.IsSequence() && k < steps.size(); ++k) {
             const QString swhere = pwhere + QStringLiteral("[%1]").arg(k);
-            if (child(steps[k], "condition").IsDefined()) {
+            if (k == 0)
+                condition.reset(child(steps[k], "condition"));
+            if (child(steps[k], "condition").IsDefined() && policy != u"rewrite") {
                 skip(swhere + QStringLiteral(".condition"),
                      QStringLiteral("conditions are not converted; the action is used for every "
                                     "request"));
@@ -303,6 +309,9 @@ Pipeline Importer::readPipeline(const QString &name, const YAML::Node &n) {
             readProxy(awhere, action, p);
         else if (policy == u"cors")
             p.cors = convertEgCors(action, awhere, result.notConverted, result.errors);
+        else if (policy == u"rewrite")
+            p.rewrite = convertEgRewrite(condition, action, pwhere + QStringLiteral("[0]"),
+                                         result.notConverted);
         else if (policy == u"rate-limit") {
             if (const auto limit = convertEgRateLimit(action, awhere, p.introspection < 0,
                                                       result.notConverted, result.errors))
@@ -545,6 +554,14 @@ void Importer::write() {
         route.responseHeaders = p.responseHeaders;
         if (p.stripPath && r.path.canStrip && !r.path.strip.isEmpty())
             route.stripPrefix = r.path.strip;
+        if (p.rewrite && !route.stripPrefix.isEmpty()) {
+            skip(QStringLiteral("pipelines.") + r.pipeline,
+                 QStringLiteral("rewrite together with stripPath is not converted; the rewrite "
+                                "is left out"));
+        } else if (p.rewrite) {
+            route.stripPrefix = p.rewrite->strip;
+            route.rewritePrefix = p.rewrite->rewrite;
+        }
         if (p.introspection < 0) {
             route.authenticate = false;
         } else {

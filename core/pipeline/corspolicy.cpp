@@ -199,6 +199,11 @@ bool CorsPolicy::allowsOrigin(QByteArrayView origin) const {
         return true;
     if (origin == "null")
         return m_exactOrigins.contains("null");
+    // Browsers send origins serialised as they are listed: most checks end here, unparsed.
+    for (const QByteArray &exact : m_exactOrigins) {
+        if (exact.size() == origin.size() && origin.compare(exact, Qt::CaseInsensitive) == 0)
+            return true;
+    }
     const std::optional<OriginParts> o = parseOrigin(origin);
     if (!o)
         return false;
@@ -276,9 +281,9 @@ CorsPolicy::Preflight CorsPolicy::answerPreflight(QByteArrayView origin,
 void CorsPolicy::decorate(HeaderMap &headers, QByteArrayView allowedOrigin) const {
     headers.removeIf([](const HeaderField &f) { return startsWithAccessControl(f.name); });
     if (!allowedOrigin.isEmpty()) {
-        headers.append("Access-Control-Allow-Origin", allowOriginFor(allowedOrigin));
+        headers.append(QByteArrayLiteral("Access-Control-Allow-Origin"), allowOriginFor(allowedOrigin));
         if (m_credentials)
-            headers.append("Access-Control-Allow-Credentials", "true");
+            headers.append(QByteArrayLiteral("Access-Control-Allow-Credentials"), QByteArrayLiteral("true"));
         QByteArray expose = m_exposeValue;
         // A page reading the gateway's 401 or 429 needs these fields to know why, and when.
         for (QByteArrayView field :
@@ -291,10 +296,10 @@ void CorsPolicy::decorate(HeaderMap &headers, QByteArrayView allowedOrigin) cons
             expose += field;
         }
         if (!expose.isEmpty())
-            headers.append("Access-Control-Expose-Headers", expose);
+            headers.append(QByteArrayLiteral("Access-Control-Expose-Headers"), expose);
     }
     if (!headers.hasToken("Vary", "Origin") && !headers.hasToken("Vary", "*"))
-        headers.append("Vary", "Origin");
+        headers.append(QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin"));
 }
 
 } // namespace Tokengate

@@ -160,25 +160,26 @@ bool GatewayExchange::answeredPreflight(QByteArrayView host, QByteArrayView path
 
 bool GatewayExchange::applyCors(QByteArrayView authority,
                                 const QList<QByteArray> &overrides) {
-    const QList<QByteArray> origins = m_head.headers.values("Origin");
+    const QByteArrayView origin = m_head.headers.find("Origin");
     // Browsers leave Origin off GET and HEAD requests that are not CORS ones (images,
     // links): those are not cross-origin requests the route could grant or refuse.
-    if (origins.isEmpty())
+    if (origin.isNull())
         return true;
     const CorsPolicy &cors = *m_route->cors;
-    if (origins.size() == 1 && isSameOriginRequest(origins.first(), authority))
+    const bool once = m_head.headers.count("Origin") == 1;
+    if (once && isSameOriginRequest(origin, authority))
         return true;
     // Refused rather than only answered without a grant: a form or a simple POST from any
     // site would otherwise reach the upstream, with the user's cookie where that holds the
     // token.
-    if (origins.size() != 1 || !cors.allowsOrigin(origins.first())) {
+    if (!once || !cors.allowsOrigin(origin)) {
         if (tracing())
             trace({Stage::Route, StepOutcome::Refused},
                   QStringLiteral("CORS: origin not allowed on this route"));
         m_client.refuse(Reason::CorsOriginRefused);
         return false;
     }
-    m_corsOrigin = origins.first();
+    m_corsOrigin = origin.toByteArray();
     // A POST naming another method needs no preflight, yet the upstream acts on that method.
     for (const QByteArray &method : overrides) {
         if (!cors.allowsMethod(method)) {
@@ -214,8 +215,8 @@ void GatewayExchange::filterResponseHead(ResponseHead &head) {
         // The upstream's own would read as more of the route's.
         head.headers.removeAll("RateLimit-Policy");
         head.headers.removeAll("RateLimit");
-        head.headers.append("RateLimit-Policy", m_route->rateLimitPolicy);
-        head.headers.append("RateLimit", "\"limit" + QByteArray::number(m_rate.decisive + 1) +
+        head.headers.append(QByteArrayLiteral("RateLimit-Policy"), m_route->rateLimitPolicy);
+        head.headers.append(QByteArrayLiteral("RateLimit"), "\"limit" + QByteArray::number(m_rate.decisive + 1) +
                                              "\";r=" + QByteArray::number(m_rate.remaining) +
                                              ";t=" + QByteArray::number((m_rate.resetMs + 999) / 1000));
         if (!m_rate.allowed)
@@ -489,8 +490,7 @@ void GatewayExchange::mutate(const IntrospectionResult *identity) {
 
 bool GatewayExchange::withinRateLimits(qsizetype from, qsizetype to,
                                        const IntrospectionResult *identity, bool beforeAuth) {
-    QList<RateLimiter::Ask> asks;
-    asks.reserve(to - from);
+    QVarLengthArray<RateLimiter::Ask, 4> asks;
     for (qsizetype i = from; i < to; ++i) {
         const RateLimitSpec &spec = m_route->rateLimits[i];
         // Two copies of the key: which one the upstream reads cannot be told, and a random
@@ -503,10 +503,11 @@ bool GatewayExchange::withinRateLimits(qsizetype from, qsizetype to,
             m_client.refuse(Reason::BadRequest, "The rate limit's key header is repeated");
             return false;
         }
-        // Hashed: a header's value can be kilobytes, and the table holds many keys.
-        asks.append({sha256(QByteArray(m_route->rateLimitIds[i] + rateLimitKey(spec, identity)))
-                         .first(16),
-                     spec.limit, spec.periodMs});
+        // A long key (a header's value can be kilobytes) is hashed: the table holds many.
+        QByteArray key = m_route->rateLimitIds[i] + rateLimitKey(spec, identity);
+        if (key.size() > 96)
+            key = sha256(key).first(16);
+        asks.append({std::move(key), spec.limit, spec.periodMs});
     }
     RateLimiter::Answer answer =
         m_handler.settings().rateLimiter->take(asks, m_handler.settings().rateClock->nowMs());

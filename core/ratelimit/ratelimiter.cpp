@@ -12,14 +12,14 @@ namespace Tokengate {
 RateLimiter::RateLimiter(qsizetype maxKeys)
     : m_maxKeys(maxKeys) {}
 
-RateLimiter::Answer RateLimiter::take(const QList<Ask> &asks, qint64 nowMs) {
+RateLimiter::Answer RateLimiter::take(std::span<const Ask> asks, qint64 nowMs) {
     // Nanoseconds, and the interval rounded up: a bucket never lets more than its limit
     // through at once (rounding down let 700000/s pass 1,000,000).
     const qint64 nowNs = nowMs * 1'000'000;
     Answer answer;
     QVarLengthArray<qint64, 4> next;
     QMutexLocker lock(&m_mutex);
-    for (qsizetype i = 0; i < asks.size(); ++i) {
+    for (size_t i = 0; i < asks.size(); ++i) {
         const Ask &a = asks[i];
         const qint64 periodNs = a.periodMs * 1'000'000;
         const qint64 intervalNs = (periodNs + a.limit - 1) / a.limit;
@@ -47,10 +47,10 @@ RateLimiter::Answer RateLimiter::take(const QList<Ask> &asks, qint64 nowMs) {
     }
     if (!answer.allowed)
         return answer;
-    if (m_fullAtNs.size() + asks.size() > m_maxKeys)
+    if (m_fullAtNs.size() + qsizetype(asks.size()) > m_maxKeys)
         makeRoom(nowNs);
-    for (qsizetype i = 0; i < asks.size(); ++i)
-        m_fullAtNs.insert(asks[i].key, next[i]);
+    for (size_t i = 0; i < asks.size(); ++i)
+        m_fullAtNs.insert(asks[i].key, next[qsizetype(i)]);
     return answer;
 }
 

@@ -7,6 +7,7 @@
 #include <QMutex>
 
 #include <atomic>
+#include <span>
 
 namespace Tokengate {
 
@@ -31,7 +32,10 @@ public:
         qint64 retryAfterMs = 0; // when refused: until the request would be allowed
     };
     // Takes one request from every bucket, or from none when any is empty.
-    Answer take(const QList<Ask> &asks, qint64 nowMs);
+    Answer take(std::span<const Ask> asks, qint64 nowMs);
+    Answer take(std::initializer_list<Ask> asks, qint64 nowMs) {
+        return take(std::span<const Ask>(asks.begin(), asks.size()), nowMs);
+    }
 
     qsizetype size() const;
     quint64 evictions() const { return m_evictions.load(std::memory_order_relaxed); }

@@ -4,6 +4,7 @@
 // converted.
 #include "core/config/configfile.h"
 #include "core/config/egimport.h"
+#include "core/config/routecompiler.h"
 #include "core/pipeline/router.h"
 
 #include <QFile>
@@ -290,6 +291,35 @@ private slots:
                               QStringLiteral("7/60s by address")}));
         QCOMPARE(c.routes[1].rateLimits,
                  QStringList{QStringLiteral("2/60s by address before auth")});
+    }
+
+    void rewritePolicy() {
+        const EgImport r = importExpressGateway(sample("rewrite.yml"));
+        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.notConverted,
+                 (QStringList{
+                     QStringLiteral("pipelines.tina.policies[0].rewrite[0]: redirect is not "
+                                    "converted (the gateway never redirects)"),
+                     QStringLiteral("pipelines.odd.policies[0].rewrite[0]: only a prefix rewrite "
+                                    "is converted (regexpmatch \"^/a/(.*)$\" to \"/b/$1\", or "
+                                    "pathmatch \"/a/:rest*\" to \"/b/:rest\")"),
+                 }));
+        QStringList problems;
+        const Config c = load(r, {}, &problems);
+        QVERIFY2(problems.isEmpty(),
+                 qPrintable(problems.join(u'\n') + u'\n' + QString::fromUtf8(r.tokengateYaml)));
+        QCOMPARE(c.routes.size(), 4);
+        QCOMPARE(c.routes[0].stripPrefix, QStringLiteral("/js"));
+        QCOMPARE(c.routes[0].rewritePrefix, QStringLiteral("/src/js"));
+        QCOMPARE(c.routes[1].stripPrefix, QStringLiteral("/api"));
+        QCOMPARE(c.routes[1].rewritePrefix, QStringLiteral("/api/v1"));
+        QVERIFY(c.routes[2].stripPrefix.isEmpty());
+        QVERIFY(c.routes[3].stripPrefix.isEmpty());
+        // What the upstream receives, through the compiled route.
+        const QList<RouteSettings> compiled = compileRoutes(c);
+        QCOMPARE(compiled[0].rewriteTarget("/js/app/main.js?v=2"),
+                 QByteArray("/src/js/app/main.js?v=2"));
+        QCOMPARE(compiled[1].rewriteTarget("/api/users/nick"), QByteArray("/api/v1/users/nick"));
     }
 
     void caseInsensitive_data() {
