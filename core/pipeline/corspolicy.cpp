@@ -67,7 +67,8 @@ std::optional<std::pair<QByteArray, QByteArray>> parseAuthority(QByteArrayView t
         const QByteArray digits = lower.sliced(hostEnd + 1);
         bool ok = false;
         const int n = digits.toInt(&ok);
-        if (!ok || digits.size() > 5 || n < 0 || n > 65535 ||
+        // Serialised origins carry no leading zero: "08080" is nobody's port.
+        if (!ok || digits.size() > 5 || n < 0 || n > 65535 || digits.startsWith('0') ||
             !std::all_of(digits.cbegin(), digits.cend(), [](char c) { return c >= '0' && c <= '9'; }))
             return std::nullopt;
         port = QByteArray::number(n);

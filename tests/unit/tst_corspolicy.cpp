@@ -93,6 +93,8 @@ private slots:
         QTest::newRow("null listed") << exact << QByteArray("null") << true;
         QTest::newRow("other scheme") << exact << QByteArray("http://app.test") << false;
         QTest::newRow("other port") << exact << QByteArray("https://app.test:8443") << false;
+        QTest::newRow("port with a leading zero") << list("http://app.test:8080")
+                                                  << QByteArray("http://app.test:08080") << false;
         QTest::newRow("longer host") << exact << QByteArray("https://app.test.evil.test") << false;
         QTest::newRow("prefixed host") << exact << QByteArray("https://evilapp.test") << false;
         QTest::newRow("trailing slash") << exact << QByteArray("https://app.test/") << false;
