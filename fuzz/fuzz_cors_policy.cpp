@@ -73,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(exact || sub, origin.toByteArray());
         HeaderMap h;
         policy.decorate(h, origin);
-        FUZZ_CHECK(h.values("Access-Control-Allow-Origin") == QList<QByteArray>{origin.toByteArray()},
+        FUZZ_CHECK(h.values("Access-Control-Allow-Origin") ==
+                       QList<QByteArray>{origin.toByteArray()},
                    origin.toByteArray());
     }
     const CorsPolicy::Preflight answer = policy.answerPreflight(origin, parts[2], parts[3]);
@@ -87,8 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (CorsPolicy::isSameOrigin(origin, host)) {
         const qsizetype sep = origin.indexOf("://");
-        FUZZ_CHECK(sep > 0 && !hasAny(origin.sliced(sep + 3), "@/?#\\ \t,"),
-                   origin.toByteArray());
+        FUZZ_CHECK(sep > 0 && !hasAny(origin.sliced(sep + 3), "@/?#\\ \t,"), origin.toByteArray());
         const QByteArray name = host.toByteArray().toLower().split(':').first();
         FUZZ_CHECK(!name.isEmpty() && origin.toByteArray().toLower().contains(name),
                    origin.toByteArray() + " / " + host.toByteArray());

@@ -62,7 +62,8 @@ std::optional<CorsConfig> convertEgCors(const YAML::Node &action, const QString 
     const std::optional<bool> originSwitch =
         origin.IsScalar() ? parseBool(str(origin)) : std::nullopt;
     if (originSwitch == false) {
-        skip(QStringLiteral("origin"), QStringLiteral("false turns CORS off: no CORS on the route"));
+        skip(QStringLiteral("origin"),
+             QStringLiteral("false turns CORS off: no CORS on the route"));
         return std::nullopt;
     }
     c.allowCredentials = boolean("credentials", false);

@@ -278,8 +278,8 @@ Pipeline Importer::readPipeline(const QString &name, const YAML::Node &n) {
         const bool headerPolicy = policy == u"headers" || policy == u"request-transformer" ||
                                   policy == u"response-transformer";
         const bool known = policy == u"oauth2-introspect" || policy == u"proxy" ||
-                           policy == u"cors" || policy == u"rate-limit" ||
-                           policy == u"rewrite" || headerPolicy;
+                           policy == u"cors" || policy == u"rate-limit" || policy == u"rewrite" ||
+                           headerPolicy;
         if (!known) {
             skip(pwhere, QStringLiteral("policy not converted"));
             continue;
@@ -600,9 +600,9 @@ EgImport importExpressGateway(const QByteArray &yaml) {
         const auto anySecret = [](const QString &, QString *) -> std::optional<QString> {
             return QStringLiteral("secret");
         };
-        QStringList problems = applyConfigText(importer.result.tokengateYaml,
-                                               QStringLiteral("the converted config"), config,
-                                               anySecret);
+        QStringList problems =
+            applyConfigText(importer.result.tokengateYaml, QStringLiteral("the converted config"),
+                            config, anySecret);
         if (problems.isEmpty())
             problems = config.validate();
         importer.result.errors << problems;

@@ -103,11 +103,11 @@ std::optional<QString> convertEgRateLimit(const YAML::Node &action, const QStrin
         skip(QStringLiteral("rateLimitBy"),
              QStringLiteral("before oauth2-introspect there is no token to key by; the limit is "
                             "judged after it"));
-    const QString text = QStringLiteral("%1/%2ms by %3%4")
-                             .arg(*max)
-                             .arg(*windowMs)
-                             .arg(*key, beforeAuth && !identity ? QStringLiteral(" before auth")
-                                                                : QString());
+    const QString text =
+        QStringLiteral("%1/%2ms by %3%4")
+            .arg(*max)
+            .arg(*windowMs)
+            .arg(*key, beforeAuth && !identity ? QStringLiteral(" before auth") : QString());
     QString why;
     const std::optional<RateLimitSpec> spec = parseRateLimit(text, &why);
     if (!spec) {

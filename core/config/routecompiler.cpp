@@ -107,7 +107,8 @@ QList<RouteSettings> compileRoutes(const Config &config) {
             const bool whole = spec.periodMs % 1000 == 0;
             const qint64 quota =
                 whole ? spec.limit : std::max<qint64>(1, qint64(spec.limit) * 1000 / spec.periodMs);
-            policies << "\"limit" + QByteArray::number(k + 1) + "\";q=" + QByteArray::number(quota) +
+            policies << "\"limit" + QByteArray::number(k + 1) +
+                            "\";q=" + QByteArray::number(quota) +
                             ";w=" + QByteArray::number(whole ? spec.periodMs / 1000 : 1);
         }
         r.rateLimitPolicy = policies.join(", ");

@@ -341,7 +341,7 @@ void HttpConnection::failRequest(Reason reason, QByteArrayView message) {
     if (m_exchange && requestInProgress()) {
         m_exchange->onClientGone();
         m_headFilter = nullptr;
-    m_exchange.reset();
+        m_exchange.reset();
     }
     if (m_phase != Phase::Exchanging) {
         abortResponse(reason);

@@ -69,7 +69,8 @@ std::optional<std::pair<QByteArray, QByteArray>> parseAuthority(QByteArrayView t
         const int n = digits.toInt(&ok);
         // Serialised origins carry no leading zero: "08080" is nobody's port.
         if (!ok || digits.size() > 5 || n < 0 || n > 65535 || digits.startsWith('0') ||
-            !std::all_of(digits.cbegin(), digits.cend(), [](char c) { return c >= '0' && c <= '9'; }))
+            !std::all_of(digits.cbegin(), digits.cend(),
+                         [](char c) { return c >= '0' && c <= '9'; }))
             return std::nullopt;
         port = QByteArray::number(n);
     }
@@ -160,12 +161,12 @@ std::optional<CorsPolicy> CorsPolicy::compile(const CorsConfig &config,
         return fail(QStringLiteral("allow_origins \"null\" with allow_credentials would let "
                                    "every site act with the user's credentials (any page can "
                                    "send \"null\" from a sandboxed frame)"));
-    const QStringList methods =
-        !config.allowMethods.isEmpty() ? config.allowMethods
-        : !routeMethods.isEmpty()
-            ? routeMethods
-            : QStringList{QStringLiteral("GET"), QStringLiteral("HEAD"), QStringLiteral("PUT"),
-                          QStringLiteral("PATCH"), QStringLiteral("POST"), QStringLiteral("DELETE")};
+    const QStringList methods = !config.allowMethods.isEmpty() ? config.allowMethods
+                                : !routeMethods.isEmpty()
+                                    ? routeMethods
+                                    : QStringList{QStringLiteral("GET"),  QStringLiteral("HEAD"),
+                                                  QStringLiteral("PUT"),  QStringLiteral("PATCH"),
+                                                  QStringLiteral("POST"), QStringLiteral("DELETE")};
     for (const QString &m : methods)
         p.m_methods << m.toLatin1();
     p.m_methodsValue = joined(methods);
@@ -282,9 +283,11 @@ CorsPolicy::Preflight CorsPolicy::answerPreflight(QByteArrayView origin,
 void CorsPolicy::decorate(HeaderMap &headers, QByteArrayView allowedOrigin) const {
     headers.removeIf([](const HeaderField &f) { return startsWithAccessControl(f.name); });
     if (!allowedOrigin.isEmpty()) {
-        headers.append(QByteArrayLiteral("Access-Control-Allow-Origin"), allowOriginFor(allowedOrigin));
+        headers.append(QByteArrayLiteral("Access-Control-Allow-Origin"),
+                       allowOriginFor(allowedOrigin));
         if (m_credentials)
-            headers.append(QByteArrayLiteral("Access-Control-Allow-Credentials"), QByteArrayLiteral("true"));
+            headers.append(QByteArrayLiteral("Access-Control-Allow-Credentials"),
+                           QByteArrayLiteral("true"));
         QByteArray expose = m_exposeValue;
         // A page reading the gateway's 401 or 429 needs these fields to know why, and when.
         for (QByteArrayView field :

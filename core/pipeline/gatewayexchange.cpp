@@ -3,9 +3,9 @@
 
 #include "core/auth/bearertoken.h"
 #include "core/auth/routepolicy.h"
-#include "core/base/sha256.h"
 #include "core/auth/tokenextractor.h"
 #include "core/auth/tokenverdict.h"
+#include "core/base/sha256.h"
 #include "core/http/hopbyhop.h"
 #include "core/http/httpconnection.h"
 #include "core/observe/logging.h"
@@ -137,7 +137,8 @@ bool GatewayExchange::answeredPreflight(QByteArrayView host, QByteArrayView path
         m_head.headers.count("Origin") > 1
             ? CorsPolicy::Preflight{Reason::CorsOriginRefused, {}, {}}
             : route.cors->answerPreflight(
-                  origin, method, m_head.headers.values("Access-Control-Request-Headers").join(','));
+                  origin, method,
+                  m_head.headers.values("Access-Control-Request-Headers").join(','));
     if (answer.refusal != Reason::None) {
         m_route = &route; // the refusal varies with Origin too (filterResponseHead)
         m_client.setResponseHeadFilter(this);
@@ -158,8 +159,7 @@ bool GatewayExchange::answeredPreflight(QByteArrayView host, QByteArrayView path
     return true;
 }
 
-bool GatewayExchange::applyCors(QByteArrayView authority,
-                                const QList<QByteArray> &overrides) {
+bool GatewayExchange::applyCors(QByteArrayView authority, const QList<QByteArray> &overrides) {
     const QByteArrayView origin = m_head.headers.find("Origin");
     // Browsers leave Origin off GET and HEAD requests that are not CORS ones (images,
     // links): those are not cross-origin requests the route could grant or refuse.
@@ -187,9 +187,8 @@ bool GatewayExchange::applyCors(QByteArrayView authority,
                 trace({Stage::Route, StepOutcome::Refused},
                       QStringLiteral("CORS: method override %1 not allowed cross-origin")
                           .arg(QString::fromLatin1(method)));
-            m_client.refuse(Reason::CorsRequestRefused,
-                            QByteArray("Method override " + method +
-                                       " is not allowed cross-origin"));
+            m_client.refuse(Reason::CorsRequestRefused, QByteArray("Method override " + method +
+                                                                   " is not allowed cross-origin"));
             return false;
         }
     }
@@ -216,9 +215,10 @@ void GatewayExchange::filterResponseHead(ResponseHead &head) {
         head.headers.removeAll("RateLimit-Policy");
         head.headers.removeAll("RateLimit");
         head.headers.append(QByteArrayLiteral("RateLimit-Policy"), m_route->rateLimitPolicy);
-        head.headers.append(QByteArrayLiteral("RateLimit"), "\"limit" + QByteArray::number(m_rate.decisive + 1) +
-                                             "\";r=" + QByteArray::number(m_rate.remaining) +
-                                             ";t=" + QByteArray::number((m_rate.resetMs + 999) / 1000));
+        head.headers.append(QByteArrayLiteral("RateLimit"),
+                            "\"limit" + QByteArray::number(m_rate.decisive + 1) +
+                                "\";r=" + QByteArray::number(m_rate.remaining) +
+                                ";t=" + QByteArray::number((m_rate.resetMs + 999) / 1000));
         if (!m_rate.allowed)
             head.headers.append("Retry-After",
                                 QByteArray::number((m_rate.retryAfterMs + 999) / 1000));
@@ -587,8 +587,8 @@ void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &
                               bool stale) {
     const PipelineSettings &s = m_handler.settings();
     if (m_route->rateLimits.size() > m_route->rateLimitsBeforeAuth &&
-        !withinRateLimits(m_route->rateLimitsBeforeAuth, m_route->rateLimits.size(),
-                          identity.get(), false))
+        !withinRateLimits(m_route->rateLimitsBeforeAuth, m_route->rateLimits.size(), identity.get(),
+                          false))
         return;
     // Only the gateway says whether an answer was stale; a client cannot claim it either way.
     if (s.authenticate) {

@@ -49,8 +49,7 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
         }
     }
     m_gatewayNames = m_identityNames;
-    for (const RouteSettings &route : std::as_const(m_settings.routes))
-    {
+    for (const RouteSettings &route : std::as_const(m_settings.routes)) {
         m_gatewayNames += route.requestHeaders.names(); // removed ones too: X_Internal is one
         // A limit's key header: X_Api_Key would reach the upstream as a second X-Api-Key.
         for (const RateLimitSpec &limit : route.rateLimits) {

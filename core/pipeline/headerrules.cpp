@@ -13,8 +13,8 @@ namespace Tokengate {
 namespace {
 
 bool isClaimChar(QChar c) {
-    return c.unicode() < 0x80 && (c.isLetterOrNumber() || c == u'_' || c == u'.' ||
-                                  c == u'-' || c == u':');
+    return c.unicode() < 0x80 &&
+           (c.isLetterOrNumber() || c == u'_' || c == u'.' || c == u'-' || c == u':');
 }
 
 // Names whose meaning is the connection's or the gateway's own: a rule writing them would
@@ -99,8 +99,8 @@ std::optional<QList<HeaderRules::Piece>> HeaderRules::parseValue(const QString &
 
 std::optional<HeaderRules> HeaderRules::compile(const HeaderRulesConfig &config, Side side,
                                                 QString *why) {
-    const QString where =
-        side == Side::Request ? QStringLiteral("request_headers") : QStringLiteral("response_headers");
+    const QString where = side == Side::Request ? QStringLiteral("request_headers")
+                                                : QStringLiteral("response_headers");
     const auto fail = [&](const QString &key, const QString &name, const QString &text) {
         if (why)
             *why = QStringLiteral("%1.%2: \"%3\": %4").arg(where, key, name, text);
@@ -113,8 +113,7 @@ std::optional<HeaderRules> HeaderRules::compile(const HeaderRulesConfig &config,
         return reservedName(name.toLatin1(), side, writes);
     };
     for (const QString &name : config.remove) {
-        if (const QString problem = checkName(name, false);
-            !problem.isEmpty())
+        if (const QString problem = checkName(name, false); !problem.isEmpty())
             return fail(QStringLiteral("remove"), name, problem);
         rules.m_remove << name.toLatin1();
     }

@@ -31,9 +31,9 @@ struct PipelineSettings {
     std::shared_ptr<RedisTier> redis; // the shared second tier; null when off
     const Clock *clock = &SystemClock::instance();
     std::shared_ptr<UpstreamPoolCounters> poolCounters;
-    std::shared_ptr<RateLimiter> rateLimiter; // the routes' buckets, kept across reloads
+    std::shared_ptr<RateLimiter> rateLimiter;          // the routes' buckets, kept across reloads
     const Clock *rateClock = &SteadyClock::instance(); // never steps back with the wall clock
-    bool decisionTrace = true;  // fill RequestEvent::trace
+    bool decisionTrace = true;                         // fill RequestEvent::trace
     QStringList requiredScopes; // all of them, judged on every request, cached or not
     bool allowMissingToken = false;
     QByteArray jwtHeader; // empty: no JWT

@@ -3,11 +3,11 @@
 
 #include "core/auth/routepolicy.h"
 #include "core/pipeline/corspolicy.h"
-#include "core/ratelimit/ratelimitspec.h"
 #include "core/pipeline/destinationpolicy.h"
 #include "core/pipeline/headerrules.h"
 #include "core/pipeline/identityheaders.h"
 #include "core/pipeline/routeconfig.h"
+#include "core/ratelimit/ratelimitspec.h"
 
 #include <optional>
 

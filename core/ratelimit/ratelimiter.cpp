@@ -56,9 +56,8 @@ RateLimiter::Answer RateLimiter::take(std::span<const Ask> asks, qint64 nowMs) {
 
 void RateLimiter::makeRoom(qint64 nowNs) {
     // A full bucket is the same as none: dropping those changes no answer.
-    m_fullAtNs.removeIf([nowNs](const QHash<QByteArray, qint64>::iterator it) {
-        return it.value() <= nowNs;
-    });
+    m_fullAtNs.removeIf(
+        [nowNs](const QHash<QByteArray, qint64>::iterator it) { return it.value() <= nowNs; });
     const qsizetype target = m_maxKeys * 9 / 10;
     if (m_fullAtNs.size() <= target)
         return;

@@ -49,13 +49,13 @@ QString RateLimitSpec::text() const {
                                : QString(QString::number(periodMs) + QStringLiteral("ms"));
     return QStringLiteral("%1/%2 by %3%4")
         .arg(limit)
-        .arg(period, keyText(*this),
-             beforeAuth ? QStringLiteral(" before auth") : QString());
+        .arg(period, keyText(*this), beforeAuth ? QStringLiteral(" before auth") : QString());
 }
 
 std::optional<RateLimitSpec> parseRateLimit(const QString &text, QString *why) {
     static const QRegularExpression grammar(
-        QStringLiteral(R"(^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)(?:\s+by\s+(\S+))?(\s+before\s+auth)?\s*$)"),
+        QStringLiteral(
+            R"(^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)(?:\s+by\s+(\S+))?(\s+before\s+auth)?\s*$)"),
         QRegularExpression::CaseInsensitiveOption);
     const auto fail = [&](const QString &problem) -> std::optional<RateLimitSpec> {
         if (why)

@@ -133,9 +133,9 @@ private slots:
     }
 
     void grantReplacesTheUpstreams() {
-        const auto r = send("GET", "/api/items/1",
-                            "Origin: " + QByteArray(App) + "\r\nAuthorization: Bearer " + m_token +
-                                "\r\n");
+        const auto r =
+            send("GET", "/api/items/1",
+                 "Origin: " + QByteArray(App) + "\r\nAuthorization: Bearer " + m_token + "\r\n");
         QVERIFY(r);
         QCOMPARE(r->status, 200);
         QCOMPARE(r->headers.values("Access-Control-Allow-Origin"), QList<QByteArray>{App});
@@ -180,8 +180,9 @@ private slots:
         QVERIFY(!r->headers.contains("Access-Control-Allow-Origin"));
         QVERIFY(r->headers.hasToken("Vary", "Origin"));
         QCOMPARE(upstreamRequests(), before);
-        const auto get = send("GET", "/api/items/1",
-                              "Origin: " + origin + "\r\nAuthorization: Bearer " + m_token + "\r\n");
+        const auto get =
+            send("GET", "/api/items/1",
+                 "Origin: " + origin + "\r\nAuthorization: Bearer " + m_token + "\r\n");
         QVERIFY(get);
         QCOMPARE(get->status, 403);
         QCOMPARE(upstreamRequests(), before);
@@ -213,9 +214,9 @@ private slots:
     void fetchSiteDecidesSameOrigin() {
         QFETCH(QByteArray, headers);
         QFETCH(int, status);
-        const auto r = send("POST", "/api/items",
-                            headers + "Authorization: Bearer " + m_token +
-                                "\r\nContent-Length: 0\r\n");
+        const auto r =
+            send("POST", "/api/items",
+                 headers + "Authorization: Bearer " + m_token + "\r\nContent-Length: 0\r\n");
         QVERIFY(r);
         QCOMPARE(r->status, status);
     }
@@ -262,8 +263,8 @@ private slots:
     // Express Gateway's cors policy, imported, runs as it did there.
     void importedExpressGatewayPolicy() {
         QString error;
-        std::optional<Config> imported = importedEgSample("cors.yml", m_upstream->url(),
-                                                          m_idp->introspectionUrl(), &error);
+        std::optional<Config> imported =
+            importedEgSample("cors.yml", m_upstream->url(), m_idp->introspectionUrl(), &error);
         QVERIFY2(imported, qPrintable(error));
         Config &c = *imported;
         Gateway gw;
@@ -273,7 +274,8 @@ private slots:
                              preflightHeaders("https://a.example.org", "PUT", "x-test"));
         QVERIFY(r);
         QCOMPARE(r->status, 204);
-        QCOMPARE(r->headers.value("Access-Control-Allow-Origin"), QByteArray("https://a.example.org"));
+        QCOMPARE(r->headers.value("Access-Control-Allow-Origin"),
+                 QByteArray("https://a.example.org"));
         QCOMPARE(r->headers.value("Access-Control-Allow-Credentials"), QByteArray("true"));
         QCOMPARE(r->headers.value("Access-Control-Max-Age"), QByteArray("600"));
         r = requestOnce(gw.port(), "OPTIONS", "/api/things",
@@ -294,8 +296,7 @@ private slots:
                    {QStringLiteral("-sS"), QStringLiteral("-i"), QStringLiteral("-X"),
                     QStringLiteral("OPTIONS"), QStringLiteral("-H"),
                     QStringLiteral("Origin: https://app.test"), QStringLiteral("-H"),
-                    QStringLiteral("Access-Control-Request-Method: DELETE"),
-                    QStringLiteral("-H"),
+                    QStringLiteral("Access-Control-Request-Method: DELETE"), QStringLiteral("-H"),
                     QStringLiteral("Access-Control-Request-Headers: content-type,authorization"),
                     QStringLiteral("http://127.0.0.1:%1/api/items/1").arg(m_gw->port())});
         QVERIFY2(curl.waitForFinished(10000), "curl did not finish");

@@ -144,8 +144,7 @@ private slots:
             << QByteArrayList{"[2001:db8::1]:443", "2001:db8::1", "2001:db8::2"}
             << QList<int>{200, 200, 429}; // one /64
         QTest::newRow("not an address: the peer")
-            << QByteArrayList{"unknown", "proxy.example", "127.0.0.1"}
-            << QList<int>{200, 200, 429};
+            << QByteArrayList{"unknown", "proxy.example", "127.0.0.1"} << QList<int>{200, 200, 429};
     }
     void addressBehindAProxy() {
         QFETCH(QByteArrayList, forwardedFor);
@@ -160,8 +159,8 @@ private slots:
         Gateway gw;
         QVERIFY(gw.start(c));
         for (qsizetype i = 0; i < forwardedFor.size(); ++i) {
-            const auto r = requestOnce(gw.port(), "GET", "/x",
-                                       "X-Forwarded-For: " + forwardedFor[i] + "\r\n");
+            const auto r =
+                requestOnce(gw.port(), "GET", "/x", "X-Forwarded-For: " + forwardedFor[i] + "\r\n");
             QVERIFY(r);
             QCOMPARE(r->status, statuses[i]);
         }

@@ -113,8 +113,8 @@ private slots:
     // Express Gateway's header policies, imported, do what they did there.
     void importedExpressGatewayPolicies() {
         QString error;
-        std::optional<Config> imported = importedEgSample("headers.yml", m_upstream->url(),
-                                                          m_idp->introspectionUrl(), &error);
+        std::optional<Config> imported =
+            importedEgSample("headers.yml", m_upstream->url(), m_idp->introspectionUrl(), &error);
         QVERIFY2(imported, qPrintable(error));
         Config &c = *imported;
         // Express Gateway's endpoint took an Authorization value; the demo IdP wants its client.

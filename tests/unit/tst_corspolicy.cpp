@@ -51,11 +51,12 @@ private slots:
         QTest::newRow("a whole top-level domain")
             << list("https://*.com") << false << none << none << "top-level domain";
         QTest::newRow("no scheme") << list("app.test") << false << none << none << "app.test";
-        QTest::newRow("path") << list("https://app.test/x") << false << none << none << "app.test/x";
+        QTest::newRow("path") << list("https://app.test/x") << false << none << none
+                              << "app.test/x";
         QTest::newRow("pattern with path")
             << list("https://*.b.test/x") << false << none << none << "*.b.test/x";
-        QTest::newRow("star inside") << list("https://a.*.test") << false << none << none
-                                     << "a.*.test";
+        QTest::newRow("star inside")
+            << list("https://a.*.test") << false << none << none << "a.*.test";
         QTest::newRow("pattern without scheme")
             << list("*.b.test") << false << none << none << "*.b.test";
         QTest::newRow("userinfo") << list("https://u@app.test") << false << none << none << "u@";
@@ -93,8 +94,8 @@ private slots:
         QTest::newRow("null listed") << exact << QByteArray("null") << true;
         QTest::newRow("other scheme") << exact << QByteArray("http://app.test") << false;
         QTest::newRow("other port") << exact << QByteArray("https://app.test:8443") << false;
-        QTest::newRow("port with a leading zero") << list("http://app.test:8080")
-                                                  << QByteArray("http://app.test:08080") << false;
+        QTest::newRow("port with a leading zero")
+            << list("http://app.test:8080") << QByteArray("http://app.test:08080") << false;
         QTest::newRow("longer host") << exact << QByteArray("https://app.test.evil.test") << false;
         QTest::newRow("prefixed host") << exact << QByteArray("https://evilapp.test") << false;
         QTest::newRow("trailing slash") << exact << QByteArray("https://app.test/") << false;
@@ -106,8 +107,8 @@ private slots:
         QTest::newRow("the domain itself") << pattern << QByteArray("https://b.test") << false;
         QTest::newRow("suffix without dot") << pattern << QByteArray("https://xb.test") << false;
         QTest::newRow("pattern, other scheme") << pattern << QByteArray("http://x.b.test") << false;
-        QTest::newRow("pattern, other port") << pattern << QByteArray("https://x.b.test:444")
-                                             << false;
+        QTest::newRow("pattern, other port")
+            << pattern << QByteArray("https://x.b.test:444") << false;
         QTest::newRow("pattern, longer host")
             << pattern << QByteArray("https://x.b.test.evil.test") << false;
         QTest::newRow("pattern, escaped dot")
@@ -127,18 +128,18 @@ private slots:
         QTest::addColumn<QByteArray>("origin");
         QTest::addColumn<QByteArray>("host");
         QTest::addColumn<bool>("same");
-        QTest::newRow("with port") << QByteArray("http://gw.test:8080") << QByteArray("gw.test:8080")
-                                   << true;
-        QTest::newRow("http default") << QByteArray("http://gw.test") << QByteArray("gw.test:80")
-                                      << true;
+        QTest::newRow("with port")
+            << QByteArray("http://gw.test:8080") << QByteArray("gw.test:8080") << true;
+        QTest::newRow("http default")
+            << QByteArray("http://gw.test") << QByteArray("gw.test:80") << true;
         QTest::newRow("https default")
             << QByteArray("https://gw.test") << QByteArray("gw.test:443") << true;
-        QTest::newRow("letter case") << QByteArray("http://gw.test") << QByteArray("GW.TEST")
-                                     << true;
-        QTest::newRow("port missing") << QByteArray("http://gw.test:8080") << QByteArray("gw.test")
-                                      << false;
-        QTest::newRow("other host") << QByteArray("http://evil.test") << QByteArray("gw.test")
-                                    << false;
+        QTest::newRow("letter case")
+            << QByteArray("http://gw.test") << QByteArray("GW.TEST") << true;
+        QTest::newRow("port missing")
+            << QByteArray("http://gw.test:8080") << QByteArray("gw.test") << false;
+        QTest::newRow("other host")
+            << QByteArray("http://evil.test") << QByteArray("gw.test") << false;
         QTest::newRow("null") << QByteArray("null") << QByteArray("gw.test") << false;
         QTest::newRow("no host") << QByteArray("http://gw.test") << QByteArray() << false;
     }
@@ -155,7 +156,7 @@ private slots:
         QTest::addColumn<QStringList>("routeMethods"); // the route's own
         QTest::addColumn<QStringList>("headers");      // allow_headers
         QTest::addColumn<QByteArray>("origin");
-        QTest::addColumn<QByteArray>("method");      // Access-Control-Request-Method
+        QTest::addColumn<QByteArray>("method");       // Access-Control-Request-Method
         QTest::addColumn<QByteArray>("askedHeaders"); // Access-Control-Request-Headers
         QTest::addColumn<int>("refusal");             // Reason
         QTest::addColumn<QByteArray>("allowHeaders"); // Access-Control-Allow-Headers sent
@@ -172,14 +173,13 @@ private slots:
             << none << none << named << app << QByteArray("DELETE")
             << QByteArray("Content-Type , authorization") << ok
             << QByteArray("content-type, authorization");
-        QTest::newRow("header not allowed") << none << none << named << app << QByteArray("PUT")
-                                            << QByteArray("authorization,x-other") << bad
-                                            << QByteArray();
+        QTest::newRow("header not allowed")
+            << none << none << named << app << QByteArray("PUT")
+            << QByteArray("authorization,x-other") << bad << QByteArray();
         QTest::newRow("any header") << none << none << none << app << QByteArray("PUT")
                                     << QByteArray("x-anything") << ok << QByteArray("x-anything");
-        QTest::newRow("no header asked")
-            << none << none << named << app << QByteArray("PATCH") << QByteArray() << ok
-            << QByteArray();
+        QTest::newRow("no header asked") << none << none << named << app << QByteArray("PATCH")
+                                         << QByteArray() << ok << QByteArray();
         QTest::newRow("method not allowed") << none << none << none << app << QByteArray("CONNECT")
                                             << QByteArray() << bad << QByteArray();
         // Fetch compares methods byte for byte; browsers upper-case only the six it knows.
@@ -190,16 +190,15 @@ private slots:
             << list("PUT") << none << none << app << QByteArray("POST")
             << QByteArray("content-type") << ok << QByteArray("content-type");
         QTest::newRow("route methods are the default")
-            << none << list("GET PURGE") << none << app << QByteArray("PURGE") << QByteArray()
-            << ok << QByteArray();
+            << none << list("GET PURGE") << none << app << QByteArray("PURGE") << QByteArray() << ok
+            << QByteArray();
         QTest::newRow("route methods, other")
             << none << list("GET PURGE") << none << app << QByteArray("DELETE") << QByteArray()
             << bad << QByteArray();
         QTest::newRow("method not a token") << none << none << none << app << QByteArray("P T")
                                             << QByteArray() << bad << QByteArray();
-        QTest::newRow("headers not names")
-            << none << none << none << app << QByteArray("PUT") << QByteArray("a b") << bad
-            << QByteArray();
+        QTest::newRow("headers not names") << none << none << none << app << QByteArray("PUT")
+                                           << QByteArray("a b") << bad << QByteArray();
         QTest::newRow("origin not allowed")
             << none << none << none << QByteArray("https://evil.test") << QByteArray("PUT")
             << QByteArray() << badOrigin << QByteArray();
@@ -268,10 +267,12 @@ private slots:
         QTest::newRow("Vary *") << QByteArray() << L{"Vary: *"} << L{"Vary: *"};
         QTest::newRow("a 429's fields exposed")
             << QByteArray("https://app.test") << L{"Retry-After: 1", "RateLimit: \"l\";r=0;t=1"}
-            << L{"Retry-After: 1", "RateLimit: \"l\";r=0;t=1",
+            << L{"Retry-After: 1",
+                 "RateLimit: \"l\";r=0;t=1",
                  "Access-Control-Allow-Origin: https://app.test",
                  "Access-Control-Allow-Credentials: true",
-                 "Access-Control-Expose-Headers: ETag, Retry-After, RateLimit", "Vary: Origin"};
+                 "Access-Control-Expose-Headers: ETag, Retry-After, RateLimit",
+                 "Vary: Origin"};
         QTest::newRow("challenge exposed")
             << QByteArray("https://app.test") << L{"WWW-Authenticate: Bearer"}
             << L{"WWW-Authenticate: Bearer", "Access-Control-Allow-Origin: https://app.test",

@@ -213,9 +213,9 @@ private slots:
         QVERIFY(cors.enabled);
         QCOMPARE(cors.allowOrigins, (QStringList{QStringLiteral("https://www.example.com"),
                                                  QStringLiteral("https://*.example.org")}));
-        QCOMPARE(cors.allowMethods,
-                 (QStringList{QStringLiteral("HEAD"), QStringLiteral("PUT"), QStringLiteral("PATCH"),
-                              QStringLiteral("POST"), QStringLiteral("DELETE")}));
+        QCOMPARE(cors.allowMethods, (QStringList{QStringLiteral("HEAD"), QStringLiteral("PUT"),
+                                                 QStringLiteral("PATCH"), QStringLiteral("POST"),
+                                                 QStringLiteral("DELETE")}));
         QCOMPARE(cors.allowHeaders,
                  (QStringList{QStringLiteral("X-TEST"), QStringLiteral("Authorization")}));
         QCOMPARE(cors.exposeHeaders,
@@ -259,8 +259,8 @@ private slots:
                                          {QStringLiteral("X-Limit"), QStringLiteral("100")}}));
         QCOMPARE(route.requestHeaders.remove, QStringList{QStringLiteral("X-Debug")});
         QCOMPARE(route.responseHeaders.set,
-                 (QMap<QString, QString>{{QStringLiteral("Cache-Control"),
-                                          QStringLiteral("no-store")}}));
+                 (QMap<QString, QString>{
+                     {QStringLiteral("Cache-Control"), QStringLiteral("no-store")}}));
         QCOMPARE(route.responseHeaders.remove, QStringList{QStringLiteral("Server")});
     }
 

@@ -127,22 +127,21 @@ private slots:
         QTest::newRow("no identity: the client's copy still goes")
             << m("X-Tenant", "{tenant}") << M() << QStringList() << QByteArray()
             << L{"X-Tenant: forged"} << L{};
-        QTest::newRow("text around a claim") << m("X-Who", "user:{sub}/{org.id}") << M()
-                                             << QStringList() << claims << L{}
-                                             << L{"X-Who: user:ann/7"};
+        QTest::newRow("text around a claim")
+            << m("X-Who", "user:{sub}/{org.id}") << M() << QStringList() << claims << L{}
+            << L{"X-Who: user:ann/7"};
         QTest::newRow("half a value is not sent")
             << m("X-Who", "t-{team}") << M() << QStringList() << claims << L{} << L{};
         QTest::newRow("braces") << m("X-Json", "{{\"a\":1}}") << M() << QStringList()
                                 << QByteArray() << L{} << L{"X-Json: {\"a\":1}"};
-        QTest::newRow("array claim") << m("X-Groups", "{groups}") << M() << QStringList()
-                                     << claims << L{} << L{"X-Groups: a, b"};
+        QTest::newRow("array claim") << m("X-Groups", "{groups}") << M() << QStringList() << claims
+                                     << L{} << L{"X-Groups: a, b"};
         QTest::newRow("array inside text is not sent")
             << m("X-Role", "role:{groups}") << M() << QStringList() << claims << L{} << L{};
         QTest::newRow("claim that would split the field")
             << m("X-Bad", "{bad}") << M() << QStringList() << claims << L{} << L{};
-        QTest::newRow("add appends") << M() << m("Via-Tag", "one") << QStringList()
-                                     << QByteArray() << L{"Via-Tag: zero"}
-                                     << L{"Via-Tag: zero", "Via-Tag: one"};
+        QTest::newRow("add appends") << M() << m("Via-Tag", "one") << QStringList() << QByteArray()
+                                     << L{"Via-Tag: zero"} << L{"Via-Tag: zero", "Via-Tag: one"};
         QTest::newRow("remove in any case")
             << M() << M() << QStringList{QStringLiteral("x-debug")} << QByteArray()
             << L{"X-Debug: 1", "B: 2", "X-DEBUG: 3"} << L{"B: 2"};
@@ -177,16 +176,16 @@ private slots:
         QTest::addColumn<QString>("name");
         QTest::addColumn<bool>("response");
         QTest::addColumn<QString>("why");
-        QTest::newRow("identity header") << QStringLiteral("x-user") << false
-                                         << QStringLiteral("an identity header");
-        QTest::newRow("JWT header") << QStringLiteral("X-JWT") << false
-                                    << QStringLiteral("the JWT header");
-        QTest::newRow("request id") << QStringLiteral("X-Request-Id") << false
-                                    << QStringLiteral("the request id header");
-        QTest::newRow("identity header twin") << QStringLiteral("X_User") << false
-                                              << QStringLiteral("an identity header");
-        QTest::newRow("token header") << QStringLiteral("X-Api-Key") << false
-                                      << QStringLiteral("token header");
+        QTest::newRow("identity header")
+            << QStringLiteral("x-user") << false << QStringLiteral("an identity header");
+        QTest::newRow("JWT header")
+            << QStringLiteral("X-JWT") << false << QStringLiteral("the JWT header");
+        QTest::newRow("request id")
+            << QStringLiteral("X-Request-Id") << false << QStringLiteral("the request id header");
+        QTest::newRow("identity header twin")
+            << QStringLiteral("X_User") << false << QStringLiteral("an identity header");
+        QTest::newRow("token header")
+            << QStringLiteral("X-Api-Key") << false << QStringLiteral("token header");
     }
     void clashesWithTheGatewaysOwnFields() {
         QFETCH(QString, name);

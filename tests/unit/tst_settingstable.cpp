@@ -257,7 +257,8 @@ Config everyFieldSet(const QString &file) {
     fixed.stripCredential = false;
     fixed.identityHeaders = {{QStringLiteral("X-User"), QStringLiteral("sub")}};
     fixed.cors.enabled = true;
-    fixed.cors.allowOrigins = {QStringLiteral("https://app.test"), QStringLiteral("https://*.b.test")};
+    fixed.cors.allowOrigins = {QStringLiteral("https://app.test"),
+                               QStringLiteral("https://*.b.test")};
     fixed.cors.allowMethods = {QStringLiteral("GET"), QStringLiteral("PATCH")};
     fixed.cors.allowHeaders = {QStringLiteral("Content-Type"), QStringLiteral("X-Trace")};
     fixed.cors.exposeHeaders = {QStringLiteral("ETag")};
