@@ -120,9 +120,11 @@ bool GatewayExchange::matchRoute() {
 }
 
 bool GatewayExchange::answeredPreflight(QByteArrayView host, QByteArrayView path) {
+    if (m_head.method != "OPTIONS") // every request passes here: no header lookup for most
+        return false;
     const QByteArrayView origin = m_head.headers.find("Origin");
     const QByteArrayView method = m_head.headers.find("Access-Control-Request-Method");
-    if (m_head.method != "OPTIONS" || origin.isNull() || method.isNull())
+    if (origin.isNull() || method.isNull())
         return false;
     // A preflight asks about the request the page means to send: it is answered for that
     // request's route, before any token is looked at (browsers send none with it). Never

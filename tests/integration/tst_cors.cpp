@@ -6,6 +6,7 @@
 // request from an origin the route does not allow never reaches the upstream.
 #include "tests/support/egsample.h"
 #include "tests/support/gatewayfixture.h"
+#include "tests/support/introspectedconfig.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
@@ -57,10 +58,7 @@ private slots:
 
         Config c = testConfig(m_upstream->url());
         c.upstreamUrl.clear();
-        c.auth = AuthMode::Introspection;
-        c.introspection.url = m_idp->introspectionUrl();
-        c.introspection.clientId = QString::fromLatin1(m_idp->clientId());
-        c.introspection.clientSecret = QString::fromLatin1(m_idp->clientSecret());
+        introspectWith(c, *m_idp);
         RouteConfig api = prefixRoute("api", "/api/", m_upstream->url());
         api.cors.enabled = true;
         api.cors.allowOrigins = {QString::fromLatin1(App), QStringLiteral("https://*.b.test")};

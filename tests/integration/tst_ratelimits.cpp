@@ -4,6 +4,7 @@
 // tokens away from the IdP.
 #include "tests/support/egsample.h"
 #include "tests/support/gatewayfixture.h"
+#include "tests/support/introspectedconfig.h"
 #include "tests/support/manualclock.h"
 #include "tests/support/rawclient.h"
 
@@ -42,10 +43,7 @@ private slots:
 
         Config c = testConfig(loopbackUrl(*m_echo));
         c.upstreamUrl.clear();
-        c.auth = AuthMode::Introspection;
-        c.introspection.url = m_idp->introspectionUrl();
-        c.introspection.clientId = QString::fromLatin1(m_idp->clientId());
-        c.introspection.clientSecret = QString::fromLatin1(m_idp->clientSecret());
+        introspectWith(c, *m_idp);
         c.cache.enabled = true;
         c.cache.ttlSecs = 3600;
         RouteConfig api = prefixRoute("api", "/api/", loopbackUrl(*m_echo));

@@ -4,6 +4,7 @@
 // fields removed and replaced), on proxied answers and on the gateway's own refusals.
 #include "tests/support/egsample.h"
 #include "tests/support/gatewayfixture.h"
+#include "tests/support/introspectedconfig.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
@@ -44,10 +45,7 @@ private slots:
 
         Config c = testConfig(m_upstream->url());
         c.upstreamUrl.clear();
-        c.auth = AuthMode::Introspection;
-        c.introspection.url = m_idp->introspectionUrl();
-        c.introspection.clientId = QString::fromLatin1(m_idp->clientId());
-        c.introspection.clientSecret = QString::fromLatin1(m_idp->clientSecret());
+        introspectWith(c, *m_idp);
         RouteConfig api = prefixRoute("api", "/api/", m_upstream->url());
         api.requestHeaders.set = {{QStringLiteral("X-Caller"), QStringLiteral("user:{sub}")}};
         api.requestHeaders.add = {{QStringLiteral("X-Gateway"), QStringLiteral("tokengate")}};
@@ -119,8 +117,7 @@ private slots:
         Config &c = *imported;
         // Express Gateway's endpoint took an Authorization value; the demo IdP wants its client.
         c.introspection.authMethod = ClientAuthMethod::ClientSecretBasic;
-        c.introspection.clientId = QString::fromLatin1(m_idp->clientId());
-        c.introspection.clientSecret = QString::fromLatin1(m_idp->clientSecret());
+        introspectWith(c, *m_idp);
         Gateway gw;
         QVERIFY(gw.start(c));
         const int before = upstreamRequests();
