@@ -442,8 +442,8 @@ void RedisConnection::goDown(const QString &why) {
     const bool wasUp = m_state == State::Up;
     m_state = State::Down;
     if (!m_warned)
-        qCWarning(lcRedis).noquote() << "Redis" << m_address.describe() << "unavailable:" << why
-                                     << "- introspecting without the shared cache meanwhile";
+        qCWarning(lcRedis).noquote()
+            << "Redis" << m_address.describe() << "unavailable:" << why << "-" << m_fallbackNote;
     m_warned = true;
     if (wasUp && m_listener)
         m_listener(false);

@@ -55,6 +55,8 @@ public:
     void setStateListener(std::function<void(bool up)> listener) {
         m_listener = std::move(listener);
     }
+    // What the gateway does while Redis is away, for the outage's warning.
+    void setFallbackNote(QString note) { m_fallbackNote = std::move(note); }
     void start();
 
     State state() const { return m_state; }
@@ -93,6 +95,7 @@ private:
     QByteArray m_channel; // subscriber mode when not empty
     std::function<void(const QByteArray &)> m_onMessage;
     std::function<void(bool)> m_listener;
+    QString m_fallbackNote = QStringLiteral("introspecting without the shared cache meanwhile");
 
     State m_state = State::Down;
     redisAsyncContext *m_ctx = nullptr;

@@ -48,7 +48,12 @@ GatewayExchange::~GatewayExchange() = default;
 
 void GatewayExchange::start() {
     m_handler.cleanClientHead(m_head.headers);
-    if (route())
+    if (!route())
+        return;
+    // Before the token is looked at: a flood of bad tokens never reaches the IdP.
+    if (m_route->rateLimitsBeforeAuth > 0)
+        limitThen(0, m_route->rateLimitsBeforeAuth, nullptr, true, [this] { authenticate(); });
+    else
         authenticate();
 }
 
@@ -240,10 +245,6 @@ bool GatewayExchange::route() {
         return false;
     }
     if (!pickTarget())
-        return false;
-    // Before the token is looked at: a flood of bad tokens never reaches the IdP.
-    if (m_route->rateLimitsBeforeAuth > 0 &&
-        !withinRateLimits(0, m_route->rateLimitsBeforeAuth, nullptr, true))
         return false;
     if (m_handler.loopGuard().targetsSelf(m_target.origin)) {
         if (tracing())
@@ -490,8 +491,8 @@ void GatewayExchange::mutate(const IntrospectionResult *identity) {
         trace({Stage::Mutate, StepOutcome::Ok}, done.join(QStringLiteral("; ")));
 }
 
-bool GatewayExchange::withinRateLimits(qsizetype from, qsizetype to,
-                                       const IntrospectionResult *identity, bool beforeAuth) {
+void GatewayExchange::limitThen(qsizetype from, qsizetype to, const IntrospectionResult *identity,
+                                bool beforeAuth, std::function<void()> next) {
     QVarLengthArray<RateLimiter::Ask, 4> asks;
     for (qsizetype i = from; i < to; ++i) {
         const RateLimitSpec &spec = m_route->rateLimits[i];
@@ -503,7 +504,7 @@ bool GatewayExchange::withinRateLimits(qsizetype from, qsizetype to,
                 trace({Stage::Route, StepOutcome::Refused},
                       QStringLiteral("rate limit key header repeated"));
             m_client.refuse(Reason::BadRequest, "The rate limit's key header is repeated");
-            return false;
+            return;
         }
         // A long key (a header's value can be kilobytes) is hashed: the table holds many.
         QByteArray key = m_route->rateLimitIds[i] + rateLimitKey(spec, identity);
@@ -511,8 +512,19 @@ bool GatewayExchange::withinRateLimits(qsizetype from, qsizetype to,
             key = sha256(key).first(16);
         asks.append({std::move(key), spec.limit, spec.periodMs});
     }
-    RateLimiter::Answer answer =
-        m_handler.settings().rateLimiter->take(asks, m_handler.settings().rateClock->nowMs());
+    if (!m_alive)
+        m_alive = std::make_shared<char>();
+    const std::optional<RateLimiter::Answer> answer =
+        m_handler.rateLimits().take(asks, [this, alive = std::weak_ptr<char>(m_alive), from,
+                                           beforeAuth, next](const RateLimiter::Answer &later) {
+            if (!alive.expired() && admitted(later, from, beforeAuth))
+                next();
+        });
+    if (answer && admitted(*answer, from, beforeAuth))
+        next();
+}
+
+bool GatewayExchange::admitted(RateLimiter::Answer answer, qsizetype from, bool beforeAuth) {
     answer.decisive += int(from);
     // After the check before auth, the fields show whichever bucket is nearer empty.
     if (!m_rateChecked || !answer.allowed || answer.remaining <= m_rate.remaining)
@@ -521,9 +533,11 @@ bool GatewayExchange::withinRateLimits(qsizetype from, qsizetype to,
     if (answer.allowed)
         return true;
     if (tracing()) {
-        const QString why = QStringLiteral("rate limit %1: empty, next request in %2 ms")
-                                .arg(m_route->rateLimits[answer.decisive].text())
-                                .arg(answer.retryAfterMs);
+        const QString why =
+            QStringLiteral("rate limit %1%2: empty, next request in %3 ms")
+                .arg(m_route->rateLimits[answer.decisive].text(),
+                     answer.shared ? QStringLiteral(" (counted in Redis)") : QString())
+                .arg(answer.retryAfterMs);
         if (beforeAuth)
             trace({Stage::Route, StepOutcome::Refused}, why);
         else
@@ -587,11 +601,17 @@ QByteArray GatewayExchange::clientAddress() const {
 
 void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &identity,
                               bool stale) {
-    const PipelineSettings &s = m_handler.settings();
-    if (m_route->rateLimits.size() > m_route->rateLimitsBeforeAuth &&
-        !withinRateLimits(m_route->rateLimitsBeforeAuth, m_route->rateLimits.size(), identity.get(),
-                          false))
+    if (m_route->rateLimits.size() > m_route->rateLimitsBeforeAuth) {
+        limitThen(m_route->rateLimitsBeforeAuth, m_route->rateLimits.size(), identity.get(), false,
+                  [this, identity, stale] { forwardNow(identity, stale); });
         return;
+    }
+    forwardNow(identity, stale);
+}
+
+void GatewayExchange::forwardNow(const std::shared_ptr<const IntrospectionResult> &identity,
+                                 bool stale) {
+    const PipelineSettings &s = m_handler.settings();
     // Only the gateway says whether an answer was stale; a client cannot claim it either way.
     if (s.authenticate) {
         m_head.headers.removeAll(StaleHeader);
@@ -638,6 +658,7 @@ void GatewayExchange::onClientWritable() {
 
 void GatewayExchange::onClientGone() {
     m_ticket.reset();
+    m_alive.reset();
     if (m_proxy)
         m_proxy->onClientGone();
 }

@@ -7,6 +7,7 @@
 #include "core/pipeline/routesettings.h"
 #include "core/ratelimit/ratelimiter.h"
 
+#include <functional>
 #include <memory>
 
 namespace Tokengate {
@@ -41,10 +42,12 @@ private:
     bool applyCors(QByteArrayView authority, const QList<QByteArray> &overrides);
     bool isSameOriginRequest(QByteArrayView origin, QByteArrayView authority) const;
     void filterResponseHead(ResponseHead &head) override;
-    // Takes this request from the route's buckets [from, to); false when one is empty (the
-    // request is answered 429).
-    bool withinRateLimits(qsizetype from, qsizetype to, const IntrospectionResult *identity,
-                          bool beforeAuth);
+    // Takes this request from the route's buckets [from, to), then calls `next`; or answers
+    // 429 when one is empty. With Redis, `next` runs once Redis has answered.
+    void limitThen(qsizetype from, qsizetype to, const IntrospectionResult *identity,
+                   bool beforeAuth, std::function<void()> next);
+    // False when `answer` refuses the request, which is then answered 429.
+    bool admitted(RateLimiter::Answer answer, qsizetype from, bool beforeAuth);
     QByteArray rateLimitKey(const RateLimitSpec &spec, const IntrospectionResult *identity) const;
     QByteArray clientAddress() const;
     void authenticate();
@@ -61,6 +64,7 @@ private:
     void trace(StepKind step, QString detail);
     // `identity`: the introspection result the JWT carries; null for unauthenticated requests.
     void forward(const std::shared_ptr<const IntrospectionResult> &identity, bool stale = false);
+    void forwardNow(const std::shared_ptr<const IntrospectionResult> &identity, bool stale);
 
     GatewayHandler &m_handler;
     HttpConnection &m_client;
@@ -74,6 +78,8 @@ private:
     // The route's buckets as the last check left them, for the RateLimit fields.
     RateLimiter::Answer m_rate;
     bool m_rateChecked = false;
+    // Expires when the request is dropped: a Redis answer arriving later is then ignored.
+    std::shared_ptr<char> m_alive;
     bool m_requestComplete = false;
 };
 

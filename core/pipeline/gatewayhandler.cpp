@@ -67,6 +67,14 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
         m_gatewayNames << m_settings.jwtHeader;
     if (!m_settings.requestIdHeader.isEmpty())
         m_gatewayNames << m_settings.requestIdHeader;
+    // Shared through Redis only when some route has limits: a connection per worker otherwise
+    // idle would still count in /metrics.
+    const bool limited =
+        std::any_of(m_settings.routes.cbegin(), m_settings.routes.cend(),
+                    [](const RouteSettings &route) { return !route.rateLimits.isEmpty(); });
+    m_rateLimits = std::make_unique<RateLimitClient>(m_settings.rateLimiter, *m_settings.rateClock,
+                                                     m_settings.rateLimitStats,
+                                                     limited ? m_settings.redis : nullptr);
     RouteSettings &r = m_implicitRoute;
     r.upstream = m_settings.upstream;
     r.destinations = m_settings.destinations;

@@ -36,6 +36,7 @@ public:
     const LoopGuard &loopGuard() const { return m_loopGuard; }
     // The introspector of the endpoint at `index` (RouteSettings::introspection).
     TokenIntrospector *introspector(int index = 0);
+    RateLimitClient &rateLimits() { return *m_rateLimits; }
     // The JWT for `identity` at `nowSecs`. Its claims change only with the second, so a hot
     // token's JWT is minted once per second per worker, not once per request.
     QByteArray jwtFor(const std::shared_ptr<const IntrospectionResult> &identity, qint64 nowSecs);
@@ -53,6 +54,7 @@ private:
     std::vector<std::unique_ptr<IntrospectionClient>> m_introspections;
     std::vector<std::unique_ptr<TokenIntrospector>> m_introspectors;
     JwtMinter m_minter;
+    std::unique_ptr<RateLimitClient> m_rateLimits;
     struct MintedJwt {
         std::shared_ptr<const IntrospectionResult> identity; // held: its address stays unique
         qint64 atSecs = 0;

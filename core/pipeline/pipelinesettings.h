@@ -8,7 +8,7 @@
 #include "core/pipeline/loopguard.h"
 #include "core/pipeline/router.h"
 #include "core/pipeline/routesettings.h"
-#include "core/ratelimit/ratelimiter.h"
+#include "core/ratelimit/ratelimitclient.h"
 
 #include <memory>
 #include <optional>
@@ -33,7 +33,8 @@ struct PipelineSettings {
     std::shared_ptr<UpstreamPoolCounters> poolCounters;
     std::shared_ptr<RateLimiter> rateLimiter;          // the routes' buckets, kept across reloads
     const Clock *rateClock = &SteadyClock::instance(); // never steps back with the wall clock
-    bool decisionTrace = true;                         // fill RequestEvent::trace
+    std::shared_ptr<RateLimitStats> rateLimitStats = std::make_shared<RateLimitStats>();
+    bool decisionTrace = true;  // fill RequestEvent::trace
     QStringList requiredScopes; // all of them, judged on every request, cached or not
     bool allowMissingToken = false;
     QByteArray jwtHeader; // empty: no JWT

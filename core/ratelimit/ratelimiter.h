@@ -30,6 +30,7 @@ public:
         int remaining = 0;       // requests left now in the decisive bucket
         qint64 resetMs = 0;      // until the decisive bucket is full again
         qint64 retryAfterMs = 0; // when refused: until the request would be allowed
+        bool shared = false;     // judged in Redis, for every instance of the gateway
     };
     // Takes one request from every bucket, or from none when any is empty.
     Answer take(std::span<const Ask> asks, qint64 nowMs);

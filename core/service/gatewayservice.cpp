@@ -9,6 +9,8 @@
 #include "core/pipeline/gatewayhandler.h"
 #include "core/server/httpserver.h"
 
+#include <algorithm>
+
 namespace Tokengate {
 
 namespace {
@@ -142,6 +144,7 @@ HandlerFactory GatewayService::gatewayFactory() const {
     pipeline.poolCounters = m_poolCounters;
     pipeline.rateLimiter = m_rateLimiter;
     pipeline.rateClock = m_deadlineClock;
+    pipeline.rateLimitStats = m_rateLimitStats;
     pipeline.decisionTrace = m_decisionTrace;
     pipeline.ownListeners = m_ownListeners;
     const HttpLimits limits = m_config.server.limits;
@@ -337,6 +340,20 @@ void GatewayService::renderMetrics(PrometheusText &out) const {
     out.family("tokengate_rate_limit_evictions_total", "counter",
                "Live rate limit buckets dropped because the table was full");
     out.sample("tokengate_rate_limit_evictions_total", double(m_rateLimiter->evictions()));
+    out.family("tokengate_rate_limit_checks_total", "counter",
+               "Rate limit checks judged through Redis (one budget for every instance) or, "
+               "with Redis set but unavailable, by this instance's own counters");
+    out.sample("tokengate_rate_limit_checks_total", {{"judged_by", "redis"}},
+               double(m_rateLimitStats->shared.load()));
+    out.sample("tokengate_rate_limit_checks_total", {{"judged_by", "local_fallback"}},
+               double(m_rateLimitStats->fallbacks.load()));
+    if (m_redis && std::any_of(m_config.routes.cbegin(), m_config.routes.cend(),
+                               [](const RouteConfig &r) { return !r.rateLimits.isEmpty(); })) {
+        out.family("tokengate_rate_limit_shared", "gauge",
+                   "1 while every worker counts rate limits in Redis; 0 while some count "
+                   "locally because Redis is unavailable");
+        out.sample("tokengate_rate_limit_shared", m_rateLimitStats->sharedNow() ? 1 : 0);
+    }
     CacheStats c = m_cache ? m_cache->stats() : CacheStats{};
     addCounters(c, m_carried.cache);
     out.family("tokengate_cache_hits_total", "counter",

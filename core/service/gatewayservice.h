@@ -6,7 +6,7 @@
 #include "core/http/upstreampool.h"
 #include "core/http/upstreamtarget.h"
 #include "core/pipeline/loopguard.h"
-#include "core/ratelimit/ratelimiter.h"
+#include "core/ratelimit/ratelimitclient.h"
 #include "core/server/httpserver.h"
 
 #include <QObject>
@@ -68,6 +68,7 @@ public:
     quint64 coalescedWaiters() const;
     // The shared Redis tier's counters and connection state; null when it is off or stopped.
     const RedisStats *redisStats() const;
+    const RateLimitStats &rateLimitStats() const { return *m_rateLimitStats; }
     int openConnections() const;
     // Whether RequestEvents carry the per-request decision trace (the desktop app shows it;
     // the daemon logs none of it and saves the allocations). On by default. Before start().
@@ -103,6 +104,7 @@ private:
     std::shared_ptr<UpstreamPoolCounters> m_poolCounters = std::make_shared<UpstreamPoolCounters>();
     std::shared_ptr<OwnListeners> m_ownListeners = std::make_shared<OwnListeners>();
     std::shared_ptr<RateLimiter> m_rateLimiter = std::make_shared<RateLimiter>();
+    std::shared_ptr<RateLimitStats> m_rateLimitStats = std::make_shared<RateLimitStats>();
     // What the caches, coalescing and shared tiers replaced by reloads (or a restart of the
     // service) had counted: /metrics counts since start, and a counter that went down would
     // read as a process restart and hide what the replaced ones saw. Requests still running
