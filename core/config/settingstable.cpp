@@ -443,7 +443,7 @@ QList<Setting<Config>> buildConfigSettings() {
          .option = u"redis-url"_s,
          .kind = K::Text,
          .valueName = u"url"_s,
-         .help = u"Share cached answers between instances through Redis: "
+         .help = u"Share cached answers and rate limits between instances through Redis: "
                  "redis://[user@]host[:port][/database] (needs the cache on; no TLS)."_s,
          .field = at<&Config::cache, &CacheSettings::redis, &RedisSettings::url>},
         {.key = u"cache.redis.password"_s,
@@ -473,7 +473,8 @@ QList<Setting<Config>> buildConfigSettings() {
          .min = 1,
          .max = 60'000,
          .valueName = u"seconds"_s,
-         .help = u"Longest wait for Redis per lookup; then the IdP is asked."_s,
+         .help = u"Longest wait for Redis per command; then the IdP is asked, or a rate "
+                 "limit is counted locally."_s,
          .field = at<&Config::cache, &CacheSettings::redis, &RedisSettings::timeoutMs>},
         {.key = u"jwt.header"_s,
          .option = u"jwt-header"_s,
