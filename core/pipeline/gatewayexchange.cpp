@@ -366,6 +366,8 @@ void GatewayExchange::authenticate() {
 }
 
 void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
+    if (m_client.responseStarted())
+        return; // the connection answered or closed meanwhile: nothing more goes upstream
     RequestEvent &event = m_client.requestEvent();
     if (outcome.latencyUs > 0)
         event.idpUs = outcome.latencyUs;
@@ -517,7 +519,10 @@ void GatewayExchange::limitThen(qsizetype from, qsizetype to, const Introspectio
     const std::optional<RateLimiter::Answer> answer =
         m_handler.rateLimits().take(asks, [this, alive = std::weak_ptr<char>(m_alive), from,
                                            beforeAuth, next](const RateLimiter::Answer &later) {
-            if (!alive.expired() && admitted(later, from, beforeAuth))
+            // An answer to a request the connection has given up on (closed, or answered
+            // itself): nothing may go upstream for it any more.
+            if (!alive.expired() && !m_client.responseStarted() &&
+                admitted(later, from, beforeAuth))
                 next();
         });
     if (answer && admitted(*answer, from, beforeAuth))

@@ -17,8 +17,10 @@ namespace {
 // up). A bucket's value is when it is full again; it expires then, as a full bucket is the
 // same as none. Values are written with %.0f: Lua's own number format keeps 14 digits.
 // Returns allowed (1/0), the decisive bucket (0-based), requests left in it, microseconds
-// until it is full, and (refused) until the next request would be let in.
+// until it is full, and (refused) until the next request would be let in. Effects
+// replication (the default since Redis 5; asked for on older ones) lets TIME precede writes.
 constexpr char TakeScript[] = R"lua(
+redis.replicate_commands()
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local allowed, decisive, remaining, reset, retry = 1, 0, 0, 0, 0
@@ -97,9 +99,12 @@ RateLimitClient::RateLimitClient(std::shared_ptr<RateLimiter> local, const Clock
     m_redis = std::make_unique<RedisConnection>(redis->address, redis->cache.redis.timeoutMs);
     m_redis->setFallbackNote(QStringLiteral("rate limits counted by each instance meanwhile"));
     m_stats->connections.fetch_add(1, std::memory_order_relaxed);
-    RateLimitStats *counts = m_stats.get();
-    m_redis->setStateListener([counts](bool up) {
-        counts->connectionsUp.fetch_add(up ? 1 : -1, std::memory_order_relaxed);
+    m_redis->setStateListener([this](bool up) {
+        m_stats->connectionsUp.fetch_add(up ? 1 : -1, std::memory_order_relaxed);
+        // Loaded as soon as the connection is up: a check then never waits for a second
+        // round trip (the script sent whole after NOSCRIPT) unless Redis was flushed since.
+        if (up)
+            m_redis->command({"SCRIPT", "LOAD", QByteArray(TakeScript)}, [](const RedisReply &) {});
     });
     m_redis->start();
 }
@@ -109,6 +114,8 @@ RateLimitClient::~RateLimitClient() {
         return;
     if (m_redis->state() == RedisConnection::State::Up)
         m_stats->connectionsUp.fetch_sub(1, std::memory_order_relaxed);
+    if (m_failing)
+        m_stats->failing.fetch_sub(1, std::memory_order_relaxed);
     m_stats->connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -122,38 +129,92 @@ RateLimiter::Answer RateLimitClient::takeLocally(std::span<const RateLimiter::As
     return m_local->take(asks, m_clock.nowMs());
 }
 
+RateLimiter::Answer RateLimitClient::fallBack(std::span<const RateLimiter::Ask> asks) {
+    m_stats->fallbacks.fetch_add(1, std::memory_order_relaxed);
+    return takeLocally(asks);
+}
+
 std::optional<RateLimiter::Answer> RateLimitClient::take(std::span<const RateLimiter::Ask> asks,
                                                          Done done) {
     if (!m_redis)
         return takeLocally(asks);
-    if (m_redis->state() == RedisConnection::State::Down) {
-        m_stats->fallbacks.fetch_add(1, std::memory_order_relaxed);
-        return takeLocally(asks);
-    }
+    // Connecting too: an unreachable Redis that drops packets would otherwise make every
+    // check in each reconnect attempt wait the whole timeout.
+    if (m_redis->state() != RedisConnection::State::Up)
+        return fallBack(asks);
     QList<QByteArray> command{"EVALSHA", scriptSha(), QByteArray::number(asks.size())};
     command.reserve(3 + 3 * qsizetype(asks.size()));
     for (const RateLimiter::Ask &a : asks)
         command << redisKey(m_prefix, a.key);
+    if (std::optional<RateLimiter::Answer> known =
+            knownRefusal(command, qsizetype(asks.size()), m_clock.nowMs())) {
+        m_stats->shared.fetch_add(1, std::memory_order_relaxed);
+        return known;
+    }
     for (const RateLimiter::Ask &a : asks) {
         const qint64 periodUs = a.periodMs * 1000;
         command << QByteArray::number(periodUs)
                 << QByteArray::number((periodUs + a.limit - 1) / a.limit);
     }
-    QList<RateLimiter::Ask> kept(asks.begin(), asks.end()); // for the fallback
-    send(std::move(command), std::move(kept), std::move(done), true);
+    send(std::move(command), QList<RateLimiter::Ask>(asks.begin(), asks.end()), std::move(done),
+         true);
     return std::nullopt;
+}
+
+std::optional<RateLimiter::Answer> RateLimitClient::knownRefusal(const QList<QByteArray> &command,
+                                                                 qsizetype asks, qint64 nowMs) {
+    if (m_refused.isEmpty())
+        return std::nullopt;
+    for (qsizetype i = 0; i < asks; ++i) {
+        const auto it = m_refused.constFind(command[3 + i]);
+        if (it == m_refused.cend() || it->untilMs <= nowMs)
+            continue;
+        RateLimiter::Answer a;
+        a.allowed = false;
+        a.decisive = int(i);
+        a.retryAfterMs = it->untilMs - nowMs;
+        a.resetMs = std::max<qint64>(0, it->fullAtMs - nowMs);
+        a.shared = true;
+        return a;
+    }
+    return std::nullopt;
+}
+
+void RateLimitClient::rememberRefusal(const RateLimiter::Answer &answer, const QByteArray &key) {
+    const qint64 now = m_clock.nowMs();
+    if (m_refused.size() >= 10'000) {
+        m_refused.removeIf(
+            [now](const QHash<QByteArray, Refusal>::iterator it) { return it->untilMs <= now; });
+        if (m_refused.size() >= 10'000)
+            m_refused.clear(); // a flood of keys: Redis judges them again, nothing is lost
+    }
+    m_refused.insert(key, {now + answer.retryAfterMs, now + answer.resetMs});
+}
+
+void RateLimitClient::setFailing(bool failing, const QByteArray &why) {
+    if (failing && why != m_lastError) {
+        // Up, yet refusing the script: every check is counted here until it is mended.
+        qCWarning(lcRedis).noquote()
+            << "Redis refused a rate limit check:" << QString::fromUtf8(why.left(200))
+            << "- rate limits counted by each instance meanwhile";
+        m_lastError = why;
+    }
+    if (failing == m_failing)
+        return;
+    m_failing = failing;
+    m_stats->failing.fetch_add(failing ? 1 : -1, std::memory_order_relaxed);
+    if (!failing) {
+        qCInfo(lcRedis) << "Redis counts rate limits again";
+        m_lastError.clear();
+    }
 }
 
 // `loaded`: sent as EVALSHA. Redis forgets its scripts when it restarts or is flushed; the
 // script is then sent whole, once, which loads it again.
 void RateLimitClient::send(QList<QByteArray> command, QList<RateLimiter::Ask> asks, Done done,
                            bool loaded) {
-    auto fallBack = [this](const QList<RateLimiter::Ask> &judged, const Done &then) {
-        m_stats->fallbacks.fetch_add(1, std::memory_order_relaxed);
-        then(takeLocally(judged));
-    };
     // The callback runs in this thread while the connection, which this client owns, lives.
-    auto onReply = [this, command, asks, done, loaded, fallBack](const RedisReply &reply) {
+    auto onReply = [this, command, asks, done, loaded](const RedisReply &reply) {
         if (loaded && reply.kind == RedisReply::Kind::Error && reply.text.startsWith("NOSCRIPT")) {
             QList<QByteArray> whole = command;
             whole[0] = "EVAL";
@@ -161,22 +222,35 @@ void RateLimitClient::send(QList<QByteArray> command, QList<RateLimiter::Ask> as
             send(std::move(whole), asks, done, false);
             return;
         }
-        const std::optional<RateLimiter::Answer> answer = parseAnswer(reply, asks.size());
-        if (!answer) {
-            fallBack(asks, done);
-            return;
-        }
-        m_stats->shared.fetch_add(1, std::memory_order_relaxed);
-        done(*answer);
+        judged(reply, command, asks, done);
     };
     if (!m_redis->command(command, std::move(onReply))) {
         // Not sent (the connection went down, or too many wait): judged here, but `done`
         // must still run later, as promised.
         QMetaObject::invokeMethod(
             m_redis.get(),
-            [fallBack, asks = std::move(asks), done = std::move(done)] { fallBack(asks, done); },
+            [this, asks = std::move(asks), done = std::move(done)] { done(fallBack(asks)); },
             Qt::QueuedConnection);
     }
+}
+
+void RateLimitClient::judged(const RedisReply &reply, const QList<QByteArray> &command,
+                             const QList<RateLimiter::Ask> &asks, const Done &done) {
+    const std::optional<RateLimiter::Answer> answer = parseAnswer(reply, asks.size());
+    if (!answer) {
+        // A lost or slow connection says so itself (it goes down); an answer Redis gave
+        // while up is an error of its own, which nothing else would show.
+        if (reply.kind != RedisReply::Kind::Timeout && reply.kind != RedisReply::Kind::Failed)
+            setFailing(true, reply.kind == RedisReply::Kind::Error ? reply.text
+                                                                   : QByteArray("an odd reply"));
+        done(fallBack(asks));
+        return;
+    }
+    setFailing(false, {});
+    m_stats->shared.fetch_add(1, std::memory_order_relaxed);
+    if (!answer->allowed)
+        rememberRefusal(*answer, command[3 + answer->decisive]);
+    done(*answer);
 }
 
 } // namespace Tokengate

@@ -5,6 +5,7 @@
 #include "core/ratelimit/ratelimiter.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 
 #include <atomic>
@@ -15,6 +16,7 @@
 namespace Tokengate {
 
 class RedisConnection;
+struct RedisReply;
 struct RedisTier;
 
 // How the routes' limits were judged since the gateway started, for /metrics. Kept across
@@ -24,10 +26,14 @@ struct RateLimitStats {
     std::atomic<quint64> fallbacks{0}; // Redis set but down, slow or failing: judged locally
     std::atomic<int> connections{0};   // workers' Redis connections for limits
     std::atomic<int> connectionsUp{0};
+    // Connections whose last check Redis answered with an error (READONLY after a failover,
+    // NOPERM, OOM): up, yet counting locally.
+    std::atomic<int> failing{0};
 
     bool sharedNow() const {
         const int all = connections.load(std::memory_order_relaxed);
-        return all > 0 && connectionsUp.load(std::memory_order_relaxed) == all;
+        return all > 0 && connectionsUp.load(std::memory_order_relaxed) == all &&
+               failing.load(std::memory_order_relaxed) == 0;
     }
 };
 
@@ -53,13 +59,32 @@ public:
 
 private:
     RateLimiter::Answer takeLocally(std::span<const RateLimiter::Ask> asks);
+    RateLimiter::Answer fallBack(std::span<const RateLimiter::Ask> asks);
     void send(QList<QByteArray> command, QList<RateLimiter::Ask> asks, Done done, bool loaded);
+    void judged(const RedisReply &reply, const QList<QByteArray> &command,
+                const QList<RateLimiter::Ask> &asks, const Done &done);
+    std::optional<RateLimiter::Answer> knownRefusal(const QList<QByteArray> &command,
+                                                    qsizetype asks, qint64 nowMs);
+    void rememberRefusal(const RateLimiter::Answer &answer, const QByteArray &key);
+    void setFailing(bool failing, const QByteArray &why);
+
+    // Buckets Redis said are empty, until the time it said the next request fits: their
+    // checks are refused here without asking again, so a flood costs Redis one script per
+    // bucket and retry window. Exact for GCRA: other instances can only empty a bucket
+    // further. Keyed by Redis key.
+    struct Refusal {
+        qint64 untilMs = 0; // on m_clock
+        qint64 fullAtMs = 0;
+    };
+    QHash<QByteArray, Refusal> m_refused;
 
     std::shared_ptr<RateLimiter> m_local;
     const Clock &m_clock;
     std::shared_ptr<RateLimitStats> m_stats;
     std::unique_ptr<RedisConnection> m_redis; // null: local counters only
     QByteArray m_prefix;
+    bool m_failing = false;
+    QByteArray m_lastError; // logged once until it changes or Redis answers again
 };
 
 } // namespace Tokengate
