@@ -6,6 +6,7 @@
 #include "core/cache/redisaddress.h"
 #include "core/config/routecompiler.h"
 #include "core/config/settingvalue.h"
+#include "core/http/trustedproxies.h"
 #include "core/http/upstreamtarget.h"
 #include "core/pipeline/destinationpolicy.h"
 
@@ -93,6 +94,14 @@ QStringList Config::validate() const {
           std::pair{"upstream-idle-timeout", upstream.idleTimeoutMs}}) {
         if (ms <= 0)
             problems << QString::fromLatin1(name) + QStringLiteral(": must be more than 0 seconds");
+    }
+    if (!upstream.trustedProxies.isEmpty()) {
+        if (!TrustedProxies::parse(upstream.trustedProxies, &why))
+            problems << QStringLiteral("upstream.trusted_proxies: ") + why;
+        if (upstream.forwarded != ForwardedMode::Append)
+            problems << QStringLiteral(
+                "upstream.trusted_proxies: only read with upstream.forwarded "
+                "\"append\" (behind those proxies)");
     }
     if (!upstream.caFile.isEmpty() && !QFileInfo(upstream.caFile).isReadable())
         problems << QStringLiteral("upstream-ca-file: cannot read \"%1\"").arg(upstream.caFile);

@@ -360,6 +360,14 @@ QList<Setting<Config>> buildConfigSettings() {
                  "\"append\" (behind a trusted proxy) or \"off\"."_s,
          .field =
              enumAt<ConfigSchema::forwardedModes, &Config::upstream, &UpstreamSettings::forwarded>},
+        {.key = u"upstream.trusted_proxies"_s,
+         .option = u"trusted-proxies"_s,
+         .kind = K::List,
+         .valueName = u"addresses"_s,
+         .help = u"With forwarded \"append\": the front proxies (addresses or CIDR ranges, "
+                 "comma-separated) whose X-Forwarded-For is believed; other peers are "
+                 "treated as clients, their forwarded fields replaced. None: the peer."_s,
+         .field = at<&Config::upstream, &UpstreamSettings::trustedProxies>},
         {.key = u"upstream.tls.verify"_s,
          .option = u"tls-verify"_s,
          .legacyEnv = {u"SSL_SECURE"_s},

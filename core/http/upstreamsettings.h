@@ -24,6 +24,9 @@ struct UpstreamSettings {
     bool verifyTls = true;
     QString caFile; // extra CA certificates (PEM) trusted for https upstreams
     ForwardedMode forwarded = ForwardedMode::Replace;
+    // With Append: the front proxies (addresses, CIDR ranges) whose forwarded fields are
+    // believed; a peer outside them is treated as under Replace. Empty: the peer is trusted.
+    QStringList trustedProxies;
     // Destination mode: a host name the client chose may resolve to a link-local or cloud
     // metadata address; refuse such peers unless the host is in `internalPeersAllowed`.
     bool refuseInternalPeers = false;

@@ -23,19 +23,6 @@ namespace {
 // Tells the upstream the IdP was down and a cached answer past its TTL let the request in.
 constexpr char StaleHeader[] = "X-Tokengate-Introspection";
 
-// One X-Forwarded-For entry as an address: "1.2.3.4", "1.2.3.4:5678", "[::1]:80", "::1";
-// null for anything else ("unknown", a name).
-QHostAddress parseForwardedFor(QByteArrayView entry) {
-    QByteArray text = entry.trimmed().toByteArray();
-    if (text.startsWith('[')) {
-        const qsizetype close = text.indexOf(']');
-        text = close > 0 ? text.sliced(1, close - 1) : QByteArray();
-    } else if (text.count(':') == 1) {
-        text.truncate(text.indexOf(':'));
-    }
-    return QHostAddress(QString::fromLatin1(text));
-}
-
 } // namespace
 
 GatewayExchange::GatewayExchange(GatewayHandler &handler, HttpConnection &client,
@@ -579,18 +566,12 @@ QByteArray GatewayExchange::rateLimitKey(const RateLimitSpec &spec,
 }
 
 QByteArray GatewayExchange::clientAddress() const {
-    // Behind a trusted proxy (forwarded: append) the peer is that proxy: the client is the
-    // address it appended, the last X-Forwarded-For entry. Earlier entries are the client's
-    // own words.
+    // Behind trusted proxies (forwarded: append) the client is the address the nearest
+    // untrusted hop was seen from; earlier X-Forwarded-For entries are the client's own words.
     QHostAddress address = m_client.peerAddress();
-    if (m_handler.settings().upstreamSettings.forwarded == ForwardedMode::Append) {
-        const QList<QByteArray> fields = m_head.headers.values("X-Forwarded-For");
-        if (!fields.isEmpty()) {
-            const QHostAddress forwarded = parseForwardedFor(fields.last().split(',').last());
-            if (!forwarded.isNull())
-                address = forwarded;
-        }
-    }
+    if (m_handler.forwardedFor(m_client) == ForwardedMode::Append)
+        address = m_handler.trustedProxies().clientBehind(address,
+                                                          m_head.headers.values("X-Forwarded-For"));
     bool mapped = false;
     const quint32 v4 = address.toIPv4Address(&mapped);
     if (mapped)
@@ -639,7 +620,8 @@ void GatewayExchange::forwardNow(const std::shared_ptr<const IntrospectionResult
     if (tracing())
         trace({Stage::Forward, StepOutcome::Ok}, QStringLiteral("to ") + shown(m_target));
     LoopGuard::stamp(m_head);
-    m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head);
+    m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head,
+                                              m_handler.forwardedFor(m_client));
     m_proxy->start();
     if (m_requestComplete && !m_head.hasBody())
         m_proxy->onRequestComplete();

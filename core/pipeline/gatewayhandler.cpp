@@ -75,6 +75,9 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
     m_rateLimits = std::make_unique<RateLimitClient>(m_settings.rateLimiter, *m_settings.rateClock,
                                                      m_settings.rateLimitStats,
                                                      limited ? m_settings.redis : nullptr);
+    QString unused;
+    m_trustedProxies = TrustedProxies::parse(m_settings.upstreamSettings.trustedProxies, &unused)
+                           .value_or(TrustedProxies()); // validate() refuses a bad list
     RouteSettings &r = m_implicitRoute;
     r.upstream = m_settings.upstream;
     r.destinations = m_settings.destinations;
@@ -164,9 +167,18 @@ std::unique_ptr<Exchange> GatewayHandler::createExchange(HttpConnection &client,
         RequestHead stamped = head;
         cleanClientHead(stamped.headers);
         LoopGuard::stamp(stamped);
-        return std::make_unique<ProxyExchange>(client, m_pool, *m_settings.upstream, stamped);
+        return std::make_unique<ProxyExchange>(client, m_pool, *m_settings.upstream, stamped,
+                                               forwardedFor(client));
     }
     return std::make_unique<GatewayExchange>(*this, client, head);
+}
+
+ForwardedMode GatewayHandler::forwardedFor(const HttpConnection &client) const {
+    const ForwardedMode mode = m_settings.upstreamSettings.forwarded;
+    if (mode == ForwardedMode::Append && !m_trustedProxies.isEmpty() &&
+        !m_trustedProxies.contains(client.peerAddress()))
+        return ForwardedMode::Replace;
+    return mode;
 }
 
 } // namespace Tokengate

@@ -4,6 +4,7 @@
 #include "core/auth/jwtminter.h"
 #include "core/auth/tokenintrospector.h"
 #include "core/http/exchange.h"
+#include "core/http/trustedproxies.h"
 #include "core/observe/targetredactor.h"
 #include "core/pipeline/pipelinesettings.h"
 
@@ -37,6 +38,10 @@ public:
     // The introspector of the endpoint at `index` (RouteSettings::introspection).
     TokenIntrospector *introspector(int index = 0);
     RateLimitClient &rateLimits() { return *m_rateLimits; }
+    // How forwarded fields are treated for `client`'s requests: under `append`, a peer that
+    // is not a trusted proxy gets `replace`, as its fields are its own words.
+    ForwardedMode forwardedFor(const HttpConnection &client) const;
+    const TrustedProxies &trustedProxies() const { return m_trustedProxies; }
     // The JWT for `identity` at `nowSecs`. Its claims change only with the second, so a hot
     // token's JWT is minted once per second per worker, not once per request.
     QByteArray jwtFor(const std::shared_ptr<const IntrospectionResult> &identity, qint64 nowSecs);
@@ -55,6 +60,7 @@ private:
     std::vector<std::unique_ptr<TokenIntrospector>> m_introspectors;
     JwtMinter m_minter;
     std::unique_ptr<RateLimitClient> m_rateLimits;
+    TrustedProxies m_trustedProxies;
     struct MintedJwt {
         std::shared_ptr<const IntrospectionResult> identity; // held: its address stays unique
         qint64 atSecs = 0;

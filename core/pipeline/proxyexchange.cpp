@@ -35,12 +35,11 @@ bool isForwardedField(QByteArrayView name) {
 }
 
 ProxyExchange::ProxyExchange(HttpConnection &client, UpstreamPool &pool, UpstreamTarget target,
-                             const RequestHead &head)
+                             const RequestHead &head, ForwardedMode forwarded)
     : m_client(client)
     , m_pool(pool)
     , m_target(std::move(target))
-    , m_upstreamHead(
-          upstreamRequestHead(head, m_target, client.peerBytes(), pool.settings().forwarded))
+    , m_upstreamHead(upstreamRequestHead(head, m_target, client.peerBytes(), forwarded))
     , m_chunked(head.chunked)
     , m_hasBody(head.hasBody())
     , m_headRequest(head.method == "HEAD")

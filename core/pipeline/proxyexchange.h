@@ -18,8 +18,9 @@ bool isForwardedField(QByteArrayView name);
 
 class ProxyExchange : public Exchange, private UpstreamConnection::User {
 public:
+    // `forwarded`: the upstream settings' mode as it applies to this client.
     ProxyExchange(HttpConnection &client, UpstreamPool &pool, UpstreamTarget target,
-                  const RequestHead &head);
+                  const RequestHead &head, ForwardedMode forwarded);
     ~ProxyExchange() override;
 
     void start() override;

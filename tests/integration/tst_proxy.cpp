@@ -143,6 +143,34 @@ private slots:
         QCOMPARE(echoedHeaderValues(*r, "X-Forwarded-Proto"), QList<QByteArray>{"https"});
     }
 
+    // With trusted_proxies, a peer that is none of them is a client: what it wrote in the
+    // forwarded fields is replaced, as without append.
+    void forwardedAppendFromUntrustedPeer_data() {
+        QTest::addColumn<QStringList>("trusted");
+        QTest::addColumn<QByteArray>("forwardedFor");
+        QTest::addColumn<QByteArray>("proto");
+        QTest::newRow("peer trusted") << QStringList{QStringLiteral("127.0.0.0/8")}
+                                      << QByteArray("10.0.0.1, 127.0.0.1") << QByteArray("https");
+        QTest::newRow("peer not trusted") << QStringList{QStringLiteral("10.0.0.0/8")}
+                                          << QByteArray("127.0.0.1") << QByteArray("http");
+    }
+    void forwardedAppendFromUntrustedPeer() {
+        QFETCH(QStringList, trusted);
+        QFETCH(QByteArray, forwardedFor);
+        QFETCH(QByteArray, proto);
+        Config c = testConfig(echoUrl());
+        c.upstream.forwarded = ForwardedMode::Append;
+        c.upstream.trustedProxies = trusted;
+        const auto r = throughEcho("GET / HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: "
+                                   "10.0.0.1\r\nX-Forwarded-Proto: https\r\n"
+                                   "X-Real-IP: 10.0.0.1\r\n\r\n",
+                                   c);
+        QVERIFY(r);
+        QCOMPARE(echoedHeaderValues(*r, "X-Forwarded-For"), QList<QByteArray>{forwardedFor});
+        QCOMPARE(echoedHeaderValues(*r, "X-Forwarded-Proto"), QList<QByteArray>{proto});
+        QCOMPARE(echoedHeaderValues(*r, "X-Real-IP").isEmpty(), proto == "http");
+    }
+
     void expectContinue() {
         Gateway gw;
         QVERIFY(gw.start(testConfig(echoUrl())));

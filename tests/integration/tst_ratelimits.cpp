@@ -131,25 +131,41 @@ private slots:
     }
 
     // Behind a trusted proxy the client is the address that proxy appended, whatever the
-    // client wrote before it; an entry that is no address falls back to the peer.
+    // client wrote before it; an entry that is no address falls back to the peer. With
+    // trusted_proxies, the first hop from the end that is none of them; a peer that is none
+    // of them is the client itself, whatever it wrote.
     void addressBehindAProxy_data() {
         QTest::addColumn<QByteArrayList>("forwardedFor"); // one X-Forwarded-For per request
         QTest::addColumn<QList<int>>("statuses");
+        QTest::addColumn<QStringList>("trusted");
         QTest::newRow("port in the entry")
             << QByteArrayList{"9.9.9.9, 1.2.3.4:5555", "8.8.8.8, 1.2.3.4:6666", "1.2.3.4"}
-            << QList<int>{200, 200, 429};
+            << QList<int>{200, 200, 429} << QStringList();
         QTest::newRow("IPv6 in brackets")
             << QByteArrayList{"[2001:db8::1]:443", "2001:db8::1", "2001:db8::2"}
-            << QList<int>{200, 200, 429}; // one /64
+            << QList<int>{200, 200, 429} << QStringList(); // one /64
         QTest::newRow("not an address: the peer")
-            << QByteArrayList{"unknown", "proxy.example", "127.0.0.1"} << QList<int>{200, 200, 429};
+            << QByteArrayList{"unknown", "proxy.example", "127.0.0.1"} << QList<int>{200, 200, 429}
+            << QStringList();
+        const QStringList chain{QStringLiteral("127.0.0.1"), QStringLiteral("10.0.0.0/8")};
+        QTest::newRow("trusted chain: the first untrusted hop")
+            << QByteArrayList{"9.9.9.9, 10.1.1.1", "7.7.7.7, 9.9.9.9, 10.2.2.2", "9.9.9.9"}
+            << QList<int>{200, 200, 429} << chain;
+        QTest::newRow("trusted chain: other clients")
+            << QByteArrayList{"9.9.9.9, 10.1.1.1", "8.8.8.8, 10.1.1.1", "7.7.7.7"}
+            << QList<int>{200, 200, 200} << chain;
+        QTest::newRow("untrusted peer: its own words ignored")
+            << QByteArrayList{"9.9.9.9", "8.8.8.8", "7.7.7.7"} << QList<int>{200, 200, 429}
+            << QStringList{QStringLiteral("10.0.0.0/8")};
     }
     void addressBehindAProxy() {
         QFETCH(QByteArrayList, forwardedFor);
         QFETCH(QList<int>, statuses);
+        QFETCH(QStringList, trusted);
         Config c = testConfig(loopbackUrl(*m_echo));
         c.upstreamUrl.clear();
         c.upstream.forwarded = ForwardedMode::Append;
+        c.upstream.trustedProxies = trusted;
         RouteConfig open = prefixRoute("open", "/", loopbackUrl(*m_echo));
         open.authenticate = false;
         open.rateLimits = {QStringLiteral("2/h by address")};

@@ -35,8 +35,8 @@ TOKENGATE_FIELDS(HttpLimits, maxHeaderBytes, maxHeaderCount, maxBodyBytes, heade
                  minSendRate)
 TOKENGATE_FIELDS(ServerSettings, address, port, workers, limits, reusePort, eventDispatcher)
 TOKENGATE_FIELDS(UpstreamSettings, connectTimeoutMs, responseTimeoutMs, idleTimeoutMs,
-                 maxIdlePerOrigin, maxIdleTotal, verifyTls, caFile, forwarded, refuseInternalPeers,
-                 internalPeersAllowed)
+                 maxIdlePerOrigin, maxIdleTotal, verifyTls, caFile, forwarded, trustedProxies,
+                 refuseInternalPeers, internalPeersAllowed)
 TOKENGATE_FIELDS(IntrospectionConfig, name, url, issuer, authMethod, clientId, clientSecret,
                  authorization, privateKeyFile, keyId, assertionAudience, clientSecretRef,
                  authorizationRef, timeoutMs, maxConnections, maxWaiting)
@@ -202,6 +202,7 @@ Config everyFieldSet(const QString &file) {
     u.verifyTls = false;
     u.caFile = QStringLiteral("/etc/tokengate/ca.pem");
     u.forwarded = ForwardedMode::Append;
+    u.trustedProxies = {QStringLiteral("10.0.0.0/8"), QStringLiteral("fd00::/8")};
     u.refuseInternalPeers = true;
     u.internalPeersAllowed = {QStringLiteral("metadata.test")};
     c.auth = AuthMode::None;
