@@ -5,49 +5,109 @@ namespace Tokengate {
 
 namespace {
 
+// Past this many hops the walk stops: no real chain of proxies is longer, and a client's
+// kilobytes of entries must not cost a scan each.
+constexpr int MaxHops = 32;
+
+// "::ffff:10.1.2.3" is 10.1.2.3 (a dual-stack socket's IPv4 peer). Only that form:
+// QHostAddress also converts "::1.2.3.4", which would make "::1" read as 0.0.0.1.
 QHostAddress unmapped(const QHostAddress &address) {
-    bool mapped = false;
-    const quint32 v4 = address.toIPv4Address(&mapped);
-    return mapped && address.protocol() == QAbstractSocket::IPv6Protocol ? QHostAddress(v4)
-                                                                         : address;
+    if (address.protocol() != QAbstractSocket::IPv6Protocol)
+        return address;
+    const Q_IPV6ADDR a = address.toIPv6Address();
+    for (int i = 0; i < 10; ++i) {
+        if (a[i] != 0)
+            return address;
+    }
+    if (a[10] != 0xff || a[11] != 0xff)
+        return address;
+    return QHostAddress(quint32(a[12]) << 24 | quint32(a[13]) << 16 | quint32(a[14]) << 8 |
+                        quint32(a[15]));
+}
+
+// Only the forms proxies write: four decimal octets without leading zeros, or IPv6 without a
+// zone. QHostAddress also reads "10.1", "010.0.0.1" (octal) and "167772161" as addresses,
+// which other parsers in the chain read otherwise.
+bool isDottedQuad(QStringView text) {
+    int octets = 0;
+    qsizetype i = 0;
+    while (i <= text.size()) {
+        const qsizetype start = i;
+        int value = 0;
+        while (i < text.size() && text[i] >= u'0' && text[i] <= u'9' && i - start < 3)
+            value = value * 10 + (text[i++].unicode() - '0');
+        const qsizetype length = i - start;
+        if (length == 0 || value > 255 || (length > 1 && text[start] == u'0'))
+            return false;
+        ++octets;
+        if (i == text.size())
+            return octets == 4;
+        if (text[i] != u'.' || octets == 4)
+            return false;
+        ++i;
+    }
+    return false;
+}
+
+QHostAddress strictAddress(QStringView text) {
+    if (text.contains(u':') ? text.contains(u'%') : !isDottedQuad(text))
+        return {};
+    return QHostAddress(text.toString());
 }
 
 } // namespace
 
 QHostAddress parseForwardedFor(QByteArrayView entry) {
-    QByteArray text = entry.trimmed().toByteArray();
+    QByteArrayView text = entry.trimmed();
     if (text.startsWith('[')) {
         const qsizetype close = text.indexOf(']');
-        text = close > 0 ? text.sliced(1, close - 1) : QByteArray();
+        text = close > 0 ? text.sliced(1, close - 1) : QByteArrayView();
     } else if (text.count(':') == 1) {
         text.truncate(text.indexOf(':'));
     }
-    // QHostAddress takes a scope ("fe80::1%eth0"), which no proxy writes.
-    if (text.contains('%'))
-        return {};
-    return QHostAddress(QString::fromLatin1(text));
+    return strictAddress(QString::fromLatin1(text));
 }
 
 std::optional<TrustedProxies> TrustedProxies::parse(const QStringList &entries, QString *why) {
     TrustedProxies proxies;
     for (const QString &raw : entries) {
         const QString entry = raw.trimmed();
-        QPair<QHostAddress, int> subnet = QHostAddress::parseSubnet(entry);
-        if (subnet.first.isNull() || entry.contains(u'%')) {
+        const qsizetype slash = entry.indexOf(u'/');
+        const QHostAddress base =
+            strictAddress(slash < 0 ? QStringView(entry) : QStringView(entry).first(slash));
+        QHostAddress network = unmapped(base);
+        const int bits = network.protocol() == QAbstractSocket::IPv4Protocol ? 32 : 128;
+        bool ok = slash < 0;
+        int prefix = bits;
+        if (slash >= 0) {
+            const QStringView length = QStringView(entry).sliced(slash + 1);
+            prefix = length.size() <= 3 ? length.toInt(&ok) : -1;
+            ok = ok && !length.startsWith(u'+') && !length.startsWith(u'-');
+        }
+        // A mapped range ("::ffff:10.0.0.0/104") is the IPv4 range it carries: peers are
+        // compared as IPv4 addresses.
+        if (ok && base.protocol() == QAbstractSocket::IPv6Protocol &&
+            network.protocol() == QAbstractSocket::IPv4Protocol)
+            prefix = slash < 0 ? 32 : prefix - 96;
+        if (base.isNull() || !ok || prefix < 0 || prefix > bits) {
             *why = QStringLiteral("\"%1\" is neither an address nor a CIDR range such as "
                                   "10.0.0.0/8 or fd00::/8")
                        .arg(entry.left(80));
             return std::nullopt;
         }
-        if (subnet.first.protocol() == QAbstractSocket::IPv4Protocol && subnet.second == 0) {
-            *why = QStringLiteral("\"%1\" trusts every IPv4 address: any client could then "
-                                  "write its own X-Forwarded-For")
+        const QPair<QHostAddress, int> subnet{network, prefix};
+        // Host bits set: "10.0.0.1/8" may be a typo for 10.0.0.1 alone.
+        if (!network.isInSubnet(subnet) ||
+            QHostAddress::parseSubnet(network.toString() + u'/' + QString::number(prefix)).first !=
+                network) {
+            *why = QStringLiteral("\"%1\" has bits set past its prefix length: write the range's "
+                                  "first address")
                        .arg(entry);
             return std::nullopt;
         }
-        if (subnet.first.protocol() == QAbstractSocket::IPv6Protocol && subnet.second == 0) {
-            *why = QStringLiteral("\"%1\" trusts every IPv6 address: any client could then "
-                                  "write its own X-Forwarded-For")
+        // Wide ranges take in clients as proxies, and those write their own X-Forwarded-For.
+        if (prefix < 8) {
+            *why = QStringLiteral("\"%1\" is wider than a /8: it would trust clients as proxies")
                        .arg(entry);
             return std::nullopt;
         }
@@ -67,17 +127,24 @@ bool TrustedProxies::contains(const QHostAddress &address) const {
 
 QHostAddress TrustedProxies::clientBehind(const QHostAddress &peer,
                                           const QList<QByteArray> &forwardedFor) const {
-    QList<QByteArray> entries;
-    for (const QByteArray &field : forwardedFor)
-        entries << field.split(',');
+    // From the end, entry by entry, without splitting what the walk never reaches.
     QHostAddress client = peer;
-    for (qsizetype i = entries.size() - 1; i >= 0; --i) {
-        const QHostAddress hop = parseForwardedFor(entries[i]);
-        if (hop.isNull())
-            break;
-        client = hop;
-        if (isEmpty() || !contains(hop))
-            break;
+    int hops = 0;
+    for (qsizetype f = forwardedFor.size() - 1; f >= 0; --f) {
+        const QByteArrayView field(forwardedFor[f]);
+        qsizetype end = field.size();
+        while (end >= 0) {
+            if (++hops > MaxHops)
+                return client;
+            const qsizetype comma = field.first(end).lastIndexOf(',');
+            const QHostAddress hop = parseForwardedFor(field.sliced(comma + 1, end - comma - 1));
+            if (hop.isNull())
+                return client;
+            client = hop;
+            if (isEmpty() || !contains(hop))
+                return client;
+            end = comma; // -1 past the field's first entry
+        }
     }
     return client;
 }

@@ -58,11 +58,11 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
         }
     }
     m_gatewayNames << "X-Tokengate-Introspection"
-                   << "Via"
-                   << "X-Forwarded-For"
-                   << "X-Forwarded-Proto"
-                   << "X-Forwarded-Host"
-                   << "Forwarded";
+                   << "Via";
+    // X_Real_IP or X_Forwarded_Ssl would reach CGI-style upstreams as the dashed field the
+    // forwarded mode decides, in any mode.
+    for (QByteArrayView name : forwardedFieldNames())
+        m_gatewayNames << name.toByteArray();
     if (!m_settings.jwtHeader.isEmpty())
         m_gatewayNames << m_settings.jwtHeader;
     if (!m_settings.requestIdHeader.isEmpty())
@@ -76,8 +76,10 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
                                                      m_settings.rateLimitStats,
                                                      limited ? m_settings.redis : nullptr);
     QString unused;
-    m_trustedProxies = TrustedProxies::parse(m_settings.upstreamSettings.trustedProxies, &unused)
-                           .value_or(TrustedProxies()); // validate() refuses a bad list
+    const std::optional<TrustedProxies> trusted =
+        TrustedProxies::parse(m_settings.upstreamSettings.trustedProxies, &unused);
+    m_trustedProxies = trusted.value_or(TrustedProxies());
+    m_trustNoProxy = !trusted; // validate() refuses a bad list; were it missed, trust nobody
     RouteSettings &r = m_implicitRoute;
     r.upstream = m_settings.upstream;
     r.destinations = m_settings.destinations;
@@ -175,8 +177,9 @@ std::unique_ptr<Exchange> GatewayHandler::createExchange(HttpConnection &client,
 
 ForwardedMode GatewayHandler::forwardedFor(const HttpConnection &client) const {
     const ForwardedMode mode = m_settings.upstreamSettings.forwarded;
-    if (mode == ForwardedMode::Append && !m_trustedProxies.isEmpty() &&
-        !m_trustedProxies.contains(client.peerAddress()))
+    if (mode == ForwardedMode::Append &&
+        (m_trustNoProxy ||
+         (!m_trustedProxies.isEmpty() && !m_trustedProxies.contains(client.peerAddress()))))
         return ForwardedMode::Replace;
     return mode;
 }

@@ -61,6 +61,7 @@ private:
     JwtMinter m_minter;
     std::unique_ptr<RateLimitClient> m_rateLimits;
     TrustedProxies m_trustedProxies;
+    bool m_trustNoProxy = false;
     struct MintedJwt {
         std::shared_ptr<const IntrospectionResult> identity; // held: its address stays unique
         qint64 atSecs = 0;

@@ -21,13 +21,18 @@ bool isIdempotent(QByteArrayView method) {
 
 } // namespace
 
-bool isForwardedField(QByteArrayView name) {
+std::span<const QByteArrayView> forwardedFieldNames() {
     // Replace mode trusts no front proxy, so none of the fields frameworks read the client's
     // address, scheme, port or prefix from may come from the client.
-    for (QByteArrayView f :
-         {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded",
-          "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Forwarded-Ssl", "X-Forwarded-Scheme",
-          "X-Forwarded-Server", "X-Real-IP", "X-Client-IP", "True-Client-IP"}) {
+    static constexpr QByteArrayView names[] = {
+        "X-Forwarded-For",    "X-Forwarded-Proto",  "X-Forwarded-Host", "Forwarded",
+        "X-Forwarded-Port",   "X-Forwarded-Prefix", "X-Forwarded-Ssl",  "X-Forwarded-Scheme",
+        "X-Forwarded-Server", "X-Real-IP",          "X-Client-IP",      "True-Client-IP"};
+    return names;
+}
+
+bool isForwardedField(QByteArrayView name) {
+    for (QByteArrayView f : forwardedFieldNames()) {
         if (HeaderMap::sameName(name, f))
             return true;
     }

@@ -6,6 +6,8 @@
 
 #include <QElapsedTimer>
 
+#include <span>
+
 namespace Tokengate {
 
 class UpstreamPool;
@@ -15,6 +17,7 @@ class UpstreamPool;
 // A field frameworks read the client's address, scheme, port or prefix from: the upstream
 // settings' `forwarded` mode decides each of them.
 bool isForwardedField(QByteArrayView name);
+std::span<const QByteArrayView> forwardedFieldNames();
 
 class ProxyExchange : public Exchange, private UpstreamConnection::User {
 public:

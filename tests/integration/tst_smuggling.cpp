@@ -358,7 +358,9 @@ private slots:
                                "X_Forwarded_For: 6.6.6.6\r\nX-Forwarded_Proto: https\r\n"
                                "X_Request_Id: forged\r\nX_Tokengate_Introspection: stale\r\n"
                                "X_Other: kept\r\nX-Original-URL: /admin/x\r\n"
-                               "X-Rewrite-URL: /admin/x\r\nX-Real-IP: 6.6.6.6\r\n\r\n";
+                               "X-Rewrite-URL: /admin/x\r\nX-Real-IP: 6.6.6.6\r\n"
+                               "X_Real_IP: 6.6.6.6\r\nX_Forwarded_Ssl: on\r\n"
+                               "True_Client_IP: 6.6.6.6\r\nX_Forwarded_Prefix: /admin\r\n\r\n";
         const QList<ReceivedResponse> got = exchange(gw->port(), raw, 1);
         QCOMPARE(got.size(), 1);
         QCOMPARE(got[0].status, 200);

@@ -23,18 +23,26 @@ private slots:
     void refused_data() {
         QTest::addColumn<QString>("entry");
         QTest::addColumn<QString>("said");
-        QTest::newRow("a name") << "proxy.internal"
-                                << "neither an address nor a CIDR";
-        QTest::newRow("bad prefix") << "10.0.0.0/33"
-                                    << "neither an address nor a CIDR";
-        QTest::newRow("scoped") << "fe80::1%eth0"
-                                << "neither an address nor a CIDR";
-        QTest::newRow("empty") << ""
-                               << "neither an address nor a CIDR";
+        const char *notAnAddress = "neither an address nor a CIDR";
+        QTest::newRow("a name") << "proxy.internal" << notAnAddress;
+        QTest::newRow("bad prefix") << "10.0.0.0/33" << notAnAddress;
+        QTest::newRow("scoped") << "fe80::1%eth0" << notAnAddress;
+        QTest::newRow("empty") << "" << notAnAddress;
+        QTest::newRow("short form") << "10" << notAnAddress;
+        QTest::newRow("octal octet") << "010.0.0.1" << notAnAddress;
+        QTest::newRow("signed prefix") << "10.0.0.0/+8" << notAnAddress;
+        QTest::newRow("host bits") << "10.0.0.1/8"
+                                   << "bits set past its prefix";
         QTest::newRow("every IPv4") << "0.0.0.0/0"
-                                    << "trusts every IPv4 address";
+                                    << "wider than a /8";
+        QTest::newRow("half of IPv4") << "128.0.0.0/1"
+                                      << "wider than a /8";
         QTest::newRow("every IPv6") << "::/0"
-                                    << "trusts every IPv6 address";
+                                    << "wider than a /8";
+        QTest::newRow("global IPv6") << "2000::/3"
+                                     << "wider than a /8";
+        QTest::newRow("every mapped IPv4") << "::ffff:0.0.0.0/96"
+                                           << "wider than a /8";
     }
     void refused() {
         QFETCH(QString, entry);
@@ -54,13 +62,17 @@ private slots:
         QTest::newRow("mapped IPv4 in the /8") << "::ffff:10.1.2.3" << true;
         QTest::newRow("IPv6 range") << "fd00::1234" << true;
         QTest::newRow("IPv6 outside") << "2001:db8::1" << false;
+        QTest::newRow("mapped range, IPv4 peer") << "172.16.0.9" << true;
+        QTest::newRow("mapped range, mapped peer") << "::ffff:172.16.0.9" << true;
+        QTest::newRow("IPv6 loopback is not 0.0.0.1") << "0.0.0.1" << false;
     }
     void contains() {
         QFETCH(QString, address);
         QFETCH(bool, trusted);
         const TrustedProxies p =
             proxies({QStringLiteral("10.0.0.0/8"), QStringLiteral(" 192.168.1.5 "),
-                     QStringLiteral("fd00::/8")});
+                     QStringLiteral("fd00::/8"), QStringLiteral("::ffff:172.16.0.0/108"),
+                     QStringLiteral("::1")});
         QCOMPARE(p.contains(QHostAddress(address)), trusted);
     }
 
@@ -86,6 +98,12 @@ private slots:
             << internal << QByteArrayList{"[2001:db8::7]:443, 10.0.0.2:9000"} << "2001:db8::7";
         QTest::newRow("empty entries stop the walk")
             << internal << QByteArrayList{"1.1.1.1,,10.0.0.2"} << "10.0.0.2";
+        QTest::newRow("octal is no address")
+            << internal << QByteArrayList{"1.1.1.1, 010.0.0.2"} << "127.0.0.1";
+        QByteArray many = "6.6.6.6";
+        for (int i = 0; i < 40; ++i)
+            many += ", 10.0.0." + QByteArray::number(i + 1);
+        QTest::newRow("at most 32 hops") << internal << QByteArrayList{many} << "10.0.0.9";
     }
     void clientBehind() {
         QFETCH(QStringList, trusted);
