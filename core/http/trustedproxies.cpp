@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/http/trustedproxies.h"
 
+#include <algorithm>
+
 namespace Tokengate {
 
 namespace {
@@ -49,10 +51,23 @@ bool isDottedQuad(QStringView text) {
     return false;
 }
 
+bool isIpv6Text(QStringView text) {
+    // QHostAddress stops reading at a NUL: "127.0.0.1\0::1" would pass as 127.0.0.1. No zone
+    // ("%eth0") either: no proxy writes one.
+    return std::all_of(text.cbegin(), text.cend(), [](QChar c) {
+        return c.isDigit() || (c >= u'a' && c <= u'f') || (c >= u'A' && c <= u'F') || c == u':' ||
+               c == u'.';
+    });
+}
+
 QHostAddress strictAddress(QStringView text) {
-    if (text.contains(u':') ? text.contains(u'%') : !isDottedQuad(text))
-        return {};
-    return QHostAddress(text.toString());
+    if (text.contains(u':')) {
+        if (!isIpv6Text(text))
+            return {};
+        const QHostAddress address(text.toString());
+        return address.protocol() == QAbstractSocket::IPv6Protocol ? address : QHostAddress();
+    }
+    return isDottedQuad(text) ? QHostAddress(text.toString()) : QHostAddress();
 }
 
 } // namespace

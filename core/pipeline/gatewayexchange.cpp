@@ -39,7 +39,7 @@ void GatewayExchange::start() {
         return;
     // Before the token is looked at: a flood of bad tokens never reaches the IdP.
     if (m_route->rateLimitsBeforeAuth > 0)
-        limitThen(0, m_route->rateLimitsBeforeAuth, nullptr, true, [this] { authenticate(); });
+        limitThen(0, m_route->rateLimitsBeforeAuth, nullptr, AfterLimits::Authenticate);
     else
         authenticate();
 }
@@ -481,7 +481,7 @@ void GatewayExchange::mutate(const IntrospectionResult *identity) {
 }
 
 void GatewayExchange::limitThen(qsizetype from, qsizetype to, const IntrospectionResult *identity,
-                                bool beforeAuth, std::function<void()> next) {
+                                AfterLimits then) {
     QVarLengthArray<RateLimiter::Ask, 4> asks;
     for (qsizetype i = from; i < to; ++i) {
         const RateLimitSpec &spec = m_route->rateLimits[i];
@@ -501,22 +501,36 @@ void GatewayExchange::limitThen(qsizetype from, qsizetype to, const Introspectio
             key = sha256(key).first(16);
         asks.append({std::move(key), spec.limit, spec.periodMs});
     }
+    RateLimitClient &limits = m_handler.rateLimits();
+    // Without Redis the check is a lookup: no callback is built for it.
+    if (!limits.isShared()) {
+        if (admitted(limits.takeLocally(asks), from, then))
+            afterLimits(then);
+        return;
+    }
     if (!m_alive)
         m_alive = std::make_shared<char>();
     const std::optional<RateLimiter::Answer> answer =
-        m_handler.rateLimits().take(asks, [this, alive = std::weak_ptr<char>(m_alive), from,
-                                           beforeAuth, next](const RateLimiter::Answer &later) {
+        limits.take(asks, [this, alive = std::weak_ptr<char>(m_alive), from,
+                           then](const RateLimiter::Answer &later) {
             // An answer to a request the connection has given up on (closed, or answered
             // itself): nothing may go upstream for it any more.
-            if (!alive.expired() && !m_client.responseStarted() &&
-                admitted(later, from, beforeAuth))
-                next();
+            if (!alive.expired() && !m_client.responseStarted() && admitted(later, from, then))
+                afterLimits(then);
         });
-    if (answer && admitted(*answer, from, beforeAuth))
-        next();
+    if (answer && admitted(*answer, from, then))
+        afterLimits(then);
 }
 
-bool GatewayExchange::admitted(RateLimiter::Answer answer, qsizetype from, bool beforeAuth) {
+void GatewayExchange::afterLimits(AfterLimits then) {
+    if (then == AfterLimits::Authenticate)
+        authenticate();
+    else
+        forwardNow(m_identity, m_stale);
+}
+
+bool GatewayExchange::admitted(RateLimiter::Answer answer, qsizetype from, AfterLimits then) {
+    const bool beforeAuth = then == AfterLimits::Authenticate;
     answer.decisive += int(from);
     // After the check before auth, the fields show whichever bucket is nearer empty.
     if (!m_rateChecked || !answer.allowed || answer.remaining <= m_rate.remaining)
@@ -588,8 +602,10 @@ QByteArray GatewayExchange::clientAddress() const {
 void GatewayExchange::forward(const std::shared_ptr<const IntrospectionResult> &identity,
                               bool stale) {
     if (m_route->rateLimits.size() > m_route->rateLimitsBeforeAuth) {
-        limitThen(m_route->rateLimitsBeforeAuth, m_route->rateLimits.size(), identity.get(), false,
-                  [this, identity, stale] { forwardNow(identity, stale); });
+        m_identity = identity;
+        m_stale = stale;
+        limitThen(m_route->rateLimitsBeforeAuth, m_route->rateLimits.size(), identity.get(),
+                  AfterLimits::Forward);
         return;
     }
     forwardNow(identity, stale);

@@ -7,7 +7,6 @@
 #include "core/pipeline/routesettings.h"
 #include "core/ratelimit/ratelimiter.h"
 
-#include <functional>
 #include <memory>
 
 namespace Tokengate {
@@ -42,12 +41,15 @@ private:
     bool applyCors(QByteArrayView authority, const QList<QByteArray> &overrides);
     bool isSameOriginRequest(QByteArrayView origin, QByteArrayView authority) const;
     void filterResponseHead(ResponseHead &head) override;
-    // Takes this request from the route's buckets [from, to), then calls `next`; or answers
-    // 429 when one is empty. With Redis, `next` runs once Redis has answered.
+    // What follows the limits before auth, and those after it.
+    enum class AfterLimits { Authenticate, Forward };
+    // Takes this request from the route's buckets [from, to), then goes on with `then`; or
+    // answers 429 when one is empty. With Redis, it goes on once Redis has answered.
     void limitThen(qsizetype from, qsizetype to, const IntrospectionResult *identity,
-                   bool beforeAuth, std::function<void()> next);
+                   AfterLimits then);
+    void afterLimits(AfterLimits then);
     // False when `answer` refuses the request, which is then answered 429.
-    bool admitted(RateLimiter::Answer answer, qsizetype from, bool beforeAuth);
+    bool admitted(RateLimiter::Answer answer, qsizetype from, AfterLimits then);
     QByteArray rateLimitKey(const RateLimitSpec &spec, const IntrospectionResult *identity) const;
     QByteArray clientAddress() const;
     void authenticate();
@@ -78,6 +80,9 @@ private:
     // The route's buckets as the last check left them, for the RateLimit fields.
     RateLimiter::Answer m_rate;
     bool m_rateChecked = false;
+    // What forward() goes on with once the limits after auth admit the request.
+    std::shared_ptr<const IntrospectionResult> m_identity;
+    bool m_stale = false;
     // Expires when the request is dropped: a Redis answer arriving later is then ignored.
     std::shared_ptr<char> m_alive;
     bool m_requestComplete = false;

@@ -52,13 +52,15 @@ public:
     // runs once, later, with Redis's answer or, should Redis fail or be slower than its
     // timeout, with the local one.
     std::optional<RateLimiter::Answer> take(std::span<const RateLimiter::Ask> asks, Done done);
+    // Whether take() may ask Redis; if not, takeLocally() answers the same, with no callback.
+    bool isShared() const { return m_redis != nullptr; }
+    RateLimiter::Answer takeLocally(std::span<const RateLimiter::Ask> asks);
 
     // The Redis key a bucket's counters have: the bucket key hashed, since it can hold a
     // header's value (an API key) or a claim that has no business in a shared store.
     static QByteArray redisKey(QByteArrayView prefix, QByteArrayView bucketKey);
 
 private:
-    RateLimiter::Answer takeLocally(std::span<const RateLimiter::Ask> asks);
     RateLimiter::Answer fallBack(std::span<const RateLimiter::Ask> asks);
     void send(QList<QByteArray> command, QList<RateLimiter::Ask> asks, Done done, bool loaded);
     void judged(const RedisReply &reply, const QList<QByteArray> &command,

@@ -98,6 +98,9 @@ private slots:
             << internal << QByteArrayList{"[2001:db8::7]:443, 10.0.0.2:9000"} << "2001:db8::7";
         QTest::newRow("empty entries stop the walk")
             << internal << QByteArrayList{"1.1.1.1,,10.0.0.2"} << "10.0.0.2";
+        QTest::newRow("a NUL ends no address early")
+            << internal << QByteArrayList{QByteArrayLiteral("1.1.1.1, 9.9.9.9\0::1")}
+            << "127.0.0.1";
         QTest::newRow("octal is no address")
             << internal << QByteArrayList{"1.1.1.1, 010.0.0.2"} << "127.0.0.1";
         QByteArray many = "6.6.6.6";
