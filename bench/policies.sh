@@ -56,6 +56,11 @@ pre=$(curl -s -o /dev/null -w '%{http_code}' -X OPTIONS -H 'Origin: https://app.
 curl -s -D - -o /dev/null -H 'Authorization: Bearer hot' -H 'Origin: https://app.test' \
   "http://127.0.0.1:${port[both]}/index.html" | grep -qi '^RateLimit-Policy:' ||
   { echo "no RateLimit-Policy field" >&2; exit 1; }
+# Measured only once every worker counts in Redis (the first checks wait for the connection).
+for _ in $(seq 100); do
+  curl -s "http://127.0.0.1:${admin[redis-limits]}/metrics" | grep -q '^tokengate_rate_limit_shared 1$' && break
+  sleep 0.1
+done
 for round in $(seq "$ROUNDS"); do
   for shape in $SHAPES; do
     for t in "${targets[@]}"; do

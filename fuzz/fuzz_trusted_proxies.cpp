@@ -2,7 +2,8 @@
 // upstream.trusted_proxies and the X-Forwarded-For walk (trustedproxies.cpp). The input is
 // cut at its first NUL: a trusted_proxies list (comma-separated), then X-Forwarded-For
 // fields (one per line). Checked against a reading written apart with regular expressions:
-// an accepted list holds only canonical addresses and ranges no wider than a /8, and the
+// an accepted list holds only canonical addresses and ranges no wider than a /8 (a /32 for
+// public IPv6), and the
 // client found is the one a plain right-to-left walk over strictly read entries finds.
 #include "core/http/trustedproxies.h"
 #include "fuzz/fuzzsupport.h"
@@ -79,6 +80,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (v4 != s.first)
                 s = {v4, s.second - 96};
             FUZZ_CHECK(s.second >= 8, listText);
+            const bool privateV6 = s.first.isInSubnet(QHostAddress(QStringLiteral("fc00::")), 7) ||
+                                   s.first.isInSubnet(QHostAddress(QStringLiteral("fe80::")), 10);
+            FUZZ_CHECK(s.first.protocol() != QAbstractSocket::IPv6Protocol || privateV6 ||
+                           s.second >= 32,
+                       listText);
             subnets << s;
         }
     }

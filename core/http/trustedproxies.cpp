@@ -96,8 +96,10 @@ std::optional<TrustedProxies> TrustedProxies::parse(const QStringList &entries, 
         int prefix = bits;
         if (slash >= 0) {
             const QStringView length = QStringView(entry).sliced(slash + 1);
-            prefix = length.size() <= 3 ? length.toInt(&ok) : -1;
-            ok = ok && !length.startsWith(u'+') && !length.startsWith(u'-');
+            ok = !length.isEmpty() && length.size() <= 3 &&
+                 (length.size() == 1 || length[0] != u'0') &&
+                 std::all_of(length.cbegin(), length.cend(), [](QChar c) { return c.isDigit(); });
+            prefix = ok ? length.toInt() : -1;
         }
         // A mapped range ("::ffff:10.0.0.0/104") is the IPv4 range it carries: peers are
         // compared as IPv4 addresses.
@@ -112,18 +114,25 @@ std::optional<TrustedProxies> TrustedProxies::parse(const QStringList &entries, 
         }
         const QPair<QHostAddress, int> subnet{network, prefix};
         // Host bits set: "10.0.0.1/8" may be a typo for 10.0.0.1 alone.
-        if (!network.isInSubnet(subnet) ||
-            QHostAddress::parseSubnet(network.toString() + u'/' + QString::number(prefix)).first !=
-                network) {
+        if (QHostAddress::parseSubnet(network.toString() + u'/' + QString::number(prefix)).first !=
+            network) {
             *why = QStringLiteral("\"%1\" has bits set past its prefix length: write the range's "
                                   "first address")
                        .arg(entry);
             return std::nullopt;
         }
         // Wide ranges take in clients as proxies, and those write their own X-Forwarded-For.
-        if (prefix < 8) {
-            *why = QStringLiteral("\"%1\" is wider than a /8: it would trust clients as proxies")
-                       .arg(entry);
+        // A public IPv6 /32 is a whole provider; private ones (fc00::/7, fe80::/10) are
+        // the operator's own, however wide.
+        const bool privateV6 = network.protocol() == QAbstractSocket::IPv6Protocol &&
+                               (network.isInSubnet(QHostAddress(QStringLiteral("fc00::")), 7) ||
+                                network.isInSubnet(QHostAddress(QStringLiteral("fe80::")), 10));
+        const int widest =
+            network.protocol() == QAbstractSocket::IPv6Protocol && !privateV6 ? 32 : 8;
+        if (prefix < widest) {
+            *why = QStringLiteral("\"%1\" is wider than a /%2: it would trust clients as proxies")
+                       .arg(entry)
+                       .arg(widest);
             return std::nullopt;
         }
         proxies.m_subnets << subnet;

@@ -503,7 +503,7 @@ void GatewayExchange::limitThen(qsizetype from, qsizetype to, const Introspectio
     }
     RateLimitClient &limits = m_handler.rateLimits();
     // Without Redis the check is a lookup: no callback is built for it.
-    if (!limits.isShared()) {
+    if (!limits.usesRedis()) {
         if (admitted(limits.takeLocally(asks), from, then))
             afterLimits(then);
         return;

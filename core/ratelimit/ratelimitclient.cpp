@@ -13,10 +13,10 @@ namespace {
 
 // GCRA as RateLimiter::take() does it, over every bucket of one check at once (all or
 // nothing), in microseconds on Redis's clock: a Lua number holds them exactly (< 2^53).
-// KEYS: the buckets; ARGV: per bucket its period and its interval (period / limit, rounded
-// up). A bucket's value is when it is full again; it expires then, as a full bucket is the
-// same as none. Values are written with %.0f: Lua's own number format keeps 14 digits.
-// Returns allowed (1/0), the decisive bucket (0-based), requests left in it, microseconds
+// KEYS: the buckets; ARGV: per bucket its capacity (limit x interval) and its interval
+// (period / limit, rounded up). A bucket's value is when it is full again; it expires then, as a
+// full bucket is the same as none. Values are written with %.0f: Lua's own number format keeps 14
+// digits. Returns allowed (1/0), the decisive bucket (0-based), requests left in it, microseconds
 // until it is full, and (refused) until the next request would be let in. Effects
 // replication (the default since Redis 5; asked for on older ones) lets TIME precede writes.
 constexpr char TakeScript[] = R"lua(
@@ -26,19 +26,19 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local allowed, decisive, remaining, reset, retry = 1, 0, 0, 0, 0
 local nexts = {}
 for i = 1, #KEYS do
-  local period = tonumber(ARGV[2 * i - 1])
+  local capacity = tonumber(ARGV[2 * i - 1])
   local interval = tonumber(ARGV[2 * i])
   local full = tonumber(redis.call('GET', KEYS[i]) or now) or now
   if full < now then full = now end
   local after = full + interval
   nexts[i] = after
-  if after - now > period then
-    local r = after - now - period
+  if after - now > capacity then
+    local r = after - now - capacity
     if allowed == 1 or r > retry then
       allowed, decisive, remaining, reset, retry = 0, i, 0, full - now, r
     end
   else
-    local left = math.floor((period - (after - now)) / interval)
+    local left = math.floor((capacity - (after - now)) / interval)
     if allowed == 1 and (decisive == 0 or left < remaining) then
       decisive, remaining, reset = i, left, after - now
     end
@@ -101,6 +101,7 @@ RateLimitClient::RateLimitClient(std::shared_ptr<RateLimiter> local, const Clock
     m_stats->connections.fetch_add(1, std::memory_order_relaxed);
     m_redis->setStateListener([this](bool up) {
         m_stats->connectionsUp.fetch_add(up ? 1 : -1, std::memory_order_relaxed);
+        m_wasUp = m_wasUp || up;
         // Loaded as soon as the connection is up: a check then never waits for a second
         // round trip (the script sent whole after NOSCRIPT) unless Redis was flushed since.
         if (up)
@@ -138,9 +139,13 @@ std::optional<RateLimiter::Answer> RateLimitClient::take(std::span<const RateLim
                                                          Done done) {
     if (!m_redis)
         return takeLocally(asks);
-    // Connecting too: an unreachable Redis that drops packets would otherwise make every
-    // check in each reconnect attempt wait the whole timeout.
-    if (m_redis->state() != RedisConnection::State::Up)
+    // Reconnecting too: an unreachable Redis that drops packets would otherwise make every
+    // check in each attempt wait the whole timeout. The first connect (a start, a reload) is
+    // waited for, within the timeout: buckets counted locally meanwhile would hand every
+    // client a fresh budget on each reload.
+    const RedisConnection::State state = m_redis->state();
+    if (state == RedisConnection::State::Down ||
+        (state == RedisConnection::State::Connecting && m_wasUp))
         return fallBack(asks);
     QList<QByteArray> command{"EVALSHA", scriptSha(), QByteArray::number(asks.size())};
     command.reserve(3 + 3 * qsizetype(asks.size()));
@@ -153,8 +158,8 @@ std::optional<RateLimiter::Answer> RateLimitClient::take(std::span<const RateLim
     }
     for (const RateLimiter::Ask &a : asks) {
         const qint64 periodUs = a.periodMs * 1000;
-        command << QByteArray::number(periodUs)
-                << QByteArray::number((periodUs + a.limit - 1) / a.limit);
+        const qint64 intervalUs = (periodUs + a.limit - 1) / a.limit;
+        command << QByteArray::number(intervalUs * a.limit) << QByteArray::number(intervalUs);
     }
     send(std::move(command), QList<RateLimiter::Ask>(asks.begin(), asks.end()), std::move(done),
          true);
@@ -180,7 +185,10 @@ std::optional<RateLimiter::Answer> RateLimitClient::knownRefusal(const QList<QBy
     return std::nullopt;
 }
 
-void RateLimitClient::rememberRefusal(const RateLimiter::Answer &answer, const QByteArray &key) {
+// `sentMs`: when the check was sent, before Redis judged it: the time it gave counts from
+// no later than that, so the refusal is never remembered longer than Redis meant.
+void RateLimitClient::rememberRefusal(const RateLimiter::Answer &answer, const QByteArray &key,
+                                      qint64 sentMs) {
     const qint64 now = m_clock.nowMs();
     if (m_refused.size() >= 10'000) {
         m_refused.removeIf(
@@ -188,7 +196,7 @@ void RateLimitClient::rememberRefusal(const RateLimiter::Answer &answer, const Q
         if (m_refused.size() >= 10'000)
             m_refused.clear(); // a flood of keys: Redis judges them again, nothing is lost
     }
-    m_refused.insert(key, {now + answer.retryAfterMs, now + answer.resetMs});
+    m_refused.insert(key, {sentMs + answer.retryAfterMs, sentMs + answer.resetMs});
 }
 
 void RateLimitClient::setFailing(bool failing, const QByteArray &why) {
@@ -214,7 +222,8 @@ void RateLimitClient::setFailing(bool failing, const QByteArray &why) {
 void RateLimitClient::send(QList<QByteArray> command, QList<RateLimiter::Ask> asks, Done done,
                            bool loaded) {
     // The callback runs in this thread while the connection, which this client owns, lives.
-    auto onReply = [this, command, asks, done, loaded](const RedisReply &reply) {
+    auto onReply = [this, command, asks, done, loaded,
+                    sentMs = m_clock.nowMs()](const RedisReply &reply) {
         if (loaded && reply.kind == RedisReply::Kind::Error && reply.text.startsWith("NOSCRIPT")) {
             QList<QByteArray> whole = command;
             whole[0] = "EVAL";
@@ -222,7 +231,7 @@ void RateLimitClient::send(QList<QByteArray> command, QList<RateLimiter::Ask> as
             send(std::move(whole), asks, done, false);
             return;
         }
-        judged(reply, command, asks, done);
+        judged(reply, command, asks, done, sentMs);
     };
     if (!m_redis->command(command, std::move(onReply))) {
         // Not sent (the connection went down, or too many wait): judged here, but `done`
@@ -235,7 +244,7 @@ void RateLimitClient::send(QList<QByteArray> command, QList<RateLimiter::Ask> as
 }
 
 void RateLimitClient::judged(const RedisReply &reply, const QList<QByteArray> &command,
-                             const QList<RateLimiter::Ask> &asks, const Done &done) {
+                             const QList<RateLimiter::Ask> &asks, const Done &done, qint64 sentMs) {
     const std::optional<RateLimiter::Answer> answer = parseAnswer(reply, asks.size());
     if (!answer) {
         // A lost or slow connection says so itself (it goes down); an answer Redis gave
@@ -249,7 +258,7 @@ void RateLimitClient::judged(const RedisReply &reply, const QList<QByteArray> &c
     setFailing(false, {});
     m_stats->shared.fetch_add(1, std::memory_order_relaxed);
     if (!answer->allowed)
-        rememberRefusal(*answer, command[3 + answer->decisive]);
+        rememberRefusal(*answer, command[3 + answer->decisive], sentMs);
     done(*answer);
 }
 

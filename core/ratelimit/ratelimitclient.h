@@ -53,7 +53,7 @@ public:
     // timeout, with the local one.
     std::optional<RateLimiter::Answer> take(std::span<const RateLimiter::Ask> asks, Done done);
     // Whether take() may ask Redis; if not, takeLocally() answers the same, with no callback.
-    bool isShared() const { return m_redis != nullptr; }
+    bool usesRedis() const { return m_redis != nullptr; }
     RateLimiter::Answer takeLocally(std::span<const RateLimiter::Ask> asks);
 
     // The Redis key a bucket's counters have: the bucket key hashed, since it can hold a
@@ -64,10 +64,10 @@ private:
     RateLimiter::Answer fallBack(std::span<const RateLimiter::Ask> asks);
     void send(QList<QByteArray> command, QList<RateLimiter::Ask> asks, Done done, bool loaded);
     void judged(const RedisReply &reply, const QList<QByteArray> &command,
-                const QList<RateLimiter::Ask> &asks, const Done &done);
+                const QList<RateLimiter::Ask> &asks, const Done &done, qint64 sentMs);
     std::optional<RateLimiter::Answer> knownRefusal(const QList<QByteArray> &command,
                                                     qsizetype asks, qint64 nowMs);
-    void rememberRefusal(const RateLimiter::Answer &answer, const QByteArray &key);
+    void rememberRefusal(const RateLimiter::Answer &answer, const QByteArray &key, qint64 sentMs);
     void setFailing(bool failing, const QByteArray &why);
 
     // Buckets Redis said are empty, until the time it said the next request fits: their
@@ -86,6 +86,7 @@ private:
     std::unique_ptr<RedisConnection> m_redis; // null: local counters only
     QByteArray m_prefix;
     bool m_failing = false;
+    bool m_wasUp = false;   // connected once: from then on, a reconnect is counted locally
     QByteArray m_lastError; // logged once until it changes or Redis answers again
 };
 

@@ -23,12 +23,15 @@ RateLimiter::Answer RateLimiter::take(std::span<const Ask> asks, qint64 nowMs) {
         const Ask &a = asks[i];
         const qint64 periodNs = a.periodMs * 1'000'000;
         const qint64 intervalNs = (periodNs + a.limit - 1) / a.limit;
+        // What a full bucket holds: exactly `limit` requests at once, also when the interval
+        // was rounded up (against the period itself, 3/s would let only 2 through at once).
+        const qint64 capacityNs = intervalNs * a.limit;
         const qint64 fullAt = std::max(m_fullAtNs.value(a.key, nowNs), nowNs);
         const qint64 after = fullAt + intervalNs;
         next.append(after);
-        if (after - nowNs > periodNs) {
+        if (after - nowNs > capacityNs) {
             // Refused by this bucket: the one to report, the soonest it lets a request in.
-            const qint64 retry = after - nowNs - periodNs;
+            const qint64 retry = after - nowNs - capacityNs;
             if (answer.allowed || retry > answer.retryAfterMs * 1'000'000) {
                 answer.allowed = false;
                 answer.decisive = int(i);
@@ -38,7 +41,7 @@ RateLimiter::Answer RateLimiter::take(std::span<const Ask> asks, qint64 nowMs) {
             }
             continue;
         }
-        const int remaining = int((periodNs - (after - nowNs)) / intervalNs);
+        const int remaining = int((capacityNs - (after - nowNs)) / intervalNs);
         if (answer.allowed && (answer.decisive < 0 || remaining < answer.remaining)) {
             answer.decisive = int(i);
             answer.remaining = remaining;

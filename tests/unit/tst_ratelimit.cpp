@@ -117,6 +117,30 @@ private slots:
         QVERIFY2(allowed <= 700'000 && allowed > 699'000, qPrintable(QString::number(allowed)));
     }
 
+    // A full bucket lets exactly its number through at once, also when the period does not
+    // divide by it (the interval is rounded up; the burst is not cut by one for it), and
+    // says how many are left after each.
+    void burstIsTheLimit_data() {
+        QTest::addColumn<int>("limit");
+        QTest::addColumn<qint64>("periodMs");
+        QTest::newRow("3/s") << 3 << qint64(1000);
+        QTest::newRow("7/h") << 7 << qint64(3'600'000);
+        QTest::newRow("128/s") << 128 << qint64(1000);
+        QTest::newRow("5/s, divides") << 5 << qint64(1000);
+    }
+    void burstIsTheLimit() {
+        QFETCH(int, limit);
+        QFETCH(qint64, periodMs);
+        RateLimiter limiter;
+        const QList<RateLimiter::Ask> ask{{"k", limit, periodMs}};
+        for (int i = 1; i <= limit; ++i) {
+            const RateLimiter::Answer a = limiter.take(ask, 5'000);
+            QVERIFY2(a.allowed, qPrintable(QString::number(i)));
+            QCOMPARE(a.remaining, limit - i);
+        }
+        QVERIFY(!limiter.take(ask, 5'000).allowed);
+    }
+
     // A flood of keys cannot grow the table past its bound; full buckets go first.
     void boundedTable() {
         RateLimiter limiter(100);

@@ -31,18 +31,24 @@ private slots:
         QTest::newRow("short form") << "10" << notAnAddress;
         QTest::newRow("octal octet") << "010.0.0.1" << notAnAddress;
         QTest::newRow("signed prefix") << "10.0.0.0/+8" << notAnAddress;
+        QTest::newRow("zero-led prefix") << "10.0.0.0/08" << notAnAddress;
+        QTest::newRow("spaced prefix") << "10.0.0.0/ 8" << notAnAddress;
         QTest::newRow("host bits") << "10.0.0.1/8"
                                    << "bits set past its prefix";
         QTest::newRow("every IPv4") << "0.0.0.0/0"
                                     << "wider than a /8";
         QTest::newRow("half of IPv4") << "128.0.0.0/1"
                                       << "wider than a /8";
-        QTest::newRow("every IPv6") << "::/0"
-                                    << "wider than a /8";
-        QTest::newRow("global IPv6") << "2000::/3"
-                                     << "wider than a /8";
         QTest::newRow("every mapped IPv4") << "::ffff:0.0.0.0/96"
                                            << "wider than a /8";
+        QTest::newRow("every IPv6") << "::/0"
+                                    << "wider than a /32";
+        QTest::newRow("global IPv6") << "2000::/3"
+                                     << "wider than a /32";
+        QTest::newRow("a registry's IPv6") << "2a00::/8"
+                                           << "wider than a /32";
+        QTest::newRow("private IPv6 past /8") << "fc00::/6"
+                                              << "wider than a /8";
     }
     void refused() {
         QFETCH(QString, entry);
