@@ -60,6 +60,11 @@ std::optional<IntrospectionEndpoint> introspectionEndpoint(const IntrospectionCo
     QString ignored;
     QString *error = errorOut ? errorOut : &ignored;
     IntrospectionEndpoint e;
+    e.validation = config.validation;
+    e.jwtRules = {config.issuer, config.audiences, config.leewaySecs, config.requireAtJwt};
+    e.introspectOpaque = config.introspectOpaque;
+    if (config.url.isEmpty() && !config.asksIdp())
+        return e; // only ever validates JWTs itself
     const auto url = UpstreamTarget::parse(config.url, error);
     if (!url)
         return std::nullopt;

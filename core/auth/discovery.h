@@ -8,6 +8,7 @@
 #include <QList>
 
 #include <functional>
+#include <optional>
 
 class QNetworkAccessManager;
 
@@ -24,6 +25,21 @@ QStringList discoveryUrls(const QString &issuer);
 QString introspectionEndpointFrom(const QJsonObject &metadata, const QString &issuer,
                                   QString *error);
 
+// What an issuer's metadata must name for an endpoint's validation mode.
+struct DiscoveryNeeds {
+    bool introspection = true; // introspection_endpoint
+    bool jwks = false;         // jwks_uri
+};
+struct IssuerEndpoints {
+    QString introspection;
+    QString jwksUri;
+};
+
+// The endpoints `needs` asks for from a metadata document for `issuer` (the same issuer check
+// as introspectionEndpointFrom); nullopt with `error` set when one is missing or unusable.
+std::optional<IssuerEndpoints> endpointsFrom(const QJsonObject &metadata, const QString &issuer,
+                                             DiscoveryNeeds needs, QString *error);
+
 // The introspection endpoint, or an empty string and why not.
 using DiscoveryCallback = std::function<void(const QString &endpoint, const QString &error)>;
 
@@ -35,7 +51,13 @@ void discoverIntrospectionEndpoint(QNetworkAccessManager &network, const QString
                                    const UpstreamSettings &tls, int timeoutMs,
                                    DiscoveryCallback done);
 
-// Fills the url of every endpoint that has an issuer and no url, from the issuer's metadata:
+// Looks up what `needs` asks for as discoverIntrospectionEndpoint() does.
+void discoverEndpoints(QNetworkAccessManager &network, const QString &issuer,
+                       const UpstreamSettings &tls, int timeoutMs, DiscoveryNeeds needs,
+                       std::function<void(const IssuerEndpoints &, const QString &error)> done);
+
+// Fills the url of every endpoint that has an issuer and no url (when it asks the IdP), and the
+// jwks_uri of every JWT-validating endpoint without one, from the issuer's metadata:
 // each as discoverIntrospectionEndpoint() does, within `timeoutMs`, with no proxy. Blocks in a
 // local event loop (needs a QCoreApplication); returns one problem per endpoint it could not
 // resolve, each naming the endpoint and why. The daemon calls it before start and on reload.

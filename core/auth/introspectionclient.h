@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/auth/accesstokenjwt.h"
+#include "core/auth/introspectionconfig.h"
 #include "core/base/reason.h"
 #include "core/cache/introspectionresult.h"
 #include "core/http/upstreampool.h"
@@ -15,6 +17,7 @@
 namespace Tokengate {
 
 class ClientAssertion;
+class JwksKeys;
 
 // Where and how a worker asks the IdP about tokens (RFC 7662).
 struct IntrospectionEndpoint {
@@ -26,6 +29,10 @@ struct IntrospectionEndpoint {
     int maxConnections = 32; // per worker; more calls wait in line (within their timeout)
     int maxWaiting = 256;    // per worker: that line's length; beyond, 503 idp_overloaded
     qint64 maxResponseBytes = 1 << 20;
+    TokenValidation validation = TokenValidation::Introspect;
+    AccessTokenRules jwtRules;      // the JWT modes
+    bool introspectOpaque = false;  // Jwt: a token that is not a JWT is introspected
+    std::shared_ptr<JwksKeys> jwks; // the JWT modes: the issuer's keys, shared
 
     // Who we are to the IdP (hashed into cache keys: another client may get other answers).
     QByteArray clientIdentity() const;
@@ -37,7 +44,10 @@ struct IntrospectionOutcome {
     Reason error = Reason::None;                       // None when `result` holds the IdP's answer
     QString detail;                                    // for the log
     std::shared_ptr<const IntrospectionResult> result; // shared with the cache
-    qint64 latencyUs = 0; // of the IdP call; 0 when none was made for this request
+    // Set when the gateway's own JWT validation refused the token (error is None then).
+    Reason refusal = Reason::None;
+    bool checkedLocally = false; // the JWT's signature and claims held before the IdP was asked
+    qint64 latencyUs = 0;        // of the IdP call; 0 when none was made for this request
     CacheOutcome cache = CacheOutcome::None;
 };
 

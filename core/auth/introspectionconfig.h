@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 namespace Tokengate {
 
@@ -11,6 +12,14 @@ enum class ClientAuthMethod {
     ClientSecretPost,   // client_id and client_secret in the form body
     AuthorizationValue, // a verbatim Authorization header value (Express Gateway's)
     PrivateKeyJwt,      // RFC 7523 client assertion signed with privateKeyFile
+};
+
+// How an endpoint's tokens are judged: by the IdP (RFC 7662), or by the gateway itself from the
+// issuer's published keys (RFC 9068 JWT access tokens), or both in turn.
+enum class TokenValidation {
+    Introspect,        // every token asked about (then cached)
+    Jwt,               // JWTs validated locally; the IdP is never asked about them
+    JwtThenIntrospect, // validated locally first; only those that pass are introspected
 };
 
 // The IdP's RFC 7662 endpoint and how we authenticate to it.
@@ -33,6 +42,17 @@ struct IntrospectionConfig {
     int timeoutMs = 5'000;
     int maxConnections = 32; // per worker
     int maxWaiting = 256;    // per worker: calls waiting for one of those; beyond, 503
+    TokenValidation validation = TokenValidation::Introspect;
+    QString jwksUri;       // the JWT modes; empty: discovered from the issuer (jwks_uri)
+    QStringList audiences; // the JWT modes: a token's aud must name one of these
+    int leewaySecs = 30;   // the JWT modes: clock skew allowed on exp, nbf and iat
+    bool requireAtJwt = false;
+    bool introspectOpaque = false; // jwt: tokens that are not JWTs are introspected
+    int jwksRefreshSecs = 300;     // without a Cache-Control max-age on the JWK Set
+    int jwksRefetchSecs = 10;      // the least time between two JWK Set fetches
+
+    // Whether some tokens are sent to the introspection endpoint (so it needs a url).
+    bool asksIdp() const { return validation != TokenValidation::Jwt || introspectOpaque; }
 
     bool operator==(const IntrospectionConfig &) const = default;
 };

@@ -11,9 +11,11 @@ namespace Tokengate {
 TokenIntrospector::TokenIntrospector(IntrospectionClient &client,
                                      std::shared_ptr<IntrospectionCache> cache,
                                      std::shared_ptr<IntrospectionFlights> flights,
-                                     std::shared_ptr<RedisTier> redis, QObject *parent)
+                                     std::shared_ptr<RedisTier> redis, const Clock &clock,
+                                     QObject *parent)
     : QObject(parent)
     , m_client(client)
+    , m_clock(clock)
     , m_cache(std::move(cache))
     , m_flights(std::move(flights)) {
     if (redis && m_cache->settings().enabled)
@@ -23,6 +25,14 @@ TokenIntrospector::TokenIntrospector(IntrospectionClient &client,
     const IntrospectionEndpoint &e = client.endpoint();
     m_cacheScope = e.url.toString().toUtf8() + '\n' +
                    QCryptographicHash::hash(e.clientIdentity(), QCryptographicHash::Sha256);
+    if (e.validation != TokenValidation::Introspect) {
+        // A token valid for one issuer or audience says nothing about another endpoint's, and
+        // an answer cached without the local checks must not stand in for them.
+        const AccessTokenRules &r = e.jwtRules;
+        m_cacheScope += '\n' + QByteArray::number(int(e.validation)) + '\n' + r.issuer.toUtf8() +
+                        '\n' + r.audiences.join(u'\n').toUtf8() + '\n' +
+                        QByteArray::number(r.leewaySecs) + (r.requireAtJwt ? "\nat+jwt" : "");
+    }
 }
 
 TokenIntrospector::~TokenIntrospector() {
@@ -57,6 +67,99 @@ TokenIntrospector::check(const QByteArray &token, const QByteArray &fingerprint,
             return nullptr;
         }
     }
+    if (m_client.endpoint().validation != TokenValidation::Introspect)
+        return validateLocally(key, token, fingerprint, std::move(done), false);
+    return introspect(key, token, fingerprint, std::move(done));
+}
+
+const JwkSet *TokenIntrospector::currentKeys() {
+    const JwksKeys *source = m_client.endpoint().jwks.get();
+    if (!source)
+        return nullptr;
+    if (const quint64 generation = source->generation(); generation != m_keysGeneration) {
+        m_keys = source->current();
+        m_keysGeneration = generation;
+    }
+    return m_keys.get();
+}
+
+IntrospectionOutcome TokenIntrospector::unknownKey(const QString &why) const {
+    IntrospectionOutcome outcome;
+    outcome.cache = CacheOutcome::Local;
+    const JwksKeys *source = m_client.endpoint().jwks.get();
+    const QString failure = source ? source->lastFailure() : QStringLiteral("no key source");
+    if (!source || !source->everFetched() || !failure.isEmpty()) {
+        // Not the token's fault: the keys that could judge it are out of reach. Fail closed,
+        // saying the IdP is the problem.
+        outcome.error = Reason::IdpUnreachable;
+        outcome.detail = QStringLiteral("the issuer's keys could not be fetched: ") + failure;
+        return outcome;
+    }
+    outcome.refusal = Reason::TokenInvalid;
+    outcome.detail = why;
+    return outcome;
+}
+
+std::unique_ptr<IntrospectionTicket>
+TokenIntrospector::validateLocally(const QByteArray &key, const QByteArray &token,
+                                   const QByteArray &fingerprint, Callback done, bool afterFetch) {
+    const IntrospectionEndpoint &endpoint = m_client.endpoint();
+    const LocalVerdict verdict =
+        validateAccessToken(token, currentKeys(), endpoint.jwtRules, m_clock.nowSecs());
+    IntrospectionOutcome outcome;
+    outcome.cache = CacheOutcome::Local;
+    switch (verdict.kind) {
+    case LocalVerdict::Kind::Valid:
+        if (endpoint.validation == TokenValidation::JwtThenIntrospect)
+            return introspect(key, token, fingerprint,
+                              [done = std::move(done)](const IntrospectionOutcome &answer) {
+                                  IntrospectionOutcome checked = answer;
+                                  checked.checkedLocally = true;
+                                  done(checked);
+                              });
+        if (m_cache->settings().enabled)
+            m_cache->storeActive(key, verdict.result, fingerprint);
+        outcome.result = verdict.result;
+        done(outcome);
+        return nullptr;
+    case LocalVerdict::Kind::NotAJwt:
+        if (endpoint.validation == TokenValidation::JwtThenIntrospect || endpoint.introspectOpaque)
+            return introspect(key, token, fingerprint, std::move(done));
+        break;
+    case LocalVerdict::Kind::UnknownKey: {
+        if (afterFetch) {
+            done(unknownKey(verdict.why));
+            return nullptr;
+        }
+        auto waiter = std::make_shared<JwksWaiter>();
+        waiter->context = this;
+        JwksWaiter *self = waiter.get();
+        waiter->retry = [this, self, key, token, fingerprint, done] {
+            self->next = validateLocally(key, token, fingerprint, done, true);
+        };
+        const JwksKeys::Wait wait = endpoint.jwks
+                                        ? endpoint.jwks->awaitFetch(waiter, m_keysGeneration)
+                                        : JwksKeys::Wait::TooSoon;
+        if (wait == JwksKeys::Wait::Waiting)
+            return std::make_unique<IntrospectionTicket>(std::move(waiter));
+        if (wait == JwksKeys::Wait::Newer)
+            return validateLocally(key, token, fingerprint, std::move(done), true);
+        done(unknownKey(verdict.why));
+        return nullptr;
+    }
+    case LocalVerdict::Kind::Refused:
+        break;
+    }
+    outcome.refusal = verdict.reason;
+    outcome.detail = verdict.why;
+    done(outcome);
+    return nullptr;
+}
+
+std::unique_ptr<IntrospectionTicket> TokenIntrospector::introspect(const QByteArray &key,
+                                                                   const QByteArray &token,
+                                                                   const QByteArray &fingerprint,
+                                                                   Callback done) {
     auto waiter = std::make_shared<IntrospectionWaiter>();
     waiter->context = this;
     waiter->deliver = std::move(done);

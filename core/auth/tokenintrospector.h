@@ -2,6 +2,8 @@
 #pragma once
 
 #include "core/auth/introspectionflights.h"
+#include "core/auth/jwkssource.h"
+#include "core/base/clock.h"
 #include "core/cache/introspectioncache.h"
 
 #include <QObject>
@@ -19,15 +21,22 @@ class IntrospectionTicket {
 public:
     explicit IntrospectionTicket(std::shared_ptr<IntrospectionWaiter> waiter)
         : m_waiter(std::move(waiter)) {}
+    explicit IntrospectionTicket(std::shared_ptr<JwksWaiter> waiter)
+        : m_keysWaiter(std::move(waiter)) {}
     ~IntrospectionTicket() {
         if (m_waiter)
             m_waiter->cancelled = true;
+        if (m_keysWaiter) {
+            m_keysWaiter->cancelled = true;
+            m_keysWaiter->next.reset();
+        }
     }
     IntrospectionTicket(const IntrospectionTicket &) = delete;
     IntrospectionTicket &operator=(const IntrospectionTicket &) = delete;
 
 private:
     std::shared_ptr<IntrospectionWaiter> m_waiter;
+    std::shared_ptr<JwksWaiter> m_keysWaiter;
 };
 
 // A worker's way to an introspection answer: the shared cache, else the shared flight for the
@@ -35,12 +44,14 @@ private:
 // there is one (bounded by its timeout), else makes an IdP call of its own, whose answer is
 // cached in both tiers (errors never are) and handed to every waiter. A call outlives the
 // request that started it, so the other waiters still get their answer; its timeout bounds it.
+// Under a JWT validation mode a cache miss is first judged with the issuer's keys.
 class TokenIntrospector : public QObject {
     Q_OBJECT
 public:
     TokenIntrospector(IntrospectionClient &client, std::shared_ptr<IntrospectionCache> cache,
                       std::shared_ptr<IntrospectionFlights> flights,
-                      std::shared_ptr<RedisTier> redis = nullptr, QObject *parent = nullptr);
+                      std::shared_ptr<RedisTier> redis = nullptr,
+                      const Clock &clock = SystemClock::instance(), QObject *parent = nullptr);
     ~TokenIntrospector() override;
 
     using Callback = std::function<void(const IntrospectionOutcome &)>;
@@ -52,6 +63,16 @@ public:
     bool hasCallsInFlight() const { return !m_calls.empty(); }
 
 private:
+    std::unique_ptr<IntrospectionTicket> introspect(const QByteArray &key, const QByteArray &token,
+                                                    const QByteArray &fingerprint, Callback done);
+    std::unique_ptr<IntrospectionTicket> validateLocally(const QByteArray &key,
+                                                         const QByteArray &token,
+                                                         const QByteArray &fingerprint,
+                                                         Callback done, bool afterFetch);
+    // The outcome when a token names a key the issuer does not publish (after a fetch, or
+    // when none may start yet).
+    IntrospectionOutcome unknownKey(const QString &why) const;
+    const JwkSet *currentKeys();
     void call(const QByteArray &key, const QByteArray &token, const QByteArray &fingerprint,
               std::shared_ptr<IntrospectionFlights::Flight> flight);
     void askIdp(const QByteArray &key, const QByteArray &token, const QByteArray &fingerprint,
@@ -61,6 +82,7 @@ private:
                 IntrospectionOutcome outcome);
 
     IntrospectionClient &m_client;
+    const Clock &m_clock;
     std::shared_ptr<IntrospectionCache> m_cache;
     std::shared_ptr<IntrospectionFlights> m_flights;
     QByteArray m_cacheScope; // endpoint and client identity, part of every key
@@ -73,6 +95,9 @@ private:
         quint64 evictionGeneration = 0;
     };
     std::unique_ptr<RedisTierClient> m_redis; // null without the shared tier
+    // This worker's copy of the issuer's keys, taken again when their generation changes.
+    std::shared_ptr<const JwkSet> m_keys;
+    quint64 m_keysGeneration = 0;
     std::unordered_map<IntrospectionFlights::Flight *, InFlight> m_calls; // the calls we make
 };
 

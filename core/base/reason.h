@@ -59,6 +59,7 @@ enum class Reason : unsigned char {
     CorsOriginRefused,
     CorsRequestRefused,
     RateLimited,
+    TokenInvalid,
     Count // not a reason: how many there are, for the table's completeness check
 };
 
@@ -205,6 +206,9 @@ inline constexpr std::array<ReasonInfo, std::size_t(Reason::Count)> ReasonTable{
      ReasonBody::Tagged, ""},
     {Reason::RateLimited, "rate_limited", 429, ReasonCategory::Policy,
      "Too many requests: see Retry-After", ReasonBody::Tagged, ""},
+    // A JWT judged by the gateway itself: bad signature, unknown key, wrong issuer or audience.
+    {Reason::TokenInvalid, "token_invalid", 401, ReasonCategory::Token,
+     ReasonTexts::TokenInvalid, ReasonBody::Verbatim, ReasonTexts::InvalidTokenChallenge},
 }};
 // clang-format on
 

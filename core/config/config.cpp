@@ -18,6 +18,32 @@ namespace Tokengate {
 // In core/auth/clientauth.cpp: what each client authentication method needs.
 QStringList clientAuthProblems(const IntrospectionConfig &endpoint);
 
+namespace {
+
+// What local JWT validation needs to judge a token at all: whose it must be and for whom.
+QStringList jwtValidationProblems(const IntrospectionConfig &e) {
+    if (e.validation == TokenValidation::Introspect)
+        return {};
+    QStringList problems;
+    const QString where = QStringLiteral("introspection \"%1\": ").arg(e.name);
+    if (e.issuer.isEmpty())
+        problems << where + QStringLiteral("JWT validation needs the issuer (the iss tokens "
+                                           "must carry)");
+    if (e.audiences.isEmpty())
+        problems << where + QStringLiteral("JWT validation needs audience (the aud tokens must "
+                                           "name): a token for another service would pass");
+    if (!e.jwksUri.isEmpty()) {
+        QString why;
+        if (!UpstreamTarget::parse(e.jwksUri, &why))
+            problems << where + QStringLiteral("jwks_uri: ") + why;
+    }
+    if (e.introspectOpaque && e.validation != TokenValidation::Jwt)
+        problems << where + QStringLiteral("introspect_opaque applies to validation jwt only");
+    return problems;
+}
+
+} // namespace
+
 Config::Config() {
     server.address = QHostAddress::LocalHost;
     server.port = 8080;
@@ -32,7 +58,9 @@ QStringList Config::validate() const {
         problems << QStringLiteral("destination-allow: ") + why;
     if (auth == AuthMode::Introspection && !demo) {
         const IntrospectionConfig &i = introspection;
-        if (i.url.isEmpty() && !i.issuer.isEmpty()) {
+        if (!i.asksIdp()) {
+            // Tokens are never introspected: no endpoint needed.
+        } else if (i.url.isEmpty() && !i.issuer.isEmpty()) {
             // Discovered before the gateway starts (resolveDiscovery).
         } else if (i.url.isEmpty()) {
             problems << QStringLiteral(
@@ -51,8 +79,10 @@ QStringList Config::validate() const {
         if (i.authorization.contains(u'\r') || i.authorization.contains(u'\n'))
             problems << QStringLiteral("introspection-authorization: must be one line");
         problems << clientAuthProblems(introspection);
+        problems << jwtValidationProblems(introspection);
         for (const IntrospectionConfig &more : moreIntrospection) {
-            if (more.url.isEmpty() && more.issuer.isEmpty())
+            problems << jwtValidationProblems(more);
+            if (more.url.isEmpty() && more.issuer.isEmpty() && more.asksIdp())
                 problems << QStringLiteral("introspection \"%1\": give its url, or the issuer "
                                            "to discover it from")
                                 .arg(more.name);

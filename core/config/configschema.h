@@ -24,6 +24,12 @@ inline constexpr std::array<std::pair<ClientAuthMethod, const char *>, 4> authMe
     {ClientAuthMethod::PrivateKeyJwt, "private_key_jwt"},
 }};
 
+inline constexpr std::array<std::pair<TokenValidation, const char *>, 3> tokenValidations{{
+    {TokenValidation::Introspect, "introspect"},
+    {TokenValidation::Jwt, "jwt"},
+    {TokenValidation::JwtThenIntrospect, "jwt_then_introspect"},
+}};
+
 inline constexpr std::array<std::pair<JwtAlgorithm, const char *>, 3> jwtAlgorithms{{
     {JwtAlgorithm::HS256, "HS256"},
     {JwtAlgorithm::RS256, "RS256"},

@@ -19,6 +19,7 @@ enum class CacheOutcome : unsigned char {
     Miss,      // this request asked the IdP
     Coalesced, // it waited for the call another request made for the same token
     Stale,     // the IdP could not answer; a cached answer past its TTL stood in
+    Local,     // the gateway validated the JWT itself, with the issuer's keys
     Count      // not an outcome: how many there are, for the table's completeness check
 };
 
@@ -47,6 +48,7 @@ inline constexpr std::array<CacheOutcomeInfo, std::size_t(CacheOutcome::Count)> 
     {CacheOutcome::Miss, "miss", false, IdpCall::Answered},
     {CacheOutcome::Coalesced, "coalesced", false, IdpCall::Answered},
     {CacheOutcome::Stale, "stale", false, IdpCall::Failed},
+    {CacheOutcome::Local, "local", false, IdpCall::None},
 }};
 
 constexpr const CacheOutcomeInfo &cacheOutcomeInfo(CacheOutcome outcome) {

@@ -368,16 +368,25 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
         m_client.refuse(outcome.error);
         return;
     }
+    if (outcome.refusal != Reason::None) {
+        refuse(outcome.refusal, QStringLiteral("JWT validated locally: ") + outcome.detail);
+        return;
+    }
     const IntrospectionResult &result = *outcome.result;
     event.subject = result.subject;
     event.clientId = result.clientId;
     if (tracing())
         trace({Stage::Introspect, StepOutcome::Ok},
-              QStringLiteral("active=%1, cache %2")
+              QStringLiteral("active=%1, %2%3")
                   .arg(result.active ? QStringLiteral("true") : QStringLiteral("false"),
-                       outcome.cache != CacheOutcome::None
-                           ? QString::fromLatin1(cacheOutcomeId(outcome.cache))
-                           : QStringLiteral("off")));
+                       outcome.checkedLocally ? QStringLiteral("JWT valid locally, then ")
+                                              : QString(),
+                       outcome.cache == CacheOutcome::Local
+                           ? QStringLiteral("JWT validated locally")
+                       : outcome.cache != CacheOutcome::None
+                           ? QStringLiteral("cache ") +
+                                 QString::fromLatin1(cacheOutcomeId(outcome.cache))
+                           : QStringLiteral("cache off")));
     const PipelineSettings &s = m_handler.settings();
     const TokenVerdict verdict = judgeToken(result, s.clock->nowSecs(), m_route->exactScopes);
     if (!verdict.allowed) {

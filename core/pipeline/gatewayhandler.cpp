@@ -94,7 +94,8 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
             m_introspections.push_back(
                 std::make_unique<IntrospectionClient>(e, idp, limits, sweeper));
             m_introspectors.push_back(std::make_unique<TokenIntrospector>(
-                *m_introspections.back(), m_settings.cache, m_settings.flights, m_settings.redis));
+                *m_introspections.back(), m_settings.cache, m_settings.flights, m_settings.redis,
+                *m_settings.clock));
         }
     }
 }

@@ -2,6 +2,7 @@
 #include "core/service/gatewayservice.h"
 
 #include "core/auth/clientauth.h"
+#include "core/auth/jwkssource.h"
 #include "core/auth/jwtsigner.h"
 #include "core/cache/redisevictions.h"
 #include "core/config/routecompiler.h"
@@ -54,8 +55,12 @@ QString undiscovered(const Config &config) {
     QList<IntrospectionConfig> all = config.moreIntrospection;
     all.prepend(config.introspection);
     for (const IntrospectionConfig &i : all) {
-        if (i.url.isEmpty())
+        if (i.url.isEmpty() && i.asksIdp())
             return QStringLiteral("introspection \"%1\": the endpoint of issuer %2 has not been "
+                                  "discovered")
+                .arg(i.name, i.issuer);
+        if (i.jwksUri.isEmpty() && i.validation != TokenValidation::Introspect)
+            return QStringLiteral("introspection \"%1\": the jwks_uri of issuer %2 has not been "
                                   "discovered")
                 .arg(i.name, i.issuer);
     }
@@ -147,6 +152,14 @@ HandlerFactory GatewayService::gatewayFactory() const {
     pipeline.rateLimitStats = m_rateLimitStats;
     pipeline.decisionTrace = m_decisionTrace;
     pipeline.ownListeners = m_ownListeners;
+    if (pipeline.authenticate) {
+        for (size_t i = 0; i < m_jwksFetchers.size(); ++i) {
+            IntrospectionEndpoint &e =
+                i == 0 ? pipeline.introspection : pipeline.moreIntrospections[qsizetype(i) - 1];
+            if (m_jwksFetchers[i])
+                e.jwks = m_jwksFetchers[i]->keys();
+        }
+    }
     const HttpLimits limits = m_config.server.limits;
     return [pipeline, limits](DeadlineSweeper &sweeper, int) {
         return std::make_shared<GatewayHandler>(pipeline, limits, sweeper);
@@ -169,6 +182,7 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
     m_jwtSigner = JwtSigner::fromConfig(m_config.jwt, nullptr);
     m_previousJwtSigner.reset();
     buildCache();
+    syncJwksFetchers();
     m_gateway = std::make_unique<HttpServer>(m_config.server, gatewayFactory(), m_events);
     m_gateway->setDeadlineClock(*m_deadlineClock);
     QString why;
@@ -229,6 +243,7 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
     m_jwtSigner = std::move(signer);
     if (!keepCache)
         buildCache();
+    syncJwksFetchers();
     m_gateway->replaceHandlers(gatewayFactory());
     return true;
 }
@@ -244,6 +259,60 @@ void GatewayService::stop() {
     m_flights.reset();
     m_jwtSigner.reset();
     m_previousJwtSigner.reset();
+    m_jwksFetchers.clear();
+}
+
+void GatewayService::syncJwksFetchers() {
+    std::vector<std::unique_ptr<JwksFetcher>> previous = std::move(m_jwksFetchers);
+    m_jwksFetchers.clear();
+    if (m_config.auth != AuthMode::Introspection)
+        return;
+    QList<IntrospectionConfig> all = m_config.moreIntrospection;
+    all.prepend(m_config.introspection);
+    for (const IntrospectionConfig &i : all) {
+        if (i.validation == TokenValidation::Introspect) {
+            m_jwksFetchers.push_back(nullptr);
+            continue;
+        }
+        JwksSettings settings{i.jwksUri, m_config.upstream, i.timeoutMs, i.jwksRefreshSecs,
+                              i.jwksRefetchSecs};
+        // A reload keeps the keys it has: requests need not wait for a fetch.
+        auto same = std::find_if(previous.begin(), previous.end(),
+                                 [&](const auto &f) { return f && f->settings() == settings; });
+        if (same != previous.end()) {
+            m_jwksFetchers.push_back(std::move(*same));
+            continue;
+        }
+        m_jwksFetchers.push_back(std::make_unique<JwksFetcher>(settings));
+        m_jwksFetchers.back()->start();
+    }
+}
+
+void GatewayService::renderJwksMetrics(PrometheusText &out) const {
+    if (std::none_of(m_jwksFetchers.cbegin(), m_jwksFetchers.cend(),
+                     [](const auto &f) { return bool(f); }))
+        return;
+    QList<IntrospectionConfig> all = m_config.moreIntrospection;
+    all.prepend(m_config.introspection);
+    out.family("tokengate_jwks_fetches_total", "counter",
+               "Fetches of an issuer's JWK Set for local JWT validation, by result");
+    for (size_t i = 0; i < m_jwksFetchers.size() && i < size_t(all.size()); ++i) {
+        if (!m_jwksFetchers[i])
+            continue;
+        const JwksStats &s = m_jwksFetchers[i]->keys()->stats();
+        const QByteArray name = all.at(qsizetype(i)).name.toUtf8();
+        const quint64 failures = s.failures.load();
+        out.sample("tokengate_jwks_fetches_total", {{"endpoint", name}, {"result", "ok"}},
+                   double(s.fetches.load() - failures));
+        out.sample("tokengate_jwks_fetches_total", {{"endpoint", name}, {"result", "failed"}},
+                   double(failures));
+    }
+    out.family("tokengate_jwks_keys", "gauge", "Signing keys known from the issuer's JWK Set");
+    for (size_t i = 0; i < m_jwksFetchers.size() && i < size_t(all.size()); ++i) {
+        if (m_jwksFetchers[i])
+            out.sample("tokengate_jwks_keys", {{"endpoint", all.at(qsizetype(i)).name.toUtf8()}},
+                       double(m_jwksFetchers[i]->keys()->stats().keys.load()));
+    }
 }
 
 void GatewayService::sweepDeadlines() {
@@ -392,6 +461,7 @@ void GatewayService::renderMetrics(PrometheusText &out) const {
                    "1 while eviction messages from other instances arrive");
         out.sample("tokengate_redis_subscribed", r->subscribed.load() ? 1 : 0);
     }
+    renderJwksMetrics(out);
     out.family("tokengate_coalesced_requests_total", "counter",
                "Requests that joined another request's IdP call instead of making one");
     out.sample("tokengate_coalesced_requests_total", double(coalescedWaiters()));

@@ -13,10 +13,12 @@
 
 #include <array>
 #include <memory>
+#include <vector>
 
 namespace Tokengate {
 
 class JwtSigner;
+class JwksFetcher;
 class IntrospectionFlights;
 class EventHub;
 class RedisEvictions;
@@ -87,6 +89,10 @@ private:
     void carryCounters();
     // The shared tier's counters since start, in the order of RedisCounterNames.
     std::array<quint64, 8> redisCounters() const;
+    // One fetcher per endpoint (null for those that only introspect), kept across reloads when
+    // their settings do not change.
+    void syncJwksFetchers();
+    void renderJwksMetrics(PrometheusText &out) const;
 
     EventHub *m_events;
     Config m_config;
@@ -97,6 +103,7 @@ private:
     const Clock *m_clock = &SystemClock::instance();
     const Clock *m_deadlineClock = &SteadyClock::instance();
     std::unique_ptr<HttpServer> m_gateway;
+    std::vector<std::unique_ptr<JwksFetcher>> m_jwksFetchers;
     QString m_upstreamUrl;
     bool m_decisionTrace = true;
     std::shared_ptr<const JwtSigner> m_jwtSigner;

@@ -29,6 +29,8 @@ private slots:
         QTest::newRow("coalesced") << CacheOutcome::Coalesced << QByteArray("coalesced") << false;
         // Waited for an IdP call that failed.
         QTest::newRow("stale") << CacheOutcome::Stale << QByteArray("stale") << false;
+        // The gateway judged a JWT itself: no cache was consulted for the answer.
+        QTest::newRow("local") << CacheOutcome::Local << QByteArray("local") << false;
     }
     void spellingsAndHits() {
         QFETCH(CacheOutcome, outcome);
@@ -39,7 +41,7 @@ private slots:
         QCOMPARE(isCacheHit(outcome), hit);
     }
     void everyOutcomeListed() {
-        QCOMPARE(CacheOutcomeTable.size(), std::size_t(7));
+        QCOMPARE(CacheOutcomeTable.size(), std::size_t(8));
         QSet<QByteArray> ids;
         for (const CacheOutcomeInfo &o : CacheOutcomeTable)
             ids.insert(o.id);

@@ -66,6 +66,7 @@ constexpr Known KnownReasons[] = {
     {Reason::CorsOriginRefused, "cors_origin_refused", 403},
     {Reason::CorsRequestRefused, "cors_request_refused", 403},
     {Reason::RateLimited, "rate_limited", 429},
+    {Reason::TokenInvalid, "token_invalid", 401},
 };
 
 } // namespace

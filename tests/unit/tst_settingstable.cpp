@@ -39,7 +39,9 @@ TOKENGATE_FIELDS(UpstreamSettings, connectTimeoutMs, responseTimeoutMs, idleTime
                  refuseInternalPeers, internalPeersAllowed)
 TOKENGATE_FIELDS(IntrospectionConfig, name, url, issuer, authMethod, clientId, clientSecret,
                  authorization, privateKeyFile, keyId, assertionAudience, clientSecretRef,
-                 authorizationRef, timeoutMs, maxConnections, maxWaiting)
+                 authorizationRef, timeoutMs, maxConnections, maxWaiting, validation, jwksUri,
+                 audiences, leewaySecs, requireAtJwt, introspectOpaque, jwksRefreshSecs,
+                 jwksRefetchSecs)
 TOKENGATE_FIELDS(JwtConfig, headerName, algorithm, secret, secretRef, privateKeyFile, keyId,
                  allowPassthrough, lifetimeSecs, claims)
 TOKENGATE_FIELDS(RedisSettings, url, password, passwordRef, database, keyPrefix, timeoutMs)
@@ -171,6 +173,14 @@ IntrospectionConfig endpoint(const QString &name, const QString &n) {
     e.timeoutMs = 1500;
     e.maxConnections = 2;
     e.maxWaiting = 3;
+    e.validation = TokenValidation::Jwt;
+    e.jwksUri = QStringLiteral("http://idp%1.test/jwks").arg(n);
+    e.audiences = {QStringLiteral("api") + n, QStringLiteral("https://api%1.test").arg(n)};
+    e.leewaySecs = 7;
+    e.requireAtJwt = true;
+    e.introspectOpaque = true;
+    e.jwksRefreshSecs = 120;
+    e.jwksRefetchSecs = 4;
     return e;
 }
 

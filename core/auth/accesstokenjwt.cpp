@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/auth/accesstokenjwt.h"
+
+#include "core/auth/jwt.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace Tokengate {
+
+namespace {
+
+LocalVerdict refused(Reason reason, QString why) {
+    LocalVerdict v;
+    v.kind = LocalVerdict::Kind::Refused;
+    v.reason = reason;
+    v.why = std::move(why);
+    return v;
+}
+
+LocalVerdict invalid(QString why) {
+    return refused(Reason::TokenInvalid, std::move(why));
+}
+
+std::optional<QJsonObject> jsonObject(QByteArrayView encoded) {
+    const auto bytes = Jwt::fromBase64Url(encoded);
+    if (!bytes)
+        return std::nullopt;
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(*bytes, &error);
+    if (error.error != QJsonParseError::NoError || !doc.isObject())
+        return std::nullopt;
+    return doc.object();
+}
+
+// A value shown in the trace: short, and one line whatever the token holds.
+QString shown(const QJsonValue &v) {
+    QString s = v.isString()
+                    ? v.toString()
+                    : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact))
+                          .mid(1)
+                          .chopped(1);
+    s.replace(u'\n', u' ').replace(u'\r', u' ');
+    return s.size() > 80 ? s.left(80) + QStringLiteral("…") : s;
+}
+
+bool isAtJwt(const QString &typ) {
+    // RFC 9068 section 4: "at+jwt", or its media type spelled out; case-insensitive (RFC 7515).
+    return typ.compare(u"at+jwt", Qt::CaseInsensitive) == 0 ||
+           typ.compare(u"application/at+jwt", Qt::CaseInsensitive) == 0;
+}
+
+LocalVerdict judgeClaims(IntrospectionResult r, const AccessTokenRules &rules, qint64 nowSecs) {
+    if (r.malformedTimes)
+        return invalid(QStringLiteral("exp or nbf is not a number of seconds"));
+    const QJsonValue iss = r.claims.value(u"iss");
+    if (!iss.isString() || iss.toString() != rules.issuer)
+        return invalid(
+            QStringLiteral("iss \"%1\" is not the issuer \"%2\"").arg(shown(iss), rules.issuer));
+    const bool audienceFits =
+        std::any_of(r.audiences.cbegin(), r.audiences.cend(),
+                    [&](const QString &a) { return rules.audiences.contains(a); });
+    if (!audienceFits)
+        return invalid(
+            QStringLiteral("aud %1 names none of %2")
+                .arg(shown(r.claims.value(u"aud")), rules.audiences.join(QStringLiteral(", "))));
+    // RFC 9068 section 2.2: exp is required; a token valid forever is not an access token.
+    if (!r.exp)
+        return invalid(QStringLiteral("no exp"));
+    if (*r.exp + rules.leewaySecs <= nowSecs)
+        return refused(Reason::TokenExpired, QStringLiteral("exp has passed"));
+    if (r.nbf && *r.nbf - rules.leewaySecs > nowSecs)
+        return refused(Reason::TokenNotYetValid, QStringLiteral("nbf is in the future"));
+    if (r.iat && *r.iat - rules.leewaySecs > nowSecs)
+        return refused(Reason::TokenNotYetValid, QStringLiteral("iat is in the future"));
+    r.active = true;
+    *r.exp += rules.leewaySecs;
+    if (r.nbf)
+        *r.nbf -= rules.leewaySecs;
+    if (r.clientId.isEmpty())
+        r.clientId = r.claims.value(u"azp").toString(); // OpenID Connect's name for it
+    if (r.scope.isEmpty() && r.claims.value(u"scp").isArray()) {
+        QStringList scopes; // Okta and Entra ID list scopes in "scp"
+        for (const QJsonValue &s : r.claims.value(u"scp").toArray())
+            scopes << s.toString();
+        r.scope = scopes.join(u' ');
+    } else if (r.scope.isEmpty()) {
+        r.scope = r.claims.value(u"scp").toString();
+    }
+    LocalVerdict v;
+    v.kind = LocalVerdict::Kind::Valid;
+    v.result = std::make_shared<const IntrospectionResult>(std::move(r));
+    return v;
+}
+
+} // namespace
+
+LocalVerdict validateAccessToken(QByteArrayView token, const JwkSet *keys,
+                                 const AccessTokenRules &rules, qint64 nowSecs) {
+    const qsizetype firstDot = token.indexOf('.');
+    const qsizetype secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
+    LocalVerdict notJwt;
+    notJwt.kind = LocalVerdict::Kind::NotAJwt;
+    notJwt.reason = Reason::TokenInvalid;
+    if (secondDot < 0) {
+        notJwt.why = QStringLiteral("not a JWT");
+        return notJwt;
+    }
+    const auto header = jsonObject(token.first(firstDot));
+    if (!header || !header->value(u"alg").isString()) {
+        notJwt.why = QStringLiteral("not a JWT: its header is not a JSON object with an alg");
+        return notJwt;
+    }
+    const QByteArrayView payload = token.sliced(firstDot + 1, secondDot - firstDot - 1);
+    const QByteArrayView signatureText = token.sliced(secondDot + 1);
+    if (signatureText.contains('.'))
+        return invalid(QStringLiteral("an encrypted JWT (JWE) or more than three parts"));
+    const QString algName = header->value(u"alg").toString();
+    const auto alg = jwsAlgorithm(algName.toLatin1());
+    if (!alg)
+        return invalid(QStringLiteral("alg \"%1\" is not accepted").arg(shown(algName)));
+    if (header->contains(u"crit"))
+        return invalid(QStringLiteral("the header has crit extensions"));
+    if (rules.requireAtJwt && !isAtJwt(header->value(u"typ").toString()))
+        return invalid(
+            QStringLiteral("typ \"%1\" is not at+jwt").arg(shown(header->value(u"typ"))));
+    const QByteArray kid = header->value(u"kid").toString().toUtf8();
+    const VerificationKey *key = keys ? keys->find(kid, *alg) : nullptr;
+    if (!key) {
+        if (keys && (kid.isEmpty() || keys->hasKeyId(kid)))
+            return invalid(kid.isEmpty()
+                               ? QStringLiteral("no kid, and no single key fits %1").arg(algName)
+                               : QStringLiteral("key \"%1\" does not sign with %2")
+                                     .arg(shown(QString::fromUtf8(kid)), algName));
+        LocalVerdict unknown;
+        unknown.kind = LocalVerdict::Kind::UnknownKey;
+        unknown.reason = Reason::TokenInvalid;
+        unknown.why =
+            QStringLiteral("the issuer publishes no key \"%1\"").arg(shown(QString::fromUtf8(kid)));
+        return unknown;
+    }
+    const auto signature = Jwt::fromBase64Url(signatureText);
+    if (!signature || !key->verify(*alg, token.first(secondDot), *signature))
+        return invalid(QStringLiteral("the signature does not verify (key \"%1\", %2)")
+                           .arg(shown(QString::fromUtf8(kid)), algName));
+    const auto payloadBytes = Jwt::fromBase64Url(payload);
+    std::optional<IntrospectionResult> result;
+    if (payloadBytes)
+        result = IntrospectionResult::fromJson(*payloadBytes, nullptr);
+    if (!result)
+        return invalid(QStringLiteral("the payload is not a JSON object"));
+    return judgeClaims(std::move(*result), rules, nowSecs);
+}
+
+} // namespace Tokengate

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/auth/jwks.h"
+#include "core/base/reason.h"
+#include "core/cache/introspectionresult.h"
+
+#include <QStringList>
+
+#include <memory>
+
+namespace Tokengate {
+
+// What a locally validated access token (RFC 9068) must say beyond a good signature.
+struct AccessTokenRules {
+    QString issuer;            // "iss" must be exactly this
+    QStringList audiences;     // "aud" must name one of these
+    int leewaySecs = 30;       // clock skew allowed on exp, nbf and iat
+    bool requireAtJwt = false; // header "typ" must be at+jwt (RFC 9068 section 2.1)
+
+    bool operator==(const AccessTokenRules &) const = default;
+};
+
+// How a token fared against the issuer's keys, without asking the IdP.
+struct LocalVerdict {
+    enum class Kind {
+        Valid,      // signed by a key of the set, and the rules hold: `result` describes it
+        Refused,    // a JWT that must not be accepted: `reason` and `why`
+        NotAJwt,    // not a JWS at all (an opaque token): only introspection can judge it
+        UnknownKey, // a JWS whose key the set lacks: a newer set may have it
+    };
+    Kind kind = Kind::Refused;
+    std::shared_ptr<const IntrospectionResult> result; // Valid: active, with the token's claims
+    Reason reason = Reason::None;
+    QString why; // for the decision trace and the log; never the token
+};
+
+// Judges `token` with `keys` (null: none known yet) at `nowSecs`. The signature is checked
+// before any claim is read; "none", HS* and any alg the named key does not fit are refused.
+// A Valid result's exp and nbf are widened by the leeway: they are when the gateway accepts it.
+LocalVerdict validateAccessToken(QByteArrayView token, const JwkSet *keys,
+                                 const AccessTokenRules &rules, qint64 nowSecs);
+
+} // namespace Tokengate

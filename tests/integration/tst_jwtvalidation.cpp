@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: Apache-2.0
+// JWT access tokens validated by the gateway itself (validation: jwt / jwt_then_introspect):
+// a real gateway, a JWKS and introspection endpoint on QHttpServer, tokens minted by the test.
+// What the IdP sees is counted: a valid JWT under `jwt` never reaches it, a forged one never
+// does under `jwt_then_introspect`, and made-up key ids cannot make the gateway hammer its JWKS.
+#include "tests/support/accesstokenminter.h"
+#include "tests/support/gatewayfixture.h"
+#include "tests/support/rawclient.h"
+#include "tests/support/scriptedupstream.h"
+
+#include "core/auth/discovery.h"
+#include "core/observe/prometheustext.h"
+
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponse>
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace Tokengate;
+using namespace Tokengate::Test;
+
+namespace {
+
+const QString Audience = QStringLiteral("https://api.test");
+
+} // namespace
+
+class TestJwtValidation : public QObject {
+    Q_OBJECT
+
+    QHttpServer m_idp;
+    quint16 m_idpPort = 0;
+    QByteArray m_jwks;
+    int m_jwksStatus = 200;
+    QByteArray m_cacheControl;
+    int m_jwksFetches = 0;
+    int m_introspections = 0;
+    std::unique_ptr<HttpServer> m_echo;
+    std::optional<TestIssuerKey> m_keyA;
+    std::optional<TestIssuerKey> m_keyB;
+    int m_jti = 0;
+
+    QString issuer() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_idpPort); }
+
+    Config config(TokenValidation validation) const {
+        Config c = testConfig(loopbackUrl(*m_echo));
+        c.auth = AuthMode::Introspection;
+        IntrospectionConfig &e = c.introspection;
+        e.issuer = issuer();
+        e.url = issuer() + QStringLiteral("/introspect");
+        e.jwksUri = issuer() + QStringLiteral("/jwks");
+        e.validation = validation;
+        e.audiences = {Audience};
+        e.jwksRefetchSecs = 1;
+        c.cache.enabled = true;
+        c.cache.ttlSecs = 60;
+        return c;
+    }
+
+    QByteArray token(const TestIssuerKey &key, qint64 lifetime = 300) {
+        QJsonObject claims =
+            accessTokenClaims(issuer(), Audience, QDateTime::currentSecsSinceEpoch(), lifetime);
+        claims.insert(u"jti", QString::number(++m_jti)); // each token its own cache entry
+        return key.sign(key.header(), claims);
+    }
+
+    static std::optional<ReceivedResponse> get(quint16 port, const QByteArray &token) {
+        RawClient client;
+        if (!client.connectTo(port))
+            return std::nullopt;
+        client.send("GET /data HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer " + token +
+                    "\r\nConnection: close\r\n\r\n");
+        return client.readResponse(10000);
+    }
+
+    static int status(quint16 port, const QByteArray &token) {
+        const auto r = get(port, token);
+        return r ? r->status : -1;
+    }
+
+    static QByteArray metrics(const Gateway &gw) {
+        PrometheusText out;
+        gw.service.renderMetrics(out);
+        return out.text();
+    }
+
+private slots:
+    void initTestCase() {
+        m_keyA.emplace("RS256", QStringLiteral("key-a"));
+        m_keyB.emplace("ES256", QStringLiteral("key-b"));
+        m_jwks = jwksOf({m_keyA->publicJwk()});
+        m_idp.route(QStringLiteral("/jwks"), [this] {
+            ++m_jwksFetches;
+            QHttpServerResponse response("application/json", m_jwks,
+                                         QHttpServerResponse::StatusCode(m_jwksStatus));
+            if (!m_cacheControl.isEmpty())
+                response.setHeader("Cache-Control", m_cacheControl);
+            return response;
+        });
+        m_idp.route(QStringLiteral("/introspect"), [this](const QHttpServerRequest &) {
+            ++m_introspections;
+            return QHttpServerResponse(
+                QJsonObject{{u"active"_qs, true},
+                            {u"sub"_qs, u"from-the-idp"_qs},
+                            {u"exp"_qs, double(QDateTime::currentSecsSinceEpoch() + 300)}});
+        });
+        m_idp.route(QStringLiteral("/.well-known/openid-configuration"), [this] {
+            QJsonObject metadata{{u"issuer"_qs, issuer()}};
+            metadata.insert(u"jwks_uri", QString(issuer() + QStringLiteral("/jwks")));
+            metadata.insert(u"introspection_endpoint",
+                            QString(issuer() + QStringLiteral("/introspect")));
+            return QHttpServerResponse(metadata);
+        });
+        m_idpPort = m_idp.listen(QHostAddress::LocalHost, 0);
+        QVERIFY(m_idpPort);
+        QString error;
+        m_echo = startEchoUpstream(&error);
+        QVERIFY2(m_echo, qPrintable(error));
+    }
+
+    void init() {
+        m_jwks = jwksOf({m_keyA->publicJwk()});
+        m_jwksStatus = 200;
+        m_cacheControl.clear();
+        m_jwksFetches = 0;
+        m_introspections = 0;
+    }
+
+    // Valid JWTs pass with the identity they carry; the IdP is never asked about them.
+    void validTokensNeverReachTheIdp() {
+        Gateway gw;
+        QVERIFY(gw.start(config(TokenValidation::Jwt)));
+        for (int i = 0; i < 3; ++i) {
+            const auto r = get(gw.port(), token(*m_keyA));
+            QVERIFY(r);
+            QCOMPARE(r->status, 200);
+        }
+        QCOMPARE(m_introspections, 0);
+        QCOMPARE(m_jwksFetches, 1);
+        const QByteArray text = metrics(gw);
+        QVERIFY2(text.contains(R"(tokengate_jwks_fetches_total{endpoint="default",result="ok"} 1)"),
+                 text.constData());
+        QVERIFY(text.contains(R"(tokengate_jwks_keys{endpoint="default"} 1)"));
+    }
+
+    void refusedTokensSayInvalidToken_data() {
+        QTest::addColumn<QByteArray>("token");
+        QTest::addColumn<QByteArray>("challenge");
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        QJsonObject claims = accessTokenClaims(issuer(), Audience, now);
+        QTest::newRow("expired") << m_keyA->sign(m_keyA->header(),
+                                                 accessTokenClaims(issuer(), Audience, now - 900))
+                                 << QByteArray("invalid_token");
+        claims.insert(u"aud", u"https://another-api.test"_qs);
+        QTest::newRow("another audience")
+            << m_keyA->sign(m_keyA->header(), claims) << QByteArray("invalid_token");
+        claims = accessTokenClaims(u"https://evil.test"_qs, Audience, now);
+        QTest::newRow("another issuer")
+            << m_keyA->sign(m_keyA->header(), claims) << QByteArray("invalid_token");
+        const QByteArray valid =
+            m_keyA->sign(m_keyA->header(), accessTokenClaims(issuer(), Audience, now));
+        QTest::newRow("alg none") << QByteArray(R"(eyJhbGciOiJub25lIiwia2lkIjoia2V5LWEifQ)") + '.' +
+                                         valid.split('.').at(1) + '.'
+                                  << QByteArray("invalid_token");
+        QTest::newRow("truncated") << valid.chopped(3) << QByteArray("invalid_token");
+        QTest::newRow("opaque") << QByteArray("2YotnFZFEjr1zCsicMWpAA")
+                                << QByteArray("invalid_token");
+    }
+    void refusedTokensSayInvalidToken() {
+        QFETCH(QByteArray, token);
+        QFETCH(QByteArray, challenge);
+        Gateway gw;
+        QVERIFY(gw.start(config(TokenValidation::Jwt)));
+        const auto r = get(gw.port(), token);
+        QVERIFY(r);
+        QCOMPARE(r->status, 401);
+        QVERIFY2(r->headers.value("WWW-Authenticate").contains(challenge),
+                 r->headers.value("WWW-Authenticate").constData());
+        QCOMPARE(m_introspections, 0);
+    }
+
+    // RFC 9068 key rotation: a token signed with a newly published key is accepted after one
+    // fetch; tokens of the old key stay valid while it is listed and not after.
+    void keyRotation() {
+        Gateway gw;
+        QVERIFY(gw.start(config(TokenValidation::Jwt)));
+        QCOMPARE(status(gw.port(), token(*m_keyA)), 200);
+        QCOMPARE(m_jwksFetches, 1);
+        m_jwks = jwksOf({m_keyA->publicJwk(), m_keyB->publicJwk()});
+        // The refetch interval (1 s) bounds how soon an unknown kid may fetch again; there is
+        // no event to wait for, only the time itself.
+        QTest::qWait(1100);
+        QCOMPARE(status(gw.port(), token(*m_keyB)), 200);
+        QCOMPARE(m_jwksFetches, 2);
+        QCOMPARE(status(gw.port(), token(*m_keyA)), 200); // still listed
+        m_jwks = jwksOf({m_keyB->publicJwk()});
+        QTest::qWait(1100);
+        const TestIssuerKey stranger("RS256", QStringLiteral("never-published"));
+        QCOMPARE(status(gw.port(), token(stranger)), 401); // fetched: key-a is gone now
+        QCOMPARE(m_jwksFetches, 3);
+        QCOMPARE(status(gw.port(), token(*m_keyA)), 401);
+        QCOMPARE(status(gw.port(), token(*m_keyB)), 200);
+        QCOMPARE(m_jwksFetches, 3);
+    }
+
+    // Tokens naming made-up key ids: at most one JWKS fetch per refetch interval, all refused.
+    void unknownKeyIdsCannotFloodTheIdp() {
+        Config c = config(TokenValidation::Jwt);
+        c.introspection.jwksRefetchSecs = 60;
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        QCOMPARE(status(gw.port(), token(*m_keyA)), 200);
+        for (int i = 0; i < 20; ++i) {
+            const TestIssuerKey made("EdDSA", QStringLiteral("made-up-%1").arg(i));
+            QCOMPARE(status(gw.port(), token(made)), 401);
+        }
+        QCOMPARE(m_jwksFetches, 1); // the start's fetch was less than 60 s ago
+        QCOMPARE(m_introspections, 0);
+    }
+
+    // No keys (the JWKS fails): fail closed with 503, then recover once the JWKS answers.
+    void jwksDownFailsClosed() {
+        m_jwksStatus = 500;
+        Gateway gw;
+        QVERIFY(gw.start(config(TokenValidation::Jwt)));
+        QVERIFY(waitFor([&] { return m_jwksFetches >= 1; }));
+        const auto r = get(gw.port(), token(*m_keyA));
+        QVERIFY(r);
+        QCOMPARE(r->status, 503);
+        QVERIFY(metrics(gw).contains(
+            R"(tokengate_jwks_fetches_total{endpoint="default",result="failed"} )"));
+        m_jwksStatus = 200;
+        QTest::qWait(1100); // the refetch interval after a failure
+        QCOMPARE(status(gw.port(), token(*m_keyA)), 200);
+    }
+
+    // The JWK Set's Cache-Control max-age sets when it is fetched again.
+    void cacheControlSetsTheRefresh() {
+        m_cacheControl = "public, max-age=1";
+        Config c = config(TokenValidation::Jwt);
+        c.introspection.jwksRefreshSecs = 3600;
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        QVERIFY(waitFor([&] { return m_jwksFetches >= 2; }, 5000));
+    }
+
+    // jwt_then_introspect: only tokens that pass locally reach the IdP.
+    void jwtThenIntrospect() {
+        Gateway gw;
+        QVERIFY(gw.start(config(TokenValidation::JwtThenIntrospect)));
+        QCOMPARE(status(gw.port(), token(*m_keyA)), 200);
+        QCOMPARE(m_introspections, 1);
+        const TestIssuerKey forger("RS256", QStringLiteral("key-a"));
+        QCOMPARE(status(gw.port(), token(forger)), 401);
+        QCOMPARE(status(gw.port(), token(*m_keyA, -600)), 401); // expired
+        QCOMPARE(m_introspections, 1);
+        QCOMPARE(status(gw.port(), "2YotnFZFEjr1zCsicMWpAA"), 200); // opaque: the IdP judges
+        QCOMPARE(m_introspections, 2);
+    }
+
+    // validation jwt with introspect_opaque: opaque tokens go to the IdP, JWTs do not.
+    void opaqueTokensIntrospectedWhenAsked() {
+        Config c = config(TokenValidation::Jwt);
+        c.introspection.introspectOpaque = true;
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        QCOMPARE(status(gw.port(), "2YotnFZFEjr1zCsicMWpAA"), 200);
+        QCOMPARE(m_introspections, 1);
+        QCOMPARE(status(gw.port(), token(*m_keyA)), 200);
+        QCOMPARE(m_introspections, 1);
+    }
+
+    // An issuer alone is enough: its metadata names the jwks_uri (and no introspection
+    // endpoint is looked up for validation jwt).
+    void discoveryFindsTheKeys() {
+        Config c = config(TokenValidation::Jwt);
+        c.introspection.url.clear();
+        c.introspection.jwksUri.clear();
+        QStringList problems = resolveDiscovery(c, 5000);
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
+        QCOMPARE(c.introspection.jwksUri, issuer() + QStringLiteral("/jwks"));
+        QVERIFY(c.introspection.url.isEmpty());
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        QCOMPARE(status(gw.port(), token(*m_keyA)), 200);
+    }
+
+    void configNeedsIssuerAndAudience() {
+        Config c = config(TokenValidation::Jwt);
+        c.introspection.audiences.clear();
+        c.introspection.issuer.clear();
+        const QString problems = c.validate().join(u'\n');
+        QVERIFY2(problems.contains(u"needs the issuer"), qPrintable(problems));
+        QVERIFY2(problems.contains(u"needs audience"), qPrintable(problems));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestJwtValidation)
+#include "tst_jwtvalidation.moc"
