@@ -143,10 +143,12 @@ async function main() {
   const { default: Provider } = await import('oidc-provider');
   const { randomBytes, generateKeyPairSync } = await import('node:crypto');
 
-  // A fresh signing key per run (only used for things this setup never issues,
-  // e.g. ID tokens), so oidc-provider does not fall back to its shared dev keys.
+  // Fresh signing keys per run (JWT access tokens; ID tokens are never issued
+  // here), so oidc-provider does not fall back to its shared dev keys.
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = { ...privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'ES256', kid: 'e2e-es256' };
+  const rsaSigning = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const rsaJwk = { ...rsaSigning.export({ format: 'jwk' }), use: 'sig', alg: 'RS256', kid: 'e2e-rs256' };
 
   const rsaClientKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const ecClientKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -185,7 +187,7 @@ async function main() {
     }],
     scopes: SCOPES,
     claims: { openid: ['sub'] },
-    jwks: { keys: [jwk] },
+    jwks: { keys: [jwk, rsaJwk] },
     enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     clientDefaults: {
@@ -214,20 +216,33 @@ async function main() {
       // Without a `resource` parameter client_credentials tokens are opaque
       // and carry no `aud`. With one (RFC 8707) they are still opaque, with
       // `aud` = the resource, so e2e tests can exercise audience checks.
+      // Resources under urn:tokengate:jwt: get RFC 9068 JWT access tokens
+      // (typ at+jwt) signed with the provider's ES256 key, or with its RSA key
+      // (RS256) under urn:tokengate:jwt-rs256:; a resource ending in
+      // ":short" makes them live 2 seconds, for expiry tests.
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
         useGrantedResource: () => false,
-        getResourceServerInfo: (ctx, resourceIndicator) => ({
-          scope: SCOPES.join(' '),
-          audience: resourceIndicator,
-          accessTokenTTL: ACCESS_TOKEN_TTL,
-          accessTokenFormat: 'opaque',
-        }),
+        getResourceServerInfo: (ctx, resourceIndicator) => {
+          const jwt = resourceIndicator.startsWith('urn:tokengate:jwt');
+          return {
+            scope: SCOPES.join(' '),
+            audience: resourceIndicator,
+            accessTokenTTL: resourceIndicator.endsWith(':short') ? 2 : ACCESS_TOKEN_TTL,
+            accessTokenFormat: jwt ? 'jwt' : 'opaque',
+            ...(jwt ? {
+              jwt: {
+                sign: { alg: resourceIndicator.startsWith('urn:tokengate:jwt-rs256:') ? 'RS256' : 'ES256' },
+              },
+            } : {}),
+          };
+        },
       },
     },
     ttl: {
-      ClientCredentials: ACCESS_TOKEN_TTL,
+      // The resource server's lifetime when it names one (the ":short" resources).
+      ClientCredentials: (ctx, token) => token.resourceServer?.accessTokenTTL || ACCESS_TOKEN_TTL,
       AccessToken: ACCESS_TOKEN_TTL,
     },
   });
