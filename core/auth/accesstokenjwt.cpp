@@ -40,8 +40,13 @@ QString shown(const QJsonValue &v) {
                     : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact))
                           .mid(1)
                           .chopped(1);
-    s.replace(u'\n', u' ').replace(u'\r', u' ');
-    return s.size() > 80 ? s.left(80) + QStringLiteral("…") : s;
+    if (s.size() > 80)
+        s = s.left(80) + QStringLiteral("…");
+    for (QChar &c : s) { // nothing that could fake a log line or hide text
+        if (!c.isPrint() || c.category() == QChar::Other_Format)
+            c = u'?';
+    }
+    return s;
 }
 
 bool isAtJwt(const QString &typ) {
@@ -73,19 +78,27 @@ LocalVerdict judgeClaims(IntrospectionResult r, const AccessTokenRules &rules, q
         return refused(Reason::TokenNotYetValid, QStringLiteral("nbf is in the future"));
     if (r.iat && *r.iat - rules.leewaySecs > nowSecs)
         return refused(Reason::TokenNotYetValid, QStringLiteral("iat is in the future"));
+    // The claims say what the fields say (the cache keeps the claims alone and reads the
+    // fields back from them): active, the times the gateway accepts, the RFC 7662 names.
     r.active = true;
+    r.claims.insert(u"active", true);
     *r.exp += rules.leewaySecs;
-    if (r.nbf)
+    r.claims.insert(u"exp", double(*r.exp));
+    if (r.nbf) {
         *r.nbf -= rules.leewaySecs;
-    if (r.clientId.isEmpty())
+        r.claims.insert(u"nbf", double(*r.nbf));
+    }
+    if (r.clientId.isEmpty() && r.claims.value(u"azp").isString()) {
         r.clientId = r.claims.value(u"azp").toString(); // OpenID Connect's name for it
-    if (r.scope.isEmpty() && r.claims.value(u"scp").isArray()) {
-        QStringList scopes; // Okta and Entra ID list scopes in "scp"
-        for (const QJsonValue &s : r.claims.value(u"scp").toArray())
+        r.claims.insert(u"client_id", r.clientId);
+    }
+    if (r.scope.isEmpty() && r.claims.contains(u"scp")) {
+        const QJsonValue scp = r.claims.value(u"scp"); // Okta's and Entra ID's name for it
+        QStringList scopes;
+        for (const QJsonValue &s : scp.isArray() ? scp.toArray() : QJsonArray{scp})
             scopes << s.toString();
         r.scope = scopes.join(u' ');
-    } else if (r.scope.isEmpty()) {
-        r.scope = r.claims.value(u"scp").toString();
+        r.claims.insert(u"scope", r.scope);
     }
     LocalVerdict v;
     v.kind = LocalVerdict::Kind::Valid;

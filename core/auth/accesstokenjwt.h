@@ -37,7 +37,9 @@ struct LocalVerdict {
 
 // Judges `token` with `keys` (null: none known yet) at `nowSecs`. The signature is checked
 // before any claim is read; "none", HS* and any alg the named key does not fit are refused.
-// A Valid result's exp and nbf are widened by the leeway: they are when the gateway accepts it.
+// A Valid result's exp and nbf, in its fields and its claims, are widened by the leeway: they
+// are when the gateway accepts it. Its claims carry "active": true, and client_id and scope
+// when the token names them azp and scp: they read back as the same result.
 LocalVerdict validateAccessToken(QByteArrayView token, const JwkSet *keys,
                                  const AccessTokenRules &rules, qint64 nowSecs);
 

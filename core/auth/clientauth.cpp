@@ -63,6 +63,7 @@ std::optional<IntrospectionEndpoint> introspectionEndpoint(const IntrospectionCo
     e.validation = config.validation;
     e.jwtRules = {config.issuer, config.audiences, config.leewaySecs, config.requireAtJwt};
     e.introspectOpaque = config.introspectOpaque;
+    e.jwksUri = config.jwksUri;
     if (config.url.isEmpty() && !config.asksIdp())
         return e; // only ever validates JWTs itself
     const auto url = UpstreamTarget::parse(config.url, error);

@@ -6,6 +6,7 @@
 
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QHostAddress>
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
 #include <QUrl>
@@ -96,6 +97,18 @@ QString endpointUrl(const QJsonObject &metadata, const char *name, QString *erro
 
 } // namespace
 
+QString jwksUriProblem(const QString &jwksUri) {
+    const QUrl url(jwksUri);
+    if (url.scheme() == u"https")
+        return {};
+    const QString host = url.host();
+    if (url.scheme() == u"http" && (host == u"localhost" || QHostAddress(host).isLoopback()))
+        return {};
+    return QStringLiteral("jwks_uri \"%1\" must be https (or on loopback): the keys in it "
+                          "decide which tokens are accepted")
+        .arg(UpstreamTarget::redacted(jwksUri));
+}
+
 std::optional<IssuerEndpoints> endpointsFrom(const QJsonObject &metadata, const QString &issuer,
                                              DiscoveryNeeds needs, QString *error) {
     const QString documentIssuer = metadata.value(u"issuer").toString();
@@ -115,6 +128,10 @@ std::optional<IssuerEndpoints> endpointsFrom(const QJsonObject &metadata, const 
         found.jwksUri = endpointUrl(metadata, "jwks_uri", error);
         if (found.jwksUri.isEmpty())
             return std::nullopt;
+        if (const QString why = jwksUriProblem(found.jwksUri); !why.isEmpty()) {
+            *error = why;
+            return std::nullopt;
+        }
     }
     return found;
 }

@@ -25,6 +25,10 @@ QStringList discoveryUrls(const QString &issuer);
 QString introspectionEndpointFrom(const QJsonObject &metadata, const QString &issuer,
                                   QString *error);
 
+// Why `jwksUri` must not be trusted with the keys that decide who gets in: plain http beyond
+// loopback, where anyone on the path could swap them. Empty when it may.
+QString jwksUriProblem(const QString &jwksUri);
+
 // What an issuer's metadata must name for an endpoint's validation mode.
 struct DiscoveryNeeds {
     bool introspection = true; // introspection_endpoint

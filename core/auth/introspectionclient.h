@@ -31,6 +31,7 @@ struct IntrospectionEndpoint {
     qint64 maxResponseBytes = 1 << 20;
     TokenValidation validation = TokenValidation::Introspect;
     AccessTokenRules jwtRules;      // the JWT modes
+    QString jwksUri;                // the JWT modes: where the keys come from
     bool introspectOpaque = false;  // Jwt: a token that is not a JWT is introspected
     std::shared_ptr<JwksKeys> jwks; // the JWT modes: the issuer's keys, shared
 

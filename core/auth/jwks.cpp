@@ -20,6 +20,9 @@ namespace Tokengate {
 namespace {
 
 constexpr int MinRsaBits = 2048;
+// Every token signed with a key is verified with it: a huge modulus would make each request
+// cost milliseconds.
+constexpr int MaxRsaBits = 8192;
 
 struct AlgorithmInfo {
     JwsAlgorithm alg;
@@ -107,10 +110,22 @@ EVP_PKEY *rsaKey(const QJsonObject &jwk, QString *why) {
         *why = QStringLiteral("not an RSA public key");
         return nullptr;
     }
-    if (EVP_PKEY_get_bits(pkey) < MinRsaBits) {
-        *why = QStringLiteral("RSA key of %1 bits (at least %2 are needed)")
-                   .arg(EVP_PKEY_get_bits(pkey))
-                   .arg(MinRsaBits);
+    const int bits = EVP_PKEY_get_bits(pkey);
+    if (bits < MinRsaBits || bits > MaxRsaBits) {
+        *why = QStringLiteral("RSA key of %1 bits (%2 to %3 are accepted)")
+                   .arg(bits)
+                   .arg(MinRsaBits)
+                   .arg(MaxRsaBits);
+        EVP_PKEY_free(pkey);
+        return nullptr;
+    }
+    // e = 1 would make every value its own signature; OpenSSL's check wants an odd e > 1 and
+    // a modulus that is no small prime's multiple. A long e would make verification slow.
+    EVP_PKEY_CTX *check = EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr);
+    const bool sound = check && EVP_PKEY_public_check(check) == 1 && e->size() <= 4;
+    EVP_PKEY_CTX_free(check);
+    if (!sound) {
+        *why = QStringLiteral("not a sound RSA public key (exponent or modulus)");
         EVP_PKEY_free(pkey);
         return nullptr;
     }
@@ -162,6 +177,16 @@ EVP_PKEY *ed25519Key(const QJsonObject &jwk, QString *why) {
     if (!pkey)
         *why = QStringLiteral("not an Ed25519 public key");
     return pkey;
+}
+
+// A kid as the log shows it: short, and nothing that could fake a line or hide text.
+QString printable(const QByteArray &kid) {
+    QString s = QString::fromUtf8(kid.left(64));
+    for (QChar &c : s) {
+        if (!c.isPrint() || c.category() == QChar::Other_Format)
+            c = u'?';
+    }
+    return s;
 }
 
 // JOSE's r||s (RFC 7518 section 3.4) as the DER SEQUENCE OpenSSL verifies.
@@ -265,9 +290,8 @@ std::optional<JwkSet> JwkSet::parse(const QJsonObject &document, QStringList *sk
     for (qsizetype i = 0; i < keys.size(); ++i) {
         const QJsonObject jwk = keys.at(i).toObject();
         const QByteArray kid = jwk.value(u"kid").toString().toUtf8();
-        const QString name = kid.isEmpty()
-                                 ? QStringLiteral("key %1").arg(i)
-                                 : QStringLiteral("key \"%1\"").arg(QString::fromUtf8(kid));
+        const QString name = kid.isEmpty() ? QStringLiteral("key %1").arg(i)
+                                           : QStringLiteral("key \"%1\"").arg(printable(kid));
         auto skip = [&](const QString &why) { *skipped << name + QStringLiteral(": ") + why; };
         if (set.size() >= MaxKeys) {
             skip(QStringLiteral("more than %1 keys").arg(MaxKeys));

@@ -17,15 +17,17 @@ JwksWaiter::~JwksWaiter() = default;
 namespace {
 
 // Each waiter judges its token again, in its own worker's thread, outside every lock here.
-void retryIn(const std::vector<std::shared_ptr<JwksWaiter>> &waiters) {
-    for (const auto &w : waiters) {
-        QObject *context = w->context.data();
+void retryIn(std::vector<std::shared_ptr<JwksWaiter>> waiters) {
+    for (auto &waiter : waiters) {
+        QObject *context = waiter->context.data();
         if (!context)
             continue; // its worker is gone
-        ThreadHandoff::sent(w.get());
+        ThreadHandoff::sent(waiter.get());
+        // Moved, not copied: the last owner must be the worker's call, so that the waiter
+        // (and the tickets it holds) ends in the worker's thread.
         QMetaObject::invokeMethod(
             context,
-            [w] {
+            [w = std::move(waiter)] {
                 ThreadHandoff::received(w.get());
                 if (!w->cancelled)
                     w->retry();
@@ -44,6 +46,11 @@ std::shared_ptr<const JwkSet> JwksKeys::current() const {
 QString JwksKeys::lastFailure() const {
     QMutexLocker locker(&m_mutex);
     return m_lastFailure;
+}
+
+bool JwksKeys::retired() const {
+    QMutexLocker locker(&m_mutex);
+    return !m_fetcher;
 }
 
 bool JwksKeys::fetchAllowedLocked() const {
@@ -83,9 +90,11 @@ void JwksKeys::detach() {
         QMutexLocker locker(&m_mutex);
         m_fetcher = nullptr;
         m_fetching = false;
+        // Not the tokens' fault: a replaced key source answers 503 to those it kept waiting.
+        m_lastFailure = QStringLiteral("the key source was replaced");
         waiters.swap(m_waiters);
     }
-    retryIn(waiters); // no fetch will land: they find fetching impossible
+    retryIn(std::move(waiters)); // no fetch will land: they find fetching impossible
 }
 
 bool JwksKeys::beginFetch() {
@@ -111,7 +120,7 @@ void JwksKeys::land(std::optional<JwkSet> keys, const QString &failure) {
         }
         waiters.swap(m_waiters);
     }
-    retryIn(waiters);
+    retryIn(std::move(waiters));
 }
 
 JwksFetcher::JwksFetcher(JwksSettings settings, QObject *parent)
@@ -143,7 +152,7 @@ void JwksFetcher::fetch() {
     }
     const QPointer<JwksFetcher> self(this);
     fetchJsonDocument(
-        *m_network, m_settings.uri, m_settings.tls, m_settings.timeoutMs,
+        *m_network, m_settings.uri, m_settings.tls(), m_settings.timeoutMs,
         [self](const std::optional<JsonDocument> &document, QString why) {
             if (!self)
                 return;
@@ -160,7 +169,8 @@ void JwksFetcher::fetch() {
             if (!keys)
                 stats.failures.fetch_add(1, std::memory_order_relaxed);
             if (keys && !skipped.isEmpty())
-                qCInfo(lcAuth).noquote() << "JWKS: keys left out:" << skipped.join(u"; ");
+                qCInfo(lcAuth).noquote() << "JWKS: keys left out:" << skipped.mid(0, 8).join(u"; ")
+                                         << (skipped.size() > 8 ? "(and more)" : "");
             if (!keys)
                 qCWarning(lcAuth).noquote()
                     << "JWKS fetch failed, keeping the keys known before:" << why;
@@ -168,8 +178,11 @@ void JwksFetcher::fetch() {
             int nextSecs = refetchSecs;
             if (keys) {
                 const std::optional<int> maxAge = document->maxAgeSecs;
-                nextSecs =
-                    maxAge ? std::clamp(*maxAge, refetchSecs, 86'400) : f.m_settings.refreshSecs;
+                // The IdP may ask for sooner, never for later than the operator's period: a
+                // withdrawn key must not stay trusted for a day.
+                nextSecs = maxAge ? std::clamp(*maxAge, refetchSecs,
+                                               std::max(refetchSecs, f.m_settings.refreshSecs))
+                                  : f.m_settings.refreshSecs;
             }
             const QString failure = keys ? QString() : why;
             f.m_keys->land(std::move(keys), failure);

@@ -62,6 +62,8 @@ public:
     // Why the last fetch failed; empty when it succeeded (or none was made yet).
     QString lastFailure() const;
     bool everFetched() const { return generation() > 0; }
+    // The fetcher is gone (a reload replaced it): no fetch will ever land here again.
+    bool retired() const;
     const JwksStats &stats() const { return m_stats; }
 
 private:
@@ -88,15 +90,23 @@ private:
 
 struct JwksSettings {
     QString uri;
-    UpstreamSettings tls;
+    bool verifyTls = true; // as the upstreams'
+    QString caFile;
     int timeoutMs = 5'000;
     int refreshSecs = 300;        // without a Cache-Control max-age
     int refetchIntervalSecs = 10; // the least time between two fetches
+    // The fetch as the service's other calls to the IdP make it (TLS as for upstreams).
+    UpstreamSettings tls() const {
+        UpstreamSettings s;
+        s.verifyTls = verifyTls;
+        s.caFile = caFile;
+        return s;
+    }
     bool operator==(const JwksSettings &) const = default;
 };
 
 // Fetches an issuer's JWK Set into a JwksKeys: at start, every refresh period (the document's
-// Cache-Control max-age when it gives one, within [refetch interval, one day]), and when a
+// Cache-Control max-age when it asks for sooner, not below the refetch interval), and when a
 // token names an unknown key. A failed fetch keeps the keys the gateway had.
 class JwksFetcher : public QObject {
     Q_OBJECT

@@ -8,6 +8,22 @@
 
 namespace Tokengate {
 
+namespace {
+
+// `result` valid no later than `expCap`: an answer cached without the exp the token itself
+// carries would outlive it.
+std::shared_ptr<const IntrospectionResult>
+cappedAt(std::shared_ptr<const IntrospectionResult> result, std::optional<qint64> expCap) {
+    if (!expCap || !result || !result->active || (result->exp && *result->exp <= *expCap))
+        return result;
+    auto capped = std::make_shared<IntrospectionResult>(*result);
+    capped->exp = expCap;
+    capped->claims.insert(u"exp", double(*expCap)); // the cache keeps the claims alone
+    return capped;
+}
+
+} // namespace
+
 TokenIntrospector::TokenIntrospector(IntrospectionClient &client,
                                      std::shared_ptr<IntrospectionCache> cache,
                                      std::shared_ptr<IntrospectionFlights> flights,
@@ -31,7 +47,8 @@ TokenIntrospector::TokenIntrospector(IntrospectionClient &client,
         const AccessTokenRules &r = e.jwtRules;
         m_cacheScope += '\n' + QByteArray::number(int(e.validation)) + '\n' + r.issuer.toUtf8() +
                         '\n' + r.audiences.join(u'\n').toUtf8() + '\n' +
-                        QByteArray::number(r.leewaySecs) + (r.requireAtJwt ? "\nat+jwt" : "");
+                        QByteArray::number(r.leewaySecs) + (r.requireAtJwt ? "\nat+jwt" : "") +
+                        '\n' + e.jwksUri.toUtf8();
     }
 }
 
@@ -88,15 +105,19 @@ IntrospectionOutcome TokenIntrospector::unknownKey(const QString &why) const {
     outcome.cache = CacheOutcome::Local;
     const JwksKeys *source = m_client.endpoint().jwks.get();
     const QString failure = source ? source->lastFailure() : QStringLiteral("no key source");
-    if (!source || !source->everFetched() || !failure.isEmpty()) {
-        // Not the token's fault: the keys that could judge it are out of reach. Fail closed,
-        // saying the IdP is the problem.
+    if (!source || !source->everFetched() || source->retired()) {
+        // Not the token's fault: no key that could judge it was ever had (or a reload replaced
+        // the source it waited on). Fail closed, saying the IdP is the problem.
         outcome.error = Reason::IdpUnreachable;
         outcome.detail = QStringLiteral("the issuer's keys could not be fetched: ") + failure;
         return outcome;
     }
+    // Keys exist: a kid they lack is the token's problem (made-up kids must not look like an
+    // outage), even while a refresh fails.
     outcome.refusal = Reason::TokenInvalid;
-    outcome.detail = why;
+    outcome.detail = failure.isEmpty()
+                         ? why
+                         : why + QStringLiteral(" (the last fetch failed: ") + failure + u')';
     return outcome;
 }
 
@@ -111,12 +132,14 @@ TokenIntrospector::validateLocally(const QByteArray &key, const QByteArray &toke
     switch (verdict.kind) {
     case LocalVerdict::Kind::Valid:
         if (endpoint.validation == TokenValidation::JwtThenIntrospect)
-            return introspect(key, token, fingerprint,
-                              [done = std::move(done)](const IntrospectionOutcome &answer) {
-                                  IntrospectionOutcome checked = answer;
-                                  checked.checkedLocally = true;
-                                  done(checked);
-                              });
+            return introspect(
+                key, token, fingerprint,
+                [done = std::move(done)](const IntrospectionOutcome &answer) {
+                    IntrospectionOutcome checked = answer;
+                    checked.checkedLocally = true;
+                    done(checked);
+                },
+                verdict.result->exp); // the IdP's answer may omit exp: the JWT's still holds
         if (m_cache->settings().enabled)
             m_cache->storeActive(key, verdict.result, fingerprint);
         outcome.result = verdict.result;
@@ -159,7 +182,8 @@ TokenIntrospector::validateLocally(const QByteArray &key, const QByteArray &toke
 std::unique_ptr<IntrospectionTicket> TokenIntrospector::introspect(const QByteArray &key,
                                                                    const QByteArray &token,
                                                                    const QByteArray &fingerprint,
-                                                                   Callback done) {
+                                                                   Callback done,
+                                                                   std::optional<qint64> expCap) {
     auto waiter = std::make_shared<IntrospectionWaiter>();
     waiter->context = this;
     waiter->deliver = std::move(done);
@@ -167,13 +191,14 @@ std::unique_ptr<IntrospectionTicket> TokenIntrospector::introspect(const QByteAr
     auto flight = m_flights->join(key, waiter, &leader);
     auto ticket = std::make_unique<IntrospectionTicket>(waiter);
     if (leader)
-        call(key, token, fingerprint, std::move(flight));
+        call(key, token, fingerprint, std::move(flight), expCap);
     return ticket;
 }
 
 void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
                              const QByteArray &fingerprint,
-                             std::shared_ptr<IntrospectionFlights::Flight> flight) {
+                             std::shared_ptr<IntrospectionFlights::Flight> flight,
+                             std::optional<qint64> expCap) {
     if (m_cache->settings().enabled) {
         // Another flight may have landed between our cache miss and our joining.
         const IntrospectionCache::Lookup late = m_cache->find(key);
@@ -189,10 +214,11 @@ void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
     entry.key = key;
     entry.flight = flight;
     entry.evictionGeneration = m_cache->evictionGeneration();
+    entry.expCap = expCap;
     if (m_redis) {
         const quint64 generation = entry.evictionGeneration;
-        const bool asked = m_redis->lookup(key, [this, key, token, fingerprint, flight, generation](
-                                                    const RedisTierClient::Answer &answer) {
+        const bool asked = m_redis->lookup(key, [this, key, token, fingerprint, flight, generation,
+                                                 expCap](const RedisTierClient::Answer &answer) {
             // An eviction since the lookup was sent may concern this very answer.
             if (!answer.found || m_cache->evictionGeneration() != generation) {
                 askIdp(key, token, fingerprint, flight);
@@ -200,8 +226,8 @@ void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
             }
             IntrospectionOutcome outcome;
             if (answer.result) {
-                m_cache->storeActive(key, answer.result, fingerprint, answer.untilMs);
-                outcome.result = answer.result;
+                outcome.result = cappedAt(answer.result, expCap);
+                m_cache->storeActive(key, outcome.result, fingerprint, answer.untilMs);
             } else {
                 m_cache->storeInactive(key, fingerprint, answer.untilMs);
                 static const auto inactive = std::make_shared<const IntrospectionResult>();
@@ -233,6 +259,8 @@ void TokenIntrospector::landed(const QByteArray &key, const QByteArray &fingerpr
     const auto entry = m_calls.find(flight.get());
     const bool evictedMeanwhile =
         entry == m_calls.end() || entry->second.evictionGeneration != m_cache->evictionGeneration();
+    if (outcome.error == Reason::None && entry != m_calls.end())
+        outcome.result = cappedAt(outcome.result, entry->second.expCap);
     if (outcome.error == Reason::None && evictedMeanwhile) {
         // Neither tier keeps it: the eviction said to ask the IdP again next time.
     } else if (outcome.error == Reason::None) {

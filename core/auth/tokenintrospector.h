@@ -63,8 +63,10 @@ public:
     bool hasCallsInFlight() const { return !m_calls.empty(); }
 
 private:
+    // `expCap`: the exp of a JWT validated locally, which bounds the answer's life.
     std::unique_ptr<IntrospectionTicket> introspect(const QByteArray &key, const QByteArray &token,
-                                                    const QByteArray &fingerprint, Callback done);
+                                                    const QByteArray &fingerprint, Callback done,
+                                                    std::optional<qint64> expCap = {});
     std::unique_ptr<IntrospectionTicket> validateLocally(const QByteArray &key,
                                                          const QByteArray &token,
                                                          const QByteArray &fingerprint,
@@ -74,7 +76,8 @@ private:
     IntrospectionOutcome unknownKey(const QString &why) const;
     const JwkSet *currentKeys();
     void call(const QByteArray &key, const QByteArray &token, const QByteArray &fingerprint,
-              std::shared_ptr<IntrospectionFlights::Flight> flight);
+              std::shared_ptr<IntrospectionFlights::Flight> flight,
+              std::optional<qint64> expCap = {});
     void askIdp(const QByteArray &key, const QByteArray &token, const QByteArray &fingerprint,
                 const std::shared_ptr<IntrospectionFlights::Flight> &flight);
     void landed(const QByteArray &key, const QByteArray &fingerprint,
@@ -93,6 +96,7 @@ private:
         // The cache's eviction generation when the lookup began: an answer that lands after a
         // manual eviction may be the very one evicted, so it is delivered but not stored.
         quint64 evictionGeneration = 0;
+        std::optional<qint64> expCap;
     };
     std::unique_ptr<RedisTierClient> m_redis; // null without the shared tier
     // This worker's copy of the issuer's keys, taken again when their generation changes.

@@ -32,10 +32,15 @@ QStringList jwtValidationProblems(const IntrospectionConfig &e) {
     if (e.audiences.isEmpty())
         problems << where + QStringLiteral("JWT validation needs audience (the aud tokens must "
                                            "name): a token for another service would pass");
+    if (std::any_of(e.audiences.cbegin(), e.audiences.cend(),
+                    [](const QString &a) { return a.trimmed().isEmpty(); }))
+        problems << where + QStringLiteral("audience: an empty audience names no service");
     if (!e.jwksUri.isEmpty()) {
         QString why;
         if (!UpstreamTarget::parse(e.jwksUri, &why))
             problems << where + QStringLiteral("jwks_uri: ") + why;
+        else if (const QString insecure = jwksUriProblem(e.jwksUri); !insecure.isEmpty())
+            problems << where + insecure;
     }
     if (e.introspectOpaque && e.validation != TokenValidation::Jwt)
         problems << where + QStringLiteral("introspect_opaque applies to validation jwt only");

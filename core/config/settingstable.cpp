@@ -125,7 +125,8 @@ template<typename Owner, auto... Prefix> QList<Setting<Owner>> endpointRows(cons
          .valueName = u"mode"_s,
          .help = u"How tokens are judged: introspect (ask the IdP), jwt (validate JWT access "
                  "tokens with the issuer's published keys, never asking the IdP), or "
-                 "jwt_then_introspect (validate locally, then introspect those that pass)."_s,
+                 "jwt_then_introspect (validate JWTs locally and introspect those that pass; "
+                 "tokens that are not JWTs are introspected)."_s,
          .field =
              enumAt<ConfigSchema::tokenValidations, Prefix..., &IntrospectionConfig::validation>},
         {.key = key + u"jwks_uri"_s,

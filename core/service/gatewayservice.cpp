@@ -231,8 +231,10 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
             *notes << what + QStringLiteral(" changed: takes effect at the next restart");
     }
 
-    const bool keepCache =
-        next.introspection == m_config.introspection && next.cache == m_config.cache;
+    // Any endpoint's change may change what its cached answers mean (another jwks_uri, say).
+    const bool keepCache = next.introspection == m_config.introspection &&
+                           next.moreIntrospection == m_config.moreIntrospection &&
+                           next.cache == m_config.cache;
     m_config = next;
     m_upstreamUrl = m_config.upstreamUrl;
     // The JWKS keeps the replaced key for JWTs minted before the reload, which upstreams may
@@ -274,8 +276,8 @@ void GatewayService::syncJwksFetchers() {
             m_jwksFetchers.push_back(nullptr);
             continue;
         }
-        JwksSettings settings{i.jwksUri, m_config.upstream, i.timeoutMs, i.jwksRefreshSecs,
-                              i.jwksRefetchSecs};
+        JwksSettings settings{i.jwksUri,   m_config.upstream.verifyTls, m_config.upstream.caFile,
+                              i.timeoutMs, i.jwksRefreshSecs,           i.jwksRefetchSecs};
         // A reload keeps the keys it has: requests need not wait for a fetch.
         auto same = std::find_if(previous.begin(), previous.end(),
                                  [&](const auto &f) { return f && f->settings() == settings; });

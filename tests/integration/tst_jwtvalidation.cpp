@@ -5,6 +5,7 @@
 // does under `jwt_then_introspect`, and made-up key ids cannot make the gateway hammer its JWKS.
 #include "tests/support/accesstokenminter.h"
 #include "tests/support/gatewayfixture.h"
+#include "tests/support/manualclock.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
@@ -36,6 +37,7 @@ class TestJwtValidation : public QObject {
     QByteArray m_cacheControl;
     int m_jwksFetches = 0;
     int m_introspections = 0;
+    bool m_idpSendsExp = true;
     std::unique_ptr<HttpServer> m_echo;
     std::optional<TestIssuerKey> m_keyA;
     std::optional<TestIssuerKey> m_keyB;
@@ -100,10 +102,10 @@ private slots:
         });
         m_idp.route(QStringLiteral("/introspect"), [this](const QHttpServerRequest &) {
             ++m_introspections;
-            return QHttpServerResponse(
-                QJsonObject{{u"active"_qs, true},
-                            {u"sub"_qs, u"from-the-idp"_qs},
-                            {u"exp"_qs, double(QDateTime::currentSecsSinceEpoch() + 300)}});
+            QJsonObject answer{{u"active"_qs, true}, {u"sub"_qs, u"from-the-idp"_qs}};
+            if (m_idpSendsExp) // RFC 7662 makes it optional
+                answer.insert(u"exp", double(QDateTime::currentSecsSinceEpoch() + 300));
+            return QHttpServerResponse(answer);
         });
         m_idp.route(QStringLiteral("/.well-known/openid-configuration"), [this] {
             QJsonObject metadata{{u"issuer"_qs, issuer()}};
@@ -125,6 +127,7 @@ private slots:
         m_cacheControl.clear();
         m_jwksFetches = 0;
         m_introspections = 0;
+        m_idpSendsExp = true;
     }
 
     // Valid JWTs pass with the identity they carry; the IdP is never asked about them.
@@ -138,7 +141,12 @@ private slots:
         }
         QCOMPARE(m_introspections, 0);
         QCOMPARE(m_jwksFetches, 1);
+        // A token seen before is the cache's: validated once.
+        const QByteArray again = token(*m_keyA);
+        QCOMPARE(status(gw.port(), again), 200);
+        QCOMPARE(status(gw.port(), again), 200);
         const QByteArray text = metrics(gw);
+        QVERIFY2(text.contains("tokengate_cache_hits_total 1\n"), text.constData());
         QVERIFY2(text.contains(R"(tokengate_jwks_fetches_total{endpoint="default",result="ok"} 1)"),
                  text.constData());
         QVERIFY(text.contains(R"(tokengate_jwks_keys{endpoint="default"} 1)"));
@@ -259,6 +267,25 @@ private slots:
         QCOMPARE(m_introspections, 2);
     }
 
+    // The IdP's answer may omit exp: the cached answer must still end with the JWT's own.
+    void introspectedAnswerEndsWithTheJwt() {
+        m_idpSendsExp = false;
+        ManualClock clock(QDateTime::currentMSecsSinceEpoch());
+        Config c = config(TokenValidation::JwtThenIntrospect);
+        c.introspection.leewaySecs = 0;
+        c.cache.ttlSecs = 3600;
+        Gateway gw;
+        gw.service.setClock(&clock);
+        QVERIFY(gw.start(c));
+        const QByteArray shortLived = token(*m_keyA, 60);
+        QCOMPARE(status(gw.port(), shortLived), 200);
+        QCOMPARE(status(gw.port(), shortLived), 200); // the cached answer
+        QCOMPARE(m_introspections, 1);
+        clock.advanceMs(61'000);
+        QCOMPARE(status(gw.port(), shortLived), 401);
+        QCOMPARE(m_introspections, 1);
+    }
+
     // validation jwt with introspect_opaque: opaque tokens go to the IdP, JWTs do not.
     void opaqueTokensIntrospectedWhenAsked() {
         Config c = config(TokenValidation::Jwt);
@@ -290,9 +317,17 @@ private slots:
         Config c = config(TokenValidation::Jwt);
         c.introspection.audiences.clear();
         c.introspection.issuer.clear();
-        const QString problems = c.validate().join(u'\n');
+        QString problems = c.validate().join(u'\n');
         QVERIFY2(problems.contains(u"needs the issuer"), qPrintable(problems));
         QVERIFY2(problems.contains(u"needs audience"), qPrintable(problems));
+        c = config(TokenValidation::Jwt);
+        c.introspection.audiences = {QString()};
+        c.introspection.jwksUri = QStringLiteral("http://sso.example/jwks");
+        problems = c.validate().join(u'\n');
+        QVERIFY2(problems.contains(u"an empty audience"), qPrintable(problems));
+        QVERIFY2(problems.contains(u"must be https"), qPrintable(problems));
+        c = config(TokenValidation::Jwt); // loopback http is fine (and the default here)
+        QVERIFY2(c.validate().isEmpty(), qPrintable(c.validate().join(u'\n')));
     }
 };
 

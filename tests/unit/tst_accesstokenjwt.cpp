@@ -84,7 +84,16 @@ private slots:
         QCOMPARE(v.result->scope, QStringLiteral("read write"));
         QCOMPARE(v.result->audiences, QStringList{Audience});
         QCOMPARE(*v.result->exp, Now + 300 + 30); // widened by the leeway
-        QCOMPARE(v.result->claims.value(u"exp").toDouble(), double(Now + 300)); // as signed
+        // The claims read back as the same result: the cache keeps only them.
+        const auto back = IntrospectionResult::fromJson(
+            QJsonDocument(v.result->claims).toJson(QJsonDocument::Compact), nullptr);
+        QVERIFY(back);
+        QVERIFY(back->active);
+        QCOMPARE(back->exp, v.result->exp);
+        QCOMPARE(back->subject, v.result->subject);
+        QCOMPARE(back->clientId, v.result->clientId);
+        QCOMPARE(back->scope, v.result->scope);
+        QCOMPARE(back->audiences, v.result->audiences);
     }
 
     void forgedAndBrokenSignaturesAreRefused_data() {
@@ -221,6 +230,24 @@ private slots:
         QCOMPARE(v.reason, reason);
     }
 
+    // Okta and Entra ID name them scp and azp; they read as scope and client_id.
+    void scpAndAzpAreRead() {
+        QJsonObject claims = accessTokenClaims(Issuer, Audience, Now);
+        claims.remove(u"scope");
+        claims.remove(u"client_id");
+        claims.insert(u"scp", QJsonArray{u"read"_qs, u"admin"_qs});
+        claims.insert(u"azp", u"portal"_qs);
+        const TestIssuerKey &k = key("ES256");
+        const LocalVerdict v = judge(k.sign(k.header(), claims));
+        QVERIFY2(v.kind == LocalVerdict::Kind::Valid, qPrintable(v.why));
+        QCOMPARE(v.result->scope, QStringLiteral("read admin"));
+        QCOMPARE(v.result->clientId, QStringLiteral("portal"));
+        const auto back = IntrospectionResult::fromJson(
+            QJsonDocument(v.result->claims).toJson(QJsonDocument::Compact), nullptr);
+        QCOMPARE(back->scope, v.result->scope);
+        QCOMPARE(back->clientId, v.result->clientId);
+    }
+
     void typeIsCheckedWhenAsked() {
         AccessTokenRules strict = rules();
         strict.requireAtJwt = true;
@@ -318,15 +345,33 @@ private slots:
         mismatched.insert(u"alg", u"RS256"_qs);
         QJsonObject duplicate = key("PS256").publicJwk();
         duplicate.insert(u"kid", u"RS256"_qs);
+        // e = 1 makes every value its own signature; a 9000-bit modulus makes each verify slow.
+        QJsonObject identity = key("RS256").publicJwk();
+        identity.insert(u"kid", u"e-is-1"_qs);
+        identity.insert(u"e", u"AQ"_qs);
+        QJsonObject huge = key("RS256").publicJwk();
+        huge.insert(u"kid", u"huge"_qs);
+        QByteArray modulus(1125, '\x5b');
+        modulus[0] = '\xc1';
+        modulus[1124] = '\x01';
+        huge.insert(u"n", QString::fromLatin1(b64(modulus)));
+        // A kid that would paint the log red.
+        QJsonObject painted = hmac;
+        painted.insert(u"kid", u"\x1b[31mred"_qs);
         QStringList skipped;
         QString error;
-        const auto set = JwkSet::parse(jwksOf({key("RS256").publicJwk(), weak.publicJwk(), enc,
-                                               offCurve, hmac, mismatched, duplicate}),
-                                       &skipped, &error);
+        const auto set =
+            JwkSet::parse(jwksOf({key("RS256").publicJwk(), weak.publicJwk(), enc, offCurve, hmac,
+                                  mismatched, duplicate, identity, huge, painted}),
+                          &skipped, &error);
         QVERIFY2(set, qPrintable(error));
         QCOMPARE(set->size(), 1);
         const QString all = skipped.join(u'\n');
-        QCOMPARE(skipped.size(), 6);
+        QCOMPARE(skipped.size(), 9);
+        QVERIFY2(all.contains(u"key \"e-is-1\": not a sound RSA public key"), qPrintable(all));
+        QVERIFY2(all.contains(u"key \"huge\": RSA key of 9000 bits"), qPrintable(all));
+        QVERIFY2(all.contains(u"key \"?[31mred\""), qPrintable(all));
+        QVERIFY(!all.contains(QChar(0x1b)));
         for (const char *why :
              {"key \"weak\": RSA key of 1024 bits", "key \"enc\": not a signing",
               "key \"off-curve\": not a point of the curve", "key \"hmac\": key type \"oct\"",
