@@ -18,7 +18,7 @@ build=${BUILD_DIR:-$root/build-fuzz}
 mode=${1:-}
 
 # Wire formats and values read from the network: 10 million executions each in a campaign.
-parsers=(request_stream forward_differential response_stream introspection discovery
+parsers=(request_stream forward_differential response_stream introspection discovery jwt_validation
   redis_entry token_extraction form_encoding route_path cors_policy trusted_proxies)
 # Files read at start-up and harnesses that run the event loop (a socket pair; YAML and config
 # validation for every input): 1 million.
@@ -28,7 +28,7 @@ dict_of() {
   case $1 in
   request_stream | forward_differential | response_stream | http_connection | token_extraction)
     echo "$root/fuzz/dict/http.dict" ;;
-  introspection | discovery | redis_entry) echo "$root/fuzz/dict/json.dict" ;;
+  introspection | discovery | redis_entry | jwt_validation) echo "$root/fuzz/dict/json.dict" ;;
   config_yaml | eg_import | dotenv) echo "$root/fuzz/dict/yaml.dict" ;;
   *) echo "" ;;
   esac
