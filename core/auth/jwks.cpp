@@ -15,6 +15,8 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
+#include <array>
+
 namespace Tokengate {
 
 namespace {
@@ -228,9 +230,40 @@ const char *jwsAlgorithmName(JwsAlgorithm alg) {
     return info(alg).name;
 }
 
+namespace {
+
+// A context ready to verify with `pkey` under `alg`; null if OpenSSL cannot make one.
+EVP_MD_CTX *verifierFor(EVP_PKEY *pkey, JwsAlgorithm alg) {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = nullptr;
+    bool ok = ctx && EVP_DigestVerifyInit_ex(ctx, &pctx, info(alg).digest, nullptr, nullptr, pkey,
+                                             nullptr) == 1;
+    if (ok && alg == JwsAlgorithm::PS256) {
+        // RFC 7518 section 3.5: MGF1 with the same hash, a salt as long as the hash.
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
+    }
+    if (!ok) {
+        EVP_MD_CTX_free(ctx);
+        ctx = nullptr;
+    }
+    return cleared(ctx);
+}
+
+} // namespace
+
 struct VerificationKey::Pkey {
     EVP_PKEY *pkey = nullptr;
-    ~Pkey() { EVP_PKEY_free(pkey); }
+    // Per algorithm, a context initialised once and copied for each token: setting one up
+    // (fetching the digest and the signature method from the provider) costs more than an
+    // RSA verification. Only read after construction, so workers share them. Not for EdDSA,
+    // whose one-shot contexts are not copied.
+    std::array<EVP_MD_CTX *, std::size(Algorithms)> prototypes{};
+    ~Pkey() {
+        for (EVP_MD_CTX *p : prototypes)
+            EVP_MD_CTX_free(p);
+        EVP_PKEY_free(pkey);
+    }
 };
 
 VerificationKey::VerificationKey(QByteArray keyId, Kind kind, std::optional<JwsAlgorithm> alg,
@@ -238,7 +271,12 @@ VerificationKey::VerificationKey(QByteArray keyId, Kind kind, std::optional<JwsA
     : m_keyId(std::move(keyId))
     , m_kind(kind)
     , m_alg(alg)
-    , m_pkey(std::move(pkey)) {}
+    , m_pkey(std::move(pkey)) {
+    for (const AlgorithmInfo &a : Algorithms) {
+        if (a.digest && accepts(a.alg))
+            m_pkey->prototypes[size_t(a.alg)] = verifierFor(m_pkey->pkey, a.alg);
+    }
+}
 
 VerificationKey::~VerificationKey() = default;
 
@@ -257,16 +295,18 @@ bool VerificationKey::verify(JwsAlgorithm alg, QByteArrayView signingInput,
             return false;
         signature = der;
     }
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *pctx = nullptr;
-    bool ok = ctx && EVP_DigestVerifyInit_ex(ctx, &pctx, info(alg).digest, nullptr, nullptr,
-                                             m_pkey->pkey, nullptr) == 1;
-    if (ok && alg == JwsAlgorithm::PS256) {
-        // RFC 7518 section 3.5: MGF1 with the same hash, a salt as long as the hash.
-        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
+    EVP_MD_CTX *ctx = nullptr;
+    if (const EVP_MD_CTX *prototype = m_pkey->prototypes[size_t(alg)]) {
+        ctx = EVP_MD_CTX_new();
+        if (ctx && EVP_MD_CTX_copy_ex(ctx, prototype) != 1) {
+            EVP_MD_CTX_free(ctx);
+            ctx = nullptr;
+        }
+    } else {
+        ctx = verifierFor(m_pkey->pkey, alg);
     }
-    ok = ok && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char *>(signature.data()),
+    const bool ok =
+        ctx && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char *>(signature.data()),
                                 size_t(signature.size()),
                                 reinterpret_cast<const unsigned char *>(signingInput.data()),
                                 size_t(signingInput.size())) == 1;
