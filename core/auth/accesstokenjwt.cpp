@@ -49,6 +49,19 @@ QString shown(const QJsonValue &v) {
     return s;
 }
 
+// What the header's typ must be; no `accepts`: anything.
+struct TypeRule {
+    bool (*accepts)(const QString &typ) = nullptr;
+    QString name;
+};
+
+// A JWS checked against the keys: Valid with its payload bytes, or why not.
+struct JwsCheck {
+    LocalVerdict::Kind kind = LocalVerdict::Kind::Refused;
+    QString why;
+    QByteArray payload;
+};
+
 bool isAtJwt(const QString &typ) {
     // RFC 9068 section 4: "at+jwt", or its media type spelled out; case-insensitive (RFC 7515).
     return typ.compare(u"at+jwt", Qt::CaseInsensitive) == 0 ||
@@ -106,63 +119,118 @@ LocalVerdict judgeClaims(IntrospectionResult r, const AccessTokenRules &rules, q
     return v;
 }
 
+JwsCheck verifyJws(QByteArrayView token, const JwkSet *keys, const TypeRule &type) {
+    JwsCheck check;
+    check.kind = LocalVerdict::Kind::NotAJwt;
+    const qsizetype firstDot = token.indexOf('.');
+    const qsizetype secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
+    if (secondDot < 0) {
+        check.why = QStringLiteral("not a JWT");
+        return check;
+    }
+    const auto header = jsonObject(token.first(firstDot));
+    if (!header || !header->value(u"alg").isString()) {
+        check.why = QStringLiteral("not a JWT: its header is not a JSON object with an alg");
+        return check;
+    }
+    check.kind = LocalVerdict::Kind::Refused;
+    const QByteArrayView payload = token.sliced(firstDot + 1, secondDot - firstDot - 1);
+    const QByteArrayView signatureText = token.sliced(secondDot + 1);
+    const QString algName = header->value(u"alg").toString();
+    const auto alg = jwsAlgorithm(algName.toLatin1());
+    const QString typ = header->value(u"typ").toString();
+    if (signatureText.contains('.')) {
+        check.why = QStringLiteral("an encrypted JWT (JWE) or more than three parts");
+    } else if (!alg) {
+        check.why = QStringLiteral("alg \"%1\" is not accepted").arg(shown(algName));
+    } else if (header->contains(u"crit")) {
+        check.why = QStringLiteral("the header has crit extensions");
+    } else if (type.accepts && !type.accepts(typ)) {
+        check.why = QStringLiteral("typ \"%1\" is not %2").arg(shown(typ), type.name);
+    }
+    if (!check.why.isEmpty())
+        return check;
+    const QByteArray kid = header->value(u"kid").toString().toUtf8();
+    const VerificationKey *key = keys ? keys->find(kid, *alg) : nullptr;
+    if (!key) {
+        if (keys && (kid.isEmpty() || keys->hasKeyId(kid))) {
+            check.why = kid.isEmpty()
+                            ? QStringLiteral("no kid, and no single key fits %1").arg(algName)
+                            : QStringLiteral("key \"%1\" does not sign with %2")
+                                  .arg(shown(QString::fromUtf8(kid)), algName);
+            return check;
+        }
+        check.kind = LocalVerdict::Kind::UnknownKey;
+        check.why =
+            QStringLiteral("the issuer publishes no key \"%1\"").arg(shown(QString::fromUtf8(kid)));
+        return check;
+    }
+    const auto signature = Jwt::fromBase64Url(signatureText);
+    if (!signature || !key->verify(*alg, token.first(secondDot), *signature)) {
+        check.why = QStringLiteral("the signature does not verify (key \"%1\", %2)")
+                        .arg(shown(QString::fromUtf8(kid)), algName);
+        return check;
+    }
+    const auto payloadBytes = Jwt::fromBase64Url(payload);
+    if (!payloadBytes) {
+        check.why = QStringLiteral("the payload is not base64url");
+        return check;
+    }
+    check.kind = LocalVerdict::Kind::Valid;
+    check.payload = *payloadBytes;
+    return check;
+}
+
 } // namespace
 
 LocalVerdict validateAccessToken(QByteArrayView token, const JwkSet *keys,
                                  const AccessTokenRules &rules, qint64 nowSecs) {
-    const qsizetype firstDot = token.indexOf('.');
-    const qsizetype secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
-    LocalVerdict notJwt;
-    notJwt.kind = LocalVerdict::Kind::NotAJwt;
-    notJwt.reason = Reason::TokenInvalid;
-    if (secondDot < 0) {
-        notJwt.why = QStringLiteral("not a JWT");
-        return notJwt;
+    static const TypeRule atJwt{isAtJwt, QStringLiteral("at+jwt")};
+    const JwsCheck jws = verifyJws(token, keys, rules.requireAtJwt ? atJwt : TypeRule{});
+    if (jws.kind != LocalVerdict::Kind::Valid) {
+        LocalVerdict v;
+        v.kind = jws.kind;
+        v.reason = Reason::TokenInvalid;
+        v.why = jws.why;
+        return v;
     }
-    const auto header = jsonObject(token.first(firstDot));
-    if (!header || !header->value(u"alg").isString()) {
-        notJwt.why = QStringLiteral("not a JWT: its header is not a JSON object with an alg");
-        return notJwt;
-    }
-    const QByteArrayView payload = token.sliced(firstDot + 1, secondDot - firstDot - 1);
-    const QByteArrayView signatureText = token.sliced(secondDot + 1);
-    if (signatureText.contains('.'))
-        return invalid(QStringLiteral("an encrypted JWT (JWE) or more than three parts"));
-    const QString algName = header->value(u"alg").toString();
-    const auto alg = jwsAlgorithm(algName.toLatin1());
-    if (!alg)
-        return invalid(QStringLiteral("alg \"%1\" is not accepted").arg(shown(algName)));
-    if (header->contains(u"crit"))
-        return invalid(QStringLiteral("the header has crit extensions"));
-    if (rules.requireAtJwt && !isAtJwt(header->value(u"typ").toString()))
-        return invalid(
-            QStringLiteral("typ \"%1\" is not at+jwt").arg(shown(header->value(u"typ"))));
-    const QByteArray kid = header->value(u"kid").toString().toUtf8();
-    const VerificationKey *key = keys ? keys->find(kid, *alg) : nullptr;
-    if (!key) {
-        if (keys && (kid.isEmpty() || keys->hasKeyId(kid)))
-            return invalid(kid.isEmpty()
-                               ? QStringLiteral("no kid, and no single key fits %1").arg(algName)
-                               : QStringLiteral("key \"%1\" does not sign with %2")
-                                     .arg(shown(QString::fromUtf8(kid)), algName));
-        LocalVerdict unknown;
-        unknown.kind = LocalVerdict::Kind::UnknownKey;
-        unknown.reason = Reason::TokenInvalid;
-        unknown.why =
-            QStringLiteral("the issuer publishes no key \"%1\"").arg(shown(QString::fromUtf8(kid)));
-        return unknown;
-    }
-    const auto signature = Jwt::fromBase64Url(signatureText);
-    if (!signature || !key->verify(*alg, token.first(secondDot), *signature))
-        return invalid(QStringLiteral("the signature does not verify (key \"%1\", %2)")
-                           .arg(shown(QString::fromUtf8(kid)), algName));
-    const auto payloadBytes = Jwt::fromBase64Url(payload);
-    std::optional<IntrospectionResult> result;
-    if (payloadBytes)
-        result = IntrospectionResult::fromJson(*payloadBytes, nullptr);
+    std::optional<IntrospectionResult> result = IntrospectionResult::fromJson(jws.payload, nullptr);
     if (!result)
         return invalid(QStringLiteral("the payload is not a JSON object"));
     return judgeClaims(std::move(*result), rules, nowSecs);
+}
+
+std::optional<QByteArray> signedIntrospectionAnswer(QByteArrayView jwt, const JwkSet *keys,
+                                                    const QString &issuer, const QString &clientId,
+                                                    QString *why, bool *unknownKey) {
+    static const TypeRule introspectionJwt{
+        [](const QString &typ) {
+            return typ.compare(u"token-introspection+jwt", Qt::CaseInsensitive) == 0 ||
+                   typ.compare(u"application/token-introspection+jwt", Qt::CaseInsensitive) == 0;
+        },
+        QStringLiteral("token-introspection+jwt")};
+    const JwsCheck jws = verifyJws(jwt, keys, introspectionJwt);
+    *unknownKey = jws.kind == LocalVerdict::Kind::UnknownKey;
+    if (jws.kind != LocalVerdict::Kind::Valid) {
+        *why = jws.why;
+        return std::nullopt;
+    }
+    const QJsonObject claims = QJsonDocument::fromJson(jws.payload).object();
+    const QJsonValue aud = claims.value(u"aud");
+    const bool forUs =
+        aud.isString() ? aud.toString() == clientId : aud.toArray().contains(QJsonValue(clientId));
+    if (claims.value(u"iss").toString() != issuer)
+        *why = QStringLiteral("iss \"%1\" is not the issuer").arg(shown(claims.value(u"iss")));
+    else if (!forUs)
+        *why = QStringLiteral("aud %1 is not our client id").arg(shown(aud));
+    else if (!claims.value(u"iat").isDouble())
+        *why = QStringLiteral("no iat");
+    else if (!claims.value(u"token_introspection").isObject())
+        *why = QStringLiteral("no token_introspection object");
+    if (!why->isEmpty())
+        return std::nullopt;
+    return QJsonDocument(claims.value(u"token_introspection").toObject())
+        .toJson(QJsonDocument::Compact);
 }
 
 } // namespace Tokengate

@@ -43,4 +43,11 @@ struct LocalVerdict {
 LocalVerdict validateAccessToken(QByteArrayView token, const JwkSet *keys,
                                  const AccessTokenRules &rules, qint64 nowSecs);
 
+// RFC 9701: an introspection answer the IdP signed as a JWT (typ token-introspection+jwt, iss
+// the issuer, aud our client id, iat). The token_introspection object's JSON, or nullopt with
+// `why` set; `unknownKey` when the kid is one `keys` lack (a newer key set may have it).
+std::optional<QByteArray> signedIntrospectionAnswer(QByteArrayView jwt, const JwkSet *keys,
+                                                    const QString &issuer, const QString &clientId,
+                                                    QString *why, bool *unknownKey);
+
 } // namespace Tokengate

@@ -64,6 +64,8 @@ std::optional<IntrospectionEndpoint> introspectionEndpoint(const IntrospectionCo
     e.jwtRules = {config.issuer, config.audiences, config.leewaySecs, config.requireAtJwt};
     e.introspectOpaque = config.introspectOpaque;
     e.jwksUri = config.jwksUri;
+    e.signedAnswers = config.signedAnswers;
+    e.clientId = config.clientId;
     if (config.url.isEmpty() && !config.asksIdp())
         return e; // only ever validates JWTs itself
     const auto url = UpstreamTarget::parse(config.url, error);

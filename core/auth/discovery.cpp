@@ -172,7 +172,7 @@ QStringList resolveDiscovery(const QList<IntrospectionConfig *> &endpoints,
     for (IntrospectionConfig *e : endpoints) {
         DiscoveryNeeds needs;
         needs.introspection = e->url.isEmpty() && e->asksIdp();
-        needs.jwks = e->jwksUri.isEmpty() && e->validation != TokenValidation::Introspect;
+        needs.jwks = e->jwksUri.isEmpty() && e->needsKeys();
         if (e->issuer.isEmpty() || (!needs.introspection && !needs.jwks))
             continue;
         if (!network) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/auth/introspectionclient.h"
 
+#include "core/auth/jwkssource.h"
+
 #include "core/auth/clientauth.h"
 #include "core/auth/jwtsigner.h"
 #include "core/base/formencoding.h"
@@ -71,8 +73,10 @@ QByteArray IntrospectionClient::requestBytes(const IntrospectionEndpoint &endpoi
     out.append(endpoint.url.basePath.isEmpty() ? QByteArray("/") : endpoint.url.basePath);
     out.append(" HTTP/1.1\r\nHost: ");
     out.append(endpoint.url.authority);
-    out.append("\r\nAccept: application/json\r\n"
-               "Content-Type: application/x-www-form-urlencoded\r\n");
+    out.append(endpoint.signedAnswers
+                   ? QByteArrayView("\r\nAccept: application/token-introspection+jwt\r\n")
+                   : QByteArrayView("\r\nAccept: application/json\r\n"));
+    out.append("Content-Type: application/x-www-form-urlencoded\r\n");
     if (!endpoint.authorization.isEmpty()) {
         out.append("Authorization: ");
         out.append(endpoint.authorization);
@@ -225,7 +229,24 @@ void IntrospectionCall::onUpstreamComplete(bool reusable) {
         return;
     }
     QString why;
-    auto result = IntrospectionResult::fromJson(m_body, &why);
+    QByteArray body = m_body;
+    if (const IntrospectionEndpoint &e = m_client.endpoint(); e.signedAnswers) {
+        // RFC 9701: only an answer signed with the issuer's keys is believed; a plain JSON
+        // one (a proxy's, an attacker's on the path) is not an answer at all.
+        const std::shared_ptr<const JwkSet> keys = e.jwks ? e.jwks->current() : nullptr;
+        bool unknownKey = false;
+        const auto answer = signedIntrospectionAnswer(
+            m_body.trimmed(), keys.get(), e.jwtRules.issuer, e.clientId, &why, &unknownKey);
+        if (!answer) {
+            if (unknownKey && e.jwks)
+                e.jwks->awaitFetch(nullptr, e.jwks->generation()); // for the next calls
+            finishWithError(Reason::IdpBadResponse,
+                            QStringLiteral("the IdP's signed answer does not hold: ") + why);
+            return;
+        }
+        body = *answer;
+    }
+    auto result = IntrospectionResult::fromJson(body, &why);
     if (!result) {
         finishWithError(Reason::IdpBadResponse, QStringLiteral("the IdP's answer is ") + why);
         return;

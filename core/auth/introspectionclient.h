@@ -32,6 +32,8 @@ struct IntrospectionEndpoint {
     TokenValidation validation = TokenValidation::Introspect;
     AccessTokenRules jwtRules;      // the JWT modes
     QString jwksUri;                // the JWT modes: where the keys come from
+    bool signedAnswers = false;     // RFC 9701: answers are JWTs signed with the issuer's keys
+    QString clientId;               // signed answers: their aud
     bool introspectOpaque = false;  // Jwt: a token that is not a JWT is introspected
     std::shared_ptr<JwksKeys> jwks; // the JWT modes: the issuer's keys, shared
 

@@ -50,6 +50,10 @@ struct IntrospectionConfig {
     bool introspectOpaque = false; // jwt: tokens that are not JWTs are introspected
     int jwksRefreshSecs = 300;     // without a Cache-Control max-age on the JWK Set
     int jwksRefetchSecs = 10;      // the least time between two JWK Set fetches
+    bool signedAnswers = false;    // RFC 9701: ask for, and believe only, signed answers
+
+    // Whether the issuer's JWK Set is needed (JWT validation, signed answers).
+    bool needsKeys() const { return validation != TokenValidation::Introspect || signedAnswers; }
 
     // Whether some tokens are sent to the introspection endpoint (so it needs a url).
     bool asksIdp() const { return validation != TokenValidation::Jwt || introspectOpaque; }

@@ -68,6 +68,13 @@ JwksKeys::Wait JwksKeys::awaitFetch(std::shared_ptr<JwksWaiter> waiter, quint64 
     if (!m_fetching) {
         if (!fetchAllowedLocked())
             return Wait::TooSoon;
+        if (!waiter) { // a fetch for later callers, with no one waiting now
+            m_fetching = true;
+            m_fetchedOnce = true;
+            m_lastFetchStartMs = m_sinceStart.elapsed();
+            QMetaObject::invokeMethod(m_fetcher, &JwksFetcher::fetch, Qt::QueuedConnection);
+            return Wait::Waiting;
+        }
         m_fetching = true;
         m_fetchedOnce = true;
         m_lastFetchStartMs = m_sinceStart.elapsed();
@@ -75,7 +82,8 @@ JwksKeys::Wait JwksKeys::awaitFetch(std::shared_ptr<JwksWaiter> waiter, quint64 
         // call queued for an object destroyed later is dropped by Qt.
         QMetaObject::invokeMethod(m_fetcher, &JwksFetcher::fetch, Qt::QueuedConnection);
     }
-    m_waiters.push_back(std::move(waiter));
+    if (waiter)
+        m_waiters.push_back(std::move(waiter));
     return Wait::Waiting;
 }
 

@@ -58,6 +58,7 @@ public:
     };
     // A token names a key the set of `seenGeneration` lacks. A new fetch starts at most once
     // per refetch interval, so tokens with made-up kids cannot flood the IdP with calls.
+    // A null `waiter` only asks for the fetch.
     Wait awaitFetch(std::shared_ptr<JwksWaiter> waiter, quint64 seenGeneration);
     // Why the last fetch failed; empty when it succeeded (or none was made yet).
     QString lastFailure() const;

@@ -22,10 +22,23 @@ namespace {
 
 // What local JWT validation needs to judge a token at all: whose it must be and for whom.
 QStringList jwtValidationProblems(const IntrospectionConfig &e) {
-    if (e.validation == TokenValidation::Introspect)
-        return {};
     QStringList problems;
     const QString where = QStringLiteral("introspection \"%1\": ").arg(e.name);
+    if (e.signedAnswers) {
+        if (e.issuer.isEmpty())
+            problems << where + QStringLiteral("signed_answers needs the issuer (their iss)");
+        if (e.clientId.isEmpty())
+            problems << where + QStringLiteral("signed_answers needs client_id (their aud)");
+    }
+    if (!e.jwksUri.isEmpty() && e.needsKeys()) {
+        QString why;
+        if (!UpstreamTarget::parse(e.jwksUri, &why))
+            problems << where + QStringLiteral("jwks_uri: ") + why;
+        else if (const QString insecure = jwksUriProblem(e.jwksUri); !insecure.isEmpty())
+            problems << where + insecure;
+    }
+    if (e.validation == TokenValidation::Introspect)
+        return problems;
     if (e.issuer.isEmpty())
         problems << where + QStringLiteral("JWT validation needs the issuer (the iss tokens "
                                            "must carry)");
@@ -35,13 +48,6 @@ QStringList jwtValidationProblems(const IntrospectionConfig &e) {
     if (std::any_of(e.audiences.cbegin(), e.audiences.cend(),
                     [](const QString &a) { return a.trimmed().isEmpty(); }))
         problems << where + QStringLiteral("audience: an empty audience names no service");
-    if (!e.jwksUri.isEmpty()) {
-        QString why;
-        if (!UpstreamTarget::parse(e.jwksUri, &why))
-            problems << where + QStringLiteral("jwks_uri: ") + why;
-        else if (const QString insecure = jwksUriProblem(e.jwksUri); !insecure.isEmpty())
-            problems << where + insecure;
-    }
     if (e.introspectOpaque && e.validation != TokenValidation::Jwt)
         problems << where + QStringLiteral("introspect_opaque applies to validation jwt only");
     return problems;

@@ -163,6 +163,12 @@ template<typename Owner, auto... Prefix> QList<Setting<Owner>> endpointRows(cons
          .help = u"validation jwt: introspect tokens that are not JWTs instead of refusing "
                  "them."_s,
          .field = at<Prefix..., &IntrospectionConfig::introspectOpaque>},
+        {.key = key + u"signed_answers"_s,
+         .kind = K::Bool,
+         .flags = first,
+         .help = u"Ask for RFC 9701 signed introspection answers and believe no other: each "
+                 "must be a JWT signed with the issuer's keys, for our client_id."_s,
+         .field = at<Prefix..., &IntrospectionConfig::signedAnswers>},
         {.key = key + u"jwks_refresh"_s,
          .kind = K::Integer,
          .flags = first,

@@ -59,7 +59,7 @@ QString undiscovered(const Config &config) {
             return QStringLiteral("introspection \"%1\": the endpoint of issuer %2 has not been "
                                   "discovered")
                 .arg(i.name, i.issuer);
-        if (i.jwksUri.isEmpty() && i.validation != TokenValidation::Introspect)
+        if (i.jwksUri.isEmpty() && i.needsKeys())
             return QStringLiteral("introspection \"%1\": the jwks_uri of issuer %2 has not been "
                                   "discovered")
                 .arg(i.name, i.issuer);
@@ -272,7 +272,7 @@ void GatewayService::syncJwksFetchers() {
     QList<IntrospectionConfig> all = m_config.moreIntrospection;
     all.prepend(m_config.introspection);
     for (const IntrospectionConfig &i : all) {
-        if (i.validation == TokenValidation::Introspect) {
+        if (!i.needsKeys()) {
             m_jwksFetchers.push_back(nullptr);
             continue;
         }

@@ -12,6 +12,7 @@
 #include "core/auth/jwt.h"
 #include "core/base/formencoding.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
@@ -102,6 +103,41 @@ private slots:
     }
 
     void cleanupTestCase() { m_provider.stop(); }
+
+    // RFC 9701 with oidc-provider's own signed introspection answers: an opaque token is
+    // introspected, and the answer believed only because its signature and claims hold.
+    void signedIntrospectionAnswers() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QFile file(dir.filePath(QStringLiteral("tokengate.yml")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("upstream:\n  url: " + loopbackUrl(*m_echo).toUtf8() +
+                   "\nintrospection:\n  issuer: " + m_provider.value("issuer").toUtf8() +
+                   "\n  client_id: " + m_provider.value("post_client_id").toUtf8() +
+                   "\n  client_secret: env:E2E_SECRET\n  auth_method: client_secret_post"
+                   "\n  signed_answers: true\n");
+        file.close();
+        QProcessEnvironment env = DaemonProcess::baseEnvironment();
+        env.insert(QStringLiteral("E2E_SECRET"), m_provider.value("client_secret"));
+        DaemonProcess gateway;
+        QVERIFY2(gateway.start({QStringLiteral("--config"), file.fileName()}, env, dir.path()),
+                 gateway.err().constData());
+        const QByteArray opaque = accessToken("https://opaque.example");
+        RawClient c;
+        QVERIFY(c.connectTo(gateway.port()));
+        c.send("GET /x HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer " + opaque +
+               "\r\nConnection: close\r\n\r\n");
+        const auto r = c.readResponse(15000);
+        QVERIFY(r);
+        QCOMPARE(r->status, 200);
+        RawClient bad;
+        QVERIFY(bad.connectTo(gateway.port()));
+        bad.send("GET /x HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer not-issued\r\n"
+                 "Connection: close\r\n\r\n");
+        const auto refused = bad.readResponse(15000);
+        QVERIFY(refused);
+        QCOMPARE(refused->status, 401); // a signed "active": false
+    }
 
     void es256AndRs256TokensPass_data() {
         QTest::addColumn<QByteArray>("resource");

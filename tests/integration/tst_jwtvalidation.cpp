@@ -38,6 +38,9 @@ class TestJwtValidation : public QObject {
     int m_jwksFetches = 0;
     int m_introspections = 0;
     bool m_idpSendsExp = true;
+    // RFC 9701: what the introspection endpoint answers instead of JSON when set.
+    std::function<QByteArray(const QJsonObject &answer)> m_signAnswer;
+    QByteArray m_lastAccept;
     std::unique_ptr<HttpServer> m_echo;
     std::optional<TestIssuerKey> m_keyA;
     std::optional<TestIssuerKey> m_keyB;
@@ -100,11 +103,15 @@ private slots:
                 response.setHeader("Cache-Control", m_cacheControl);
             return response;
         });
-        m_idp.route(QStringLiteral("/introspect"), [this](const QHttpServerRequest &) {
+        m_idp.route(QStringLiteral("/introspect"), [this](const QHttpServerRequest &request) {
             ++m_introspections;
+            m_lastAccept = request.value("Accept");
             QJsonObject answer{{u"active"_qs, true}, {u"sub"_qs, u"from-the-idp"_qs}};
             if (m_idpSendsExp) // RFC 7662 makes it optional
                 answer.insert(u"exp", double(QDateTime::currentSecsSinceEpoch() + 300));
+            if (m_signAnswer)
+                return QHttpServerResponse("application/token-introspection+jwt",
+                                           m_signAnswer(answer));
             return QHttpServerResponse(answer);
         });
         m_idp.route(QStringLiteral("/.well-known/openid-configuration"), [this] {
@@ -128,6 +135,7 @@ private slots:
         m_jwksFetches = 0;
         m_introspections = 0;
         m_idpSendsExp = true;
+        m_signAnswer = nullptr;
     }
 
     // Valid JWTs pass with the identity they carry; the IdP is never asked about them.
@@ -284,6 +292,50 @@ private slots:
         clock.advanceMs(61'000);
         QCOMPARE(status(gw.port(), shortLived), 401);
         QCOMPARE(m_introspections, 1);
+    }
+
+    // RFC 9701: with signed_answers only an answer signed by the issuer's key, for our client,
+    // is believed; anything else is the IdP failing (503), never a token accepted.
+    void signedIntrospectionAnswers() {
+        Config c = config(TokenValidation::Introspect);
+        c.introspection.signedAnswers = true;
+        c.introspection.clientId = QStringLiteral("gateway");
+        c.introspection.clientSecret = QStringLiteral("s3cret");
+        c.cache.enabled = false;
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        QJsonObject header{{u"alg"_qs, u"RS256"_qs},
+                           {u"kid"_qs, u"key-a"_qs},
+                           {u"typ"_qs, u"token-introspection+jwt"_qs}};
+        QJsonObject claims{{u"iss"_qs, issuer()},
+                           {u"aud"_qs, u"gateway"_qs},
+                           {u"iat"_qs, double(QDateTime::currentSecsSinceEpoch())}};
+        auto signedBy = [&](const TestIssuerKey &key, QJsonObject h, QJsonObject p) {
+            return [&key, h, p](const QJsonObject &answer) {
+                QJsonObject payload = p;
+                payload.insert(u"token_introspection", answer);
+                return key.sign(h, payload);
+            };
+        };
+        m_signAnswer = signedBy(*m_keyA, header, claims);
+        QCOMPARE(status(gw.port(), "opaque-1"), 200);
+        QCOMPARE(m_lastAccept, QByteArray("application/token-introspection+jwt"));
+        m_signAnswer = nullptr; // plain JSON, as a proxy on the path could send
+        QCOMPARE(status(gw.port(), "opaque-2"), 503);
+        const TestIssuerKey forger("RS256", QStringLiteral("key-a"));
+        m_signAnswer = signedBy(forger, header, claims);
+        QCOMPARE(status(gw.port(), "opaque-3"), 503);
+        QJsonObject otherAudience = claims;
+        otherAudience.insert(u"aud", u"another-client"_qs);
+        m_signAnswer = signedBy(*m_keyA, header, otherAudience);
+        QCOMPARE(status(gw.port(), "opaque-4"), 503);
+        QJsonObject idToken = header;
+        idToken.insert(u"typ", u"JWT"_qs);
+        m_signAnswer = signedBy(*m_keyA, idToken, claims);
+        QCOMPARE(status(gw.port(), "opaque-5"), 503);
+        m_signAnswer = signedBy(*m_keyA, header, claims);
+        QCOMPARE(status(gw.port(), "opaque-6"), 200);
+        QCOMPARE(m_introspections, 6);
     }
 
     // validation jwt with introspect_opaque: opaque tokens go to the IdP, JWTs do not.

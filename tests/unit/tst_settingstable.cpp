@@ -41,7 +41,7 @@ TOKENGATE_FIELDS(IntrospectionConfig, name, url, issuer, authMethod, clientId, c
                  authorization, privateKeyFile, keyId, assertionAudience, clientSecretRef,
                  authorizationRef, timeoutMs, maxConnections, maxWaiting, validation, jwksUri,
                  audiences, leewaySecs, requireAtJwt, introspectOpaque, jwksRefreshSecs,
-                 jwksRefetchSecs)
+                 jwksRefetchSecs, signedAnswers)
 TOKENGATE_FIELDS(JwtConfig, headerName, algorithm, secret, secretRef, privateKeyFile, keyId,
                  allowPassthrough, lifetimeSecs, claims)
 TOKENGATE_FIELDS(RedisSettings, url, password, passwordRef, database, keyPrefix, timeoutMs)
@@ -181,6 +181,7 @@ IntrospectionConfig endpoint(const QString &name, const QString &n) {
     e.introspectOpaque = true;
     e.jwksRefreshSecs = 120;
     e.jwksRefetchSecs = 4;
+    e.signedAnswers = true;
     return e;
 }
 

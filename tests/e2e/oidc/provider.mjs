@@ -209,6 +209,10 @@ async function main() {
           return true;
         },
       },
+      // RFC 9701: an introspection request with Accept:
+      // application/token-introspection+jwt gets the answer as a JWT signed
+      // with the provider's RSA key (RS256, the clients' default).
+      jwtIntrospection: { enabled: true },
       // RFC 7009 2.1: a client may revoke only its own tokens. oidc-provider
       // 8.x hard-codes that (400 invalid_request "this token does not belong
       // to you" otherwise); it has no revocation policy option before 9.x.
