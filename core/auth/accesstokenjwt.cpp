@@ -202,7 +202,8 @@ LocalVerdict validateAccessToken(QByteArrayView token, const JwkSet *keys,
 
 std::optional<QByteArray> signedIntrospectionAnswer(QByteArrayView jwt, const JwkSet *keys,
                                                     const QString &issuer, const QString &clientId,
-                                                    QString *why, bool *unknownKey) {
+                                                    qint64 nowSecs, int leewaySecs, QString *why,
+                                                    bool *unknownKey) {
     static const TypeRule introspectionJwt{
         [](const QString &typ) {
             return typ.compare(u"token-introspection+jwt", Qt::CaseInsensitive) == 0 ||
@@ -225,6 +226,12 @@ std::optional<QByteArray> signedIntrospectionAnswer(QByteArrayView jwt, const Jw
         *why = QStringLiteral("aud %1 is not our client id").arg(shown(aud));
     else if (!claims.value(u"iat").isDouble())
         *why = QStringLiteral("no iat");
+    // Signed, but not for this call: an answer captured earlier (before a revocation, or for
+    // another token) replayed by something on the path.
+    else if (const double iat = claims.value(u"iat").toDouble();
+             iat > double(nowSecs + leewaySecs) ||
+             iat < double(nowSecs - leewaySecs - SignedAnswerMaxAgeSecs))
+        *why = QStringLiteral("iat is not within %1 s of now").arg(SignedAnswerMaxAgeSecs);
     else if (!claims.value(u"token_introspection").isObject())
         *why = QStringLiteral("no token_introspection object");
     if (!why->isEmpty())

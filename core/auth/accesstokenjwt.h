@@ -43,11 +43,18 @@ struct LocalVerdict {
 LocalVerdict validateAccessToken(QByteArrayView token, const JwkSet *keys,
                                  const AccessTokenRules &rules, qint64 nowSecs);
 
+// How old a signed introspection answer may be (beyond the leeway): the answer is for a call
+// made now, not one replayed from earlier.
+inline constexpr int SignedAnswerMaxAgeSecs = 60;
+
 // RFC 9701: an introspection answer the IdP signed as a JWT (typ token-introspection+jwt, iss
-// the issuer, aud our client id, iat). The token_introspection object's JSON, or nullopt with
-// `why` set; `unknownKey` when the kid is one `keys` lack (a newer key set may have it).
+// the issuer, aud our client id, iat within the leeway of `nowSecs` and at most
+// SignedAnswerMaxAgeSecs old). The token_introspection object's JSON, or nullopt with `why`
+// set; `unknownKey` when the kid is one `keys` lack (a newer key set may have it). RFC 9701
+// does not bind the answer to the token asked about: the iat window bounds a replay.
 std::optional<QByteArray> signedIntrospectionAnswer(QByteArrayView jwt, const JwkSet *keys,
                                                     const QString &issuer, const QString &clientId,
-                                                    QString *why, bool *unknownKey);
+                                                    qint64 nowSecs, int leewaySecs, QString *why,
+                                                    bool *unknownKey);
 
 } // namespace Tokengate

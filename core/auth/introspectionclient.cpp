@@ -3,6 +3,8 @@
 
 #include "core/auth/jwkssource.h"
 
+#include <QDateTime>
+
 #include "core/auth/clientauth.h"
 #include "core/auth/jwtsigner.h"
 #include "core/base/formencoding.h"
@@ -233,13 +235,15 @@ void IntrospectionCall::onUpstreamComplete(bool reusable) {
     if (const IntrospectionEndpoint &e = m_client.endpoint(); e.signedAnswers) {
         // RFC 9701: only an answer signed with the issuer's keys is believed; a plain JSON
         // one (a proxy's, an attacker's on the path) is not an answer at all.
+        const quint64 generation = e.jwks ? e.jwks->generation() : 0; // before the keys
         const std::shared_ptr<const JwkSet> keys = e.jwks ? e.jwks->current() : nullptr;
         bool unknownKey = false;
         const auto answer = signedIntrospectionAnswer(
-            m_body.trimmed(), keys.get(), e.jwtRules.issuer, e.clientId, &why, &unknownKey);
+            m_body.trimmed(), keys.get(), e.jwtRules.issuer, e.clientId,
+            QDateTime::currentSecsSinceEpoch(), e.jwtRules.leewaySecs, &why, &unknownKey);
         if (!answer) {
             if (unknownKey && e.jwks)
-                e.jwks->awaitFetch(nullptr, e.jwks->generation()); // for the next calls
+                e.jwks->awaitFetch(nullptr, generation); // for the next calls
             finishWithError(Reason::IdpBadResponse,
                             QStringLiteral("the IdP's signed answer does not hold: ") + why);
             return;

@@ -50,6 +50,12 @@ TokenIntrospector::TokenIntrospector(IntrospectionClient &client,
                         QByteArray::number(r.leewaySecs) + (r.requireAtJwt ? "\nat+jwt" : "") +
                         '\n' + e.jwksUri.toUtf8();
     }
+    if (e.signedAnswers) {
+        // Answers believed only when signed (in either tier) are not those of an endpoint
+        // that believes plain ones.
+        m_cacheScope += "\nsigned\n" + e.jwtRules.issuer.toUtf8() + '\n' + e.clientId.toUtf8() +
+                        '\n' + e.jwksUri.toUtf8();
+    }
 }
 
 TokenIntrospector::~TokenIntrospector() {

@@ -333,9 +333,13 @@ private slots:
         idToken.insert(u"typ", u"JWT"_qs);
         m_signAnswer = signedBy(*m_keyA, idToken, claims);
         QCOMPARE(status(gw.port(), "opaque-5"), 503);
+        QJsonObject replayed = claims; // an answer signed two minutes ago
+        replayed.insert(u"iat", double(QDateTime::currentSecsSinceEpoch() - 120));
+        m_signAnswer = signedBy(*m_keyA, header, replayed);
+        QCOMPARE(status(gw.port(), "opaque-6"), 503);
         m_signAnswer = signedBy(*m_keyA, header, claims);
-        QCOMPARE(status(gw.port(), "opaque-6"), 200);
-        QCOMPARE(m_introspections, 6);
+        QCOMPARE(status(gw.port(), "opaque-7"), 200);
+        QCOMPARE(m_introspections, 7);
     }
 
     // validation jwt with introspect_opaque: opaque tokens go to the IdP, JWTs do not.
