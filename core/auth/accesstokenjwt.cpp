@@ -40,13 +40,7 @@ QString shown(const QJsonValue &v) {
                     : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact))
                           .mid(1)
                           .chopped(1);
-    if (s.size() > 80)
-        s = s.left(80) + QStringLiteral("…");
-    for (QChar &c : s) { // nothing that could fake a log line or hide text
-        if (!c.isPrint() || c.category() == QChar::Other_Format)
-            c = u'?';
-    }
-    return s;
+    return loggable(std::move(s), 80);
 }
 
 // What the header's typ must be; no `accepts`: anything.

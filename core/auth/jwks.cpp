@@ -181,16 +181,6 @@ EVP_PKEY *ed25519Key(const QJsonObject &jwk, QString *why) {
     return pkey;
 }
 
-// A kid as the log shows it: short, and nothing that could fake a line or hide text.
-QString printable(const QByteArray &kid) {
-    QString s = QString::fromUtf8(kid.left(64));
-    for (QChar &c : s) {
-        if (!c.isPrint() || c.category() == QChar::Other_Format)
-            c = u'?';
-    }
-    return s;
-}
-
 // JOSE's r||s (RFC 7518 section 3.4) as the DER SEQUENCE OpenSSL verifies.
 QByteArray derSignature(QByteArrayView joseSignature, int size) {
     if (joseSignature.size() != 2 * size)
@@ -224,6 +214,16 @@ std::optional<JwsAlgorithm> jwsAlgorithm(QByteArrayView name) {
             return a.alg;
     }
     return std::nullopt;
+}
+
+QString loggable(QString text, qsizetype maxChars) {
+    if (text.size() > maxChars)
+        text = text.left(maxChars) + QStringLiteral("…");
+    for (QChar &c : text) {
+        if (!c.isPrint() || c.category() == QChar::Other_Format)
+            c = u'?';
+    }
+    return text;
 }
 
 const char *jwsAlgorithmName(JwsAlgorithm alg) {
@@ -330,8 +330,9 @@ std::optional<JwkSet> JwkSet::parse(const QJsonObject &document, QStringList *sk
     for (qsizetype i = 0; i < keys.size(); ++i) {
         const QJsonObject jwk = keys.at(i).toObject();
         const QByteArray kid = jwk.value(u"kid").toString().toUtf8();
-        const QString name = kid.isEmpty() ? QStringLiteral("key %1").arg(i)
-                                           : QStringLiteral("key \"%1\"").arg(printable(kid));
+        const QString name =
+            kid.isEmpty() ? QStringLiteral("key %1").arg(i)
+                          : QStringLiteral("key \"%1\"").arg(loggable(QString::fromUtf8(kid), 64));
         auto skip = [&](const QString &why) { *skipped << name + QStringLiteral(": ") + why; };
         if (set.size() >= MaxKeys) {
             skip(QStringLiteral("more than %1 keys").arg(MaxKeys));

@@ -17,6 +17,10 @@ namespace Tokengate {
 enum class JwsAlgorithm { RS256, PS256, ES256, ES384, EdDSA };
 
 std::optional<JwsAlgorithm> jwsAlgorithm(QByteArrayView name);
+
+// A value from a token or a JWK Set (a kid, a claim) as logs and traces show it: at most
+// `maxChars`, and nothing that could fake a log line or hide text.
+QString loggable(QString text, qsizetype maxChars);
 const char *jwsAlgorithmName(JwsAlgorithm alg);
 
 // One public key of an issuer's JWK Set (RFC 7517), ready for OpenSSL. Immutable; shared by

@@ -68,21 +68,12 @@ JwksKeys::Wait JwksKeys::awaitFetch(std::shared_ptr<JwksWaiter> waiter, quint64 
     if (!m_fetching) {
         if (!fetchAllowedLocked())
             return Wait::TooSoon;
-        if (!waiter) { // a fetch for later callers, with no one waiting now
-            m_fetching = true;
-            m_fetchedOnce = true;
-            m_lastFetchStartMs = m_sinceStart.elapsed();
-            QMetaObject::invokeMethod(m_fetcher, &JwksFetcher::fetch, Qt::QueuedConnection);
-            return Wait::Waiting;
-        }
-        m_fetching = true;
-        m_fetchedOnce = true;
-        m_lastFetchStartMs = m_sinceStart.elapsed();
+        markFetchStartedLocked();
         // Under the lock: the fetcher cannot be destroyed meanwhile (detach() takes it), and a
         // call queued for an object destroyed later is dropped by Qt.
         QMetaObject::invokeMethod(m_fetcher, &JwksFetcher::fetch, Qt::QueuedConnection);
     }
-    if (waiter)
+    if (waiter) // none: a fetch for later callers, with no one waiting now
         m_waiters.push_back(std::move(waiter));
     return Wait::Waiting;
 }
@@ -109,10 +100,14 @@ bool JwksKeys::beginFetch() {
     QMutexLocker locker(&m_mutex);
     if (m_fetching)
         return false;
+    markFetchStartedLocked();
+    return true;
+}
+
+void JwksKeys::markFetchStartedLocked() {
     m_fetching = true;
     m_fetchedOnce = true;
     m_lastFetchStartMs = m_sinceStart.elapsed();
-    return true;
 }
 
 void JwksKeys::land(std::optional<JwkSet> keys, const QString &failure) {

@@ -74,6 +74,7 @@ private:
     bool beginFetch(); // false when one is in flight already
     void land(std::optional<JwkSet> keys, const QString &failure);
     bool fetchAllowedLocked() const;
+    void markFetchStartedLocked();
 
     const int m_refetchIntervalMs;
     mutable QMutex m_mutex;
