@@ -29,7 +29,8 @@ AdminServer::AdminServer(const GatewayService &service, const RequestMetrics &me
     : QObject(parent)
     , m_service(service)
     , m_metrics(metrics)
-    , m_idp(idp) {
+    , m_idp(idp)
+    , m_revocations(service) {
     using Method = QHttpServerRequest::Method;
     using Status = QHttpServerResponse::StatusCode;
     m_server.route(QStringLiteral("/healthz"), Method::Get | Method::Head,
@@ -50,6 +51,9 @@ AdminServer::AdminServer(const GatewayService &service, const RequestMetrics &me
         r.setHeader("Cache-Control", "max-age=300");
         return r;
     });
+    m_server.route(
+        QStringLiteral("/revocations"), Method::Get | Method::Post | Method::Delete,
+        [this](const QHttpServerRequest &request) { return m_revocations.handle(request); });
     m_server.afterRequest([](QHttpServerResponse &&r) {
         r.setHeader("X-Content-Type-Options", "nosniff");
         return std::move(r);

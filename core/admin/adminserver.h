@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/admin/revocationapi.h"
+
 #include <QHttpServer>
 #include <QObject>
 
@@ -11,7 +13,8 @@ class IdpHealth;
 class RequestMetrics;
 
 // The operators' listener (QtHttpServer, never on the data path): /healthz, /readyz,
-// /metrics in Prometheus text format and, with asymmetric JWT signing, the JWKS.
+// /metrics in Prometheus text format, with asymmetric JWT signing the JWKS, and the
+// revocation calls (behind admin.token).
 class AdminServer : public QObject {
     Q_OBJECT
 public:
@@ -31,6 +34,7 @@ private:
     const GatewayService &m_service;
     const RequestMetrics &m_metrics;
     const IdpHealth &m_idp;
+    RevocationApi m_revocations;
     QHttpServer m_server;
     QHostAddress m_address;
     quint16 m_port = 0;

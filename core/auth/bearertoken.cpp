@@ -65,7 +65,11 @@ QByteArray bearerToken(const HeaderMap &headers) {
 }
 
 QByteArray tokenFingerprint(QByteArrayView token) {
-    return sha256(token).left(4).toHex();
+    return fingerprintOfDigest(sha256(token));
+}
+
+QByteArray fingerprintOfDigest(QByteArrayView digest) {
+    return digest.first(4).toByteArray().toHex();
 }
 
 } // namespace Tokengate

@@ -21,5 +21,7 @@ bool claimsBearerScheme(QByteArrayView value);
 // "fp=" in logs: the first 8 hex chars of the token's SHA-256, so log lines about one token
 // can be correlated without the token ever being written.
 QByteArray tokenFingerprint(QByteArrayView token);
+// The same from the token's SHA-256, when the caller needs the digest too.
+QByteArray fingerprintOfDigest(QByteArrayView digest);
 
 } // namespace Tokengate

@@ -60,6 +60,7 @@ enum class Reason : unsigned char {
     CorsRequestRefused,
     RateLimited,
     TokenInvalid,
+    TokenRevoked,
     Count // not a reason: how many there are, for the table's completeness check
 };
 
@@ -208,6 +209,9 @@ inline constexpr std::array<ReasonInfo, std::size_t(Reason::Count)> ReasonTable{
      "Too many requests: see Retry-After", ReasonBody::Tagged, ""},
     // A JWT judged by the gateway itself: bad signature, unknown key, wrong issuer or audience.
     {Reason::TokenInvalid, "token_invalid", 401, ReasonCategory::Token,
+     ReasonTexts::TokenInvalid, ReasonBody::Verbatim, ReasonTexts::InvalidTokenChallenge},
+    // Revoked by the operator at the gateway (admin POST /revocations), whatever the IdP says.
+    {Reason::TokenRevoked, "token_revoked", 401, ReasonCategory::Token,
      ReasonTexts::TokenInvalid, ReasonBody::Verbatim, ReasonTexts::InvalidTokenChallenge},
 }};
 // clang-format on

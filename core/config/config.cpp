@@ -63,6 +63,9 @@ Config::Config() {
 QStringList Config::validate() const {
     QStringList problems;
     QString why;
+    if (!admin.token.isEmpty() && admin.token.size() < AdminConfig::MinTokenLength)
+        problems << QStringLiteral("admin.token: at least %1 characters, so it cannot be guessed")
+                        .arg(AdminConfig::MinTokenLength);
     if (!demo && !upstreamUrl.isEmpty() && !UpstreamTarget::parse(upstreamUrl, &why))
         problems << QStringLiteral("upstream: ") + why;
     if (!DestinationPolicy::parse(destinationAllow, &why))

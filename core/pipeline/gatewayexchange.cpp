@@ -14,6 +14,8 @@
 #include "core/pipeline/pathnormalizer.h"
 #include "core/pipeline/proxyexchange.h"
 
+#include <QDateTime>
+
 #include <algorithm>
 
 namespace Tokengate {
@@ -339,7 +341,8 @@ void GatewayExchange::authenticate() {
         m_client.refuse(Reason::IdpUnreachable, "No identity provider configured");
         return;
     }
-    m_fingerprint = tokenFingerprint(found.token);
+    m_tokenDigest = sha256(found.token);
+    m_fingerprint = fingerprintOfDigest(m_tokenDigest);
     m_client.requestEvent().tokenFingerprint = m_fingerprint;
     const TokenSource source =
         m_route->tokenSources.isEmpty() ? TokenSource{} : m_route->tokenSources.at(found.source);
@@ -392,6 +395,16 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
     if (!verdict.allowed) {
         refuse(verdict.reason, QString::fromLatin1(verdict.why));
         return;
+    }
+    if (s.revocations && !s.revocations->isEmpty()) {
+        if (const auto revoked = s.revocations->match(m_tokenDigest, result, s.clock->nowSecs())) {
+            refuse(Reason::TokenRevoked,
+                   QStringLiteral("revoked at the gateway (by %1) until %2")
+                       .arg(RevocationList::kindName(revoked->kind),
+                            QDateTime::fromSecsSinceEpoch(revoked->untilSecs, Qt::UTC)
+                                .toString(Qt::ISODate)));
+            return;
+        }
     }
     if (!m_route->policy.isEmpty()) {
         const PolicyVerdict policy = judgePolicy(result, m_route->policy);

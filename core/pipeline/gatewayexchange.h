@@ -74,6 +74,7 @@ private:
     const RouteSettings *m_route = nullptr;
     UpstreamTarget m_target;
     QByteArray m_fingerprint;
+    QByteArray m_tokenDigest; // SHA-256 of the token, for the revocation list
     std::unique_ptr<IntrospectionTicket> m_ticket;
     std::unique_ptr<ProxyExchange> m_proxy;
     QByteArray m_corsOrigin; // the Origin the route's CORS grants access; empty: none

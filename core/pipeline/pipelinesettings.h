@@ -3,6 +3,7 @@
 
 #include "core/auth/introspectionflights.h"
 #include "core/cache/introspectioncache.h"
+#include "core/cache/revocationlist.h"
 #include "core/http/upstreampool.h"
 #include "core/pipeline/destinationpolicy.h"
 #include "core/pipeline/loopguard.h"
@@ -28,7 +29,8 @@ struct PipelineSettings {
     // Shared by every worker (and kept across restarts of the workers).
     std::shared_ptr<IntrospectionCache> cache;
     std::shared_ptr<IntrospectionFlights> flights;
-    std::shared_ptr<RedisTier> redis; // the shared second tier; null when off
+    std::shared_ptr<RedisTier> redis;                  // the shared second tier; null when off
+    std::shared_ptr<const RevocationList> revocations; // the operator's; null: none
     const Clock *clock = &SystemClock::instance();
     std::shared_ptr<UpstreamPoolCounters> poolCounters;
     std::shared_ptr<RateLimiter> rateLimiter;          // the routes' buckets, kept across reloads

@@ -145,6 +145,7 @@ HandlerFactory GatewayService::gatewayFactory() const {
     pipeline.cache = m_cache;
     pipeline.flights = m_flights;
     pipeline.redis = m_redis;
+    pipeline.revocations = m_revocations;
     pipeline.clock = m_clock;
     pipeline.poolCounters = m_poolCounters;
     pipeline.rateLimiter = m_rateLimiter;
@@ -464,6 +465,15 @@ void GatewayService::renderMetrics(PrometheusText &out) const {
         out.sample("tokengate_redis_subscribed", r->subscribed.load() ? 1 : 0);
     }
     renderJwksMetrics(out);
+    out.family("tokengate_revocations", "gauge",
+               "Tokens, jtis and subjects revoked at the gateway (admin POST /revocations)");
+    const QList<RevocationList::Entry> revoked = m_revocations->entries(m_clock->nowSecs());
+    for (const auto kind :
+         {RevocationList::Kind::Token, RevocationList::Kind::Jti, RevocationList::Kind::Subject}) {
+        out.sample("tokengate_revocations", {{"kind", RevocationList::kindName(kind).toLatin1()}},
+                   double(std::count_if(revoked.cbegin(), revoked.cend(),
+                                        [kind](const auto &e) { return e.kind == kind; })));
+    }
     out.family("tokengate_coalesced_requests_total", "counter",
                "Requests that joined another request's IdP call instead of making one");
     out.sample("tokengate_coalesced_requests_total", double(coalescedWaiters()));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/cache/introspectioncache.h"
+#include "core/cache/revocationlist.h"
 #include "core/config/config.h"
 #include "core/http/upstreampool.h"
 #include "core/http/upstreamtarget.h"
@@ -56,8 +57,12 @@ public:
     QString upstreamUrl() const; // empty in Destination mode
     // The introspection cache, for manual eviction (GUI, admin plane); null when stopped.
     IntrospectionCache *cache() const { return m_cache.get(); }
+    // What the operator revoked at the gateway; kept across reloads and restarts (it is not
+    // configuration), refused on every request whatever the cache or the JWT says.
+    RevocationList &revocations() const { return *m_revocations; }
     // Time for the cache and token checks; tests pass a ManualClock. Before start().
     void setClock(const Clock *clock) { m_clock = clock; }
+    const Clock &clock() const { return *m_clock; }
     // Time for the connections' deadlines (HttpServer::setDeadlineClock); tests pass a
     // ManualClock and call sweepDeadlines() after moving it. Before start().
     void setDeadlineClock(const Clock *clock) { m_deadlineClock = clock; }
@@ -99,6 +104,7 @@ private:
     std::shared_ptr<IntrospectionCache> m_cache;
     std::shared_ptr<IntrospectionFlights> m_flights;
     std::shared_ptr<RedisTier> m_redis;
+    std::shared_ptr<RevocationList> m_revocations = std::make_shared<RevocationList>();
     std::unique_ptr<RedisEvictions> m_redisEvictions;
     const Clock *m_clock = &SystemClock::instance();
     const Clock *m_deadlineClock = &SteadyClock::instance();

@@ -67,6 +67,7 @@ constexpr Known KnownReasons[] = {
     {Reason::CorsRequestRefused, "cors_request_refused", 403},
     {Reason::RateLimited, "rate_limited", 429},
     {Reason::TokenInvalid, "token_invalid", 401},
+    {Reason::TokenRevoked, "token_revoked", 401},
 };
 
 } // namespace

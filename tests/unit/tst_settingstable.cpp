@@ -49,7 +49,7 @@ TOKENGATE_FIELDS(CacheSettings, enabled, ttlSecs, negativeTtlSecs, staleGraceSec
                  maxBytes, redis)
 TOKENGATE_FIELDS(PathConfig, normalizePath, mergeSlashes, escapedSlashes, parameters,
                  caseInsensitive)
-TOKENGATE_FIELDS(AdminConfig, enabled, address, port)
+TOKENGATE_FIELDS(AdminConfig, enabled, address, port, token, tokenRef)
 TOKENGATE_FIELDS(TokenSource, kind, name)
 TOKENGATE_FIELDS(HeaderRulesConfig, set, add, remove)
 TOKENGATE_FIELDS(CorsConfig, enabled, allowOrigins, allowMethods, allowHeaders, exposeHeaders,
@@ -150,7 +150,7 @@ void copyNonSettings(const Config &from, Config &to) {
 
 QProcessEnvironment secrets() {
     QProcessEnvironment env;
-    for (const char *name : {"S1", "A1", "S2", "A2", "J1", "R1", "SAMPLE"})
+    for (const char *name : {"S1", "A1", "S2", "A2", "J1", "R1", "ADM1", "SAMPLE"})
         env.insert(QString::fromLatin1(name),
                    QStringLiteral("value-of-") + QLatin1StringView(name));
     return env;
@@ -303,6 +303,8 @@ Config everyFieldSet(const QString &file) {
     c.admin.enabled = false;
     c.admin.address = QHostAddress(QStringLiteral("127.0.0.3"));
     c.admin.port = 9191;
+    c.admin.token = QStringLiteral("value-of-ADM1");
+    c.admin.tokenRef = QStringLiteral("env:ADM1");
     c.logFormat = QStringLiteral("json");
     c.configFile = file;
     c.logLevel = QStringLiteral("debug");
