@@ -91,6 +91,13 @@ Target readTarget(const Fields &fields) {
         t.kind = kind;
         t.value = v.toString();
     }
+    if (named == 1 && t.kind == RevocationList::Kind::Token && !isB64Token(t.value.toUtf8())) {
+        // A pasted "Bearer ..." or a "+" a form decoded to a space would revoke some other
+        // value's hash and leave the real token working.
+        t.error = QStringLiteral("token must be the token alone (RFC 6750 characters: letters, "
+                                 "digits, -._~+/ and trailing =)");
+        return t;
+    }
     if (named != 1)
         t.error = QStringLiteral("name exactly one of token, jti and sub");
     return t;
@@ -180,15 +187,17 @@ QHttpServerResponse RevocationApi::revoke(const Fields &fields, const Target &ta
                                .arg(RevocationList::MaxLifetimeSecs));
         entry.untilSecs = now + *secs;
     } else if (target.kind == RevocationList::Kind::Token) {
-        if (const auto exp = unverifiedExp(target.value); exp && *exp + ExpMarginSecs >= now)
-            entry.untilSecs = std::min(*exp + ExpMarginSecs, now + RevocationList::MaxLifetimeSecs);
+        // Clamped first: exp is the caller's number, and may be near the end of qint64.
+        const qint64 latest = now + RevocationList::MaxLifetimeSecs;
+        if (const auto exp = unverifiedExp(target.value); exp && *exp >= now - ExpMarginSecs)
+            entry.untilSecs = std::min(*exp, latest - ExpMarginSecs) + ExpMarginSecs;
     }
     QString why;
     if (!m_service.revocations().add(entry, now, &why))
         return problem(why.contains(u"full") ? Status::InsufficientStorage : Status::BadRequest,
                        "invalid_request", why);
-    // Cached answers go too: then every instance sharing the Redis tier asks its IdP again,
-    // and the entry's own instance stops serving it at once.
+    // The list refuses cached answers too; evicting them spares the cache entries nobody
+    // may use any more (in every instance sharing the Redis tier).
     qsizetype evicted = 0;
     if (IntrospectionCache *cache = m_service.cache()) {
         if (target.kind == RevocationList::Kind::Token)

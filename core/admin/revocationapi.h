@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/auth/accesstokenjwt.h"
 #include "core/cache/revocationlist.h"
 
 #include <QHttpServerRequest>
@@ -21,9 +22,9 @@ public:
     // How long a revocation lasts when the call does not say and the token's own exp is
     // unknown: longer than access tokens usually live.
     static constexpr qint64 DefaultLifetimeSecs = 24 * 3600;
-    // After a JWT's exp the revocation is kept this much longer, since validation tolerates
-    // clock skew by up to the endpoint's leeway.
-    static constexpr qint64 ExpMarginSecs = 300;
+    // After a JWT's exp the revocation is kept this much longer: validation tolerates clock
+    // skew by up to the endpoint's leeway, which is at most this.
+    static constexpr qint64 ExpMarginSecs = AccessTokenRules::MaxLeewaySecs;
 
     explicit RevocationApi(const GatewayService &service);
     QHttpServerResponse handle(const QHttpServerRequest &request) const;

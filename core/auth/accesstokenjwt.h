@@ -13,9 +13,10 @@ namespace Tokengate {
 
 // What a locally validated access token (RFC 9068) must say beyond a good signature.
 struct AccessTokenRules {
-    QString issuer;            // "iss" must be exactly this
-    QStringList audiences;     // "aud" must name one of these
-    int leewaySecs = 30;       // clock skew allowed on exp, nbf and iat
+    QString issuer;        // "iss" must be exactly this
+    QStringList audiences; // "aud" must name one of these
+    int leewaySecs = 30;   // clock skew allowed on exp, nbf and iat
+    static constexpr int MaxLeewaySecs = 600;
     bool requireAtJwt = false; // header "typ" must be at+jwt (RFC 9068 section 2.1)
 
     bool operator==(const AccessTokenRules &) const = default;

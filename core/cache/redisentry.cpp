@@ -25,6 +25,29 @@ QByteArray RedisEntry::evictionChannel(QByteArrayView prefix) {
     return prefix.toByteArray() + "evict";
 }
 
+QByteArray RedisEntry::revocationsKey(QByteArrayView prefix) {
+    return prefix.toByteArray() + "revocations";
+}
+
+QByteArray RedisEntry::revocationMember(const RevocationList::Entry &entry) {
+    return RevocationList::kindName(entry.kind).toLatin1() + ':' +
+           QByteArray::number(entry.revokedAtSecs) + ':' + entry.key.toHex();
+}
+
+std::optional<RevocationList::Entry> RedisEntry::revocationFromMember(QByteArrayView member,
+                                                                      qint64 untilSecs) {
+    const QList<QByteArray> parts = member.toByteArray().split(':');
+    if (parts.size() != 3)
+        return std::nullopt;
+    const auto kind = RevocationList::kindFromName(QString::fromLatin1(parts[0]));
+    bool number = false;
+    const qint64 revokedAt = parts[1].toLongLong(&number);
+    const QByteArray key = QByteArray::fromHex(parts[2]);
+    if (!kind || !number || key.toHex() != parts[2])
+        return std::nullopt; // not ours: another writer, or another version
+    return RevocationList::Entry{*kind, key, revokedAt, untilSecs};
+}
+
 namespace {
 
 std::optional<RedisEntry::Expiry> expiryUntil(qint64 untilMs, qint64 nowMs) {

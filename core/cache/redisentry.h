@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/cache/introspectioncache.h"
+#include "core/cache/revocationlist.h"
 
 #include <memory>
 #include <optional>
@@ -18,6 +19,12 @@ struct RedisEntry {
     static QByteArray fingerprintIndex(QByteArrayView prefix, QByteArrayView fingerprint);
     static QByteArray subjectIndex(QByteArrayView prefix, const QString &subject);
     static QByteArray evictionChannel(QByteArrayView prefix);
+    // Revocations at the gateway, one sorted set for every instance: members
+    // "<kind>:<revokedAt>:<hex key>" (never a token: its SHA-256), scored by their end.
+    static QByteArray revocationsKey(QByteArrayView prefix);
+    static QByteArray revocationMember(const RevocationList::Entry &entry);
+    static std::optional<RevocationList::Entry> revocationFromMember(QByteArrayView member,
+                                                                     qint64 untilSecs);
 
     // When an answer is written: its deadline and the EX seconds (whole, rounded down so
     // Redis never keeps it past the deadline). nullopt: not to be kept (the key is deleted).

@@ -21,16 +21,33 @@ end
 return n
 )lua";
 
+// KEYS: the revocation set; ARGV: kind, hex key. Removes that revocation whatever its time.
+constexpr char UnrevokeScript[] = R"lua(
+local n = 0
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local kind, key = string.match(m, '^([^:]+):[^:]*:(.*)$')
+  if kind == ARGV[1] and key == ARGV[2] then n = n + redis.call('ZREM', KEYS[1], m) end
+end
+return n
+)lua";
+
 constexpr QByteArrayView FingerprintTag = "fp:";
 constexpr QByteArrayView SubjectTag = "sub:";
+// "rev:<until>:<member>" and "unrev:<kind>:<hex key>".
+constexpr QByteArrayView RevokedTag = "rev:";
+constexpr QByteArrayView UnrevokedTag = "unrev:";
 
 } // namespace
 
 RedisEvictions::RedisEvictions(std::shared_ptr<RedisTier> tier,
-                               std::shared_ptr<IntrospectionCache> cache, QObject *parent)
+                               std::shared_ptr<IntrospectionCache> cache,
+                               std::shared_ptr<RevocationList> revocations, const Clock &clock,
+                               QObject *parent)
     : QObject(parent)
     , m_tier(std::move(tier))
     , m_cache(cache)
+    , m_revocations(std::move(revocations))
+    , m_clock(clock)
     , m_prefix(m_tier->prefix()) {
     const int timeoutMs = m_tier->cache.redis.timeoutMs;
     // Publishing and deleting are rare and nobody waits for them: a longer bound is fine.
@@ -40,6 +57,11 @@ RedisEvictions::RedisEvictions(std::shared_ptr<RedisTier> tier,
                                   [this](const QByteArray &message) { received(message); });
     m_subscriber->setStateListener([this](bool up) {
         m_tier->stats.subscribed.store(up, std::memory_order_relaxed);
+        if (up) {
+            // Revocations made while this instance was not listening are in the set.
+            m_revocationsWanted = true;
+            loadRevocations();
+        }
         if (!up || !std::exchange(m_subscribedBefore, true))
             return;
         if (auto local = m_cache.lock()) {
@@ -48,6 +70,10 @@ RedisEvictions::RedisEvictions(std::shared_ptr<RedisTier> tier,
                             << "local entries, evictions may have been missed";
         }
     });
+    m_commands->setStateListener([this](bool up) {
+        if (up)
+            loadRevocations();
+    });
     m_commands->start();
     m_subscriber->start();
     // The listener is called in the evicting thread; the connections live in this one.
@@ -55,9 +81,14 @@ RedisEvictions::RedisEvictions(std::shared_ptr<RedisTier> tier,
         QMetaObject::invokeMethod(this,
                                   [this, fingerprint, subject] { publish(fingerprint, subject); });
     });
+    m_revocations->setListener([this](const RevocationList::Entry &entry, bool removed) {
+        QMetaObject::invokeMethod(this,
+                                  [this, entry, removed] { publishRevocation(entry, removed); });
+    });
 }
 
 RedisEvictions::~RedisEvictions() {
+    m_revocations->setListener({}); // waits for a listener call in progress
     if (auto cache = m_cache.lock())
         cache->setEvictionListener({}); // waits for a listener call in progress
     m_tier->stats.subscribed.store(false, std::memory_order_relaxed);
@@ -91,7 +122,105 @@ void RedisEvictions::publish(const QByteArray &fingerprint, const QString &subje
     }
 }
 
+void RedisEvictions::countFailure(const RedisReply &r) const {
+    if (r.failed())
+        (r.kind == RedisReply::Kind::Timeout ? m_tier->stats.timeouts : m_tier->stats.errors)
+            .fetch_add(1, std::memory_order_relaxed);
+}
+
+void RedisEvictions::publishRevocation(const RevocationList::Entry &entry, bool removed) {
+    const QByteArray set = RedisEntry::revocationsKey(m_prefix);
+    const QByteArray kind = RevocationList::kindName(entry.kind).toLatin1();
+    auto counted = [this](const RedisReply &r) { countFailure(r); };
+    // Stored before it is announced (one connection, in order): an instance that hears of it
+    // late, or reloads the set, finds it there.
+    const bool sent =
+        removed
+            ? m_commands->command(
+                  {"EVAL", QByteArray(UnrevokeScript), "1", set, kind, entry.key.toHex()},
+                  counted) &&
+                  m_commands->command({"PUBLISH", RedisEntry::evictionChannel(m_prefix),
+                                       UnrevokedTag.toByteArray() + kind + ':' + entry.key.toHex()},
+                                      counted)
+            : m_commands->command({"ZADD", set, QByteArray::number(entry.untilSecs),
+                                   RedisEntry::revocationMember(entry)},
+                                  counted) &&
+                  // No revocation lasts longer; the set goes when the last one ends.
+                  m_commands->command(
+                      {"EXPIRE", set, QByteArray::number(RevocationList::MaxLifetimeSecs)},
+                      counted) &&
+                  m_commands->command({"PUBLISH", RedisEntry::evictionChannel(m_prefix),
+                                       RevokedTag.toByteArray() +
+                                           QByteArray::number(entry.untilSecs) + ':' +
+                                           RedisEntry::revocationMember(entry)},
+                                      counted);
+    if (!sent) {
+        m_tier->stats.errors.fetch_add(1, std::memory_order_relaxed);
+        qCWarning(lcRedis) << "Redis unavailable: a revocation reached this instance only";
+    }
+}
+
+void RedisEvictions::loadRevocations() {
+    if (!m_revocationsWanted)
+        return;
+    const QByteArray set = RedisEntry::revocationsKey(m_prefix);
+    const qint64 now = m_clock.nowSecs();
+    auto counted = [this](const RedisReply &r) { countFailure(r); };
+    const bool sent =
+        m_commands->command({"ZREMRANGEBYSCORE", set, "-inf", '(' + QByteArray::number(now)},
+                            counted) &&
+        m_commands->command(
+            {"ZRANGEBYSCORE", set, QByteArray::number(now), "+inf", "WITHSCORES", "LIMIT", "0",
+             QByteArray::number(RevocationList::MaxEntries)},
+            [this](const RedisReply &r) {
+                countFailure(r);
+                if (r.kind != RedisReply::Kind::Array) {
+                    m_revocationsWanted = true; // tried again when the connection is back
+                    return;
+                }
+                const qint64 nowSecs = m_clock.nowSecs();
+                qsizetype read = 0;
+                for (qsizetype i = 0; i + 1 < r.elements.size(); i += 2) {
+                    bool number = false;
+                    const qint64 until = r.elements[i + 1].toLongLong(&number);
+                    const auto entry = number
+                                           ? RedisEntry::revocationFromMember(r.elements[i], until)
+                                           : std::nullopt;
+                    QString why;
+                    if (entry && m_revocations->add(*entry, nowSecs, &why,
+                                                    RevocationList::Reach::ThisInstance))
+                        ++read;
+                }
+                if (read > 0)
+                    qCInfo(lcRedis) << "read" << read << "revocations from Redis";
+            });
+    m_revocationsWanted = !sent;
+}
+
 void RedisEvictions::received(const QByteArray &message) {
+    if (message.startsWith(RevokedTag) || message.startsWith(UnrevokedTag)) {
+        const QByteArrayView rest = QByteArrayView(message).sliced(
+            message.startsWith(RevokedTag) ? RevokedTag.size() : UnrevokedTag.size());
+        const qsizetype colon = rest.indexOf(':');
+        if (colon < 0)
+            return;
+        if (message.startsWith(RevokedTag)) {
+            bool number = false;
+            const qint64 until = rest.first(colon).toLongLong(&number);
+            const auto entry = number
+                                   ? RedisEntry::revocationFromMember(rest.sliced(colon + 1), until)
+                                   : std::nullopt;
+            QString why;
+            if (entry && !m_revocations->add(*entry, m_clock.nowSecs(), &why,
+                                             RevocationList::Reach::ThisInstance))
+                qCWarning(lcRedis).noquote() << "a revocation from Redis was refused:" << why;
+        } else if (const auto kind =
+                       RevocationList::kindFromName(QString::fromLatin1(rest.first(colon)))) {
+            m_revocations->remove(*kind, QByteArray::fromHex(rest.sliced(colon + 1).toByteArray()),
+                                  RevocationList::Reach::ThisInstance);
+        }
+        return;
+    }
     auto cache = m_cache.lock();
     if (!cache)
         return;

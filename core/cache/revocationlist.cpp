@@ -35,17 +35,32 @@ void RevocationList::dropExpired(qint64 nowSecs) {
     if (nowSecs <= m_firstEndSecs)
         return; // nothing has ended: a sweep per addition would make filling the list quadratic
     m_firstEndSecs = INT64_MAX;
+    qint64 last = 0;
     for (Map *map : {&m_tokens, &m_jtis, &m_subjects}) {
         std::erase_if(*map,
                       [nowSecs](const auto &item) { return item.second.untilSecs < nowSecs; });
-        for (const auto &[key, e] : *map)
+        for (const auto &[key, e] : *map) {
             m_firstEndSecs = std::min(m_firstEndSecs, e.untilSecs);
+            last = std::max(last, e.untilSecs);
+        }
     }
+    m_lastEndSecs.store(last, std::memory_order_release);
     m_size.store(qsizetype(m_tokens.size() + m_jtis.size() + m_subjects.size()),
                  std::memory_order_release);
 }
 
-bool RevocationList::add(const Entry &entry, qint64 nowSecs, QString *error) {
+void RevocationList::setListener(Listener listener) {
+    QMutexLocker lock(&m_listenerMutex);
+    m_listener = std::move(listener);
+}
+
+void RevocationList::tell(const Entry &entry, bool removed) {
+    QMutexLocker lock(&m_listenerMutex);
+    if (m_listener)
+        m_listener(entry, removed);
+}
+
+bool RevocationList::add(const Entry &entry, qint64 nowSecs, QString *error, Reach reach) {
     if (entry.key.isEmpty() || entry.key.size() > MaxKeyBytes) {
         *error = QStringLiteral("the value must have 1 to %1 bytes").arg(MaxKeyBytes);
         return false;
@@ -68,6 +83,8 @@ bool RevocationList::add(const Entry &entry, qint64 nowSecs, QString *error) {
         return false;
     }
     m_firstEndSecs = std::min(m_firstEndSecs, entry.untilSecs);
+    if (entry.untilSecs > m_lastEndSecs.load(std::memory_order_relaxed))
+        m_lastEndSecs.store(entry.untilSecs, std::memory_order_release);
     if (it == map.end()) {
         map.emplace(entry.key, entry);
     } else {
@@ -78,21 +95,29 @@ bool RevocationList::add(const Entry &entry, qint64 nowSecs, QString *error) {
     }
     m_size.store(qsizetype(m_tokens.size() + m_jtis.size() + m_subjects.size()),
                  std::memory_order_release);
+    lock.unlock();
+    if (reach == Reach::Everywhere)
+        tell(entry, false);
     return true;
 }
 
-bool RevocationList::remove(Kind kind, const QByteArray &key) {
+bool RevocationList::remove(Kind kind, const QByteArray &key, Reach reach) {
     QWriteLocker lock(&m_lock);
     const bool removed = mapFor(kind).erase(key) > 0;
     m_size.store(qsizetype(m_tokens.size() + m_jtis.size() + m_subjects.size()),
                  std::memory_order_release);
+    lock.unlock();
+    // Told even when absent here: another instance may hold it (a revocation made while this
+    // one was away from Redis).
+    if (reach == Reach::Everywhere)
+        tell({kind, key, 0, 0}, true);
     return removed;
 }
 
 std::optional<RevocationList::Entry> RevocationList::match(QByteArrayView tokenDigest,
                                                            const IntrospectionResult &result,
                                                            qint64 nowSecs) const {
-    if (isEmpty())
+    if (isEmpty() || nowSecs > m_lastEndSecs.load(std::memory_order_acquire))
         return std::nullopt;
     QReadLocker lock(&m_lock);
     const auto live = [&](const Map &map, const QByteArray &key) -> const Entry * {
@@ -109,7 +134,7 @@ std::optional<RevocationList::Entry> RevocationList::match(QByteArrayView tokenD
     }
     if (!found && !m_subjects.empty() && !result.subject.isEmpty()) {
         const Entry *bySubject = live(m_subjects, result.subject.toUtf8());
-        if (bySubject && (!result.iat || *result.iat <= bySubject->revokedAtSecs))
+        if (bySubject && (!result.iat || *result.iat <= bySubject->revokedAtSecs + SubjectSkewSecs))
             found = bySubject;
     }
     if (!found)
@@ -119,18 +144,32 @@ std::optional<RevocationList::Entry> RevocationList::match(QByteArrayView tokenD
 }
 
 QList<RevocationList::Entry> RevocationList::entries(qint64 nowSecs) const {
-    QReadLocker lock(&m_lock);
     QList<Entry> out;
-    for (const Map *map : {&m_tokens, &m_jtis, &m_subjects}) {
-        for (const auto &[key, entry] : *map) {
-            if (entry.untilSecs >= nowSecs)
-                out.append(entry);
+    {
+        QReadLocker lock(&m_lock);
+        for (const Map *map : {&m_tokens, &m_jtis, &m_subjects}) {
+            for (const auto &[key, entry] : *map) {
+                if (entry.untilSecs >= nowSecs)
+                    out.append(entry);
+            }
         }
     }
     std::sort(out.begin(), out.end(), [](const Entry &a, const Entry &b) {
         return a.revokedAtSecs != b.revokedAtSecs ? a.revokedAtSecs < b.revokedAtSecs
                                                   : a.key < b.key;
     });
+    return out;
+}
+
+std::array<qsizetype, 3> RevocationList::counts(qint64 nowSecs) const {
+    std::array<qsizetype, 3> out{};
+    QReadLocker lock(&m_lock);
+    for (const Map *map : {&m_tokens, &m_jtis, &m_subjects}) {
+        for (const auto &[key, entry] : *map) {
+            if (entry.untilSecs >= nowSecs)
+                ++out[std::size_t(entry.kind)];
+        }
+    }
     return out;
 }
 

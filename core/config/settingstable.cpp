@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config/settingstable.h"
 
+#include "core/auth/accesstokenjwt.h"
 #include "core/config/configschema.h"
 
 #include <limits>
@@ -148,7 +149,7 @@ template<typename Owner, auto... Prefix> QList<Setting<Owner>> endpointRows(cons
          .kind = K::Integer,
          .flags = first,
          .min = 0,
-         .max = 600,
+         .max = AccessTokenRules::MaxLeewaySecs,
          .valueName = u"seconds"_s,
          .help = u"JWT validation: clock skew allowed on exp, nbf and iat."_s,
          .field = at<Prefix..., &IntrospectionConfig::leewaySecs>},

@@ -57,8 +57,9 @@ public:
     QString upstreamUrl() const; // empty in Destination mode
     // The introspection cache, for manual eviction (GUI, admin plane); null when stopped.
     IntrospectionCache *cache() const { return m_cache.get(); }
-    // What the operator revoked at the gateway; kept across reloads and restarts (it is not
-    // configuration), refused on every request whatever the cache or the JWT says.
+    // What the operator revoked at the gateway; kept across reloads and stop()/start() (it is
+    // not configuration; a new process reads it back from Redis only), refused on every
+    // request whatever the cache or the JWT says.
     RevocationList &revocations() const { return *m_revocations; }
     // Time for the cache and token checks; tests pass a ManualClock. Before start().
     void setClock(const Clock *clock) { m_clock = clock; }

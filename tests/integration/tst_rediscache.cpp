@@ -9,6 +9,7 @@
 #include "tests/support/scriptedupstream.h"
 
 #include "core/auth/bearertoken.h"
+#include "core/base/sha256.h"
 #include "core/cache/redisstats.h"
 #include "core/devidp/demoidp.h"
 #include "core/observe/prometheustext.h"
@@ -195,6 +196,41 @@ private slots:
         QCOMPARE(request(b, token), 200);
         QCOMPARE(b.lastCache(), QByteArray("miss"));
         QCOMPARE(m_idp->introspectionCalls(), calls + 1);
+    }
+
+    // A revocation made at A refuses the token at B at once, and C, started later, reads it
+    // from Redis; taking it back at B reaches every instance and leaves nothing in Redis.
+    void revocationsAreShared() {
+        const Config c = redisConfig();
+        Instance a, b;
+        QVERIFY(start(a, c));
+        QVERIFY(start(b, c));
+        const QByteArray token =
+            m_idp->mint(QStringLiteral("revoked"), QStringLiteral("read"), 600);
+        QCOMPARE(request(b, token), 200);
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        QString error;
+        QVERIFY(a.service.revocations().add(
+            {RevocationList::Kind::Token, sha256(token), now, now + 600}, now, &error));
+        QTRY_COMPARE(b.service.revocations().size(), qsizetype(1));
+        QCOMPARE(request(b, token), 401);
+
+        const QString set = c.cache.redis.keyPrefix + QStringLiteral("revocations");
+        const QByteArray stored =
+            m_redis.cli({QStringLiteral("ZRANGE"), set, QStringLiteral("0"), QStringLiteral("-1")});
+        QVERIFY2(stored.startsWith("token:"), stored.constData());
+        QVERIFY(!stored.contains(token));
+
+        Instance late;
+        QVERIFY(start(late, c));
+        QTRY_COMPARE(late.service.revocations().size(), qsizetype(1));
+        QCOMPARE(request(late, token), 401);
+
+        QVERIFY(b.service.revocations().remove(RevocationList::Kind::Token, sha256(token)));
+        QTRY_VERIFY(a.service.revocations().isEmpty());
+        QTRY_VERIFY(late.service.revocations().isEmpty());
+        QCOMPARE(request(a, token), 200);
+        QTRY_COMPARE(m_redis.cli({QStringLiteral("ZCARD"), set}).trimmed(), QByteArray("0"));
     }
 
     // Redis killed: requests still succeed through the IdP; once it is back (same port), the

@@ -12,6 +12,7 @@
 #include "core/admin/adminserver.h"
 #include "core/admin/idphealth.h"
 #include "core/auth/bearertoken.h"
+#include "core/base/sha256.h"
 #include "core/observe/prometheustext.h"
 #include "core/observe/requestmetrics.h"
 
@@ -241,6 +242,30 @@ private slots:
         QCOMPARE(adminCall(a.admin->port(), "DELETE", R"({"token":"never-revoked"})").status, 404);
     }
 
+    // The check stands after the cache: a revocation that evicted nothing (or another
+    // instance's, arriving through Redis) still refuses a cached answer. Reloads keep it.
+    void cachedAnswersAreRefusedToo() {
+        AdminGateway a;
+        a.gw.service.setClock(&m_clock);
+        QVERIFY(a.start(config(TokenValidation::Jwt)));
+        const QByteArray token = jwt();
+        QCOMPARE(status(a.gw.port(), token), 200);
+        QString error;
+        const qint64 now = m_clock.nowSecs();
+        QVERIFY(a.gw.service.revocations().add(
+            {RevocationList::Kind::Token, sha256(token), now, now + 60}, now, &error));
+        QCOMPARE(status(a.gw.port(), token), 401);
+        QCOMPARE(lastReason(a.gw), QByteArray("token_revoked"));
+        QCOMPARE(a.gw.events.snapshot().last().cache, CacheOutcome::Hit);
+
+        QStringList errors;
+        QVERIFY2(a.gw.service.reload(config(TokenValidation::JwtThenIntrospect), &errors),
+                 qPrintable(errors.join(u'\n')));
+        QCOMPARE(status(a.gw.port(), token), 401);
+        QCOMPARE(lastReason(a.gw), QByteArray("token_revoked"));
+        QCOMPARE(m_introspections, 1); // the IdP said active; the gateway said no
+    }
+
     void revocationEndsWhenItSaysSo() {
         AdminGateway a;
         a.gw.service.setClock(&m_clock);
@@ -289,7 +314,8 @@ private slots:
         QCOMPARE(status(a.gw.port(), before), 401);
         QCOMPARE(lastReason(a.gw), QByteArray("token_revoked"));
         QCOMPARE(status(a.gw.port(), carol), 200);
-        m_clock.advanceMs(5'000);
+        // Past the allowance for the IdP's clock running ahead of ours.
+        m_clock.advanceMs((RevocationList::SubjectSkewSecs + 1) * 1000);
         const QByteArray after = jwt(QStringLiteral("alice"));
         QCOMPARE(status(a.gw.port(), after), 200);
         QCOMPARE(status(a.gw.port(), before), 401);
@@ -354,6 +380,13 @@ private slots:
         QTest::newRow("too long") << QByteArray("POST") << json
                                   << QByteArray(R"({"sub":")" + QByteArray(2000, 'a') + R"("})")
                                   << 400 << u"bytes"_qs;
+        QTest::newRow("token with its scheme")
+            << QByteArray("POST") << json << QByteArray(R"({"token":"Bearer abc"})") << 400
+            << u"the token alone"_qs;
+        // "+" in a form body is a space once decoded: the caller forgot to encode it.
+        QTest::newRow("form plus")
+            << QByteArray("POST") << QByteArray("application/x-www-form-urlencoded")
+            << QByteArray("token=ab+cd") << 400 << u"the token alone"_qs;
         QTest::newRow("delete unknown")
             << QByteArray("DELETE") << json << QByteArray(R"({"sub":"nobody"})") << 404
             << u"nothing revoked"_qs;

@@ -61,15 +61,18 @@ private slots:
         QVERIFY(!list.match(sha256("a"), result(u"alice"_qs, Now), Now));
     }
 
-    // Tokens issued up to the revocation are refused; later ones pass; one without iat
-    // cannot show it is later.
+    // Tokens issued up to the revocation (and the IdP's clock skew after it) are refused;
+    // later ones pass; one without iat cannot show it is later.
     void bySubjectAndIssueTime() {
         RevocationList list;
         QString error;
         QVERIFY(list.add(entry(RevocationList::Kind::Subject, "alice", Now + 3600), Now, &error));
         QVERIFY(list.match({}, result(u"alice"_qs, Now - 100), Now + 10));
         QVERIFY(list.match({}, result(u"alice"_qs, Now), Now + 10));
-        QVERIFY(!list.match({}, result(u"alice"_qs, Now + 1), Now + 10));
+        QVERIFY(
+            list.match({}, result(u"alice"_qs, Now + RevocationList::SubjectSkewSecs), Now + 10));
+        QVERIFY(!list.match({}, result(u"alice"_qs, Now + RevocationList::SubjectSkewSecs + 1),
+                            Now + 40));
         QVERIFY(list.match({}, result(u"alice"_qs, std::nullopt), Now + 10));
         QVERIFY(!list.match({}, result(u"bob"_qs, Now - 100), Now + 10));
         QVERIFY(!list.match({}, result(QString(), std::nullopt), Now + 10));
@@ -82,6 +85,8 @@ private slots:
         QVERIFY(list.match({}, result(u"a"_qs, Now, u"j"_qs), Now + 60));
         QVERIFY(!list.match({}, result(u"a"_qs, Now, u"j"_qs), Now + 61));
         QCOMPARE(list.entries(Now + 61).size(), 0);
+        QCOMPARE(list.counts(Now + 60)[std::size_t(RevocationList::Kind::Jti)], qsizetype(1));
+        QCOMPARE(list.counts(Now + 61)[std::size_t(RevocationList::Kind::Jti)], qsizetype(0));
     }
 
     // A second revocation never shortens the first; a later one of a subject moves its line.
@@ -95,7 +100,8 @@ private slots:
         QCOMPARE(all.size(), 1);
         QCOMPARE(all.first().untilSecs, Now + 3600);
         QCOMPARE(all.first().revokedAtSecs, Now + 50);
-        QVERIFY(list.match({}, result(u"alice"_qs, Now + 20), Now + 60));
+        QVERIFY(list.match({}, result(u"alice"_qs, Now + 70), Now + 60));
+        QVERIFY(!list.match({}, result(u"alice"_qs, Now + 81), Now + 90));
     }
 
     void refusesMalformedEntries_data() {
