@@ -39,7 +39,9 @@ TestBenchPage::TestBenchPage(GatewayController *gateway, IdpProbe *probe, QWidge
     m_token = new QLineEdit;
     m_token->setPlaceholderText(QStringLiteral("Paste an access token"));
     m_token->setEchoMode(QLineEdit::PasswordEchoOnEdit);
+    m_token->setObjectName(QStringLiteral("benchToken"));
     m_check = new QPushButton(QStringLiteral("Check"));
+    m_check->setObjectName(QStringLiteral("benchCheck"));
     m_check->setDefault(true);
     auto *tokenRow = new QHBoxLayout;
     tokenRow->addWidget(m_token, 1);
@@ -56,11 +58,14 @@ TestBenchPage::TestBenchPage(GatewayController *gateway, IdpProbe *probe, QWidge
     mintRow->addWidget(m_mint);
 
     m_decision = new QLabel;
+    m_decision->setObjectName(QStringLiteral("benchDecision"));
     m_decision->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_decision->setWordWrap(true);
     QFont bold = m_decision->font();
     bold.setBold(true);
     m_decision->setFont(bold);
+    m_decoded = readOnlyText();
+    m_decoded->setObjectName(QStringLiteral("benchDecoded"));
     m_introspection = readOnlyText();
     m_jwt = readOnlyText();
     m_curl = new QLineEdit;
@@ -72,7 +77,10 @@ TestBenchPage::TestBenchPage(GatewayController *gateway, IdpProbe *probe, QWidge
     curlRow->addWidget(copy);
 
     auto *results = new QHBoxLayout;
-    auto *left = new QGroupBox(QStringLiteral("Introspection answer"));
+    auto *decoded = new QGroupBox(QStringLiteral("Token (decoded, not verified)"));
+    (new QVBoxLayout(decoded))->addWidget(m_decoded);
+    results->addWidget(decoded);
+    auto *left = new QGroupBox(QStringLiteral("Introspection answer or local validation"));
     (new QVBoxLayout(left))->addWidget(m_introspection);
     auto *right = new QGroupBox(QStringLiteral("JWT for the upstream (decoded)"));
     (new QVBoxLayout(right))->addWidget(m_jwt);
@@ -132,34 +140,65 @@ void TestBenchPage::check() {
         m_decision->setText(QStringLiteral("Paste a token first."));
         return;
     }
-    m_check->setEnabled(false);
-    m_decision->setText(QStringLiteral("Asking the IdP…"));
     const Config config = m_gateway->runningConfig();
     const QString listenUrl = m_gateway->service().listenUrl();
-    m_probe->introspect(
-        config, token,
-        [this, guard = QPointer<TestBenchPage>(this), config, listenUrl,
-         token](const IntrospectionOutcome &answer) {
-            if (!guard)
-                return;
-            m_report =
-                evaluateToken(answer, config, listenUrl, token, QDateTime::currentSecsSinceEpoch());
-            m_decision->setText(m_report.decision);
-            m_decision->setStyleSheet(m_report.allowed ? QStringLiteral("color: #26a269;")
-                                                       : QStringLiteral("color: #c01c28;"));
-            m_introspection->setPlainText(m_report.introspection);
-            m_jwt->setPlainText(m_report.jwt.isEmpty()
-                                    ? (config.jwt.headerName.isEmpty()
-                                           ? QStringLiteral("No JWT header is configured.")
-                                           : QStringLiteral("No JWT: the request is refused."))
-                                    : QStringLiteral("%1: %2\n\n%3\n%4")
-                                          .arg(config.jwt.headerName,
-                                               QString::fromLatin1(m_report.jwt),
-                                               m_report.jwtHeader, m_report.jwtPayload));
-            m_curl->setText(m_report.curl);
-            updateEnabled();
-            emit checked();
-        });
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QString localCheck;
+    const IntrospectionConfig &endpoint = config.introspection;
+    if (endpoint.validation != TokenValidation::Introspect) {
+        // The gateway's own keys and rules: what it would decide, check by check.
+        const LocalCheck local =
+            checkLocally(token, m_gateway->service().issuerKeys().get(), endpoint, now);
+        localCheck = local.summary;
+        if (!local.needsIdp) {
+            TestBenchReport report = evaluateToken(local.local, config, listenUrl, token, now,
+                                                   &m_gateway->service().revocations());
+            report.localCheck = localCheck;
+            showReport(std::move(report), config);
+            return;
+        }
+    }
+    m_check->setEnabled(false);
+    m_decision->setText(QStringLiteral("Asking the IdP…"));
+    m_probe->introspect(config, token,
+                        [this, guard = QPointer<TestBenchPage>(this), config, listenUrl, token,
+                         localCheck](const IntrospectionOutcome &answer) {
+                            if (!guard)
+                                return;
+                            const qint64 at = QDateTime::currentSecsSinceEpoch();
+                            TestBenchReport report =
+                                evaluateToken(answer, config, listenUrl, token, at,
+                                              &m_gateway->service().revocations());
+                            report.localCheck = localCheck;
+                            showReport(std::move(report), config);
+                        });
+}
+
+void TestBenchPage::showReport(TestBenchReport report, const Config &config) {
+    m_report = std::move(report);
+    m_report.decoded =
+        decodeJwt(m_token->text().trimmed().toLatin1(), QDateTime::currentSecsSinceEpoch());
+    m_decoded->setPlainText(
+        m_report.decoded.isEmpty()
+            ? QStringLiteral("Not a JWT: an opaque token only the IdP can read.")
+            : m_report.decoded);
+    m_decision->setText(
+        m_report.localCheck.isEmpty()
+            ? m_report.decision
+            : QStringLiteral("JWT check: %1\n%2").arg(m_report.localCheck, m_report.decision));
+    m_decision->setStyleSheet(m_report.allowed ? QStringLiteral("color: #26a269;")
+                                               : QStringLiteral("color: #c01c28;"));
+    m_introspection->setPlainText(m_report.introspection);
+    m_jwt->setPlainText(m_report.jwt.isEmpty()
+                            ? (config.jwt.headerName.isEmpty()
+                                   ? QStringLiteral("No JWT header is configured.")
+                                   : QStringLiteral("No JWT: the request is refused."))
+                            : QStringLiteral("%1: %2\n\n%3\n%4")
+                                  .arg(config.jwt.headerName, QString::fromLatin1(m_report.jwt),
+                                       m_report.jwtHeader, m_report.jwtPayload));
+    m_curl->setText(m_report.curl);
+    updateEnabled();
+    emit checked();
 }
 
 } // namespace Tokengate

@@ -33,6 +33,8 @@ signals:
     void checked();
 
 private:
+    void showReport(TestBenchReport report, const Config &config);
+
     GatewayController *m_gateway;
     IdpProbe *m_probe;
     TestBenchReport m_report;
@@ -42,6 +44,7 @@ private:
     QPushButton *m_mint;
     QPushButton *m_check;
     QLabel *m_decision;
+    QPlainTextEdit *m_decoded;
     QPlainTextEdit *m_introspection;
     QPlainTextEdit *m_jwt;
     QLineEdit *m_curl;

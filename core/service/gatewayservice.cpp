@@ -291,6 +291,12 @@ void GatewayService::syncJwksFetchers() {
     }
 }
 
+std::shared_ptr<const JwkSet> GatewayService::issuerKeys(qsizetype index) const {
+    if (index < 0 || size_t(index) >= m_jwksFetchers.size() || !m_jwksFetchers[size_t(index)])
+        return nullptr;
+    return m_jwksFetchers[size_t(index)]->keys()->current();
+}
+
 void GatewayService::renderJwksMetrics(PrometheusText &out) const {
     if (std::none_of(m_jwksFetchers.cbegin(), m_jwksFetchers.cend(),
                      [](const auto &f) { return bool(f); }))

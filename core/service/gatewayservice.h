@@ -20,6 +20,7 @@ namespace Tokengate {
 
 class JwtSigner;
 class JwksFetcher;
+class JwkSet;
 class IntrospectionFlights;
 class EventHub;
 class RedisEvictions;
@@ -57,6 +58,9 @@ public:
     QString upstreamUrl() const; // empty in Destination mode
     // The introspection cache, for manual eviction (GUI, admin plane); null when stopped.
     IntrospectionCache *cache() const { return m_cache.get(); }
+    // The issuer's keys the gateway holds for its introspection endpoint `index` (0: the
+    // default one) under a JWT validation mode; null when none were fetched or it introspects.
+    std::shared_ptr<const JwkSet> issuerKeys(qsizetype index = 0) const;
     // What the operator revoked at the gateway; kept across reloads and stop()/start() (it is
     // not configuration; a new process reads it back from Redis only), refused on every
     // request whatever the cache or the JWT says.

@@ -13,12 +13,20 @@
 #include "gui/secretstore.h"
 #include "gui/settingspage.h"
 #include "gui/testbenchpage.h"
+#include "tests/support/accesstokenminter.h"
 #include "tests/support/gatewayfixture.h"
 
+#include "core/base/sha256.h"
+
+#include <QHttpServer>
+#include <QHttpServerResponse>
+#include <QJsonDocument>
 #include <QLabel>
+#include <QLineEdit>
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
 #include <QNetworkReply>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -212,6 +220,106 @@ private slots:
         } else {
             QVERIFY(r.jwt.isEmpty());
         }
+    }
+
+    // A pasted JWT under `validation: jwt`: decoded, judged with the running gateway's keys
+    // and rules, the failing check named; typed and clicked as a user would.
+    void testBenchJudgesJwts_data() {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<bool>("allowed");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("valid") << u"valid"_qs << true << u"valid locally"_qs;
+        QTest::newRow("other audience") << u"audience"_qs << false << u"token_invalid (aud"_qs;
+        QTest::newRow("expired") << u"expired"_qs << false << u"token_expired"_qs;
+        QTest::newRow("forged") << u"forged"_qs << false << u"signature does not verify"_qs;
+        QTest::newRow("unknown key") << u"kid"_qs << false << u"publishes no key"_qs;
+        QTest::newRow("alg none") << u"none"_qs << false << u"not accepted"_qs;
+        QTest::newRow("revoked here") << u"revoked"_qs << false << u"token_revoked"_qs;
+        QTest::newRow("opaque") << u"opaque"_qs << false << u"JWTs only"_qs;
+    }
+    void testBenchJudgesJwts() {
+        QFETCH(QString, kind);
+        QFETCH(bool, allowed);
+        QFETCH(QString, says);
+        const Test::TestIssuerKey key("ES256", QStringLiteral("bench-key"));
+        QHttpServer issuer;
+        issuer.route(QStringLiteral("/jwks"), [&key] {
+            return QHttpServerResponse("application/json", Test::jwksOf({key.publicJwk()}));
+        });
+        const quint16 port = issuer.listen(QHostAddress::LocalHost, 0);
+        QVERIFY(port);
+        const QString issuerUrl = QStringLiteral("http://127.0.0.1:%1").arg(port);
+        const QString audience = QStringLiteral("https://api.test");
+
+        App app;
+        Config c = demoConfig();
+        c.demo = false;
+        c.upstreamUrl = QStringLiteral("http://127.0.0.1:9");
+        c.auth = AuthMode::Introspection;
+        c.introspection.issuer = issuerUrl;
+        c.introspection.jwksUri = issuerUrl + QStringLiteral("/jwks");
+        c.introspection.validation = TokenValidation::Jwt;
+        c.introspection.audiences = {audience};
+        QVERIFY(app.startWith(c));
+        QTRY_VERIFY_WITH_TIMEOUT(app.gateway.service().issuerKeys() != nullptr, 10'000);
+
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        QJsonObject claims = Test::accessTokenClaims(issuerUrl, audience, now, 600);
+        QJsonObject header = key.header();
+        if (kind == u"audience")
+            claims.insert(u"aud", u"https://elsewhere.test"_qs);
+        if (kind == u"expired")
+            claims = Test::accessTokenClaims(issuerUrl, audience, now - 3600, 600);
+        if (kind == u"kid")
+            header.insert(u"kid", u"rotated-away"_qs);
+        QByteArray token = key.sign(header, claims);
+        if (kind == u"forged") {
+            const Test::TestIssuerKey impostor("ES256", QStringLiteral("bench-key"));
+            token = impostor.sign(header, claims);
+        }
+        if (kind == u"none") {
+            const QList<QByteArray> parts = token.split('.');
+            token = QJsonDocument(QJsonObject{{u"alg"_qs, u"none"_qs}})
+                        .toJson(QJsonDocument::Compact)
+                        .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals) +
+                    '.' + parts[1] + '.';
+        }
+        if (kind == u"opaque")
+            token = "an-opaque-token";
+        if (kind == u"revoked") {
+            QString error;
+            QVERIFY(app.gateway.service().revocations().add(
+                {RevocationList::Kind::Jti, claims.value(u"jti").toString().toUtf8(), now,
+                 now + 600},
+                now, &error));
+        }
+
+        TestBenchPage *bench = app.window.testBench();
+        auto *field = bench->findChild<QLineEdit *>(QStringLiteral("benchToken"));
+        auto *checkButton = bench->findChild<QPushButton *>(QStringLiteral("benchCheck"));
+        auto *decision = bench->findChild<QLabel *>(QStringLiteral("benchDecision"));
+        auto *decoded = bench->findChild<QPlainTextEdit *>(QStringLiteral("benchDecoded"));
+        QVERIFY(field && checkButton && decision && decoded);
+        QVERIFY(checkButton->isEnabled());
+        field->clear();
+        QTest::keyClicks(field, QString::fromLatin1(token));
+        QSignalSpy checked(bench, &TestBenchPage::checked);
+        QTest::mouseClick(checkButton, Qt::LeftButton);
+        QVERIFY(checked.count() == 1 || checked.wait(10'000));
+
+        const TestBenchReport &r = bench->report();
+        QCOMPARE(r.allowed, allowed);
+        QVERIFY2(decision->text().contains(says), qPrintable(decision->text()));
+        QVERIFY2(decision->text().startsWith(u"JWT check: "), qPrintable(decision->text()));
+        if (kind == u"opaque") {
+            QVERIFY(decoded->toPlainText().startsWith(u"Not a JWT"));
+        } else {
+            QVERIFY2(decoded->toPlainText().contains(u"\"sub\": \"alice\""),
+                     qPrintable(decoded->toPlainText()));
+            QVERIFY2(decoded->toPlainText().contains(kind == u"expired" ? u" ago)"_qs : u"(in "_qs),
+                     qPrintable(decoded->toPlainText()));
+        }
+        QVERIFY(!decision->text().contains(QString::fromLatin1(token)));
     }
 
     void applyReloadsOrRestarts() {
