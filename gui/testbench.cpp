@@ -174,6 +174,10 @@ LocalCheck checkLocally(const QByteArray &token, const JwkSet *keys,
         verdict.kind == LocalVerdict::Kind::UnknownKey ? Reason::TokenInvalid : verdict.reason;
     check.local.detail = verdict.why;
     check.summary = QStringLiteral("failed: ") + verdict.why;
+    if (verdict.kind == LocalVerdict::Kind::UnknownKey)
+        check.summary += QStringLiteral(" (with the keys held now; after a key rotation the "
+                                        "gateway fetches the JWK Set again, at most once per "
+                                        "jwks_refetch_interval, before it refuses)");
     return check;
 }
 

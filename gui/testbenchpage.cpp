@@ -154,7 +154,7 @@ void TestBenchPage::check() {
             TestBenchReport report = evaluateToken(local.local, config, listenUrl, token, now,
                                                    &m_gateway->service().revocations());
             report.localCheck = localCheck;
-            showReport(std::move(report), config);
+            showReport(std::move(report), config, token);
             return;
         }
     }
@@ -170,14 +170,15 @@ void TestBenchPage::check() {
                                 evaluateToken(answer, config, listenUrl, token, at,
                                               &m_gateway->service().revocations());
                             report.localCheck = localCheck;
-                            showReport(std::move(report), config);
+                            showReport(std::move(report), config, token);
                         });
 }
 
-void TestBenchPage::showReport(TestBenchReport report, const Config &config) {
+void TestBenchPage::showReport(TestBenchReport report, const Config &config,
+                               const QByteArray &token) {
     m_report = std::move(report);
-    m_report.decoded =
-        decodeJwt(m_token->text().trimmed().toLatin1(), QDateTime::currentSecsSinceEpoch());
+    // The token checked, not what the field holds now: it may have been edited meanwhile.
+    m_report.decoded = decodeJwt(token, QDateTime::currentSecsSinceEpoch());
     m_decoded->setPlainText(
         m_report.decoded.isEmpty()
             ? QStringLiteral("Not a JWT: an opaque token only the IdP can read.")

@@ -33,7 +33,7 @@ signals:
     void checked();
 
 private:
-    void showReport(TestBenchReport report, const Config &config);
+    void showReport(TestBenchReport report, const Config &config, const QByteArray &token);
 
     GatewayController *m_gateway;
     IdpProbe *m_probe;

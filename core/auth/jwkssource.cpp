@@ -54,7 +54,7 @@ bool JwksKeys::retired() const {
 }
 
 bool JwksKeys::fetchAllowedLocked() const {
-    return !m_fetchedOnce || m_sinceStart.elapsed() - m_lastFetchStartMs >= m_refetchIntervalMs;
+    return !m_fetchedOnce || m_clock.nowMs() - m_lastFetchStartMs >= m_refetchIntervalMs;
 }
 
 JwksKeys::Wait JwksKeys::awaitFetch(std::shared_ptr<JwksWaiter> waiter, quint64 seenGeneration) {
@@ -107,7 +107,7 @@ bool JwksKeys::beginFetch() {
 void JwksKeys::markFetchStartedLocked() {
     m_fetching = true;
     m_fetchedOnce = true;
-    m_lastFetchStartMs = m_sinceStart.elapsed();
+    m_lastFetchStartMs = m_clock.nowMs();
 }
 
 void JwksKeys::land(std::optional<JwkSet> keys, const QString &failure) {
@@ -126,10 +126,10 @@ void JwksKeys::land(std::optional<JwkSet> keys, const QString &failure) {
     retryIn(std::move(waiters));
 }
 
-JwksFetcher::JwksFetcher(JwksSettings settings, QObject *parent)
+JwksFetcher::JwksFetcher(JwksSettings settings, const Clock &clock, QObject *parent)
     : QObject(parent)
     , m_settings(std::move(settings))
-    , m_keys(std::make_shared<JwksKeys>(m_settings.refetchIntervalSecs * 1000)) {
+    , m_keys(std::make_shared<JwksKeys>(m_settings.refetchIntervalSecs * 1000, clock)) {
     m_keys->attach(this);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &JwksFetcher::refresh);

@@ -2,9 +2,9 @@
 #pragma once
 
 #include "core/auth/jwks.h"
+#include "core/base/clock.h"
 #include "core/http/upstreamsettings.h"
 
-#include <QElapsedTimer>
 #include <QMutex>
 #include <QObject>
 #include <QPointer>
@@ -43,10 +43,11 @@ struct JwksStats {
 // (generation()), replaced whole when a fetch lands. Fetches are JwksFetcher's, in its thread.
 class JwksKeys {
 public:
-    explicit JwksKeys(int refetchIntervalMs)
-        : m_refetchIntervalMs(refetchIntervalMs) {
-        m_sinceStart.start();
-    }
+    // `clock` is steady (the refetch interval must not stretch when the wall clock is set);
+    // tests pass a ManualClock to cross the interval without waiting for it.
+    JwksKeys(int refetchIntervalMs, const Clock &clock)
+        : m_refetchIntervalMs(refetchIntervalMs)
+        , m_clock(clock) {}
 
     quint64 generation() const { return m_generation.load(std::memory_order_acquire); }
     std::shared_ptr<const JwkSet> current() const;
@@ -77,6 +78,7 @@ private:
     void markFetchStartedLocked();
 
     const int m_refetchIntervalMs;
+    const Clock &m_clock;
     mutable QMutex m_mutex;
     std::shared_ptr<const JwkSet> m_keys;
     std::atomic<quint64> m_generation{0};
@@ -84,7 +86,6 @@ private:
     bool m_fetching = false;
     bool m_fetchedOnce = false;
     qint64 m_lastFetchStartMs = 0;
-    QElapsedTimer m_sinceStart;
     QString m_lastFailure;
     std::vector<std::shared_ptr<JwksWaiter>> m_waiters;
     JwksStats m_stats;
@@ -113,7 +114,8 @@ struct JwksSettings {
 class JwksFetcher : public QObject {
     Q_OBJECT
 public:
-    explicit JwksFetcher(JwksSettings settings, QObject *parent = nullptr);
+    explicit JwksFetcher(JwksSettings settings, const Clock &clock = SteadyClock::instance(),
+                         QObject *parent = nullptr);
     ~JwksFetcher() override;
 
     void start();

@@ -156,45 +156,63 @@ void RedisEvictions::publishRevocation(const RevocationList::Entry &entry, bool 
                                       counted);
     if (!sent) {
         m_tier->stats.errors.fetch_add(1, std::memory_order_relaxed);
-        qCWarning(lcRedis) << "Redis unavailable: a revocation reached this instance only";
+        // Kept for when Redis is back (bounded like the list itself), so that the other
+        // instances learn of it then.
+        if (qsizetype(m_unsent.size()) < RevocationList::MaxEntries)
+            m_unsent.emplace_back(entry, removed);
+        m_revocationsWanted = true;
+        qCWarning(lcRedis) << "Redis unavailable: a revocation change waits to reach the other "
+                              "instances";
     }
 }
 
 void RedisEvictions::loadRevocations() {
     if (!m_revocationsWanted)
         return;
+    // Changes made here while Redis was away go first: then the load below reads them back,
+    // and every other instance hears of them.
+    auto unsent = std::exchange(m_unsent, {});
+    for (const auto &[entry, removed] : unsent)
+        publishRevocation(entry, removed);
     const QByteArray set = RedisEntry::revocationsKey(m_prefix);
-    const qint64 now = m_clock.nowSecs();
-    auto counted = [this](const RedisReply &r) { countFailure(r); };
+    // A day late: another instance's clock may run behind ours.
+    const qint64 ended = m_clock.nowSecs() - 86400;
     const bool sent =
-        m_commands->command({"ZREMRANGEBYSCORE", set, "-inf", '(' + QByteArray::number(now)},
-                            counted) &&
-        m_commands->command(
-            {"ZRANGEBYSCORE", set, QByteArray::number(now), "+inf", "WITHSCORES", "LIMIT", "0",
-             QByteArray::number(RevocationList::MaxEntries)},
-            [this](const RedisReply &r) {
-                countFailure(r);
-                if (r.kind != RedisReply::Kind::Array) {
-                    m_revocationsWanted = true; // tried again when the connection is back
-                    return;
-                }
-                const qint64 nowSecs = m_clock.nowSecs();
-                qsizetype read = 0;
-                for (qsizetype i = 0; i + 1 < r.elements.size(); i += 2) {
-                    bool number = false;
-                    const qint64 until = r.elements[i + 1].toLongLong(&number);
-                    const auto entry = number
-                                           ? RedisEntry::revocationFromMember(r.elements[i], until)
-                                           : std::nullopt;
-                    QString why;
-                    if (entry && m_revocations->add(*entry, nowSecs, &why,
-                                                    RevocationList::Reach::ThisInstance))
-                        ++read;
-                }
-                if (read > 0)
-                    qCInfo(lcRedis) << "read" << read << "revocations from Redis";
-            });
-    m_revocationsWanted = !sent;
+        m_commands->command({"ZREMRANGEBYSCORE", set, "-inf", '(' + QByteArray::number(ended)},
+                            [this](const RedisReply &r) { countFailure(r); });
+    m_revocationsWanted = !(sent && loadRevocationPage(0));
+}
+
+bool RedisEvictions::loadRevocationPage(qsizetype offset) {
+    // Pages: a reply is bounded (RedisConnection refuses long ones, and drops the connection).
+    constexpr qsizetype PageSize = 200;
+    const QByteArray set = RedisEntry::revocationsKey(m_prefix);
+    return m_commands->command(
+        {"ZRANGEBYSCORE", set, QByteArray::number(m_clock.nowSecs()), "+inf", "WITHSCORES", "LIMIT",
+         QByteArray::number(offset), QByteArray::number(PageSize)},
+        [this, offset](const RedisReply &r) {
+            countFailure(r);
+            if (r.kind != RedisReply::Kind::Array) {
+                m_revocationsWanted = true; // tried again when the connection is back
+                return;
+            }
+            const qint64 nowSecs = m_clock.nowSecs();
+            for (qsizetype i = 0; i + 1 < r.elements.size(); i += 2) {
+                bool number = false;
+                const qint64 until = r.elements[i + 1].toLongLong(&number);
+                const auto entry =
+                    number ? RedisEntry::revocationFromMember(r.elements[i], until) : std::nullopt;
+                QString why;
+                if (entry)
+                    m_revocations->add(*entry, nowSecs, &why, RevocationList::Reach::ThisInstance);
+            }
+            const qsizetype read = r.elements.size() / 2;
+            if (read == PageSize && offset + read < RevocationList::MaxEntries &&
+                !loadRevocationPage(offset + read))
+                m_revocationsWanted = true;
+            else if (read < PageSize && offset + read > 0)
+                qCInfo(lcRedis) << "read" << offset + read << "revocations from Redis";
+        });
 }
 
 void RedisEvictions::received(const QByteArray &message) {

@@ -7,6 +7,7 @@
 #include <QObject>
 
 #include <memory>
+#include <vector>
 
 namespace Tokengate {
 
@@ -30,8 +31,10 @@ public:
 private:
     void publish(const QByteArray &fingerprint, const QString &subject);
     void publishRevocation(const RevocationList::Entry &entry, bool removed);
-    // Reads every revocation Redis holds once both connections are up.
+    // Sends the changes Redis missed, then reads every revocation it holds, once both
+    // connections are up.
     void loadRevocations();
+    bool loadRevocationPage(qsizetype offset);
     void received(const QByteArray &message);
     void countFailure(const RedisReply &reply) const;
 
@@ -39,7 +42,8 @@ private:
     std::weak_ptr<IntrospectionCache> m_cache;
     std::shared_ptr<RevocationList> m_revocations;
     const Clock &m_clock;
-    bool m_revocationsWanted = false; // subscribed since the last load
+    bool m_revocationsWanted = false;                             // subscribed since the last load
+    std::vector<std::pair<RevocationList::Entry, bool>> m_unsent; // changes Redis missed
     QByteArray m_prefix;
     std::unique_ptr<RedisConnection> m_subscriber;
     std::unique_ptr<RedisConnection> m_commands;

@@ -69,8 +69,11 @@ bool RevocationList::add(const Entry &entry, qint64 nowSecs, QString *error, Rea
         *error = QStringLiteral("a token is revoked by its SHA-256");
         return false;
     }
-    if (entry.untilSecs < nowSecs || entry.untilSecs > entry.revokedAtSecs + MaxLifetimeSecs) {
-        *error = QStringLiteral("the revocation must end between now and %1 days after it")
+    // Written so that no sum can overflow: the times may come from Redis, written by anyone.
+    if (entry.untilSecs < nowSecs || entry.untilSecs - MaxLifetimeSecs > entry.revokedAtSecs ||
+        entry.revokedAtSecs > nowSecs + SubjectSkewSecs) {
+        *error = QStringLiteral("the revocation must start by now and end between now and %1 "
+                                "days after it")
                      .arg(MaxLifetimeSecs / 86400);
         return false;
     }

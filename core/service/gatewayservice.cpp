@@ -286,7 +286,7 @@ void GatewayService::syncJwksFetchers() {
             m_jwksFetchers.push_back(std::move(*same));
             continue;
         }
-        m_jwksFetchers.push_back(std::make_unique<JwksFetcher>(settings));
+        m_jwksFetchers.push_back(std::make_unique<JwksFetcher>(settings, *m_deadlineClock));
         m_jwksFetchers.back()->start();
     }
 }

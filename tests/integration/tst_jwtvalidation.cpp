@@ -200,18 +200,22 @@ private slots:
     // fetch; tokens of the old key stay valid while it is listed and not after.
     void keyRotation() {
         Gateway gw;
+        ManualClock steady; // the refetch interval (1 s) passes when the test says so
+        gw.useDeadlineClock(steady);
         QVERIFY(gw.start(config(TokenValidation::Jwt)));
         QCOMPARE(status(gw.port(), token(*m_keyA)), 200);
         QCOMPARE(m_jwksFetches, 1);
         m_jwks = jwksOf({m_keyA->publicJwk(), m_keyB->publicJwk()});
-        // The refetch interval (1 s) bounds how soon an unknown kid may fetch again; there is
-        // no event to wait for, only the time itself.
-        QTest::qWait(1100);
+        // The refetch interval bounds how soon an unknown kid may fetch again.
+        steady.advanceMs(900);
+        QCOMPARE(status(gw.port(), token(*m_keyB)), 401);
+        QCOMPARE(m_jwksFetches, 1);
+        steady.advanceMs(100);
         QCOMPARE(status(gw.port(), token(*m_keyB)), 200);
         QCOMPARE(m_jwksFetches, 2);
         QCOMPARE(status(gw.port(), token(*m_keyA)), 200); // still listed
         m_jwks = jwksOf({m_keyB->publicJwk()});
-        QTest::qWait(1100);
+        steady.advanceMs(1000);
         const TestIssuerKey stranger("RS256", QStringLiteral("never-published"));
         QCOMPARE(status(gw.port(), token(stranger)), 401); // fetched: key-a is gone now
         QCOMPARE(m_jwksFetches, 3);
@@ -239,6 +243,8 @@ private slots:
     void jwksDownFailsClosed() {
         m_jwksStatus = 500;
         Gateway gw;
+        ManualClock steady;
+        gw.useDeadlineClock(steady);
         QVERIFY(gw.start(config(TokenValidation::Jwt)));
         QVERIFY(waitFor([&] { return m_jwksFetches >= 1; }));
         const auto r = get(gw.port(), token(*m_keyA));
@@ -247,7 +253,8 @@ private slots:
         QVERIFY(metrics(gw).contains(
             R"(tokengate_jwks_fetches_total{endpoint="default",result="failed"} )"));
         m_jwksStatus = 200;
-        QTest::qWait(1100); // the refetch interval after a failure
+        QCOMPARE(status(gw.port(), token(*m_keyA)), 503); // within the refetch interval
+        steady.advanceMs(1000);
         QCOMPARE(status(gw.port(), token(*m_keyA)), 200);
     }
 
