@@ -9,6 +9,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 #include <QTest>
 
 using namespace Tokengate;
@@ -394,6 +395,39 @@ private slots:
         QVERIFY(!Jwt::fromBase64Url("+/8"));   // the other alphabet
         QVERIFY(!Jwt::fromBase64Url("YW J"));
         QCOMPARE(*Jwt::fromBase64Url(""), QByteArray());
+    }
+
+    // Every byte value survives the round trip at every length (so every tail), and a
+    // spelling of up to three characters is read exactly when it is the encoding of some one
+    // or two bytes: canonical base64url, nothing else.
+    void base64UrlRoundTrips() {
+        QByteArray bytes;
+        for (int n = 0; n < 300; ++n) {
+            QCOMPARE(*Jwt::fromBase64Url(Jwt::base64Url(bytes)), bytes);
+            bytes.append(char((n * 37 + 11) & 0xFF));
+        }
+        QSet<QByteArray> spellings;
+        for (int x = 0; x < 256; ++x) {
+            spellings.insert(Jwt::base64Url(QByteArray(1, char(x))));
+            for (int y = 0; y < 256; ++y)
+                spellings.insert(Jwt::base64Url(QByteArray(QByteArray(1, char(x)) + char(y))));
+        }
+        const QByteArray alphabet =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=. \x80";
+        for (const char a : alphabet) {
+            for (const char b : alphabet) {
+                for (const char c : alphabet) {
+                    for (const QByteArray &text :
+                         {QByteArray(1, a), QByteArray(QByteArray(1, a) + b),
+                          QByteArray(QByteArray(1, a) + b + c)}) {
+                        const auto decoded = Jwt::fromBase64Url(text);
+                        QCOMPARE(decoded.has_value(), spellings.contains(text));
+                        if (decoded)
+                            QCOMPARE(Jwt::base64Url(*decoded), text);
+                    }
+                }
+            }
+        }
     }
 };
 
