@@ -385,6 +385,35 @@ private slots:
         QVERIFY(!JwkSet::parse(QByteArrayView("not json"), &skipped, &error));
     }
 
+    // Each thread keeps a verify context per key and algorithm: a refusal must not leave it
+    // refusing, and a success must not leave it accepting. Contexts of a key set that is gone
+    // are never taken for those of a new one, even with the same kids.
+    void verifyContextsAreReused() {
+        for (int round = 0; round < 3; ++round) {
+            for (const char *alg : {"RS256", "PS256", "ES256", "ES384", "EdDSA"}) {
+                QByteArray forged = valid(alg);
+                forged[forged.lastIndexOf('.') + 3] =
+                    forged[forged.lastIndexOf('.') + 3] == 'A' ? 'B' : 'A';
+                QCOMPARE(judge(forged).kind, LocalVerdict::Kind::Refused);
+                QCOMPARE(judge(valid(alg)).kind, LocalVerdict::Kind::Valid);
+                QCOMPARE(judge(forged).kind, LocalVerdict::Kind::Refused);
+            }
+        }
+        const TestIssuerKey other("ES256", QStringLiteral("ES256"));
+        QStringList skipped;
+        QString error;
+        const auto replaced = JwkSet::parse(jwksOf({other.publicJwk()}), &skipped, &error);
+        QVERIFY2(replaced, qPrintable(error));
+        const QByteArray oldToken = valid("ES256");
+        QCOMPARE(validateAccessToken(oldToken, &*replaced, rules(), Now).kind,
+                 LocalVerdict::Kind::Refused);
+        const QByteArray newToken =
+            other.sign(other.header(), accessTokenClaims(Issuer, Audience, Now));
+        QCOMPARE(validateAccessToken(newToken, &*replaced, rules(), Now).kind,
+                 LocalVerdict::Kind::Valid);
+        QCOMPARE(judge(newToken).kind, LocalVerdict::Kind::Refused);
+    }
+
     void base64UrlIsStrict() {
         QCOMPARE(*Jwt::fromBase64Url("YWJj"), QByteArray("abc"));
         QCOMPARE(*Jwt::fromBase64Url("YWI"), QByteArray("ab"));
