@@ -2,6 +2,7 @@
 #include "core/auth/jwks.h"
 
 #include "core/auth/jwt.h"
+#include "core/base/threadcleanup.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -272,12 +273,21 @@ public:
     ThreadVerifiers() = default;
     ThreadVerifiers(const ThreadVerifiers &) = delete;
     ThreadVerifiers &operator=(const ThreadVerifiers &) = delete;
-    ~ThreadVerifiers() {
-        for (Slot &s : m_slots)
+    ~ThreadVerifiers() { release(); }
+
+    void release() {
+        for (Slot &s : m_slots) {
             EVP_PKEY_CTX_free(s.ctx);
+            s = {};
+        }
+        m_registered = false;
     }
 
     EVP_PKEY_CTX *get(quint64 serial, JwsAlgorithm alg, EVP_PKEY *pkey) {
+        if (!m_registered) {
+            ThreadCleanup::add([this] { release(); });
+            m_registered = true;
+        }
         for (Slot &s : m_slots) {
             if (s.ctx && s.serial == serial && s.alg == alg)
                 return s.ctx;
@@ -296,6 +306,7 @@ private:
     };
     std::array<Slot, 8> m_slots{};
     size_t m_next = 0;
+    bool m_registered = false;
 };
 
 std::atomic<quint64> nextKeySerial{1};

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/base/sha256.h"
 
+#include "core/base/threadcleanup.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
@@ -17,8 +19,9 @@ const EVP_MD *sha256Algorithm() {
 }
 
 struct DigestContext {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    ~DigestContext() { EVP_MD_CTX_free(ctx); }
+    EVP_MD_CTX *ctx = nullptr;
+    void release() { EVP_MD_CTX_free(std::exchange(ctx, nullptr)); }
+    ~DigestContext() { release(); }
 };
 
 } // namespace
@@ -26,6 +29,10 @@ struct DigestContext {
 QByteArray sha256(QByteArrayView data) {
     QByteArray digest(SHA256_DIGEST_LENGTH, Qt::Uninitialized);
     thread_local DigestContext context;
+    if (!context.ctx) {
+        context.ctx = EVP_MD_CTX_new(); // again, after ThreadCleanup released it
+        ThreadCleanup::add([] { context.release(); });
+    }
     unsigned int length = 0;
     if (!context.ctx || !EVP_DigestInit_ex2(context.ctx, sha256Algorithm(), nullptr) ||
         !EVP_DigestUpdate(context.ctx, data.data(), size_t(data.size())) ||

@@ -3,6 +3,7 @@
 
 #include "core/base/deadlinesweeper.h"
 #include "core/base/reason.h"
+#include "core/base/threadcleanup.h"
 #include "core/base/threadhandoff.h"
 #include "core/http/exchange.h"
 #include "core/http/httpconnection.h"
@@ -184,7 +185,9 @@ void WorkerThread::run() {
     serve();
     // OpenSSL frees this thread's state (its error queue, hashing contexts) in a thread-local
     // destructor that runs after QThread::wait() has returned, so at exit it raced with
-    // OPENSSL_cleanup() (TSan) or was skipped (LeakSanitizer). Freed here, before join().
+    // OPENSSL_cleanup() (TSan) or was skipped (LeakSanitizer). Freed here, before join(), with
+    // the OpenSSL objects our own code keeps per thread.
+    ThreadCleanup::run();
     OPENSSL_thread_stop();
     m_mayFinish.acquire();
     ThreadHandoff::received(&m_mayFinish);

@@ -199,8 +199,9 @@ private slots:
     // RFC 9068 key rotation: a token signed with a newly published key is accepted after one
     // fetch; tokens of the old key stay valid while it is listed and not after.
     void keyRotation() {
+        ManualClock steady; // the refetch interval (1 s) passes when the test says so; it
+                            // outlives the gateway, whose workers read it until they stop
         Gateway gw;
-        ManualClock steady; // the refetch interval (1 s) passes when the test says so
         gw.useDeadlineClock(steady);
         QVERIFY(gw.start(config(TokenValidation::Jwt)));
         QCOMPARE(status(gw.port(), token(*m_keyA)), 200);
@@ -242,8 +243,8 @@ private slots:
     // No keys (the JWKS fails): fail closed with 503, then recover once the JWKS answers.
     void jwksDownFailsClosed() {
         m_jwksStatus = 500;
+        ManualClock steady; // declared first: it outlives the gateway
         Gateway gw;
-        ManualClock steady;
         gw.useDeadlineClock(steady);
         QVERIFY(gw.start(config(TokenValidation::Jwt)));
         QVERIFY(waitFor([&] { return m_jwksFetches >= 1; }));
