@@ -2,7 +2,6 @@
 #include "core/auth/jwks.h"
 
 #include "core/auth/jwt.h"
-#include "core/base/threadcleanup.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -17,7 +16,6 @@
 #include <openssl/rsa.h>
 
 #include <array>
-#include <atomic>
 
 namespace Tokengate {
 
@@ -234,89 +232,38 @@ const char *jwsAlgorithmName(JwsAlgorithm alg) {
 
 namespace {
 
-// A digest fetched from the provider once: the one-shot calls would fetch it on every token.
-const EVP_MD *fetchedDigest(const char *name) {
-    static EVP_MD *sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    static EVP_MD *sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
-    return qstrcmp(name, "SHA384") == 0 ? sha384 : sha256;
-}
-
-// A context ready to verify digests signed by `pkey` under `alg` (RS256, PS256, ES256,
-// ES384); null if OpenSSL cannot make one.
-EVP_PKEY_CTX *digestVerifierFor(EVP_PKEY *pkey, JwsAlgorithm alg) {
-    const EVP_MD *md = fetchedDigest(info(alg).digest);
-    EVP_PKEY_CTX *ctx = md ? EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr) : nullptr;
-    bool ok = ctx && EVP_PKEY_verify_init(ctx) == 1 && EVP_PKEY_CTX_set_signature_md(ctx, md) == 1;
-    if (ok && alg == JwsAlgorithm::RS256)
-        ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1;
+// A context ready to verify with `pkey` under `alg`; null if OpenSSL cannot make one.
+EVP_MD_CTX *verifierFor(EVP_PKEY *pkey, JwsAlgorithm alg) {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = nullptr;
+    bool ok = ctx && EVP_DigestVerifyInit_ex(ctx, &pctx, info(alg).digest, nullptr, nullptr, pkey,
+                                             nullptr) == 1;
     if (ok && alg == JwsAlgorithm::PS256) {
         // RFC 7518 section 3.5: MGF1 with the same hash, a salt as long as the hash.
-        ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) == 1 &&
-             EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) == 1;
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
     }
     if (!ok) {
-        EVP_PKEY_CTX_free(ctx);
+        EVP_MD_CTX_free(ctx);
         ctx = nullptr;
     }
     return cleared(ctx);
 }
 
-// This thread's verify contexts, each set up once for a key and an algorithm: setting one up
-// (or copying a ready one) costs about half an RSA verification, a context must not be shared
-// between threads, and OpenSSL verifies again and again with one (as its own `speed` does).
-// A few slots suffice: an issuer signs with one or two keys at a time. A slot holds its own
-// reference to the key, and serials are never reused, so a replaced key set is never mistaken
-// for a new one.
-class ThreadVerifiers {
-public:
-    ThreadVerifiers() = default;
-    ThreadVerifiers(const ThreadVerifiers &) = delete;
-    ThreadVerifiers &operator=(const ThreadVerifiers &) = delete;
-    ~ThreadVerifiers() { release(); }
-
-    void release() {
-        for (Slot &s : m_slots) {
-            EVP_PKEY_CTX_free(s.ctx);
-            s = {};
-        }
-        m_registered = false;
-    }
-
-    EVP_PKEY_CTX *get(quint64 serial, JwsAlgorithm alg, EVP_PKEY *pkey) {
-        if (!m_registered) {
-            ThreadCleanup::add([this] { release(); });
-            m_registered = true;
-        }
-        for (Slot &s : m_slots) {
-            if (s.ctx && s.serial == serial && s.alg == alg)
-                return s.ctx;
-        }
-        Slot &s = m_slots[m_next++ % m_slots.size()];
-        EVP_PKEY_CTX_free(s.ctx);
-        s = {serial, alg, digestVerifierFor(pkey, alg)};
-        return s.ctx;
-    }
-
-private:
-    struct Slot {
-        quint64 serial = 0;
-        JwsAlgorithm alg = JwsAlgorithm::RS256;
-        EVP_PKEY_CTX *ctx = nullptr;
-    };
-    std::array<Slot, 8> m_slots{};
-    size_t m_next = 0;
-    bool m_registered = false;
-};
-
-std::atomic<quint64> nextKeySerial{1};
-
 } // namespace
 
 struct VerificationKey::Pkey {
     EVP_PKEY *pkey = nullptr;
-    const quint64 serial = nextKeySerial.fetch_add(1, std::memory_order_relaxed);
-    ~Pkey() { EVP_PKEY_free(pkey); }
+    // Per algorithm, a context initialised once and copied for each token: setting one up
+    // (fetching the digest and the signature method from the provider) costs more than an
+    // RSA verification. Only read after construction, so workers share them. Not for EdDSA,
+    // whose one-shot contexts are not copied.
+    std::array<EVP_MD_CTX *, std::size(Algorithms)> prototypes{};
+    ~Pkey() {
+        for (EVP_MD_CTX *p : prototypes)
+            EVP_MD_CTX_free(p);
+        EVP_PKEY_free(pkey);
+    }
 };
 
 VerificationKey::VerificationKey(QByteArray keyId, Kind kind, std::optional<JwsAlgorithm> alg,
@@ -324,7 +271,12 @@ VerificationKey::VerificationKey(QByteArray keyId, Kind kind, std::optional<JwsA
     : m_keyId(std::move(keyId))
     , m_kind(kind)
     , m_alg(alg)
-    , m_pkey(std::move(pkey)) {}
+    , m_pkey(std::move(pkey)) {
+    for (const AlgorithmInfo &a : Algorithms) {
+        if (a.digest && accepts(a.alg))
+            m_pkey->prototypes[size_t(a.alg)] = verifierFor(m_pkey->pkey, a.alg);
+    }
+}
 
 VerificationKey::~VerificationKey() = default;
 
@@ -336,19 +288,6 @@ bool VerificationKey::verify(JwsAlgorithm alg, QByteArrayView signingInput,
                              QByteArrayView signature) const {
     if (!accepts(alg))
         return false;
-    const auto *message = reinterpret_cast<const unsigned char *>(signingInput.data());
-    if (!info(alg).digest) {
-        // Ed25519 signs the message itself: one-shot, no digest of ours.
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        const bool ok =
-            ctx &&
-            EVP_DigestVerifyInit_ex(ctx, nullptr, nullptr, nullptr, nullptr, m_pkey->pkey,
-                                    nullptr) == 1 &&
-            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char *>(signature.data()),
-                             size_t(signature.size()), message, size_t(signingInput.size())) == 1;
-        EVP_MD_CTX_free(ctx);
-        return cleared(ok);
-    }
     QByteArray der;
     if (m_kind == Kind::P256 || m_kind == Kind::P384) {
         der = derSignature(signature, fieldBytes(m_kind));
@@ -356,15 +295,22 @@ bool VerificationKey::verify(JwsAlgorithm alg, QByteArrayView signingInput,
             return false;
         signature = der;
     }
-    thread_local ThreadVerifiers verifiers;
-    EVP_PKEY_CTX *ctx = verifiers.get(m_pkey->serial, alg, m_pkey->pkey);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int digestLength = 0;
-    const bool ok = ctx &&
-                    EVP_Digest(message, size_t(signingInput.size()), digest, &digestLength,
-                               fetchedDigest(info(alg).digest), nullptr) == 1 &&
-                    EVP_PKEY_verify(ctx, reinterpret_cast<const unsigned char *>(signature.data()),
-                                    size_t(signature.size()), digest, digestLength) == 1;
+    EVP_MD_CTX *ctx = nullptr;
+    if (const EVP_MD_CTX *prototype = m_pkey->prototypes[size_t(alg)]) {
+        ctx = EVP_MD_CTX_new();
+        if (ctx && EVP_MD_CTX_copy_ex(ctx, prototype) != 1) {
+            EVP_MD_CTX_free(ctx);
+            ctx = nullptr;
+        }
+    } else {
+        ctx = verifierFor(m_pkey->pkey, alg);
+    }
+    const bool ok =
+        ctx && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char *>(signature.data()),
+                                size_t(signature.size()),
+                                reinterpret_cast<const unsigned char *>(signingInput.data()),
+                                size_t(signingInput.size())) == 1;
+    EVP_MD_CTX_free(ctx);
     return cleared(ok);
 }
 

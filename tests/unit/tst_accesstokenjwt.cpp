@@ -385,9 +385,9 @@ private slots:
         QVERIFY(!JwkSet::parse(QByteArrayView("not json"), &skipped, &error));
     }
 
-    // Each thread keeps a verify context per key and algorithm: a refusal must not leave it
-    // refusing, and a success must not leave it accepting. Contexts of a key set that is gone
-    // are never taken for those of a new one, even with the same kids.
+    // A key's verify contexts are prepared once and copied for each token: a refusal must not
+    // leave them refusing, nor a success accepting. A new key set with the same kids never
+    // accepts what the old keys signed.
     void verifyContextsAreReused() {
         for (int round = 0; round < 3; ++round) {
             for (const char *alg : {"RS256", "PS256", "ES256", "ES384", "EdDSA"}) {
