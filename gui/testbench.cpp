@@ -140,8 +140,7 @@ LocalCheck checkLocally(const QByteArray &token, const JwkSet *keys,
                         const IntrospectionConfig &endpoint, qint64 nowSecs) {
     LocalCheck check;
     check.local.cache = CacheOutcome::Local;
-    const AccessTokenRules rules{endpoint.issuer, endpoint.audiences, endpoint.leewaySecs,
-                                 endpoint.requireAtJwt};
+    const AccessTokenRules rules = accessTokenRules(endpoint);
     const LocalVerdict verdict = validateAccessToken(token, keys, rules, nowSecs);
     switch (verdict.kind) {
     case LocalVerdict::Kind::Valid:

@@ -177,6 +177,10 @@ JwsCheck verifyJws(QByteArrayView token, const JwkSet *keys, const TypeRule &typ
 
 } // namespace
 
+AccessTokenRules accessTokenRules(const IntrospectionConfig &config) {
+    return {config.issuer, config.audiences, config.leewaySecs, config.requireAtJwt};
+}
+
 LocalVerdict validateAccessToken(QByteArrayView token, const JwkSet *keys,
                                  const AccessTokenRules &rules, qint64 nowSecs) {
     static const TypeRule atJwt{isAtJwt, QStringLiteral("at+jwt")};

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/auth/introspectionconfig.h"
 #include "core/auth/jwks.h"
 #include "core/base/reason.h"
 #include "core/cache/introspectionresult.h"
@@ -41,6 +42,9 @@ struct LocalVerdict {
 // A Valid result's exp and nbf, in its fields and its claims, are widened by the leeway: they
 // are when the gateway accepts it. Its claims carry "active": true, and client_id and scope
 // when the token names them azp and scp: they read back as the same result.
+// The rules an introspection endpoint's settings give (issuer, audience, leeway, typ).
+AccessTokenRules accessTokenRules(const IntrospectionConfig &config);
+
 LocalVerdict validateAccessToken(QByteArrayView token, const JwkSet *keys,
                                  const AccessTokenRules &rules, qint64 nowSecs);
 

@@ -61,7 +61,7 @@ std::optional<IntrospectionEndpoint> introspectionEndpoint(const IntrospectionCo
     QString *error = errorOut ? errorOut : &ignored;
     IntrospectionEndpoint e;
     e.validation = config.validation;
-    e.jwtRules = {config.issuer, config.audiences, config.leewaySecs, config.requireAtJwt};
+    e.jwtRules = accessTokenRules(config);
     e.introspectOpaque = config.introspectOpaque;
     e.jwksUri = config.jwksUri;
     e.signedAnswers = config.signedAnswers;

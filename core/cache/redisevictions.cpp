@@ -132,28 +132,24 @@ void RedisEvictions::publishRevocation(const RevocationList::Entry &entry, bool 
     const QByteArray set = RedisEntry::revocationsKey(m_prefix);
     const QByteArray kind = RevocationList::kindName(entry.kind).toLatin1();
     auto counted = [this](const RedisReply &r) { countFailure(r); };
+    const QByteArray hex = entry.key.toHex();
+    const QByteArray member = RedisEntry::revocationMember(entry);
+    const QByteArray until = QByteArray::number(entry.untilSecs);
+    const QByteArray channel = RedisEntry::evictionChannel(m_prefix);
+    using Command = QList<QByteArray>;
+    const QList<Command> commands =
+        removed
+            ? QList<Command>{{"EVAL", QByteArray(UnrevokeScript), "1", set, kind, hex},
+                             {"PUBLISH", channel, UnrevokedTag.toByteArray() + kind + ':' + hex}}
+            : QList<Command>{{"ZADD", set, until, member},
+                             // No revocation lasts longer; the set goes when the last one ends.
+                             {"EXPIRE", set, QByteArray::number(RevocationList::MaxLifetimeSecs)},
+                             {"PUBLISH", channel, RevokedTag.toByteArray() + until + ':' + member}};
     // Stored before it is announced (one connection, in order): an instance that hears of it
     // late, or reloads the set, finds it there.
-    const bool sent =
-        removed
-            ? m_commands->command(
-                  {"EVAL", QByteArray(UnrevokeScript), "1", set, kind, entry.key.toHex()},
-                  counted) &&
-                  m_commands->command({"PUBLISH", RedisEntry::evictionChannel(m_prefix),
-                                       UnrevokedTag.toByteArray() + kind + ':' + entry.key.toHex()},
-                                      counted)
-            : m_commands->command({"ZADD", set, QByteArray::number(entry.untilSecs),
-                                   RedisEntry::revocationMember(entry)},
-                                  counted) &&
-                  // No revocation lasts longer; the set goes when the last one ends.
-                  m_commands->command(
-                      {"EXPIRE", set, QByteArray::number(RevocationList::MaxLifetimeSecs)},
-                      counted) &&
-                  m_commands->command({"PUBLISH", RedisEntry::evictionChannel(m_prefix),
-                                       RevokedTag.toByteArray() +
-                                           QByteArray::number(entry.untilSecs) + ':' +
-                                           RedisEntry::revocationMember(entry)},
-                                      counted);
+    bool sent = true;
+    for (const Command &command : commands)
+        sent = sent && m_commands->command(command, counted);
     if (!sent) {
         m_tier->stats.errors.fetch_add(1, std::memory_order_relaxed);
         // Kept for when Redis is back (bounded like the list itself), so that the other

@@ -31,6 +31,11 @@ const RevocationList::Map &RevocationList::mapFor(Kind kind) const {
     return kind == Kind::Token ? m_tokens : kind == Kind::Jti ? m_jtis : m_subjects;
 }
 
+void RevocationList::updateSize() {
+    m_size.store(qsizetype(m_tokens.size() + m_jtis.size() + m_subjects.size()),
+                 std::memory_order_release);
+}
+
 void RevocationList::dropExpired(qint64 nowSecs) {
     if (nowSecs <= m_firstEndSecs)
         return; // nothing has ended: a sweep per addition would make filling the list quadratic
@@ -45,8 +50,7 @@ void RevocationList::dropExpired(qint64 nowSecs) {
         }
     }
     m_lastEndSecs.store(last, std::memory_order_release);
-    m_size.store(qsizetype(m_tokens.size() + m_jtis.size() + m_subjects.size()),
-                 std::memory_order_release);
+    updateSize();
 }
 
 void RevocationList::setListener(Listener listener) {
@@ -96,8 +100,7 @@ bool RevocationList::add(const Entry &entry, qint64 nowSecs, QString *error, Rea
         it->second.revokedAtSecs = std::max(it->second.revokedAtSecs, entry.revokedAtSecs);
         it->second.untilSecs = std::max(it->second.untilSecs, entry.untilSecs);
     }
-    m_size.store(qsizetype(m_tokens.size() + m_jtis.size() + m_subjects.size()),
-                 std::memory_order_release);
+    updateSize();
     lock.unlock();
     if (reach == Reach::Everywhere)
         tell(entry, false);
@@ -107,8 +110,7 @@ bool RevocationList::add(const Entry &entry, qint64 nowSecs, QString *error, Rea
 bool RevocationList::remove(Kind kind, const QByteArray &key, Reach reach) {
     QWriteLocker lock(&m_lock);
     const bool removed = mapFor(kind).erase(key) > 0;
-    m_size.store(qsizetype(m_tokens.size() + m_jtis.size() + m_subjects.size()),
-                 std::memory_order_release);
+    updateSize();
     lock.unlock();
     // Told even when absent here: another instance may hold it (a revocation made while this
     // one was away from Redis).

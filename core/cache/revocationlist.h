@@ -76,6 +76,7 @@ private:
     Map &mapFor(Kind kind);
     const Map &mapFor(Kind kind) const;
     void dropExpired(qint64 nowSecs);
+    void updateSize(); // under the write lock, after any change to the maps
 
     void tell(const Entry &entry, bool removed);
 
