@@ -4,6 +4,8 @@
 // Content-Length, chunked bodies with trailers, close-delimited bodies ended by EOF. Fed whole
 // and cut at random points, the answers must be the same; each must hold what the client side
 // relies on (no body where none may be, a body of the announced length, framing it can write).
+// Some requests ask to switch to WebSocket: a 101 then ends the parse, and every byte after its
+// head, however the input was cut, is the tunnel's.
 #include "core/http/hopbyhop.h"
 #include "core/http/responseparser.h"
 #include "fuzz/fuzzsupport.h"
@@ -16,6 +18,7 @@ namespace {
 struct Answer {
     ResponseHead head;
     bool toHead = false;
+    bool upgrade = false;
     QByteArray body;
     bool complete = false;
 };
@@ -25,11 +28,12 @@ public:
     QList<Answer> answers;
     bool expecting = false; // a request was sent and its answer has not begun
     bool toHead = false;
+    bool upgrade = false;
 
     void onResponseHead(ResponseHead head) override {
         FUZZ_CHECK(expecting, "a head nobody asked for");
         expecting = false;
-        answers.append({std::move(head), toHead, {}, false});
+        answers.append({std::move(head), toHead, upgrade, {}, false});
     }
     void onResponseBody(QByteArrayView chunk) override {
         FUZZ_CHECK(!answers.isEmpty() && !answers.last().complete, "body outside an answer");
@@ -47,17 +51,18 @@ struct Outcome {
     QList<Answer> answers;
 };
 
-// One bit per request: whether it was a HEAD.
+// One bit per request: whether it was a HEAD; and whether it asked to upgrade.
 Outcome read(QByteArrayView input, const QList<qsizetype> &cuts, quint64 headBits,
-             const HttpLimits &limits) {
+             quint64 upgradeBits, const HttpLimits &limits) {
     Recorder sink;
     ResponseParser parser(limits, sink);
     Outcome out;
     int requests = 0;
     auto expect = [&] {
-        sink.toHead = (headBits >> (requests++ % 64)) & 1;
+        sink.toHead = (headBits >> (requests % 64)) & 1;
+        sink.upgrade = (upgradeBits >> (requests++ % 64)) & 1;
         sink.expecting = true;
-        parser.expectResponse(sink.toHead);
+        parser.expectResponse(sink.toHead, sink.upgrade ? "websocket" : "");
     };
     expect();
     qsizetype from = 0;
@@ -76,6 +81,14 @@ Outcome read(QByteArrayView input, const QList<qsizetype> &cuts, quint64 headBit
                 break;
             }
             FUZZ_CHECK(r.status != MessageParser::Status::HeadComplete, "responses never pause");
+            if (r.status == MessageParser::Status::Switched) {
+                FUZZ_CHECK(sink.upgrade && sink.answers.last().head.status == 101,
+                           "switched without a 101 to an upgrade");
+                out.log += "switched, then " + piece.sliced(r.consumed).toByteArray() +
+                           input.sliced(from).toByteArray() + '\n';
+                failed = true;
+                break;
+            }
             if (r.status == MessageParser::Status::NeedMore) {
                 FUZZ_CHECK(r.consumed == piece.size(), "NeedMore with bytes left");
                 break;
@@ -107,13 +120,16 @@ Outcome read(QByteArrayView input, const QList<qsizetype> &cuts, quint64 headBit
 
 void check(const Answer &a, qsizetype inputSize) {
     const ResponseHead &h = a.head;
-    FUZZ_CHECK(h.status >= 200 && h.status <= 999, QByteArray::number(h.status));
+    FUZZ_CHECK((h.status >= 200 && h.status <= 999) || (h.status == 101 && a.upgrade),
+               QByteArray::number(h.status));
+    if (h.status == 101)
+        FUZZ_CHECK(a.body.isEmpty() && !a.complete && !h.keepAlive, "a 101 framed as a message");
     FUZZ_CHECK(!h.reason.contains('\r') && !h.reason.contains('\n'), h.reason);
     FUZZ_CHECK(hasOnlyChunkedCoding(h.headers), "a coding other than chunked");
     for (const HeaderField &f : h.headers.fields())
         FUZZ_CHECK(!f.value.contains('\r') && !f.value.contains('\n') && !f.value.contains('\0'),
                    f.value.toByteArray().toPercentEncoding());
-    const bool bodiless = a.toHead || h.status == 204 || h.status == 304;
+    const bool bodiless = a.toHead || h.status == 101 || h.status == 204 || h.status == 304;
     FUZZ_CHECK(h.mayHaveBody == !bodiless, "mayHaveBody");
     if (!h.mayHaveBody)
         FUZZ_CHECK(a.body.isEmpty(), "a body where none may be");
@@ -137,9 +153,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     // Mostly GETs, so that answers with bodies are common.
     quint64 headBits = random.next() & random.next() & random.next();
+    quint64 upgradeBits = random.next() & random.next();
 
-    const Outcome whole = read(input, {}, headBits, limits);
-    const Outcome cut = read(input, randomCuts(input.size(), random), headBits, limits);
+    const Outcome whole = read(input, {}, headBits, upgradeBits, limits);
+    const Outcome cut =
+        read(input, randomCuts(input.size(), random), headBits, upgradeBits, limits);
     FUZZ_CHECK(whole.log == cut.log, "whole:\n" + whole.log + "\ncut:\n" + cut.log);
     for (const Answer &a : whole.answers)
         check(a, input.size());

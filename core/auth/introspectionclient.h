@@ -82,6 +82,8 @@ private:
     void onUpstreamComplete(bool reusable) override;
     void onUpstreamFailed(Reason reason, const QString &detail, bool retryable) override;
     void onUpstreamWritable() override {}
+    // Never asks to upgrade, so a 101 fails in the parser and never arrives here.
+    void onUpstreamSwitched(ResponseHead, QByteArray) override {}
     void checkDeadline(qint64 nowMs) override;
 
     IntrospectionClient &m_client;

@@ -65,6 +65,22 @@ bool HopByHopFilter::drops(QByteArrayView name) const {
     return false;
 }
 
+QByteArray requestedUpgrade(const HeaderMap &headers) {
+    if (headers.count("Upgrade") != 1)
+        return {};
+    bool listed = false;
+    for (const HeaderField &f : headers.fields()) {
+        if (HeaderMap::sameName(f.name, "Connection"))
+            listed = listed || anyToken(f.value, [](QByteArrayView name) {
+                         return HeaderMap::sameName(name, "upgrade");
+                     });
+    }
+    const QByteArrayView protocol = headers.find("Upgrade").trimmed();
+    if (!listed || !HeaderMap::sameName(protocol, "websocket"))
+        return {};
+    return protocol.toByteArray();
+}
+
 void removeHopByHopFields(HeaderMap &headers) {
     const HopByHopFilter filter(headers);
     headers.removeIf(

@@ -32,6 +32,12 @@ private:
     QVarLengthArray<QByteArrayView, 8> m_listed; // names the Connection fields list
 };
 
+// The protocol a request asks to switch to, when the gateway can carry the switch out: its
+// Connection field lists "upgrade" and its one Upgrade field names "websocket" alone. Any
+// other Upgrade (h2c, TLS/1.0, a list) is dropped as hop-by-hop: the request is then answered
+// without switching, which RFC 9110 section 7.8 allows.
+QByteArray requestedUpgrade(const HeaderMap &headers);
+
 // Removes the hop-by-hop fields HopByHopFilter names and the framing fields. Call it on a
 // message as received, before anything adds fields of its own: what a peer's Connection
 // field lists must never reach a field the gateway sets.

@@ -6,6 +6,7 @@
 #include "core/http/hopbyhop.h"
 #include "core/http/refusal.h"
 #include "core/http/statusphrase.h"
+#include "core/http/tunnel.h"
 #include "core/observe/eventhub.h"
 
 #include <QTcpSocket>
@@ -21,6 +22,46 @@ namespace {
 // longest pause in the client's input, and the whole time given to it.
 constexpr qint64 LingerIdleMs = 5'000;
 constexpr qint64 LingerTotalMs = 30'000;
+
+// The status line and the fields, framing aside: framing comes from what was parsed, never
+// from fields, so an upstream's Connection field naming Content-Length cannot leave the client
+// counting a different body.
+HeadWriter startHead(const ResponseHead &head) {
+    const QByteArray reason = head.reason.isEmpty() ? statusPhrase(head.status) : head.reason;
+    HeadWriter out(head.headers.serializedSize() + reason.size() + 96);
+    out.put("HTTP/1.1 ");
+    if (head.status >= 100 && head.status <= 999) {
+        const char digits[3] = {char('0' + head.status / 100), char('0' + head.status / 10 % 10),
+                                char('0' + head.status % 10)};
+        out.put(QByteArrayView(digits, 3));
+    } else {
+        out.put(QByteArray::number(head.status));
+    }
+    out.put(" ");
+    out.put(reason);
+    out.put("\r\n");
+    for (const HeaderField &f : head.headers.fields()) {
+        if (!isFramingField(f.name))
+            out.field(f.name, f.value);
+    }
+    return out;
+}
+
+const char *tunnelEndId(Tunnel::End end) {
+    switch (end) {
+    case Tunnel::End::Open:
+        break;
+    case Tunnel::End::Client:
+        return "client";
+    case Tunnel::End::Upstream:
+        return "upstream";
+    case Tunnel::End::Idle:
+        return "idle_timeout";
+    case Tunnel::End::Gateway:
+        return "gateway";
+    }
+    return "";
+}
 } // namespace
 
 HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObject *parent)
@@ -195,25 +236,7 @@ void HttpConnection::sendResponseHead(ResponseHead head) {
     m_keepAlive =
         m_head.keepAlive && requestDone && !closeDelimited && !m_stopReading && !m_closeWhenDone;
 
-    const QByteArray reason = head.reason.isEmpty() ? statusPhrase(head.status) : head.reason;
-    HeadWriter out(head.headers.serializedSize() + reason.size() + 96);
-    out.put("HTTP/1.1 ");
-    if (head.status >= 100 && head.status <= 999) {
-        const char digits[3] = {char('0' + head.status / 100), char('0' + head.status / 10 % 10),
-                                char('0' + head.status % 10)};
-        out.put(QByteArrayView(digits, 3));
-    } else {
-        out.put(QByteArray::number(head.status));
-    }
-    out.put(" ");
-    out.put(reason);
-    out.put("\r\n");
-    // Framing comes from what was parsed, never from fields: an upstream's Connection field
-    // naming Content-Length must not leave the client counting a different body.
-    for (const HeaderField &f : head.headers.fields()) {
-        if (!isFramingField(f.name))
-            out.field(f.name, f.value);
-    }
+    HeadWriter out = startHead(head);
     const bool lengthAllowed = head.status >= 200 && head.status != 204;
     if (chunked)
         out.put("Transfer-Encoding: chunked\r\n");
@@ -225,6 +248,49 @@ void HttpConnection::sendResponseHead(ResponseHead head) {
         out.put("Connection: keep-alive\r\n");
     out.put("\r\n");
     send(out.take());
+}
+
+void HttpConnection::startTunnel(ResponseHead head, QTcpSocket *upstream, QByteArray early) {
+    Q_ASSERT(m_phase == Phase::Exchanging || m_phase == Phase::Closed);
+    if (m_phase != Phase::Exchanging) {
+        upstream->abort();
+        upstream->deleteLater();
+        return;
+    }
+    m_phase = Phase::Tunnel;
+    if (m_headFilter)
+        m_headFilter->filterResponseHead(head);
+    m_event.status = head.status;
+    HeadWriter out = startHead(head);
+    out.put("\r\n");
+    send(out.take());
+    // What the client sent after its request head (the parser stopped there) is the new
+    // protocol's, and goes first.
+    QByteArray fromClient = m_in.sliced(m_inPos);
+    m_in.clear();
+    m_inPos = 0;
+    m_stopReading = true;
+    disconnect(m_socket, nullptr, this, nullptr);
+    m_tunnel = new Tunnel(m_socket, upstream, std::move(fromClient), std::move(early),
+                          *m_context.sweeper, this);
+    connect(m_tunnel, &Tunnel::finished, this, &HttpConnection::onTunnelFinished);
+    // The exchange is on the stack now; it has nothing left to do once it has returned.
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_headFilter = nullptr;
+            m_exchange.reset();
+            m_head = RequestHead{};
+        },
+        Qt::QueuedConnection);
+}
+
+void HttpConnection::onTunnelFinished() {
+    m_event.requestBodyBytes += m_tunnel->bytesToUpstream();
+    m_event.responseBodyBytes += m_tunnel->bytesToClient();
+    m_event.tunnelEnd = tunnelEndId(m_tunnel->end());
+    publishEvent();
+    teardown(Reason::None, false);
 }
 
 void HttpConnection::sendResponseBody(QByteArrayView chunk) {
@@ -357,6 +423,11 @@ void HttpConnection::abortResponse(Reason reason) {
 
 void HttpConnection::closeWhenIdle() {
     m_closeWhenDone = true;
+    // A tunnel has no end of its own to wait for: a drain would last until its deadline.
+    if (m_phase == Phase::Tunnel) {
+        m_tunnel->close(Tunnel::End::Gateway);
+        return;
+    }
     if (m_phase == Phase::Idle)
         closeAfterFlush();
 }
@@ -438,6 +509,8 @@ void HttpConnection::teardown(Reason reason, bool notifyExchange) {
     }
     m_context.sweeper->remove(this);
     disconnect(m_socket, nullptr, this, nullptr);
+    if (m_tunnel)
+        disconnect(m_socket, nullptr, m_tunnel, nullptr);
     m_socket->abort();
     emit closed();
     deleteLater();
@@ -472,6 +545,9 @@ void HttpConnection::checkDeadline(qint64 now) {
         } else if (now - m_requestStartMs > limits.headerTimeoutMs) {
             failRequest(Reason::RequestTimeout, "Timed out reading the request header");
         }
+        return;
+    case Phase::Tunnel:
+        m_tunnel->checkDeadline(now, limits.tunnelIdleTimeoutMs, limits.bodyTimeoutMs);
         return;
     case Phase::HeadRead: // only ever inside processInput()
     case Phase::Closed:   // no longer swept

@@ -17,6 +17,8 @@ class QTcpSocket;
 
 namespace Tokengate {
 
+class Tunnel;
+
 // One client connection: parses requests, hands each to an Exchange, and writes responses in
 // request order. Pipelined requests wait unparsed until the previous response is finished;
 // the socket's bounded read buffer then pushes back on the client.
@@ -43,6 +45,10 @@ public:
     // Applied to the current request's answer head, refusals included; dropped with the request.
     void setResponseHeadFilter(ResponseHeadFilter *filter) { m_headFilter = filter; }
     void sendResponseHead(ResponseHead head);
+    // The upstream switched protocols: `head` (its 101, hop-by-hop fields set by the caller)
+    // goes out, and from then on the two connections are a Tunnel until either closes.
+    // `early`: what the upstream sent after its head. The exchange is let go on a later turn.
+    void startTunnel(ResponseHead head, QTcpSocket *upstream, QByteArray early);
     void sendResponseBody(QByteArrayView chunk);
     void finishResponse();
     // A complete text/plain answer refusing the request for `reason` (see refusalFor()).
@@ -79,6 +85,8 @@ private:
         Exchanging, // the exchange runs; no byte of its response is out
         Responding, // the response head is out, its body follows
         Finished,   // the response is complete and its event published
+        Tunnel,     // switched protocols: bytes are relayed both ways; the event is published
+                    // when the tunnel ends
         Closing,    // no request: what is written drains, then the socket closes
         Lingering,  // closing while the client may still send: its input is read and dropped,
                     // our FIN goes once the answer is out, and the client's ends it
@@ -101,6 +109,7 @@ private:
     void startExchange();
     void onBytesWritten();
     void onDisconnected();
+    void onTunnelFinished();
     void failRequest(Reason reason, QByteArrayView message);
     void endRequest();
     void publishEvent();
@@ -123,6 +132,7 @@ private:
 
     RequestHead m_head;
     std::unique_ptr<Exchange> m_exchange;
+    Tunnel *m_tunnel = nullptr; // a child, in Phase::Tunnel
     ResponseHeadFilter *m_headFilter = nullptr;
     RequestEvent m_event;
     QElapsedTimer m_requestClock;

@@ -14,7 +14,10 @@ struct HttpLimits {
     int headerTimeoutMs = 10'000; // first byte of a request until its header section ends
     int idleTimeoutMs = 60'000;   // keep-alive connection with no request in progress
     int bodyTimeoutMs = 60'000;   // longest silence while reading a body or sending a response
-    int maxConnections = 10'000;  // open client connections, all workers together
+    // A WebSocket (any switched connection) with no byte either way this long is closed.
+    // Browsers and most servers ping every 30 to 60 s, so a live one never reaches it.
+    int tunnelIdleTimeoutMs = 300'000;
+    int maxConnections = 10'000; // open client connections, all workers together
     // One client address (an IPv6 /64) may hold at most this many; behind a load balancer
     // that is the balancer's pool, so raise it there.
     int maxConnectionsPerPeer = 2'500;

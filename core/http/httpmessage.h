@@ -16,6 +16,9 @@ struct RequestHead {
     bool chunked = false;
     qint64 contentLength = -1; // -1: no Content-Length field
     bool expectsContinue = false;
+    // The protocol a GET asks to switch to ("websocket", as the client spelled it); empty
+    // when the request is not an upgrade the gateway carries out (see requestedUpgrade()).
+    QByteArray upgrade;
 
     bool hasBody() const { return chunked || contentLength > 0; }
 };

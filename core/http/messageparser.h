@@ -25,6 +25,8 @@ public:
         NeedMore,        // every byte consumed, message not finished
         HeadComplete,    // paused after the header section; body bytes not consumed yet
         MessageComplete, // paused after a whole message; later bytes not consumed
+        Switched,        // paused after a 101 head the sink accepted; later bytes are the
+                         // new protocol's, not consumed
         Error,
     };
     struct Result {

@@ -168,6 +168,12 @@ int RequestParser::onHeadersComplete() {
     }
     if (m_limits.maxBodyBytes >= 0 && m_head.contentLength > m_limits.maxBodyBytes)
         return fail(Reason::BodyTooLarge, "Request body too large");
+    if (m_head.versionMinor == 1 && m_head.method == "GET")
+        m_head.upgrade = requestedUpgrade(h);
+    // The bytes after the head are the new protocol's once the upstream switches: a body
+    // before them would be read as one by some hops and as WebSocket frames by others.
+    if (!m_head.upgrade.isEmpty() && m_head.hasBody())
+        return fail(Reason::BadRequest, "A WebSocket upgrade request cannot carry a body");
 
     const bool hasBody = m_head.hasBody();
     m_sink.onRequestHead(std::exchange(m_head, {}));

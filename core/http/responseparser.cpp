@@ -12,12 +12,13 @@ ResponseParser::ResponseParser(const HttpLimits &limits, Sink &sink)
     : MessageParser(HTTP_RESPONSE, limits, Reason::UpstreamBadResponse)
     , m_sink(sink) {}
 
-void ResponseParser::expectResponse(bool toHeadRequest) {
+void ResponseParser::expectResponse(bool toHeadRequest, QByteArrayView upgrade) {
     if (std::exchange(m_abandoned, false))
         llhttp_reset(m_parser.get()); // out of the error state the abandon left it in
     m_pauseStatus = Status::NeedMore;
     m_error = {};
     m_toHead = toHeadRequest;
+    m_upgradeAsked = !upgrade.isEmpty();
     m_sawBytes = false;
     m_reason.clear();
     beginHead(0);
@@ -58,11 +59,26 @@ int ResponseParser::onHeadersComplete() {
     // read, and RFC 9110 section 15 has nothing below 100.
     if (status < 100)
         return fail(Reason::UpstreamBadResponse, "Upstream sent no valid status code");
+    if (status == 101) {
+        if (!m_upgradeAsked)
+            return fail(Reason::UpstreamBadResponse,
+                        "Upstream switched protocols without being asked to");
+        // Whatever follows the head is the new protocol's: llhttp stops here, and what it did
+        // not consume goes through the tunnel as it came.
+        ResponseHead head;
+        head.status = status;
+        head.reason = std::exchange(m_reason, {});
+        head.headers = takeHeaders();
+        // A 1xx has no body (RFC 9110 15.2): framing fields on one describe nothing.
+        head.headers.removeIf([](const HeaderField &f) { return isFramingField(f.name); });
+        head.mayHaveBody = false;
+        head.keepAlive = false;
+        m_pauseStatus = Status::Switched;
+        m_sink.onResponseHead(std::move(head));
+        return m_abandoned ? fail(Reason::UpstreamBadResponse, "Response abandoned") : HPE_PAUSED;
+    }
     m_interim = status >= 100 && status < 200;
     if (m_interim) {
-        // 101 would switch protocols, which the gateway never asked for.
-        if (status == 101)
-            return fail(Reason::UpstreamBadResponse, "Upstream switched protocols");
         takeHeaders();
         // A 1xx has no body whatever its fields say (RFC 9110 15.2); framed as one, its bytes
         // would reach the client before any response head.

@@ -7,7 +7,8 @@
 namespace Tokengate {
 
 // Parses an upstream's responses. Interim 1xx responses are consumed silently (the gateway
-// answers Expect: 100-continue itself); a response to HEAD is framed without a body.
+// answers Expect: 100-continue itself); a response to HEAD is framed without a body; a 101 is
+// taken only in answer to an upgrade request.
 class ResponseParser : public MessageParser {
 public:
     class Sink {
@@ -20,8 +21,10 @@ public:
 
     ResponseParser(const HttpLimits &limits, Sink &sink);
 
-    // Prepares for the answer to the request just sent.
-    void expectResponse(bool toHeadRequest);
+    // Prepares for the answer to the request just sent. `upgrade`: the protocol the request
+    // asked to switch to (empty: none); only then may the answer be a 101, which ends the
+    // parse with Status::Switched.
+    void expectResponse(bool toHeadRequest, QByteArrayView upgrade = {});
     Result feed(QByteArrayView data);
     // The upstream closed the connection: ends a body delimited by connection close.
     // Returns false if the response was cut short.
@@ -42,6 +45,7 @@ private:
     Sink &m_sink;
     QByteArray m_reason;
     bool m_toHead = false;
+    bool m_upgradeAsked = false;
     bool m_interim = false;
     bool m_sawBytes = false;
     bool m_abandoned = false;

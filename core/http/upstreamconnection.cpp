@@ -70,7 +70,8 @@ void UpstreamConnection::connectSocket() {
         m_socket->connectToHost(m_origin.host, m_origin.port);
 }
 
-void UpstreamConnection::begin(User *user, QByteArrayView head, bool headRequest) {
+void UpstreamConnection::begin(User *user, QByteArrayView head, bool headRequest,
+                               QByteArrayView upgrade) {
     m_user = user;
     m_responseDone = false;
     m_headDone = false;
@@ -78,7 +79,7 @@ void UpstreamConnection::begin(User *user, QByteArrayView head, bool headRequest
     m_readPaused = false;
     m_waitingWritable = false;
     ++m_exchanges;
-    m_parser.expectResponse(headRequest);
+    m_parser.expectResponse(headRequest, upgrade);
     m_lastActivity = m_sweeper.nowMs();
     if (!m_socket)
         connectSocket();
@@ -153,6 +154,12 @@ void UpstreamConnection::readResponse() {
             fail(m_parser.error().reason, QString::fromLatin1(m_parser.error().message));
             return;
         }
+        if (result.status == MessageParser::Status::Switched) {
+            m_reading = false;
+            User *user = std::exchange(m_user, nullptr);
+            user->onUpstreamSwitched(std::exchange(m_switchHead, {}), data.sliced(result.consumed));
+            return;
+        }
         if (m_responseDone) {
             // Bytes after the response mean the upstream and we disagree on framing.
             const bool reusable = m_keepAlive && result.consumed == data.size() &&
@@ -191,6 +198,10 @@ void UpstreamConnection::finishAtEof() {
 void UpstreamConnection::onResponseHead(ResponseHead head) {
     m_keepAlive = head.keepAlive;
     m_headDone = true;
+    if (head.status == 101) {
+        m_switchHead = std::move(head); // handed over with the bytes after it (readResponse)
+        return;
+    }
     if (m_user)
         m_user->onUpstreamHead(std::move(head));
     if (!m_user)
@@ -252,6 +263,16 @@ void UpstreamConnection::fail(Reason reason, const QString &detail) {
     close();
     if (user)
         user->onUpstreamFailed(reason, detail, retryable);
+}
+
+QTcpSocket *UpstreamConnection::takeSocket() {
+    QTcpSocket *socket = std::exchange(m_socket, nullptr);
+    if (socket) {
+        disconnect(socket, nullptr, this, nullptr);
+        socket->setParent(nullptr);
+    }
+    m_user = nullptr;
+    return socket;
 }
 
 void UpstreamConnection::detach() {

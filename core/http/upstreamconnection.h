@@ -28,6 +28,9 @@ public:
         // request may safely be sent again on a new connection.
         virtual void onUpstreamFailed(Reason reason, const QString &detail, bool retryable) = 0;
         virtual void onUpstreamWritable() = 0;
+        // The upstream answered an upgrade request with 101: the connection is no longer
+        // HTTP. `early` is what it sent after the head; takeSocket() hands the socket over.
+        virtual void onUpstreamSwitched(ResponseHead head, QByteArray early) = 0;
     };
 
     UpstreamConnection(const Origin &origin, const UpstreamSettings &settings,
@@ -39,8 +42,11 @@ public:
     bool wasUsed() const { return m_exchanges > 0; }
     bool isIdleUsable() const;
 
-    // Sends a request head (the socket buffers it while connecting).
-    void begin(User *user, QByteArrayView head, bool headRequest);
+    // Sends a request head (the socket buffers it while connecting). `upgrade`: the protocol
+    // the request asks to switch to, if any.
+    void begin(User *user, QByteArrayView head, bool headRequest, QByteArrayView upgrade = {});
+    // After onUpstreamSwitched(): the socket, now the caller's; this connection is spent.
+    QTcpSocket *takeSocket();
     void write(QByteArrayView bytes);
     bool writeBacklogged();
     void setReadPaused(bool paused);
@@ -74,6 +80,7 @@ private:
     QTcpSocket *m_socket = nullptr;
     ResponseParser m_parser;
     User *m_user = nullptr;
+    ResponseHead m_switchHead; // a 101, held until the parser has returned
     int m_exchanges = 0;
     qint64 m_lastActivity = 0;
     qint64 m_headStartedMs = 0; // first byte of the answer, or later upload progress; 0: none

@@ -59,6 +59,8 @@ void AccessLog::appendLine(QByteArray &out, const RequestEvent &e) {
         o.latin1("request_id", e.requestId);
     if (!e.route.isEmpty())
         o.latin1("route", e.route);
+    if (!e.tunnelEnd.isEmpty())
+        o.latin1("tunnel_closed_by", e.tunnelEnd);
     o.end();
 }
 

@@ -7,6 +7,8 @@
 #include "core/http/upstreampool.h"
 #include "core/observe/logging.h"
 
+#include <QTcpSocket>
+
 namespace Tokengate {
 
 namespace {
@@ -45,6 +47,7 @@ ProxyExchange::ProxyExchange(HttpConnection &client, UpstreamPool &pool, Upstrea
     , m_pool(pool)
     , m_target(std::move(target))
     , m_upstreamHead(upstreamRequestHead(head, m_target, client.peerBytes(), forwarded))
+    , m_upgrade(head.upgrade)
     , m_chunked(head.chunked)
     , m_hasBody(head.hasBody())
     , m_headRequest(head.method == "HEAD")
@@ -155,13 +158,19 @@ QByteArray ProxyExchange::upstreamRequestHead(const RequestHead &head, const Ups
         out.field("Transfer-Encoding", "chunked");
     else if (head.contentLength >= 0)
         out.field("Content-Length", QByteArray::number(head.contentLength));
+    // The client's upgrade, asked again of this hop: its own Connection and Upgrade fields
+    // were dropped with every hop-by-hop field.
+    if (!head.upgrade.isEmpty()) {
+        out.put("Connection: Upgrade\r\n");
+        out.field("Upgrade", head.upgrade);
+    }
     out.put("\r\n");
     return out.take();
 }
 
 void ProxyExchange::sendToUpstream(bool freshConnection) {
     m_upstream = m_pool.acquire(m_target.origin, freshConnection);
-    m_upstream->begin(this, m_upstreamHead, m_headRequest);
+    m_upstream->begin(this, m_upstreamHead, m_headRequest, m_upgrade);
 }
 
 void ProxyExchange::onRequestBody(QByteArrayView chunk) {
@@ -193,6 +202,29 @@ void ProxyExchange::onUpstreamBody(QByteArrayView chunk) {
     m_client.sendResponseBody(chunk);
     if (m_upstream && m_client.responseBacklogged())
         m_upstream->setReadPaused(true);
+}
+
+void ProxyExchange::onUpstreamSwitched(ResponseHead head, QByteArray early) {
+    UpstreamConnection *upstream = std::exchange(m_upstream, nullptr);
+    QTcpSocket *socket = upstream->takeSocket();
+    m_pool.release(upstream, false);
+    m_client.setUpstreamTime(m_upstreamClock.nsecsElapsed() / 1000);
+    // RFC 9110 section 7.8: a 101 names the protocol switched to. Relaying any other than the
+    // one the client asked for would hand it bytes it cannot read as what it expects.
+    const QByteArray protocol = head.headers.find("Upgrade").trimmed().toByteArray();
+    if (head.headers.count("Upgrade") != 1 || !HeaderMap::sameName(protocol, m_upgrade)) {
+        socket->abort();
+        socket->deleteLater();
+        qCWarning(lcProxy).noquote() << "upstream answered an upgrade to" << m_upgrade
+                                     << "with 101 and Upgrade:" << protocol.left(64);
+        m_client.refuse(Reason::UpstreamBadResponse,
+                        "Upstream switched to a protocol the client did not ask for");
+        return;
+    }
+    removeHopByHopFields(head.headers);
+    head.headers.append(QByteArrayLiteral("Connection"), QByteArrayLiteral("Upgrade"));
+    head.headers.append(QByteArrayLiteral("Upgrade"), protocol);
+    m_client.startTunnel(std::move(head), socket, std::move(early));
 }
 
 void ProxyExchange::onClientWritable() {

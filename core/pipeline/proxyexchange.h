@@ -58,12 +58,14 @@ private:
     void onUpstreamComplete(bool reusable) override;
     void onUpstreamFailed(Reason reason, const QString &detail, bool retryable) override;
     void onUpstreamWritable() override;
+    void onUpstreamSwitched(ResponseHead head, QByteArray early) override;
     void sendToUpstream(bool freshConnection);
 
     HttpConnection &m_client;
     UpstreamPool &m_pool;
     const UpstreamTarget m_target; // per request: Destination mode names it in a header
     QByteArray m_upstreamHead;
+    const QByteArray m_upgrade; // the protocol the client asks to switch to, if any
     UpstreamConnection *m_upstream = nullptr;
     QElapsedTimer m_upstreamClock;
     bool m_chunked;

@@ -23,6 +23,8 @@ public:
     }
     void onUpstreamFailed(Reason, const QString &, bool) override { done = true; }
     void onUpstreamWritable() override {}
+    // Never asks to upgrade, so a 101 fails in the parser and never arrives here.
+    void onUpstreamSwitched(ResponseHead, QByteArray) override {}
 
     int status = 0;
     bool reusable = false;

@@ -81,6 +81,23 @@ private slots:
         QCOMPARE(AccessLog::redactTarget(redacted), expected);
     }
 
+    // A WebSocket's line says who ended its tunnel; a plain request's has no such field.
+    void tunnelLine() {
+        RequestEvent e;
+        e.start = QDateTime(QDate(2024, 5, 6), QTime(7, 8, 9), Qt::UTC);
+        e.method = "GET";
+        e.target = "/ws";
+        e.status = 101;
+        QVERIFY(!QJsonDocument::fromJson(AccessLog::formatLine(e))
+                     .object()
+                     .contains(u"tunnel_closed_by"));
+        e.tunnelEnd = "upstream";
+        e.requestBodyBytes = 22;
+        const QJsonObject o = QJsonDocument::fromJson(AccessLog::formatLine(e)).object();
+        QCOMPARE(o.value(u"tunnel_closed_by").toString(), QStringLiteral("upstream"));
+        QCOMPARE(o.value(u"request_bytes").toInteger(), 22);
+    }
+
     void formatLine_data() {
         QTest::addColumn<QByteArray>("method");
         QTest::addColumn<QByteArray>("target");

@@ -31,8 +31,8 @@ namespace {
     }
 
 TOKENGATE_FIELDS(HttpLimits, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeoutMs,
-                 idleTimeoutMs, bodyTimeoutMs, maxConnections, maxConnectionsPerPeer, minBodyRate,
-                 minSendRate)
+                 idleTimeoutMs, bodyTimeoutMs, tunnelIdleTimeoutMs, maxConnections,
+                 maxConnectionsPerPeer, minBodyRate, minSendRate)
 TOKENGATE_FIELDS(ServerSettings, address, port, workers, limits, reusePort, eventDispatcher)
 TOKENGATE_FIELDS(UpstreamSettings, connectTimeoutMs, responseTimeoutMs, idleTimeoutMs,
                  maxIdlePerOrigin, maxIdleTotal, verifyTls, caFile, forwarded, trustedProxies,
@@ -199,6 +199,7 @@ Config everyFieldSet(const QString &file) {
     l.headerTimeoutMs = 2500;
     l.idleTimeoutMs = 1500;
     l.bodyTimeoutMs = 250;
+    l.tunnelIdleTimeoutMs = 2'000;
     l.maxConnections = 100;
     l.maxConnectionsPerPeer = 10;
     l.minBodyRate = 0;

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/base/deadlinesweeper.h"
+
+#include <QByteArray>
+#include <QObject>
+
+class QTcpSocket;
+
+namespace Tokengate {
+
+// The two connections of a switched protocol (a WebSocket after "101 Switching Protocols"),
+// relayed byte for byte both ways. Each side is read only while the other has taken what
+// was sent before (the socket read buffers are bounded), so a slow reader pushes back on the
+// writer through TCP instead of filling the gateway's memory.
+//
+// QTcpSocket has no half-close: a side's FIN ends that socket. What it sent before is
+// delivered, then the other side is closed once its bytes are out; the tunnel finishes when
+// both are closed, or when closing takes longer than the caller's bound.
+class Tunnel : public QObject {
+    Q_OBJECT
+public:
+    enum class End {
+        Open,
+        Client,   // the client closed first
+        Upstream, // the upstream closed first
+        Idle,     // no byte either way for the idle timeout
+        Gateway,  // the gateway is stopping
+    };
+
+    // `client` stays owned by the caller; `upstream` becomes this tunnel's. The byte arrays
+    // are what each side sent after the upgrade and before the tunnel began.
+    Tunnel(QTcpSocket *client, QTcpSocket *upstream, QByteArray toUpstream, QByteArray toClient,
+           const DeadlineSweeper &clock, QObject *parent = nullptr);
+
+    qint64 bytesToUpstream() const { return m_up.bytes; }
+    qint64 bytesToClient() const { return m_down.bytes; }
+    End end() const { return m_end; }
+
+    // From the owner's deadline sweep: an idle tunnel closes; a close that does not complete
+    // within `closeTimeoutMs` (a peer that stopped reading) is cut.
+    void checkDeadline(qint64 nowMs, qint64 idleTimeoutMs, qint64 closeTimeoutMs);
+    // Closes both sides after what is in flight is delivered.
+    void close(End why);
+
+signals:
+    // Both sides are closed; emitted once, from the event loop.
+    void finished();
+
+private:
+    struct Direction {
+        QTcpSocket *from;
+        QTcpSocket *to;
+        qint64 bytes = 0;
+    };
+    void start(QByteArray toUpstream, QByteArray toClient);
+    void relay(Direction &d);
+    void onWritten(Direction &d);
+    void onClosed(QTcpSocket *socket);
+    void closeSocket(QTcpSocket *socket);
+    void finishIfClosed();
+    void abortBoth();
+
+    const DeadlineSweeper &m_clock;
+    QTcpSocket *m_client;
+    QTcpSocket *m_upstream;
+    Direction m_up;   // client to upstream
+    Direction m_down; // upstream to client
+    End m_end = End::Open;
+    qint64 m_lastActivity = 0;
+    qint64 m_closingSince = 0;
+    bool m_finished = false;
+};
+
+} // namespace Tokengate

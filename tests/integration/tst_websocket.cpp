@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: Apache-2.0
+// WebSockets through the gateway, with Qt WebSockets on both ends: the upgrade request goes
+// through the pipeline like any request (token, route, identity JWT), a 101 makes the two
+// connections a tunnel, and anything else is an ordinary answer on a connection that stays
+// HTTP. Raw sockets play the clients and upstreams Qt's would not (a body, h2c, a wrong 101).
+#include "core/devidp/demoidp.h"
+#include "tests/support/introspectedconfig.h"
+#include "tests/support/manualclock.h"
+#include "tests/support/rawclient.h"
+#include "tests/support/scriptedupstream.h"
+
+#include <QNetworkRequest>
+#include <QSignalSpy>
+#include <QTest>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+using namespace Tokengate;
+using namespace Tokengate::Test;
+
+namespace {
+
+constexpr char IdentityHeader[] = "X-Identity";
+
+// Echoes every message back; remembers each handshake's headers and its open sockets.
+class EchoServer : public QObject {
+public:
+    EchoServer() {
+        connect(&m_server, &QWebSocketServer::newConnection, this, [this] {
+            while (QWebSocket *s = m_server.nextPendingConnection()) {
+                s->setParent(this);
+                handshakes.append(s->request());
+                sockets.append(s);
+                connect(s, &QWebSocket::textMessageReceived, s,
+                        [s](const QString &m) { s->sendTextMessage(m); });
+                connect(s, &QWebSocket::binaryMessageReceived, s,
+                        [s](const QByteArray &m) { s->sendBinaryMessage(m); });
+            }
+        });
+        m_server.listen(QHostAddress::LocalHost, 0);
+    }
+    QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort()); }
+
+    QList<QNetworkRequest> handshakes;
+    QList<QPointer<QWebSocket>> sockets;
+
+private:
+    QWebSocketServer m_server{QStringLiteral("echo"), QWebSocketServer::NonSecureMode};
+};
+
+// A WebSocket handshake's request head, as a browser sends it.
+QByteArray upgradeHead(const QByteArray &target, const QByteArray &extra = {}) {
+    return "GET " + target +
+           " HTTP/1.1\r\nHost: gw\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n"
+           "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+           extra + "\r\n";
+}
+
+} // namespace
+
+class TestWebSocket : public QObject {
+    Q_OBJECT
+
+    DemoIdp m_idp;
+    QByteArray m_token;
+    std::unique_ptr<EchoServer> m_echo;
+    std::unique_ptr<ScriptedUpstream> m_scripted;
+    ManualClock m_clock; // before the gateway, which reads it
+    std::unique_ptr<Gateway> m_gateway;
+
+    QUrl wsUrl(const QString &pathAndQuery) const {
+        return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_gateway->port()) + pathAndQuery);
+    }
+
+    // A client connected through the gateway, or null.
+    std::unique_ptr<QWebSocket> open(QNetworkRequest request) {
+        auto ws = std::make_unique<QWebSocket>();
+        QSignalSpy connected(ws.get(), &QWebSocket::connected);
+        ws->open(request);
+        if (!connected.wait(10000))
+            return nullptr;
+        return ws;
+    }
+    std::unique_ptr<QWebSocket> openWithBearer(const QString &path) {
+        QNetworkRequest request(wsUrl(path));
+        request.setRawHeader("Authorization", "Bearer " + m_token);
+        return open(request);
+    }
+
+    // The event the gateway publishes once the request to `target` (or its tunnel) ends;
+    // earlier tests' tunnels may end meanwhile.
+    static std::optional<RequestEvent> eventFor(QSignalSpy &spy, const QByteArray &target) {
+        std::optional<RequestEvent> found;
+        waitFor([&] {
+            while (!found && !spy.isEmpty()) {
+                const auto event = spy.takeFirst().at(0).value<RequestEvent>();
+                if (event.target.startsWith(target))
+                    found = event;
+            }
+            return found.has_value();
+        });
+        return found;
+    }
+
+private slots:
+    void initTestCase() {
+        QString error;
+        QVERIFY2(m_idp.start(0, &error), qPrintable(error));
+        m_token = m_idp.mint(QStringLiteral("alice"), QStringLiteral("read"), 3600);
+        m_echo = std::make_unique<EchoServer>();
+        m_scripted = std::make_unique<ScriptedUpstream>();
+
+        Config c = introspectedConfig({}, m_idp, IdentityHeader);
+        c.upstreamUrl.clear();
+        RouteConfig ws = prefixRoute("ws", "/ws", m_echo->url());
+        ws.tokenSources = {{TokenSource::Kind::BearerHeader, {}},
+                           {TokenSource::Kind::Query, QStringLiteral("access_token")},
+                           {TokenSource::Kind::Cookie, QStringLiteral("session")}};
+        c.routes = {ws, prefixRoute("raw", "/raw", m_scripted->url())};
+        m_gateway = std::make_unique<Gateway>();
+        m_gateway->useDeadlineClock(m_clock);
+        QVERIFY(m_gateway->start(c));
+    }
+
+    void echoesTextAndBinaryWithTheIdentity() {
+        const qsizetype before = m_echo->handshakes.size();
+        auto ws = openWithBearer(QStringLiteral("/ws/chat"));
+        QVERIFY(ws);
+        QSignalSpy text(ws.get(), &QWebSocket::textMessageReceived);
+        QSignalSpy binary(ws.get(), &QWebSocket::binaryMessageReceived);
+        ws->sendTextMessage(QStringLiteral("héllo"));
+        QVERIFY(text.wait(10000));
+        QCOMPARE(text.first().at(0).toString(), QStringLiteral("héllo"));
+        const QByteArray bytes("\x00\x01\xff\r\n\r\nGET / HTTP/1.1\r\n\r\n", 24);
+        ws->sendBinaryMessage(bytes);
+        QVERIFY(binary.wait(10000));
+        QCOMPARE(binary.first().at(0).toByteArray(), bytes);
+
+        QCOMPARE(m_echo->handshakes.size(), before + 1);
+        const QNetworkRequest &seen = m_echo->handshakes.last();
+        QVERIFY(seen.hasRawHeader(IdentityHeader)); // the upgrade carried the gateway's JWT
+        QCOMPARE(seen.url().path(), QStringLiteral("/ws/chat"));
+    }
+
+    void sixteenMebibyteMessagesBothWays() {
+        auto ws = openWithBearer(QStringLiteral("/ws/big"));
+        QVERIFY(ws);
+        QByteArray big(16 << 20, Qt::Uninitialized);
+        for (qsizetype i = 0; i < big.size(); ++i)
+            big[i] = char(i * 7 + i / 4096);
+        QSignalSpy binary(ws.get(), &QWebSocket::binaryMessageReceived);
+        ws->sendBinaryMessage(big);
+        QVERIFY(binary.wait(60000));
+        QVERIFY(binary.first().at(0).toByteArray() == big);
+    }
+
+    void pingIsAnswered() {
+        auto ws = openWithBearer(QStringLiteral("/ws/ping"));
+        QVERIFY(ws);
+        QSignalSpy pong(ws.get(), &QWebSocket::pong);
+        ws->ping("are you there");
+        QVERIFY(pong.wait(10000));
+        QCOMPARE(pong.first().at(1).toByteArray(), QByteArray("are you there"));
+    }
+
+    void closedByTheClientIsLogged() {
+        QSignalSpy events(&m_gateway->events, &EventHub::eventPublished);
+        auto ws = openWithBearer(QStringLiteral("/ws/bye"));
+        QVERIFY(ws);
+        QPointer<QWebSocket> upstreamSide = m_echo->sockets.last();
+        QSignalSpy text(ws.get(), &QWebSocket::textMessageReceived);
+        ws->sendTextMessage(QStringLiteral("12345"));
+        QVERIFY(text.wait(10000));
+        QSignalSpy gone(ws.get(), &QWebSocket::disconnected);
+        ws->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("bye"));
+        // Qt's client drops the connection right after its close frame.
+        QVERIFY(!gone.isEmpty() || gone.wait(10000));
+        QVERIFY(waitFor([&] {
+            return !upstreamSide || upstreamSide->state() == QAbstractSocket::UnconnectedState;
+        }));
+        const auto event = eventFor(events, "/ws/bye");
+        QVERIFY(event);
+        QCOMPARE(event->status, 101);
+        QCOMPARE(event->route, QByteArray("ws"));
+        QCOMPARE(event->tunnelEnd, QByteArray("client"));
+        // Client frames are masked: the text is 2 + 4 + 5 bytes, the close 2 + 4 + 2 + 3.
+        QCOMPARE(event->requestBodyBytes, 11 + 11);
+        QVERIFY(event->responseBodyBytes >= 2 + 5);
+        QVERIFY(!event->tokenFingerprint.isEmpty());
+    }
+
+    void closedByTheUpstream() {
+        QSignalSpy events(&m_gateway->events, &EventHub::eventPublished);
+        auto ws = openWithBearer(QStringLiteral("/ws/kick"));
+        QVERIFY(ws);
+        QSignalSpy gone(ws.get(), &QWebSocket::disconnected);
+        m_echo->sockets.last()->close(QWebSocketProtocol::CloseCodeGoingAway,
+                                      QStringLiteral("restart"));
+        QVERIFY(gone.wait(10000));
+        QCOMPARE(ws->closeCode(), QWebSocketProtocol::CloseCodeGoingAway);
+        QCOMPARE(ws->closeReason(), QStringLiteral("restart"));
+        const auto event = eventFor(events, "/ws/kick");
+        QVERIFY(event);
+        QCOMPARE(event->status, 101);
+        QCOMPARE(event->tunnelEnd, QByteArray("upstream"));
+    }
+
+    void tokenInTheQueryOrACookie() {
+        QSignalSpy events(&m_gateway->events, &EventHub::eventPublished);
+        auto byQuery = open(QNetworkRequest(
+            wsUrl(QStringLiteral("/ws/q?access_token=") + QString::fromLatin1(m_token))));
+        QVERIFY(byQuery);
+        QNetworkRequest cookie(wsUrl(QStringLiteral("/ws/c")));
+        cookie.setRawHeader("Cookie", "theme=dark; session=" + m_token);
+        auto byCookie = open(cookie);
+        QVERIFY(byCookie);
+        byQuery->close();
+        byCookie->close();
+        for (const QByteArray target : {"/ws/q", "/ws/c"}) {
+            const auto event = eventFor(events, target);
+            QVERIFY(event);
+            QCOMPARE(event->status, 101);
+            QVERIFY(!event->target.contains(m_token)); // redacted from the log
+        }
+    }
+
+    void noTokenNoTunnel() {
+        const qsizetype before = m_echo->handshakes.size();
+        auto response = requestOnce(m_gateway->port(), "GET", "/ws/chat",
+                                    "Connection: Upgrade\r\nUpgrade: websocket\r\n"
+                                    "Sec-WebSocket-Version: 13\r\n"
+                                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+        QVERIFY(response);
+        QCOMPARE(response->status, 401);
+        QVERIFY(response->headers.contains("WWW-Authenticate"));
+        auto bad = requestOnce(m_gateway->port(), "GET", "/ws/chat?access_token=nope",
+                               "Connection: Upgrade\r\nUpgrade: websocket\r\n");
+        QVERIFY(bad);
+        QCOMPARE(bad->status, 401);
+        QCOMPARE(m_echo->handshakes.size(), before);
+    }
+
+    // Refused upgrades: the upstream's answer is relayed and the connection stays HTTP, so a
+    // second request on it is read as a request, not as tunnel bytes.
+    void refusedUpgradeKeepsTheConnectionHttp() {
+        ScriptedUpstream upstream(ScriptedUpstream::answerEachRequestWith(
+            "HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno"));
+        Config c = testConfig(upstream.url());
+        Gateway gateway;
+        QVERIFY(gateway.start(c));
+        RawClient client;
+        QVERIFY(client.connectTo(gateway.port()));
+        client.send(upgradeHead("/a") + "GET /b HTTP/1.1\r\nHost: gw\r\n\r\n");
+        auto first = client.readResponse();
+        QVERIFY(first);
+        QCOMPARE(first->status, 403);
+        QCOMPARE(first->body, QByteArray("no"));
+        auto second = client.readResponse();
+        QVERIFY(second);
+        QCOMPARE(second->status, 403);
+        QCOMPARE(upstream.requestTotal(), 2);
+        const QByteArray seen = upstream.connections().first().received;
+        QVERIFY(seen.contains("Connection: Upgrade\r\nUpgrade: websocket\r\n"));
+        QVERIFY(seen.contains("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"));
+    }
+
+    // What is not a WebSocket upgrade is answered without switching: h2c, a list, a POST.
+    // The upstream switches whenever asked, to h2c: the gateway must not have asked, and a
+    // 101 nobody asked for, or to a protocol the client did not ask for, is a 502.
+    void otherUpgradesAreNotCarriedOut_data() {
+        QTest::addColumn<QByteArray>("head");
+        QTest::addColumn<bool>("asked"); // whether the upstream is asked to upgrade
+        QTest::newRow("h2c") << QByteArray("GET /x HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade, "
+                                           "HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                                           "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n")
+                             << false;
+        QTest::newRow("a list") << QByteArray("GET /x HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade"
+                                              "\r\nUpgrade: websocket, foo/2\r\n\r\n")
+                                << false;
+        QTest::newRow("not listed in Connection")
+            << QByteArray("GET /x HTTP/1.1\r\nHost: gw\r\nUpgrade: websocket\r\n\r\n") << false;
+        QTest::newRow("POST") << QByteArray("POST /x HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade"
+                                            "\r\nUpgrade: websocket\r\nContent-Length: 0\r\n\r\n")
+                              << false;
+        QTest::newRow("HTTP/1.0") << QByteArray("GET /x HTTP/1.0\r\nHost: gw\r\nConnection: "
+                                                "Upgrade\r\nUpgrade: websocket\r\n\r\n")
+                                  << false;
+        QTest::newRow("websocket, switched to h2c") << upgradeHead("/a") << true;
+    }
+    void otherUpgradesAreNotCarriedOut() {
+        QFETCH(QByteArray, head);
+        QFETCH(bool, asked);
+        ScriptedUpstream upstream(ScriptedUpstream::answerEachRequestWith(
+            "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"));
+        Gateway gateway;
+        QVERIFY(gateway.start(testConfig(upstream.url())));
+        RawClient client;
+        QVERIFY(client.connectTo(gateway.port()));
+        client.send(head);
+        auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->status, 502);
+        const QByteArray seen = upstream.connections().first().received;
+        QCOMPARE(seen.contains("Connection: Upgrade\r\nUpgrade: websocket\r\n"), asked);
+        if (!asked)
+            QVERIFY2(!seen.contains("pgrade"), seen.constData());
+    }
+
+    void upgradeWithABodyIsRefused() {
+        RawClient client;
+        QVERIFY(client.connectTo(m_gateway->port()));
+        client.send("GET /ws/chat HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\n"
+                    "Upgrade: websocket\r\nAuthorization: Bearer " +
+                    m_token + "\r\nContent-Length: 4\r\n\r\nabcd");
+        auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->status, 400);
+        QVERIFY(response->body.contains("cannot carry a body"));
+    }
+
+    // Bytes the upstream sends right behind its 101 (in the same segment), and bytes the
+    // client sends before it has the 101, both reach the other side, in order.
+    void bytesAroundTheSwitchAreKept() {
+        ScriptedUpstream upstream([](ScriptedUpstream &u, int index) {
+            const QByteArray &got = u.connections()[index].received;
+            if (got.endsWith("\r\n\r\n") && !got.contains("early"))
+                u.reply(index, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                               "Upgrade: websocket\r\n\r\nhello from upstream");
+        });
+        Gateway gateway;
+        QVERIFY(gateway.start(testConfig(upstream.url())));
+        RawClient client;
+        QVERIFY(client.connectTo(gateway.port()));
+        client.send(upgradeHead("/a") + "early client bytes");
+        QByteArray answer;
+        QVERIFY(waitFor([&] {
+            answer += client.takeBuffered() + client.socket().readAll();
+            return answer.contains("hello from upstream");
+        }));
+        QVERIFY(answer.startsWith("HTTP/1.1 101 Switching Protocols\r\n"));
+        QVERIFY(!answer.contains("Content-Length") && !answer.contains("Transfer-Encoding"));
+        QVERIFY(answer.endsWith("\r\n\r\nhello from upstream"));
+        QVERIFY(waitFor([&] {
+            return upstream.connections().first().received.endsWith("early client bytes");
+        }));
+        client.send("more");
+        QVERIFY(
+            waitFor([&] { return upstream.connections().first().received.endsWith("bytesmore"); }));
+    }
+
+    void idleTunnelIsClosed() {
+        QSignalSpy events(&m_gateway->events, &EventHub::eventPublished);
+        auto ws = openWithBearer(QStringLiteral("/ws/idle"));
+        QVERIFY(ws);
+        QSignalSpy gone(ws.get(), &QWebSocket::disconnected);
+        // At the bound exactly, still open: a ping goes through (and is activity).
+        m_clock.advanceMs(300'000);
+        m_gateway->sweep();
+        QSignalSpy pong(ws.get(), &QWebSocket::pong);
+        ws->ping("still there");
+        QVERIFY(pong.wait(10000));
+        QCOMPARE(ws->state(), QAbstractSocket::ConnectedState);
+        m_clock.advanceMs(300'001);
+        m_gateway->sweep();
+        QVERIFY(gone.wait(10000));
+        const auto event = eventFor(events, "/ws/idle");
+        QVERIFY(event);
+        QCOMPARE(event->tunnelEnd, QByteArray("idle_timeout"));
+    }
+};
+
+QTEST_MAIN(TestWebSocket)
+#include "tst_websocket.moc"
