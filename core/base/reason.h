@@ -61,6 +61,8 @@ enum class Reason : unsigned char {
     RateLimited,
     TokenInvalid,
     TokenRevoked,
+    WebSocketNotAllowed,
+    TooManyTunnels,
     Count // not a reason: how many there are, for the table's completeness check
 };
 
@@ -213,6 +215,10 @@ inline constexpr std::array<ReasonInfo, std::size_t(Reason::Count)> ReasonTable{
     // Revoked by the operator at the gateway (admin POST /revocations), whatever the IdP says.
     {Reason::TokenRevoked, "token_revoked", 401, ReasonCategory::Token,
      ReasonTexts::TokenInvalid, ReasonBody::Verbatim, ReasonTexts::InvalidTokenChallenge},
+    {Reason::WebSocketNotAllowed, "websocket_not_allowed", 403, ReasonCategory::Policy,
+     "WebSocket upgrades are not allowed on this route", ReasonBody::Tagged, ""},
+    {Reason::TooManyTunnels, "too_many_tunnels", 503, ReasonCategory::Limits,
+     "Too many WebSockets open on this route", ReasonBody::Tagged, ""},
 }};
 // clang-format on
 

@@ -84,6 +84,8 @@ QList<RouteSettings> compileRoutes(const Config &config) {
         r.anonymousWhenMissing = c.passThrough;
         r.anonymousWhenRefused = c.passThrough;
         r.stripCredential = c.stripCredential;
+        r.websocket = c.websocket;
+        r.maxTunnels = c.maxTunnels;
         for (auto it = c.identityHeaders.constBegin(); it != c.identityHeaders.constEnd(); ++it)
             r.identityHeaders.append({it.key().toLatin1(), it.value()});
         // validate() refuses what does not compile; should one slip through, no origin is

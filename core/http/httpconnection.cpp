@@ -250,7 +250,8 @@ void HttpConnection::sendResponseHead(ResponseHead head) {
     send(out.take());
 }
 
-void HttpConnection::startTunnel(ResponseHead head, QTcpSocket *upstream, QByteArray early) {
+void HttpConnection::startTunnel(ResponseHead head, QTcpSocket *upstream, QByteArray early,
+                                 std::shared_ptr<void> lease) {
     Q_ASSERT(m_phase == Phase::Exchanging || m_phase == Phase::Closed);
     if (m_phase != Phase::Exchanging) {
         upstream->abort();
@@ -258,6 +259,7 @@ void HttpConnection::startTunnel(ResponseHead head, QTcpSocket *upstream, QByteA
         return;
     }
     m_phase = Phase::Tunnel;
+    m_tunnelLease = std::move(lease);
     if (m_headFilter)
         m_headFilter->filterResponseHead(head);
     m_event.status = head.status;
@@ -274,6 +276,8 @@ void HttpConnection::startTunnel(ResponseHead head, QTcpSocket *upstream, QByteA
     m_tunnel = new Tunnel(m_socket, upstream, std::move(fromClient), std::move(early),
                           *m_context.sweeper, this);
     connect(m_tunnel, &Tunnel::finished, this, &HttpConnection::onTunnelFinished);
+    if (m_closeWhenDone) // the drain began while the upstream was answering
+        m_tunnel->close(Tunnel::End::Gateway);
     // The exchange is on the stack now; it has nothing left to do once it has returned.
     QMetaObject::invokeMethod(
         this,
@@ -286,11 +290,7 @@ void HttpConnection::startTunnel(ResponseHead head, QTcpSocket *upstream, QByteA
 }
 
 void HttpConnection::onTunnelFinished() {
-    m_event.requestBodyBytes += m_tunnel->bytesToUpstream();
-    m_event.responseBodyBytes += m_tunnel->bytesToClient();
-    m_event.tunnelEnd = tunnelEndId(m_tunnel->end());
-    publishEvent();
-    teardown(Reason::None, false);
+    teardown(Reason::None, false); // publishes the tunnel's event
 }
 
 void HttpConnection::sendResponseBody(QByteArrayView chunk) {
@@ -498,6 +498,15 @@ void HttpConnection::teardown(Reason reason, bool notifyExchange) {
         const linger reset{1, 0};
         ::setsockopt(int(m_socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset,
                      sizeof reset);
+    }
+    if (m_phase == Phase::Tunnel) {
+        // However it ended (closed, cut at its deadline, or with the worker): one line.
+        m_event.requestBodyBytes += m_tunnel->bytesToUpstream();
+        m_event.responseBodyBytes += m_tunnel->bytesToClient();
+        m_event.tunnelEnd = tunnelEndId(m_tunnel->end() == Tunnel::End::Open ? Tunnel::End::Gateway
+                                                                             : m_tunnel->end());
+        m_tunnelLease.reset();
+        publishEvent();
     }
     m_phase = Phase::Closed;
     if (cutShort) {

@@ -48,7 +48,9 @@ public:
     // The upstream switched protocols: `head` (its 101, hop-by-hop fields set by the caller)
     // goes out, and from then on the two connections are a Tunnel until either closes.
     // `early`: what the upstream sent after its head. The exchange is let go on a later turn.
-    void startTunnel(ResponseHead head, QTcpSocket *upstream, QByteArray early);
+    // `lease` is held until the tunnel ends (its place under a route's cap).
+    void startTunnel(ResponseHead head, QTcpSocket *upstream, QByteArray early,
+                     std::shared_ptr<void> lease = {});
     void sendResponseBody(QByteArrayView chunk);
     void finishResponse();
     // A complete text/plain answer refusing the request for `reason` (see refusalFor()).
@@ -133,6 +135,7 @@ private:
     RequestHead m_head;
     std::unique_ptr<Exchange> m_exchange;
     Tunnel *m_tunnel = nullptr; // a child, in Phase::Tunnel
+    std::shared_ptr<void> m_tunnelLease;
     ResponseHeadFilter *m_headFilter = nullptr;
     RequestEvent m_event;
     QElapsedTimer m_requestClock;

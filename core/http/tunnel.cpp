@@ -2,6 +2,7 @@
 #include "core/http/tunnel.h"
 
 #include "core/http/flowcontrol.h"
+#include "core/http/socketbacklog.h"
 
 #include <QTcpSocket>
 
@@ -23,7 +24,7 @@ Tunnel::Tunnel(QTcpSocket *client, QTcpSocket *upstream, QByteArray toUpstream, 
         Direction &out = s == m_client ? m_up : m_down; // what this socket's input feeds
         Direction &in = s == m_client ? m_down : m_up;  // what this socket's output drains
         connect(s, &QTcpSocket::readyRead, this, [this, &out] { relay(out); });
-        connect(s, &QTcpSocket::bytesWritten, this, [this, &in] { onWritten(in); });
+        onSendProgress(s, this, [this, &in] { onWritten(in); });
         connect(s, &QTcpSocket::disconnected, this, [this, s] { onClosed(s); });
         connect(s, &QTcpSocket::errorOccurred, this, [this, s] {
             if (s->state() == QAbstractSocket::UnconnectedState)
@@ -67,7 +68,7 @@ void Tunnel::relay(Direction &d) {
     // Once the source has closed, what it left in its (bounded) buffer all goes.
     const bool sourceOpen = d.from->state() == QAbstractSocket::ConnectedState;
     bool moved = false;
-    while (d.from->bytesAvailable() > 0 && (!sourceOpen || d.to->bytesToWrite() <= SendHighWater)) {
+    while (d.from->bytesAvailable() > 0 && (!sourceOpen || unsentBytes(d.to) <= SendHighWater)) {
         const QByteArray data = d.from->read(qMin(d.from->bytesAvailable(), ReadChunk));
         d.bytes += data.size();
         d.to->write(data);
@@ -81,7 +82,7 @@ void Tunnel::relay(Direction &d) {
 
 void Tunnel::onWritten(Direction &d) {
     m_lastActivity = m_clock.nowMs();
-    if (d.to->bytesToWrite() <= SendLowWater)
+    if (unsentBytes(d.to) <= SendLowWater)
         relay(d);
     if (m_end != End::Open)
         finishIfClosed();

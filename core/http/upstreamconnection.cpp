@@ -4,6 +4,7 @@
 #include "core/base/reason.h"
 #include "core/http/flowcontrol.h"
 #include "core/http/internaladdress.h"
+#include "core/http/socketbacklog.h"
 
 #include <QPointer>
 #include <QSslConfiguration>
@@ -61,7 +62,7 @@ void UpstreamConnection::connectSocket() {
         m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     });
     connect(m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::readResponse);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &UpstreamConnection::onBytesWritten);
+    onSendProgress(m_socket, this, [this] { onBytesWritten(); });
     connect(m_socket, &QTcpSocket::errorOccurred, this, &UpstreamConnection::onSocketError);
     connect(m_socket, &QTcpSocket::disconnected, this, &UpstreamConnection::onDisconnected);
     if (auto *ssl = qobject_cast<QSslSocket *>(m_socket))
@@ -94,7 +95,7 @@ void UpstreamConnection::write(QByteArrayView bytes) {
 }
 
 bool UpstreamConnection::writeBacklogged() {
-    if (!m_socket || m_socket->bytesToWrite() <= SendHighWater)
+    if (!m_socket || unsentBytes(m_socket) <= SendHighWater)
         return false;
     m_waitingWritable = true;
     return true;
@@ -105,7 +106,7 @@ void UpstreamConnection::onBytesWritten() {
     m_lastActivity = m_sweeper.nowMs();
     if (m_headStartedMs)
         m_headStartedMs = m_lastActivity; // an early 1xx while the request is still going out
-    if (m_waitingWritable && m_socket->bytesToWrite() <= SendLowWater) {
+    if (m_waitingWritable && unsentBytes(m_socket) <= SendLowWater) {
         m_waitingWritable = false;
         if (m_user)
             m_user->onUpstreamWritable();

@@ -7,6 +7,7 @@
 #include "core/observe/prometheustext.h"
 
 #include <QByteArrayList>
+#include <QMap>
 
 #include <algorithm>
 #include <string_view>
@@ -99,7 +100,11 @@ void RequestMetrics::record(const RequestEvent &e) {
     Shard &shard = m_shards[size_t(std::max(0, e.worker)) % m_shards.size()];
     QMutexLocker lock(&shard.mutex);
     ++shard.requests[RequestKey{e.route, e.status, e.reason}];
-    shard.durationByRoute[e.route].observe(e.durationUs);
+    // A WebSocket lives for minutes or hours: its life is not a request's latency.
+    if (e.tunnelEnd.isEmpty())
+        shard.durationByRoute[e.route].observe(e.durationUs);
+    else
+        ++shard.tunnelEnds[e.tunnelEnd];
     if (e.idpUs > 0)
         shard.idp.observe(e.idpUs);
     if (e.upstreamUs >= 0)
@@ -116,6 +121,7 @@ void RequestMetrics::render(PrometheusText &out) const {
     LatencyHistogram upstream;
     std::array<quint64, std::size_t(CacheOutcome::Count)> cache{};
     quint64 idpErrors = 0;
+    QMap<QByteArray, quint64> tunnelEnds; // sorted, so that scrapes and diffs are stable
     for (const Shard &shard : m_shards) {
         QMutexLocker lock(&shard.mutex);
         for (auto it = shard.requests.cbegin(); it != shard.requests.cend(); ++it)
@@ -127,6 +133,8 @@ void RequestMetrics::render(PrometheusText &out) const {
         for (std::size_t i = 0; i < cache.size(); ++i)
             cache[i] += shard.cacheOutcomes[i];
         idpErrors += shard.idpErrors;
+        for (auto it = shard.tunnelEnds.cbegin(); it != shard.tunnelEnds.cend(); ++it)
+            tunnelEnds[it.key()] += it.value();
     }
 
     out.family("tokengate_requests_total", "counter",
@@ -158,6 +166,11 @@ void RequestMetrics::render(PrometheusText &out) const {
     for (const QByteArray &route : routes)
         renderHistogram(out, "tokengate_request_duration_seconds", {{"route", routeLabel(route)}},
                         durations.value(route));
+
+    out.family("tokengate_tunnels_closed_total", "counter",
+               "WebSockets ended, by who closed them: client, upstream, idle_timeout, gateway");
+    for (auto it = tunnelEnds.cbegin(); it != tunnelEnds.cend(); ++it)
+        out.sample("tokengate_tunnels_closed_total", {{"closed_by", it.key()}}, double(it.value()));
 
     out.family("tokengate_idp_request_duration_seconds", "histogram",
                "Introspection calls to the IdP as seen by the request that made them");

@@ -56,6 +56,7 @@ private:
         LatencyHistogram upstream;
         std::array<quint64, std::size_t(CacheOutcome::Count)> cacheOutcomes{};
         quint64 idpErrors = 0;
+        QHash<QByteArray, quint64> tunnelEnds; // by RequestEvent::tunnelEnd
     };
     std::vector<Shard> m_shards;
     const AccessLog *m_accessLog = nullptr;

@@ -39,6 +39,13 @@ void GatewayExchange::start() {
     m_handler.cleanClientHead(m_head.headers);
     if (!route())
         return;
+    if (!m_head.upgrade.isEmpty() && !m_route->websocket) {
+        if (tracing())
+            trace({Stage::Route, StepOutcome::Refused},
+                  QStringLiteral("WebSocket upgrades are off on this route"));
+        m_client.refuse(Reason::WebSocketNotAllowed);
+        return;
+    }
     // Before the token is looked at: a flood of bad tokens never reaches the IdP.
     if (m_route->rateLimitsBeforeAuth > 0)
         limitThen(0, m_route->rateLimitsBeforeAuth, nullptr, AfterLimits::Authenticate);
@@ -302,6 +309,30 @@ bool GatewayExchange::pickTarget() {
     return true;
 }
 
+bool GatewayExchange::webSocketMayUseCookie(int source) {
+    if (source < 0 || source >= m_route->tokenSources.size() ||
+        m_route->tokenSources[source].kind != TokenSource::Kind::Cookie)
+        return true;
+    // A browser sends the cookie with a WebSocket any page opens, and no same-origin policy
+    // keeps that page from reading the socket (cross-site WebSocket hijacking): the page must
+    // be this origin or one the route's cors section allows. Browsers always send Origin on
+    // a WebSocket; a client without one is not a browser a page could drive.
+    const QList<QByteArray> origins = m_head.headers.values("Origin");
+    if (origins.isEmpty())
+        return true;
+    const TargetParts parts = splitTarget(m_head.target);
+    const QByteArrayView authority =
+        parts.authority.isNull() ? m_head.headers.find("Host") : parts.authority;
+    if (origins.size() == 1 && (isSameOriginRequest(origins.first(), authority) ||
+                                (m_route->cors && m_route->cors->allowsOrigin(origins.first()))))
+        return true;
+    if (tracing())
+        trace({Stage::Token, StepOutcome::Refused},
+              QStringLiteral("a WebSocket with the cookie's token from another origin"));
+    m_client.refuse(Reason::CorsOriginRefused);
+    return false;
+}
+
 void GatewayExchange::authenticate() {
     const PipelineSettings &s = m_handler.settings();
     if (!s.authenticate || !m_route->authenticate) {
@@ -332,6 +363,8 @@ void GatewayExchange::authenticate() {
         m_client.refuse(Reason::TokenMissing);
         return;
     }
+    if (!m_head.upgrade.isEmpty() && !webSocketMayUseCookie(found.source))
+        return;
     TokenIntrospector *introspector = m_handler.introspector(m_route->introspection);
     if (!introspector) {
         // validate() makes this unreachable; refuse rather than guess at an IdP.
@@ -655,11 +688,23 @@ void GatewayExchange::forwardNow(const std::shared_ptr<const IntrospectionResult
                 m_head.headers.append(s.jwtHeader, std::move(jwt));
         }
     }
+    if (!m_head.upgrade.isEmpty()) {
+        // Counted from here, authenticated: a flood of refused upgrades holds no place.
+        m_tunnelSlot = s.tunnels->acquire(m_route->name, m_route->maxTunnels);
+        if (!m_tunnelSlot) {
+            if (tracing())
+                trace({Stage::Decide, StepOutcome::Refused},
+                      QStringLiteral("%1 WebSockets already open on this route")
+                          .arg(m_route->maxTunnels));
+            m_client.refuse(Reason::TooManyTunnels);
+            return;
+        }
+    }
     if (tracing())
         trace({Stage::Forward, StepOutcome::Ok}, QStringLiteral("to ") + shown(m_target));
     LoopGuard::stamp(m_head);
     m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head,
-                                              m_handler.forwardedFor(m_client));
+                                              m_handler.forwardedFor(m_client), m_tunnelSlot);
     m_proxy->start();
     if (m_requestComplete && !m_head.hasBody())
         m_proxy->onRequestComplete();

@@ -5,6 +5,7 @@
 #include "core/http/exchange.h"
 #include "core/observe/decisionstep.h"
 #include "core/pipeline/routesettings.h"
+#include "core/pipeline/tunnelslots.h"
 #include "core/ratelimit/ratelimiter.h"
 
 #include <memory>
@@ -52,6 +53,8 @@ private:
     bool admitted(RateLimiter::Answer answer, qsizetype from, AfterLimits then);
     QByteArray rateLimitKey(const RateLimitSpec &spec, const IntrospectionResult *identity) const;
     QByteArray clientAddress() const;
+    // False (and refused) for a cross-origin WebSocket whose token came from a cookie.
+    bool webSocketMayUseCookie(int source);
     void authenticate();
     void onIntrospected(const IntrospectionOutcome &outcome);
     // A refused token: 401/403, or an anonymous forward on a passThrough route.
@@ -77,7 +80,8 @@ private:
     QByteArray m_tokenDigest; // SHA-256 of the token, for the revocation list
     std::unique_ptr<IntrospectionTicket> m_ticket;
     std::unique_ptr<ProxyExchange> m_proxy;
-    QByteArray m_corsOrigin; // the Origin the route's CORS grants access; empty: none
+    TunnelSlots::Slot m_tunnelSlot; // a WebSocket upgrade's place under the route's cap
+    QByteArray m_corsOrigin;        // the Origin the route's CORS grants access; empty: none
     // The route's buckets as the last check left them, for the RateLimit fields.
     RateLimiter::Answer m_rate;
     bool m_rateChecked = false;

@@ -9,6 +9,7 @@
 #include "core/pipeline/loopguard.h"
 #include "core/pipeline/router.h"
 #include "core/pipeline/routesettings.h"
+#include "core/pipeline/tunnelslots.h"
 #include "core/ratelimit/ratelimitclient.h"
 
 #include <memory>
@@ -31,6 +32,7 @@ struct PipelineSettings {
     std::shared_ptr<IntrospectionFlights> flights;
     std::shared_ptr<RedisTier> redis;                  // the shared second tier; null when off
     std::shared_ptr<const RevocationList> revocations; // the operator's; null: none
+    std::shared_ptr<TunnelSlots> tunnels = std::make_shared<TunnelSlots>();
     const Clock *clock = &SystemClock::instance();
     std::shared_ptr<UpstreamPoolCounters> poolCounters;
     std::shared_ptr<RateLimiter> rateLimiter;          // the routes' buckets, kept across reloads

@@ -42,12 +42,14 @@ bool isForwardedField(QByteArrayView name) {
 }
 
 ProxyExchange::ProxyExchange(HttpConnection &client, UpstreamPool &pool, UpstreamTarget target,
-                             const RequestHead &head, ForwardedMode forwarded)
+                             const RequestHead &head, ForwardedMode forwarded,
+                             std::shared_ptr<void> tunnelSlot)
     : m_client(client)
     , m_pool(pool)
     , m_target(std::move(target))
     , m_upstreamHead(upstreamRequestHead(head, m_target, client.peerBytes(), forwarded))
     , m_upgrade(head.upgrade)
+    , m_tunnelSlot(std::move(tunnelSlot))
     , m_chunked(head.chunked)
     , m_hasBody(head.hasBody())
     , m_headRequest(head.method == "HEAD")
@@ -224,7 +226,7 @@ void ProxyExchange::onUpstreamSwitched(ResponseHead head, QByteArray early) {
     removeHopByHopFields(head.headers);
     head.headers.append(QByteArrayLiteral("Connection"), QByteArrayLiteral("Upgrade"));
     head.headers.append(QByteArrayLiteral("Upgrade"), protocol);
-    m_client.startTunnel(std::move(head), socket, std::move(early));
+    m_client.startTunnel(std::move(head), socket, std::move(early), std::move(m_tunnelSlot));
 }
 
 void ProxyExchange::onClientWritable() {
@@ -234,8 +236,10 @@ void ProxyExchange::onClientWritable() {
 
 void ProxyExchange::onUpstreamComplete(bool reusable) {
     m_client.setUpstreamTime(m_upstreamClock.nsecsElapsed() / 1000);
-    // An upstream that answered before reading the whole body cannot take another request.
-    m_pool.release(std::exchange(m_upstream, nullptr), reusable && m_requestSent);
+    // An upstream that answered before reading the whole body cannot take another request;
+    // nor can one that declined an upgrade: a proxy behind it may have opened a tunnel anyway.
+    m_pool.release(std::exchange(m_upstream, nullptr),
+                   reusable && m_requestSent && m_upgrade.isEmpty());
     m_client.finishResponse();
 }
 

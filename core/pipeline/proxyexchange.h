@@ -22,8 +22,10 @@ std::span<const QByteArrayView> forwardedFieldNames();
 class ProxyExchange : public Exchange, private UpstreamConnection::User {
 public:
     // `forwarded`: the upstream settings' mode as it applies to this client.
+    // `tunnelSlot`: held by the tunnel should the request upgrade (see TunnelSlots).
     ProxyExchange(HttpConnection &client, UpstreamPool &pool, UpstreamTarget target,
-                  const RequestHead &head, ForwardedMode forwarded);
+                  const RequestHead &head, ForwardedMode forwarded,
+                  std::shared_ptr<void> tunnelSlot = {});
     ~ProxyExchange() override;
 
     void start() override;
@@ -66,6 +68,7 @@ private:
     const UpstreamTarget m_target; // per request: Destination mode names it in a header
     QByteArray m_upstreamHead;
     const QByteArray m_upgrade; // the protocol the client asks to switch to, if any
+    std::shared_ptr<void> m_tunnelSlot;
     UpstreamConnection *m_upstream = nullptr;
     QElapsedTimer m_upstreamClock;
     bool m_chunked;

@@ -99,6 +99,8 @@ struct RouteConfig {
     QList<ClaimRule> claimRules;     // all must hold
     bool passThrough = false;        // on a missing or refused token forward anonymously
     bool stripCredential = true;     // remove the token (header, query parameter or cookie)
+    bool websocket = true;           // false: WebSocket upgrades refused (403)
+    int maxTunnels = 0;              // open WebSockets at most; 0: only max_connections bounds
 
     // What the upstream learns. Client-sent headers with these names are always removed.
     QMap<QString, QString> identityHeaders; // header name -> claim name ("sub", "scope", ...)

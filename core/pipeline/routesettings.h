@@ -32,6 +32,8 @@ struct RouteSettings {
     bool anonymousWhenMissing = false; // no token: forward without identity
     bool anonymousWhenRefused = false; // inactive or failing the policy: the same
     bool stripCredential = false;
+    bool websocket = true;
+    int maxTunnels = 0; // 0: no cap of its own
     QList<IdentityHeaders::Mapping> identityHeaders;
     std::optional<CorsPolicy> cors;
     QList<RateLimitSpec> rateLimits; // those before auth, then the others, each in file order

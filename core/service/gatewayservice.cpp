@@ -146,6 +146,7 @@ HandlerFactory GatewayService::gatewayFactory() const {
     pipeline.flights = m_flights;
     pipeline.redis = m_redis;
     pipeline.revocations = m_revocations;
+    pipeline.tunnels = m_tunnels;
     pipeline.clock = m_clock;
     pipeline.poolCounters = m_poolCounters;
     pipeline.rateLimiter = m_rateLimiter;
@@ -479,6 +480,9 @@ void GatewayService::renderMetrics(PrometheusText &out) const {
          {RevocationList::Kind::Token, RevocationList::Kind::Jti, RevocationList::Kind::Subject})
         out.sample("tokengate_revocations", {{"kind", RevocationList::kindName(kind).toLatin1()}},
                    double(revoked[std::size_t(kind)]));
+    out.family("tokengate_tunnels_open", "gauge", "WebSockets open through the gateway, per route");
+    for (const auto &[route, open] : m_tunnels->open())
+        out.sample("tokengate_tunnels_open", {{"route", route}}, double(open));
     out.family("tokengate_coalesced_requests_total", "counter",
                "Requests that joined another request's IdP call instead of making one");
     out.sample("tokengate_coalesced_requests_total", double(coalescedWaiters()));

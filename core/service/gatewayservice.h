@@ -7,6 +7,7 @@
 #include "core/http/upstreampool.h"
 #include "core/http/upstreamtarget.h"
 #include "core/pipeline/loopguard.h"
+#include "core/pipeline/tunnelslots.h"
 #include "core/ratelimit/ratelimitclient.h"
 #include "core/server/httpserver.h"
 
@@ -110,6 +111,7 @@ private:
     std::shared_ptr<IntrospectionFlights> m_flights;
     std::shared_ptr<RedisTier> m_redis;
     std::shared_ptr<RevocationList> m_revocations = std::make_shared<RevocationList>();
+    std::shared_ptr<TunnelSlots> m_tunnels = std::make_shared<TunnelSlots>();
     std::unique_ptr<RedisEvictions> m_redisEvictions;
     const Clock *m_clock = &SystemClock::instance();
     const Clock *m_deadlineClock = &SteadyClock::instance();

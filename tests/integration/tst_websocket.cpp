@@ -9,6 +9,8 @@
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
+#include "core/observe/prometheustext.h"
+
 #include <QNetworkRequest>
 #include <QSignalSpy>
 #include <QTest>
@@ -64,7 +66,6 @@ class TestWebSocket : public QObject {
     DemoIdp m_idp;
     QByteArray m_token;
     std::unique_ptr<EchoServer> m_echo;
-    std::unique_ptr<ScriptedUpstream> m_scripted;
     ManualClock m_clock; // before the gateway, which reads it
     std::unique_ptr<Gateway> m_gateway;
 
@@ -108,7 +109,6 @@ private slots:
         QVERIFY2(m_idp.start(0, &error), qPrintable(error));
         m_token = m_idp.mint(QStringLiteral("alice"), QStringLiteral("read"), 3600);
         m_echo = std::make_unique<EchoServer>();
-        m_scripted = std::make_unique<ScriptedUpstream>();
 
         Config c = introspectedConfig({}, m_idp, IdentityHeader);
         c.upstreamUrl.clear();
@@ -116,7 +116,11 @@ private slots:
         ws.tokenSources = {{TokenSource::Kind::BearerHeader, {}},
                            {TokenSource::Kind::Query, QStringLiteral("access_token")},
                            {TokenSource::Kind::Cookie, QStringLiteral("session")}};
-        c.routes = {ws, prefixRoute("raw", "/raw", m_scripted->url())};
+        RouteConfig off = prefixRoute("off", "/off", m_echo->url());
+        off.websocket = false;
+        RouteConfig capped = prefixRoute("capped", "/capped", m_echo->url());
+        capped.maxTunnels = 1;
+        c.routes = {ws, off, capped};
         m_gateway = std::make_unique<Gateway>();
         m_gateway->useDeadlineClock(m_clock);
         QVERIFY(m_gateway->start(c));
@@ -240,6 +244,85 @@ private slots:
         QCOMPARE(m_echo->handshakes.size(), before);
     }
 
+    // An upgrade through the raw client, with the token in the Bearer header and `extra`.
+    std::optional<ReceivedResponse> rawUpgrade(const QByteArray &target,
+                                               const QByteArray &extra = {}) {
+        RawClient client;
+        if (!client.connectTo(m_gateway->port()))
+            return std::nullopt;
+        client.send(upgradeHead(target, extra));
+        return client.readResponse(10000, false, true);
+    }
+
+    QByteArray metrics() const {
+        PrometheusText out;
+        m_gateway->service.renderMetrics(out);
+        return out.text();
+    }
+
+    void routeWithoutWebSockets() {
+        const qsizetype before = m_echo->handshakes.size();
+        auto refused = rawUpgrade("/off/x", "Authorization: Bearer " + m_token + "\r\n");
+        QVERIFY(refused);
+        QCOMPARE(refused->status, 403);
+        QVERIFY(refused->body.contains("websocket_not_allowed"));
+        QCOMPARE(m_echo->handshakes.size(), before);
+        // Plain requests still pass there.
+        auto plain = requestOnce(m_gateway->port(), "GET", "/off/x",
+                                 "Authorization: Bearer " + m_token + "\r\n");
+        QVERIFY(plain);
+        QVERIFY(plain->status != 403);
+    }
+
+    void capOnOpenTunnels() {
+        auto first = openWithBearer(QStringLiteral("/capped/1"));
+        QVERIFY(first);
+        QVERIFY(metrics().contains("tokengate_tunnels_open{route=\"capped\"} 1"));
+        auto second = rawUpgrade("/capped/2", "Authorization: Bearer " + m_token + "\r\n");
+        QVERIFY(second);
+        QCOMPARE(second->status, 503);
+        QVERIFY(second->body.contains("too_many_tunnels"));
+        // Other routes are not capped by it.
+        auto elsewhere = openWithBearer(QStringLiteral("/ws/beside"));
+        QVERIFY(elsewhere);
+        // A refused token holds no place: the cap counts authenticated upgrades only.
+        auto anonymous = rawUpgrade("/capped/3");
+        QVERIFY(anonymous);
+        QCOMPARE(anonymous->status, 401);
+        QSignalSpy gone(first.get(), &QWebSocket::disconnected);
+        first->close();
+        QVERIFY(!gone.isEmpty() || gone.wait(10000));
+        QVERIFY(waitFor(
+            [&] { return metrics().contains("tokengate_tunnels_open{route=\"capped\"} 0"); }));
+        auto third = openWithBearer(QStringLiteral("/capped/4"));
+        QVERIFY(third);
+    }
+
+    // Cross-site WebSocket hijacking: a page on another origin may open a WebSocket, and the
+    // browser sends the cookie along. With the token in a cookie, only this origin (or one
+    // the route's cors allows) gets a tunnel; a client sending no Origin is not a browser.
+    void cookieTokenNeedsThisOrigin_data() {
+        QTest::addColumn<QByteArray>("origin");
+        QTest::addColumn<int>("status");
+        QTest::newRow("another site") << QByteArray("Origin: https://evil.example\r\n") << 403;
+        QTest::newRow("same host, other port") << QByteArray("Origin: http://gw:8080\r\n") << 403;
+        QTest::newRow("two Origins")
+            << QByteArray("Origin: http://gw\r\nOrigin: http://gw\r\n") << 403;
+        QTest::newRow("this origin") << QByteArray("Origin: http://gw\r\n") << 101;
+        QTest::newRow("no Origin") << QByteArray() << 101;
+    }
+    void cookieTokenNeedsThisOrigin() {
+        QFETCH(QByteArray, origin);
+        QFETCH(int, status);
+        auto response = rawUpgrade("/ws/cookie", "Cookie: session=" + m_token + "\r\n" + origin);
+        QVERIFY(response);
+        QCOMPARE(response->status, status);
+        // The same page with the token in the query string, which it had to know: no check.
+        auto byQuery = rawUpgrade("/ws/query?access_token=" + m_token, origin);
+        QVERIFY(byQuery);
+        QCOMPARE(byQuery->status, 101);
+    }
+
     // Refused upgrades: the upstream's answer is relayed and the connection stays HTTP, so a
     // second request on it is read as a request, not as tunnel bytes.
     void refusedUpgradeKeepsTheConnectionHttp() {
@@ -259,7 +342,11 @@ private slots:
         QVERIFY(second);
         QCOMPARE(second->status, 403);
         QCOMPARE(upstream.requestTotal(), 2);
+        // Not on the same upstream connection: a proxy behind the upstream may have opened a
+        // tunnel on the upgrade whatever the answer said.
+        QCOMPARE(upstream.connections().size(), 2);
         const QByteArray seen = upstream.connections().first().received;
+        QVERIFY(seen.startsWith("GET /a HTTP/1.1\r\n"));
         QVERIFY(seen.contains("Connection: Upgrade\r\nUpgrade: websocket\r\n"));
         QVERIFY(seen.contains("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"));
     }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // AccessLog: tokens in query strings never reach the log, and each line is one JSON object.
 #include "core/observe/accesslog.h"
+#include "core/observe/prometheustext.h"
+#include "core/observe/requestmetrics.h"
 #include "core/observe/targetredactor.h"
+#include "tests/support/domainwords.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -96,6 +99,33 @@ private slots:
         const QJsonObject o = QJsonDocument::fromJson(AccessLog::formatLine(e)).object();
         QCOMPARE(o.value(u"tunnel_closed_by").toString(), QStringLiteral("upstream"));
         QCOMPARE(o.value(u"request_bytes").toInteger(), 22);
+    }
+
+    // /metrics counts tunnels by who closed them, and keeps their lives (minutes, hours) out
+    // of the request latency histogram.
+    void tunnelMetrics() {
+        RequestMetrics metrics;
+        RequestEvent e;
+        e.route = "ws";
+        e.status = 101;
+        e.durationUs = 3'600'000'000;
+        e.tunnelEnd = "idle_timeout";
+        metrics.record(e);
+        metrics.record(e);
+        e.tunnelEnd = "client";
+        metrics.record(e);
+        PrometheusText out;
+        metrics.render(out);
+        const QByteArray text = out.text();
+        QCOMPARE(
+            Test::metricValue(text, "tokengate_tunnels_closed_total{closed_by=\"idle_timeout\"}"),
+            2.0);
+        QCOMPARE(Test::metricValue(text, "tokengate_tunnels_closed_total{closed_by=\"client\"}"),
+                 1.0);
+        QCOMPARE(Test::metricValue(
+                     text, "tokengate_requests_total{route=\"ws\",status=\"101\",reason=\"\"}"),
+                 3.0);
+        QVERIFY(!text.contains("tokengate_request_duration_seconds_count{route=\"ws\"}"));
     }
 
     void formatLine_data() {

@@ -68,6 +68,8 @@ constexpr Known KnownReasons[] = {
     {Reason::RateLimited, "rate_limited", 429},
     {Reason::TokenInvalid, "token_invalid", 401},
     {Reason::TokenRevoked, "token_revoked", 401},
+    {Reason::WebSocketNotAllowed, "websocket_not_allowed", 403},
+    {Reason::TooManyTunnels, "too_many_tunnels", 503},
 };
 
 } // namespace

@@ -58,8 +58,8 @@ TOKENGATE_FIELDS(ClaimRule, claim, op, values)
 TOKENGATE_FIELDS(RouteConfig, name, hosts, pathPrefix, pathPattern, methods, caseInsensitive,
                  upstreamUrl, destinationMode, destinationAllow, preserveHost, stripPrefix,
                  rewritePrefix, authenticate, introspection, tokenSources, requiredScopes,
-                 audiences, issuers, claimRules, passThrough, stripCredential, identityHeaders,
-                 cors, rateLimits, requestHeaders, responseHeaders)
+                 audiences, issuers, claimRules, passThrough, stripCredential, websocket,
+                 maxTunnels, identityHeaders, cors, rateLimits, requestHeaders, responseHeaders)
 TOKENGATE_FIELDS(Config, server, upstreamUrl, upstream, auth, introspection, jwt, cache,
                  requiredScopes, allowMissingToken, destinationAllow, moreIntrospection, routes,
                  paths, requestIdHeader, admin, logFormat, configFile, logLevel, drainTimeoutMs,
@@ -268,6 +268,8 @@ Config everyFieldSet(const QString &file) {
                          {QStringLiteral("acme"), QStringLiteral("Big Corp")}}};
     fixed.passThrough = true;
     fixed.stripCredential = false;
+    fixed.websocket = false;
+    fixed.maxTunnels = 12;
     fixed.identityHeaders = {{QStringLiteral("X-User"), QStringLiteral("sub")}};
     fixed.cors.enabled = true;
     fixed.cors.allowOrigins = {QStringLiteral("https://app.test"),
