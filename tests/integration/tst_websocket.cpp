@@ -11,8 +11,13 @@
 
 #include "core/observe/prometheustext.h"
 
+#include <QElapsedTimer>
 #include <QNetworkRequest>
+#include <QProcess>
 #include <QSignalSpy>
+#include <QSslKey>
+#include <QSslSocket>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
 #include <QWebSocketServer>
@@ -57,6 +62,59 @@ QByteArray upgradeHead(const QByteArray &target, const QByteArray &extra = {}) {
            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
            extra + "\r\n";
 }
+
+// An https upstream that answers an upgrade with 101, then never reads again: its kernel
+// buffers fill and the gateway must stop taking the client's bytes.
+class StalledTlsUpstream : public QTcpServer {
+public:
+    bool start(const QString &dir) {
+        certFile = dir + QStringLiteral("/cert.pem");
+        const QString keyFile = dir + QStringLiteral("/key.pem");
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"),
+                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                       QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                       QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
+                       QStringLiteral("-keyout"), keyFile, QStringLiteral("-out"), certFile,
+                       QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
+                       QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
+                       QStringLiteral("subjectAltName=IP:127.0.0.1")});
+        if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
+            return false;
+        QFile cert(certFile), key(keyFile);
+        if (!cert.open(QIODevice::ReadOnly) || !key.open(QIODevice::ReadOnly))
+            return false;
+        m_cert = QSslCertificate(cert.readAll());
+        m_key = QSslKey(key.readAll(), QSsl::Ec);
+        return !m_cert.isNull() && !m_key.isNull() && listen(QHostAddress::LocalHost, 0);
+    }
+    QString certFile;
+
+protected:
+    void incomingConnection(qintptr descriptor) override {
+        auto *s = new QSslSocket(this);
+        s->setReadBufferSize(64 * 1024);
+        s->setLocalCertificate(m_cert);
+        s->setPrivateKey(m_key);
+        if (!s->setSocketDescriptor(descriptor))
+            return;
+        auto head = std::make_shared<QByteArray>();
+        connect(s, &QSslSocket::readyRead, s, [s, head] {
+            if (head->endsWith("\r\n\r\n"))
+                return; // switched: nothing more is read
+            while (s->bytesAvailable() > 0 && !head->endsWith("\r\n\r\n"))
+                head->append(s->read(1));
+            if (head->endsWith("\r\n\r\n"))
+                s->write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                         "Upgrade: websocket\r\n\r\n");
+        });
+        s->startServerEncryption();
+    }
+
+private:
+    QSslCertificate m_cert;
+    QSslKey m_key;
+};
 
 } // namespace
 
@@ -433,6 +491,49 @@ private slots:
         client.send("more");
         QVERIFY(
             waitFor([&] { return upstream.connections().first().received.endsWith("bytesmore"); }));
+    }
+
+    // The client streams into a tunnel whose https upstream stopped reading. The gateway may
+    // hold its bound (512 KiB) and the kernels their socket buffers, and no more: before the
+    // fix it took everything, because QSslSocket's bytesToWrite() leaves out what it encrypted.
+    void stalledTlsUpstreamPushesBack() {
+        QTemporaryDir dir;
+        StalledTlsUpstream upstream;
+        QVERIFY(upstream.start(dir.path()));
+        Config c = testConfig(QStringLiteral("https://127.0.0.1:%1").arg(upstream.serverPort()));
+        c.upstream.caFile = upstream.certFile;
+        Gateway gateway;
+        QVERIFY(gateway.start(c));
+        RawClient client;
+        QVERIFY(client.connectTo(gateway.port()));
+        client.send(upgradeHead("/stream"));
+        auto switched = client.readResponse(10000, false, true);
+        QVERIFY(switched);
+        QCOMPARE(switched->status, 101);
+
+        constexpr qint64 Offered = 128LL << 20;
+        const QByteArray chunk(256 * 1024, 'x');
+        QTcpSocket &socket = client.socket();
+        qint64 queued = 0;
+        QElapsedTimer sinceProgress;
+        sinceProgress.start();
+        qint64 lastSent = -1;
+        // Until nothing has moved for a second: the pipe is full.
+        while (sinceProgress.elapsed() < 1000) {
+            while (queued < Offered && socket.bytesToWrite() < 4 * chunk.size()) {
+                socket.write(chunk);
+                queued += chunk.size();
+            }
+            QTest::qWait(20);
+            const qint64 sent = queued - socket.bytesToWrite();
+            if (sent != lastSent) {
+                lastSent = sent;
+                sinceProgress.restart();
+            }
+            QVERIFY2(sent < Offered, "the gateway took all of it");
+        }
+        QVERIFY2(lastSent < (48LL << 20),
+                 QByteArray(QByteArray::number(lastSent >> 20) + " MiB went through").constData());
     }
 
     void idleTunnelIsClosed() {
