@@ -68,10 +68,14 @@ void Tunnel::relay(Direction &d) {
     // Once the source has closed, what it left in its (bounded) buffer all goes.
     const bool sourceOpen = d.from->state() == QAbstractSocket::ConnectedState;
     bool moved = false;
+    // One scratch block per worker thread: a relay allocates nothing per read.
+    thread_local std::unique_ptr<char[]> scratch(new char[ReadChunk]);
     while (d.from->bytesAvailable() > 0 && (!sourceOpen || unsentBytes(d.to) <= SendHighWater)) {
-        const QByteArray data = d.from->read(qMin(d.from->bytesAvailable(), ReadChunk));
-        d.bytes += data.size();
-        d.to->write(data);
+        const qint64 n = d.from->read(scratch.get(), ReadChunk);
+        if (n <= 0)
+            break;
+        d.bytes += n;
+        d.to->write(scratch.get(), n);
         moved = true;
     }
     if (moved) {

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# WebSockets through tokengated (not a test). bench/wsbench (Qt WebSockets) is the echo
+# upstream and the clients. In one run, interleaved over ROUNDS rounds, for each CONNS count:
+# echo round trips of SIZE-byte binary messages straight to the echo server, and through
+# tokengated (introspected token from the mock IdP, HS256 JWT, 2 workers, access log and
+# metrics on). Prints messages/s, the ratio to the direct run and the gateway's CPU per
+# message; then opens IDLE_TUNNELS idle WebSockets through the gateway and prints how much its
+# RSS grew per tunnel.
+#   bench/websocket.sh   (CONNS="1 50" SIZE=64 ROUNDS=3 DURATION=5 IDLE_TUNNELS=10000)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+CONNS=${CONNS:-1 50}
+SIZE=${SIZE:-64}
+IDLE_TUNNELS=${IDLE_TUNNELS:-10000}
+bench_build tokengated wsbench
+ws=$build/bench/wsbench
+# Each idle tunnel is two descriptors in the gateway.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+fit=$(( ($(ulimit -n) - 500) / 2 ))
+if ((IDLE_TUNNELS > fit)); then
+  echo "note: the descriptor limit ($(ulimit -n)) allows $fit idle tunnels, not $IDLE_TUNNELS" >&2
+  IDLE_TUNNELS=$fit
+fi
+start_nginx # for the mock IdP
+"$ws" echo > "$work/echo.port" & pids+=($!)
+for _ in $(seq 100); do [ -s "$work/echo.port" ] && break; sleep 0.05; done
+echo_port=$(cat "$work/echo.port")
+head -c 32 /dev/urandom | base64 > "$work/jwt.key"
+gw=$(free_port)
+"$tokengated" --listen 127.0.0.1:"$gw" --upstream "http://127.0.0.1:$echo_port" \
+  --introspection-url "http://127.0.0.1:$idp/introspect" --client-id bench --cache-ttl 300 \
+  --jwt-header X-Jwt --jwt-secret-file "$work/jwt.key" --workers 2 \
+  --access-log "$work/access.log" --max-connections 1000000 --max-connections-per-peer 1000000 \
+  --log-level error 2>"$work/gw.err" & pids+=($!)
+gpid=$!
+wait_port "$gw"
+
+declare -A rate cpu
+for round in $(seq "$ROUNDS"); do
+  echo "round $round" >&2
+  for c in $CONNS; do
+    r=$("$ws" load "ws://127.0.0.1:$echo_port/echo" "$c" "$DURATION" "$SIZE" | awk '{print $2}')
+    rate[direct,$c]+="$r "
+    before=$(ticks "$gpid")
+    r=$(TOKEN=bench "$ws" load "ws://127.0.0.1:$gw/echo" "$c" "$DURATION" "$SIZE" | awk '{print $2}')
+    rate[tokengated,$c]+="$r "
+    # The load runs DURATION + 1 s (warm-up); its messages are counted over DURATION.
+    cpu[$c]+="$(awk -v t=$(( $(ticks "$gpid") - before )) -v hz="$hz" -v r="$r" -v d="$DURATION" \
+      'BEGIN {printf "%.1f", t / hz * 1e6 / (r * (d + 1))}') "
+    echo "  c=$c direct ${rate[direct,$c]} through ${rate[tokengated,$c]}" >&2
+  done
+done
+
+echo
+echo "WebSocket echo round trips of $SIZE-byte messages, median of $ROUNDS interleaved rounds of ${DURATION}s"
+echo "(loopback, 2 cores shared by the clients, the echo server and the gateway; gateway 2 workers, defaults on)"
+printf '%-12s %6s %12s %9s %14s\n' target conns messages/s ratio cpu_us/message
+for c in $CONNS; do
+  d=$(median <<<"${rate[direct,$c]}")
+  t=$(median <<<"${rate[tokengated,$c]}")
+  printf '%-12s %6s %12s %9s %14s\n' direct "$c" "$d" 1 -
+  printf '%-12s %6s %12s %9.2f %14s\n' tokengated "$c" "$t" "$(ratio "$t" "$d")" \
+    "$(median <<<"${cpu[$c]}")"
+done
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+mkfifo "$work/hold"
+before=$(rss_kib "$gpid")
+TOKEN=bench "$ws" idle "ws://127.0.0.1:$gw/idle" "$IDLE_TUNNELS" <"$work/hold" >"$work/idle.out" &
+pids+=($!)
+exec 3>"$work/hold"
+for _ in $(seq 1200); do grep -q '^open' "$work/idle.out" && break; sleep 0.1; done
+grep -q '^open' "$work/idle.out" || { echo "idle tunnels never all opened" >&2; exit 1; }
+after=$(rss_kib "$gpid")
+echo
+awk -v n="$IDLE_TUNNELS" -v b="$before" -v a="$after" 'BEGIN {
+  printf "%d idle tunnels: gateway RSS %.1f -> %.1f MiB, %.1f KiB per tunnel\n", n, b/1024, a/1024, (a-b)/n }'
+exec 3>&-
