@@ -22,6 +22,8 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 
+#include <sys/resource.h>
+
 using namespace Tokengate;
 using namespace Tokengate::Test;
 
@@ -163,6 +165,12 @@ class TestWebSocket : public QObject {
 
 private slots:
     void initTestCase() {
+        // A thousand tunnels are four thousand descriptors in this process (both ends, and
+        // the gateway's two).
+        rlimit files{};
+        QCOMPARE(::getrlimit(RLIMIT_NOFILE, &files), 0);
+        files.rlim_cur = std::min<rlim_t>(files.rlim_max, 16384);
+        QCOMPARE(::setrlimit(RLIMIT_NOFILE, &files), 0);
         QString error;
         QVERIFY2(m_idp.start(0, &error), qPrintable(error));
         m_token = m_idp.mint(QStringLiteral("alice"), QStringLiteral("read"), 3600);
@@ -214,6 +222,37 @@ private slots:
         ws->sendBinaryMessage(big);
         QVERIFY(binary.wait(60000));
         QVERIFY(binary.first().at(0).toByteArray() == big);
+    }
+
+    void thousandTunnelsAtOnce() {
+        constexpr int Count = 1000;
+        QList<std::shared_ptr<QWebSocket>> clients;
+        int connected = 0, echoed = 0;
+        for (int i = 0; i < Count; ++i) {
+            auto ws = std::make_shared<QWebSocket>();
+            QWebSocket *raw = ws.get();
+            const QString mine = QString::number(i);
+            connect(raw, &QWebSocket::connected, raw, [raw, mine, &connected] {
+                ++connected;
+                raw->sendTextMessage(mine);
+            });
+            connect(raw, &QWebSocket::textMessageReceived, raw,
+                    [mine, &echoed](const QString &m) { echoed += m == mine; });
+            QNetworkRequest request(wsUrl(QStringLiteral("/ws/many")));
+            request.setRawHeader("Authorization", "Bearer " + m_token);
+            raw->open(request);
+            clients.append(ws);
+        }
+        QVERIFY2(waitFor([&] { return echoed == Count; }, 120000),
+                 qPrintable(QStringLiteral("%1 connected, %2 echoed").arg(connected).arg(echoed)));
+        QCOMPARE(connected, Count);
+        QVERIFY(waitFor(
+            [this] { return metrics().contains("tokengate_tunnels_open{route=\"ws\"} 1000"); }));
+        for (const auto &ws : clients)
+            ws->close();
+        QVERIFY(
+            waitFor([this] { return metrics().contains("tokengate_tunnels_open{route=\"ws\"} 0"); },
+                    60000));
     }
 
     void pingIsAnswered() {
