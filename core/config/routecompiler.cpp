@@ -86,6 +86,7 @@ QList<RouteSettings> compileRoutes(const Config &config) {
         r.stripCredential = c.stripCredential;
         r.websocket = c.websocket;
         r.maxTunnels = c.maxTunnels;
+        r.websocketUntilExpiry = c.websocketUntilExpiry;
         for (auto it = c.identityHeaders.constBegin(); it != c.identityHeaders.constEnd(); ++it)
             r.identityHeaders.append({it.key().toLatin1(), it.value()});
         // validate() refuses what does not compile; should one slip through, no origin is

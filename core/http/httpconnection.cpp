@@ -59,6 +59,10 @@ const char *tunnelEndId(Tunnel::End end) {
         return "idle_timeout";
     case Tunnel::End::Gateway:
         return "gateway";
+    case Tunnel::End::Expired:
+        return "token_expired";
+    case Tunnel::End::Revoked:
+        return "token_revoked";
     }
     return "";
 }
@@ -251,7 +255,7 @@ void HttpConnection::sendResponseHead(ResponseHead head) {
 }
 
 void HttpConnection::startTunnel(ResponseHead head, QTcpSocket *upstream, QByteArray early,
-                                 std::shared_ptr<void> lease) {
+                                 std::shared_ptr<void> lease, TunnelLimit limit) {
     Q_ASSERT(m_phase == Phase::Exchanging || m_phase == Phase::Closed);
     if (m_phase != Phase::Exchanging) {
         upstream->abort();
@@ -274,7 +278,7 @@ void HttpConnection::startTunnel(ResponseHead head, QTcpSocket *upstream, QByteA
     m_stopReading = true;
     disconnect(m_socket, nullptr, this, nullptr);
     m_tunnel = new Tunnel(m_socket, upstream, std::move(fromClient), std::move(early),
-                          *m_context.sweeper, this);
+                          *m_context.sweeper, std::move(limit), this);
     connect(m_tunnel, &Tunnel::finished, this, &HttpConnection::onTunnelFinished);
     if (m_closeWhenDone) // the drain began while the upstream was answering
         m_tunnel->close(Tunnel::End::Gateway);

@@ -4,6 +4,7 @@
 #include "core/base/deadlinesweeper.h"
 #include "core/http/exchange.h"
 #include "core/http/requestparser.h"
+#include "core/http/tunnel.h"
 #include "core/http/workercontext.h"
 #include "core/observe/requestevent.h"
 
@@ -16,8 +17,6 @@
 class QTcpSocket;
 
 namespace Tokengate {
-
-class Tunnel;
 
 // One client connection: parses requests, hands each to an Exchange, and writes responses in
 // request order. Pipelined requests wait unparsed until the previous response is finished;
@@ -50,7 +49,7 @@ public:
     // `early`: what the upstream sent after its head. The exchange is let go on a later turn.
     // `lease` is held until the tunnel ends (its place under a route's cap).
     void startTunnel(ResponseHead head, QTcpSocket *upstream, QByteArray early,
-                     std::shared_ptr<void> lease = {});
+                     std::shared_ptr<void> lease = {}, TunnelLimit limit = {});
     void sendResponseBody(QByteArrayView chunk);
     void finishResponse();
     // A complete text/plain answer refusing the request for `reason` (see refusalFor()).

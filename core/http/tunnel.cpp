@@ -11,15 +11,18 @@ namespace Tokengate {
 using namespace FlowControl;
 
 Tunnel::Tunnel(QTcpSocket *client, QTcpSocket *upstream, QByteArray toUpstream, QByteArray toClient,
-               const DeadlineSweeper &clock, QObject *parent)
+               const DeadlineSweeper &clock, TunnelLimit limit, QObject *parent)
     : QObject(parent)
     , m_clock(clock)
     , m_client(client)
     , m_upstream(upstream)
-    , m_up{client, upstream}
-    , m_down{upstream, client} {
+    , m_up{client, upstream, false, 0, {}, false, false}
+    , m_down{upstream, client, true, 0, {}, false, false}
+    , m_limit(std::move(limit)) {
     m_upstream->setParent(this);
     m_lastActivity = m_clock.nowMs();
+    if (m_limit.lifetimeMs >= 0)
+        m_untilMs = m_lastActivity + m_limit.lifetimeMs;
     for (QTcpSocket *s : {m_client, m_upstream}) {
         Direction &out = s == m_client ? m_up : m_down; // what this socket's input feeds
         Direction &in = s == m_client ? m_down : m_up;  // what this socket's output drains
@@ -37,10 +40,14 @@ Tunnel::Tunnel(QTcpSocket *client, QTcpSocket *upstream, QByteArray toUpstream, 
 void Tunnel::start(QByteArray toUpstream, QByteArray toClient) {
     if (!toUpstream.isEmpty()) {
         m_up.bytes += toUpstream.size();
+        if (m_limit.active())
+            m_up.frames.consume(toUpstream);
         m_upstream->write(toUpstream);
     }
     if (!toClient.isEmpty()) {
         m_down.bytes += toClient.size();
+        if (m_limit.active())
+            m_down.frames.consume(toClient);
         m_client->write(toClient);
     }
     // Either side may have closed, or sent more, before the signals above were ours.
@@ -63,7 +70,7 @@ void Tunnel::start(QByteArray toUpstream, QByteArray toClient) {
 void Tunnel::relay(Direction &d) {
     // Nothing is read for a side that can no longer take it: the bytes would be lost anyway,
     // and reading would only hide the peer's backpressure.
-    if (d.to->state() != QAbstractSocket::ConnectedState)
+    if (d.to->state() != QAbstractSocket::ConnectedState || d.closeSent)
         return;
     // Once the source has closed, what it left in its (bounded) buffer all goes.
     const bool sourceOpen = d.from->state() == QAbstractSocket::ConnectedState;
@@ -71,17 +78,31 @@ void Tunnel::relay(Direction &d) {
     // One scratch block per worker thread: a relay allocates nothing per read.
     thread_local std::unique_ptr<char[]> scratch(new char[ReadChunk]);
     while (d.from->bytesAvailable() > 0 && (!sourceOpen || unsentBytes(d.to) <= SendHighWater)) {
-        const qint64 n = d.from->read(scratch.get(), ReadChunk);
+        qint64 n = 0;
+        if (d.closing) {
+            // Only what ends the frame in progress: the close frame goes right after it.
+            const qint64 seen = d.from->peek(scratch.get(), ReadChunk);
+            n = d.from->read(scratch.get(),
+                             d.frames.untilFrameEnd(QByteArrayView(scratch.get(), seen)));
+        } else {
+            n = d.from->read(scratch.get(), ReadChunk);
+        }
         if (n <= 0)
             break;
+        if (m_limit.active())
+            d.frames.consume(QByteArrayView(scratch.get(), n));
         d.bytes += n;
         d.to->write(scratch.get(), n);
         moved = true;
+        if (d.closing && d.frames.betweenFrames())
+            break;
     }
     if (moved) {
         m_lastActivity = m_clock.nowMs();
         d.to->flush(); // now rather than on the next turn: one write, no notifier round trip
     }
+    if (d.closing)
+        sendCloseIfBetweenFrames(d);
 }
 
 void Tunnel::onWritten(Direction &d) {
@@ -90,6 +111,29 @@ void Tunnel::onWritten(Direction &d) {
         relay(d);
     if (m_end != End::Open)
         finishIfClosed();
+}
+
+void Tunnel::endWithCloseFrames(End why) {
+    m_end = why;
+    m_closingSince = m_clock.nowMs();
+    for (Direction *d : {&m_up, &m_down}) {
+        d->closing = true;
+        sendCloseIfBetweenFrames(*d);
+    }
+    relay(m_up);
+    relay(m_down);
+}
+
+void Tunnel::sendCloseIfBetweenFrames(Direction &d) {
+    if (d.closeSent || !d.frames.betweenFrames() ||
+        d.to->state() != QAbstractSocket::ConnectedState)
+        return;
+    d.closeSent = true;
+    const QByteArray reason = m_end == End::Revoked ? "token revoked" : "token expired";
+    d.to->write(WebSocketFrames::closeFrame(1008, reason, !d.toClient));
+    // The peer's answering close frame is not waited for: the socket closes once ours is out.
+    closeSocket(d.to);
+    finishIfClosed();
 }
 
 void Tunnel::onClosed(QTcpSocket *socket) {
@@ -139,7 +183,11 @@ void Tunnel::checkDeadline(qint64 nowMs, qint64 idleTimeoutMs, qint64 closeTimeo
     if (m_finished)
         return;
     if (m_end == End::Open) {
-        if (nowMs - m_lastActivity > idleTimeoutMs)
+        if (m_untilMs >= 0 && nowMs >= m_untilMs)
+            endWithCloseFrames(End::Expired);
+        else if (m_limit.revoked && m_limit.revoked())
+            endWithCloseFrames(End::Revoked);
+        else if (nowMs - m_lastActivity > idleTimeoutMs)
             close(End::Idle);
         return;
     }

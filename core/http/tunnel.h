@@ -2,13 +2,25 @@
 #pragma once
 
 #include "core/base/deadlinesweeper.h"
+#include "core/http/websocketframes.h"
 
 #include <QByteArray>
 #include <QObject>
 
+#include <functional>
+
 class QTcpSocket;
 
 namespace Tokengate {
+
+// When a WebSocket must end on its own, checked with the deadlines: its token's expiry, or a
+// revocation seen meanwhile. It ends with a close frame 1008 (policy violation) to each side,
+// put between their frames.
+struct TunnelLimit {
+    qint64 lifetimeMs = -1;        // from the tunnel's start; -1: no expiry
+    std::function<bool()> revoked; // null: not watched
+    bool active() const { return lifetimeMs >= 0 || revoked; }
+};
 
 // The two connections of a switched protocol (a WebSocket after "101 Switching Protocols"),
 // relayed byte for byte both ways. Each side is read only while the other has taken what
@@ -27,12 +39,14 @@ public:
         Upstream, // the upstream closed first
         Idle,     // no byte either way for the idle timeout
         Gateway,  // the gateway is stopping
+        Expired,  // the token's exp passed (TunnelLimit)
+        Revoked,  // the token was revoked meanwhile (TunnelLimit)
     };
 
     // `client` stays owned by the caller; `upstream` becomes this tunnel's. The byte arrays
     // are what each side sent after the upgrade and before the tunnel began.
     Tunnel(QTcpSocket *client, QTcpSocket *upstream, QByteArray toUpstream, QByteArray toClient,
-           const DeadlineSweeper &clock, QObject *parent = nullptr);
+           const DeadlineSweeper &clock, TunnelLimit limit = {}, QObject *parent = nullptr);
 
     qint64 bytesToUpstream() const { return m_up.bytes; }
     qint64 bytesToClient() const { return m_down.bytes; }
@@ -52,7 +66,11 @@ private:
     struct Direction {
         QTcpSocket *from;
         QTcpSocket *to;
+        bool toClient; // frames to a client are not masked
         qint64 bytes = 0;
+        WebSocketFrames frames; // followed only under a TunnelLimit
+        bool closing = false;   // relay up to the end of the frame in progress, then close
+        bool closeSent = false;
     };
     void start(QByteArray toUpstream, QByteArray toClient);
     void relay(Direction &d);
@@ -61,12 +79,16 @@ private:
     void closeSocket(QTcpSocket *socket);
     void finishIfClosed();
     void abortBoth();
+    void endWithCloseFrames(End why);
+    void sendCloseIfBetweenFrames(Direction &d);
 
     const DeadlineSweeper &m_clock;
     QTcpSocket *m_client;
     QTcpSocket *m_upstream;
     Direction m_up;   // client to upstream
     Direction m_down; // upstream to client
+    TunnelLimit m_limit;
+    qint64 m_untilMs = -1; // the token's expiry on the deadline clock; -1: none
     End m_end = End::Open;
     qint64 m_lastActivity = 0;
     qint64 m_closingSince = 0;

@@ -35,8 +35,9 @@ struct RequestEvent {
     QByteArray route;          // the matching route's name; empty: none matched
     QByteArray requestId;      // the request id header sent upstream
     QList<DecisionStep> trace; // in pipeline order
-    // How a switched connection (a WebSocket) ended: "client", "upstream", "idle_timeout" or
-    // "gateway" closed it; empty for a plain HTTP exchange. Its bytes are the body counts.
+    // How a switched connection (a WebSocket) ended: "client", "upstream", "idle_timeout",
+    // "gateway", "token_expired" or "token_revoked"; empty for a plain HTTP exchange. Its
+    // bytes are the body counts.
     QByteArray tunnelEnd;
 };
 

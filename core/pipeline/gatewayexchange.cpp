@@ -704,10 +704,26 @@ void GatewayExchange::forwardNow(const std::shared_ptr<const IntrospectionResult
         trace({Stage::Forward, StepOutcome::Ok}, QStringLiteral("to ") + shown(m_target));
     LoopGuard::stamp(m_head);
     m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head,
-                                              m_handler.forwardedFor(m_client), m_tunnelSlot);
+                                              m_handler.forwardedFor(m_client), m_tunnelSlot,
+                                              tunnelLimit(identity));
     m_proxy->start();
     if (m_requestComplete && !m_head.hasBody())
         m_proxy->onRequestComplete();
+}
+
+TunnelLimit
+GatewayExchange::tunnelLimit(const std::shared_ptr<const IntrospectionResult> &identity) const {
+    if (m_head.upgrade.isEmpty() || !m_route->websocketUntilExpiry || !identity)
+        return {};
+    const PipelineSettings &s = m_handler.settings();
+    TunnelLimit limit;
+    if (identity->exp)
+        limit.lifetimeMs = std::max<qint64>(0, *identity->exp - s.clock->nowSecs()) * 1000;
+    if (s.revocations)
+        limit.revoked = [list = s.revocations, digest = m_tokenDigest, identity, clock = s.clock] {
+            return !list->isEmpty() && list->match(digest, *identity, clock->nowSecs());
+        };
+    return limit;
 }
 
 void GatewayExchange::onRequestBody(QByteArrayView chunk) {

@@ -3,6 +3,7 @@
 
 #include "core/auth/tokenintrospector.h"
 #include "core/http/exchange.h"
+#include "core/http/tunnel.h"
 #include "core/observe/decisionstep.h"
 #include "core/pipeline/routesettings.h"
 #include "core/pipeline/tunnelslots.h"
@@ -53,6 +54,9 @@ private:
     bool admitted(RateLimiter::Answer answer, qsizetype from, AfterLimits then);
     QByteArray rateLimitKey(const RateLimitSpec &spec, const IntrospectionResult *identity) const;
     QByteArray clientAddress() const;
+    // How long a WebSocket opened by this request may live (the route's
+    // websocket_until_expiry): the identity's exp, and revocations at the gateway.
+    TunnelLimit tunnelLimit(const std::shared_ptr<const IntrospectionResult> &identity) const;
     // False (and refused) for a cross-origin WebSocket whose token came from a cookie.
     bool webSocketMayUseCookie(int source);
     void authenticate();

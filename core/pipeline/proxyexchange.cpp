@@ -43,13 +43,14 @@ bool isForwardedField(QByteArrayView name) {
 
 ProxyExchange::ProxyExchange(HttpConnection &client, UpstreamPool &pool, UpstreamTarget target,
                              const RequestHead &head, ForwardedMode forwarded,
-                             std::shared_ptr<void> tunnelSlot)
+                             std::shared_ptr<void> tunnelSlot, TunnelLimit tunnelLimit)
     : m_client(client)
     , m_pool(pool)
     , m_target(std::move(target))
     , m_upstreamHead(upstreamRequestHead(head, m_target, client.peerBytes(), forwarded))
     , m_upgrade(head.upgrade)
     , m_tunnelSlot(std::move(tunnelSlot))
+    , m_tunnelLimit(std::move(tunnelLimit))
     , m_chunked(head.chunked)
     , m_hasBody(head.hasBody())
     , m_headRequest(head.method == "HEAD")
@@ -226,7 +227,8 @@ void ProxyExchange::onUpstreamSwitched(ResponseHead head, QByteArray early) {
     removeHopByHopFields(head.headers);
     head.headers.append(QByteArrayLiteral("Connection"), QByteArrayLiteral("Upgrade"));
     head.headers.append(QByteArrayLiteral("Upgrade"), protocol);
-    m_client.startTunnel(std::move(head), socket, std::move(early), std::move(m_tunnelSlot));
+    m_client.startTunnel(std::move(head), socket, std::move(early), std::move(m_tunnelSlot),
+                         std::move(m_tunnelLimit));
 }
 
 void ProxyExchange::onClientWritable() {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/http/exchange.h"
+#include "core/http/tunnel.h"
 #include "core/http/upstreamconnection.h"
 
 #include <QElapsedTimer>
@@ -25,7 +26,7 @@ public:
     // `tunnelSlot`: held by the tunnel should the request upgrade (see TunnelSlots).
     ProxyExchange(HttpConnection &client, UpstreamPool &pool, UpstreamTarget target,
                   const RequestHead &head, ForwardedMode forwarded,
-                  std::shared_ptr<void> tunnelSlot = {});
+                  std::shared_ptr<void> tunnelSlot = {}, TunnelLimit tunnelLimit = {});
     ~ProxyExchange() override;
 
     void start() override;
@@ -69,6 +70,7 @@ private:
     QByteArray m_upstreamHead;
     const QByteArray m_upgrade; // the protocol the client asks to switch to, if any
     std::shared_ptr<void> m_tunnelSlot;
+    TunnelLimit m_tunnelLimit;
     UpstreamConnection *m_upstream = nullptr;
     QElapsedTimer m_upstreamClock;
     bool m_chunked;

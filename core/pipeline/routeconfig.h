@@ -90,17 +90,18 @@ struct RouteConfig {
     QString rewritePrefix;     // then put in its place ("" leaves the rest as is)
 
     // Who may pass.
-    bool authenticate = true;        // false: a public route, no token looked at
-    QString introspection;           // name of an IntrospectionConfig; empty: the first one
-    QList<TokenSource> tokenSources; // empty: the Bearer header only
-    QStringList requiredScopes;      // all of them; "*" in a scope matches any run of characters
-    QStringList audiences;           // any one of them in "aud"; empty: not checked
-    QStringList issuers;             // "iss" is one of them; empty: not checked
-    QList<ClaimRule> claimRules;     // all must hold
-    bool passThrough = false;        // on a missing or refused token forward anonymously
-    bool stripCredential = true;     // remove the token (header, query parameter or cookie)
-    bool websocket = true;           // false: WebSocket upgrades refused (403)
-    int maxTunnels = 0;              // open WebSockets at most; 0: only max_connections bounds
+    bool authenticate = true;          // false: a public route, no token looked at
+    QString introspection;             // name of an IntrospectionConfig; empty: the first one
+    QList<TokenSource> tokenSources;   // empty: the Bearer header only
+    QStringList requiredScopes;        // all of them; "*" in a scope matches any run of characters
+    QStringList audiences;             // any one of them in "aud"; empty: not checked
+    QStringList issuers;               // "iss" is one of them; empty: not checked
+    QList<ClaimRule> claimRules;       // all must hold
+    bool passThrough = false;          // on a missing or refused token forward anonymously
+    bool stripCredential = true;       // remove the token (header, query parameter or cookie)
+    bool websocket = true;             // false: WebSocket upgrades refused (403)
+    int maxTunnels = 0;                // open WebSockets at most; 0: only max_connections bounds
+    bool websocketUntilExpiry = false; // close a WebSocket (1008) at its token's exp or revocation
 
     // What the upstream learns. Client-sent headers with these names are always removed.
     QMap<QString, QString> identityHeaders; // header name -> claim name ("sub", "scope", ...)

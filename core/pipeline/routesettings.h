@@ -34,6 +34,7 @@ struct RouteSettings {
     bool stripCredential = false;
     bool websocket = true;
     int maxTunnels = 0; // 0: no cap of its own
+    bool websocketUntilExpiry = false;
     QList<IdentityHeaders::Mapping> identityHeaders;
     std::optional<CorsPolicy> cors;
     QList<RateLimitSpec> rateLimits; // those before auth, then the others, each in file order

@@ -9,6 +9,7 @@
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
+#include "core/base/sha256.h"
 #include "core/observe/prometheustext.h"
 
 #include <QElapsedTimer>
@@ -186,7 +187,9 @@ private slots:
         off.websocket = false;
         RouteConfig capped = prefixRoute("capped", "/capped", m_echo->url());
         capped.maxTunnels = 1;
-        c.routes = {ws, off, capped};
+        RouteConfig expiring = prefixRoute("expiring", "/expiring", m_echo->url());
+        expiring.websocketUntilExpiry = true;
+        c.routes = {ws, off, capped, expiring};
         m_gateway = std::make_unique<Gateway>();
         m_gateway->useDeadlineClock(m_clock);
         QVERIFY(m_gateway->start(c));
@@ -573,6 +576,65 @@ private slots:
         }
         QVERIFY2(lastSent < (48LL << 20),
                  QByteArray(QByteArray::number(lastSent >> 20) + " MiB went through").constData());
+    }
+
+    // websocket_until_expiry: at the token's exp both sides get a close frame 1008 (policy
+    // violation), the upstream's masked as a client's must be.
+    void closedAtTokenExpiry() {
+        QSignalSpy events(&m_gateway->events, &EventHub::eventPublished);
+        const QByteArray token = m_idp.mint(QStringLiteral("bob"), QStringLiteral("read"), 60);
+        QNetworkRequest request(wsUrl(QStringLiteral("/expiring/a")));
+        request.setRawHeader("Authorization", "Bearer " + token);
+        auto ws = open(request);
+        QVERIFY(ws);
+        QPointer<QWebSocket> upstreamSide = m_echo->sockets.last();
+        QSignalSpy gone(ws.get(), &QWebSocket::disconnected);
+        m_clock.advanceMs(57'000); // before exp (the second it was minted in may be nearly over)
+        m_gateway->sweep();
+        QSignalSpy pong(ws.get(), &QWebSocket::pong);
+        ws->ping("still valid");
+        QVERIFY(pong.wait(10000));
+        m_clock.advanceMs(4'000);
+        m_gateway->sweep();
+        QVERIFY(!gone.isEmpty() || gone.wait(10000));
+        QCOMPARE(ws->closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);
+        QCOMPARE(ws->closeReason(), QStringLiteral("token expired"));
+        QVERIFY(waitFor([&] {
+            return upstreamSide &&
+                   upstreamSide->closeCode() == QWebSocketProtocol::CloseCodePolicyViolated;
+        }));
+        const auto event = eventFor(events, "/expiring/a");
+        QVERIFY(event);
+        QCOMPARE(event->tunnelEnd, QByteArray("token_expired"));
+    }
+
+    void closedWhenRevokedAtTheGateway() {
+        const QByteArray token = m_idp.mint(QStringLiteral("carol"), QStringLiteral("read"), 3600);
+        QNetworkRequest request(wsUrl(QStringLiteral("/expiring/b")));
+        request.setRawHeader("Authorization", "Bearer " + token);
+        auto ws = open(request);
+        QVERIFY(ws);
+        // Not on a route without websocket_until_expiry.
+        QNetworkRequest plain(wsUrl(QStringLiteral("/ws/b")));
+        plain.setRawHeader("Authorization", "Bearer " + token);
+        auto unwatched = open(plain);
+        QVERIFY(unwatched);
+        QSignalSpy gone(ws.get(), &QWebSocket::disconnected);
+        QString error;
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        QVERIFY2(m_gateway->service.revocations().add(
+                     {RevocationList::Kind::Token, sha256(token), now, now + 600}, now, &error),
+                 qPrintable(error));
+        m_clock.advanceMs(500);
+        m_gateway->sweep();
+        QVERIFY(!gone.isEmpty() || gone.wait(10000));
+        QCOMPARE(ws->closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);
+        QCOMPARE(ws->closeReason(), QStringLiteral("token revoked"));
+        QSignalSpy pong(unwatched.get(), &QWebSocket::pong);
+        unwatched->ping("x");
+        QVERIFY(pong.wait(10000));
+        QVERIFY(
+            m_gateway->service.revocations().remove(RevocationList::Kind::Token, sha256(token)));
     }
 
     void idleTunnelIsClosed() {

@@ -59,7 +59,8 @@ TOKENGATE_FIELDS(RouteConfig, name, hosts, pathPrefix, pathPattern, methods, cas
                  upstreamUrl, destinationMode, destinationAllow, preserveHost, stripPrefix,
                  rewritePrefix, authenticate, introspection, tokenSources, requiredScopes,
                  audiences, issuers, claimRules, passThrough, stripCredential, websocket,
-                 maxTunnels, identityHeaders, cors, rateLimits, requestHeaders, responseHeaders)
+                 maxTunnels, websocketUntilExpiry, identityHeaders, cors, rateLimits,
+                 requestHeaders, responseHeaders)
 TOKENGATE_FIELDS(Config, server, upstreamUrl, upstream, auth, introspection, jwt, cache,
                  requiredScopes, allowMissingToken, destinationAllow, moreIntrospection, routes,
                  paths, requestIdHeader, admin, logFormat, configFile, logLevel, drainTimeoutMs,
@@ -270,6 +271,7 @@ Config everyFieldSet(const QString &file) {
     fixed.stripCredential = false;
     fixed.websocket = false;
     fixed.maxTunnels = 12;
+    fixed.websocketUntilExpiry = true;
     fixed.identityHeaders = {{QStringLiteral("X-User"), QStringLiteral("sub")}};
     fixed.cors.enabled = true;
     fixed.cors.allowOrigins = {QStringLiteral("https://app.test"),
