@@ -38,6 +38,7 @@ public:
     const QString &peerText() const { return m_peerText; }
     const QByteArray &peerBytes() const { return m_peerBytes; } // peerText() in Latin-1
     int workerId() const { return m_context.workerId; }
+    qint64 deadlineNowMs() const { return m_context.sweeper->nowMs(); } // the deadlines' clock
     // Starts (or stops, for backpressure) delivering the request body to the exchange. The
     // first start answers "100 Continue" when the client waits for it.
     void setBodyFlowing(bool flowing);

@@ -21,8 +21,6 @@ Tunnel::Tunnel(QTcpSocket *client, QTcpSocket *upstream, QByteArray toUpstream, 
     , m_limit(std::move(limit)) {
     m_upstream->setParent(this);
     m_lastActivity = m_clock.nowMs();
-    if (m_limit.lifetimeMs >= 0)
-        m_untilMs = m_lastActivity + m_limit.lifetimeMs;
     for (QTcpSocket *s : {m_client, m_upstream}) {
         Direction &out = s == m_client ? m_up : m_down; // what this socket's input feeds
         Direction &in = s == m_client ? m_down : m_up;  // what this socket's output drains
@@ -131,9 +129,15 @@ void Tunnel::sendCloseIfBetweenFrames(Direction &d) {
     d.closeSent = true;
     const QByteArray reason = m_end == End::Revoked ? "token revoked" : "token expired";
     d.to->write(WebSocketFrames::closeFrame(1008, reason, !d.toClient));
-    // The peer's answering close frame is not waited for: the socket closes once ours is out.
-    closeSocket(d.to);
-    finishIfClosed();
+    d.to->flush();
+    // Both sockets stay open until both close frames are out: closing one now would stop
+    // reading it, and the other direction's frame in progress would never end. The peers'
+    // answering close frames are not waited for; the close timeout bounds the whole.
+    if (m_up.closeSent && m_down.closeSent) {
+        closeSocket(m_client);
+        closeSocket(m_upstream);
+        finishIfClosed();
+    }
 }
 
 void Tunnel::onClosed(QTcpSocket *socket) {
@@ -183,7 +187,7 @@ void Tunnel::checkDeadline(qint64 nowMs, qint64 idleTimeoutMs, qint64 closeTimeo
     if (m_finished)
         return;
     if (m_end == End::Open) {
-        if (m_untilMs >= 0 && nowMs >= m_untilMs)
+        if (m_limit.untilMs >= 0 && nowMs >= m_limit.untilMs)
             endWithCloseFrames(End::Expired);
         else if (m_limit.revoked && m_limit.revoked())
             endWithCloseFrames(End::Revoked);

@@ -17,9 +17,9 @@ namespace Tokengate {
 // revocation seen meanwhile. It ends with a close frame 1008 (policy violation) to each side,
 // put between their frames.
 struct TunnelLimit {
-    qint64 lifetimeMs = -1;        // from the tunnel's start; -1: no expiry
+    qint64 untilMs = -1;           // on the deadline clock (DeadlineSweeper); -1: no expiry
     std::function<bool()> revoked; // null: not watched
-    bool active() const { return lifetimeMs >= 0 || revoked; }
+    bool active() const { return untilMs >= 0 || revoked; }
 };
 
 // The two connections of a switched protocol (a WebSocket after "101 Switching Protocols"),
@@ -88,7 +88,6 @@ private:
     Direction m_up;   // client to upstream
     Direction m_down; // upstream to client
     TunnelLimit m_limit;
-    qint64 m_untilMs = -1; // the token's expiry on the deadline clock; -1: none
     End m_end = End::Open;
     qint64 m_lastActivity = 0;
     qint64 m_closingSince = 0;

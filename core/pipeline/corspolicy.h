@@ -19,6 +19,11 @@ public:
                                              const QStringList &routeMethods, QString *why);
 
     bool allowsOrigin(QByteArrayView origin) const;
+    // Whether `origin` may send the user's cookies along and read the answer: allowed, and
+    // with allow_credentials (which `*` and "null" never come with).
+    bool allowsCredentialedOrigin(QByteArrayView origin) const {
+        return m_credentials && allowsOrigin(origin);
+    }
     // A method a page from an allowed origin may make the upstream act on: the listed ones,
     // and those Fetch never preflights (GET, HEAD, POST).
     bool allowsMethod(QByteArrayView method) const;

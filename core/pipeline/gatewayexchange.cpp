@@ -315,16 +315,19 @@ bool GatewayExchange::webSocketMayUseCookie(int source) {
         return true;
     // A browser sends the cookie with a WebSocket any page opens, and no same-origin policy
     // keeps that page from reading the socket (cross-site WebSocket hijacking): the page must
-    // be this origin or one the route's cors section allows. Browsers always send Origin on
-    // a WebSocket; a client without one is not a browser a page could drive.
+    // be this origin or one the route's cors section lets send credentials (a grant without
+    // them, `*` included, only ever let pages read answers made without the cookie). Browsers
+    // always send Origin on a WebSocket; a client without one is not a browser a page could
+    // drive.
     const QList<QByteArray> origins = m_head.headers.values("Origin");
     if (origins.isEmpty())
         return true;
     const TargetParts parts = splitTarget(m_head.target);
     const QByteArrayView authority =
         parts.authority.isNull() ? m_head.headers.find("Host") : parts.authority;
-    if (origins.size() == 1 && (isSameOriginRequest(origins.first(), authority) ||
-                                (m_route->cors && m_route->cors->allowsOrigin(origins.first()))))
+    if (origins.size() == 1 &&
+        (isSameOriginRequest(origins.first(), authority) ||
+         (m_route->cors && m_route->cors->allowsCredentialedOrigin(origins.first()))))
         return true;
     if (tracing())
         trace({Stage::Token, StepOutcome::Refused},
@@ -704,8 +707,8 @@ void GatewayExchange::forwardNow(const std::shared_ptr<const IntrospectionResult
         trace({Stage::Forward, StepOutcome::Ok}, QStringLiteral("to ") + shown(m_target));
     LoopGuard::stamp(m_head);
     m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head,
-                                              m_handler.forwardedFor(m_client), m_tunnelSlot,
-                                              tunnelLimit(identity));
+                                              m_handler.forwardedFor(m_client),
+                                              std::move(m_tunnelSlot), tunnelLimit(identity));
     m_proxy->start();
     if (m_requestComplete && !m_head.hasBody())
         m_proxy->onRequestComplete();
@@ -717,8 +720,11 @@ GatewayExchange::tunnelLimit(const std::shared_ptr<const IntrospectionResult> &i
         return {};
     const PipelineSettings &s = m_handler.settings();
     TunnelLimit limit;
+    // On the connection deadlines' clock, counted from now: the upstream's time to answer
+    // is part of the token's life.
     if (identity->exp)
-        limit.lifetimeMs = std::max<qint64>(0, *identity->exp - s.clock->nowSecs()) * 1000;
+        limit.untilMs = m_client.deadlineNowMs() +
+                        std::max<qint64>(0, *identity->exp - s.clock->nowSecs()) * 1000;
     if (s.revocations)
         limit.revoked = [list = s.revocations, digest = m_tokenDigest, identity, clock = s.clock] {
             return !list->isEmpty() && list->match(digest, *identity, clock->nowSecs());

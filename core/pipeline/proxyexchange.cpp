@@ -197,6 +197,7 @@ void ProxyExchange::onUpstreamWritable() {
 }
 
 void ProxyExchange::onUpstreamHead(ResponseHead head) {
+    m_tunnelSlot.reset(); // declined: no tunnel will hold the place
     removeHopByHopFields(head.headers);
     m_client.sendResponseHead(std::move(head));
 }

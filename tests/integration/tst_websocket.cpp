@@ -127,7 +127,8 @@ class TestWebSocket : public QObject {
     DemoIdp m_idp;
     QByteArray m_token;
     std::unique_ptr<EchoServer> m_echo;
-    ManualClock m_clock; // before the gateway, which reads it
+    std::unique_ptr<ScriptedUpstream> m_frames; // switches, then sends what a test writes
+    ManualClock m_clock;                        // before the gateway, which reads it
     std::unique_ptr<Gateway> m_gateway;
 
     QUrl wsUrl(const QString &pathAndQuery) const {
@@ -176,6 +177,12 @@ private slots:
         QVERIFY2(m_idp.start(0, &error), qPrintable(error));
         m_token = m_idp.mint(QStringLiteral("alice"), QStringLiteral("read"), 3600);
         m_echo = std::make_unique<EchoServer>();
+        m_frames = std::make_unique<ScriptedUpstream>([](ScriptedUpstream &u, int index) {
+            const QByteArray &got = u.connections()[index].received;
+            if (got.endsWith("\r\n\r\n") && got.count("\r\n\r\n") == 1)
+                u.reply(index, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                               "Upgrade: websocket\r\n\r\n");
+        });
 
         Config c = introspectedConfig({}, m_idp, IdentityHeader);
         c.upstreamUrl.clear();
@@ -189,7 +196,20 @@ private slots:
         capped.maxTunnels = 1;
         RouteConfig expiring = prefixRoute("expiring", "/expiring", m_echo->url());
         expiring.websocketUntilExpiry = true;
-        c.routes = {ws, off, capped, expiring};
+        // Cookie tokens on routes with a cors section: any origin may read public answers on
+        // the first, one origin may send credentials on the second.
+        RouteConfig publicCors = prefixRoute("public-cors", "/public-cors", m_echo->url());
+        publicCors.tokenSources = {{TokenSource::Kind::Cookie, QStringLiteral("session")}};
+        publicCors.cors.enabled = true;
+        publicCors.cors.allowOrigins = {QStringLiteral("*")};
+        RouteConfig appCors = publicCors;
+        appCors.name = QStringLiteral("app-cors");
+        appCors.pathPrefix = QStringLiteral("/app-cors");
+        appCors.cors.allowOrigins = {QStringLiteral("https://app.example")};
+        appCors.cors.allowCredentials = true;
+        RouteConfig partial = prefixRoute("partial", "/partial", m_frames->url());
+        partial.websocketUntilExpiry = true;
+        c.routes = {ws, off, capped, expiring, publicCors, appCors, partial};
         m_gateway = std::make_unique<Gateway>();
         m_gateway->useDeadlineClock(m_clock);
         QVERIFY(m_gateway->start(c));
@@ -421,6 +441,69 @@ private slots:
         auto byQuery = rawUpgrade("/ws/query?access_token=" + m_token, origin);
         QVERIFY(byQuery);
         QCOMPARE(byQuery->status, 101);
+    }
+
+    // A cors grant without credentials (`*` here) lets any page read answers made without
+    // the user's cookie; it must not let a page open a WebSocket that carries it.
+    void corsGrantWithoutCredentialsIsNotEnough_data() {
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<QByteArray>("origin");
+        QTest::addColumn<int>("status");
+        QTest::newRow("*, another site")
+            << QByteArray("/public-cors/x") << QByteArray("https://evil.example") << 403;
+        QTest::newRow("*, this origin")
+            << QByteArray("/public-cors/x") << QByteArray("http://gw") << 101;
+        QTest::newRow("credentials, listed")
+            << QByteArray("/app-cors/x") << QByteArray("https://app.example") << 101;
+        QTest::newRow("credentials, not listed")
+            << QByteArray("/app-cors/x") << QByteArray("https://evil.example") << 403;
+    }
+    void corsGrantWithoutCredentialsIsNotEnough() {
+        QFETCH(QByteArray, target);
+        QFETCH(QByteArray, origin);
+        QFETCH(int, status);
+        auto response =
+            rawUpgrade(target, "Cookie: session=" + m_token + "\r\nOrigin: " + origin + "\r\n");
+        QVERIFY(response);
+        QCOMPARE(response->status, status);
+    }
+
+    // The token expires while the upstream is in the middle of a frame: the client gets the
+    // rest of that frame first, then the close frame; the upstream gets its own, masked.
+    void expiryWaitsForTheFrameInProgress() {
+        const QByteArray token = m_idp.mint(QStringLiteral("dave"), QStringLiteral("read"), 30);
+        RawClient client;
+        QVERIFY(client.connectTo(m_gateway->port()));
+        client.send(upgradeHead("/partial/x", "Authorization: Bearer " + token + "\r\n"));
+        auto switched = client.readResponse(10000, false, true);
+        QVERIFY(switched);
+        QCOMPARE(switched->status, 101);
+        const int index = int(m_frames->connections().size()) - 1;
+        m_frames->reply(index, QByteArray("\x82\x0a"
+                                          "01234",
+                                          7)); // 5 of 10 payload bytes
+        QByteArray got;
+        QVERIFY(waitFor([&] {
+            got += client.takeBuffered() + client.socket().readAll();
+            return got.size() >= 7;
+        }));
+        m_clock.advanceMs(31'000);
+        m_gateway->sweep();
+        m_frames->reply(index, "56789");
+        const QByteArray close = "\x88\x0f\x03\xf0token expired";
+        QVERIFY(waitFor([&] {
+            got += client.takeBuffered() + client.socket().readAll();
+            return got.size() >= 12 + close.size();
+        }));
+        QCOMPARE(got, QByteArray("\x82\x0a"
+                                 "0123456789",
+                                 12) +
+                          close);
+        QVERIFY(waitFor([&] {
+            const QByteArray &up = m_frames->connections()[index].received;
+            return up.size() >= 2 && up.contains(QByteArray("\x88\x8f", 2));
+        }));
+        QVERIFY(client.waitForClosed());
     }
 
     // Refused upgrades: the upstream's answer is relayed and the connection stays HTTP, so a
