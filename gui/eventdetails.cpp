@@ -55,6 +55,11 @@ QString eventDetailsHtml(const RequestEvent &e) {
     html += row(QStringLiteral("Upstream"), ms(e.upstreamUs));
     html += row(QStringLiteral("Bytes in/out"),
                 QStringLiteral("%1 / %2").arg(e.requestBodyBytes).arg(e.responseBodyBytes));
+    if (!e.tunnelEnd.isEmpty())
+        html += row(QStringLiteral("WebSocket"),
+                    e.tunnelEnd == "open"
+                        ? QStringLiteral("open")
+                        : QStringLiteral("closed by ") + QString::fromLatin1(e.tunnelEnd));
     html += row(QStringLiteral("Request id"), QString::fromLatin1(e.requestId));
     html += row(QStringLiteral("Worker"), QString::number(e.worker));
     html += QStringLiteral("</table><h4>Decision trace</h4>");

@@ -5,9 +5,11 @@
 #include "core/observe/eventhub.h"
 
 #include <QBrush>
+
 #include <QColor>
 #include <QFile>
 #include <QSaveFile>
+#include <algorithm>
 
 namespace Tokengate {
 
@@ -40,6 +42,8 @@ QString RequestLogModel::eventKey(const RequestEvent &e) {
 void RequestLogModel::attach(EventHub *hub) {
     if (m_connection)
         disconnect(m_connection);
+    if (m_openConnection)
+        disconnect(m_openConnection);
     m_hub = hub;
     m_snapshotKeys.clear();
     if (!hub)
@@ -48,6 +52,8 @@ void RequestLogModel::attach(EventHub *hub) {
     // in both is recognised by its key.
     m_connection = connect(hub, &EventHub::eventPublished, this, &RequestLogModel::receive,
                            Qt::QueuedConnection);
+    m_openConnection = connect(hub, &EventHub::tunnelOpened, this, &RequestLogModel::receive,
+                               Qt::QueuedConnection);
     const QList<RequestEvent> snapshot = hub->snapshot();
     for (const RequestEvent &e : snapshot)
         m_snapshotKeys.insert(eventKey(e));
@@ -64,12 +70,36 @@ void RequestLogModel::receive(const RequestEvent &event) {
         else if (m_snapshotKeys.remove(eventKey(event)))
             return;
     }
-    emit eventArrived(event);
+    const bool opening = event.tunnelEnd == "open";
+    // A WebSocket's end takes the place of its "open" row, wherever that row is now.
+    if (!opening && event.tunnelId != 0 && replaceOpenTunnel(event)) {
+        emit eventArrived(event);
+        return;
+    }
+    if (!opening) // an opening is not a request answered (charts count those)
+        emit eventArrived(event);
     m_pending.push_back(event);
     while (qsizetype(m_pending.size()) > m_capacity)
         m_pending.pop_front();
     if (!m_paused && !m_flush.isActive())
         m_flush.start();
+}
+
+bool RequestLogModel::replaceOpenTunnel(const RequestEvent &event) {
+    auto same = [&](const RequestEvent &e) {
+        return e.tunnelId == event.tunnelId && e.tunnelEnd == "open";
+    };
+    if (auto it = std::find_if(m_pending.begin(), m_pending.end(), same); it != m_pending.end()) {
+        *it = event;
+        return true;
+    }
+    auto it = std::find_if(m_rows.begin(), m_rows.end(), same);
+    if (it == m_rows.end())
+        return false;
+    *it = event;
+    const int row = int(it - m_rows.begin());
+    emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+    return true;
 }
 
 void RequestLogModel::flush() {
@@ -168,6 +198,8 @@ QVariant RequestLogModel::data(const QModelIndex &index, int role) const {
     case Target:
         return QString::fromLatin1(AccessLog::redactTarget(e.target));
     case Status:
+        if (e.tunnelEnd == "open")
+            return QStringLiteral("101 open");
         return e.status == 0 ? QStringLiteral("-") : QString::number(e.status);
     case Reason:
         return QString::fromLatin1(reasonId(e.reason));

@@ -70,6 +70,8 @@ private:
     void receive(const RequestEvent &event);
     void flush();
     void append(const QList<RequestEvent> &events);
+    // Puts a WebSocket's end in its "open" row (shown or held back); false: no such row.
+    bool replaceOpenTunnel(const RequestEvent &event);
     static QString eventKey(const RequestEvent &event);
 
     qsizetype m_capacity;
@@ -77,6 +79,7 @@ private:
     std::deque<RequestEvent> m_pending;
     QPointer<EventHub> m_hub;
     QMetaObject::Connection m_connection;
+    QMetaObject::Connection m_openConnection;
     // Events in the snapshot that may still arrive through the signal (published while we
     // subscribed); dropped so they do not show twice. Kept only briefly.
     QSet<QString> m_snapshotKeys;

@@ -11,6 +11,8 @@
 
 #include <QTcpSocket>
 
+#include <atomic>
+
 #include <sys/socket.h>
 
 namespace Tokengate {
@@ -280,6 +282,14 @@ void HttpConnection::startTunnel(ResponseHead head, QTcpSocket *upstream, QByteA
     m_tunnel = new Tunnel(m_socket, upstream, std::move(fromClient), std::move(early),
                           *m_context.sweeper, std::move(limit), this);
     connect(m_tunnel, &Tunnel::finished, this, &HttpConnection::onTunnelFinished);
+    static std::atomic<quint64> tunnels{0};
+    m_event.tunnelId = tunnels.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (m_context.events) {
+        RequestEvent opened = m_event;
+        opened.tunnelEnd = "open";
+        opened.durationUs = m_requestClock.nsecsElapsed() / 1000;
+        m_context.events->publishTunnelOpened(opened);
+    }
     if (m_closeWhenDone) // the drain began while the upstream was answering
         m_tunnel->close(Tunnel::End::Gateway);
     // The exchange is on the stack now; it has nothing left to do once it has returned.

@@ -26,6 +26,11 @@ void EventHub::publish(const RequestEvent &event) {
     emit eventPublished(event);
 }
 
+void EventHub::publishTunnelOpened(const RequestEvent &event) {
+    ThreadHandoff::sent(this);
+    emit tunnelOpened(event);
+}
+
 void EventHub::received() const {
     ThreadHandoff::received(this);
 }

@@ -21,7 +21,10 @@ public:
     explicit EventHub(qsizetype capacity = 1000, QObject *parent = nullptr);
 
     void publish(const RequestEvent &event); // thread-safe
-    QList<RequestEvent> snapshot() const;    // oldest first
+    // A WebSocket has opened (its tunnelEnd "open"); its end is published as usual. Only for
+    // views of what is going on now: kept nowhere, not counted, not in the access log.
+    void publishTunnelOpened(const RequestEvent &event); // thread-safe
+    QList<RequestEvent> snapshot() const;                // oldest first
     quint64 published() const;
     // First thing in a slot that gets eventPublished from another thread: the publishing
     // worker's writes (the event's data) happen before it, also for ThreadSanitizer, which
@@ -30,6 +33,7 @@ public:
 
 signals:
     void eventPublished(const Tokengate::RequestEvent &event);
+    void tunnelOpened(const Tokengate::RequestEvent &event);
 
 private:
     mutable QMutex m_mutex;

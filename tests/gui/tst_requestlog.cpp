@@ -70,6 +70,46 @@ private slots:
         QCOMPARE(cell(model, 3, RequestLogModel::Duration), u"1.0");
     }
 
+    // A WebSocket shows while it is open ("101 open"), and its end takes that row's place,
+    // whether the row is shown or still held back; the opening is no request for the charts.
+    void openTunnelRowIsReplacedByItsEnd() {
+        EventHub hub(100);
+        RequestLogModel model(1000);
+        model.setFlushInterval(0);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.attach(&hub);
+        QSignalSpy arrived(&model, &RequestLogModel::eventArrived);
+        RequestEvent ws = makeEvent(1, 101);
+        ws.tunnelId = 7;
+        ws.tunnelEnd = "open";
+        hub.publishTunnelOpened(ws);
+        hub.publish(makeEvent(2));
+        QTRY_COMPARE(model.rowCount(), 2);
+        QCOMPARE(cell(model, 0, RequestLogModel::Status), u"101 open");
+        QCOMPARE(arrived.size(), 1); // the plain request only
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        ws.tunnelEnd = "client";
+        ws.durationUs = 60'000'000;
+        hub.publish(ws);
+        QTRY_COMPARE(changed.size(), 1);
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(cell(model, 0, RequestLogModel::Status), u"101");
+        QCOMPARE(cell(model, 0, RequestLogModel::Duration), u"60000.0");
+        QCOMPARE(arrived.size(), 2);
+        // Held back while paused: the end replaces the held-back opening.
+        model.setPaused(true);
+        ws.tunnelId = 8;
+        ws.tunnelEnd = "open";
+        hub.publishTunnelOpened(ws);
+        ws.tunnelEnd = "upstream";
+        hub.publish(ws);
+        QTRY_COMPARE(arrived.size(), 3);
+        model.setPaused(false);
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(cell(model, 2, RequestLogModel::Status), u"101");
+    }
+
     // An event published while the model subscribes shows once, not twice.
     void noDuplicateAtAttach() {
         EventHub hub(100);

@@ -289,8 +289,20 @@ private slots:
 
     void closedByTheClientIsLogged() {
         QSignalSpy events(&m_gateway->events, &EventHub::eventPublished);
+        QSignalSpy opened(&m_gateway->events, &EventHub::tunnelOpened);
         auto ws = openWithBearer(QStringLiteral("/ws/bye"));
         QVERIFY(ws);
+        // The desktop app's live log shows it open: told once the 101 is out.
+        RequestEvent openedEvent;
+        QVERIFY(waitFor([&] {
+            for (const QList<QVariant> &args : std::as_const(opened)) {
+                if (args.at(0).value<RequestEvent>().target == "/ws/bye")
+                    openedEvent = args.at(0).value<RequestEvent>();
+            }
+            return openedEvent.tunnelId != 0;
+        }));
+        QCOMPARE(openedEvent.tunnelEnd, QByteArray("open"));
+        QCOMPARE(openedEvent.status, 101);
         QPointer<QWebSocket> upstreamSide = m_echo->sockets.last();
         QSignalSpy text(ws.get(), &QWebSocket::textMessageReceived);
         ws->sendTextMessage(QStringLiteral("12345"));
@@ -307,6 +319,8 @@ private slots:
         QCOMPARE(event->status, 101);
         QCOMPARE(event->route, QByteArray("ws"));
         QCOMPARE(event->tunnelEnd, QByteArray("client"));
+        QCOMPARE(event->tunnelId, openedEvent.tunnelId);
+        QVERIFY(event->tunnelId != 0);
         // Client frames are masked: the text is 2 + 4 + 5 bytes, the close 2 + 4 + 2 + 3.
         QCOMPARE(event->requestBodyBytes, 11 + 11);
         QVERIFY(event->responseBodyBytes >= 2 + 5);
