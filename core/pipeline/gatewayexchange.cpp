@@ -691,10 +691,11 @@ void GatewayExchange::forwardNow(const std::shared_ptr<const IntrospectionResult
                 m_head.headers.append(s.jwtHeader, std::move(jwt));
         }
     }
+    TunnelSlots::Slot tunnelSlot; // handed to the exchange, then to its tunnel
     if (!m_head.upgrade.isEmpty()) {
         // Counted from here, authenticated: a flood of refused upgrades holds no place.
-        m_tunnelSlot = s.tunnels->acquire(m_route->name, m_route->maxTunnels);
-        if (!m_tunnelSlot) {
+        tunnelSlot = s.tunnels->acquire(m_route->name, m_route->maxTunnels);
+        if (!tunnelSlot) {
             if (tracing())
                 trace({Stage::Decide, StepOutcome::Refused},
                       QStringLiteral("%1 WebSockets already open on this route")
@@ -708,7 +709,7 @@ void GatewayExchange::forwardNow(const std::shared_ptr<const IntrospectionResult
     LoopGuard::stamp(m_head);
     m_proxy = std::make_unique<ProxyExchange>(m_client, m_handler.upstreamPool(), m_target, m_head,
                                               m_handler.forwardedFor(m_client),
-                                              std::move(m_tunnelSlot), tunnelLimit(identity));
+                                              std::move(tunnelSlot), tunnelLimit(identity));
     m_proxy->start();
     if (m_requestComplete && !m_head.hasBody())
         m_proxy->onRequestComplete();

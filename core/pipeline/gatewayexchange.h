@@ -84,8 +84,7 @@ private:
     QByteArray m_tokenDigest; // SHA-256 of the token, for the revocation list
     std::unique_ptr<IntrospectionTicket> m_ticket;
     std::unique_ptr<ProxyExchange> m_proxy;
-    TunnelSlots::Slot m_tunnelSlot; // a WebSocket upgrade's place under the route's cap
-    QByteArray m_corsOrigin;        // the Origin the route's CORS grants access; empty: none
+    QByteArray m_corsOrigin; // the Origin the route's CORS grants access; empty: none
     // The route's buckets as the last check left them, for the RateLimit fields.
     RateLimiter::Answer m_rate;
     bool m_rateChecked = false;
