@@ -109,6 +109,9 @@ void GatewayDaemon::printBanner() const {
                                  : m_service.upstreamUrl();
     QString text = QStringLiteral("tokengated %1: %2 -> %3\n")
                        .arg(QStringLiteral(TOKENGATE_VERSION), m_service.listenUrl(), upstream);
+    const QString tlsUrl = m_service.tlsUrl();
+    if (!tlsUrl.isEmpty() && tlsUrl != m_service.listenUrl())
+        text += QStringLiteral("HTTPS: %1\n").arg(tlsUrl);
     if (m_admin)
         text += QStringLiteral("Admin: %1/healthz /readyz /metrics\n").arg(m_admin->url());
     if (m_demo) {
@@ -116,14 +119,18 @@ void GatewayDaemon::printBanner() const {
         DemoIdp &idp = m_demo->idp();
         const QByteArray token =
             idp.mint(QStringLiteral("demo-user"), QStringLiteral("read write"), 3600);
-        text += QStringLiteral("Demo mode: built-in IdP at %1 (client %2) and echo upstream.\n"
-                               "Try (the token is valid for an hour):\n"
-                               "  curl -i -H 'Authorization: Bearer %3' %4/hello?name=world\n"
-                               "Without a token the gateway answers 401:\n"
-                               "  curl -i %4/hello\n"
-                               "Stop with Ctrl+C.\n")
-                    .arg(idp.issuer(), QString::fromLatin1(idp.clientId()),
-                         QString::fromLatin1(token), m_service.listenUrl());
+        text +=
+            QStringLiteral("Demo mode: built-in IdP at %1 (client %2) and echo upstream.\n"
+                           "Try (the token is valid for an hour):\n"
+                           "  curl -i%5 -H 'Authorization: Bearer %3' %4/hello?name=world\n"
+                           "Without a token the gateway answers 401:\n"
+                           "  curl -i%5 %4/hello\n"
+                           "Stop with Ctrl+C.\n")
+                .arg(idp.issuer(), QString::fromLatin1(idp.clientId()), QString::fromLatin1(token),
+                     tlsUrl.isEmpty() ? m_service.listenUrl() : tlsUrl,
+                     tlsUrl.isEmpty()
+                         ? QString()
+                         : QStringLiteral(" --cacert ") + m_service.config().tls.certFile);
     }
     // One write: whoever reads the banner (people, scripts, tests) gets all of it at once.
     const QByteArray bytes = text.toUtf8();

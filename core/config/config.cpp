@@ -9,6 +9,7 @@
 #include "core/http/trustedproxies.h"
 #include "core/http/upstreamtarget.h"
 #include "core/pipeline/destinationpolicy.h"
+#include "core/server/tlscredentials.h"
 
 #include <QFileInfo>
 #include <QUrl>
@@ -19,6 +20,25 @@ namespace Tokengate {
 QStringList clientAuthProblems(const IntrospectionConfig &endpoint);
 
 namespace {
+
+QStringList tlsProblems(const Config &c) {
+    const TlsListen &tls = c.server.tls;
+    if (!tls.enabled) {
+        if (!c.server.plainEnabled)
+            return {QStringLiteral("plain_http: false needs tls.listen (HTTPS only)")};
+        if (!c.tls.certFile.isEmpty() || !c.tls.keyFile.isEmpty())
+            return {QStringLiteral("tls.cert_file, tls.key_file: set, but tls.listen is not: "
+                                   "nothing would serve HTTPS")};
+        return {};
+    }
+    QStringList problems;
+    if (c.server.plainEnabled && tls.port != 0 && tls.port == c.server.port)
+        problems << QStringLiteral("tls.listen: port %1 is also listen's").arg(tls.port);
+    QString why;
+    if (!loadTlsCredentials(c.tls.certFile, c.tls.keyFile, &why))
+        problems << why;
+    return problems;
+}
 
 // What local JWT validation needs to judge a token at all: whose it must be and for whom.
 QStringList jwtValidationProblems(const IntrospectionConfig &e) {
@@ -117,6 +137,7 @@ QStringList Config::validate() const {
     if (!levels.contains(logLevel))
         problems << QStringLiteral("log-level: expected debug, info, warn or error, got \"%1\"")
                         .arg(logLevel);
+    problems << tlsProblems(*this);
     if (server.workers < 0 || server.workers > 256)
         problems << QStringLiteral("workers: must be between 0 (one per core) and 256");
     const HttpLimits &l = server.limits;

@@ -37,6 +37,7 @@ struct AdminConfig {
 // (settingstable.h) describes it; validate() names every problem.
 struct Config {
     ServerSettings server;
+    TlsFiles tls; // the HTTPS listener's (server.tls)
     QString upstreamUrl;
     UpstreamSettings upstream;
     AuthMode auth = AuthMode::Introspection;

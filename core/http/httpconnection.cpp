@@ -5,10 +5,12 @@
 #include "core/http/headwriter.h"
 #include "core/http/hopbyhop.h"
 #include "core/http/refusal.h"
+#include "core/http/socketbacklog.h"
 #include "core/http/statusphrase.h"
 #include "core/http/tunnel.h"
 #include "core/observe/eventhub.h"
 
+#include <QSslSocket>
 #include <QTcpSocket>
 
 #include <atomic>
@@ -85,8 +87,13 @@ HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObje
     // by TCP instead of filling our memory.
     m_socket->setReadBufferSize(ReadChunk);
     m_idleSince = m_lastRead = m_lastWrite = m_context.sweeper->nowMs();
+    if (auto *tls = qobject_cast<QSslSocket *>(m_socket)) {
+        m_tls = true;
+        m_handshaking = !tls->isEncrypted();
+        connect(tls, &QSslSocket::encrypted, this, [this] { m_handshaking = false; });
+    }
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::processInput);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+    onSendProgress(m_socket, this, &HttpConnection::onBytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
     m_context.sweeper->add(this);
     m_context.openConnections->fetch_add(1, std::memory_order_relaxed);
@@ -96,6 +103,10 @@ HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObje
 HttpConnection::~HttpConnection() {
     m_context.sweeper->remove(this);
     m_context.openConnections->fetch_sub(1, std::memory_order_relaxed);
+}
+
+qint64 HttpConnection::unsent() const {
+    return m_tls ? unsentBytes(m_socket) : m_socket->bytesToWrite();
 }
 
 void HttpConnection::scheduleProcessInput() {
@@ -170,7 +181,7 @@ void HttpConnection::onRequestHead(RequestHead head) {
     m_waitingWritable = false;
     m_bodyFlowMs = 0;
     // The previous answer may still be on its way out: its bytes keep counting.
-    if (m_socket->bytesToWrite() == 0)
+    if (unsent() == 0)
         m_sendWaitMs = m_bytesQueued = 0;
     m_requestClock.start();
     m_event = RequestEvent{};
@@ -364,14 +375,14 @@ void HttpConnection::refuse(Reason reason, QByteArrayView detail, QByteArrayView
 
 void HttpConnection::send(QByteArrayView bytes) {
     // The write-stall timeout counts from the moment there is something to send.
-    if (m_socket->bytesToWrite() == 0)
+    if (unsent() == 0)
         m_lastWrite = m_context.sweeper->nowMs();
     m_bytesQueued += bytes.size();
     m_socket->write(bytes.data(), bytes.size());
 }
 
 bool HttpConnection::responseBacklogged() {
-    if (m_socket->bytesToWrite() <= SendHighWater)
+    if (unsent() <= SendHighWater)
         return false;
     m_waitingWritable = true;
     return true;
@@ -383,7 +394,7 @@ void HttpConnection::onBytesWritten() {
         lingerOnceFlushed();
         return;
     }
-    if (m_waitingWritable && m_socket->bytesToWrite() <= SendLowWater) {
+    if (m_waitingWritable && unsent() <= SendLowWater) {
         m_waitingWritable = false;
         if (m_exchange && requestInProgress())
             m_exchange->onClientWritable();
@@ -475,7 +486,7 @@ bool HttpConnection::clientMaySend() const {
 }
 
 void HttpConnection::lingerOnceFlushed() {
-    if (m_halfClosed || m_socket->bytesToWrite() > 0)
+    if (m_halfClosed || unsent() > 0)
         return; // onBytesWritten() comes back
     m_halfClosed = true;
     m_lingerSince = m_lastRead = m_context.sweeper->nowMs();
@@ -562,7 +573,13 @@ void HttpConnection::checkDeadline(qint64 now) {
             teardown(Reason::RequestTimeout, true);
         return;
     case Phase::Idle:
-        if (m_parser.betweenMessages()) {
+        if (m_handshaking) {
+            if (now - m_idleSince > limits.headerTimeoutMs) {
+                if (m_context.tlsHandshakes)
+                    m_context.tlsHandshakes->timedOut.fetch_add(1);
+                teardown(Reason::None, false);
+            }
+        } else if (m_parser.betweenMessages()) {
             if (now - m_idleSince > limits.idleTimeoutMs)
                 teardown(Reason::None, false);
         } else if (now - m_requestStartMs > limits.headerTimeoutMs) {
@@ -592,12 +609,12 @@ void HttpConnection::checkDeadline(qint64 now) {
             teardown(Reason::RequestTimeout, true);
         return;
     }
-    const qint64 unsent = m_socket->bytesToWrite();
-    if (unsent > 0)
+    const qint64 backlog = unsent();
+    if (backlog > 0)
         m_sendWaitMs += sinceLastCheck;
     // The client stopped reading its response, or reads it a few bytes at a time.
-    if (unsent > 0 && (now - m_lastWrite > limits.bodyTimeoutMs ||
-                       tooSlow(m_sendWaitMs, m_bytesQueued - unsent, limits.minSendRate)))
+    if (backlog > 0 && (now - m_lastWrite > limits.bodyTimeoutMs ||
+                        tooSlow(m_sendWaitMs, m_bytesQueued - backlog, limits.minSendRate)))
         teardown(Reason::RequestTimeout, true);
 }
 

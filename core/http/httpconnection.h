@@ -37,6 +37,7 @@ public:
     QHostAddress peerAddress() const { return m_peer; }
     const QString &peerText() const { return m_peerText; }
     const QByteArray &peerBytes() const { return m_peerBytes; } // peerText() in Latin-1
+    bool isTls() const { return m_tls; } // the client reached an HTTPS listener
     int workerId() const { return m_context.workerId; }
     qint64 deadlineNowMs() const { return m_context.sweeper->nowMs(); } // the deadlines' clock
     // Starts (or stops, for backpressure) delivering the request body to the exchange. The
@@ -74,6 +75,8 @@ signals:
     void closed();
 
 private:
+    // Bytes handed to the socket that the kernel has not taken yet (for TLS, encrypted or not).
+    qint64 unsent() const;
     void onRequestHead(RequestHead head) override;
     void onRequestBody(QByteArrayView chunk) override;
     void onRequestComplete() override;
@@ -170,6 +173,10 @@ private:
     bool m_waitingWritable = false;
     // A queued processInput() is pending; one is enough.
     bool m_processScheduled = false;
+    // An HTTPS connection, and whether its handshake is still under way: until it is done
+    // nothing is read, and the header timeout counts from the connection's start.
+    bool m_tls = false;
+    bool m_handshaking = false;
 };
 
 } // namespace Tokengate

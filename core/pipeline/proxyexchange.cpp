@@ -47,7 +47,8 @@ ProxyExchange::ProxyExchange(HttpConnection &client, UpstreamPool &pool, Upstrea
     : m_client(client)
     , m_pool(pool)
     , m_target(std::move(target))
-    , m_upstreamHead(upstreamRequestHead(head, m_target, client.peerBytes(), forwarded))
+    , m_upstreamHead(
+          upstreamRequestHead(head, m_target, client.peerBytes(), forwarded, client.isTls()))
     , m_upgrade(head.upgrade)
     , m_tunnelSlot(std::move(tunnelSlot))
     , m_tunnelLimit(std::move(tunnelLimit))
@@ -71,7 +72,8 @@ ProxyExchange::~ProxyExchange() {
 }
 
 QByteArray ProxyExchange::upstreamRequestHead(const RequestHead &head, const UpstreamTarget &target,
-                                              QByteArrayView peer, ForwardedMode forwarded) {
+                                              QByteArrayView peer, ForwardedMode forwarded,
+                                              bool clientTls) {
     // Written straight from the client's fields, in their order, skipping what must not pass;
     // the same as filtering a copy of the map and serializing it, without the copy.
     const HeaderMap &h = head.headers;
@@ -146,14 +148,14 @@ QByteArray ProxyExchange::upstreamRequestHead(const RequestHead &head, const Ups
         out.field("Host", target.authority);
     if (forwarded == ForwardedMode::Replace) {
         out.field("X-Forwarded-For", peer);
-        out.field("X-Forwarded-Proto", "http");
+        out.field("X-Forwarded-Proto", clientTls ? "https" : "http");
         if (!host.isEmpty())
             out.field("X-Forwarded-Host", host);
     } else if (append) {
         if (!sawFor)
             out.field("X-Forwarded-For", peer);
         if (!sawProto)
-            out.field("X-Forwarded-Proto", "http");
+            out.field("X-Forwarded-Proto", clientTls ? "https" : "http");
         if (!sawHostField && !host.isEmpty())
             out.field("X-Forwarded-Host", host);
     }

@@ -36,8 +36,10 @@ public:
     void onClientGone() override;
 
     // The request head as the upstream receives it (exposed for tests of header rewriting).
+    // `clientTls`: the client reached an HTTPS listener (X-Forwarded-Proto).
     static QByteArray upstreamRequestHead(const RequestHead &head, const UpstreamTarget &target,
-                                          QByteArrayView peer, ForwardedMode forwarded);
+                                          QByteArrayView peer, ForwardedMode forwarded,
+                                          bool clientTls = false);
     // The bytes that carry one piece of the request body upstream, handed to `write` in parts:
     // as they came, or (chunked) re-framed as one chunk. With LastChunk after the last piece,
     // this is the body the upstream frames (exposed for the forwarding fuzz harness).

@@ -2,8 +2,10 @@
 #pragma once
 
 #include "core/base/clock.h"
+#include "core/http/workercontext.h"
 #include "core/server/peerconnections.h"
 #include "core/server/serversettings.h"
+#include "core/server/tlscredentials.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -34,6 +36,8 @@ public:
                QObject *parent = nullptr);
     ~HttpServer() override;
 
+    // With settings.tls enabled, what the HTTPS listener presents; before start().
+    void setTlsCredentials(const TlsCredentials &credentials) { m_tls = credentials; }
     bool start(QString *error);
     // Stops accepting, lets requests in progress finish for up to `drainMs`, then closes
     // what is left. Blocks until every worker has stopped.
@@ -42,6 +46,11 @@ public:
     // Every worker's new requests go to handlers from `factory` once this returns; requests in
     // progress finish on the handlers that started them. Listeners and limits stay.
     void replaceHandlers(HandlerFactory factory);
+    // New HTTPS connections present `credentials` once this returns; those in progress keep
+    // the certificate they were opened with.
+    void replaceTlsCredentials(const TlsCredentials &credentials);
+    const TlsCredentials &tlsCredentials() const { return m_tls; }
+    const TlsHandshakeStats &tlsHandshakes() const { return m_tlsHandshakes; }
 
     // The time connection deadlines are measured in; monotonic unless a test passes a
     // ManualClock, which must outlive the server. Before start().
@@ -52,7 +61,8 @@ public:
 
     bool isRunning() const { return !m_workers.empty(); }
     QHostAddress address() const { return m_settings.address; }
-    quint16 port() const { return m_port; }
+    quint16 port() const { return m_port; }       // 0 without a plain listener
+    quint16 tlsPort() const { return m_tlsPort; } // 0 without an HTTPS listener
     int workerCount() const { return int(m_workers.size()); }
     bool usesReusePort() const { return m_usesReusePort; }
     int openConnections() const { return m_openConnections.load(); }
@@ -63,10 +73,13 @@ private:
     EventHub *m_events;
     const Clock *m_deadlineClock = &SteadyClock::instance();
     std::vector<std::unique_ptr<WorkerThread>> m_workers;
-    std::unique_ptr<SingleAcceptor> m_acceptor;
+    std::vector<std::unique_ptr<SingleAcceptor>> m_acceptors;
     std::atomic<int> m_openConnections{0};
     PeerConnections m_peers;
+    TlsCredentials m_tls;
+    TlsHandshakeStats m_tlsHandshakes;
     quint16 m_port = 0;
+    quint16 m_tlsPort = 0;
     bool m_usesReusePort = false;
 };
 

@@ -4,6 +4,7 @@
 #include "core/http/httplimits.h"
 
 #include <QHostAddress>
+#include <QString>
 
 namespace Tokengate {
 
@@ -11,10 +12,29 @@ namespace Tokengate {
 // cost; Qt's default polls every open connection on every wake-up. Kept to compare them.
 enum class EventDispatcher { Epoll, Qt };
 
+// Where HTTPS is served; what it presents (TlsCredentials) can change on a reload, this not.
+struct TlsListen {
+    bool enabled = false;
+    QHostAddress address = QHostAddress::LocalHost;
+    quint16 port = 8443; // 0: any free port
+
+    bool operator==(const TlsListen &) const = default;
+};
+
+// Where an HTTPS listener's certificate chain and key are read from, again on every reload.
+struct TlsFiles {
+    QString certFile;
+    QString keyFile;
+
+    bool operator==(const TlsFiles &) const = default;
+};
+
 struct ServerSettings {
+    bool plainEnabled = true; // off: HTTPS only
     QHostAddress address = QHostAddress::LocalHost;
     quint16 port = 8080; // 0: any free port
-    int workers = 0;     // 0: one per core
+    TlsListen tls;
+    int workers = 0; // 0: one per core
     HttpLimits limits;
     // Off: one acceptor thread hands sockets to the workers (platforms without SO_REUSEPORT).
     bool reusePort = true;

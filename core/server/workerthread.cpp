@@ -13,6 +13,7 @@
 #include "core/server/peerconnections.h"
 
 #include <QCoreApplication>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -21,12 +22,30 @@
 
 namespace Tokengate {
 
+namespace {
+// Hands each accepted descriptor to `accept`: a QTcpServer would wrap it in a plain
+// QTcpSocket, and an HTTPS connection needs a QSslSocket from the start.
+class DescriptorServer : public QTcpServer {
+public:
+    explicit DescriptorServer(std::function<void(qintptr)> accept)
+        : m_accept(std::move(accept)) {}
+
+protected:
+    void incomingConnection(qintptr descriptor) override { m_accept(descriptor); }
+
+private:
+    std::function<void(qintptr)> m_accept;
+};
+} // namespace
+
 // The objects of one worker, created and destroyed inside its thread.
 class WorkerCore : public QObject {
 public:
-    WorkerCore(WorkerContext &context, const HandlerFactory &factory, const Clock &deadlineClock)
+    WorkerCore(WorkerContext &context, const HandlerFactory &factory, QSslConfiguration tls,
+               const Clock &deadlineClock)
         : m_context(context)
-        , m_sweeper(deadlineClock) {
+        , m_sweeper(deadlineClock)
+        , m_tls(std::move(tls)) {
         m_context.sweeper = &m_sweeper;
         m_context.handler = factory(m_sweeper, m_context.workerId);
         m_retiredCheck.setInterval(250);
@@ -51,33 +70,40 @@ public:
     }
 
     void sweepDeadlines() { m_sweeper.sweep(); }
+    void replaceTls(const QSslConfiguration &tls) { m_tls = tls; }
 
-    bool listen(qintptr fd, QString *error) {
-        m_server = std::make_unique<QTcpServer>();
-        if (!m_server->setSocketDescriptor(fd)) {
-            *error = m_server->errorString();
-            return false;
+    bool listen(WorkerListeners listeners, QString *error) {
+        for (const bool tls : {false, true}) {
+            const qintptr fd = tls ? listeners.tls : listeners.plain;
+            if (fd < 0)
+                continue;
+            auto server =
+                std::make_unique<DescriptorServer>([this, tls](qintptr d) { adopt(d, tls); });
+            if (!server->setSocketDescriptor(fd)) {
+                *error = server->errorString();
+                return false;
+            }
+            m_servers.push_back(std::move(server));
         }
-        QObject::connect(m_server.get(), &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket *socket = m_server->nextPendingConnection())
-                serve(socket);
-        });
         return true;
     }
 
-    void adopt(qintptr fd) {
-        auto *socket = new QTcpSocket;
+    void adopt(qintptr fd, bool tls) {
+        QTcpSocket *socket = tls ? new QSslSocket : new QTcpSocket;
         if (!socket->setSocketDescriptor(fd)) {
             delete socket;
             return;
         }
-        serve(socket);
+        if (tls)
+            serveTls(static_cast<QSslSocket *>(socket));
+        else
+            serve(socket);
     }
 
     void drain(int drainMs) {
         m_draining = true;
-        if (m_server)
-            m_server->close();
+        for (auto &server : m_servers)
+            server->close();
         const auto connections = m_connections;
         for (HttpConnection *c : connections)
             c->closeWhenIdle();
@@ -91,18 +117,39 @@ public:
     }
 
 private:
-    void serve(QTcpSocket *socket) {
+    // The handshake runs in this event loop like any I/O; the connection's header timeout
+    // bounds it, and what it costs a failure is a counter.
+    void serveTls(QSslSocket *socket) {
+        socket->setSslConfiguration(m_tls);
+        QObject::connect(socket, &QSslSocket::errorOccurred, socket,
+                         [this, socket](QAbstractSocket::SocketError error) {
+                             if (socket->isEncrypted() ||
+                                 (error != QAbstractSocket::SslHandshakeFailedError &&
+                                  error != QAbstractSocket::SslInternalError &&
+                                  error != QAbstractSocket::SslInvalidUserDataError))
+                                 return;
+                             if (m_context.tlsHandshakes)
+                                 m_context.tlsHandshakes->failed.fetch_add(1);
+                             qCDebug(lcServer).noquote()
+                                 << "TLS handshake with" << socket->peerAddress().toString()
+                                 << "failed:" << socket->errorString();
+                         });
+        if (serve(socket))
+            socket->startServerEncryption();
+    }
+
+    bool serve(QTcpSocket *socket) {
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         if (m_draining || m_context.openConnections->load(std::memory_order_relaxed) >=
                               m_context.limits.maxConnections) {
             refuse(socket);
-            return;
+            return false;
         }
         const QHostAddress peer = socket->peerAddress();
         if (m_context.peers &&
             !m_context.peers->tryAdd(peer, m_context.limits.maxConnectionsPerPeer)) {
             refuse(socket);
-            return;
+            return false;
         }
         auto *connection = new HttpConnection(socket, m_context, this);
         m_connections.insert(connection);
@@ -112,11 +159,14 @@ private:
             m_connections.remove(connection);
             quitIfDrained();
         });
+        return true;
     }
 
     static void refuse(QTcpSocket *socket) {
         static const QByteArray busy = refusalBytes(Reason::TooManyConnections);
-        socket->write(busy);
+        // Before its handshake an HTTPS client could not read the answer: it is only closed.
+        if (!qobject_cast<QSslSocket *>(socket))
+            socket->write(busy);
         QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         socket->disconnectFromHost();
     }
@@ -139,16 +189,19 @@ private:
     DeadlineSweeper m_sweeper;
     std::vector<std::shared_ptr<RequestHandler>> m_retired; // replaced, still finishing requests
     QTimer m_retiredCheck;
-    std::unique_ptr<QTcpServer> m_server;
+    std::vector<std::unique_ptr<QTcpServer>> m_servers;
+    QSslConfiguration m_tls;
     QSet<HttpConnection *> m_connections;
     bool m_draining = false;
 };
 
-WorkerThread::WorkerThread(WorkerContext context, HandlerFactory factory, qintptr listenSocket,
-                           const Clock &deadlineClock, EventDispatcher dispatcher)
+WorkerThread::WorkerThread(WorkerContext context, HandlerFactory factory, WorkerListeners listeners,
+                           QSslConfiguration tls, const Clock &deadlineClock,
+                           EventDispatcher dispatcher)
     : m_context(std::move(context))
     , m_factory(std::move(factory))
-    , m_listenSocket(listenSocket)
+    , m_listeners(listeners)
+    , m_tls(std::move(tls))
     , m_deadlineClock(deadlineClock) {
     setObjectName(QStringLiteral("tokengate-worker-%1").arg(m_context.workerId));
     if (dispatcher == EventDispatcher::Epoll) {
@@ -195,8 +248,8 @@ void WorkerThread::run() {
 }
 
 void WorkerThread::serve() {
-    auto core = std::make_unique<WorkerCore>(m_context, m_factory, m_deadlineClock);
-    if (m_listenSocket >= 0 && !core->listen(m_listenSocket, &m_error)) {
+    auto core = std::make_unique<WorkerCore>(m_context, m_factory, m_tls, m_deadlineClock);
+    if (!core->listen(m_listeners, &m_error)) {
         core.reset();
         ThreadHandoff::sent(&m_ready); // m_error
         m_ready.release();
@@ -221,15 +274,31 @@ void WorkerThread::join() {
     ThreadHandoff::received(this);
 }
 
-void WorkerThread::adopt(qintptr socketDescriptor) {
+void WorkerThread::adopt(qintptr socketDescriptor, bool tls) {
     WorkerCore *core = m_core.load();
     if (!core)
         return;
     ThreadHandoff::sent(core);
-    QMetaObject::invokeMethod(core, [core, socketDescriptor] {
+    QMetaObject::invokeMethod(core, [core, socketDescriptor, tls] {
         ThreadHandoff::received(core);
-        core->adopt(socketDescriptor);
+        core->adopt(socketDescriptor, tls);
     });
+}
+
+void WorkerThread::replaceTls(const QSslConfiguration &tls) {
+    WorkerCore *core = m_core.load();
+    if (!core)
+        return;
+    ThreadHandoff::sent(&tls);
+    QMetaObject::invokeMethod(
+        core,
+        [core, &tls] {
+            ThreadHandoff::received(&tls);
+            core->replaceTls(tls);
+            ThreadHandoff::sent(&tls);
+        },
+        Qt::BlockingQueuedConnection);
+    ThreadHandoff::received(&tls);
 }
 
 void WorkerThread::replaceHandler(HandlerFactory factory) {

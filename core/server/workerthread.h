@@ -6,11 +6,19 @@
 #include "core/server/serversettings.h"
 
 #include <QSemaphore>
+#include <QSslConfiguration>
 #include <QThread>
 
 namespace Tokengate {
 
 class WorkerCore;
+
+// A worker's listening sockets (SO_REUSEPORT); -1 where it has none, or when the single
+// acceptor hands it connections.
+struct WorkerListeners {
+    qintptr plain = -1;
+    qintptr tls = -1;
+};
 
 // One worker: a thread running an event loop that accepts (from its own listening socket)
 // or adopts (from the single acceptor) connections and serves them to the end.
@@ -18,16 +26,20 @@ class WorkerThread : public QThread {
     Q_OBJECT
 public:
     // `deadlineClock` must outlive the thread.
-    WorkerThread(WorkerContext context, HandlerFactory factory, qintptr listenSocket,
-                 const Clock &deadlineClock, EventDispatcher dispatcher);
+    // `tls`: what its HTTPS connections present, if it has any.
+    WorkerThread(WorkerContext context, HandlerFactory factory, WorkerListeners listeners,
+                 QSslConfiguration tls, const Clock &deadlineClock, EventDispatcher dispatcher);
     ~WorkerThread() override;
 
     // Starts the thread and waits until it accepts; false with `error` if it could not.
     bool startServing(QString *error);
-    void adopt(qintptr socketDescriptor); // thread-safe
-    void drain(int drainMs);              // thread-safe; the thread ends when done
+    void adopt(qintptr socketDescriptor, bool tls); // thread-safe
+    void drain(int drainMs);                        // thread-safe; the thread ends when done
     // Thread-safe; returns once the worker's new requests use the new handler.
     void replaceHandler(HandlerFactory factory);
+    // Thread-safe; returns once the worker's new HTTPS connections present `tls`. Those in
+    // progress keep what they started with.
+    void replaceTls(const QSslConfiguration &tls);
     // Thread-safe; returns once the worker has checked every deadline.
     void sweepDeadlines();
     // QThread::wait(), and everything the thread did is this thread's to use (also for
@@ -42,7 +54,8 @@ private:
 
     WorkerContext m_context;
     HandlerFactory m_factory;
-    qintptr m_listenSocket;
+    WorkerListeners m_listeners;
+    QSslConfiguration m_tls;
     const Clock &m_deadlineClock;
     QSemaphore m_ready;
     // Released by join(). The thread's loop may end on its own (drained), but the thread must

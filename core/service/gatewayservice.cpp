@@ -6,6 +6,7 @@
 #include "core/auth/jwtsigner.h"
 #include "core/cache/redisevictions.h"
 #include "core/config/routecompiler.h"
+#include "core/observe/logging.h"
 #include "core/observe/prometheustext.h"
 #include "core/pipeline/gatewayhandler.h"
 #include "core/server/httpserver.h"
@@ -71,7 +72,10 @@ QString undiscovered(const Config &config) {
 
 GatewayService::GatewayService(EventHub *events, QObject *parent)
     : QObject(parent)
-    , m_events(events) {}
+    , m_events(events) {
+    m_certificateCheck.setInterval(12 * 3600 * 1000);
+    connect(&m_certificateCheck, &QTimer::timeout, this, &GatewayService::warnIfCertificateExpires);
+}
 
 GatewayService::~GatewayService() {
     stop();
@@ -188,12 +192,29 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
     m_gateway = std::make_unique<HttpServer>(m_config.server, gatewayFactory(), m_events);
     m_gateway->setDeadlineClock(*m_deadlineClock);
     QString why;
+    if (m_config.server.tls.enabled) {
+        const auto tls = loadTlsCredentials(m_config.tls.certFile, m_config.tls.keyFile, &why);
+        if (!tls) {
+            *errors = {why};
+            stop();
+            return false;
+        }
+        m_gateway->setTlsCredentials(*tls);
+    }
     if (!m_gateway->start(&why)) {
         *errors = {QStringLiteral("listen: ") + why};
         stop();
         return false;
     }
-    m_ownListeners->set({{m_config.server.address, m_gateway->port()}});
+    QList<OwnListeners::Listener> own;
+    if (m_config.server.plainEnabled)
+        own.append({m_config.server.address, m_gateway->port()});
+    if (m_config.server.tls.enabled) {
+        own.append({m_config.server.tls.address, m_gateway->tlsPort()});
+        warnIfCertificateExpires();
+        m_certificateCheck.start();
+    }
+    m_ownListeners->set(std::move(own));
     return true;
 }
 
@@ -224,6 +245,13 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
     QStringList problems = next.validate();
     if (const QString why = undiscovered(next); !why.isEmpty())
         problems << why;
+    // Read again even when the paths are the same: a renewed certificate replaces the file.
+    std::optional<TlsCredentials> tls;
+    if (next.server.tls.enabled && problems.isEmpty()) {
+        QString why;
+        if (!(tls = loadTlsCredentials(next.tls.certFile, next.tls.keyFile, &why)))
+            problems << why;
+    }
     if (!problems.isEmpty()) {
         *errors = problems;
         return false;
@@ -249,10 +277,27 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
         buildCache();
     syncJwksFetchers();
     m_gateway->replaceHandlers(gatewayFactory());
+    if (tls) {
+        m_gateway->replaceTlsCredentials(*tls);
+        warnIfCertificateExpires();
+    }
     return true;
 }
 
+void GatewayService::warnIfCertificateExpires() const {
+    if (!m_gateway || !m_config.server.tls.enabled)
+        return;
+    const TlsCredentials &tls = m_gateway->tlsCredentials();
+    const qint64 daysLeft = QDateTime::currentDateTimeUtc().daysTo(tls.notAfter);
+    if (daysLeft <= CertificateWarningDays)
+        qCWarning(lcServer).noquote()
+            << "the HTTPS certificate for" << tls.subject << "in" << tls.certFile << "expires on"
+            << tls.notAfter.toString(Qt::ISODate) << QStringLiteral("(in %1 days)").arg(daysLeft)
+            << "- replace the file and reload (SIGHUP)";
+}
+
 void GatewayService::stop() {
+    m_certificateCheck.stop();
     if (m_gateway)
         m_gateway->stop(m_config.drainTimeoutMs);
     m_gateway.reset();
@@ -325,6 +370,25 @@ void GatewayService::renderJwksMetrics(PrometheusText &out) const {
     }
 }
 
+void GatewayService::renderTlsMetrics(PrometheusText &out) const {
+    if (!m_gateway || !m_config.server.tls.enabled)
+        return;
+    const TlsCredentials &tls = m_gateway->tlsCredentials();
+    out.family("tokengate_tls_certificate_expiry_timestamp_seconds", "gauge",
+               "When the HTTPS listener's certificate expires (Unix time)");
+    out.sample("tokengate_tls_certificate_expiry_timestamp_seconds",
+               {{"subject", tls.subject.toUtf8()}, {"file", tls.certFile.toUtf8()}},
+               double(tls.notAfter.toSecsSinceEpoch()));
+    const TlsHandshakeStats &h = m_gateway->tlsHandshakes();
+    out.family("tokengate_tls_handshake_failures_total", "counter",
+               "HTTPS connections closed before their TLS handshake finished: it failed (an "
+               "old protocol, no shared cipher, a plain HTTP client) or timed out");
+    out.sample("tokengate_tls_handshake_failures_total", {{"reason", "failed"}},
+               double(h.failed.load()));
+    out.sample("tokengate_tls_handshake_failures_total", {{"reason", "timeout"}},
+               double(h.timedOut.load()));
+}
+
 void GatewayService::sweepDeadlines() {
     if (m_gateway)
         m_gateway->sweepDeadlines();
@@ -379,15 +443,32 @@ quint16 GatewayService::port() const {
     return m_gateway ? m_gateway->port() : 0;
 }
 
-QString GatewayService::listenUrl() const {
-    QHostAddress a = m_config.server.address;
+quint16 GatewayService::tlsPort() const {
+    return m_gateway ? m_gateway->tlsPort() : 0;
+}
+
+namespace {
+QString urlOf(const char *scheme, QHostAddress a, quint16 port) {
     if (a == QHostAddress::Any || a == QHostAddress::AnyIPv4)
         a = QHostAddress::LocalHost;
     else if (a == QHostAddress::AnyIPv6)
         a = QHostAddress::LocalHostIPv6;
     const QString host =
         a.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + a.toString() + u']' : a.toString();
-    return QStringLiteral("http://%1:%2").arg(host).arg(port());
+    return QStringLiteral("%1://%2:%3").arg(QLatin1String(scheme), host).arg(port);
+}
+} // namespace
+
+QString GatewayService::listenUrl() const {
+    if (!m_config.server.plainEnabled)
+        return tlsUrl();
+    return urlOf("http", m_config.server.address, port());
+}
+
+QString GatewayService::tlsUrl() const {
+    if (!m_config.server.tls.enabled)
+        return {};
+    return urlOf("https", m_config.server.tls.address, tlsPort());
 }
 
 quint64 GatewayService::coalescedWaiters() const {
@@ -473,6 +554,7 @@ void GatewayService::renderMetrics(PrometheusText &out) const {
         out.sample("tokengate_redis_subscribed", r->subscribed.load() ? 1 : 0);
     }
     renderJwksMetrics(out);
+    renderTlsMetrics(out);
     out.family("tokengate_revocations", "gauge",
                "Tokens, jtis and subjects revoked at the gateway (admin POST /revocations)");
     const std::array<qsizetype, 3> revoked = m_revocations->counts(m_clock->nowSecs());

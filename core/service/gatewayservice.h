@@ -12,6 +12,7 @@
 #include "core/server/httpserver.h"
 
 #include <QObject>
+#include <QTimer>
 
 #include <array>
 #include <memory>
@@ -51,8 +52,11 @@ public:
     const Config &config() const { return m_config; }
 
     bool isRunning() const;
-    quint16 port() const;
-    QString listenUrl() const; // http://host:port as a client reaches it
+    quint16 port() const;    // the plain listener's; 0 without one
+    quint16 tlsPort() const; // the HTTPS listener's; 0 without one
+    // http://host:port as a client reaches it; https:// when HTTPS is the only listener.
+    QString listenUrl() const;
+    QString tlsUrl() const; // https://host:port; empty without an HTTPS listener
     // Another listener of this process (the admin plane): a Destination or upstream naming
     // it is refused as a loop, like the gateway's own.
     void addOwnListener(const QHostAddress &address, quint16 port);
@@ -104,6 +108,11 @@ private:
     // their settings do not change.
     void syncJwksFetchers();
     void renderJwksMetrics(PrometheusText &out) const;
+    void renderTlsMetrics(PrometheusText &out) const;
+    // Certificates are renewed by hand or by a job that can fail: its expiry is told in
+    // the log this long ahead, at start, on reloads, and twice a day.
+    static constexpr qint64 CertificateWarningDays = 30;
+    void warnIfCertificateExpires() const;
 
     EventHub *m_events;
     Config m_config;
@@ -116,6 +125,7 @@ private:
     const Clock *m_clock = &SystemClock::instance();
     const Clock *m_deadlineClock = &SteadyClock::instance();
     std::unique_ptr<HttpServer> m_gateway;
+    QTimer m_certificateCheck;
     std::vector<std::unique_ptr<JwksFetcher>> m_jwksFetchers;
     QString m_upstreamUrl;
     bool m_decisionTrace = true;

@@ -5,6 +5,7 @@
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QSslConfiguration>
 
 namespace Tokengate::Test {
 
@@ -53,6 +54,35 @@ bool RawClient::connectTo(quint16 port, int timeoutMs) {
     const bool ok = pumpUntil([&] { return connected; }, timeoutMs);
     QObject::disconnect(watch);
     return ok;
+}
+
+bool RawClient::connectTls(quint16 port, const QSslCertificate &ca, const QString &serverName,
+                           int timeoutMs) {
+    QSslConfiguration c = QSslConfiguration::defaultConfiguration();
+    c.setCaCertificates({ca});
+    c.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    c.setAllowedNextProtocols({QByteArray(QSslConfiguration::NextProtocolHttp1_1)});
+    m_socket.setSslConfiguration(c);
+    bool done = false;
+    m_tlsErrors.clear();
+    const auto onEncrypted =
+        QObject::connect(&m_socket, &QSslSocket::encrypted, [&] { done = true; });
+    const auto onErrors =
+        QObject::connect(&m_socket, &QSslSocket::sslErrors, [&](const QList<QSslError> &errors) {
+            for (const QSslError &e : errors)
+                m_tlsErrors << e.errorString();
+        });
+    const auto onFailure = QObject::connect(&m_socket, &QAbstractSocket::errorOccurred,
+                                            [&](QAbstractSocket::SocketError) {
+                                                m_tlsErrors << m_socket.errorString();
+                                                done = true;
+                                            });
+    m_socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port, serverName);
+    pumpUntil([&] { return done; }, timeoutMs);
+    QObject::disconnect(onEncrypted);
+    QObject::disconnect(onErrors);
+    QObject::disconnect(onFailure);
+    return m_socket.isEncrypted();
 }
 
 void RawClient::send(const QByteArray &bytes) {

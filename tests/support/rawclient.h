@@ -4,7 +4,8 @@
 #include "core/http/headermap.h"
 
 #include <QByteArray>
-#include <QTcpSocket>
+#include <QSslCertificate>
+#include <QSslSocket>
 
 #include <optional>
 
@@ -24,6 +25,11 @@ struct ReceivedResponse {
 class RawClient {
 public:
     bool connectTo(quint16 port, int timeoutMs = 5000);
+    // Connects and completes a TLS handshake trusting only `ca`, asking for `serverName` (SNI
+    // and the name checked). False when the handshake fails; handshakeErrors() says why.
+    bool connectTls(quint16 port, const QSslCertificate &ca,
+                    const QString &serverName = QStringLiteral("localhost"), int timeoutMs = 5000);
+    QString handshakeErrors() const { return m_tlsErrors.join(QStringLiteral("; ")); }
     void send(const QByteArray &bytes);
     // Reads one complete response (skipping interim 1xx unless `keepInterim`).
     std::optional<ReceivedResponse> readResponse(int timeoutMs = 10000, bool headRequest = false,
@@ -35,12 +41,14 @@ public:
     QByteArray takeBuffered();
     bool isConnected() const;
     QTcpSocket &socket() { return m_socket; }
+    QSslSocket &tlsSocket() { return m_socket; }
 
 private:
     bool pumpUntil(const std::function<bool()> &done, int timeoutMs);
 
-    QTcpSocket m_socket;
+    QSslSocket m_socket; // a plain TCP socket until connectTls()
     QByteArray m_buffer;
+    QStringList m_tlsErrors;
 };
 
 // One request on a connection of its own (Connection: close); `headers` are whole lines with

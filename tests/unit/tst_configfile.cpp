@@ -46,7 +46,8 @@ private slots:
             QTest::newRow(name) << QByteArray(yaml) << QString::fromUtf8(problem);
         };
         row("unknown top-level key", "listen: \"*:80\"\nlisen: 8080\n",
-            "t.yml:2: lisen: unknown key (expected one of: listen, workers, reuse_port, "
+            "t.yml:2: lisen: unknown key (expected one of: listen, plain_http, tls, workers, "
+            "reuse_port, "
             "event_dispatcher, limits, "
             "timeouts, admin, log, request_id_header, auth, allow_missing_token, "
             "required_scopes, upstream, destination_allow, introspection, cache, jwt, "

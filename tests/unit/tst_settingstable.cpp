@@ -33,7 +33,10 @@ namespace {
 TOKENGATE_FIELDS(HttpLimits, maxHeaderBytes, maxHeaderCount, maxBodyBytes, headerTimeoutMs,
                  idleTimeoutMs, bodyTimeoutMs, tunnelIdleTimeoutMs, maxConnections,
                  maxConnectionsPerPeer, minBodyRate, minSendRate)
-TOKENGATE_FIELDS(ServerSettings, address, port, workers, limits, reusePort, eventDispatcher)
+TOKENGATE_FIELDS(ServerSettings, plainEnabled, address, port, tls, workers, limits, reusePort,
+                 eventDispatcher)
+TOKENGATE_FIELDS(TlsListen, enabled, address, port)
+TOKENGATE_FIELDS(TlsFiles, certFile, keyFile)
 TOKENGATE_FIELDS(UpstreamSettings, connectTimeoutMs, responseTimeoutMs, idleTimeoutMs,
                  maxIdlePerOrigin, maxIdleTotal, verifyTls, caFile, forwarded, trustedProxies,
                  refuseInternalPeers, internalPeersAllowed)
@@ -61,7 +64,7 @@ TOKENGATE_FIELDS(RouteConfig, name, hosts, pathPrefix, pathPattern, methods, cas
                  audiences, issuers, claimRules, passThrough, stripCredential, websocket,
                  maxTunnels, websocketUntilExpiry, identityHeaders, cors, rateLimits,
                  requestHeaders, responseHeaders)
-TOKENGATE_FIELDS(Config, server, upstreamUrl, upstream, auth, introspection, jwt, cache,
+TOKENGATE_FIELDS(Config, server, tls, upstreamUrl, upstream, auth, introspection, jwt, cache,
                  requiredScopes, allowMissingToken, destinationAllow, moreIntrospection, routes,
                  paths, requestIdHeader, admin, logFormat, configFile, logLevel, drainTimeoutMs,
                  accessLog, demo)
@@ -193,6 +196,12 @@ Config everyFieldSet(const QString &file) {
     c.server.workers = 3;
     c.server.reusePort = false;
     c.server.eventDispatcher = EventDispatcher::Qt;
+    c.server.plainEnabled = false;
+    c.server.tls.enabled = true;
+    c.server.tls.address = QHostAddress(QStringLiteral("127.0.0.4"));
+    c.server.tls.port = 9443;
+    c.tls.certFile = QStringLiteral("/etc/tokengate/tls/chain.pem");
+    c.tls.keyFile = QStringLiteral("/etc/tokengate/tls/key.pem");
     HttpLimits &l = c.server.limits;
     l.maxHeaderBytes = 2048;
     l.maxHeaderCount = 50;

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: Apache-2.0
+// The HTTPS listener: real TLS clients (Qt's, curl, openssl s_client) against the gateway's
+// worker threads; what it refuses, how a stalled handshake ends, and certificates replaced
+// by a reload while a download is under way.
+#include "core/observe/prometheustext.h"
+#include "tests/support/echoresponse.h"
+#include "tests/support/gatewayfixture.h"
+#include "tests/support/manualclock.h"
+#include "tests/support/rawclient.h"
+#include "tests/support/scriptedupstream.h"
+#include "tests/support/testcertificate.h"
+
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Tokengate;
+using namespace Tokengate::Test;
+
+namespace {
+
+// The system's openssl.cnf (Debian's sets MinProtocol TLSv1.2 for every program) would refuse
+// old protocols for the gateway: without it, what refuses them is the gateway's own setting.
+// Set before anything in this process starts OpenSSL; s_client inherits it.
+const bool noSystemOpenSslConfig = qputenv("OPENSSL_CONF", "/dev/null");
+
+Config httpsConfig(const QString &upstream, const TestCertificate &cert) {
+    Config c = testConfig(upstream);
+    c.server.tls.enabled = true;
+    c.server.tls.address = QHostAddress::LocalHost;
+    c.server.tls.port = 0;
+    c.tls.certFile = cert.certFile;
+    c.tls.keyFile = cert.keyFile;
+    return c;
+}
+
+double metric(const GatewayService &service, const QByteArray &sample) {
+    PrometheusText out;
+    service.renderMetrics(out);
+    for (const QByteArray &line : out.text().split('\n')) {
+        if (line.startsWith(QByteArray(sample + ' ')))
+            return line.mid(sample.size() + 1).toDouble();
+    }
+    return -1;
+}
+
+double failedHandshakes(const GatewayService &service) {
+    return metric(service, "tokengate_tls_handshake_failures_total{reason=\"failed\"}");
+}
+
+// A command-line tool's exit code and output; -1 if it did not run to its end.
+struct ToolRun {
+    int exitCode = -1;
+    QByteArray output;
+};
+
+ToolRun runTool(const QString &program, const QStringList &args) {
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(program, args);
+    p.closeWriteChannel();
+    // The gateway's workers are threads of this process: waiting blocks only the test.
+    if (!p.waitForFinished(30000))
+        return {};
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAll()};
+}
+
+// openssl s_client offering exactly one protocol version. Debian's openssl.cnf keeps clients
+// at TLS 1.2 and up (SECLEVEL 2): level 0 lets this one offer the old versions, so that what
+// refuses them is the gateway.
+ToolRun sClient(quint16 port, const QString &version) {
+    return runTool(QStringLiteral("openssl"),
+                   {QStringLiteral("s_client"), QStringLiteral("-connect"),
+                    QStringLiteral("127.0.0.1:%1").arg(port), u'-' + version,
+                    QStringLiteral("-cipher"), QStringLiteral("DEFAULT:@SECLEVEL=0")});
+}
+
+} // namespace
+
+class TestTlsListener : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<HttpServer> m_echo;
+    TestCertificate m_cert;
+
+private slots:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        QString error;
+        m_echo = startEchoUpstream(&error);
+        QVERIFY2(m_echo, qPrintable(error));
+        m_cert = TestCertificate::make(m_dir.path(), QStringLiteral("a"),
+                                       QStringLiteral("gateway.test"));
+        QVERIFY(!m_cert.isNull());
+    }
+
+    void httpsIsServedBesidePlainHttp() {
+        Gateway gw;
+        QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert)));
+        QVERIFY(gw.service.tlsPort() != 0);
+        QVERIFY(gw.service.port() != 0);
+        QCOMPARE(gw.service.tlsUrl(),
+                 QStringLiteral("https://127.0.0.1:%1").arg(gw.service.tlsPort()));
+
+        RawClient tls;
+        QVERIFY2(tls.connectTls(gw.service.tlsPort(), m_cert.certificate,
+                                QStringLiteral("gateway.test")),
+                 qPrintable(tls.handshakeErrors()));
+        QCOMPARE(tls.tlsSocket().peerCertificate(), m_cert.certificate);
+        QVERIFY(tls.tlsSocket().sessionProtocol() == QSsl::TlsV1_3);
+        QCOMPARE(tls.tlsSocket().sslConfiguration().nextNegotiatedProtocol(),
+                 QByteArray(QSslConfiguration::NextProtocolHttp1_1));
+        for (int i = 0; i < 2; ++i) { // keep-alive over one TLS connection
+            tls.send("GET /over-tls HTTP/1.1\r\nHost: gw\r\n\r\n");
+            const auto r = tls.readResponse();
+            QVERIFY(r);
+            QCOMPARE(r->status, 200);
+            QCOMPARE(echoJson(*r).value(u"target").toString(), QStringLiteral("/over-tls"));
+            // The upstream learns how the client came: an https page's redirects and cookies
+            // depend on it.
+            QCOMPARE(echoedHeader(*r, "X-Forwarded-Proto"), QList<QByteArray>{"https"});
+        }
+        const auto plain = requestOnce(gw.service.port(), "GET", "/plain");
+        QVERIFY(plain);
+        QCOMPARE(echoedHeader(*plain, "X-Forwarded-Proto"), QList<QByteArray>{"http"});
+    }
+
+    void httpsOnly() {
+        Config c = httpsConfig(loopbackUrl(*m_echo), m_cert);
+        c.server.plainEnabled = false;
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        QCOMPARE(gw.service.port(), quint16(0));
+        QCOMPARE(gw.service.listenUrl(), gw.service.tlsUrl());
+        RawClient tls;
+        QVERIFY2(tls.connectTls(gw.service.tlsPort(), m_cert.certificate),
+                 qPrintable(tls.handshakeErrors()));
+        tls.send("GET /only HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+        const auto r = tls.readResponse();
+        QVERIFY(r);
+        QCOMPARE(r->status, 200);
+    }
+
+    // curl, with the certificate as its only trust anchor: a real client's handshake, name
+    // check and HTTP/1.1 over it.
+    void curlFetchesOverHttps() {
+        Gateway gw;
+        QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert)));
+        const ToolRun run =
+            runTool(QStringLiteral("curl"),
+                    {QStringLiteral("-sS"), QStringLiteral("--cacert"), m_cert.certFile,
+                     QStringLiteral("--resolve"),
+                     QStringLiteral("gateway.test:%1:127.0.0.1").arg(gw.service.tlsPort()),
+                     QStringLiteral("-w"), QStringLiteral("\n%{http_code} %{ssl_verify_result}"),
+                     QStringLiteral("https://gateway.test:%1/by-curl").arg(gw.service.tlsPort())});
+        QVERIFY2(run.exitCode == 0, run.output.constData());
+        QVERIFY2(run.output.endsWith("\n200 0"), run.output.constData());
+        QVERIFY(run.output.contains("/by-curl"));
+    }
+
+    void oldProtocolsAreRefused_data() {
+        QTest::addColumn<QString>("version");
+        QTest::addColumn<bool>("accepted");
+        QTest::newRow("TLS 1.0") << QStringLiteral("tls1") << false;
+        QTest::newRow("TLS 1.1") << QStringLiteral("tls1_1") << false;
+        QTest::newRow("TLS 1.2") << QStringLiteral("tls1_2") << true;
+        QTest::newRow("TLS 1.3") << QStringLiteral("tls1_3") << true;
+    }
+
+    void oldProtocolsAreRefused() {
+        QFETCH(QString, version);
+        QFETCH(bool, accepted);
+        Gateway gw;
+        QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert)));
+        const ToolRun run = sClient(gw.service.tlsPort(), version);
+        QVERIFY2(run.exitCode >= 0, "openssl s_client did not finish");
+        QVERIFY2((run.exitCode == 0) == accepted, run.output.constData());
+        if (accepted) {
+            // Only forward-secret AEAD suites are offered.
+            static const QRegularExpression cipher(QStringLiteral("Cipher is (\\S+)"));
+            const QString suite = cipher.match(QString::fromLatin1(run.output)).captured(1);
+            QVERIFY2(suite.contains(u"GCM") || suite.contains(u"CHACHA20"), qPrintable(suite));
+            QVERIFY2(suite.startsWith(u"TLS_") || suite.startsWith(u"ECDHE-"), qPrintable(suite));
+        } else {
+            // The gateway refused the hello (the client sent one): a counted failure.
+            QVERIFY(waitFor([&] { return failedHandshakes(gw.service) == 1; }));
+        }
+    }
+
+    // A client speaking plain HTTP to the HTTPS port gets no answer it could misread, and
+    // nothing reaches the upstream.
+    void plainHttpOnTheTlsPortIsClosed() {
+        ScriptedUpstream upstream(ScriptedUpstream::answerEachRequest());
+        Gateway gw;
+        QVERIFY(gw.start(httpsConfig(upstream.url(), m_cert)));
+        RawClient c;
+        QVERIFY(c.connectTo(gw.service.tlsPort()));
+        c.send("GET / HTTP/1.1\r\nHost: gw\r\n\r\n");
+        QVERIFY(c.waitForClosed());
+        QVERIFY(!c.takeBuffered().startsWith("HTTP/"));
+        QVERIFY(waitFor([&] { return failedHandshakes(gw.service) == 1; }));
+        QCOMPARE(upstream.requestTotal(), 0);
+    }
+
+    // Opening TCP and never finishing the handshake holds a connection like a slow header:
+    // the header timeout ends it, to the millisecond.
+    void stalledHandshakeIsCutByTheHeaderTimeout() {
+        ManualClock clock;
+        Config c = httpsConfig(loopbackUrl(*m_echo), m_cert);
+        c.server.limits.headerTimeoutMs = 5000;
+        Gateway gw;
+        gw.useDeadlineClock(clock);
+        QVERIFY(gw.start(c));
+        RawClient stalled;
+        QVERIFY(stalled.connectTo(gw.service.tlsPort()));
+        stalled.send(QByteArray("\x16\x03\x01", 3)); // the first bytes of a hello, no more
+        QVERIFY(waitFor([&] { return gw.service.openConnections() == 1; }));
+        gw.sweep();
+        clock.advanceMs(5000);
+        gw.sweep();
+        QVERIFY(stalled.isConnected());
+        clock.advanceMs(1);
+        gw.sweep();
+        QVERIFY(stalled.waitForClosed());
+        QCOMPARE(metric(gw.service, "tokengate_tls_handshake_failures_total{reason=\"timeout\"}"),
+                 1.0);
+    }
+
+    void certificateExpiryIsAMetric() {
+        Gateway gw;
+        QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert)));
+        PrometheusText out;
+        gw.service.renderMetrics(out);
+        const QByteArray expected =
+            "tokengate_tls_certificate_expiry_timestamp_seconds{subject="
+            "\"gateway.test\",file=\"" +
+            m_cert.certFile.toUtf8() + "\"} " +
+            QByteArray::number(m_cert.certificate.expiryDate().toSecsSinceEpoch());
+        QVERIFY2(out.text().contains(QByteArray(expected + '\n')), out.text().constData());
+    }
+
+    // Renewal jobs fail silently: the log says so a month ahead.
+    void expiringCertificateIsWarnedAbout() {
+        QTemporaryDir dir;
+        const TestCertificate soon = TestCertificate::make(dir.path(), QStringLiteral("soon"),
+                                                           QStringLiteral("soon.test"), -60, 10);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "HTTPS certificate for soon.test .* \\(in (9|10) days\\)")));
+        Gateway gw;
+        QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), soon)));
+    }
+
+    // A renewed certificate is read on reload: connections opened before it (a download
+    // under way) finish on the old one, new connections get the new one.
+    void reloadSwapsTheCertificateWithoutCuttingDownloads() {
+        ScriptedUpstream upstream;
+        QTemporaryDir dir;
+        const TestCertificate first =
+            TestCertificate::make(dir.path(), QStringLiteral("live"), QStringLiteral("old.test"));
+        const TestCertificate renewed = TestCertificate::make(
+            m_dir.path(), QStringLiteral("renewed"), QStringLiteral("new.test"));
+        QVERIFY(!first.isNull() && !renewed.isNull());
+        Config c = httpsConfig(upstream.url(), first);
+        Gateway gw;
+        QVERIFY(gw.start(c));
+
+        RawClient downloading;
+        QVERIFY(downloading.connectTls(gw.service.tlsPort(), first.certificate));
+        downloading.send("GET /big HTTP/1.1\r\nHost: gw\r\n\r\n");
+        QVERIFY(waitFor([&] { return upstream.requestTotal() == 1; }));
+        const QByteArray half(1 << 20, 'x');
+        upstream.reply(0, QByteArray("HTTP/1.1 200 OK\r\nContent-Length: " +
+                                     QByteArray::number(2 * half.size()) + "\r\n\r\n" + half));
+        QVERIFY(downloading.waitForBytes(half.size() / 2));
+
+        // The same paths, new contents: how certbot and most renewal jobs replace them.
+        QVERIFY(QFile::remove(first.certFile) && QFile::copy(renewed.certFile, first.certFile));
+        QVERIFY(QFile::remove(first.keyFile) && QFile::copy(renewed.keyFile, first.keyFile));
+        QStringList errors;
+        QVERIFY2(gw.service.reload(c, &errors), qPrintable(errors.join(u'\n')));
+
+        RawClient fresh;
+        QVERIFY2(fresh.connectTls(gw.service.tlsPort(), renewed.certificate),
+                 qPrintable(fresh.handshakeErrors()));
+        QCOMPARE(fresh.tlsSocket().peerCertificate(), renewed.certificate);
+
+        upstream.reply(0, half);
+        const auto r = downloading.readResponse();
+        QVERIFY(r);
+        QCOMPARE(r->body.size(), 2 * half.size());
+        QCOMPARE(downloading.tlsSocket().peerCertificate(), first.certificate);
+    }
+
+    // A bad file on reload changes nothing: the running certificate keeps serving.
+    void badCertificateOnReloadIsRefused() {
+        QTemporaryDir dir;
+        const TestCertificate live =
+            TestCertificate::make(dir.path(), QStringLiteral("live"), QStringLiteral("old.test"));
+        const TestCertificate other =
+            TestCertificate::make(dir.path(), QStringLiteral("other"), QStringLiteral("o.test"));
+        Config c = httpsConfig(loopbackUrl(*m_echo), live);
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        QVERIFY(QFile::remove(live.keyFile) && QFile::copy(other.keyFile, live.keyFile));
+        QStringList errors;
+        QVERIFY(!gw.service.reload(c, &errors));
+        QVERIFY2(errors.join(u'\n').contains(u"is not the key of the first certificate"),
+                 qPrintable(errors.join(u'\n')));
+        RawClient after;
+        QVERIFY2(after.connectTls(gw.service.tlsPort(), live.certificate),
+                 qPrintable(after.handshakeErrors()));
+        QCOMPARE(after.tlsSocket().peerCertificate(), live.certificate);
+    }
+
+    void configProblems_data() {
+        QTest::addColumn<QString>("what");
+        QTest::addColumn<QString>("problem");
+        QTest::newRow("no key") << "no key"
+                                << "tls.key_file is not set";
+        QTest::newRow("missing file") << "missing file"
+                                      << "tls.cert_file \"/nonexistent";
+        QTest::newRow("not PEM") << "not PEM"
+                                 << "no PEM certificate in it";
+        QTest::newRow("key of another") << "key of another"
+                                        << "is not the key of the first";
+        QTest::newRow("expired") << "expired"
+                                 << "not now";
+        QTest::newRow("not yet valid") << "not yet valid"
+                                       << "not now";
+        QTest::newRow("files without listener") << "files without listener"
+                                                << "but tls.listen is not";
+        QTest::newRow("same port") << "same port"
+                                   << "is also listen's";
+        QTest::newRow("nothing to serve") << "nothing to serve"
+                                          << "needs tls.listen";
+    }
+
+    void configProblems() {
+        QFETCH(QString, what);
+        QFETCH(QString, problem);
+        const QString dir = m_dir.path();
+        Config c = httpsConfig(loopbackUrl(*m_echo), m_cert);
+        if (what == u"no key") {
+            c.tls.keyFile.clear();
+        } else if (what == u"missing file") {
+            c.tls.certFile = QStringLiteral("/nonexistent/chain.pem");
+        } else if (what == u"not PEM") {
+            c.tls.certFile = c.tls.keyFile; // a key, no certificate
+        } else if (what == u"key of another") {
+            c.tls.keyFile =
+                TestCertificate::make(dir, QStringLiteral("x"), QStringLiteral("x")).keyFile;
+        } else if (what == u"expired") {
+            const auto old =
+                TestCertificate::make(dir, QStringLiteral("old"), QStringLiteral("o"), -30, -1);
+            c.tls = {old.certFile, old.keyFile};
+        } else if (what == u"not yet valid") {
+            const auto soon =
+                TestCertificate::make(dir, QStringLiteral("soon"), QStringLiteral("s"), 2, 30);
+            c.tls = {soon.certFile, soon.keyFile};
+        } else if (what == u"files without listener") {
+            c.server.tls.enabled = false;
+        } else if (what == u"same port") {
+            c.server.port = c.server.tls.port = 18443;
+        } else if (what == u"nothing to serve") {
+            c.server.tls.enabled = false;
+            c.server.plainEnabled = false;
+            c.tls = {};
+        }
+        const QStringList problems = c.validate();
+        QVERIFY2(problems.join(u'\n').contains(problem), qPrintable(problems.join(u'\n')));
+        GatewayService service;
+        QStringList errors;
+        QVERIFY(!service.start(c, &errors));
+        QVERIFY(!service.isRunning());
+    }
+};
+
+QTEST_MAIN(TestTlsListener)
+#include "tst_tlslistener.moc"
