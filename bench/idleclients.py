@@ -3,12 +3,20 @@
 # Holds COUNT idle keep-alive connections open to each PORT on 127.0.0.1 (bench/idle.sh):
 # each sends one request and reads its answer, then stays silent, repeating the request every
 # 20 s so that no idle timeout closes it. Touches READY_FILE once all are open.
-#   bench/idleclients.py COUNT READY_FILE PORT... [--header 'Name: value']
+#   bench/idleclients.py COUNT READY_FILE PORT... [--header 'Name: value'] [--tls]
+# --tls: each connection is HTTPS (the certificate is not checked: loopback, a bench).
 import socket
+import ssl
 import sys
 import time
 
 args = sys.argv[1:]
+tls = None
+if "--tls" in args:
+    args.remove("--tls")
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    tls.check_hostname = False
+    tls.verify_mode = ssl.CERT_NONE
 header = b""
 if "--header" in args:
     i = args.index("--header")
@@ -25,6 +33,8 @@ conns = []
 for port in ports:
     for _ in range(count):
         s = socket.create_connection(("127.0.0.1", port))
+        if tls:
+            s = tls.wrap_socket(s)
         ask(s)
         conns.append(s)
 open(ready, "w").close()

@@ -11,6 +11,7 @@
 #include "core/observe/logging.h"
 #include "core/server/epolldispatcher.h"
 #include "core/server/peerconnections.h"
+#include "core/server/sharedtlscontext.h"
 
 #include <QCoreApplication>
 #include <QSslSocket>
@@ -70,7 +71,10 @@ public:
     }
 
     void sweepDeadlines() { m_sweeper.sweep(); }
-    void replaceTls(const QSslConfiguration &tls) { m_tls = tls; }
+    void replaceTls(const QSslConfiguration &tls) {
+        m_tls = tls;
+        m_tlsContext.reset();
+    }
 
     bool listen(WorkerListeners listeners, QString *error) {
         for (const bool tls : {false, true}) {
@@ -134,8 +138,11 @@ private:
                                  << "TLS handshake with" << socket->peerAddress().toString()
                                  << "failed:" << socket->errorString();
                          });
-        if (serve(socket))
-            socket->startServerEncryption();
+        if (!serve(socket))
+            return;
+        m_tlsContext.applyTo(socket);
+        socket->startServerEncryption();
+        m_tlsContext.learnFrom(socket);
     }
 
     bool serve(QTcpSocket *socket) {
@@ -191,6 +198,7 @@ private:
     QTimer m_retiredCheck;
     std::vector<std::unique_ptr<QTcpServer>> m_servers;
     QSslConfiguration m_tls;
+    SharedTlsContext m_tlsContext; // built from m_tls
     QSet<HttpConnection *> m_connections;
     bool m_draining = false;
 };
