@@ -26,8 +26,10 @@ QStringList tlsProblems(const Config &c) {
     if (!tls.enabled) {
         if (!c.server.plainEnabled)
             return {QStringLiteral("plain_http: false needs tls.listen (HTTPS only)")};
-        if (!c.tls.certFile.isEmpty() || !c.tls.keyFile.isEmpty())
-            return {QStringLiteral("tls.cert_file, tls.key_file: set, but tls.listen is not: "
+        if (!c.tls.certFile.isEmpty() || !c.tls.keyFile.isEmpty() ||
+            !c.tls.sniCertificates.isEmpty())
+            return {QStringLiteral("tls.cert_file, tls.key_file, tls.sni_certificates: set, but "
+                                   "tls.listen is not: "
                                    "nothing would serve HTTPS")};
         return {};
     }
@@ -35,7 +37,13 @@ QStringList tlsProblems(const Config &c) {
     if (c.server.plainEnabled && tls.port != 0 && tls.port == c.server.port)
         problems << QStringLiteral("tls.listen: port %1 is also listen's").arg(tls.port);
     QString why;
-    if (!loadTlsCredentials(c.tls.certFile, c.tls.keyFile, &why))
+    for (auto it = c.tls.sniCertificates.cbegin(); it != c.tls.sniCertificates.cend(); ++it) {
+        if (QFileInfo(it.key()).isRelative() || QFileInfo(it.value()).isRelative())
+            problems << QStringLiteral("tls.sni_certificates: \"%1\": \"%2\": give both paths "
+                                       "in full")
+                            .arg(it.key(), it.value());
+    }
+    if (problems.isEmpty() && !loadTlsCertificates(c.tls, &why))
         problems << why;
     return problems;
 }

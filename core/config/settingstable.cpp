@@ -233,6 +233,12 @@ QList<Setting<Config>> buildConfigSettings() {
          .help = u"PEM private key (unencrypted; keep the file 0600 or pass it as a systemd "
                  "credential) of tls.cert_file's first certificate."_s,
          .field = at<&Config::tls, &TlsFiles::keyFile>},
+        {.key = u"tls.sni_certificates"_s,
+         .kind = K::Map,
+         .help = u"More certificates for the HTTPS listener, chain file to key file (full "
+                 "paths); each serves the names it carries (DNS names, \"*.\" ones for one "
+                 "more label) to clients asking for them (SNI); tls.cert_file serves the rest."_s,
+         .field = at<&Config::tls, &TlsFiles::sniCertificates>},
         {.key = u"workers"_s,
          .option = u"workers"_s,
          .kind = K::Integer,

@@ -81,9 +81,8 @@ bool HttpServer::start(QString *error) {
         context.openConnections = &m_openConnections;
         context.peers = &m_peers;
         context.tlsHandshakes = &m_tlsHandshakes;
-        auto worker =
-            std::make_unique<WorkerThread>(context, m_factory, listeners, m_tls.configuration,
-                                           *m_deadlineClock, m_settings.eventDispatcher);
+        auto worker = std::make_unique<WorkerThread>(context, m_factory, listeners, m_tls,
+                                                     *m_deadlineClock, m_settings.eventDispatcher);
         QString why;
         if (!worker->startServing(&why))
             return abandon(why);
@@ -113,10 +112,12 @@ bool HttpServer::start(QString *error) {
         qCInfo(lcServer).noquote() << "listening on" << m_settings.address.toString() << "port"
                                    << m_port << "with" << count << "workers" << how;
     if (tls.enabled)
+        qCInfo(lcServer).noquote() << "listening for HTTPS on" << tls.address.toString() << "port"
+                                   << m_tlsPort << "with" << count << "workers" << how;
+    for (const TlsCredentials &c : m_tls.certificates)
         qCInfo(lcServer).noquote()
-            << "listening for HTTPS on" << tls.address.toString() << "port" << m_tlsPort << "with"
-            << count << "workers" << how << "presenting" << m_tls.subject << "until"
-            << m_tls.notAfter.toString(Qt::ISODate);
+            << "HTTPS certificate for" << c.names.join(QStringLiteral(", ")) << "from" << c.certFile
+            << "valid until" << c.notAfter.toString(Qt::ISODate);
     return true;
 }
 
@@ -126,10 +127,10 @@ void HttpServer::replaceHandlers(HandlerFactory factory) {
         worker->replaceHandler(factory);
 }
 
-void HttpServer::replaceTlsCredentials(const TlsCredentials &credentials) {
-    m_tls = credentials;
+void HttpServer::replaceTlsCertificates(const TlsCertificateSet &certificates) {
+    m_tls = certificates;
     for (auto &worker : m_workers)
-        worker->replaceTls(credentials.configuration);
+        worker->replaceTls(certificates);
 }
 
 void HttpServer::sweepDeadlines() {

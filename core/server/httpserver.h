@@ -37,7 +37,7 @@ public:
     ~HttpServer() override;
 
     // With settings.tls enabled, what the HTTPS listener presents; before start().
-    void setTlsCredentials(const TlsCredentials &credentials) { m_tls = credentials; }
+    void setTlsCertificates(const TlsCertificateSet &certificates) { m_tls = certificates; }
     bool start(QString *error);
     // Stops accepting, lets requests in progress finish for up to `drainMs`, then closes
     // what is left. Blocks until every worker has stopped.
@@ -48,8 +48,8 @@ public:
     void replaceHandlers(HandlerFactory factory);
     // New HTTPS connections present `credentials` once this returns; those in progress keep
     // the certificate they were opened with.
-    void replaceTlsCredentials(const TlsCredentials &credentials);
-    const TlsCredentials &tlsCredentials() const { return m_tls; }
+    void replaceTlsCertificates(const TlsCertificateSet &certificates);
+    const TlsCertificateSet &tlsCertificates() const { return m_tls; }
     const TlsHandshakeStats &tlsHandshakes() const { return m_tlsHandshakes; }
 
     // The time connection deadlines are measured in; monotonic unless a test passes a
@@ -76,7 +76,7 @@ private:
     std::vector<std::unique_ptr<SingleAcceptor>> m_acceptors;
     std::atomic<int> m_openConnections{0};
     PeerConnections m_peers;
-    TlsCredentials m_tls;
+    TlsCertificateSet m_tls;
     TlsHandshakeStats m_tlsHandshakes;
     quint16 m_port = 0;
     quint16 m_tlsPort = 0;

@@ -4,6 +4,7 @@
 #include "core/http/httplimits.h"
 
 #include <QHostAddress>
+#include <QMap>
 #include <QString>
 
 namespace Tokengate {
@@ -25,6 +26,8 @@ struct TlsListen {
 struct TlsFiles {
     QString certFile;
     QString keyFile;
+    // More certificates, chosen by SNI from the names they carry: chain file -> key file.
+    QMap<QString, QString> sniCertificates;
 
     bool operator==(const TlsFiles &) const = default;
 };

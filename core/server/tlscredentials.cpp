@@ -5,8 +5,10 @@
 #include <QSslCertificate>
 #include <QSslKey>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <memory>
@@ -38,18 +40,57 @@ int noPassphrase(char *, int, int, void *) {
     return -1;
 }
 
-bool readFile(const QString &path, const char *what, QByteArray *out, QString *error) {
+bool readFile(const QString &path, const QString &what, QByteArray *out, QString *error) {
     QFile file(path);
     if (path.isEmpty()) {
-        *error = QStringLiteral("%1 is not set").arg(QLatin1String(what));
+        *error = QStringLiteral("%1 is not set").arg(what);
         return false;
     }
     if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("%1 \"%2\": %3").arg(QLatin1String(what), path, file.errorString());
+        *error = QStringLiteral("%1 \"%2\": %3").arg(what, path, file.errorString());
         return false;
     }
     *out = file.readAll();
     return true;
+}
+
+// A key's bytes are wiped once parsed, not left in freed memory.
+struct WipedBytes {
+    QByteArray bytes;
+    ~WipedBytes() {
+        if (!bytes.isEmpty())
+            OPENSSL_cleanse(bytes.data(), size_t(bytes.size()));
+    }
+};
+
+// Builds the context each connection will use, as Qt does, so that what OpenSSL refuses
+// there (its security level: a short RSA key, a SHA-1 signature; a cipher setting) is
+// refused now, while the previous certificate still serves, rather than at every handshake.
+QString servingProblem(const QList<QSslCertificate> &chain, EVP_PKEY *key) {
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()),
+                                                          &SSL_CTX_free);
+    if (!ctx)
+        return openSslError();
+    bool ok = SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) == 1 &&
+              SSL_CTX_set_cipher_list(ctx.get(), Tls12Ciphers) == 1 &&
+              SSL_CTX_set_ciphersuites(ctx.get(), Tls13Suites) == 1 &&
+              SSL_CTX_use_certificate(ctx.get(), static_cast<X509 *>(chain.first().handle())) == 1;
+    for (qsizetype i = 1; ok && i < chain.size(); ++i)
+        ok = SSL_CTX_add1_chain_cert(ctx.get(), static_cast<X509 *>(chain[i].handle())) == 1;
+    ok = ok && SSL_CTX_use_PrivateKey(ctx.get(), key) == 1 &&
+         SSL_CTX_check_private_key(ctx.get()) == 1;
+    return ok ? QString() : openSslError();
+}
+
+QStringList namesOf(const QSslCertificate &leaf) {
+    QStringList names;
+    for (const QString &n : leaf.subjectAlternativeNames().values(QSsl::DnsEntry))
+        names << n.toLower();
+    if (names.isEmpty()) {
+        for (const QString &n : leaf.subjectInfo(QSslCertificate::CommonName))
+            names << n.toLower();
+    }
+    return names;
 }
 
 QString subjectOf(const QSslCertificate &leaf) {
@@ -63,14 +104,18 @@ QString subjectOf(const QSslCertificate &leaf) {
 } // namespace
 
 std::optional<TlsCredentials> loadTlsCredentials(const QString &certFile, const QString &keyFile,
-                                                 QString *error) {
-    QByteArray certPem, keyPem;
-    if (!readFile(certFile, "tls.cert_file", &certPem, error) ||
-        !readFile(keyFile, "tls.key_file", &keyPem, error))
+                                                 QString *error, const QString &what) {
+    const QString certWhat = what == u"tls" ? QStringLiteral("tls.cert_file") : what;
+    const QString keyWhat = what == u"tls" ? QStringLiteral("tls.key_file") : what;
+    QByteArray certPem;
+    WipedBytes key;
+    QByteArray &keyPem = key.bytes;
+    if (!readFile(certFile, certWhat, &certPem, error) ||
+        !readFile(keyFile, keyWhat, &keyPem, error))
         return std::nullopt;
     const QList<QSslCertificate> chain = QSslCertificate::fromData(certPem, QSsl::Pem);
     if (chain.isEmpty() || chain.first().isNull()) {
-        *error = QStringLiteral("tls.cert_file \"%1\": no PEM certificate in it").arg(certFile);
+        *error = QStringLiteral("%1 \"%2\": no PEM certificate in it").arg(certWhat, certFile);
         return std::nullopt;
     }
     const QSslCertificate &leaf = chain.first();
@@ -78,32 +123,36 @@ std::optional<TlsCredentials> loadTlsCredentials(const QString &certFile, const 
     ERR_clear_error();
     std::unique_ptr<BIO, decltype(&BIO_free)> bio(
         BIO_new_mem_buf(keyPem.constData(), int(keyPem.size())), &BIO_free);
-    EVP_PKEY *key =
+    EVP_PKEY *pkey =
         bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, noPassphrase, nullptr) : nullptr;
-    if (!key) {
-        *error = QStringLiteral("tls.key_file \"%1\": no unencrypted PEM private key in it (%2)")
-                     .arg(keyFile, openSslError());
+    if (!pkey) {
+        *error = QStringLiteral("%1 \"%2\": no unencrypted PEM private key in it (%3)")
+                     .arg(keyWhat, keyFile, openSslError());
         return std::nullopt;
     }
-    if (X509_check_private_key(static_cast<X509 *>(leaf.handle()), key) != 1) {
+    if (X509_check_private_key(static_cast<X509 *>(leaf.handle()), pkey) != 1) {
         ERR_clear_error();
-        EVP_PKEY_free(key);
-        *error = QStringLiteral("tls.key_file \"%1\" is not the key of the first certificate in "
-                                "tls.cert_file \"%2\"")
-                     .arg(keyFile, certFile);
+        EVP_PKEY_free(pkey);
+        *error = QStringLiteral("%1 \"%2\" is not the key of the first certificate in \"%3\"")
+                     .arg(keyWhat, keyFile, certFile);
+        return std::nullopt;
+    }
+    if (const QString why = servingProblem(chain, pkey); !why.isEmpty()) {
+        EVP_PKEY_free(pkey);
+        *error = QStringLiteral("%1 \"%2\": OpenSSL would not serve it: %3")
+                     .arg(certWhat, certFile, why);
         return std::nullopt;
     }
     // Owned by the QSslKey from here, which may convert and free it at once.
-    const QSslKey privateKey(Qt::HANDLE(key), QSsl::PrivateKey);
+    const QSslKey privateKey(Qt::HANDLE(pkey), QSsl::PrivateKey);
     if (privateKey.isNull()) {
-        *error = QStringLiteral("tls.key_file \"%1\": the key cannot be used").arg(keyFile);
+        *error = QStringLiteral("%1 \"%2\": the key cannot be used").arg(keyWhat, keyFile);
         return std::nullopt;
     }
     const QDateTime now = QDateTime::currentDateTimeUtc();
     if (leaf.expiryDate() <= now || leaf.effectiveDate() > now) {
-        *error = QStringLiteral("tls.cert_file \"%1\": the certificate is valid from %2 to %3, "
-                                "not now")
-                     .arg(certFile, leaf.effectiveDate().toString(Qt::ISODate),
+        *error = QStringLiteral("%1 \"%2\": the certificate is valid from %3 to %4, not now")
+                     .arg(certWhat, certFile, leaf.effectiveDate().toString(Qt::ISODate),
                           leaf.expiryDate().toString(Qt::ISODate));
         return std::nullopt;
     }
@@ -117,7 +166,10 @@ std::optional<TlsCredentials> loadTlsCredentials(const QString &certFile, const 
     c.setBackendConfigurationOption(QByteArrayLiteral("MinProtocol"), QByteArrayLiteral("TLSv1.2"));
     c.setBackendConfigurationOption(QByteArrayLiteral("CipherString"), QByteArray(Tls12Ciphers));
     c.setBackendConfigurationOption(QByteArrayLiteral("Ciphersuites"), QByteArray(Tls13Suites));
-    c.setAllowedNextProtocols({QByteArray(QSslConfiguration::NextProtocolHttp1_1)});
+    // No ALPN: Qt 6.4's server-side selection, when nothing the client offers overlaps
+    // (curl --http1.0 offers only http/1.0, some clients only h2), answers with a protocol
+    // the client never offered, and the client aborts the handshake. Without an answer every
+    // client speaks HTTP/1.1, the only protocol here.
     c.setLocalCertificateChain(chain);
     c.setPrivateKey(privateKey);
 
@@ -125,8 +177,52 @@ std::optional<TlsCredentials> loadTlsCredentials(const QString &certFile, const 
     out.configuration = c;
     out.certFile = certFile;
     out.subject = subjectOf(leaf);
+    out.names = namesOf(leaf);
     out.notAfter = leaf.expiryDate();
     return out;
+}
+
+std::optional<TlsCertificateSet> loadTlsCertificates(const TlsFiles &files, QString *error) {
+    TlsCertificateSet set;
+    auto first = loadTlsCredentials(files.certFile, files.keyFile, error);
+    if (!first)
+        return std::nullopt;
+    set.certificates << *first;
+    for (auto it = files.sniCertificates.cbegin(); it != files.sniCertificates.cend(); ++it) {
+        const QString what = QStringLiteral("tls.sni_certificates");
+        auto more = loadTlsCredentials(it.key(), it.value(), error, what);
+        if (!more)
+            return std::nullopt;
+        if (more->names.isEmpty()) {
+            *error = QStringLiteral("%1 \"%2\": the certificate names no host (no DNS name, no "
+                                    "common name), so no client could ask for it")
+                         .arg(what, it.key());
+            return std::nullopt;
+        }
+        set.certificates << *more;
+    }
+    return set;
+}
+
+qsizetype TlsCertificateSet::select(QByteArrayView serverName) const {
+    if (serverName.isEmpty() || certificates.size() < 2)
+        return 0;
+    const QString name = QString::fromLatin1(serverName);
+    for (qsizetype i = 0; i < certificates.size(); ++i) {
+        if (certificates[i].names.contains(name))
+            return i;
+    }
+    // "*.example.com" covers exactly one more label (RFC 6125 6.4.3): a.example.com, not
+    // example.com or a.b.example.com.
+    const qsizetype dot = name.indexOf(u'.');
+    if (dot <= 0)
+        return 0;
+    const QString wildcard = u'*' + name.mid(dot);
+    for (qsizetype i = 0; i < certificates.size(); ++i) {
+        if (certificates[i].names.contains(wildcard))
+            return i;
+    }
+    return 0;
 }
 
 } // namespace Tokengate

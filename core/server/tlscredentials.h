@@ -1,29 +1,48 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/server/serversettings.h"
+
+#include <QByteArrayView>
 #include <QDateTime>
 #include <QSslConfiguration>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
 namespace Tokengate {
 
-// What an HTTPS listener presents, loaded and checked as one value: a reload either swaps in
-// all of it or, on any problem, none of it.
+// One certificate an HTTPS listener presents, loaded and checked as one value.
 struct TlsCredentials {
     // Server side: the chain and key, TLS 1.2 and 1.3 with forward-secret AEAD ciphers only,
-    // ALPN http/1.1, no client certificate asked for.
+    // no client certificate asked for.
     QSslConfiguration configuration;
     QString certFile;
-    QString subject; // the leaf's common name, or its first DNS name, for logs
+    QString subject;   // the leaf's common name, or its first DNS name, for logs
+    QStringList names; // what SNI may ask for: the DNS names (lower case), else the CN
     QDateTime notAfter;
 };
 
+// Everything the listener presents: the first is the default (tls.cert_file), the others
+// (tls.sni_certificates) are chosen by the name a client asks for (SNI). A reload swaps in
+// all of it or, on any problem, none of it.
+struct TlsCertificateSet {
+    QList<TlsCredentials> certificates;
+
+    // The certificate for `serverName`: one naming it exactly, else one whose "*." name
+    // covers its first label, else the default.
+    qsizetype select(QByteArrayView serverName) const;
+};
+
 // Reads a PEM chain (leaf first) and a PEM private key, unencrypted (a key file is kept like
-// any secret: a 0600 file or a systemd credential). Refused with `error`: an unreadable or
-// empty file, a key that does not match the leaf, a leaf already expired or not yet valid.
+// any secret: a 0600 file or a systemd credential); chain and key may share one file.
+// Refused with `error`: an unreadable or empty file, a key that does not match the leaf, a
+// leaf expired or not yet valid, a pair OpenSSL would not serve (its security level: a weak
+// key or signature). `what` names the setting in messages.
 std::optional<TlsCredentials> loadTlsCredentials(const QString &certFile, const QString &keyFile,
-                                                 QString *error);
+                                                 QString *error,
+                                                 const QString &what = QStringLiteral("tls"));
+std::optional<TlsCertificateSet> loadTlsCertificates(const TlsFiles &files, QString *error);
 
 } // namespace Tokengate

@@ -11,7 +11,7 @@
 #include "core/observe/logging.h"
 #include "core/server/epolldispatcher.h"
 #include "core/server/peerconnections.h"
-#include "core/server/sharedtlscontext.h"
+#include "core/server/tlsacceptor.h"
 
 #include <QCoreApplication>
 #include <QSslSocket>
@@ -20,6 +20,8 @@
 #include <QTimer>
 
 #include <openssl/crypto.h>
+
+#include <unistd.h>
 
 namespace Tokengate {
 
@@ -42,13 +44,15 @@ private:
 // The objects of one worker, created and destroyed inside its thread.
 class WorkerCore : public QObject {
 public:
-    WorkerCore(WorkerContext &context, const HandlerFactory &factory, QSslConfiguration tls,
+    WorkerCore(WorkerContext &context, const HandlerFactory &factory, TlsCertificateSet tls,
                const Clock &deadlineClock)
         : m_context(context)
-        , m_sweeper(deadlineClock)
-        , m_tls(std::move(tls)) {
+        , m_sweeper(deadlineClock) {
         m_context.sweeper = &m_sweeper;
         m_context.handler = factory(m_sweeper, m_context.workerId);
+        m_tls = new TlsAcceptor(
+            m_context, std::move(tls), [this](QTcpSocket *socket) { return serve(socket); }, this);
+        QObject::connect(m_tls, &TlsAcceptor::pendingEnded, this, [this] { quitIfDrained(); });
         m_retiredCheck.setInterval(250);
         QObject::connect(&m_retiredCheck, &QTimer::timeout, this, [this] { releaseRetired(); });
     }
@@ -58,6 +62,7 @@ public:
         const auto connections = m_connections;
         for (HttpConnection *c : connections)
             delete c;
+        delete m_tls; // before the sweeper its waiting connections are registered with
         m_retired.clear();
         m_context.handler.reset();
     }
@@ -71,10 +76,7 @@ public:
     }
 
     void sweepDeadlines() { m_sweeper.sweep(); }
-    void replaceTls(const QSslConfiguration &tls) {
-        m_tls = tls;
-        m_tlsContext.reset();
-    }
+    void replaceTls(const TlsCertificateSet &tls) { m_tls->replaceCertificates(tls); }
 
     bool listen(WorkerListeners listeners, QString *error) {
         for (const bool tls : {false, true}) {
@@ -93,21 +95,24 @@ public:
     }
 
     void adopt(qintptr fd, bool tls) {
-        QTcpSocket *socket = tls ? new QSslSocket : new QTcpSocket;
+        if (tls) {
+            m_tls->accept(fd);
+            return;
+        }
+        auto *socket = new QTcpSocket;
         if (!socket->setSocketDescriptor(fd)) {
+            ::close(int(fd));
             delete socket;
             return;
         }
-        if (tls)
-            serveTls(static_cast<QSslSocket *>(socket));
-        else
-            serve(socket);
+        serve(socket);
     }
 
     void drain(int drainMs) {
         m_draining = true;
         for (auto &server : m_servers)
             server->close();
+        m_tls->stop();
         const auto connections = m_connections;
         for (HttpConnection *c : connections)
             c->closeWhenIdle();
@@ -121,30 +126,6 @@ public:
     }
 
 private:
-    // The handshake runs in this event loop like any I/O; the connection's header timeout
-    // bounds it, and what it costs a failure is a counter.
-    void serveTls(QSslSocket *socket) {
-        socket->setSslConfiguration(m_tls);
-        QObject::connect(socket, &QSslSocket::errorOccurred, socket,
-                         [this, socket](QAbstractSocket::SocketError error) {
-                             if (socket->isEncrypted() ||
-                                 (error != QAbstractSocket::SslHandshakeFailedError &&
-                                  error != QAbstractSocket::SslInternalError &&
-                                  error != QAbstractSocket::SslInvalidUserDataError))
-                                 return;
-                             if (m_context.tlsHandshakes)
-                                 m_context.tlsHandshakes->failed.fetch_add(1);
-                             qCDebug(lcServer).noquote()
-                                 << "TLS handshake with" << socket->peerAddress().toString()
-                                 << "failed:" << socket->errorString();
-                         });
-        if (!serve(socket))
-            return;
-        m_tlsContext.applyTo(socket);
-        socket->startServerEncryption();
-        m_tlsContext.learnFrom(socket);
-    }
-
     bool serve(QTcpSocket *socket) {
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         if (m_draining || m_context.openConnections->load(std::memory_order_relaxed) >=
@@ -188,7 +169,7 @@ private:
     }
 
     void quitIfDrained() {
-        if (m_draining && m_connections.isEmpty())
+        if (m_draining && m_connections.isEmpty() && !m_tls->hasPending())
             QThread::currentThread()->quit();
     }
 
@@ -197,14 +178,13 @@ private:
     std::vector<std::shared_ptr<RequestHandler>> m_retired; // replaced, still finishing requests
     QTimer m_retiredCheck;
     std::vector<std::unique_ptr<QTcpServer>> m_servers;
-    QSslConfiguration m_tls;
-    SharedTlsContext m_tlsContext; // built from m_tls
+    TlsAcceptor *m_tls; // a child
     QSet<HttpConnection *> m_connections;
     bool m_draining = false;
 };
 
 WorkerThread::WorkerThread(WorkerContext context, HandlerFactory factory, WorkerListeners listeners,
-                           QSslConfiguration tls, const Clock &deadlineClock,
+                           TlsCertificateSet tls, const Clock &deadlineClock,
                            EventDispatcher dispatcher)
     : m_context(std::move(context))
     , m_factory(std::move(factory))
@@ -293,7 +273,7 @@ void WorkerThread::adopt(qintptr socketDescriptor, bool tls) {
     });
 }
 
-void WorkerThread::replaceTls(const QSslConfiguration &tls) {
+void WorkerThread::replaceTls(const TlsCertificateSet &tls) {
     WorkerCore *core = m_core.load();
     if (!core)
         return;

@@ -5,8 +5,8 @@
 #include "core/server/httpserver.h"
 #include "core/server/serversettings.h"
 
+#include "core/server/tlscredentials.h"
 #include <QSemaphore>
-#include <QSslConfiguration>
 #include <QThread>
 
 namespace Tokengate {
@@ -28,7 +28,7 @@ public:
     // `deadlineClock` must outlive the thread.
     // `tls`: what its HTTPS connections present, if it has any.
     WorkerThread(WorkerContext context, HandlerFactory factory, WorkerListeners listeners,
-                 QSslConfiguration tls, const Clock &deadlineClock, EventDispatcher dispatcher);
+                 TlsCertificateSet tls, const Clock &deadlineClock, EventDispatcher dispatcher);
     ~WorkerThread() override;
 
     // Starts the thread and waits until it accepts; false with `error` if it could not.
@@ -39,7 +39,7 @@ public:
     void replaceHandler(HandlerFactory factory);
     // Thread-safe; returns once the worker's new HTTPS connections present `tls`. Those in
     // progress keep what they started with.
-    void replaceTls(const QSslConfiguration &tls);
+    void replaceTls(const TlsCertificateSet &tls);
     // Thread-safe; returns once the worker has checked every deadline.
     void sweepDeadlines();
     // QThread::wait(), and everything the thread did is this thread's to use (also for
@@ -55,7 +55,7 @@ private:
     WorkerContext m_context;
     HandlerFactory m_factory;
     WorkerListeners m_listeners;
-    QSslConfiguration m_tls;
+    TlsCertificateSet m_tls;
     const Clock &m_deadlineClock;
     QSemaphore m_ready;
     // Released by join(). The thread's loop may end on its own (drained), but the thread must

@@ -193,13 +193,13 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
     m_gateway->setDeadlineClock(*m_deadlineClock);
     QString why;
     if (m_config.server.tls.enabled) {
-        const auto tls = loadTlsCredentials(m_config.tls.certFile, m_config.tls.keyFile, &why);
+        const auto tls = loadTlsCertificates(m_config.tls, &why);
         if (!tls) {
             *errors = {why};
             stop();
             return false;
         }
-        m_gateway->setTlsCredentials(*tls);
+        m_gateway->setTlsCertificates(*tls);
     }
     if (!m_gateway->start(&why)) {
         *errors = {QStringLiteral("listen: ") + why};
@@ -246,10 +246,10 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
     if (const QString why = undiscovered(next); !why.isEmpty())
         problems << why;
     // Read again even when the paths are the same: a renewed certificate replaces the file.
-    std::optional<TlsCredentials> tls;
+    std::optional<TlsCertificateSet> tls;
     if (next.server.tls.enabled && problems.isEmpty()) {
         QString why;
-        if (!(tls = loadTlsCredentials(next.tls.certFile, next.tls.keyFile, &why)))
+        if (!(tls = loadTlsCertificates(next.tls, &why)))
             problems << why;
     }
     if (!problems.isEmpty()) {
@@ -278,7 +278,7 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
     syncJwksFetchers();
     m_gateway->replaceHandlers(gatewayFactory());
     if (tls) {
-        m_gateway->replaceTlsCredentials(*tls);
+        m_gateway->replaceTlsCertificates(*tls);
         warnIfCertificateExpires();
     }
     return true;
@@ -287,13 +287,15 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
 void GatewayService::warnIfCertificateExpires() const {
     if (!m_gateway || !m_config.server.tls.enabled)
         return;
-    const TlsCredentials &tls = m_gateway->tlsCredentials();
-    const qint64 daysLeft = QDateTime::currentDateTimeUtc().daysTo(tls.notAfter);
-    if (daysLeft <= CertificateWarningDays)
-        qCWarning(lcServer).noquote()
-            << "the HTTPS certificate for" << tls.subject << "in" << tls.certFile << "expires on"
-            << tls.notAfter.toString(Qt::ISODate) << QStringLiteral("(in %1 days)").arg(daysLeft)
-            << "- replace the file and reload (SIGHUP)";
+    for (const TlsCredentials &tls : m_gateway->tlsCertificates().certificates) {
+        const qint64 daysLeft = QDateTime::currentDateTimeUtc().daysTo(tls.notAfter);
+        if (daysLeft <= CertificateWarningDays)
+            qCWarning(lcServer).noquote()
+                << "the HTTPS certificate for" << tls.subject << "in" << tls.certFile
+                << "expires on" << tls.notAfter.toString(Qt::ISODate)
+                << QStringLiteral("(in %1 days)").arg(daysLeft)
+                << "- replace the file and reload (SIGHUP)";
+    }
 }
 
 void GatewayService::stop() {
@@ -373,12 +375,12 @@ void GatewayService::renderJwksMetrics(PrometheusText &out) const {
 void GatewayService::renderTlsMetrics(PrometheusText &out) const {
     if (!m_gateway || !m_config.server.tls.enabled)
         return;
-    const TlsCredentials &tls = m_gateway->tlsCredentials();
     out.family("tokengate_tls_certificate_expiry_timestamp_seconds", "gauge",
-               "When the HTTPS listener's certificate expires (Unix time)");
-    out.sample("tokengate_tls_certificate_expiry_timestamp_seconds",
-               {{"subject", tls.subject.toUtf8()}, {"file", tls.certFile.toUtf8()}},
-               double(tls.notAfter.toSecsSinceEpoch()));
+               "When each certificate of the HTTPS listener expires (Unix time)");
+    for (const TlsCredentials &tls : m_gateway->tlsCertificates().certificates)
+        out.sample("tokengate_tls_certificate_expiry_timestamp_seconds",
+                   {{"subject", tls.subject.toUtf8()}, {"file", tls.certFile.toUtf8()}},
+                   double(tls.notAfter.toSecsSinceEpoch()));
     const TlsHandshakeStats &h = m_gateway->tlsHandshakes();
     out.family("tokengate_tls_handshake_failures_total", "counter",
                "HTTPS connections closed before their TLS handshake finished: it failed (an "

@@ -14,6 +14,7 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace Tokengate;
 using namespace Tokengate::Test;
@@ -66,15 +67,53 @@ ToolRun runTool(const QString &program, const QStringList &args) {
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAll()};
 }
 
-// openssl s_client offering exactly one protocol version. Debian's openssl.cnf keeps clients
-// at TLS 1.2 and up (SECLEVEL 2): level 0 lets this one offer the old versions, so that what
-// refuses them is the gateway.
-ToolRun sClient(quint16 port, const QString &version) {
+// openssl s_client offering exactly one protocol version (and, given, only `ciphers`). Debian's
+// openssl.cnf keeps clients at TLS 1.2 and up (SECLEVEL 2): level 0 lets this one offer the old
+// versions, so that what refuses them is the gateway.
+ToolRun sClient(quint16 port, const QString &version, const QString &ciphers = {}) {
     return runTool(QStringLiteral("openssl"),
                    {QStringLiteral("s_client"), QStringLiteral("-connect"),
                     QStringLiteral("127.0.0.1:%1").arg(port), u'-' + version,
-                    QStringLiteral("-cipher"), QStringLiteral("DEFAULT:@SECLEVEL=0")});
+                    QStringLiteral("-cipher"),
+                    (ciphers.isEmpty() ? QStringLiteral("DEFAULT") : ciphers) +
+                        QStringLiteral(":@SECLEVEL=0")});
 }
+
+// Relays one client to `target`, holding back all but the first 20 bytes the client sends
+// until 100 ms later: the ClientHello reaches the gateway in two pieces.
+class PieceRelay : public QTcpServer {
+public:
+    explicit PieceRelay(quint16 target)
+        : m_target(target) {}
+    bool heldBack = false;
+
+protected:
+    void incomingConnection(qintptr descriptor) override {
+        auto *client = new QTcpSocket(this);
+        auto *server = new QTcpSocket(this);
+        client->setSocketDescriptor(descriptor);
+        server->connectToHost(QHostAddress::LocalHost, m_target);
+        auto first = std::make_shared<bool>(true);
+        connect(client, &QTcpSocket::readyRead, this, [this, client, server, first] {
+            if (!*first)
+                return;
+            const QByteArray start = client->read(20);
+            server->write(start);
+            *first = false;
+            QTimer::singleShot(100, this, [this, client, server] {
+                heldBack = client->bytesAvailable() > 0;
+                server->write(client->readAll());
+                connect(client, &QTcpSocket::readyRead, server,
+                        [client, server] { server->write(client->readAll()); });
+            });
+        });
+        connect(server, &QTcpSocket::readyRead, client,
+                [client, server] { client->write(server->readAll()); });
+    }
+
+private:
+    quint16 m_target;
+};
 
 } // namespace
 
@@ -105,13 +144,13 @@ private slots:
                  QStringLiteral("https://127.0.0.1:%1").arg(gw.service.tlsPort()));
 
         RawClient tls;
-        QVERIFY2(tls.connectTls(gw.service.tlsPort(), m_cert.certificate,
+        QVERIFY2(tls.connectTls(gw.service.tlsPort(), {m_cert.certificate},
                                 QStringLiteral("gateway.test")),
                  qPrintable(tls.handshakeErrors()));
         QCOMPARE(tls.tlsSocket().peerCertificate(), m_cert.certificate);
         QVERIFY(tls.tlsSocket().sessionProtocol() == QSsl::TlsV1_3);
-        QCOMPARE(tls.tlsSocket().sslConfiguration().nextNegotiatedProtocol(),
-                 QByteArray(QSslConfiguration::NextProtocolHttp1_1));
+        // The client offered http/1.1 by ALPN and got no answer: HTTP/1.1 it is.
+        QVERIFY(tls.tlsSocket().sslConfiguration().nextNegotiatedProtocol().isEmpty());
         for (int i = 0; i < 2; ++i) { // keep-alive over one TLS connection
             tls.send("GET /over-tls HTTP/1.1\r\nHost: gw\r\n\r\n");
             const auto r = tls.readResponse();
@@ -135,7 +174,7 @@ private slots:
         QCOMPARE(gw.service.port(), quint16(0));
         QCOMPARE(gw.service.listenUrl(), gw.service.tlsUrl());
         RawClient tls;
-        QVERIFY2(tls.connectTls(gw.service.tlsPort(), m_cert.certificate),
+        QVERIFY2(tls.connectTls(gw.service.tlsPort(), {m_cert.certificate}),
                  qPrintable(tls.handshakeErrors()));
         tls.send("GET /only HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
         const auto r = tls.readResponse();
@@ -160,21 +199,89 @@ private slots:
         QVERIFY(run.output.contains("/by-curl"));
     }
 
-    void oldProtocolsAreRefused_data() {
-        QTest::addColumn<QString>("version");
-        QTest::addColumn<bool>("accepted");
-        QTest::newRow("TLS 1.0") << QStringLiteral("tls1") << false;
-        QTest::newRow("TLS 1.1") << QStringLiteral("tls1_1") << false;
-        QTest::newRow("TLS 1.2") << QStringLiteral("tls1_2") << true;
-        QTest::newRow("TLS 1.3") << QStringLiteral("tls1_3") << true;
+    // A body that ends with the connection ends, over TLS, with close_notify: a FIN alone
+    // could be a cut, and OpenSSL 3 clients treat it as one.
+    void closeDelimitedBodyEndsWithCloseNotify() {
+        ScriptedUpstream upstream([](ScriptedUpstream &u, int index) {
+            if (u.requestCount(index) != 1 ||
+                u.connections()[index].socket->property("answered").toBool())
+                return;
+            u.connections()[index].socket->setProperty("answered", true);
+            u.reply(index, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nthe whole body");
+            u.connections()[index].socket->disconnectFromHost();
+        });
+        Gateway gw;
+        QVERIFY(gw.start(httpsConfig(upstream.url(), m_cert)));
+        const quint16 port = gw.service.tlsPort();
+        QProcess curl;
+        curl.setProcessChannelMode(QProcess::MergedChannels);
+        curl.start(QStringLiteral("curl"),
+                   {QStringLiteral("-sS"), QStringLiteral("--http1.0"), QStringLiteral("--cacert"),
+                    m_cert.certFile, QStringLiteral("https://localhost:%1/body").arg(port)});
+        // The upstream lives in this thread: pump events while curl runs.
+        QVERIFY(waitFor([&] { return curl.state() == QProcess::NotRunning; }, 30000));
+        const QByteArray out = curl.readAll();
+        QVERIFY2(curl.exitCode() == 0, out.constData());
+        QCOMPARE(out, QByteArray("the whole body"));
     }
 
-    void oldProtocolsAreRefused() {
+    // A worker's connections share one TLS context, so its session cache and ticket keys:
+    // a returning client resumes instead of a full handshake.
+    void sessionsResumeWithinAWorker_data() {
+        QTest::addColumn<QString>("version");
+        QTest::newRow("TLS 1.2") << QStringLiteral("tls1_2");
+        QTest::newRow("TLS 1.3") << QStringLiteral("tls1_3");
+    }
+
+    void sessionsResumeWithinAWorker() {
         QFETCH(QString, version);
+        Gateway gw;
+        QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert))); // one worker
+        const QString session = m_dir.filePath(QStringLiteral("session-") + version);
+        const QString connect = QStringLiteral("127.0.0.1:%1").arg(gw.service.tlsPort());
+        // -ign_eof with a request: s_client stays until the answer, so TLS 1.3's tickets
+        // (sent after the handshake) have come.
+        QProcess first;
+        first.setProcessChannelMode(QProcess::MergedChannels);
+        first.start(QStringLiteral("openssl"),
+                    {QStringLiteral("s_client"), QStringLiteral("-connect"), connect,
+                     u'-' + version, QStringLiteral("-sess_out"), session,
+                     QStringLiteral("-ign_eof")});
+        first.write("GET /first HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+        first.closeWriteChannel();
+        QVERIFY(first.waitForFinished(30000));
+        QVERIFY2(first.readAll().contains("New, TLS"), "the first connection is a new session");
+        const ToolRun second =
+            runTool(QStringLiteral("openssl"),
+                    {QStringLiteral("s_client"), QStringLiteral("-connect"), connect,
+                     u'-' + version, QStringLiteral("-sess_in"), session});
+        QVERIFY2(second.output.contains("Reused, TLS"), second.output.constData());
+    }
+
+    void oldProtocolsAndWeakCiphersAreRefused_data() {
+        QTest::addColumn<QString>("version");
+        QTest::addColumn<QString>("ciphers");
+        QTest::addColumn<bool>("accepted");
+        QTest::newRow("TLS 1.0") << QStringLiteral("tls1") << QString() << false;
+        QTest::newRow("TLS 1.1") << QStringLiteral("tls1_1") << QString() << false;
+        QTest::newRow("TLS 1.2") << QStringLiteral("tls1_2") << QString() << true;
+        QTest::newRow("TLS 1.3") << QStringLiteral("tls1_3") << QString() << true;
+        // TLS 1.2 suites the client may offer alone: CBC, and without forward secrecy.
+        QTest::newRow("TLS 1.2 CBC")
+            << QStringLiteral("tls1_2") << QStringLiteral("ECDHE-ECDSA-AES128-SHA") << false;
+        QTest::newRow("TLS 1.2 CBC-SHA384")
+            << QStringLiteral("tls1_2") << QStringLiteral("ECDHE-ECDSA-AES256-SHA384") << false;
+        QTest::newRow("TLS 1.2 static RSA")
+            << QStringLiteral("tls1_2") << QStringLiteral("AES128-GCM-SHA256") << false;
+    }
+
+    void oldProtocolsAndWeakCiphersAreRefused() {
+        QFETCH(QString, version);
+        QFETCH(QString, ciphers);
         QFETCH(bool, accepted);
         Gateway gw;
         QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert)));
-        const ToolRun run = sClient(gw.service.tlsPort(), version);
+        const ToolRun run = sClient(gw.service.tlsPort(), version, ciphers);
         QVERIFY2(run.exitCode >= 0, "openssl s_client did not finish");
         QVERIFY2((run.exitCode == 0) == accepted, run.output.constData());
         if (accepted) {
@@ -228,6 +335,91 @@ private slots:
                  1.0);
     }
 
+    // Several certificates: the name the client asks for (SNI) picks one, by its exact DNS
+    // name, else a "*." name one label up; anything else gets the default.
+    void sniChoosesTheCertificate_data() {
+        QTest::addColumn<QString>("serverName");
+        QTest::addColumn<QString>("presented");
+        QTest::newRow("exact") << "api.c.test"
+                               << "api.c.test";
+        QTest::newRow("wildcard") << "x.b.test"
+                                  << "*.b.test";
+        QTest::newRow("case") << "X.B.Test"
+                              << "*.b.test";
+        QTest::newRow("two labels under the wildcard") << "y.x.b.test"
+                                                       << "gateway.test";
+        QTest::newRow("the wildcard's own domain") << "b.test"
+                                                   << "gateway.test";
+        QTest::newRow("unknown") << "other.test"
+                                 << "gateway.test";
+        QTest::newRow("no SNI (an address)") << "127.0.0.1"
+                                             << "gateway.test";
+    }
+
+    void sniChoosesTheCertificate() {
+        QFETCH(QString, serverName);
+        QFETCH(QString, presented);
+        QTemporaryDir dir;
+        const auto b =
+            TestCertificate::make(dir.path(), QStringLiteral("b"), QStringLiteral("*.b.test"));
+        const auto c =
+            TestCertificate::make(dir.path(), QStringLiteral("c"), QStringLiteral("api.c.test"));
+        Config config = httpsConfig(loopbackUrl(*m_echo), m_cert);
+        config.tls.sniCertificates = {{b.certFile, b.keyFile}, {c.certFile, c.keyFile}};
+        Gateway gw;
+        QVERIFY(gw.start(config));
+        RawClient client;
+        QVERIFY2(client.connectTls(gw.service.tlsPort(),
+                                   {m_cert.certificate, b.certificate, c.certificate}, serverName,
+                                   false),
+                 qPrintable(client.handshakeErrors()));
+        QCOMPARE(client.tlsSocket().peerCertificate().subjectInfo(QSslCertificate::CommonName),
+                 QStringList{presented});
+        client.send("GET /sni HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+        const auto r = client.readResponse();
+        QVERIFY(r);
+        QCOMPARE(r->status, 200);
+    }
+
+    // A hello that arrives in pieces (a slow link, a large post-quantum key share) is waited
+    // for, not taken for a hello without a name.
+    void helloInPiecesStillPicksTheCertificate() {
+        QTemporaryDir dir;
+        const auto b =
+            TestCertificate::make(dir.path(), QStringLiteral("b"), QStringLiteral("*.b.test"));
+        Config config = httpsConfig(loopbackUrl(*m_echo), m_cert);
+        config.tls.sniCertificates = {{b.certFile, b.keyFile}};
+        Gateway gw;
+        QVERIFY(gw.start(config));
+        PieceRelay relay(gw.service.tlsPort());
+        QVERIFY(relay.listen(QHostAddress::LocalHost, 0));
+        RawClient client;
+        QVERIFY2(client.connectTls(relay.serverPort(), {b.certificate}, QStringLiteral("x.b.test")),
+                 qPrintable(client.handshakeErrors()));
+        QVERIFY(relay.heldBack);
+        QCOMPARE(client.tlsSocket().peerCertificate(), b.certificate);
+    }
+
+    // Connections waiting for their hello hold a place like any other.
+    void waitingForTheHelloCountsAgainstThePeerCap() {
+        Config c = httpsConfig(loopbackUrl(*m_echo), m_cert);
+        c.server.limits.maxConnectionsPerPeer = 1;
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        RawClient silent;
+        QVERIFY(silent.connectTo(gw.service.tlsPort()));
+        QVERIFY(waitFor([&] { return gw.service.openConnections() == 1; }));
+        RawClient second;
+        QVERIFY(second.connectTo(gw.service.tlsPort()));
+        QVERIFY(second.waitForClosed());
+        QVERIFY(silent.isConnected());
+        silent.socket().abort();
+        QVERIFY(waitFor([&] { return gw.service.openConnections() == 0; }));
+        RawClient third;
+        QVERIFY2(third.connectTls(gw.service.tlsPort(), {m_cert.certificate}),
+                 qPrintable(third.handshakeErrors()));
+    }
+
     void certificateExpiryIsAMetric() {
         Gateway gw;
         QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert)));
@@ -268,7 +460,7 @@ private slots:
         QVERIFY(gw.start(c));
 
         RawClient downloading;
-        QVERIFY(downloading.connectTls(gw.service.tlsPort(), first.certificate));
+        QVERIFY(downloading.connectTls(gw.service.tlsPort(), {first.certificate}));
         downloading.send("GET /big HTTP/1.1\r\nHost: gw\r\n\r\n");
         QVERIFY(waitFor([&] { return upstream.requestTotal() == 1; }));
         const QByteArray half(1 << 20, 'x');
@@ -283,7 +475,7 @@ private slots:
         QVERIFY2(gw.service.reload(c, &errors), qPrintable(errors.join(u'\n')));
 
         RawClient fresh;
-        QVERIFY2(fresh.connectTls(gw.service.tlsPort(), renewed.certificate),
+        QVERIFY2(fresh.connectTls(gw.service.tlsPort(), {renewed.certificate}),
                  qPrintable(fresh.handshakeErrors()));
         QCOMPARE(fresh.tlsSocket().peerCertificate(), renewed.certificate);
 
@@ -310,7 +502,7 @@ private slots:
         QVERIFY2(errors.join(u'\n').contains(u"is not the key of the first certificate"),
                  qPrintable(errors.join(u'\n')));
         RawClient after;
-        QVERIFY2(after.connectTls(gw.service.tlsPort(), live.certificate),
+        QVERIFY2(after.connectTls(gw.service.tlsPort(), {live.certificate}),
                  qPrintable(after.handshakeErrors()));
         QCOMPARE(after.tlsSocket().peerCertificate(), live.certificate);
     }
@@ -355,11 +547,11 @@ private slots:
         } else if (what == u"expired") {
             const auto old =
                 TestCertificate::make(dir, QStringLiteral("old"), QStringLiteral("o"), -30, -1);
-            c.tls = {old.certFile, old.keyFile};
+            c.tls = {old.certFile, old.keyFile, {}};
         } else if (what == u"not yet valid") {
             const auto soon =
                 TestCertificate::make(dir, QStringLiteral("soon"), QStringLiteral("s"), 2, 30);
-            c.tls = {soon.certFile, soon.keyFile};
+            c.tls = {soon.certFile, soon.keyFile, {}};
         } else if (what == u"files without listener") {
             c.server.tls.enabled = false;
         } else if (what == u"same port") {

@@ -25,10 +25,12 @@ struct ReceivedResponse {
 class RawClient {
 public:
     bool connectTo(quint16 port, int timeoutMs = 5000);
-    // Connects and completes a TLS handshake trusting only `ca`, asking for `serverName` (SNI
-    // and the name checked). False when the handshake fails; handshakeErrors() says why.
-    bool connectTls(quint16 port, const QSslCertificate &ca,
-                    const QString &serverName = QStringLiteral("localhost"), int timeoutMs = 5000);
+    // Connects and completes a TLS handshake trusting only `cas`, asking for `serverName` (SNI;
+    // none for an address) and, with `checkName`, checking the certificate names it. False
+    // when the handshake fails; handshakeErrors() says why.
+    bool connectTls(quint16 port, const QList<QSslCertificate> &cas,
+                    const QString &serverName = QStringLiteral("localhost"), bool checkName = true,
+                    int timeoutMs = 5000);
     QString handshakeErrors() const { return m_tlsErrors.join(QStringLiteral("; ")); }
     void send(const QByteArray &bytes);
     // Reads one complete response (skipping interim 1xx unless `keepInterim`).

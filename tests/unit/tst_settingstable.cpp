@@ -36,7 +36,7 @@ TOKENGATE_FIELDS(HttpLimits, maxHeaderBytes, maxHeaderCount, maxBodyBytes, heade
 TOKENGATE_FIELDS(ServerSettings, plainEnabled, address, port, tls, workers, limits, reusePort,
                  eventDispatcher)
 TOKENGATE_FIELDS(TlsListen, enabled, address, port)
-TOKENGATE_FIELDS(TlsFiles, certFile, keyFile)
+TOKENGATE_FIELDS(TlsFiles, certFile, keyFile, sniCertificates)
 TOKENGATE_FIELDS(UpstreamSettings, connectTimeoutMs, responseTimeoutMs, idleTimeoutMs,
                  maxIdlePerOrigin, maxIdleTotal, verifyTls, caFile, forwarded, trustedProxies,
                  refuseInternalPeers, internalPeersAllowed)
@@ -202,6 +202,8 @@ Config everyFieldSet(const QString &file) {
     c.server.tls.port = 9443;
     c.tls.certFile = QStringLiteral("/etc/tokengate/tls/chain.pem");
     c.tls.keyFile = QStringLiteral("/etc/tokengate/tls/key.pem");
+    c.tls.sniCertificates = {{QStringLiteral("/etc/tokengate/tls/api.pem"),
+                              QStringLiteral("/etc/tokengate/tls/api.key")}};
     HttpLimits &l = c.server.limits;
     l.maxHeaderBytes = 2048;
     l.maxHeaderCount = 50;

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/base/deadlinesweeper.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QSocketNotifier>
+#include <QTimer>
+
+namespace Tokengate {
+
+// An accepted HTTPS connection until its ClientHello has come, read with MSG_PEEK so the
+// handshake later sees every byte: the name it asks for (SNI) picks the certificate, and a
+// client that connects and sends nothing costs a descriptor and this object, no TLS state.
+// Bounded by `timeoutMs` (the header timeout) from the accept.
+class ClientHelloWait : public QObject, public Expirable {
+    Q_OBJECT
+public:
+    ClientHelloWait(qintptr descriptor, DeadlineSweeper &sweeper, int timeoutMs,
+                    QObject *parent = nullptr);
+    ~ClientHelloWait() override; // closes the descriptor unless it was taken
+
+    // After helloRead(): the descriptor, now the caller's.
+    qintptr takeDescriptor();
+    void checkDeadline(qint64 nowMs) override;
+
+signals:
+    // Once. `serverName` is empty when the hello names none or is no ClientHello at all (the
+    // handshake then fails and is counted like any other).
+    void helloRead(const QByteArray &serverName);
+    // Once, instead: the client closed or sent nothing whole in time. Delete this then.
+    void abandoned(bool timedOut);
+
+private:
+    void onReadable();
+    void finish();
+
+    qintptr m_descriptor;
+    DeadlineSweeper &m_sweeper;
+    qint64 m_deadline;
+    QSocketNotifier m_notifier;
+    QTimer m_retry;
+    qsizetype m_seen = 0;
+    bool m_done = false;
+};
+
+} // namespace Tokengate

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/server/tlsacceptor.h"
+
+#include "core/observe/logging.h"
+#include "core/server/clienthellowait.h"
+#include "core/server/peerconnections.h"
+
+#include <QSslSocket>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace Tokengate {
+
+namespace {
+QHostAddress peerOf(qintptr descriptor) {
+    sockaddr_storage address{};
+    socklen_t size = sizeof address;
+    if (::getpeername(int(descriptor), reinterpret_cast<sockaddr *>(&address), &size) != 0)
+        return {};
+    return QHostAddress(reinterpret_cast<const sockaddr *>(&address));
+}
+} // namespace
+
+TlsAcceptor::TlsAcceptor(WorkerContext &context, TlsCertificateSet certificates, Serve serve,
+                         QObject *parent)
+    : QObject(parent)
+    , m_context(context)
+    , m_certificates(std::move(certificates))
+    , m_contexts(size_t(m_certificates.certificates.size()))
+    , m_serve(std::move(serve)) {}
+
+TlsAcceptor::~TlsAcceptor() {
+    blockSignals(true); // whoever listens is being destroyed too
+    stop();
+}
+
+void TlsAcceptor::accept(qintptr descriptor) {
+    const QHostAddress peer = peerOf(descriptor);
+    // Refused before the handshake: the client could not read an HTTP answer, so it is only
+    // closed.
+    if (m_stopped || m_certificates.certificates.isEmpty() ||
+        m_context.openConnections->load(std::memory_order_relaxed) >=
+            m_context.limits.maxConnections ||
+        (m_context.peers &&
+         !m_context.peers->tryAdd(peer, m_context.limits.maxConnectionsPerPeer))) {
+        ::close(int(descriptor));
+        return;
+    }
+    m_context.openConnections->fetch_add(1, std::memory_order_relaxed);
+    auto *wait =
+        new ClientHelloWait(descriptor, *m_context.sweeper, m_context.limits.headerTimeoutMs, this);
+    m_waiting.insert(wait, peer);
+    connect(wait, &ClientHelloWait::abandoned, this, [this, wait](bool timedOut) {
+        if (timedOut && m_context.tlsHandshakes)
+            m_context.tlsHandshakes->timedOut.fetch_add(1);
+        release(wait);
+    });
+    connect(wait, &ClientHelloWait::helloRead, this, [this, wait](const QByteArray &name) {
+        const qintptr d = wait->takeDescriptor();
+        release(wait);
+        startHandshake(d, name);
+    });
+}
+
+void TlsAcceptor::release(ClientHelloWait *wait) {
+    const QHostAddress peer = m_waiting.take(wait);
+    if (m_context.peers)
+        m_context.peers->remove(peer);
+    m_context.openConnections->fetch_sub(1, std::memory_order_relaxed);
+    wait->deleteLater();
+    emit pendingEnded();
+}
+
+void TlsAcceptor::startHandshake(qintptr descriptor, const QByteArray &serverName) {
+    auto *socket = new QSslSocket;
+    if (!socket->setSocketDescriptor(descriptor)) {
+        ::close(int(descriptor));
+        delete socket;
+        return;
+    }
+    const qsizetype index = m_certificates.select(serverName);
+    socket->setSslConfiguration(m_certificates.certificates[index].configuration);
+    countFailureOnce(socket);
+    if (!m_serve(socket))
+        return;
+    SharedTlsContext &shared = m_contexts[size_t(index)];
+    shared.applyTo(socket);
+    socket->startServerEncryption();
+    shared.learnFrom(socket);
+}
+
+// The handshake runs in the worker's event loop like any I/O; the connection's header
+// timeout bounds it, and a failure costs a counter (scanners make many), logged at debug.
+void TlsAcceptor::countFailureOnce(QSslSocket *socket) {
+    connect(
+        socket, &QSslSocket::errorOccurred, this,
+        [this, socket](QAbstractSocket::SocketError error) {
+            if (socket->isEncrypted())
+                return;
+            if (m_context.tlsHandshakes)
+                m_context.tlsHandshakes->failed.fetch_add(1);
+            qCDebug(lcServer).noquote() << "TLS handshake with" << socket->peerAddress().toString()
+                                        << "failed:" << socket->errorString();
+            // Qt closes the socket after a failed handshake, but not when the context could
+            // not be built: then it would sit until the header timeout.
+            if (error != QAbstractSocket::SslHandshakeFailedError &&
+                error != QAbstractSocket::RemoteHostClosedError)
+                QMetaObject::invokeMethod(socket, &QAbstractSocket::abort, Qt::QueuedConnection);
+        },
+        Qt::SingleShotConnection);
+}
+
+void TlsAcceptor::replaceCertificates(const TlsCertificateSet &certificates) {
+    m_certificates = certificates;
+    m_contexts = std::vector<SharedTlsContext>(size_t(m_certificates.certificates.size()));
+}
+
+void TlsAcceptor::stop() {
+    m_stopped = true;
+    const auto waiting = m_waiting.keys();
+    for (ClientHelloWait *wait : waiting) {
+        release(wait);
+        delete wait; // closes the descriptor now; deleteLater() above only marks it
+    }
+}
+
+} // namespace Tokengate
