@@ -9,7 +9,9 @@
 #include "core/config/egrewrite.h"
 #include "core/config/egyaml.h"
 #include "core/config/settingvalue.h"
+#include "core/server/tlscredentials.h"
 
+#include <QFileInfo>
 #include <QHash>
 #include <QRegularExpression>
 
@@ -122,6 +124,7 @@ private:
                         Pipeline &p);
     void readProxy(const QString &where, const YAML::Node &action, Pipeline &p);
     void readApiEndpoints(const YAML::Node &n);
+    void readHttps(const YAML::Node &n);
     void write();
 
     // A switch of the action at `where`; anything but a boolean is an error, never false.
@@ -151,6 +154,9 @@ private:
     }
 
     QString m_listen;
+    bool m_sawHttp = false;
+    QString m_tlsListen;
+    TlsFiles m_tls;
     QHash<QString, QString> m_services; // serviceEndpoint name -> URL
     QHash<QString, Pipeline> m_pipelines;
     QHash<QString, QString> m_pipelineOf; // apiEndpoint -> pipeline (the last one, as EG does)
@@ -184,8 +190,7 @@ void Importer::run(const YAML::Node &root) {
         if (key == u"http")
             readHttp(kv.second);
         else if (key == u"https")
-            skip(key, QStringLiteral("TLS listeners are not converted; terminate TLS in front of "
-                                     "tokengate"));
+            readHttps(kv.second);
         else if (key == u"admin")
             skip(key, QStringLiteral("Express Gateway's admin API has no equivalent (tokengate's "
                                      "admin listener serves health, metrics and JWKS)"));
@@ -198,12 +203,55 @@ void Importer::run(const YAML::Node &root) {
 }
 
 void Importer::readHttp(const YAML::Node &n) {
+    m_sawHttp = true;
     const QString port = str(child(n, "port"));
     if (!port.isEmpty()) {
         const QString host = str(child(n, "hostname"));
         m_listen = (host.isEmpty() ? QStringLiteral("*") : host) + u':' + port;
     }
     unknownKeys(n, QStringLiteral("http"), {QStringLiteral("port"), QStringLiteral("hostname")});
+}
+
+// https: {port, hostname, tls: {hostname or "default": {key, cert}}}. Express Gateway picks a
+// certificate by the tls map's keys; tokengate by the names each certificate carries, which
+// for a working Express Gateway setup are the same.
+void Importer::readHttps(const YAML::Node &n) {
+    const QString port = str(child(n, "port"));
+    if (port.isEmpty()) {
+        skip(QStringLiteral("https"), QStringLiteral("no port: no HTTPS listener"));
+        return;
+    }
+    const QString host = str(child(n, "hostname"));
+    m_tlsListen = (host.isEmpty() ? QStringLiteral("*") : host) + u':' + port;
+    const YAML::Node tls = child(n, "tls");
+    for (const auto &kv : tls) {
+        const QString name = str(kv.first);
+        const QString where = QStringLiteral("https.tls.\"%1\"").arg(name);
+        const QString cert = str(child(kv.second, "cert"));
+        const QString key = str(child(kv.second, "key"));
+        unknownKeys(kv.second, where, {QStringLiteral("cert"), QStringLiteral("key")});
+        if (cert.isEmpty() || key.isEmpty()) {
+            skip(where, QStringLiteral("needs both cert and key"));
+            continue;
+        }
+        if (name == u"default" || m_tls.certFile.isEmpty()) {
+            if (!m_tls.certFile.isEmpty())
+                m_tls.sniCertificates.insert(m_tls.certFile, m_tls.keyFile);
+            m_tls.certFile = cert;
+            m_tls.keyFile = key;
+        } else if (QFileInfo(cert).isRelative() || QFileInfo(key).isRelative()) {
+            skip(where, QStringLiteral("relative paths: add it to tls.sni_certificates with "
+                                       "full paths"));
+        } else {
+            m_tls.sniCertificates.insert(cert, key);
+        }
+    }
+    if (m_tls.certFile.isEmpty()) {
+        skip(QStringLiteral("https"), QStringLiteral("no certificate in tls: no HTTPS listener"));
+        m_tlsListen.clear();
+    }
+    unknownKeys(n, QStringLiteral("https"),
+                {QStringLiteral("port"), QStringLiteral("hostname"), QStringLiteral("tls")});
 }
 
 void Importer::readServiceEndpoints(const YAML::Node &n) {
@@ -511,6 +559,18 @@ void Importer::write() {
         skip(QStringLiteral("http"),
              QStringLiteral("\"%1\" is not an IP address and port; tokengate listens on %2")
                  .arg(m_listen, formatListenAddress(c.server.address, c.server.port)));
+    if (!m_tlsListen.isEmpty()) {
+        TlsListen &l = c.server.tls;
+        if (parseListenAddress(m_tlsListen, &l.address, &l.port)) {
+            l.enabled = true;
+            c.tls = m_tls;
+            c.server.plainEnabled = m_sawHttp; // Express Gateway serves no HTTP without http:
+        } else {
+            skip(QStringLiteral("https"),
+                 QStringLiteral("\"%1\" is not an IP address and port: no HTTPS listener")
+                     .arg(m_tlsListen));
+        }
+    }
     if (m_endpoints.isEmpty())
         c.auth = AuthMode::None;
     for (qsizetype i = 0; i < m_endpoints.size(); ++i) {
@@ -603,6 +663,18 @@ EgImport importExpressGateway(const QByteArray &yaml) {
         QStringList problems =
             applyConfigText(importer.result.tokengateYaml, QStringLiteral("the converted config"),
                             config, anySecret);
+        // The certificates may live only on the server the config is for: unreadable here,
+        // they are named, and judged when tokengated starts there.
+        if (problems.isEmpty() && config.server.tls.enabled) {
+            QString why;
+            if (!loadTlsCertificates(config.tls, &why))
+                importer.result.notConverted
+                    << QStringLiteral("https: %1 (tokengated checks it again when it starts)")
+                           .arg(why);
+            config.server.tls = {};
+            config.server.plainEnabled = true;
+            config.tls = {};
+        }
         if (problems.isEmpty())
             problems = config.validate();
         importer.result.errors << problems;

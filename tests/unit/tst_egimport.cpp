@@ -6,8 +6,11 @@
 #include "core/config/egimport.h"
 #include "core/config/routecompiler.h"
 #include "core/pipeline/router.h"
+#include "tests/support/testcertificate.h"
 
+#include <QDir>
 #include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Tokengate;
@@ -36,8 +39,56 @@ Config load(const EgImport &imported, const QStringList &variables, QStringList 
 
 class TestEgImport : public QObject {
     Q_OBJECT
+    // The samples' https sections name certs/cert.pem and certs/key.pem: they are made here,
+    // in a working directory of the test's own.
+    QTemporaryDir m_workDir;
+    QString m_previousDir;
 
 private slots:
+    void initTestCase() {
+        QVERIFY(m_workDir.isValid());
+        QVERIFY(QDir(m_workDir.path()).mkpath(QStringLiteral("certs")));
+        const auto made =
+            Test::TestCertificate::make(m_workDir.path() + QStringLiteral("/certs"),
+                                        QStringLiteral("made"), QStringLiteral("cats.example.com"));
+        QVERIFY(!made.isNull());
+        QVERIFY(QFile::rename(made.certFile, m_workDir.filePath(QStringLiteral("certs/cert.pem"))));
+        QVERIFY(QFile::rename(made.keyFile, m_workDir.filePath(QStringLiteral("certs/key.pem"))));
+        m_previousDir = QDir::currentPath();
+        QVERIFY(QDir::setCurrent(m_workDir.path()));
+    }
+    void cleanupTestCase() { QDir::setCurrent(m_previousDir); }
+
+    // https without http: Express Gateway then serves HTTPS only. Certificates for other
+    // names become SNI certificates; their names come from the certificates themselves.
+    void httpsSection() {
+        const auto api = Test::TestCertificate::make(m_workDir.path(), QStringLiteral("api"),
+                                                     QStringLiteral("api.example.com"));
+        const QByteArray eg = "https:\n  port: 8443\n  tls:\n"
+                              "    \"api.example.com\": {key: " +
+                              api.keyFile.toUtf8() + ", cert: " + api.certFile.toUtf8() +
+                              "}\n    \"default\": {key: certs/key.pem, cert: certs/cert.pem}\n"
+                              "    \"old.example.com\": {key: old.key, cert: old.pem}\n"
+                              "apiEndpoints:\n  a: {paths: /a}\nserviceEndpoints:\n"
+                              "  s: {url: 'http://127.0.0.1:1'}\npipelines:\n  p:\n"
+                              "    apiEndpoints: [a]\n    policies:\n"
+                              "      - proxy: [{action: {serviceEndpoint: s}}]\n";
+        const EgImport r = importExpressGateway(eg);
+        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(u'\n')));
+        QCOMPARE(r.notConverted,
+                 QStringList{QStringLiteral("https.tls.\"old.example.com\": relative paths: add "
+                                            "it to tls.sni_certificates with full paths")});
+        QStringList problems;
+        const Config c = load(r, {}, &problems);
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
+        QVERIFY(!c.server.plainEnabled);
+        QVERIFY(c.server.tls.enabled);
+        QCOMPARE(c.server.tls.port, 8443);
+        QCOMPARE(c.tls.certFile,
+                 QDir::current().absoluteFilePath(QStringLiteral("certs/cert.pem")));
+        QCOMPARE(c.tls.sniCertificates, (QMap<QString, QString>{{api.certFile, api.keyFile}}));
+    }
+
     void policyReferenceExample() {
         const EgImport r = importExpressGateway(sample("introspect-basic.yml"));
         QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join(u'\n')));
@@ -98,8 +149,6 @@ private slots:
                                     "converted; this apiEndpoint is left out"),
                      QStringLiteral("apiEndpoints.orphan: in no pipeline (Express Gateway "
                                     "answers 404 there, and so does tokengate without a route)"),
-                     QStringLiteral("https: TLS listeners are not converted; terminate TLS in "
-                                    "front of tokengate"),
                  }));
         QStringList problems;
         const Config c = load(r, {QStringLiteral("CATS_INTROSPECTION_AUTH")}, &problems);
@@ -107,6 +156,13 @@ private slots:
                  qPrintable(problems.join(u'\n') + u'\n' + QString::fromUtf8(r.tokengateYaml)));
         QCOMPARE(c.server.address, QHostAddress(QStringLiteral("0.0.0.0")));
         QCOMPARE(c.server.port, 9090);
+        QVERIFY(c.server.plainEnabled);
+        QVERIFY(c.server.tls.enabled);
+        QCOMPARE(c.server.tls.address, QHostAddress(QHostAddress::Any));
+        QCOMPARE(c.server.tls.port, 9443);
+        QCOMPARE(c.tls.certFile,
+                 QDir::current().absoluteFilePath(QStringLiteral("certs/cert.pem")));
+        QCOMPARE(c.tls.keyFile, QDir::current().absoluteFilePath(QStringLiteral("certs/key.pem")));
         QCOMPARE(c.introspection.authorizationRef, QStringLiteral("env:CATS_INTROSPECTION_AUTH"));
         QCOMPARE(c.cache.ttlSecs, 30);
         QCOMPARE(c.routes.size(), 4);
