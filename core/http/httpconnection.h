@@ -70,6 +70,9 @@ public:
     void closeWhenIdle();
 
     void checkDeadline(qint64 nowMs) override;
+    // Before any input: the connection began earlier (an HTTPS client sent its hello while
+    // the listener waited for it), and its first deadline counts from then.
+    void countFrom(qint64 ms) { m_idleSince = m_requestStartMs = ms; }
 
 signals:
     void closed();

@@ -11,9 +11,11 @@
 namespace Tokengate {
 
 namespace {
-// A hello split across segments: its first part stays readable, so the notifier would fire
-// without pause until the rest comes. It sleeps this long between looks instead.
-constexpr int PartialHelloRetryMs = 5;
+// Only the low-water mark changes what wakes the notifier: a part of a hello stays readable,
+// and without it the notifier would fire without pause until the rest came.
+void wakeAt(qintptr descriptor, int bytes) {
+    ::setsockopt(int(descriptor), SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes);
+}
 } // namespace
 
 ClientHelloWait::ClientHelloWait(qintptr descriptor, DeadlineSweeper &sweeper, int timeoutMs,
@@ -21,12 +23,10 @@ ClientHelloWait::ClientHelloWait(qintptr descriptor, DeadlineSweeper &sweeper, i
     : QObject(parent)
     , m_descriptor(descriptor)
     , m_sweeper(sweeper)
-    , m_deadline(sweeper.nowMs() + timeoutMs)
+    , m_acceptedAt(sweeper.nowMs())
+    , m_deadline(m_acceptedAt + timeoutMs)
     , m_notifier(descriptor, QSocketNotifier::Read) {
-    m_retry.setSingleShot(true);
-    m_retry.setInterval(PartialHelloRetryMs);
     connect(&m_notifier, &QSocketNotifier::activated, this, &ClientHelloWait::onReadable);
-    connect(&m_retry, &QTimer::timeout, this, [this] { m_notifier.setEnabled(true); });
     m_sweeper.add(this);
 }
 
@@ -44,8 +44,9 @@ qintptr ClientHelloWait::takeDescriptor() {
 void ClientHelloWait::finish() {
     m_done = true;
     m_notifier.setEnabled(false);
-    m_retry.stop();
     m_sweeper.remove(this);
+    if (m_seen > 0)
+        wakeAt(m_descriptor, 1); // the socket's default, for whoever reads it next
 }
 
 void ClientHelloWait::checkDeadline(qint64 nowMs) {
@@ -58,23 +59,22 @@ void ClientHelloWait::checkDeadline(qint64 nowMs) {
 void ClientHelloWait::onReadable() {
     if (m_done)
         return;
-    QByteArray buffer(MaxHelloBytes, Qt::Uninitialized);
+    thread_local QByteArray buffer(MaxHelloBytes, Qt::Uninitialized); // one per worker
     const ssize_t n =
         ::recv(int(m_descriptor), buffer.data(), size_t(buffer.size()), MSG_PEEK | MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
-    if (n <= 0) { // closed, or reset
+    // Nothing, or nothing new although the low-water mark asked for more: the client closed
+    // or reset the connection.
+    if (n <= 0 || n == m_seen) {
         finish();
         emit abandoned(false);
         return;
     }
     const ClientHelloPeek peek = peekClientHello(QByteArrayView(buffer.constData(), n));
     if (peek.status == ClientHelloPeek::Status::NeedMore) {
-        if (n == m_seen) { // nothing new since the last look: wait rather than spin
-            m_notifier.setEnabled(false);
-            m_retry.start();
-        }
         m_seen = n;
+        wakeAt(m_descriptor, int(n) + 1); // only once more has come (or the end)
         return;
     }
     finish();

@@ -6,7 +6,6 @@
 #include <QByteArray>
 #include <QObject>
 #include <QSocketNotifier>
-#include <QTimer>
 
 namespace Tokengate {
 
@@ -23,6 +22,7 @@ public:
 
     // After helloRead(): the descriptor, now the caller's.
     qintptr takeDescriptor();
+    qint64 acceptedAtMs() const { return m_acceptedAt; } // on the sweeper's clock
     void checkDeadline(qint64 nowMs) override;
 
 signals:
@@ -38,9 +38,9 @@ private:
 
     qintptr m_descriptor;
     DeadlineSweeper &m_sweeper;
+    qint64 m_acceptedAt;
     qint64 m_deadline;
     QSocketNotifier m_notifier;
-    QTimer m_retry;
     qsizetype m_seen = 0;
     bool m_done = false;
 };

@@ -58,8 +58,9 @@ void TlsAcceptor::accept(qintptr descriptor) {
     });
     connect(wait, &ClientHelloWait::helloRead, this, [this, wait](const QByteArray &name) {
         const qintptr d = wait->takeDescriptor();
+        const qint64 acceptedAt = wait->acceptedAtMs();
         release(wait);
-        startHandshake(d, name);
+        startHandshake(d, name, acceptedAt);
     });
 }
 
@@ -72,7 +73,8 @@ void TlsAcceptor::release(ClientHelloWait *wait) {
     emit pendingEnded();
 }
 
-void TlsAcceptor::startHandshake(qintptr descriptor, const QByteArray &serverName) {
+void TlsAcceptor::startHandshake(qintptr descriptor, const QByteArray &serverName,
+                                 qint64 acceptedAtMs) {
     auto *socket = new QSslSocket;
     if (!socket->setSocketDescriptor(descriptor)) {
         ::close(int(descriptor));
@@ -82,7 +84,7 @@ void TlsAcceptor::startHandshake(qintptr descriptor, const QByteArray &serverNam
     const qsizetype index = m_certificates.select(serverName);
     socket->setSslConfiguration(m_certificates.certificates[index].configuration);
     countFailureOnce(socket);
-    if (!m_serve(socket))
+    if (!m_serve(socket, acceptedAtMs))
         return;
     SharedTlsContext &shared = m_contexts[size_t(index)];
     shared.applyTo(socket);
@@ -112,8 +114,16 @@ void TlsAcceptor::countFailureOnce(QSslSocket *socket) {
 }
 
 void TlsAcceptor::replaceCertificates(const TlsCertificateSet &certificates) {
+    // A reload that leaves a certificate as it was keeps its context, so its session cache.
+    std::vector<SharedTlsContext> contexts(size_t(certificates.certificates.size()));
+    for (qsizetype i = 0; i < certificates.certificates.size(); ++i) {
+        if (i < m_certificates.certificates.size() &&
+            certificates.certificates[i].configuration ==
+                m_certificates.certificates[i].configuration)
+            contexts[size_t(i)] = std::move(m_contexts[size_t(i)]);
+    }
     m_certificates = certificates;
-    m_contexts = std::vector<SharedTlsContext>(size_t(m_certificates.certificates.size()));
+    m_contexts = std::move(contexts);
 }
 
 void TlsAcceptor::stop() {

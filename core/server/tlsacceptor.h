@@ -26,7 +26,8 @@ class ClientHelloWait;
 class TlsAcceptor : public QObject {
     Q_OBJECT
 public:
-    using Serve = std::function<bool(QTcpSocket *)>;
+    // Makes `socket` an HttpConnection (or refuses it); its deadlines count from `acceptedAtMs`.
+    using Serve = std::function<bool(QTcpSocket *socket, qint64 acceptedAtMs)>;
     TlsAcceptor(WorkerContext &context, TlsCertificateSet certificates, Serve serve,
                 QObject *parent = nullptr);
     ~TlsAcceptor() override;
@@ -43,7 +44,7 @@ signals:
 
 private:
     void release(ClientHelloWait *wait);
-    void startHandshake(qintptr descriptor, const QByteArray &serverName);
+    void startHandshake(qintptr descriptor, const QByteArray &serverName, qint64 acceptedAtMs);
     void countFailureOnce(QSslSocket *socket);
 
     WorkerContext &m_context;

@@ -158,6 +158,10 @@ std::optional<TlsCredentials> loadTlsCredentials(const QString &certFile, const 
     }
 
     QSslConfiguration c = QSslConfiguration::defaultConfiguration();
+    // Ticket keys live as long as a worker's context: whoever read them from memory could
+    // decrypt every recorded TLS 1.2 session resumed by ticket. Without tickets, OpenSSL
+    // keeps sessions in the context's own cache, which resumes as well within the worker.
+    c.setSslOption(QSsl::SslOptionDisableSessionTickets, true);
     // Without client certificates the trust store is never used: loading the system's CAs
     // into every connection's context would only cost time.
     c.setCaCertificates({});
@@ -205,6 +209,8 @@ std::optional<TlsCertificateSet> loadTlsCertificates(const TlsFiles &files, QStr
 }
 
 qsizetype TlsCertificateSet::select(QByteArrayView serverName) const {
+    if (serverName.endsWith('.')) // the root's dot: "example.com." is example.com
+        serverName.chop(1);
     if (serverName.isEmpty() || certificates.size() < 2)
         return 0;
     const QString name = QString::fromLatin1(serverName);

@@ -51,7 +51,9 @@ public:
         m_context.sweeper = &m_sweeper;
         m_context.handler = factory(m_sweeper, m_context.workerId);
         m_tls = new TlsAcceptor(
-            m_context, std::move(tls), [this](QTcpSocket *socket) { return serve(socket); }, this);
+            m_context, std::move(tls),
+            [this](QTcpSocket *socket, qint64 acceptedAtMs) { return serve(socket, acceptedAtMs); },
+            this);
         QObject::connect(m_tls, &TlsAcceptor::pendingEnded, this, [this] { quitIfDrained(); });
         m_retiredCheck.setInterval(250);
         QObject::connect(&m_retiredCheck, &QTimer::timeout, this, [this] { releaseRetired(); });
@@ -126,7 +128,9 @@ public:
     }
 
 private:
-    bool serve(QTcpSocket *socket) {
+    // `acceptedAtMs`: when the connection was accepted, if that was before now (an HTTPS
+    // connection waited for its hello); its first deadline counts from then.
+    bool serve(QTcpSocket *socket, qint64 acceptedAtMs = -1) {
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         if (m_draining || m_context.openConnections->load(std::memory_order_relaxed) >=
                               m_context.limits.maxConnections) {
@@ -140,6 +144,8 @@ private:
             return false;
         }
         auto *connection = new HttpConnection(socket, m_context, this);
+        if (acceptedAtMs >= 0)
+            connection->countFrom(acceptedAtMs);
         m_connections.insert(connection);
         QObject::connect(connection, &HttpConnection::closed, this, [this, connection, peer] {
             if (m_context.peers)

@@ -124,6 +124,21 @@ class TestTlsListener : public QObject {
     std::unique_ptr<HttpServer> m_echo;
     TestCertificate m_cert;
 
+    // A gateway on `clock` with a 5 s header timeout, and `client` connected to its HTTPS port.
+    bool connectOnClock(Gateway &gw, const ManualClock &clock, RawClient &client) {
+        Config c = httpsConfig(loopbackUrl(*m_echo), m_cert);
+        c.server.limits.headerTimeoutMs = 5000;
+        gw.useDeadlineClock(clock);
+        return gw.start(c) && client.connectTo(gw.service.tlsPort());
+    }
+
+    // The default certificate and `wildcard` for SNI.
+    bool startWithWildcardCertificate(Gateway &gw, const TestCertificate &wildcard) {
+        Config config = httpsConfig(loopbackUrl(*m_echo), m_cert);
+        config.tls.sniCertificates = {{wildcard.certFile, wildcard.keyFile}};
+        return gw.start(config);
+    }
+
 private slots:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
@@ -315,13 +330,9 @@ private slots:
     // the header timeout ends it, to the millisecond.
     void stalledHandshakeIsCutByTheHeaderTimeout() {
         ManualClock clock;
-        Config c = httpsConfig(loopbackUrl(*m_echo), m_cert);
-        c.server.limits.headerTimeoutMs = 5000;
         Gateway gw;
-        gw.useDeadlineClock(clock);
-        QVERIFY(gw.start(c));
         RawClient stalled;
-        QVERIFY(stalled.connectTo(gw.service.tlsPort()));
+        QVERIFY(connectOnClock(gw, clock, stalled));
         stalled.send(QByteArray("\x16\x03\x01", 3)); // the first bytes of a hello, no more
         QVERIFY(waitFor([&] { return gw.service.openConnections() == 1; }));
         gw.sweep();
@@ -387,10 +398,8 @@ private slots:
         QTemporaryDir dir;
         const auto b =
             TestCertificate::make(dir.path(), QStringLiteral("b"), QStringLiteral("*.b.test"));
-        Config config = httpsConfig(loopbackUrl(*m_echo), m_cert);
-        config.tls.sniCertificates = {{b.certFile, b.keyFile}};
         Gateway gw;
-        QVERIFY(gw.start(config));
+        QVERIFY(startWithWildcardCertificate(gw, b));
         PieceRelay relay(gw.service.tlsPort());
         QVERIFY(relay.listen(QHostAddress::LocalHost, 0));
         RawClient client;
@@ -418,6 +427,55 @@ private slots:
         RawClient third;
         QVERIFY2(third.connectTls(gw.service.tlsPort(), {m_cert.certificate}),
                  qPrintable(third.handshakeErrors()));
+    }
+
+    // A part of a hello, then the client's FIN: the wait ends at once (the clock never moves),
+    // rather than looking at the same bytes until the timeout.
+    void helloCutShortByTheClientEndsAtOnce() {
+        ManualClock clock;
+        Gateway gw;
+        gw.useDeadlineClock(clock);
+        QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert)));
+        RawClient c;
+        QVERIFY(c.connectTo(gw.service.tlsPort()));
+        c.send(Test::openSslClientHello("gateway.test").left(6));
+        QVERIFY(waitFor([&] { return gw.service.openConnections() == 1; }));
+        c.socket().disconnectFromHost(); // FIN
+        QVERIFY(waitFor([&] { return gw.service.openConnections() == 0; }));
+        QCOMPARE(metric(gw.service, "tokengate_tls_handshake_failures_total{reason=\"timeout\"}"),
+                 0.0);
+    }
+
+    // The header timeout counts from the accept, hello wait and handshake together: a client
+    // that sends its hello late and then stalls gets no second timeout.
+    void handshakeStalledAfterTheHelloCountsFromTheAccept() {
+        ManualClock clock;
+        Gateway gw;
+        RawClient stalled;
+        QVERIFY(connectOnClock(gw, clock, stalled));
+        QVERIFY(waitFor([&] { return gw.service.openConnections() == 1; }));
+        gw.sweep();
+        clock.advanceMs(3000);
+        stalled.send(Test::openSslClientHello("gateway.test"));
+        QVERIFY(stalled.waitForBytes(1)); // the server's hello: the handshake began
+        gw.sweep();
+        clock.advanceMs(2001);
+        gw.sweep();
+        QVERIFY(stalled.waitForClosed());
+    }
+
+    // "example.com." is example.com (the root's dot), as a client may send it.
+    void sniWithTheRootDot() {
+        QTemporaryDir dir;
+        const auto b =
+            TestCertificate::make(dir.path(), QStringLiteral("b"), QStringLiteral("*.b.test"));
+        Gateway gw;
+        QVERIFY(startWithWildcardCertificate(gw, b));
+        const ToolRun run = runTool(QStringLiteral("openssl"),
+                                    {QStringLiteral("s_client"), QStringLiteral("-connect"),
+                                     QStringLiteral("127.0.0.1:%1").arg(gw.service.tlsPort()),
+                                     QStringLiteral("-servername"), QStringLiteral("X.B.Test.")});
+        QVERIFY2(run.output.contains("CN = *.b.test"), run.output.constData());
     }
 
     void certificateExpiryIsAMetric() {

@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -76,6 +77,21 @@ TestCertificate TestCertificate::make(const QString &dir, const QString &stem, c
         return out;
     out.certificate = QSslCertificate(certPem);
     return out;
+}
+
+QByteArray openSslClientHello(const QByteArray &serverName) {
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()),
+                                                          &SSL_CTX_free);
+    std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), &SSL_free);
+    BIO *in = BIO_new(BIO_s_mem());
+    BIO *out = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl.get(), in, out); // owned by the SSL from here
+    if (!serverName.isEmpty())
+        SSL_set_tlsext_host_name(ssl.get(), serverName.constData());
+    SSL_connect(ssl.get()); // wants to read the server's answer: the hello is out
+    char *data = nullptr;
+    const long size = BIO_get_mem_data(out, &data);
+    return QByteArray(data, int(size));
 }
 
 } // namespace Tokengate::Test

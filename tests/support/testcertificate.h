@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <QByteArray>
 #include <QSslCertificate>
 #include <QString>
 
@@ -18,5 +19,9 @@ struct TestCertificate {
                                 int fromDays = -1, int toDays = 90);
     bool isNull() const { return certificate.isNull(); }
 };
+
+// The first bytes an OpenSSL client sends (its ClientHello), asking for `serverName` (none if
+// empty).
+QByteArray openSslClientHello(const QByteArray &serverName);
 
 } // namespace Tokengate::Test

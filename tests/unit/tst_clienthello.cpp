@@ -2,32 +2,17 @@
 // peekClientHello() on hellos written by a real TLS client (OpenSSL's), whole, cut, split
 // across records, and on what is not a hello.
 #include "core/server/clienthello.h"
+#include "tests/support/testcertificate.h"
 
 #include <QTest>
-
-#include <openssl/ssl.h>
-
-#include <memory>
 
 using namespace Tokengate;
 using Status = ClientHelloPeek::Status;
 
 namespace {
 
-// The bytes an OpenSSL client sends first, asking for `serverName` (none if empty).
 QByteArray clientHello(const QByteArray &serverName) {
-    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()),
-                                                          &SSL_CTX_free);
-    std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), &SSL_free);
-    BIO *in = BIO_new(BIO_s_mem());
-    BIO *out = BIO_new(BIO_s_mem());
-    SSL_set_bio(ssl.get(), in, out);
-    if (!serverName.isEmpty())
-        SSL_set_tlsext_host_name(ssl.get(), serverName.constData());
-    SSL_connect(ssl.get()); // wants to read the server's answer: the hello is out
-    char *data = nullptr;
-    const long size = BIO_get_mem_data(out, &data);
-    return QByteArray(data, int(size));
+    return Test::openSslClientHello(serverName);
 }
 
 // The same handshake message in two records, cut `at` bytes into it.
