@@ -36,6 +36,9 @@ QStringList tlsProblems(const Config &c) {
     QStringList problems;
     if (c.server.plainEnabled && tls.port != 0 && tls.port == c.server.port)
         problems << QStringLiteral("tls.listen: port %1 is also listen's").arg(tls.port);
+    // The demo serves HTTPS with a certificate of its own when given none.
+    if (c.demo && c.tls.certFile.isEmpty() && c.tls.keyFile.isEmpty())
+        return problems;
     QString why;
     for (auto it = c.tls.sniCertificates.cbegin(); it != c.tls.sniCertificates.cend(); ++it) {
         if (QFileInfo(it.key()).isRelative() || QFileInfo(it.value()).isRelative())

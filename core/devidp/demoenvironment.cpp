@@ -5,6 +5,7 @@
 #include "core/devidp/demoidp.h"
 #include "core/devidp/echohandler.h"
 #include "core/server/httpserver.h"
+#include "core/server/selfsignedcertificate.h"
 
 #include <QRandomGenerator>
 
@@ -32,12 +33,33 @@ bool DemoEnvironment::start(QString *error) {
     QByteArray key(32, Qt::Uninitialized);
     QRandomGenerator::system()->generate(key.begin(), key.end());
     m_jwtSecret = QString::fromLatin1(key.toBase64());
+    m_tlsDir = std::make_unique<QTemporaryDir>();
+    const auto tls =
+        m_tlsDir->isValid()
+            ? writeSelfSignedCertificate(
+                  m_tlsDir->path(), QStringLiteral("tokengate-demo"), {QStringLiteral("localhost")},
+                  {QStringLiteral("127.0.0.1"), QStringLiteral("::1")}, -1, 90, error)
+            : std::nullopt;
+    if (!tls) {
+        if (!m_tlsDir->isValid())
+            *error = QStringLiteral("demo: no temporary folder for its certificate");
+        return false;
+    }
+    m_certFile = tls->certFile;
+    m_keyFile = tls->keyFile;
     return true;
 }
 
 void DemoEnvironment::apply(Config &config) const {
     config.upstreamUrl = QStringLiteral("http://127.0.0.1:%1").arg(m_echo->port());
     config.server.address = QHostAddress::LocalHost; // the demo never faces the network
+    if (config.server.tls.enabled) {
+        config.server.tls.address = QHostAddress::LocalHost;
+        if (config.tls.certFile.isEmpty() && config.tls.keyFile.isEmpty()) {
+            config.tls.certFile = m_certFile;
+            config.tls.keyFile = m_keyFile;
+        }
+    }
     // Its tokens come from the demo IdP, which no real IdP knows: every endpoint, the routes'
     // named ones too, asks the demo IdP, and no issuer is left to discover on the network.
     useDemoIdp(config.introspection);

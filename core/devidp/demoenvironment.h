@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QString>
+#include <QTemporaryDir>
 
 #include <memory>
 
@@ -36,6 +37,11 @@ private:
     std::unique_ptr<HttpServer> m_echo;
     std::unique_ptr<DemoIdp> m_idp;
     QString m_jwtSecret;
+    // A self-signed certificate for localhost and 127.0.0.1, for an HTTPS listener given no
+    // certificate of its own; gone with the demo.
+    std::unique_ptr<QTemporaryDir> m_tlsDir;
+    QString m_certFile;
+    QString m_keyFile;
 };
 
 } // namespace Tokengate

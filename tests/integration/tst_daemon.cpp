@@ -334,6 +334,41 @@ private slots:
         QVERIFY2(code == 0, d.err().constData());
     }
 
+    // --demo with an HTTPS listener and no certificate: the demo makes one for localhost and
+    // 127.0.0.1, and its curl line names it with --cacert.
+    void demoOverHttps() {
+        DaemonProcess d;
+        QVERIFY2(d.start({QStringLiteral("--demo"), QStringLiteral("--plain-http"),
+                          QStringLiteral("false"), QStringLiteral("--tls-listen"),
+                          QStringLiteral("127.0.0.1:0")},
+                         DaemonProcess::baseEnvironment(), m_dir.path()),
+                 d.err().constData());
+        const QByteArray token = d.demoToken();
+        QVERIFY(!token.isEmpty());
+        static const QRegularExpression line(
+            QStringLiteral("curl -i --cacert (\\S+) -H '[^']+' https://127\\.0\\.0\\.1:(\\d+)/"));
+        const auto m = line.match(QString::fromUtf8(d.err()));
+        QVERIFY2(m.hasMatch(), d.err().constData());
+        QFile caFile(m.captured(1));
+        QVERIFY(caFile.open(QIODevice::ReadOnly));
+        const QSslCertificate ca(caFile.readAll());
+        RawClient client;
+        QVERIFY2(
+            client.connectTls(quint16(m.captured(2).toUInt()), {ca}, QStringLiteral("127.0.0.1")),
+            qPrintable(client.handshakeErrors()));
+        client.send("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                    "Authorization: Bearer " +
+                    token + "\r\n\r\n");
+        const auto r = client.readResponse();
+        QVERIFY(r);
+        QCOMPARE(r->status, 200);
+        // Its key is the demo's alone.
+        QCOMPARE(
+            QFileInfo(QFileInfo(caFile).dir(), QStringLiteral("tokengate-demo.key")).permissions() &
+                (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+            QFileDevice::Permissions());
+    }
+
     void adminEndpoints() {
         DaemonProcess d;
         QVERIFY2(

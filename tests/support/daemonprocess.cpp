@@ -64,7 +64,7 @@ bool DaemonProcess::start(const QStringList &args, const QProcessEnvironment &en
     if (!launch(args, env, dir, timeoutMs))
         return false;
     static const QRegularExpression banner(
-        QStringLiteral("tokengated \\S+: http://[^ ]+:(\\d+) -> "));
+        QStringLiteral("tokengated \\S+: https?://[^ ]+:(\\d+) -> "));
     static const QRegularExpression admin(QStringLiteral("Admin: http://[^ ]+:(\\d+)/healthz"));
     bool seen = false;
     waitFor(
