@@ -50,7 +50,14 @@ bool readFile(const QString &path, const QString &what, QByteArray *out, QString
         *error = QStringLiteral("%1 \"%2\": %3").arg(what, path, file.errorString());
         return false;
     }
-    *out = file.readAll();
+    // A chain is a few KiB: a bound keeps a wrong path (/dev/zero, a disk image) from
+    // filling memory at start or on a reload.
+    constexpr qint64 MaxPemBytes = 1024 * 1024;
+    *out = file.read(MaxPemBytes + 1);
+    if (out->size() > MaxPemBytes) {
+        *error = QStringLiteral("%1 \"%2\": larger than 1 MiB, not a PEM file").arg(what, path);
+        return false;
+    }
     return true;
 }
 

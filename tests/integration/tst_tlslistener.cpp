@@ -597,6 +597,8 @@ private slots:
             c.tls.keyFile.clear();
         } else if (what == u"missing file") {
             c.tls.certFile = QStringLiteral("/nonexistent/chain.pem");
+        } else if (what == u"endless file") {
+            c.tls.certFile = QStringLiteral("/dev/zero");
         } else if (what == u"not PEM") {
             c.tls.certFile = c.tls.keyFile; // a key, no certificate
         } else if (what == u"key of another") {
