@@ -12,14 +12,6 @@ namespace Tokengate {
 SharedTlsContext::SharedTlsContext() = default;
 SharedTlsContext::~SharedTlsContext() = default;
 
-bool SharedTlsContext::supported() {
-#ifdef TOKENGATE_SHARED_TLS_CONTEXT
-    return true;
-#else
-    return false;
-#endif
-}
-
 void SharedTlsContext::applyTo(QSslSocket *socket) const {
 #ifdef TOKENGATE_SHARED_TLS_CONTEXT
     if (m_context)

@@ -25,7 +25,6 @@ public:
     void learnFrom(QSslSocket *socket);
     // The configuration changed (a reload): the next socket builds a new one.
     void reset();
-    static bool supported();
 
 private:
     std::shared_ptr<QSslContext> m_context;

@@ -279,52 +279,32 @@ void WorkerThread::adopt(qintptr socketDescriptor, bool tls) {
     });
 }
 
-void WorkerThread::replaceTls(const TlsCertificateSet &tls) {
+template<typename Work> void WorkerThread::onWorker(const void *key, Work work) {
     WorkerCore *core = m_core.load();
     if (!core)
         return;
-    ThreadHandoff::sent(&tls);
+    ThreadHandoff::sent(key);
     QMetaObject::invokeMethod(
         core,
-        [core, &tls] {
-            ThreadHandoff::received(&tls);
-            core->replaceTls(tls);
-            ThreadHandoff::sent(&tls);
+        [core, key, &work] {
+            ThreadHandoff::received(key);
+            work(*core);
+            ThreadHandoff::sent(key); // what the worker did, back to this thread
         },
         Qt::BlockingQueuedConnection);
-    ThreadHandoff::received(&tls);
+    ThreadHandoff::received(key);
+}
+
+void WorkerThread::replaceTls(const TlsCertificateSet &tls) {
+    onWorker(&tls, [&tls](WorkerCore &core) { core.replaceTls(tls); });
 }
 
 void WorkerThread::replaceHandler(HandlerFactory factory) {
-    WorkerCore *core = m_core.load();
-    if (!core)
-        return;
-    ThreadHandoff::sent(&factory);
-    QMetaObject::invokeMethod(
-        core,
-        [core, &factory] {
-            ThreadHandoff::received(&factory);
-            core->replaceHandler(factory);
-            ThreadHandoff::sent(&factory); // what the worker did, back to this thread
-        },
-        Qt::BlockingQueuedConnection);
-    ThreadHandoff::received(&factory);
+    onWorker(&factory, [&factory](WorkerCore &core) { core.replaceHandler(factory); });
 }
 
 void WorkerThread::sweepDeadlines() {
-    WorkerCore *core = m_core.load();
-    if (!core)
-        return;
-    ThreadHandoff::sent(core);
-    QMetaObject::invokeMethod(
-        core,
-        [core] {
-            ThreadHandoff::received(core);
-            core->sweepDeadlines();
-            ThreadHandoff::sent(core);
-        },
-        Qt::BlockingQueuedConnection);
-    ThreadHandoff::received(core);
+    onWorker(this, [](WorkerCore &core) { core.sweepDeadlines(); });
 }
 
 void WorkerThread::drain(int drainMs) {

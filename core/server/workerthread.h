@@ -51,6 +51,9 @@ protected:
 
 private:
     void serve();
+    // Runs `work` on the worker's core in its thread and returns once it has; `key` marks
+    // the hand-off both ways (for ThreadSanitizer, which cannot see Qt's blocking queue).
+    template<typename Work> void onWorker(const void *key, Work work);
 
     WorkerContext m_context;
     HandlerFactory m_factory;
