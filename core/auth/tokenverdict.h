@@ -19,4 +19,12 @@ struct TokenVerdict {
 TokenVerdict judgeToken(const IntrospectionResult &result, qint64 nowSecs,
                         const QStringList &requiredScopes = {});
 
+// RFC 8705 section 3: a token whose confirmation claim (cnf) holds a certificate thumbprint
+// (x5t#S256) is good only from a client that showed that certificate in its TLS handshake.
+// A cnf naming another proof of possession (a DPoP key, jkt) is refused: the gateway cannot
+// check it, and such a token must not pass as a bearer token. `certificateSha256`: the raw
+// SHA-256 of the client's certificate; empty when it showed none.
+TokenVerdict judgeCertificateBinding(const IntrospectionResult &result,
+                                     QByteArrayView certificateSha256);
+
 } // namespace Tokengate

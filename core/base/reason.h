@@ -63,6 +63,8 @@ enum class Reason : unsigned char {
     TokenRevoked,
     WebSocketNotAllowed,
     TooManyTunnels,
+    ClientCertificateRequired,
+    TokenCertificateMismatch,
     Count // not a reason: how many there are, for the table's completeness check
 };
 
@@ -219,6 +221,12 @@ inline constexpr std::array<ReasonInfo, std::size_t(Reason::Count)> ReasonTable{
      "WebSocket upgrades are not allowed on this route", ReasonBody::Tagged, ""},
     {Reason::TooManyTunnels, "too_many_tunnels", 503, ReasonCategory::Limits,
      "Too many WebSockets open on this route", ReasonBody::Tagged, ""},
+    {Reason::ClientCertificateRequired, "client_certificate_required", 403,
+     ReasonCategory::Policy, "A verified client certificate is required", ReasonBody::Tagged,
+     ""},
+    // RFC 8705: the token is bound (cnf.x5t#S256) to a certificate this client did not show.
+    {Reason::TokenCertificateMismatch, "token_certificate_mismatch", 401, ReasonCategory::Token,
+     ReasonTexts::TokenInvalid, ReasonBody::Verbatim, ReasonTexts::InvalidTokenChallenge},
 }};
 // clang-format on
 

@@ -27,10 +27,11 @@ QStringList tlsProblems(const Config &c) {
         if (!c.server.plainEnabled)
             return {QStringLiteral("plain_http: false needs tls.listen (HTTPS only)")};
         if (!c.tls.certFile.isEmpty() || !c.tls.keyFile.isEmpty() ||
-            !c.tls.sniCertificates.isEmpty())
-            return {QStringLiteral("tls.cert_file, tls.key_file, tls.sni_certificates: set, but "
-                                   "tls.listen is not: "
-                                   "nothing would serve HTTPS")};
+            !c.tls.sniCertificates.isEmpty() || !c.tls.clientCaFile.isEmpty() ||
+            c.tls.clientAuth != ClientAuth::None)
+            return {QStringLiteral("tls.cert_file, tls.key_file, tls.sni_certificates, "
+                                   "tls.client_auth, tls.client_ca_file: set, but tls.listen is "
+                                   "not: nothing would serve HTTPS")};
         return {};
     }
     QStringList problems;

@@ -47,6 +47,24 @@ inline constexpr std::array<std::pair<EventDispatcher, const char *>, 2> eventDi
     {EventDispatcher::Qt, "qt"},
 }};
 
+inline constexpr std::array<std::pair<ClientAuth, const char *>, 4> clientAuths{{
+    {ClientAuth::None, "none"},
+    {ClientAuth::Optional, "optional"},
+    {ClientAuth::Required, "required"},
+    {ClientAuth::OptionalNoCa, "optional_no_ca"},
+}};
+
+inline constexpr std::array<std::pair<ClientCertificateField, const char *>, 7>
+    clientCertificateFields{{
+        {ClientCertificateField::Subject, "subject"},
+        {ClientCertificateField::Issuer, "issuer"},
+        {ClientCertificateField::San, "san"},
+        {ClientCertificateField::Sha256, "sha256"},
+        {ClientCertificateField::Serial, "serial"},
+        {ClientCertificateField::Cert, "cert"},
+        {ClientCertificateField::Verify, "verify"},
+    }};
+
 inline constexpr std::array<std::pair<ClaimRule::Op, const char *>, 3> claimOps{{
     {ClaimRule::Op::Equals, "equals"},
     {ClaimRule::Op::OneOf, "one_of"},

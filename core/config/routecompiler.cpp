@@ -2,6 +2,7 @@
 #include "core/config/routecompiler.h"
 
 #include "core/auth/jwtsigner.h"
+#include "core/config/configschema.h"
 #include "core/pipeline/router.h"
 
 #include <QSet>
@@ -23,6 +24,26 @@ QStringList introspectionNames(const Config &config) {
     return names;
 }
 
+// A header the gateway adds from the token or the client's certificate: a valid name that
+// names its source and replaces nothing the request needs.
+QStringList addedHeaderProblems(const QMap<QString, QString> &headers, const QString &what) {
+    QStringList problems;
+    for (auto it = headers.constBegin(); it != headers.constEnd(); ++it) {
+        if (!IdentityHeaders::isValidHeaderName(it.key()))
+            problems << what + QStringLiteral(" \"%1\" is not a valid header name").arg(it.key());
+        else if (it.value().isEmpty())
+            problems << what + QStringLiteral(" \"%1\" names nothing to send").arg(it.key());
+        for (const char *reserved : {"Host", "Authorization", "Content-Length", "Transfer-Encoding",
+                                     "Connection", "Cookie"}) {
+            if (HeaderMap::sameName(it.key().toLatin1(), reserved))
+                problems << what + QStringLiteral(" \"%1\" would replace a header the request "
+                                                  "needs")
+                                       .arg(it.key());
+        }
+    }
+    return problems;
+}
+
 // The rules' own checks, then the names the gateway writes itself on this route.
 QStringList headerRuleProblems(const Config &config, const RouteConfig &r, const QString &at) {
     QStringList problems;
@@ -36,6 +57,9 @@ QStringList headerRuleProblems(const Config &config, const RouteConfig &r, const
         QList<QPair<QString, QString>> owned; // name, what writes it
         for (auto it = r.identityHeaders.constBegin(); it != r.identityHeaders.constEnd(); ++it)
             owned << qMakePair(it.key(), QStringLiteral("an identity header"));
+        for (auto it = r.clientCertificateHeaders.constBegin();
+             it != r.clientCertificateHeaders.constEnd(); ++it)
+            owned << qMakePair(it.key(), QStringLiteral("a client certificate header"));
         if (!config.jwt.headerName.isEmpty())
             owned << qMakePair(config.jwt.headerName, QStringLiteral("the JWT header"));
         if (!config.requestIdHeader.isEmpty())
@@ -89,6 +113,13 @@ QList<RouteSettings> compileRoutes(const Config &config) {
         r.websocketUntilExpiry = c.websocketUntilExpiry;
         for (auto it = c.identityHeaders.constBegin(); it != c.identityHeaders.constEnd(); ++it)
             r.identityHeaders.append({it.key().toLatin1(), it.value()});
+        for (auto it = c.clientCertificateHeaders.constBegin();
+             it != c.clientCertificateHeaders.constEnd(); ++it) {
+            if (const auto field =
+                    ConfigSchema::valueOf(ConfigSchema::clientCertificateFields, it.value()))
+                r.clientCertificateHeaders.append({it.key().toLatin1(), *field});
+        }
+        r.clientCertificateRequired = c.clientCertificateRequired;
         // validate() refuses what does not compile; should one slip through, no origin is
         // allowed (fail closed) rather than CORS being off.
         if (c.cors.enabled)
@@ -192,22 +223,30 @@ QStringList validateRoutes(const Config &config) {
                                                           ? QStringLiteral("exactly one value")
                                                           : QStringLiteral("values"));
         }
-        for (auto it = r.identityHeaders.constBegin(); it != r.identityHeaders.constEnd(); ++it) {
-            if (!IdentityHeaders::isValidHeaderName(it.key()))
-                problems << at + QStringLiteral("identity header \"%1\" is not a valid header "
-                                                "name")
+        problems += addedHeaderProblems(r.identityHeaders, at + QStringLiteral("identity header"));
+        problems += addedHeaderProblems(r.clientCertificateHeaders,
+                                        at + QStringLiteral("client certificate header"));
+        for (auto it = r.clientCertificateHeaders.constBegin();
+             it != r.clientCertificateHeaders.constEnd(); ++it) {
+            if (!it.value().isEmpty() &&
+                !ConfigSchema::valueOf(ConfigSchema::clientCertificateFields, it.value()))
+                problems << at + QStringLiteral("client certificate header \"%1\": \"%2\" is "
+                                                "not subject, issuer, san, sha256, serial, cert "
+                                                "or verify")
+                                     .arg(it.key(), it.value());
+            if (std::any_of(r.identityHeaders.keyBegin(), r.identityHeaders.keyEnd(),
+                            [&](const QString &name) {
+                                return HeaderMap::sameName(name.toLatin1(), it.key().toLatin1());
+                            }))
+                problems << at + QStringLiteral("\"%1\" is both an identity header and a "
+                                                "client certificate header")
                                      .arg(it.key());
-            else if (it.value().isEmpty())
-                problems
-                    << at + QStringLiteral("identity header \"%1\" names no claim").arg(it.key());
-            for (const char *reserved : {"Host", "Authorization", "Content-Length",
-                                         "Transfer-Encoding", "Connection", "Cookie"}) {
-                if (HeaderMap::sameName(it.key().toLatin1(), reserved))
-                    problems << at + QStringLiteral("identity header \"%1\" would replace a "
-                                                    "header the request needs")
-                                         .arg(it.key());
-            }
         }
+        if ((r.clientCertificateRequired || !r.clientCertificateHeaders.isEmpty()) &&
+            (config.tls.clientAuth == ClientAuth::None || !config.server.tls.enabled))
+            problems << at + QStringLiteral("client_certificate_required and "
+                                            "client_certificate_headers need the HTTPS "
+                                            "listener with tls.client_auth");
         if (r.cors.enabled && !CorsPolicy::compile(r.cors, r.methods, &why))
             problems << at + why;
         problems += headerRuleProblems(config, r, at);

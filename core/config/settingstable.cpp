@@ -239,6 +239,22 @@ QList<Setting<Config>> buildConfigSettings() {
                  "paths); each serves the names it carries (DNS names, \"*.\" ones for one "
                  "more label) to clients asking for them (SNI); tls.cert_file serves the rest."_s,
          .field = at<&Config::tls, &TlsFiles::sniCertificates>},
+        {.key = u"tls.client_auth"_s,
+         .option = u"tls-client-auth"_s,
+         .kind = K::Choice,
+         .valueName = u"mode"_s,
+         .help = u"Client certificates on the HTTPS listener: \"none\", \"optional\" "
+                 "(asked for; requests without a verified one go on), \"required\" (403 "
+                 "without a verified one) or \"optional_no_ca\" (asked for, never verified: "
+                 "for certificate-bound tokens, RFC 8705)."_s,
+         .field = enumAt<ConfigSchema::clientAuths, &Config::tls, &TlsFiles::clientAuth>},
+        {.key = u"tls.client_ca_file"_s,
+         .option = u"tls-client-ca-file"_s,
+         .kind = K::Path,
+         .valueName = u"path"_s,
+         .help = u"PEM file of the CAs client certificates must chain to (each one trusted, "
+                 "intermediates too; the system's are not); read again on every reload."_s,
+         .field = at<&Config::tls, &TlsFiles::clientCaFile>},
         {.key = u"workers"_s,
          .option = u"workers"_s,
          .kind = K::Integer,
@@ -798,6 +814,17 @@ QList<Setting<RouteConfig>> buildRouteSettings() {
          .kind = K::HeaderMap,
          .help = u"Header name to the claim it carries to the upstream."_s,
          .field = at<&RouteConfig::identityHeaders>},
+        {.key = u"client_certificate_headers"_s,
+         .kind = K::HeaderMap,
+         .help = u"Header name to a field of the client's TLS certificate: subject, issuer, "
+                 "san, serial (verified certificates only), sha256, cert (URL-encoded PEM) or "
+                 "verify (SUCCESS, FAILED:reason, NONE)."_s,
+         .field = at<&RouteConfig::clientCertificateHeaders>},
+        {.key = u"client_certificate_required"_s,
+         .kind = K::Bool,
+         .help = u"Refuse (403) requests whose connection has no verified client certificate "
+                 "(needs tls.client_auth)."_s,
+         .field = at<&RouteConfig::clientCertificateRequired>},
         {.key = u"cors.enabled"_s,
          .kind = K::Bool,
          .flags = F::OnWithSection,

@@ -90,7 +90,11 @@ HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObje
     if (auto *tls = qobject_cast<QSslSocket *>(m_socket)) {
         m_tls = true;
         m_handshaking = !tls->isEncrypted();
-        connect(tls, &QSslSocket::encrypted, this, [this] { m_handshaking = false; });
+        connect(tls, &QSslSocket::encrypted, this, [this, tls] {
+            m_handshaking = false;
+            if (m_certificateVerifier)
+                m_clientCertificate = m_certificateVerifier->inspect(tls->peerCertificateChain());
+        });
     }
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::processInput);
     onSendProgress(m_socket, this, &HttpConnection::onBytesWritten);
@@ -163,6 +167,17 @@ bool HttpConnection::wantsInput() const {
 }
 
 void HttpConnection::startExchange() {
+    if (m_certificateVerifier && m_certificateVerifier->mode() == ClientAuth::Required &&
+        !(m_clientCertificate && m_clientCertificate->verified)) {
+        // Said in HTTP rather than as a TLS alert, so the client learns why; nothing it sends
+        // on this connection could ever pass, so it closes after the answer.
+        failRequest(Reason::ClientCertificateRequired,
+                    m_clientCertificate ? "The client certificate is not valid here: " +
+                                              m_clientCertificate->problem
+                                        : QByteArray("This listener requires a client "
+                                                     "certificate"));
+        return;
+    }
     m_phase = Phase::Exchanging;
     m_exchange = m_context.handler->createExchange(*this, m_head);
     if (!m_exchange)

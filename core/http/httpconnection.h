@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/base/deadlinesweeper.h"
+#include "core/http/clientcertificate.h"
 #include "core/http/exchange.h"
 #include "core/http/requestparser.h"
 #include "core/http/tunnel.h"
@@ -38,6 +39,13 @@ public:
     const QString &peerText() const { return m_peerText; }
     const QByteArray &peerBytes() const { return m_peerBytes; } // peerText() in Latin-1
     bool isTls() const { return m_tls; } // the client reached an HTTPS listener
+    // The certificate the client presented in its TLS handshake; null without one.
+    const ClientCertificate *clientCertificate() const { return m_clientCertificate.get(); }
+    // HTTPS with tls.client_auth: the handshake's certificate is judged by `verifier`, and
+    // with client_auth required a connection without a verified one gets only refusals.
+    void checkClientCertificates(std::shared_ptr<const ClientCertificateVerifier> verifier) {
+        m_certificateVerifier = std::move(verifier);
+    }
     int workerId() const { return m_context.workerId; }
     qint64 deadlineNowMs() const { return m_context.sweeper->nowMs(); } // the deadlines' clock
     // Starts (or stops, for backpressure) delivering the request body to the exchange. The
@@ -137,6 +145,8 @@ private:
 
     QByteArray m_in;
     qsizetype m_inPos = 0;
+    std::shared_ptr<const ClientCertificateVerifier> m_certificateVerifier;
+    std::shared_ptr<const ClientCertificate> m_clientCertificate;
 
     RequestHead m_head;
     std::unique_ptr<Exchange> m_exchange;

@@ -46,11 +46,30 @@ void GatewayExchange::start() {
         m_client.refuse(Reason::WebSocketNotAllowed);
         return;
     }
+    if (m_route->clientCertificateRequired && !hasVerifiedCertificate())
+        return;
     // Before the token is looked at: a flood of bad tokens never reaches the IdP.
     if (m_route->rateLimitsBeforeAuth > 0)
         limitThen(0, m_route->rateLimitsBeforeAuth, nullptr, AfterLimits::Authenticate);
     else
         authenticate();
+}
+
+bool GatewayExchange::hasVerifiedCertificate() {
+    const ClientCertificate *certificate = m_client.clientCertificate();
+    if (certificate && certificate->verified)
+        return true;
+    const QByteArray why =
+        !m_client.isTls() ? QByteArrayLiteral("plain HTTP has no client "
+                                              "certificate")
+        : !certificate    ? QByteArrayLiteral("the client showed no certificate")
+                          : "the client certificate is not valid here: " + certificate->problem;
+    if (tracing())
+        trace({Stage::Route, StepOutcome::Refused},
+              QStringLiteral("route requires a verified client certificate; ") +
+                  QString::fromLatin1(why));
+    m_client.refuse(Reason::ClientCertificateRequired, why);
+    return false;
 }
 
 bool GatewayExchange::matchRoute() {
@@ -432,6 +451,13 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
         refuse(verdict.reason, QString::fromLatin1(verdict.why));
         return;
     }
+    const ClientCertificate *certificate = m_client.clientCertificate();
+    const TokenVerdict binding =
+        judgeCertificateBinding(result, certificate ? certificate->sha256 : QByteArray());
+    if (!binding.allowed) {
+        refuse(binding.reason, QString::fromLatin1(binding.why));
+        return;
+    }
     if (s.revocations && !s.revocations->isEmpty()) {
         if (const auto revoked = s.revocations->match(m_tokenDigest, result, s.clock->nowSecs())) {
             refuse(Reason::TokenRevoked,
@@ -520,6 +546,21 @@ void GatewayExchange::mutate(const IntrospectionResult *identity) {
             names << QString::fromLatin1(name);
         done << (names.isEmpty() ? QStringLiteral("identity headers removed")
                                  : QStringLiteral("identity headers ") + names.join(u','));
+    }
+    if (!m_route->clientCertificateHeaders.isEmpty()) {
+        // Client copies are gone already (GatewayHandler::cleanClientHead).
+        const ClientCertificate *certificate = m_client.clientCertificate();
+        QStringList names;
+        for (const RouteSettings::CertificateHeader &h : m_route->clientCertificateHeaders) {
+            QByteArray value = clientCertificateValue(certificate, h.field);
+            if (value.isEmpty())
+                continue;
+            m_head.headers.append(h.header, std::move(value));
+            names << QString::fromLatin1(h.header);
+        }
+        done << (names.isEmpty()
+                     ? QStringLiteral("no client certificate headers")
+                     : QStringLiteral("client certificate headers ") + names.join(u','));
     }
     if (!m_route->requestHeaders.isEmpty()) {
         const int written = m_route->requestHeaders.apply(m_head.headers, identity);

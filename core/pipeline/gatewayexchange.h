@@ -37,6 +37,8 @@ private:
     bool pickTarget();
     QString shown(const UpstreamTarget &target) const;
     bool matchRoute();
+    // The route needs a verified client certificate: false once refused without one.
+    bool hasVerifiedCertificate();
     // True when the request was a CORS preflight for a route with CORS, now answered.
     bool answeredPreflight(QByteArrayView host, QByteArrayView path);
     // The route's CORS for this request; false when its origin is refused (answered).

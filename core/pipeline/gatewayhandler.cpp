@@ -42,6 +42,12 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
             if (!m_identityNames.contains(m.header))
                 m_identityNames << m.header;
         }
+        // So does one that carries the client's certificate: an upstream trusting
+        // X-Client-Subject on one route must never read a client's own on another.
+        for (const RouteSettings::CertificateHeader &h : route.clientCertificateHeaders) {
+            if (!m_identityNames.contains(h.header))
+                m_identityNames << h.header;
+        }
         // A field a rule fills from a claim speaks for the caller like an identity header.
         for (const QByteArray &name : route.requestHeaders.writtenNames(true)) {
             if (!m_identityNames.contains(name))

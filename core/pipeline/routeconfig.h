@@ -105,6 +105,10 @@ struct RouteConfig {
 
     // What the upstream learns. Client-sent headers with these names are always removed.
     QMap<QString, QString> identityHeaders; // header name -> claim name ("sub", "scope", ...)
+    // Header name -> a field of the client's TLS certificate (see ClientCertificateField).
+    QMap<QString, QString> clientCertificateHeaders;
+    // 403 unless the connection (HTTPS, tls.client_auth) has a verified client certificate.
+    bool clientCertificateRequired = false;
 
     CorsConfig cors;
     // "10/s by subject", "100/10s by address before auth": see RateLimitSpec.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/auth/routepolicy.h"
+#include "core/http/clientcertificate.h"
 #include "core/pipeline/corspolicy.h"
 #include "core/pipeline/destinationpolicy.h"
 #include "core/pipeline/headerrules.h"
@@ -36,6 +37,12 @@ struct RouteSettings {
     int maxTunnels = 0; // 0: no cap of its own
     bool websocketUntilExpiry = false;
     QList<IdentityHeaders::Mapping> identityHeaders;
+    struct CertificateHeader {
+        QByteArray header;
+        ClientCertificateField field;
+    };
+    QList<CertificateHeader> clientCertificateHeaders;
+    bool clientCertificateRequired = false;
     std::optional<CorsPolicy> cors;
     QList<RateLimitSpec> rateLimits; // those before auth, then the others, each in file order
     qsizetype rateLimitsBeforeAuth = 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/http/clientcertificate.h"
 #include "core/http/httplimits.h"
 
 #include <QHostAddress>
@@ -28,6 +29,9 @@ struct TlsFiles {
     QString keyFile;
     // More certificates, chosen by SNI from the names they carry: chain file -> key file.
     QMap<QString, QString> sniCertificates;
+    // Client certificates (mTLS): what is asked of clients, and the CAs theirs must chain to.
+    ClientAuth clientAuth = ClientAuth::None;
+    QString clientCaFile;
 
     bool operator==(const TlsFiles &) const = default;
 };

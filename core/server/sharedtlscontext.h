@@ -22,7 +22,8 @@ public:
     // Before startServerEncryption(): `socket` uses the shared context, if there is one yet.
     void applyTo(QSslSocket *socket) const;
     // After startServerEncryption(): the first socket's context becomes the shared one.
-    void learnFrom(QSslSocket *socket);
+    // `asksForCertificates`: the configuration asks clients for certificates (QueryPeer).
+    void learnFrom(QSslSocket *socket, bool asksForCertificates);
     // The configuration changed (a reload): the next socket builds a new one.
     void reset();
 

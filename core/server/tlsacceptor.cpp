@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/server/tlsacceptor.h"
 
+#include "core/http/httpconnection.h"
 #include "core/observe/logging.h"
 #include "core/server/clienthellowait.h"
 #include "core/server/peerconnections.h"
@@ -84,12 +85,15 @@ void TlsAcceptor::startHandshake(qintptr descriptor, const QByteArray &serverNam
     const qsizetype index = m_certificates.select(serverName);
     socket->setSslConfiguration(m_certificates.certificates[index].configuration);
     countFailureOnce(socket);
-    if (!m_serve(socket, acceptedAtMs))
+    HttpConnection *connection = m_serve(socket, acceptedAtMs);
+    if (!connection)
         return;
+    if (m_certificates.clientVerifier)
+        connection->checkClientCertificates(m_certificates.clientVerifier);
     SharedTlsContext &shared = m_contexts[size_t(index)];
     shared.applyTo(socket);
     socket->startServerEncryption();
-    shared.learnFrom(socket);
+    shared.learnFrom(socket, m_certificates.clientVerifier != nullptr);
 }
 
 // The handshake runs in the worker's event loop like any I/O; the connection's header

@@ -18,6 +18,7 @@ class QTcpSocket;
 namespace Tokengate {
 
 class ClientHelloWait;
+class HttpConnection;
 
 // A worker's HTTPS accepts: each connection waits (ClientHelloWait) until its ClientHello
 // names the certificate to present, then becomes a QSslSocket handed to `serve` (which
@@ -26,8 +27,9 @@ class ClientHelloWait;
 class TlsAcceptor : public QObject {
     Q_OBJECT
 public:
-    // Makes `socket` an HttpConnection (or refuses it); its deadlines count from `acceptedAtMs`.
-    using Serve = std::function<bool(QTcpSocket *socket, qint64 acceptedAtMs)>;
+    // Makes `socket` an HttpConnection, or refuses it (null); its deadlines count from
+    // `acceptedAtMs`.
+    using Serve = std::function<HttpConnection *(QTcpSocket *socket, qint64 acceptedAtMs)>;
     TlsAcceptor(WorkerContext &context, TlsCertificateSet certificates, Serve serve,
                 QObject *parent = nullptr);
     ~TlsAcceptor() override;

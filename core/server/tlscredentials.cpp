@@ -4,6 +4,7 @@
 #include <QFile>
 #include <QSslCertificate>
 #include <QSslKey>
+#include <QSslSocket>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -193,6 +194,35 @@ std::optional<TlsCredentials> loadTlsCredentials(const QString &certFile, const 
     return out;
 }
 
+namespace {
+
+// Every certificate of the file is a trust anchor for client certificates; the system's CAs
+// never are (any public CA would then vouch for a client).
+std::optional<QList<QSslCertificate>> loadClientAuthorities(const TlsFiles &files, QString *error) {
+    const QString what = QStringLiteral("tls.client_ca_file");
+    if (files.clientAuth == ClientAuth::OptionalNoCa) {
+        if (!files.clientCaFile.isEmpty()) {
+            *error = what + QStringLiteral(": set, but client_auth optional_no_ca verifies no "
+                                           "certificate against it");
+            return std::nullopt;
+        }
+        return QList<QSslCertificate>();
+    }
+    QByteArray pem;
+    if (!readFile(files.clientCaFile, what, &pem, error))
+        return std::nullopt;
+    QList<QSslCertificate> authorities = QSslCertificate::fromData(pem, QSsl::Pem);
+    authorities.removeIf([](const QSslCertificate &c) { return c.isNull(); });
+    if (authorities.isEmpty()) {
+        *error =
+            QStringLiteral("%1 \"%2\": no PEM certificate in it").arg(what, files.clientCaFile);
+        return std::nullopt;
+    }
+    return authorities;
+}
+
+} // namespace
+
 std::optional<TlsCertificateSet> loadTlsCertificates(const TlsFiles &files, QString *error) {
     TlsCertificateSet set;
     auto first = loadTlsCredentials(files.certFile, files.keyFile, error);
@@ -212,6 +242,25 @@ std::optional<TlsCertificateSet> loadTlsCertificates(const TlsFiles &files, QStr
         }
         set.certificates << *more;
     }
+    if (files.clientAuth == ClientAuth::None) {
+        if (!files.clientCaFile.isEmpty()) {
+            *error = QStringLiteral("tls.client_ca_file: set, but tls.client_auth is none");
+            return std::nullopt;
+        }
+        return set;
+    }
+    const auto authorities = loadClientAuthorities(files, error);
+    if (!authorities)
+        return std::nullopt;
+    // The handshake only asks for the certificate and takes whatever comes: the verifier
+    // judges it afterwards, so a missing or bad one gets an HTTP answer that says why instead
+    // of a TLS alert, and "required" is enforced per request like a route's requirement.
+    for (TlsCredentials &c : set.certificates) {
+        c.configuration.setCaCertificates(*authorities);
+        c.configuration.setPeerVerifyMode(QSslSocket::QueryPeer);
+    }
+    set.clientVerifier =
+        std::make_shared<ClientCertificateVerifier>(files.clientAuth, *authorities);
     return set;
 }
 

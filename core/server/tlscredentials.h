@@ -9,6 +9,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <memory>
 #include <optional>
 
 namespace Tokengate {
@@ -29,6 +30,8 @@ struct TlsCredentials {
 // all of it or, on any problem, none of it.
 struct TlsCertificateSet {
     QList<TlsCredentials> certificates;
+    // Judges the certificates clients present (tls.client_auth); null: none is asked for.
+    std::shared_ptr<const ClientCertificateVerifier> clientVerifier;
 
     // The certificate for `serverName`: one naming it exactly, else one whose "*." name
     // covers its first label, else the default.

@@ -130,18 +130,18 @@ public:
 private:
     // `acceptedAtMs`: when the connection was accepted, if that was before now (an HTTPS
     // connection waited for its hello); its first deadline counts from then.
-    bool serve(QTcpSocket *socket, qint64 acceptedAtMs = -1) {
+    HttpConnection *serve(QTcpSocket *socket, qint64 acceptedAtMs = -1) {
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         if (m_draining || m_context.openConnections->load(std::memory_order_relaxed) >=
                               m_context.limits.maxConnections) {
             refuse(socket);
-            return false;
+            return nullptr;
         }
         const QHostAddress peer = socket->peerAddress();
         if (m_context.peers &&
             !m_context.peers->tryAdd(peer, m_context.limits.maxConnectionsPerPeer)) {
             refuse(socket);
-            return false;
+            return nullptr;
         }
         auto *connection = new HttpConnection(socket, m_context, this);
         if (acceptedAtMs >= 0)
@@ -153,7 +153,7 @@ private:
             m_connections.remove(connection);
             quitIfDrained();
         });
-        return true;
+        return connection;
     }
 
     static void refuse(QTcpSocket *socket) {

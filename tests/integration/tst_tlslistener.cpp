@@ -607,11 +607,11 @@ private slots:
         } else if (what == u"expired") {
             const auto old =
                 TestCertificate::make(dir, QStringLiteral("old"), QStringLiteral("o"), -30, -1);
-            c.tls = {old.certFile, old.keyFile, {}};
+            c.tls = {old.certFile, old.keyFile, {}, ClientAuth::None, {}};
         } else if (what == u"not yet valid") {
             const auto soon =
                 TestCertificate::make(dir, QStringLiteral("soon"), QStringLiteral("s"), 2, 30);
-            c.tls = {soon.certFile, soon.keyFile, {}};
+            c.tls = {soon.certFile, soon.keyFile, {}, ClientAuth::None, {}};
         } else if (what == u"files without listener") {
             c.server.tls.enabled = false;
         } else if (what == u"same port") {

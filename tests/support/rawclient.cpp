@@ -5,6 +5,7 @@
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QSslConfiguration>
 
 namespace Tokengate::Test {
@@ -56,12 +57,23 @@ bool RawClient::connectTo(quint16 port, int timeoutMs) {
     return ok;
 }
 
+bool RawClient::presentCertificate(const QString &certFile, const QString &keyFile) {
+    QFile key(keyFile);
+    m_localChain = QSslCertificate::fromPath(certFile);
+    m_localKey = key.open(QIODevice::ReadOnly) ? QSslKey(key.readAll(), QSsl::Ec) : QSslKey();
+    return !m_localChain.isEmpty() && !m_localKey.isNull();
+}
+
 bool RawClient::connectTls(quint16 port, const QList<QSslCertificate> &cas,
                            const QString &serverName, bool checkName, int timeoutMs) {
     QSslConfiguration c = QSslConfiguration::defaultConfiguration();
     c.setCaCertificates(cas);
     c.setPeerVerifyMode(QSslSocket::VerifyPeer);
     c.setAllowedNextProtocols({QByteArray(QSslConfiguration::NextProtocolHttp1_1)});
+    if (!m_localChain.isEmpty()) {
+        c.setLocalCertificateChain(m_localChain);
+        c.setPrivateKey(m_localKey);
+    }
     m_socket.setSslConfiguration(c);
     bool done = false;
     m_tlsErrors.clear();

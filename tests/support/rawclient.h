@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QSslCertificate>
+#include <QSslKey>
 #include <QSslSocket>
 
 #include <optional>
@@ -31,6 +32,9 @@ public:
     bool connectTls(quint16 port, const QList<QSslCertificate> &cas,
                     const QString &serverName = QStringLiteral("localhost"), bool checkName = true,
                     int timeoutMs = 5000);
+    // The client certificate (PEM chain, leaf first, and its EC key) the next connectTls()
+    // presents when the server asks for one.
+    bool presentCertificate(const QString &certFile, const QString &keyFile);
     QString handshakeErrors() const { return m_tlsErrors.join(QStringLiteral("; ")); }
     void send(const QByteArray &bytes);
     // Reads one complete response (skipping interim 1xx unless `keepInterim`).
@@ -51,6 +55,8 @@ private:
     QSslSocket m_socket; // a plain TCP socket until connectTls()
     QByteArray m_buffer;
     QStringList m_tlsErrors;
+    QList<QSslCertificate> m_localChain;
+    QSslKey m_localKey;
 };
 
 // One request on a connection of its own (Connection: close); `headers` are whole lines with

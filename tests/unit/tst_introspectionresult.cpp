@@ -248,6 +248,46 @@ private slots:
         QVERIFY(Tokengate::judgeToken(r, 1700000019).allowed);
         QCOMPARE(Tokengate::judgeToken(r, 1700000020).reason, Reason::TokenExpired);
     }
+
+    // RFC 8705 section 3.1: cnf.x5t#S256 is the base64url SHA-256 of the certificate's DER.
+    void certificateBinding_data() {
+        const QByteArray digest =
+            QByteArray::fromHex("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
+        const QByteArray thumb =
+            digest.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+        QTest::addColumn<QByteArray>("cnf");
+        QTest::addColumn<QByteArray>("shown");
+        QTest::addColumn<bool>("allowed");
+        QTest::newRow("unbound, no certificate") << QByteArray() << QByteArray() << true;
+        QTest::newRow("unbound, a certificate") << QByteArray() << digest << true;
+        QTest::newRow("cnf null") << QByteArray("null") << QByteArray() << true;
+        QTest::newRow("bound, matching") << "{\"x5t#S256\":\"" + thumb + "\"}" << digest << true;
+        QTest::newRow("bound, padded") << "{\"x5t#S256\":\"" + thumb + "=\"}" << digest << true;
+        QTest::newRow("bound, no certificate")
+            << "{\"x5t#S256\":\"" + thumb + "\"}" << QByteArray() << false;
+        QTest::newRow("bound, another certificate")
+            << "{\"x5t#S256\":\"" + thumb + "\"}" << QByteArray(32, 'x') << false;
+        QTest::newRow("bound, standard base64")
+            << "{\"x5t#S256\":\"" + digest.toBase64() + "\"}" << digest << false;
+        QTest::newRow("thumbprint not a string")
+            << QByteArray("{\"x5t#S256\":42}") << digest << false;
+        QTest::newRow("thumbprint empty") << QByteArray("{\"x5t#S256\":\"\"}") << digest << false;
+        QTest::newRow("DPoP key") << QByteArray("{\"jkt\":\"abc\"}") << digest << false;
+        QTest::newRow("cnf empty") << QByteArray("{}") << digest << false;
+        QTest::newRow("cnf a string") << QByteArray("\"x\"") << digest << false;
+    }
+
+    void certificateBinding() {
+        QFETCH(QByteArray, cnf);
+        QFETCH(QByteArray, shown);
+        QFETCH(bool, allowed);
+        const QByteArray body = cnf.isEmpty() ? QByteArray("{\"active\":true}")
+                                              : "{\"active\":true,\"cnf\":" + cnf + "}";
+        const TokenVerdict v = judgeCertificateBinding(parsed(body), shown);
+        QCOMPARE(v.allowed, allowed);
+        if (!allowed)
+            QCOMPARE(v.reason, Reason::TokenCertificateMismatch);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestIntrospectionResult)

@@ -70,6 +70,8 @@ constexpr Known KnownReasons[] = {
     {Reason::TokenRevoked, "token_revoked", 401},
     {Reason::WebSocketNotAllowed, "websocket_not_allowed", 403},
     {Reason::TooManyTunnels, "too_many_tunnels", 503},
+    {Reason::ClientCertificateRequired, "client_certificate_required", 403},
+    {Reason::TokenCertificateMismatch, "token_certificate_mismatch", 401},
 };
 
 } // namespace

@@ -36,7 +36,7 @@ TOKENGATE_FIELDS(HttpLimits, maxHeaderBytes, maxHeaderCount, maxBodyBytes, heade
 TOKENGATE_FIELDS(ServerSettings, plainEnabled, address, port, tls, workers, limits, reusePort,
                  eventDispatcher)
 TOKENGATE_FIELDS(TlsListen, enabled, address, port)
-TOKENGATE_FIELDS(TlsFiles, certFile, keyFile, sniCertificates)
+TOKENGATE_FIELDS(TlsFiles, certFile, keyFile, sniCertificates, clientAuth, clientCaFile)
 TOKENGATE_FIELDS(UpstreamSettings, connectTimeoutMs, responseTimeoutMs, idleTimeoutMs,
                  maxIdlePerOrigin, maxIdleTotal, verifyTls, caFile, forwarded, trustedProxies,
                  refuseInternalPeers, internalPeersAllowed)
@@ -62,8 +62,8 @@ TOKENGATE_FIELDS(RouteConfig, name, hosts, pathPrefix, pathPattern, methods, cas
                  upstreamUrl, destinationMode, destinationAllow, preserveHost, stripPrefix,
                  rewritePrefix, authenticate, introspection, tokenSources, requiredScopes,
                  audiences, issuers, claimRules, passThrough, stripCredential, websocket,
-                 maxTunnels, websocketUntilExpiry, identityHeaders, cors, rateLimits,
-                 requestHeaders, responseHeaders)
+                 maxTunnels, websocketUntilExpiry, identityHeaders, clientCertificateHeaders,
+                 clientCertificateRequired, cors, rateLimits, requestHeaders, responseHeaders)
 TOKENGATE_FIELDS(Config, server, tls, upstreamUrl, upstream, auth, introspection, jwt, cache,
                  requiredScopes, allowMissingToken, destinationAllow, moreIntrospection, routes,
                  paths, requestIdHeader, admin, logFormat, configFile, logLevel, drainTimeoutMs,
@@ -204,6 +204,8 @@ Config everyFieldSet(const QString &file) {
     c.tls.keyFile = QStringLiteral("/etc/tokengate/tls/key.pem");
     c.tls.sniCertificates = {{QStringLiteral("/etc/tokengate/tls/api.pem"),
                               QStringLiteral("/etc/tokengate/tls/api.key")}};
+    c.tls.clientAuth = ClientAuth::Required;
+    c.tls.clientCaFile = QStringLiteral("/etc/tokengate/tls/clients.pem");
     HttpLimits &l = c.server.limits;
     l.maxHeaderBytes = 2048;
     l.maxHeaderCount = 50;
@@ -284,6 +286,8 @@ Config everyFieldSet(const QString &file) {
     fixed.maxTunnels = 12;
     fixed.websocketUntilExpiry = true;
     fixed.identityHeaders = {{QStringLiteral("X-User"), QStringLiteral("sub")}};
+    fixed.clientCertificateHeaders = {{QStringLiteral("X-Client"), QStringLiteral("subject")}};
+    fixed.clientCertificateRequired = true;
     fixed.cors.enabled = true;
     fixed.cors.allowOrigins = {QStringLiteral("https://app.test"),
                                QStringLiteral("https://*.b.test")};
