@@ -3,6 +3,7 @@
 
 #include "core/auth/jwtsigner.h"
 #include "core/base/formencoding.h"
+#include "core/server/tlscredentials.h"
 
 #include <QFile>
 #include <QJsonObject>
@@ -75,6 +76,14 @@ std::optional<IntrospectionEndpoint> introspectionEndpoint(const IntrospectionCo
     e.timeoutMs = config.timeoutMs;
     e.maxConnections = config.maxConnections;
     e.maxWaiting = config.maxWaiting;
+    if (!config.tlsCaFile.isEmpty() || !config.tlsClientCertFile.isEmpty() ||
+        !config.tlsClientKeyFile.isEmpty()) {
+        e.tls =
+            loadTlsClientSide(config.tlsCaFile, config.tlsClientCertFile, config.tlsClientKeyFile,
+                              QStringLiteral("introspection \"%1\": tls.").arg(config.name), error);
+        if (!e.tls)
+            return std::nullopt;
+    }
     switch (config.authMethod) {
     case ClientAuthMethod::ClientSecretBasic:
     case ClientAuthMethod::AuthorizationValue:
@@ -110,6 +119,11 @@ std::optional<IntrospectionEndpoint> introspectionEndpoint(const IntrospectionCo
         }
         break;
     }
+    case ClientAuthMethod::TlsClientAuth:
+    case ClientAuthMethod::SelfSignedTlsClientAuth:
+        // The certificate, presented in the handshake, is the credential (e.tls).
+        e.formCredentials = "client_id=" + formEncode(config.clientId.toUtf8());
+        break;
     }
     return e;
 }
@@ -151,6 +165,20 @@ QStringList clientAuthProblems(const IntrospectionConfig &i) {
         if (i.authorization.isEmpty())
             problems << where + QStringLiteral("authorization_value needs authorization");
         break;
+    case ClientAuthMethod::TlsClientAuth:
+    case ClientAuthMethod::SelfSignedTlsClientAuth: {
+        const QString method = QLatin1StringView(i.authMethod == ClientAuthMethod::TlsClientAuth
+                                                     ? "tls_client_auth"
+                                                     : "self_signed_tls_client_auth");
+        if (i.clientId.isEmpty() || i.tlsClientCertFile.isEmpty())
+            problems << where + method +
+                            QStringLiteral(" needs client_id, tls.client_cert_file and "
+                                           "tls.client_key_file");
+        // Over plain HTTP no certificate is ever presented: the IdP would see no credential.
+        if (!i.url.isEmpty() && !i.url.startsWith(u"https://", Qt::CaseInsensitive))
+            problems << where + method + QStringLiteral(" needs an https:// url");
+        break;
+    }
     case ClientAuthMethod::PrivateKeyJwt:
         if (i.clientId.isEmpty() || i.privateKeyFile.isEmpty())
             problems << where + QStringLiteral("private_key_jwt needs client_id and "
@@ -162,6 +190,12 @@ QStringList clientAuthProblems(const IntrospectionConfig &i) {
     if (i.authMethod != ClientAuthMethod::AuthorizationValue &&
         i.authMethod != ClientAuthMethod::ClientSecretBasic && !i.authorization.isEmpty())
         problems << where + QStringLiteral("authorization is only used with authorization_value");
+    if (QString why;
+        !i.tlsCaFile.isEmpty() || !i.tlsClientCertFile.isEmpty() || !i.tlsClientKeyFile.isEmpty()) {
+        if (!loadTlsClientSide(i.tlsCaFile, i.tlsClientCertFile, i.tlsClientKeyFile,
+                               where + QStringLiteral("tls."), &why))
+            problems << why;
+    }
     return problems;
 }
 

@@ -183,7 +183,10 @@ QStringList resolveDiscovery(const QList<IntrospectionConfig *> &endpoints,
         QString why;
         bool answered = false;
         QEventLoop loop;
-        discoverEndpoints(*network, e->issuer, tls, timeoutMs, needs,
+        UpstreamSettings own = tls; // the issuer's own CAs, when it has some
+        if (!e->tlsCaFile.isEmpty())
+            own.caFile = e->tlsCaFile;
+        discoverEndpoints(*network, e->issuer, own, timeoutMs, needs,
                           [&](const IssuerEndpoints &answer, const QString &error) {
                               found = answer;
                               why = error;

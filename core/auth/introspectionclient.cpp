@@ -36,6 +36,12 @@ Reason idpReasonFor(Reason upstream) {
 UpstreamSettings idpConnectionSettings(UpstreamSettings upstream) {
     upstream.refuseInternalPeers = false;
     upstream.forwarded = ForwardedMode::Off;
+    // The upstreams' client certificate says who we are to them, not to the IdP.
+    if (upstream.clientSide && !upstream.clientSide->chain.isEmpty())
+        upstream.clientSide =
+            std::make_shared<TlsClientSide>(TlsClientSide{upstream.clientSide->caFile, {}, {}});
+    upstream.clientCertFile.clear();
+    upstream.clientKeyFile.clear();
     return upstream;
 }
 
@@ -59,7 +65,10 @@ IntrospectionClient::~IntrospectionClient() = default;
 QByteArray IntrospectionEndpoint::clientIdentity() const {
     return authorization + '\n' + formCredentials + '\n' +
            (assertion ? assertion->clientId().toUtf8() + '\n' + assertion->signer().keyId().toUtf8()
-                      : QByteArray());
+                      : QByteArray()) +
+           '\n' +
+           (tls && !tls->chain.isEmpty() ? tls->chain.first().digest(QCryptographicHash::Sha256)
+                                         : QByteArray());
 }
 
 QByteArray IntrospectionClient::requestBytes(const IntrospectionEndpoint &endpoint,

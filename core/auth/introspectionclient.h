@@ -36,6 +36,8 @@ struct IntrospectionEndpoint {
     QString clientId;               // signed answers: their aud
     bool introspectOpaque = false;  // Jwt: a token that is not a JWT is introspected
     std::shared_ptr<JwksKeys> jwks; // the JWT modes: the issuer's keys, shared
+    // This IdP's own CAs and client certificate (mutual TLS); null: the upstreams' CAs.
+    std::shared_ptr<const TlsClientSide> tls;
 
     // Who we are to the IdP (hashed into cache keys: another client may get other answers).
     QByteArray clientIdentity() const;

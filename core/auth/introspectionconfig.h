@@ -12,6 +12,11 @@ enum class ClientAuthMethod {
     ClientSecretPost,   // client_id and client_secret in the form body
     AuthorizationValue, // a verbatim Authorization header value (Express Gateway's)
     PrivateKeyJwt,      // RFC 7523 client assertion signed with privateKeyFile
+    // RFC 8705 section 2: the TLS client certificate (tlsClientCertFile) authenticates us,
+    // client_id goes in the form body. The IdP checks it against a CA, or (self-signed) the
+    // certificate registered for the client; the gateway sends the same either way.
+    TlsClientAuth,
+    SelfSignedTlsClientAuth,
 };
 
 // How an endpoint's tokens are judged: by the IdP (RFC 7662), or by the gateway itself from the
@@ -34,6 +39,11 @@ struct IntrospectionConfig {
     QString privateKeyFile;    // private_key_jwt: PEM key signing the client assertion
     QString keyId;             // its "kid"
     QString assertionAudience; // private_key_jwt: the assertion's "aud"; empty: the endpoint URL
+    // TLS towards this IdP: CAs trusted besides the system's (empty: upstream.tls.ca_file's),
+    // and the client certificate and key for mutual TLS (never the upstream's).
+    QString tlsCaFile;
+    QString tlsClientCertFile;
+    QString tlsClientKeyFile;
     // Where the config file said the secrets come from ("env:NAME", "file:/path",
     // "keychain:NAME"); shown by --check-config instead of the value. Cleared when another
     // source (environment, command line) sets the secret itself.

@@ -5,21 +5,39 @@
 #include "core/cache/redistier.h"
 
 #include <QCryptographicHash>
+#include <QJsonObject>
 
 namespace Tokengate {
 
 namespace {
 
-// `result` valid no later than `expCap`: an answer cached without the exp the token itself
-// carries would outlive it.
+// `result` within what the token says of itself: an answer cached without the token's exp
+// would outlive it, and one without its cnf would let a certificate-bound token pass as a
+// bearer token.
 std::shared_ptr<const IntrospectionResult>
-cappedAt(std::shared_ptr<const IntrospectionResult> result, std::optional<qint64> expCap) {
-    if (!expCap || !result || !result->active || (result->exp && *result->exp <= *expCap))
+withTokenLimits(std::shared_ptr<const IntrospectionResult> result,
+                const TokenIntrospector::TokenLimits &l) {
+    if (!result || !result->active)
         return result;
-    auto capped = std::make_shared<IntrospectionResult>(*result);
-    capped->exp = expCap;
-    capped->claims.insert(u"exp", double(*expCap)); // the cache keeps the claims alone
-    return capped;
+    const bool capExp = l.exp && !(result->exp && *result->exp <= *l.exp);
+    const QJsonValue answered = result->claims.value(u"cnf");
+    const bool bound = !l.cnf.isUndefined() && !l.cnf.isNull();
+    const bool addCnf = bound && answered != l.cnf;
+    if (!capExp && !addCnf)
+        return result;
+    auto limited = std::make_shared<IntrospectionResult>(*result);
+    if (capExp) {
+        limited->exp = l.exp;
+        limited->claims.insert(u"exp", double(*l.exp)); // the cache keeps the claims alone
+    }
+    if (addCnf) {
+        // The IdP and the token disagreeing on who may present it: no certificate may.
+        limited->claims.insert(
+            u"cnf", answered.isUndefined() || answered.isNull()
+                        ? l.cnf
+                        : QJsonValue(QJsonObject{{QStringLiteral("x5t#S256"), QString()}}));
+    }
+    return limited;
 }
 
 } // namespace
@@ -145,7 +163,7 @@ TokenIntrospector::validateLocally(const QByteArray &key, const QByteArray &toke
                     checked.checkedLocally = true;
                     done(checked);
                 },
-                verdict.result->exp); // the IdP's answer may omit exp: the JWT's still holds
+                TokenLimits{verdict.result->exp, verdict.result->claims.value(u"cnf")});
         if (m_cache->settings().enabled)
             m_cache->storeActive(key, verdict.result, fingerprint);
         outcome.result = verdict.result;
@@ -185,11 +203,9 @@ TokenIntrospector::validateLocally(const QByteArray &key, const QByteArray &toke
     return nullptr;
 }
 
-std::unique_ptr<IntrospectionTicket> TokenIntrospector::introspect(const QByteArray &key,
-                                                                   const QByteArray &token,
-                                                                   const QByteArray &fingerprint,
-                                                                   Callback done,
-                                                                   std::optional<qint64> expCap) {
+std::unique_ptr<IntrospectionTicket>
+TokenIntrospector::introspect(const QByteArray &key, const QByteArray &token,
+                              const QByteArray &fingerprint, Callback done, TokenLimits limits) {
     auto waiter = std::make_shared<IntrospectionWaiter>();
     waiter->context = this;
     waiter->deliver = std::move(done);
@@ -197,14 +213,14 @@ std::unique_ptr<IntrospectionTicket> TokenIntrospector::introspect(const QByteAr
     auto flight = m_flights->join(key, waiter, &leader);
     auto ticket = std::make_unique<IntrospectionTicket>(waiter);
     if (leader)
-        call(key, token, fingerprint, std::move(flight), expCap);
+        call(key, token, fingerprint, std::move(flight), std::move(limits));
     return ticket;
 }
 
 void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
                              const QByteArray &fingerprint,
                              std::shared_ptr<IntrospectionFlights::Flight> flight,
-                             std::optional<qint64> expCap) {
+                             TokenLimits limits) {
     if (m_cache->settings().enabled) {
         // Another flight may have landed between our cache miss and our joining.
         const IntrospectionCache::Lookup late = m_cache->find(key);
@@ -220,11 +236,11 @@ void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
     entry.key = key;
     entry.flight = flight;
     entry.evictionGeneration = m_cache->evictionGeneration();
-    entry.expCap = expCap;
+    entry.limits = limits;
     if (m_redis) {
         const quint64 generation = entry.evictionGeneration;
         const bool asked = m_redis->lookup(key, [this, key, token, fingerprint, flight, generation,
-                                                 expCap](const RedisTierClient::Answer &answer) {
+                                                 limits](const RedisTierClient::Answer &answer) {
             // An eviction since the lookup was sent may concern this very answer.
             if (!answer.found || m_cache->evictionGeneration() != generation) {
                 askIdp(key, token, fingerprint, flight);
@@ -232,7 +248,7 @@ void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
             }
             IntrospectionOutcome outcome;
             if (answer.result) {
-                outcome.result = cappedAt(answer.result, expCap);
+                outcome.result = withTokenLimits(answer.result, limits);
                 m_cache->storeActive(key, outcome.result, fingerprint, answer.untilMs);
             } else {
                 m_cache->storeInactive(key, fingerprint, answer.untilMs);
@@ -266,7 +282,7 @@ void TokenIntrospector::landed(const QByteArray &key, const QByteArray &fingerpr
     const bool evictedMeanwhile =
         entry == m_calls.end() || entry->second.evictionGeneration != m_cache->evictionGeneration();
     if (outcome.error == Reason::None && entry != m_calls.end())
-        outcome.result = cappedAt(outcome.result, entry->second.expCap);
+        outcome.result = withTokenLimits(outcome.result, entry->second.limits);
     if (outcome.error == Reason::None && evictedMeanwhile) {
         // Neither tier keeps it: the eviction said to ask the IdP again next time.
     } else if (outcome.error == Reason::None) {

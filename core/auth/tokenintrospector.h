@@ -6,6 +6,7 @@
 #include "core/base/clock.h"
 #include "core/cache/introspectioncache.h"
 
+#include <QJsonValue>
 #include <QObject>
 
 #include <memory>
@@ -62,11 +63,17 @@ public:
     // IdP calls this worker makes for a flight, possibly for other workers' requests.
     bool hasCallsInFlight() const { return !m_calls.empty(); }
 
+    // What a JWT validated locally says of itself, which the IdP's answer cannot undo: its
+    // exp bounds the answer's life, and its confirmation (cnf, RFC 8705) still binds it.
+    struct TokenLimits {
+        std::optional<qint64> exp;
+        QJsonValue cnf;
+    };
+
 private:
-    // `expCap`: the exp of a JWT validated locally, which bounds the answer's life.
     std::unique_ptr<IntrospectionTicket> introspect(const QByteArray &key, const QByteArray &token,
                                                     const QByteArray &fingerprint, Callback done,
-                                                    std::optional<qint64> expCap = {});
+                                                    TokenLimits limits = {});
     std::unique_ptr<IntrospectionTicket> validateLocally(const QByteArray &key,
                                                          const QByteArray &token,
                                                          const QByteArray &fingerprint,
@@ -76,8 +83,7 @@ private:
     IntrospectionOutcome unknownKey(const QString &why) const;
     const JwkSet *currentKeys();
     void call(const QByteArray &key, const QByteArray &token, const QByteArray &fingerprint,
-              std::shared_ptr<IntrospectionFlights::Flight> flight,
-              std::optional<qint64> expCap = {});
+              std::shared_ptr<IntrospectionFlights::Flight> flight, TokenLimits limits = {});
     void askIdp(const QByteArray &key, const QByteArray &token, const QByteArray &fingerprint,
                 const std::shared_ptr<IntrospectionFlights::Flight> &flight);
     void landed(const QByteArray &key, const QByteArray &fingerprint,
@@ -96,7 +102,7 @@ private:
         // The cache's eviction generation when the lookup began: an answer that lands after a
         // manual eviction may be the very one evicted, so it is delivered but not stored.
         quint64 evictionGeneration = 0;
-        std::optional<qint64> expCap;
+        TokenLimits limits;
     };
     std::unique_ptr<RedisTierClient> m_redis; // null without the shared tier
     // This worker's copy of the issuer's keys, taken again when their generation changes.

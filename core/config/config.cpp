@@ -47,6 +47,12 @@ QStringList tlsProblems(const Config &c) {
                                        "in full")
                             .arg(it.key(), it.value());
     }
+    // Plain HTTP never carries a certificate: beside a listener that requires one, it would
+    // serve every route without.
+    if (c.tls.clientAuth == ClientAuth::Required && c.server.plainEnabled)
+        problems << QStringLiteral("tls.client_auth required: set plain_http: false, or plain "
+                                   "HTTP serves without a client certificate (with optional, "
+                                   "routes decide: client_certificate_required)");
     if (problems.isEmpty() && !loadTlsCertificates(c.tls, &why))
         problems << why;
     return problems;
@@ -182,6 +188,9 @@ QStringList Config::validate() const {
     }
     if (!upstream.caFile.isEmpty() && !QFileInfo(upstream.caFile).isReadable())
         problems << QStringLiteral("upstream-ca-file: cannot read \"%1\"").arg(upstream.caFile);
+    else if (!loadTlsClientSide(upstream.caFile, upstream.clientCertFile, upstream.clientKeyFile,
+                                QStringLiteral("upstream.tls."), &why))
+        problems << why;
     if (cache.ttlSecs < 0 || cache.negativeTtlSecs < 0 || cache.staleGraceSecs < 0)
         problems << QStringLiteral("cache: TTLs and the stale grace must be 0 or more seconds");
     if (cache.maxEntries < 1 || cache.maxBytes < 4096)

@@ -17,11 +17,13 @@ inline constexpr std::array<std::pair<AuthMode, const char *>, 2> authModes{{
     {AuthMode::None, "none"},
 }};
 
-inline constexpr std::array<std::pair<ClientAuthMethod, const char *>, 4> authMethods{{
+inline constexpr std::array<std::pair<ClientAuthMethod, const char *>, 6> authMethods{{
     {ClientAuthMethod::ClientSecretBasic, "client_secret_basic"},
     {ClientAuthMethod::ClientSecretPost, "client_secret_post"},
     {ClientAuthMethod::AuthorizationValue, "authorization_value"},
     {ClientAuthMethod::PrivateKeyJwt, "private_key_jwt"},
+    {ClientAuthMethod::TlsClientAuth, "tls_client_auth"},
+    {ClientAuthMethod::SelfSignedTlsClientAuth, "self_signed_tls_client_auth"},
 }};
 
 inline constexpr std::array<std::pair<TokenValidation, const char *>, 3> tokenValidations{{

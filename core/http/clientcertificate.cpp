@@ -3,6 +3,7 @@
 
 #include "core/base/sha256.h"
 
+#include <QDateTime>
 #include <QHostAddress>
 
 #include <openssl/bio.h>
@@ -123,15 +124,15 @@ QByteArray clientCertificateValue(const ClientCertificate *c, ClientCertificateF
         return field == ClientCertificateField::Verify ? QByteArrayLiteral("NONE") : QByteArray();
     switch (field) {
     case ClientCertificateField::Verify:
-        return c->verified ? QByteArrayLiteral("SUCCESS") : "FAILED:" + printable(c->problem);
+        return c->verifiedNow() ? QByteArrayLiteral("SUCCESS")
+               : c->verified    ? QByteArrayLiteral("FAILED:certificate has expired")
+                                : "FAILED:" + printable(c->problem);
     case ClientCertificateField::Sha256:
         return c->sha256.toHex();
-    case ClientCertificateField::Cert:
-        return c->pem;
     default:
         break;
     }
-    if (!c->verified)
+    if (!c->verifiedNow())
         return {};
     switch (field) {
     case ClientCertificateField::Subject:
@@ -142,9 +143,15 @@ QByteArray clientCertificateValue(const ClientCertificate *c, ClientCertificateF
         return c->san;
     case ClientCertificateField::Serial:
         return c->serial;
+    case ClientCertificateField::Cert:
+        return c->pem;
     default:
         return {};
     }
+}
+
+bool ClientCertificate::verifiedNow() const {
+    return verified && QDateTime::currentSecsSinceEpoch() < notAfterSecs;
 }
 
 struct ClientCertificateVerifier::Store {
@@ -206,6 +213,10 @@ ClientCertificateVerifier::inspect(const QList<QSslCertificate> &chain) const {
     c->san = alternativeNames(leaf);
     c->serial = serialHex(leaf);
     c->pem = chain.first().toPem().toPercentEncoding();
+    c->notAfterSecs = chain.first().expiryDate().toSecsSinceEpoch();
+    // A malformed extension leaves errors behind; Qt reads the thread's queue after SSL_read
+    // and would take a stale one for this connection's failure.
+    ERR_clear_error();
     return c;
 }
 

@@ -28,15 +28,20 @@ struct ClientCertificate {
     QByteArray san;        // "DNS:a.example, URI:spiffe://x/y, IP:10.0.0.1, email:a@b.example"
     QByteArray serial;     // hex, upper case
     QByteArray pem;        // the leaf, percent-encoded (nginx's $ssl_client_escaped_cert)
+    qint64 notAfterSecs = 0;
+
+    // Verified at the handshake and not expired since: a keep-alive connection or a
+    // WebSocket can outlive its certificate.
+    bool verifiedNow() const;
 };
 
 // What a route can send upstream about the client's certificate (client_certificate_headers).
 enum class ClientCertificateField { Subject, Issuer, San, Sha256, Serial, Cert, Verify };
 
-// The field's header value; empty: not sent. Names (subject, issuer, san, serial) only from a
-// verified certificate, or the client would choose them; the fingerprint and the certificate
-// from any the client holds the key of (the handshake proves it); "verify" is SUCCESS,
-// FAILED:<why> or NONE (nginx's $ssl_client_verify).
+// The field's header value; empty: not sent. Names (subject, issuer, san, serial) and the
+// certificate itself only from a verified certificate, or the client would choose what an
+// upstream reads in them; the fingerprint from any the client holds the key of (the handshake
+// proves it); "verify" is SUCCESS, FAILED:<why> or NONE (nginx's $ssl_client_verify).
 QByteArray clientCertificateValue(const ClientCertificate *certificate,
                                   ClientCertificateField field);
 

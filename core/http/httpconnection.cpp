@@ -168,14 +168,16 @@ bool HttpConnection::wantsInput() const {
 
 void HttpConnection::startExchange() {
     if (m_certificateVerifier && m_certificateVerifier->mode() == ClientAuth::Required &&
-        !(m_clientCertificate && m_clientCertificate->verified)) {
+        !(m_clientCertificate && m_clientCertificate->verifiedNow())) {
         // Said in HTTP rather than as a TLS alert, so the client learns why; nothing it sends
         // on this connection could ever pass, so it closes after the answer.
         failRequest(Reason::ClientCertificateRequired,
-                    m_clientCertificate ? "The client certificate is not valid here: " +
-                                              m_clientCertificate->problem
-                                        : QByteArray("This listener requires a client "
-                                                     "certificate"));
+                    m_clientCertificate
+                        ? "The client certificate is not valid here: " +
+                              (m_clientCertificate->verified ? QByteArray("certificate has expired")
+                                                             : m_clientCertificate->problem)
+                        : QByteArray("This listener requires a client "
+                                     "certificate"));
         return;
     }
     m_phase = Phase::Exchanging;

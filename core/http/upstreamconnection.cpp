@@ -38,8 +38,16 @@ void UpstreamConnection::connectSocket() {
     if (m_origin.tls) {
         auto *ssl = new QSslSocket(this);
         QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
-        if (!m_settings.caFile.isEmpty())
+        if (const TlsClientSide *side = m_settings.clientSide.get()) {
+            if (!side->caFile.isEmpty())
+                conf.addCaCertificates(side->caFile);
+            if (!side->chain.isEmpty()) {
+                conf.setLocalCertificateChain(side->chain);
+                conf.setPrivateKey(side->key);
+            }
+        } else if (!m_settings.caFile.isEmpty()) {
             conf.addCaCertificates(m_settings.caFile);
+        }
         conf.setPeerVerifyMode(m_settings.verifyTls ? QSslSocket::VerifyPeer
                                                     : QSslSocket::VerifyNone);
         ssl->setSslConfiguration(conf);

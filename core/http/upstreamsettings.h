@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <QSslCertificate>
+#include <QSslKey>
 #include <QStringList>
+
+#include <memory>
 
 namespace Tokengate {
 
@@ -10,6 +14,17 @@ enum class ForwardedMode {
     Replace, // drop what the client sent (it could be forged), set from this connection
     Append,  // trust a front proxy: append the peer to X-Forwarded-For, keep -Proto/-Host
     Off,     // pass the client's fields through, add nothing
+};
+
+// The client side of TLS towards an upstream or the IdP (see loadTlsClientSide).
+struct TlsClientSide {
+    // Trusted besides the system's. A path, read per connection: Qt's list form of
+    // addCaCertificates() would stop the system's CAs from loading.
+    QString caFile;
+    // Mutual TLS: presented when the server asks for a client certificate; none if empty.
+    // Read once, checked like a server's (key matches, valid now).
+    QList<QSslCertificate> chain;
+    QSslKey key;
 };
 
 // Connection behaviour towards upstreams; shared by every origin of a worker's pool.
@@ -23,6 +38,11 @@ struct UpstreamSettings {
     int maxIdleTotal = 1024;
     bool verifyTls = true;
     QString caFile; // extra CA certificates (PEM) trusted for https upstreams
+    // Mutual TLS towards upstreams: the certificate chain and key presented when asked.
+    QString clientCertFile;
+    QString clientKeyFile;
+    // What the connections use, loaded by the service; null: caFile alone.
+    std::shared_ptr<const TlsClientSide> clientSide;
     ForwardedMode forwarded = ForwardedMode::Replace;
     // With Append: the front proxies (addresses, CIDR ranges) whose forwarded fields are
     // believed; a peer outside them is treated as under Replace. Empty: the peer is trusted.

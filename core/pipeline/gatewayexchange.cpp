@@ -57,13 +57,14 @@ void GatewayExchange::start() {
 
 bool GatewayExchange::hasVerifiedCertificate() {
     const ClientCertificate *certificate = m_client.clientCertificate();
-    if (certificate && certificate->verified)
+    if (certificate && certificate->verifiedNow())
         return true;
     const QByteArray why =
-        !m_client.isTls() ? QByteArrayLiteral("plain HTTP has no client "
-                                              "certificate")
+        !m_client.isTls() ? QByteArrayLiteral("plain HTTP has no client certificate")
         : !certificate    ? QByteArrayLiteral("the client showed no certificate")
-                          : "the client certificate is not valid here: " + certificate->problem;
+        : certificate->verified
+            ? QByteArrayLiteral("the client certificate has expired")
+            : "the client certificate is not valid here: " + certificate->problem;
     if (tracing())
         trace({Stage::Route, StepOutcome::Refused},
               QStringLiteral("route requires a verified client certificate; ") +

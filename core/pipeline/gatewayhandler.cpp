@@ -97,8 +97,11 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
         QList<IntrospectionEndpoint> endpoints{m_settings.introspection};
         endpoints << m_settings.moreIntrospections;
         for (const IntrospectionEndpoint &e : endpoints) {
+            UpstreamSettings own = idp;
+            if (e.tls)
+                own.clientSide = e.tls;
             m_introspections.push_back(
-                std::make_unique<IntrospectionClient>(e, idp, limits, sweeper));
+                std::make_unique<IntrospectionClient>(e, own, limits, sweeper));
             m_introspectors.push_back(std::make_unique<TokenIntrospector>(
                 *m_introspections.back(), m_settings.cache, m_settings.flights, m_settings.redis,
                 *m_settings.clock));
@@ -154,7 +157,7 @@ void GatewayHandler::cleanClientHead(HeaderMap &headers) const {
     };
     auto isIdentityName = [&](QByteArrayView name) {
         return std::any_of(m_identityNames.cbegin(), m_identityNames.cend(),
-                           [&](const QByteArray &i) { return HeaderMap::sameName(name, i); });
+                           [&](const QByteArray &i) { return HeaderMap::sameNameFolded(name, i); });
     };
     headers.removeIf([&](const HeaderField &f) {
         return hopByHop.drops(f.name) || isFramingField(f.name) || isIdentityName(f.name) ||

@@ -22,6 +22,13 @@ static_assert(QT_VERSION >= QT_VERSION_CHECK(6, 4, 0) && QT_VERSION < QT_VERSION
 // given its sessions no context id; Qt sets none. Sessions of the shared context get one.
 // QSslContext (Qt 6.4's OpenSSL plugin) has no virtual table and holds its SSL_CTX first.
 void nameSessions(const std::shared_ptr<QSslContext> &context) {
+    // The layout is read from the headers built against; the library loaded at run time must
+    // be that one too, with its OpenSSL backend.
+    static const bool sameQt =
+        QLatin1StringView(qVersion()).startsWith(QLatin1StringView("6.4.")) &&
+        QSslSocket::activeBackend() == u"openssl";
+    if (!sameQt)
+        return;
     static constexpr unsigned char Id[] = "tokengate-client-certificates";
     SSL_CTX *ctx = *reinterpret_cast<SSL_CTX *const *>(context.get());
     if (ctx)

@@ -114,7 +114,9 @@ QString subjectOf(const QSslCertificate &leaf) {
 std::optional<TlsCredentials> loadTlsCredentials(const QString &certFile, const QString &keyFile,
                                                  QString *error, const QString &what) {
     const QString certWhat = what == u"tls" ? QStringLiteral("tls.cert_file") : what;
-    const QString keyWhat = what == u"tls" ? QStringLiteral("tls.key_file") : what;
+    const QString keyWhat = what == u"tls" ? QStringLiteral("tls.key_file")
+                                           : QString(what).replace(QStringLiteral("cert_file"),
+                                                                   QStringLiteral("key_file"));
     QByteArray certPem;
     WipedBytes key;
     QByteArray &keyPem = key.bytes;
@@ -262,6 +264,37 @@ std::optional<TlsCertificateSet> loadTlsCertificates(const TlsFiles &files, QStr
     set.clientVerifier =
         std::make_shared<ClientCertificateVerifier>(files.clientAuth, *authorities);
     return set;
+}
+
+std::shared_ptr<const TlsClientSide> loadTlsClientSide(const QString &caFile,
+                                                       const QString &certFile,
+                                                       const QString &keyFile, const QString &what,
+                                                       QString *error) {
+    auto side = std::make_shared<TlsClientSide>();
+    if (!caFile.isEmpty()) {
+        QByteArray pem;
+        if (!readFile(caFile, what + QStringLiteral("ca_file"), &pem, error))
+            return nullptr;
+        if (QSslCertificate::fromData(pem, QSsl::Pem).isEmpty()) {
+            *error = QStringLiteral("%1ca_file \"%2\": no PEM certificate in it").arg(what, caFile);
+            return nullptr;
+        }
+        side->caFile = caFile;
+    }
+    if (certFile.isEmpty() != keyFile.isEmpty()) {
+        *error = QStringLiteral("%1client_cert_file and %1client_key_file: set both or neither")
+                     .arg(what);
+        return nullptr;
+    }
+    if (!certFile.isEmpty()) {
+        const auto credentials =
+            loadTlsCredentials(certFile, keyFile, error, what + QStringLiteral("client_cert_file"));
+        if (!credentials)
+            return nullptr;
+        side->chain = credentials->configuration.localCertificateChain();
+        side->key = credentials->configuration.privateKey();
+    }
+    return side;
 }
 
 qsizetype TlsCertificateSet::select(QByteArrayView serverName) const {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/http/upstreamsettings.h"
 #include "core/server/serversettings.h"
 
 #include <QByteArrayView>
@@ -47,5 +48,14 @@ std::optional<TlsCredentials> loadTlsCredentials(const QString &certFile, const 
                                                  QString *error,
                                                  const QString &what = QStringLiteral("tls"));
 std::optional<TlsCertificateSet> loadTlsCertificates(const TlsFiles &files, QString *error);
+
+// The client side of TLS towards an upstream or the IdP: `caFile` trusted besides the
+// system's (checked to hold certificates); with `certFile` and `keyFile`, the chain and key
+// presented for mutual TLS, checked as loadTlsCredentials() does. `what` prefixes the
+// settings' names in messages ("upstream.tls.").
+std::shared_ptr<const TlsClientSide> loadTlsClientSide(const QString &caFile,
+                                                       const QString &certFile,
+                                                       const QString &keyFile, const QString &what,
+                                                       QString *error);
 
 } // namespace Tokengate

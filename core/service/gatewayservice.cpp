@@ -85,7 +85,10 @@ namespace {
 
 // How we call the endpoint. validate() has loaded the same URL and key, so this does not fail
 // here; if it did, the empty endpoint fails every call as unreachable instead of guessing.
-IntrospectionEndpoint endpointFor(const IntrospectionConfig &i) {
+// Without CAs of its own, an IdP is trusted as the upstreams are.
+IntrospectionEndpoint endpointFor(IntrospectionConfig i, const UpstreamSettings &upstream) {
+    if (i.tlsCaFile.isEmpty())
+        i.tlsCaFile = upstream.caFile;
     return introspectionEndpoint(i, nullptr).value_or(IntrospectionEndpoint());
 }
 
@@ -97,15 +100,20 @@ PipelineSettings GatewayService::pipelineSettings(const Config &config) {
         p.upstream = UpstreamTarget::parse(config.upstreamUrl, nullptr);
     p.destinations = DestinationPolicy::parse(config.destinationAllow, nullptr).value();
     p.upstreamSettings = config.upstream;
+    // validate() has read the files; should one have changed since, no certificate is sent.
+    QString unused;
+    p.upstreamSettings.clientSide =
+        loadTlsClientSide(config.upstream.caFile, config.upstream.clientCertFile,
+                          config.upstream.clientKeyFile, QStringLiteral("upstream.tls."), &unused);
     if (!p.upstream) {
         p.upstreamSettings.refuseInternalPeers = true;
         p.upstreamSettings.internalPeersAllowed = p.destinations.exactHosts();
     }
     p.authenticate = config.auth == AuthMode::Introspection;
     if (p.authenticate) {
-        p.introspection = endpointFor(config.introspection);
+        p.introspection = endpointFor(config.introspection, config.upstream);
         for (const IntrospectionConfig &i : config.moreIntrospection)
-            p.moreIntrospections << endpointFor(i);
+            p.moreIntrospections << endpointFor(i, config.upstream);
     }
     p.allowMissingToken = config.allowMissingToken;
     p.requiredScopes = config.requiredScopes;
@@ -325,7 +333,8 @@ void GatewayService::syncJwksFetchers() {
             m_jwksFetchers.push_back(nullptr);
             continue;
         }
-        JwksSettings settings{i.jwksUri,   m_config.upstream.verifyTls, m_config.upstream.caFile,
+        const QString caFile = i.tlsCaFile.isEmpty() ? m_config.upstream.caFile : i.tlsCaFile;
+        JwksSettings settings{i.jwksUri,   m_config.upstream.verifyTls, caFile,
                               i.timeoutMs, i.jwksRefreshSecs,           i.jwksRefetchSecs};
         // A reload keeps the keys it has: requests need not wait for a fetch.
         auto same = std::find_if(previous.begin(), previous.end(),

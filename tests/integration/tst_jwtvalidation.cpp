@@ -283,6 +283,29 @@ private slots:
         QCOMPARE(m_introspections, 2);
     }
 
+    // RFC 8705: a JWT bound to a certificate (cnf.x5t#S256) stays bound whatever the IdP's
+    // answer leaves out; over plain HTTP no certificate can match it.
+    void certificateBoundJwtStaysBound_data() {
+        QTest::addColumn<TokenValidation>("validation");
+        QTest::newRow("jwt") << TokenValidation::Jwt;
+        QTest::newRow("jwt_then_introspect") << TokenValidation::JwtThenIntrospect;
+    }
+
+    void certificateBoundJwtStaysBound() {
+        QFETCH(TokenValidation, validation);
+        Gateway gw;
+        QVERIFY(gw.start(config(validation)));
+        QJsonObject claims =
+            accessTokenClaims(issuer(), Audience, QDateTime::currentSecsSinceEpoch(), 300);
+        claims.insert(u"jti", QString::number(++m_jti));
+        claims.insert(u"cnf", QJsonObject{{u"x5t#S256"_qs,
+                                           u"bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"_qs}});
+        const QByteArray bound = m_keyA->sign(m_keyA->header(), claims);
+        QCOMPARE(status(gw.port(), bound), 401);
+        QCOMPARE(status(gw.port(), bound), 401); // the cached answer too
+        QCOMPARE(status(gw.port(), token(*m_keyA)), 200);
+    }
+
     // The IdP's answer may omit exp: the cached answer must still end with the JWT's own.
     void introspectedAnswerEndsWithTheJwt() {
         m_idpSendsExp = false;

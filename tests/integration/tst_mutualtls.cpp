@@ -72,6 +72,8 @@ class TestMutualTls : public QObject {
         c.tls.clientAuth = mode;
         if (mode != ClientAuth::OptionalNoCa)
             c.tls.clientCaFile = m_ca.certFile;
+        // Plain HTTP has no certificates: beside "required" it must be off (configProblems).
+        c.server.plainEnabled = mode != ClientAuth::Required;
         return c;
     }
 
@@ -150,10 +152,6 @@ private slots:
             QVERIFY2(r->body.contains(why.toLatin1()), r->body.constData());
             QVERIFY(!r->keepAlive);
         }
-        // Plain HTTP beside it has no certificate at all: client_auth does not reach it.
-        const auto plain = requestOnce(gw.service.port(), "GET", "/plain");
-        QVERIFY(plain);
-        QCOMPARE(plain->status, 200);
     }
 
     // client_auth optional: a route may require a verified certificate, and routes send its
@@ -173,7 +171,10 @@ private slots:
         Gateway gw;
         QVERIFY(gw.start(c));
         const quint16 port = gw.service.tlsPort();
-        const QByteArray forged = "X-Client-Subject: CN=admin\r\nX-Client-Verify: SUCCESS\r\n";
+        // Every spelling an upstream may read as the same field (CGI and gunicorn take "_"
+        // for "-").
+        const QByteArray forged = "X-Client-Subject: CN=admin\r\nx-client-verify: SUCCESS\r\n"
+                                  "X_Client_San: DNS:admin.example\r\n";
 
         auto r = get(port, "/open", &m_alice, forged);
         QVERIFY(r);
@@ -215,6 +216,7 @@ private slots:
         QCOMPARE(echoedHeader(*r, "X-Client-Verify").value(0).left(7), QByteArray("FAILED:"));
         QVERIFY(echoedHeader(*r, "X-Client-Subject").isEmpty());
         QVERIFY(echoedHeader(*r, "X-Client-San").isEmpty());
+        QVERIFY(echoedHeader(*r, "X-Client-Cert").isEmpty()); // it could be parsed for names
         QCOMPARE(echoedHeader(*r, "X-Client-Sha256"),
                  one(sha256(m_stranger.certificate.toDer()).toHex()));
         r = get(port, "/secure", &m_stranger);
@@ -227,6 +229,8 @@ private slots:
         QCOMPARE(r->status, 200);
         QVERIFY(echoedHeader(*r, "X-Client-Subject").isEmpty());
         QVERIFY(echoedHeader(*r, "X-Client-Verify").isEmpty());
+        QVERIFY(echoedHeader(*r, "X-Client-San").isEmpty());
+        QVERIFY(echoedHeader(*r, "X_Client_San").isEmpty());
 
         // Plain HTTP: no certificate, whatever the headers claim.
         const auto plain = requestOnce(gw.service.port(), "GET", "/secure");
@@ -423,6 +427,93 @@ private slots:
         QCOMPARE(r->status, 200);
     }
 
+    // The gateway as the client: an https upstream (the echo upstream, serving HTTPS with
+    // client_auth required) gets the configured certificate.
+    void upstreamsGetTheClientCertificate() {
+        ServerSettings s;
+        s.port = 0;
+        s.workers = 1;
+        s.tls.enabled = true;
+        s.tls.port = 0;
+        QString error;
+        const auto served = loadTlsCertificates(
+            {m_server.certFile, m_server.keyFile, {}, ClientAuth::Required, m_ca.certFile}, &error);
+        QVERIFY2(served, qPrintable(error));
+        HttpServer upstream(s,
+                            [](DeadlineSweeper &, int) { return std::make_unique<EchoHandler>(); });
+        upstream.setTlsCertificates(*served);
+        QVERIFY2(upstream.start(&error), qPrintable(error));
+
+        Config c = testConfig(QStringLiteral("https://localhost:%1").arg(upstream.tlsPort()));
+        c.upstream.caFile = m_server.certFile;
+        c.upstream.clientCertFile = m_alice.certFile;
+        c.upstream.clientKeyFile = m_alice.keyFile;
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        auto r = requestOnce(gw.port(), "GET", "/through");
+        QVERIFY(r);
+        QVERIFY2(r->status == 200, r->body.constData());
+        QCOMPARE(echoJson(*r).value(u"target").toString(), QStringLiteral("/through"));
+
+        c.upstream.clientCertFile.clear();
+        c.upstream.clientKeyFile.clear();
+        Gateway without;
+        QVERIFY(without.start(c));
+        r = requestOnce(without.port(), "GET", "/through");
+        QVERIFY(r);
+        QCOMPARE(r->status, 403);
+        QVERIFY(r->body.contains("client_certificate_required"));
+    }
+
+    // RFC 8705 tls_client_auth: the IdP (behind a gateway that requires certificates) sees
+    // the endpoint's certificate and client_id alone in the body, no secret; the upstreams'
+    // certificate is never shown to it.
+    void introspectionWithTlsClientAuth() {
+        ScriptedUpstream idp(idpAnswering({}));
+        Config front = mtlsConfig(ClientAuth::Required);
+        RouteConfig toIdp = prefixRoute("idp", "/", idp.url());
+        toIdp.authenticate = false;
+        toIdp.clientCertificateHeaders = {
+            {QStringLiteral("X-Seen-Subject"), QStringLiteral("subject")}};
+        front.routes = {toIdp};
+        Gateway idpFront;
+        QVERIFY(idpFront.start(front));
+
+        Config c = testConfig(loopbackUrl(*m_echo));
+        c.auth = AuthMode::Introspection;
+        c.upstream.caFile = m_server.certFile;
+        c.upstream.clientCertFile = m_bob.certFile; // for upstreams only
+        c.upstream.clientKeyFile = m_bob.keyFile;
+        IntrospectionConfig &e = c.introspection;
+        e.url = QStringLiteral("https://localhost:%1/introspect").arg(idpFront.service.tlsPort());
+        e.authMethod = ClientAuthMethod::TlsClientAuth;
+        e.clientId = QStringLiteral("gateway-client");
+        e.tlsClientCertFile = m_alice.certFile;
+        e.tlsClientKeyFile = m_alice.keyFile;
+        QVERIFY2(c.validate().isEmpty(), qPrintable(c.validate().join(u'\n')));
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        auto r = requestOnce(gw.port(), "GET", "/api", "Authorization: Bearer t\r\n");
+        QVERIFY(r);
+        QVERIFY2(r->status == 200, r->body.constData());
+        QVERIFY(waitFor([&] { return idp.requestTotal() == 1; }));
+        const QByteArray seen = idp.connections().value(0).received;
+        QVERIFY2(seen.contains("X-Seen-Subject: CN=alice,O=Tokengate tests"), seen.constData());
+        QVERIFY2(seen.contains("client_id=gateway-client"), seen.constData());
+        QVERIFY(!seen.contains("client_secret"));
+        QVERIFY(!seen.contains("Authorization: Basic"));
+
+        // Without the endpoint's own certificate the IdP is not shown the upstreams' one.
+        e.tlsClientCertFile.clear();
+        e.tlsClientKeyFile.clear();
+        e.authMethod = ClientAuthMethod::ClientSecretBasic;
+        Gateway plainClient;
+        QVERIFY(plainClient.start(c));
+        r = requestOnce(plainClient.port(), "GET", "/api", "Authorization: Bearer t\r\n");
+        QVERIFY(r);
+        QCOMPARE(r->status, 503); // the IdP's front answered 403: idp_rejected_client
+    }
+
     void configProblems_data() {
         QTest::addColumn<QString>("what");
         QTest::addColumn<QString>("problem");
@@ -446,6 +537,19 @@ private slots:
                                          << "client certificate header \"Host\" would replace";
         QTest::newRow("client_auth without HTTPS") << "client_auth without HTTPS"
                                                    << "but tls.listen is not";
+        QTest::newRow("tls_client_auth without a certificate")
+            << "tls_client_auth without a certificate"
+            << "tls_client_auth needs client_id, tls.client_cert_file";
+        QTest::newRow("tls_client_auth over http") << "tls_client_auth over http"
+                                                   << "tls_client_auth needs an https:// url";
+        QTest::newRow("upstream key without certificate")
+            << "upstream key without certificate"
+            << "upstream.tls.client_cert_file and upstream.tls.client_key_file: set both";
+        QTest::newRow("upstream key of another") << "upstream key of another"
+                                                 << "is not the key of the first certificate";
+        QTest::newRow("required beside plain HTTP") << "required beside plain HTTP"
+                                                    << "tls.client_auth required: set plain_http: "
+                                                       "false";
     }
 
     void configProblems() {
@@ -472,6 +576,25 @@ private slots:
             route.identityHeaders = {{QStringLiteral("x-user"), QStringLiteral("sub")}};
         } else if (what == u"reserved header") {
             route.clientCertificateHeaders = {{QStringLiteral("Host"), QStringLiteral("subject")}};
+        } else if (what == u"tls_client_auth without a certificate" ||
+                   what == u"tls_client_auth over http") {
+            c.auth = AuthMode::Introspection;
+            c.introspection.url = QStringLiteral("https://idp.test/introspect");
+            c.introspection.authMethod = ClientAuthMethod::TlsClientAuth;
+            c.introspection.clientId = QStringLiteral("gw");
+            if (what == u"tls_client_auth over http") {
+                c.introspection.url = QStringLiteral("http://idp.test/introspect");
+                c.introspection.tlsClientCertFile = m_alice.certFile;
+                c.introspection.tlsClientKeyFile = m_alice.keyFile;
+            }
+        } else if (what == u"upstream key without certificate") {
+            c.upstream.clientKeyFile = m_alice.keyFile;
+        } else if (what == u"upstream key of another") {
+            c.upstream.clientCertFile = m_alice.certFile;
+            c.upstream.clientKeyFile = m_bob.keyFile;
+        } else if (what == u"required beside plain HTTP") {
+            c = mtlsConfig(ClientAuth::Required);
+            c.server.plainEnabled = true;
         } else if (what == u"client_auth without HTTPS") {
             c.server.tls.enabled = false;
             c.tls = {};

@@ -100,7 +100,8 @@ private slots:
             "env:NAME or file:/path with tokengated");
         row("auth method", "introspection:\n  url: http://i/\n  auth_method: mtls\n",
             "t.yml:3: introspection.auth_method: expected client_secret_basic, "
-            "client_secret_post, authorization_value or private_key_jwt, got \"mtls\"");
+            "client_secret_post, authorization_value, private_key_jwt, tls_client_auth or "
+            "self_signed_tls_client_auth, got \"mtls\"");
         row("jwt algorithm", "jwt:\n  algorithm: none\n",
             "t.yml:2: jwt.algorithm: expected HS256, RS256 or ES256, got \"none\"");
         row("second endpoint without name",

@@ -38,13 +38,13 @@ TOKENGATE_FIELDS(ServerSettings, plainEnabled, address, port, tls, workers, limi
 TOKENGATE_FIELDS(TlsListen, enabled, address, port)
 TOKENGATE_FIELDS(TlsFiles, certFile, keyFile, sniCertificates, clientAuth, clientCaFile)
 TOKENGATE_FIELDS(UpstreamSettings, connectTimeoutMs, responseTimeoutMs, idleTimeoutMs,
-                 maxIdlePerOrigin, maxIdleTotal, verifyTls, caFile, forwarded, trustedProxies,
-                 refuseInternalPeers, internalPeersAllowed)
+                 maxIdlePerOrigin, maxIdleTotal, verifyTls, caFile, clientCertFile, clientKeyFile,
+                 clientSide, forwarded, trustedProxies, refuseInternalPeers, internalPeersAllowed)
 TOKENGATE_FIELDS(IntrospectionConfig, name, url, issuer, authMethod, clientId, clientSecret,
-                 authorization, privateKeyFile, keyId, assertionAudience, clientSecretRef,
-                 authorizationRef, timeoutMs, maxConnections, maxWaiting, validation, jwksUri,
-                 audiences, leewaySecs, requireAtJwt, introspectOpaque, jwksRefreshSecs,
-                 jwksRefetchSecs, signedAnswers)
+                 authorization, privateKeyFile, keyId, assertionAudience, tlsCaFile,
+                 tlsClientCertFile, tlsClientKeyFile, clientSecretRef, authorizationRef, timeoutMs,
+                 maxConnections, maxWaiting, validation, jwksUri, audiences, leewaySecs,
+                 requireAtJwt, introspectOpaque, jwksRefreshSecs, jwksRefetchSecs, signedAnswers)
 TOKENGATE_FIELDS(JwtConfig, headerName, algorithm, secret, secretRef, privateKeyFile, keyId,
                  allowPassthrough, lifetimeSecs, claims)
 TOKENGATE_FIELDS(RedisSettings, url, password, passwordRef, database, keyPrefix, timeoutMs)
@@ -150,6 +150,7 @@ void copyNonSettings(const Config &from, Config &to) {
     to.demo = from.demo; // --demo / TOKENGATE_DEMO only: a mode of the shells, not of a file
     to.upstream.refuseInternalPeers = from.upstream.refuseInternalPeers; // from the routes
     to.upstream.internalPeersAllowed = from.upstream.internalPeersAllowed;
+    to.upstream.clientSide = from.upstream.clientSide; // what the files hold, loaded by the service
 }
 
 QProcessEnvironment secrets() {
@@ -174,6 +175,9 @@ IntrospectionConfig endpoint(const QString &name, const QString &n) {
     e.privateKeyFile = QStringLiteral("/keys/%1.pem").arg(n);
     e.keyId = QStringLiteral("kid") + n;
     e.assertionAudience = QStringLiteral("http://aud%1.test").arg(n);
+    e.tlsCaFile = QStringLiteral("/etc/tokengate/idp%1-ca.pem").arg(n);
+    e.tlsClientCertFile = QStringLiteral("/etc/tokengate/idp%1.crt").arg(n);
+    e.tlsClientKeyFile = QStringLiteral("/etc/tokengate/idp%1.key").arg(n);
     e.timeoutMs = 1500;
     e.maxConnections = 2;
     e.maxWaiting = 3;
@@ -227,6 +231,9 @@ Config everyFieldSet(const QString &file) {
     u.maxIdleTotal = 2;
     u.verifyTls = false;
     u.caFile = QStringLiteral("/etc/tokengate/ca.pem");
+    u.clientCertFile = QStringLiteral("/etc/tokengate/upstream-client.crt");
+    u.clientKeyFile = QStringLiteral("/etc/tokengate/upstream-client.key");
+    u.clientSide = std::make_shared<TlsClientSide>();
     u.forwarded = ForwardedMode::Append;
     u.trustedProxies = {QStringLiteral("10.0.0.0/8"), QStringLiteral("fd00::/8")};
     u.refuseInternalPeers = true;
