@@ -2,6 +2,7 @@
 #include "gui/configsettings.h"
 
 #include "core/config/configoptions.h"
+#include "core/config/configschema.h"
 
 #include <QSettings>
 
@@ -21,11 +22,15 @@ const QList<SecretField> &secretFields() {
 
 namespace ConfigSettings {
 
+QString listenText(const QHostAddress &address, quint16 port) {
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+                             ? u'[' + address.toString() + u']'
+                             : address.toString();
+    return host + u':' + QString::number(port);
+}
+
 QString listenText(const ServerSettings &s) {
-    const QString host = s.address.protocol() == QAbstractSocket::IPv6Protocol
-                             ? u'[' + s.address.toString() + u']'
-                             : s.address.toString();
-    return host + u':' + QString::number(s.port);
+    return listenText(s.address, s.port);
 }
 
 Config withoutSecrets(Config config) {
@@ -38,6 +43,14 @@ void save(QSettings &s, const Config &c) {
     s.beginGroup(QStringLiteral("gateway"));
     s.setValue(QStringLiteral("listen"), listenText(c.server));
     s.setValue(QStringLiteral("workers"), c.server.workers);
+    s.setValue(QStringLiteral("plainHttp"), c.server.plainEnabled);
+    s.setValue(QStringLiteral("tlsEnabled"), c.server.tls.enabled);
+    s.setValue(QStringLiteral("tlsListen"), listenText(c.server.tls.address, c.server.tls.port));
+    s.setValue(QStringLiteral("tlsCertFile"), c.tls.certFile);
+    s.setValue(QStringLiteral("tlsKeyFile"), c.tls.keyFile);
+    s.setValue(QStringLiteral("tlsClientAuth"), QString::fromLatin1(ConfigSchema::nameOf(
+                                                    ConfigSchema::clientAuths, c.tls.clientAuth)));
+    s.setValue(QStringLiteral("tlsClientCaFile"), c.tls.clientCaFile);
     s.setValue(QStringLiteral("upstream"), c.upstreamUrl);
     s.setValue(QStringLiteral("destinationAllow"), c.destinationAllow);
     s.setValue(QStringLiteral("auth"),
@@ -67,6 +80,18 @@ Config load(QSettings &s) {
     parseListenAddress(s.value(QStringLiteral("listen"), listenText(c.server)).toString(),
                        &c.server.address, &c.server.port);
     c.server.workers = s.value(QStringLiteral("workers"), c.server.workers).toInt();
+    c.server.plainEnabled = s.value(QStringLiteral("plainHttp"), true).toBool();
+    c.server.tls.enabled = s.value(QStringLiteral("tlsEnabled")).toBool();
+    parseListenAddress(
+        s.value(QStringLiteral("tlsListen"), listenText(c.server.tls.address, c.server.tls.port))
+            .toString(),
+        &c.server.tls.address, &c.server.tls.port);
+    c.tls.certFile = s.value(QStringLiteral("tlsCertFile")).toString();
+    c.tls.keyFile = s.value(QStringLiteral("tlsKeyFile")).toString();
+    c.tls.clientAuth = ConfigSchema::valueOf(ConfigSchema::clientAuths,
+                                             s.value(QStringLiteral("tlsClientAuth")).toString())
+                           .value_or(ClientAuth::None);
+    c.tls.clientCaFile = s.value(QStringLiteral("tlsClientCaFile")).toString();
     c.upstreamUrl = s.value(QStringLiteral("upstream")).toString();
     c.destinationAllow = s.value(QStringLiteral("destinationAllow")).toString();
     c.auth = s.value(QStringLiteral("auth")).toString() == u"none" ? AuthMode::None

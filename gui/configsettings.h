@@ -26,6 +26,7 @@ Config load(QSettings &settings);
 Config withoutSecrets(Config config);
 // "127.0.0.1:8080", "[::1]:8080": the listener as parseListenAddress() reads it.
 QString listenText(const ServerSettings &server);
+QString listenText(const QHostAddress &address, quint16 port);
 } // namespace ConfigSettings
 
 } // namespace Tokengate

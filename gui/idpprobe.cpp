@@ -40,8 +40,8 @@ void IdpProbe::introspect(const Config &config, const QByteArray &token,
     }
     const quint64 id = m_nextCall++;
     Call &call = m_calls[id];
-    call.client = std::make_unique<IntrospectionClient>(std::move(*endpoint),
-                                                        idpConnectionSettings(config.upstream),
+    UpstreamSettings settings = idpConnectionSettings(config.upstream, *endpoint);
+    call.client = std::make_unique<IntrospectionClient>(std::move(*endpoint), std::move(settings),
                                                         config.server.limits, m_sweeper);
     call.call = call.client->introspect(token, [this, id, done](const IntrospectionOutcome &o) {
         // From inside the client's connection: both go once it has returned.

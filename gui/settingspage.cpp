@@ -2,9 +2,11 @@
 #include "gui/settingspage.h"
 
 #include "core/config/configoptions.h"
+#include "core/config/configschema.h"
 #include "core/config/dotenv.h"
 #include "core/config/settingstable.h"
 #include "gui/configsettings.h"
+#include "gui/devcertificate.h"
 #include "gui/gatewaycontroller.h"
 #include "gui/idpprobe.h"
 
@@ -82,6 +84,10 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     form->addRow(m_demo);
     m_listen = lineEdit(QStringLiteral("listen"), QStringLiteral("127.0.0.1:8080"));
     addRow(form, QStringLiteral("Listen on"), m_listen, QStringLiteral("listen"));
+    m_plainHttp = new QCheckBox(QStringLiteral("Serve plain HTTP there (off: HTTPS only)"));
+    m_plainHttp->setObjectName(QStringLiteral("plain-http"));
+    addRow(form, QString(), m_plainHttp, QStringLiteral("plain_http"));
+    addHttpsGroup(column);
 
     column->addWidget(group(QStringLiteral("Upstream"), &form));
     m_fixedUpstream = new QRadioButton(QStringLiteral("Forward to"));
@@ -200,7 +206,8 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     });
     connect(m_discover, &QPushButton::clicked, this, &SettingsPage::discover);
     connect(m_test, &QPushButton::clicked, this, &SettingsPage::testConnection);
-    for (QCheckBox *box : {m_demo, m_allowMissingToken, m_cacheEnabled, m_jwtPassthrough})
+    for (QCheckBox *box :
+         {m_demo, m_plainHttp, m_tlsEnabled, m_allowMissingToken, m_cacheEnabled, m_jwtPassthrough})
         connect(box, &QCheckBox::toggled, this, &SettingsPage::validate);
     for (QRadioButton *b : {m_fixedUpstream, m_destinationMode})
         connect(b, &QRadioButton::toggled, this, &SettingsPage::validate);
@@ -208,8 +215,84 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
                           m_cacheMaxEntries, m_jwtLifetime})
         connect(box, &QSpinBox::valueChanged, this, &SettingsPage::validate);
     connect(m_auth, &QComboBox::currentIndexChanged, this, &SettingsPage::validate);
+    connect(m_clientAuth, &QComboBox::currentIndexChanged, this, &SettingsPage::validate);
     m_messages.insert(QString(), m_generalMessages);
     setConfig(Config());
+}
+
+void SettingsPage::addHttpsGroup(QVBoxLayout *column) {
+    QFormLayout *form = nullptr;
+    column->addWidget(group(QStringLiteral("HTTPS"), &form));
+    m_tlsEnabled = new QCheckBox(QStringLiteral("Serve HTTPS"));
+    m_tlsEnabled->setObjectName(QStringLiteral("tls-enabled"));
+    form->addRow(m_tlsEnabled);
+    m_tlsListen = lineEdit(QStringLiteral("tls-listen"), QStringLiteral("127.0.0.1:8443"));
+    addRow(form, QStringLiteral("Listen on"), m_tlsListen, QStringLiteral("tls.listen"));
+    m_tlsCert = lineEdit(QStringLiteral("tls-cert-file"), QStringLiteral("PEM chain, own first"));
+    form->addRow(QStringLiteral("Certificate"), pathRow(m_tlsCert, QStringLiteral("Certificate")));
+    form->addRow(QString(), m_messages[QStringLiteral("tls.cert_file")] = errorLabel());
+    m_tlsKey = lineEdit(QStringLiteral("tls-key-file"), QStringLiteral("unencrypted PEM key"));
+    form->addRow(QStringLiteral("Key"), pathRow(m_tlsKey, QStringLiteral("Private key")));
+    form->addRow(QString(), m_messages[QStringLiteral("tls.key_file")] = errorLabel());
+    m_devCertificate = new QPushButton(QStringLiteral("Create a local development certificate"));
+    m_devCertificate->setObjectName(QStringLiteral("create-dev-certificate"));
+    m_devCertificate->setToolTip(QStringLiteral(
+        "A self-signed certificate for localhost, kept in the app's data folder (key readable "
+        "by you alone)"));
+    form->addRow(QString(), m_devCertificate);
+    m_trust = new QLabel;
+    m_trust->setObjectName(QStringLiteral("dev-certificate-trust"));
+    m_trust->setWordWrap(true);
+    m_trust->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_trust->hide();
+    form->addRow(QString(), m_trust);
+    m_clientAuth = new QComboBox;
+    m_clientAuth->setObjectName(QStringLiteral("tls-client-auth"));
+    for (const auto &[mode, name] : ConfigSchema::clientAuths)
+        m_clientAuth->addItem(QString::fromLatin1(name), int(mode));
+    m_clientAuth->setToolTip(
+        findSetting(configSettings(), QStringLiteral("tls.client_auth"))->help);
+    addRow(form, QStringLiteral("Client certificates"), m_clientAuth,
+           QStringLiteral("tls.client_auth"));
+    m_clientCa = lineEdit(QStringLiteral("tls-client-ca-file"), QStringLiteral("PEM CAs"));
+    form->addRow(QStringLiteral("Client CAs"), pathRow(m_clientCa, QStringLiteral("Client CAs")));
+    form->addRow(QString(), m_messages[QStringLiteral("tls.client_ca_file")] = errorLabel());
+    connect(m_devCertificate, &QPushButton::clicked, this, &SettingsPage::createDevCertificate);
+}
+
+QLayout *SettingsPage::pathRow(QLineEdit *edit, const QString &title) {
+    auto *browse = new QPushButton(QStringLiteral("Browse…"));
+    browse->setObjectName(edit->objectName() + QStringLiteral("-browse"));
+    connect(browse, &QPushButton::clicked, this, [this, edit, title] {
+        const QString path = QFileDialog::getOpenFileName(
+            this, title, edit->text(),
+            QStringLiteral("PEM files (*.pem *.crt *.key);;All files (*)"));
+        if (!path.isEmpty())
+            edit->setText(path);
+    });
+    auto *row = new QHBoxLayout;
+    row->addWidget(edit);
+    row->addWidget(browse);
+    return row;
+}
+
+void SettingsPage::createDevCertificate() {
+    QString error;
+    const auto files = DevCertificate::create(&error);
+    if (!files) {
+        m_trust->setText(error);
+        m_trust->setStyleSheet(QStringLiteral("color: #c01c28;"));
+        m_trust->show();
+        return;
+    }
+    m_tlsEnabled->setChecked(true);
+    if (m_tlsListen->text().trimmed().isEmpty())
+        m_tlsListen->setText(QStringLiteral("127.0.0.1:8443"));
+    m_tlsCert->setText(files->certFile);
+    m_tlsKey->setText(files->keyFile);
+    m_trust->setStyleSheet(QString());
+    m_trust->setText(DevCertificate::trustInstructions(files->certFile));
+    m_trust->show();
 }
 
 QLineEdit *SettingsPage::lineEdit(const QString &field, const QString &placeholder) {
@@ -242,6 +325,13 @@ void SettingsPage::setConfig(const Config &c) {
     m_base = c;
     m_demo->setChecked(c.demo);
     m_listen->setText(ConfigSettings::listenText(c.server));
+    m_plainHttp->setChecked(c.server.plainEnabled);
+    m_tlsEnabled->setChecked(c.server.tls.enabled);
+    m_tlsListen->setText(ConfigSettings::listenText(c.server.tls.address, c.server.tls.port));
+    m_tlsCert->setText(c.tls.certFile);
+    m_tlsKey->setText(c.tls.keyFile);
+    m_clientAuth->setCurrentIndex(m_clientAuth->findData(int(c.tls.clientAuth)));
+    m_clientCa->setText(c.tls.clientCaFile);
     m_upstream->setText(c.upstreamUrl);
     m_destinationAllow->setText(c.destinationAllow);
     (c.upstreamUrl.isEmpty() && !c.destinationAllow.isEmpty() ? m_destinationMode : m_fixedUpstream)
@@ -273,6 +363,13 @@ Config SettingsPage::config() const {
     Config c = m_base;
     c.demo = m_demo->isChecked();
     parseListenAddress(m_listen->text().trimmed(), &c.server.address, &c.server.port);
+    c.server.plainEnabled = m_plainHttp->isChecked();
+    c.server.tls.enabled = m_tlsEnabled->isChecked();
+    parseListenAddress(m_tlsListen->text().trimmed(), &c.server.tls.address, &c.server.tls.port);
+    c.tls.certFile = m_tlsCert->text().trimmed();
+    c.tls.keyFile = m_tlsKey->text().trimmed();
+    c.tls.clientAuth = ClientAuth(m_clientAuth->currentData().toInt());
+    c.tls.clientCaFile = m_clientCa->text().trimmed();
     if (m_destinationMode->isChecked()) {
         c.upstreamUrl.clear();
         c.destinationAllow = m_destinationAllow->text().trimmed();
@@ -308,6 +405,10 @@ QStringList SettingsPage::problems() const {
     if (!parseListenAddress(m_listen->text().trimmed(), &address, &port))
         out << QStringLiteral("listen: expected address:port, e.g. 127.0.0.1:8080, got \"%1\"")
                    .arg(m_listen->text());
+    if (m_tlsEnabled->isChecked() &&
+        !parseListenAddress(m_tlsListen->text().trimmed(), &address, &port))
+        out << QStringLiteral("tls.listen: expected address:port, e.g. 127.0.0.1:8443, got \"%1\"")
+                   .arg(m_tlsListen->text());
     if (m_fixedUpstream->isChecked() && m_upstream->text().trimmed().isEmpty() &&
         !m_demo->isChecked())
         out << QStringLiteral("upstream: enter the URL of the service to protect, or choose "
@@ -323,8 +424,12 @@ void SettingsPage::validate() {
     for (const QString &problem : problems()) {
         const qsizetype colon = problem.indexOf(QStringLiteral(": "));
         const QString field = colon > 0 ? problem.left(colon) : QString();
+        // "tls.cert_file \"/x.pem\": no PEM certificate in it" belongs to tls.cert_file.
+        const QString named = field.section(u' ', 0, 0);
         if (m_messages.contains(field))
             byField[field] << problem.mid(colon + 2);
+        else if (!named.isEmpty() && m_messages.contains(named))
+            byField[named] << problem;
         else
             byField[QString()] << problem;
     }
@@ -348,6 +453,10 @@ void SettingsPage::updateEnabled() {
     m_destinationMode->setEnabled(!demo);
     m_upstream->setEnabled(!demo && m_fixedUpstream->isChecked());
     m_destinationAllow->setEnabled(!demo && m_destinationMode->isChecked());
+    const bool tls = m_tlsEnabled->isChecked();
+    for (QWidget *w : std::initializer_list<QWidget *>{m_tlsListen, m_tlsCert, m_tlsKey,
+                                                       m_clientAuth, m_clientCa})
+        w->setEnabled(tls);
     for (QWidget *w :
          std::initializer_list<QWidget *>{m_issuer, m_discover, m_introspectionUrl, m_test,
                                           m_clientId, m_clientSecret, m_authorization})

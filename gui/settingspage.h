@@ -10,17 +10,20 @@ class QCheckBox;
 class QComboBox;
 class QFormLayout;
 class QLabel;
+class QLayout;
 class QLineEdit;
 class QPushButton;
 class QRadioButton;
 class QSpinBox;
+class QVBoxLayout;
 
 namespace Tokengate {
 
 class IdpProbe;
 
-// The settings editor over the same Config tokengated uses: listener, upstream or
-// Destination mode, introspection and client auth, cache, JWT, scopes, demo mode. Every
+// The settings editor over the same Config tokengated uses: listener and HTTPS (with a local
+// development certificate on demand), upstream or Destination mode, introspection and client
+// auth, cache, JWT, scopes, demo mode. Every
 // edit re-runs Config::validate() and shows each problem next to its field. Secrets are
 // edited here but saved by the window, to the keychain only.
 class SettingsPage : public QWidget {
@@ -55,6 +58,10 @@ private:
     void testConnection();
     void chooseDotEnv();
     void updateEnabled();
+    void addHttpsGroup(QVBoxLayout *column);
+    // A line edit for a file path with a "Browse…" button beside it.
+    QLayout *pathRow(QLineEdit *edit, const QString &title);
+    void createDevCertificate();
 
     IdpProbe *m_probe;
     Config m_base;
@@ -66,6 +73,15 @@ private:
 
     QCheckBox *m_demo;
     QLineEdit *m_listen;
+    QCheckBox *m_plainHttp;
+    QCheckBox *m_tlsEnabled;
+    QLineEdit *m_tlsListen;
+    QLineEdit *m_tlsCert;
+    QLineEdit *m_tlsKey;
+    QComboBox *m_clientAuth;
+    QLineEdit *m_clientCa;
+    QPushButton *m_devCertificate;
+    QLabel *m_trust;
     QRadioButton *m_fixedUpstream;
     QRadioButton *m_destinationMode;
     QLineEdit *m_upstream;

@@ -45,6 +45,14 @@ UpstreamSettings idpConnectionSettings(UpstreamSettings upstream) {
     return upstream;
 }
 
+UpstreamSettings idpConnectionSettings(UpstreamSettings upstream,
+                                       const IntrospectionEndpoint &endpoint) {
+    upstream = idpConnectionSettings(std::move(upstream));
+    if (endpoint.tls)
+        upstream.clientSide = endpoint.tls;
+    return upstream;
+}
+
 IntrospectionClient::IntrospectionClient(IntrospectionEndpoint endpoint, UpstreamSettings settings,
                                          HttpLimits limits, DeadlineSweeper &sweeper)
     : m_endpoint(std::move(endpoint))

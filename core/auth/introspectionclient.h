@@ -59,6 +59,9 @@ struct IntrospectionOutcome {
 // How connections to the IdP behave, from the upstreams' settings: the same timeouts and TLS
 // trust, no X-Forwarded-* fields, and any address (the operator chose the IdP, not a client).
 UpstreamSettings idpConnectionSettings(UpstreamSettings upstream);
+// The same for `endpoint`, with its own CAs and client certificate when it has them.
+UpstreamSettings idpConnectionSettings(UpstreamSettings upstream,
+                                       const IntrospectionEndpoint &endpoint);
 
 class IntrospectionClient;
 

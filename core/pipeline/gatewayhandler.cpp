@@ -93,15 +93,11 @@ GatewayHandler::GatewayHandler(PipelineSettings settings, HttpLimits limits,
     r.exactScopes = m_settings.requiredScopes;
     r.anonymousWhenMissing = m_settings.allowMissingToken;
     if (m_settings.authenticate) {
-        const UpstreamSettings idp = idpConnectionSettings(m_settings.upstreamSettings);
         QList<IntrospectionEndpoint> endpoints{m_settings.introspection};
         endpoints << m_settings.moreIntrospections;
         for (const IntrospectionEndpoint &e : endpoints) {
-            UpstreamSettings own = idp;
-            if (e.tls)
-                own.clientSide = e.tls;
-            m_introspections.push_back(
-                std::make_unique<IntrospectionClient>(e, own, limits, sweeper));
+            m_introspections.push_back(std::make_unique<IntrospectionClient>(
+                e, idpConnectionSettings(m_settings.upstreamSettings, e), limits, sweeper));
             m_introspectors.push_back(std::make_unique<TokenIntrospector>(
                 *m_introspections.back(), m_settings.cache, m_settings.flights, m_settings.redis,
                 *m_settings.clock));

@@ -85,6 +85,21 @@ namespace {
 
 // How we call the endpoint. validate() has loaded the same URL and key, so this does not fail
 // here; if it did, the empty endpoint fails every call as unreachable instead of guessing.
+// The client certificates the gateway presents: setting -> file.
+QMap<QString, QString> clientCertificateFiles(const Config &c) {
+    QMap<QString, QString> files;
+    if (!c.upstream.clientCertFile.isEmpty())
+        files.insert(QStringLiteral("upstream.tls.client_cert_file"), c.upstream.clientCertFile);
+    QList<IntrospectionConfig> endpoints = c.moreIntrospection;
+    endpoints.prepend(c.introspection);
+    for (const IntrospectionConfig &i : endpoints) {
+        if (!i.tlsClientCertFile.isEmpty())
+            files.insert(QStringLiteral("introspection \"%1\" tls.client_cert_file").arg(i.name),
+                         i.tlsClientCertFile);
+    }
+    return files;
+}
+
 // Without CAs of its own, an IdP is trusted as the upstreams are.
 IntrospectionEndpoint endpointFor(IntrospectionConfig i, const UpstreamSettings &upstream) {
     if (i.tlsCaFile.isEmpty())
@@ -101,10 +116,12 @@ PipelineSettings GatewayService::pipelineSettings(const Config &config) {
     p.destinations = DestinationPolicy::parse(config.destinationAllow, nullptr).value();
     p.upstreamSettings = config.upstream;
     // validate() has read the files; should one have changed since, no certificate is sent.
-    QString unused;
+    QString why;
     p.upstreamSettings.clientSide =
         loadTlsClientSide(config.upstream.caFile, config.upstream.clientCertFile,
-                          config.upstream.clientKeyFile, QStringLiteral("upstream.tls."), &unused);
+                          config.upstream.clientKeyFile, QStringLiteral("upstream.tls."), &why);
+    if (!p.upstreamSettings.clientSide)
+        qCWarning(lcServer).noquote() << why << "- upstreams get no client certificate";
     if (!p.upstream) {
         p.upstreamSettings.refuseInternalPeers = true;
         p.upstreamSettings.internalPeersAllowed = p.destinations.exactHosts();
@@ -217,8 +234,9 @@ bool GatewayService::start(const Config &config, QStringList *errors) {
     QList<OwnListeners::Listener> own;
     if (m_config.server.plainEnabled)
         own.append({m_config.server.address, m_gateway->port()});
-    if (m_config.server.tls.enabled) {
+    if (m_config.server.tls.enabled)
         own.append({m_config.server.tls.address, m_gateway->tlsPort()});
+    if (m_config.server.tls.enabled || !clientCertificateFiles(m_config).isEmpty()) {
         warnIfCertificateExpires();
         m_certificateCheck.start();
     }
@@ -285,15 +303,34 @@ bool GatewayService::reload(const Config &config, QStringList *errors, QStringLi
         buildCache();
     syncJwksFetchers();
     m_gateway->replaceHandlers(gatewayFactory());
-    if (tls) {
+    if (tls)
         m_gateway->replaceTlsCertificates(*tls);
-        warnIfCertificateExpires();
-    }
+    warnIfCertificateExpires();
+    if (!m_certificateCheck.isActive() && !clientCertificateFiles(m_config).isEmpty())
+        m_certificateCheck.start();
     return true;
 }
 
 void GatewayService::warnIfCertificateExpires() const {
-    if (!m_gateway || !m_config.server.tls.enabled)
+    if (!m_gateway)
+        return;
+    // Our own certificates towards upstreams and IdPs: once expired, every handshake with
+    // them fails, which would look like their outage.
+    const auto clients = clientCertificateFiles(m_config);
+    for (auto it = clients.cbegin(); it != clients.cend(); ++it) {
+        const QList<QSslCertificate> chain = QSslCertificate::fromPath(it.value());
+        if (chain.isEmpty())
+            continue;
+        const QDateTime notAfter = chain.first().expiryDate();
+        const qint64 daysLeft = QDateTime::currentDateTimeUtc().daysTo(notAfter);
+        if (daysLeft <= CertificateWarningDays)
+            qCWarning(lcServer).noquote()
+                << "the client certificate in" << it.value() << QStringLiteral("(%1)").arg(it.key())
+                << "expires on" << notAfter.toString(Qt::ISODate)
+                << QStringLiteral("(in %1 days)").arg(daysLeft)
+                << "- replace the file and reload (SIGHUP)";
+    }
+    if (!m_config.server.tls.enabled)
         return;
     for (const TlsCredentials &tls : m_gateway->tlsCertificates().certificates) {
         const qint64 daysLeft = QDateTime::currentDateTimeUtc().daysTo(tls.notAfter);

@@ -303,6 +303,8 @@ private slots:
         const QByteArray bound = m_keyA->sign(m_keyA->header(), claims);
         QCOMPARE(status(gw.port(), bound), 401);
         QCOMPARE(status(gw.port(), bound), 401); // the cached answer too
+        // Refused for its binding, after the IdP said active once (then from the cache).
+        QCOMPARE(m_introspections, validation == TokenValidation::JwtThenIntrospect ? 1 : 0);
         QCOMPARE(status(gw.port(), token(*m_keyA)), 200);
     }
 

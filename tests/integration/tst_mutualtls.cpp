@@ -512,6 +512,7 @@ private slots:
         r = requestOnce(plainClient.port(), "GET", "/api", "Authorization: Bearer t\r\n");
         QVERIFY(r);
         QCOMPARE(r->status, 503); // the IdP's front answered 403: idp_rejected_client
+        QCOMPARE(idp.requestTotal(), 1);
     }
 
     void configProblems_data() {
@@ -547,6 +548,9 @@ private slots:
             << "upstream.tls.client_cert_file and upstream.tls.client_key_file: set both";
         QTest::newRow("upstream key of another") << "upstream key of another"
                                                  << "is not the key of the first certificate";
+        QTest::newRow("upstream certificate with Destination")
+            << "upstream certificate with Destination"
+            << "upstream.tls.client_cert_file: not with the Destination header";
         QTest::newRow("required beside plain HTTP") << "required beside plain HTTP"
                                                     << "tls.client_auth required: set plain_http: "
                                                        "false";
@@ -587,6 +591,11 @@ private slots:
                 c.introspection.tlsClientCertFile = m_alice.certFile;
                 c.introspection.tlsClientKeyFile = m_alice.keyFile;
             }
+        } else if (what == u"upstream certificate with Destination") {
+            c.upstream.clientCertFile = m_alice.certFile;
+            c.upstream.clientKeyFile = m_alice.keyFile;
+            route = prefixRoute("any", "/", QString()); // the Destination header names it
+            route.destinationAllow = QStringLiteral("*.internal");
         } else if (what == u"upstream key without certificate") {
             c.upstream.clientKeyFile = m_alice.keyFile;
         } else if (what == u"upstream key of another") {
