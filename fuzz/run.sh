@@ -20,7 +20,7 @@ mode=${1:-}
 # Wire formats and values read from the network: 10 million executions each in a campaign.
 parsers=(request_stream forward_differential response_stream introspection discovery jwt_validation
   redis_entry token_extraction form_encoding route_path cors_policy trusted_proxies
-  websocket_frames client_hello)
+  websocket_frames client_hello client_certificate)
 # Files read at start-up and harnesses that run the event loop (a socket pair; YAML and config
 # validation for every input): 1 million.
 others=(http_connection config_yaml eg_import dotenv)
