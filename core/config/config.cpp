@@ -194,8 +194,9 @@ QStringList Config::validate() const {
     // One pool serves every route: where clients name the upstream, they would choose who is
     // shown the gateway's identity, the IdP among them.
     if (!upstream.clientCertFile.isEmpty() &&
-        (destinationMode() || std::any_of(routes.cbegin(), routes.cend(),
-                                          [](const RouteConfig &r) { return r.destinationMode; })))
+        (routes.isEmpty() ? destinationMode()
+                          : std::any_of(routes.cbegin(), routes.cend(),
+                                        [](const RouteConfig &r) { return r.destinationMode; })))
         problems << QStringLiteral("upstream.tls.client_cert_file: not with the Destination "
                                    "header, which lets clients choose who is shown it");
     if (cache.ttlSecs < 0 || cache.negativeTtlSecs < 0 || cache.staleGraceSecs < 0)

@@ -6,6 +6,7 @@
 #include "tests/support/echoresponse.h"
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/rawclient.h"
+#include "tests/support/sclient.h"
 #include "tests/support/scriptedupstream.h"
 #include "tests/support/testcertificate.h"
 
@@ -374,18 +375,12 @@ private slots:
         Gateway gw;
         QVERIFY(gw.start(c)); // one worker: one session cache
         const QString session = m_dir.filePath(QStringLiteral("mtls-session-") + version);
-        const QString connect = QStringLiteral("127.0.0.1:%1").arg(gw.service.tlsPort());
         auto run = [&](const QString &sessionOption) {
-            QProcess p;
-            p.setProcessChannelMode(QProcess::MergedChannels);
-            p.start(QStringLiteral("openssl"),
-                    {QStringLiteral("s_client"), QStringLiteral("-connect"), connect,
-                     u'-' + version, QStringLiteral("-cert"), m_alice.certFile,
-                     QStringLiteral("-key"), m_alice.keyFile, sessionOption, session,
-                     QStringLiteral("-ign_eof")});
-            p.write("GET /who HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
-            p.closeWriteChannel();
-            return p.waitForFinished(30000) ? p.readAll() : QByteArray();
+            return sClientExchange(gw.service.tlsPort(), version,
+                                   {QStringLiteral("-cert"), m_alice.certFile,
+                                    QStringLiteral("-key"), m_alice.keyFile, sessionOption,
+                                    session},
+                                   "GET /who HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
         };
         // The context is built by the worker's first connection, whose session is cached before
         // it is named: that one session never resumes.

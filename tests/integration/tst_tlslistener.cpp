@@ -7,6 +7,7 @@
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/manualclock.h"
 #include "tests/support/rawclient.h"
+#include "tests/support/sclient.h"
 #include "tests/support/scriptedupstream.h"
 #include "tests/support/testcertificate.h"
 
@@ -253,24 +254,13 @@ private slots:
         Gateway gw;
         QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert))); // one worker
         const QString session = m_dir.filePath(QStringLiteral("session-") + version);
-        const QString connect = QStringLiteral("127.0.0.1:%1").arg(gw.service.tlsPort());
-        // -ign_eof with a request: s_client stays until the answer, so TLS 1.3's tickets
-        // (sent after the handshake) have come.
-        QProcess first;
-        first.setProcessChannelMode(QProcess::MergedChannels);
-        first.start(QStringLiteral("openssl"),
-                    {QStringLiteral("s_client"), QStringLiteral("-connect"), connect,
-                     u'-' + version, QStringLiteral("-sess_out"), session,
-                     QStringLiteral("-ign_eof")});
-        first.write("GET /first HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
-        first.closeWriteChannel();
-        QVERIFY(first.waitForFinished(30000));
-        QVERIFY2(first.readAll().contains("New, TLS"), "the first connection is a new session");
-        const ToolRun second =
-            runTool(QStringLiteral("openssl"),
-                    {QStringLiteral("s_client"), QStringLiteral("-connect"), connect,
-                     u'-' + version, QStringLiteral("-sess_in"), session});
-        QVERIFY2(second.output.contains("Reused, TLS"), second.output.constData());
+        const QByteArray request = "GET /again HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n";
+        const QByteArray first = sClientExchange(gw.service.tlsPort(), version,
+                                                 {QStringLiteral("-sess_out"), session}, request);
+        QVERIFY2(first.contains("New, TLS"), "the first connection is a new session");
+        const QByteArray second = sClientExchange(gw.service.tlsPort(), version,
+                                                  {QStringLiteral("-sess_in"), session}, request);
+        QVERIFY2(second.contains("Reused, TLS"), second.constData());
     }
 
     void oldProtocolsAndWeakCiphersAreRefused_data() {

@@ -9,6 +9,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <functional>
 #include <memory>
 
 namespace Tokengate::Test {
@@ -53,9 +54,10 @@ namespace Tokengate::Test {
 
 namespace {
 
-QByteArray pemOf(X509 *x) {
+// What `write` puts in a memory BIO: a certificate's or key's PEM.
+QByteArray pemWritten(const std::function<int(BIO *)> &write) {
     BIO *bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_X509(bio, x);
+    write(bio);
     char *data = nullptr;
     const long size = BIO_get_mem_data(bio, &data);
     QByteArray out(data, int(size));
@@ -63,14 +65,14 @@ QByteArray pemOf(X509 *x) {
     return out;
 }
 
+QByteArray pemOf(X509 *x) {
+    return pemWritten([x](BIO *b) { return PEM_write_bio_X509(b, x); });
+}
+
 QByteArray keyPem(EVP_PKEY *key) {
-    BIO *bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-    char *data = nullptr;
-    const long size = BIO_get_mem_data(bio, &data);
-    QByteArray out(data, int(size));
-    BIO_free(bio);
-    return out;
+    return pemWritten([key](BIO *b) {
+        return PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr);
+    });
 }
 
 bool writeFile(const QString &path, const QByteArray &bytes) {
