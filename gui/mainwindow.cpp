@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gui/mainwindow.h"
 
+#include "gui/cacheinspectorpage.h"
 #include "gui/configsettings.h"
 #include "gui/demotraffic.h"
 #include "gui/eventdetails.h"
@@ -77,6 +78,8 @@ MainWindow::MainWindow(GatewayController *gateway, SecretStore *secrets, QSettin
     m_tabs = new QTabWidget;
     m_tabs->addTab(buildLogTab(), QStringLiteral("Live"));
     m_tabs->addTab(m_testBench, QStringLiteral("Test bench"));
+    m_cacheInspector = new CacheInspectorPage(gateway);
+    m_tabs->addTab(m_cacheInspector, QStringLiteral("Cache"));
     m_tabs->addTab(m_settingsPage, QStringLiteral("Settings"));
 
     auto *central = new QWidget;

@@ -21,6 +21,7 @@ class QToolButton;
 
 namespace Tokengate {
 
+class CacheInspectorPage;
 class DemoTraffic;
 class GatewayController;
 class IdpProbe;
@@ -32,8 +33,9 @@ class SettingsPage;
 class TestBenchPage;
 
 // The desktop app's window: gateway status with start/stop, the live request log with its
-// decision trace, live charts, the token test bench and the settings editor. Non-secret
-// settings and the window's geometry go to `settings`; secrets to `secrets` only.
+// decision trace, live charts, the token test bench, the cache inspector and the settings
+// editor. Non-secret settings and the window's geometry go to `settings`; secrets to
+// `secrets` only.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -52,6 +54,7 @@ public:
     QTextBrowser *detailsPane() const { return m_details; }
     SettingsPage *settingsPage() const { return m_settingsPage; }
     TestBenchPage *testBench() const { return m_testBench; }
+    CacheInspectorPage *cacheInspector() const { return m_cacheInspector; }
     QTabWidget *tabs() const { return m_tabs; }
     DemoTraffic *demoTraffic() const { return m_traffic; }
     QString statusText() const;
@@ -110,6 +113,7 @@ private:
     QTimer m_chartTimer;
     SettingsPage *m_settingsPage;
     TestBenchPage *m_testBench;
+    CacheInspectorPage *m_cacheInspector;
     QSystemTrayIcon *m_tray = nullptr;
     QAction *m_trayStart = nullptr;
     QAction *m_trayStop = nullptr;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/admin/adminserver.h"
 
+#include "core/admin/adminanswers.h"
 #include "core/admin/guardedtcpserver.h"
 #include "core/admin/idphealth.h"
 #include "core/cache/redisstats.h"
@@ -30,18 +31,29 @@ AdminServer::AdminServer(const GatewayService &service, const RequestMetrics &me
     , m_service(service)
     , m_metrics(metrics)
     , m_idp(idp)
-    , m_revocations(service) {
+    , m_revocations(service)
+    , m_cache(service) {
     using Method = QHttpServerRequest::Method;
     using Status = QHttpServerResponse::StatusCode;
     m_server.route(QStringLiteral("/healthz"), Method::Get | Method::Head,
                    [] { return textResponse("ok\n", Status::Ok); });
     m_server.route(QStringLiteral("/readyz"), Method::Get | Method::Head,
                    [this] { return readiness(); });
-    m_server.route(QStringLiteral("/metrics"), Method::Get | Method::Head, [this] {
-        QHttpServerResponse r(PrometheusText::ContentType, metricsText());
-        r.setHeader("Cache-Control", "no-store");
-        return r;
-    });
+    m_server.route(QStringLiteral("/metrics"), Method::Get | Method::Head,
+                   [this](const QHttpServerRequest &request) {
+                       // Open while no admin.token is set, as before there was one; once there is,
+                       // the metrics (routes, subjects' traffic, the IdP's health) are the
+                       // operators' only.
+                       const QString &token = m_service.config().admin.token;
+                       if (!token.isEmpty()) {
+                           if (auto refusal = refuseWithoutAdminToken(request, token,
+                                                                      QStringLiteral("metrics")))
+                               return std::move(*refusal);
+                       }
+                       QHttpServerResponse r(PrometheusText::ContentType, metricsText());
+                       r.setHeader("Cache-Control", "no-store");
+                       return r;
+                   });
     m_server.route(QStringLiteral("/.well-known/jwks.json"), Method::Get | Method::Head, [this] {
         const QByteArray jwks = m_service.jwks();
         if (jwks.isEmpty())
@@ -54,6 +66,12 @@ AdminServer::AdminServer(const GatewayService &service, const RequestMetrics &me
     m_server.route(
         QStringLiteral("/revocations"), Method::Get | Method::Post | Method::Delete,
         [this](const QHttpServerRequest &request) { return m_revocations.handle(request); });
+    m_server.route(QStringLiteral("/cache"), Method::Get | Method::Delete,
+                   [this](const QHttpServerRequest &request) { return m_cache.handle(request); });
+    m_server.route(QStringLiteral("/cache/<arg>"), Method::Delete,
+                   [this](const QString &fingerprint, const QHttpServerRequest &request) {
+                       return m_cache.evictFingerprint(request, fingerprint);
+                   });
     m_server.afterRequest([](QHttpServerResponse &&r) {
         r.setHeader("X-Content-Type-Options", "nosniff");
         return std::move(r);

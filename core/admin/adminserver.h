@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/admin/cacheapi.h"
 #include "core/admin/revocationapi.h"
 
 #include <QHttpServer>
@@ -13,8 +14,9 @@ class IdpHealth;
 class RequestMetrics;
 
 // The operators' listener (QtHttpServer, never on the data path): /healthz, /readyz,
-// /metrics in Prometheus text format, with asymmetric JWT signing the JWKS, and the
-// revocation calls (behind admin.token).
+// /metrics in Prometheus text format (behind admin.token when there is one), with asymmetric
+// JWT signing the JWKS (public keys: upstreams fetch them), and the revocation and cache calls
+// (behind admin.token, refused without one).
 class AdminServer : public QObject {
     Q_OBJECT
 public:
@@ -35,6 +37,7 @@ private:
     const RequestMetrics &m_metrics;
     const IdpHealth &m_idp;
     RevocationApi m_revocations;
+    CacheApi m_cache;
     QHttpServer m_server;
     QHostAddress m_address;
     quint16 m_port = 0;

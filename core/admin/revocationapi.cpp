@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/admin/revocationapi.h"
 
+#include "core/admin/adminanswers.h"
+
 #include "core/auth/bearertoken.h"
 #include "core/auth/jwks.h"
 #include "core/auth/jwt.h"
@@ -14,25 +16,11 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
-#include <openssl/crypto.h>
-
 namespace Tokengate {
 
 namespace {
 
 using Status = QHttpServerResponse::StatusCode;
-
-QHttpServerResponse jsonAnswer(const QJsonObject &body, Status status) {
-    QHttpServerResponse r(body, status);
-    r.setHeader("Cache-Control", "no-store");
-    return r;
-}
-
-QHttpServerResponse problem(Status status, const char *error, const QString &description) {
-    return jsonAnswer({{QStringLiteral("error"), QLatin1StringView(error)},
-                       {QStringLiteral("error_description"), description}},
-                      status);
-}
 
 QString isoTime(qint64 secs) {
     return QDateTime::fromSecsSinceEpoch(secs, Qt::UTC).toString(Qt::ISODate);
@@ -144,32 +132,17 @@ RevocationApi::RevocationApi(const GatewayService &service)
     : m_service(service) {}
 
 QHttpServerResponse RevocationApi::handle(const QHttpServerRequest &request) const {
-    const QString &configured = m_service.config().admin.token;
-    if (configured.isEmpty())
-        return problem(Status::Forbidden, "access_denied",
-                       QStringLiteral("revocation calls need admin.token in the configuration"));
-    const QByteArray authorization = request.value("Authorization");
-    const QByteArray given = authorization.toLower().startsWith("bearer ")
-                                 ? authorization.mid(7).trimmed()
-                                 : QByteArray();
-    // Compared as hashes, in constant time: neither length nor prefix leaks.
-    const QByteArray a = sha256(given);
-    const QByteArray b = sha256(configured.toUtf8());
-    if (given.isEmpty() || CRYPTO_memcmp(a.constData(), b.constData(), size_t(a.size())) != 0) {
-        QHttpServerResponse r =
-            problem(Status::Unauthorized, "invalid_token",
-                    QStringLiteral("send the admin token: Authorization: Bearer <admin.token>"));
-        r.setHeader("WWW-Authenticate", "Bearer realm=\"tokengate-admin\"");
-        return r;
-    }
+    if (auto refusal = refuseWithoutAdminToken(request, m_service.config().admin.token,
+                                               QStringLiteral("revocation calls")))
+        return std::move(*refusal);
     if (request.method() == QHttpServerRequest::Method::Get)
         return list();
     const Fields fields = readFields(request);
     if (!fields.error.isEmpty())
-        return problem(Status::BadRequest, "invalid_request", fields.error);
+        return adminProblem(Status::BadRequest, "invalid_request", fields.error);
     const Target target = readTarget(fields);
     if (!target.error.isEmpty())
-        return problem(Status::BadRequest, "invalid_request", target.error);
+        return adminProblem(Status::BadRequest, "invalid_request", target.error);
     return request.method() == QHttpServerRequest::Method::Post ? revoke(fields, target)
                                                                 : unrevoke(target);
 }
@@ -181,10 +154,11 @@ QHttpServerResponse RevocationApi::revoke(const Fields &fields, const Target &ta
         const QJsonValue expiresIn = fields.values.value(QStringLiteral("expires_in"));
         const auto secs = expiresIn.isDouble() ? wholeNumber(expiresIn.toDouble()) : std::nullopt;
         if (!secs || *secs < 1 || *secs > RevocationList::MaxLifetimeSecs)
-            return problem(Status::BadRequest, "invalid_request",
-                           QStringLiteral("expires_in must be a whole number of seconds from 1 "
-                                          "to %1")
-                               .arg(RevocationList::MaxLifetimeSecs));
+            return adminProblem(
+                Status::BadRequest, "invalid_request",
+                QStringLiteral("expires_in must be a whole number of seconds from 1 "
+                               "to %1")
+                    .arg(RevocationList::MaxLifetimeSecs));
         entry.untilSecs = now + *secs;
     } else if (target.kind == RevocationList::Kind::Token) {
         // Clamped first: exp is the caller's number, and may be near the end of qint64.
@@ -194,8 +168,9 @@ QHttpServerResponse RevocationApi::revoke(const Fields &fields, const Target &ta
     }
     QString why;
     if (!m_service.revocations().add(entry, now, &why))
-        return problem(why.contains(u"full") ? Status::InsufficientStorage : Status::BadRequest,
-                       "invalid_request", why);
+        return adminProblem(why.contains(u"full") ? Status::InsufficientStorage
+                                                  : Status::BadRequest,
+                            "invalid_request", why);
     // The list refuses cached answers too; evicting them spares the cache entries nobody
     // may use any more (in every instance sharing the Redis tier).
     qsizetype evicted = 0;
@@ -209,15 +184,16 @@ QHttpServerResponse RevocationApi::revoke(const Fields &fields, const Target &ta
                                 << isoTime(entry.untilSecs);
     QJsonObject body = describe(entry);
     body.insert(QStringLiteral("cache_entries_evicted"), double(evicted));
-    return jsonAnswer(body, Status::Created);
+    return adminJson(body, Status::Created);
 }
 
 QHttpServerResponse RevocationApi::unrevoke(const Target &target) const {
     const QByteArray key = entryKey(target);
     if (!m_service.revocations().remove(target.kind, key))
-        return problem(Status::NotFound, "not_found", QStringLiteral("nothing revoked by that"));
+        return adminProblem(Status::NotFound, "not_found",
+                            QStringLiteral("nothing revoked by that"));
     qCWarning(lcAuth).noquote() << "revocation taken back:" << logged(target, key);
-    return jsonAnswer({{QStringLiteral("removed"), true}}, Status::Ok);
+    return adminJson({{QStringLiteral("removed"), true}}, Status::Ok);
 }
 
 QHttpServerResponse RevocationApi::list() const {
@@ -225,7 +201,7 @@ QHttpServerResponse RevocationApi::list() const {
     for (const RevocationList::Entry &e :
          m_service.revocations().entries(m_service.clock().nowSecs()))
         all.append(describe(e));
-    return jsonAnswer({{QStringLiteral("revocations"), all}}, Status::Ok);
+    return adminJson({{QStringLiteral("revocations"), all}}, Status::Ok);
 }
 
 } // namespace Tokengate

@@ -165,7 +165,8 @@ TokenIntrospector::validateLocally(const QByteArray &key, const QByteArray &toke
                 },
                 TokenLimits{verdict.result->exp, verdict.result->claims.value(u"cnf")});
         if (m_cache->settings().enabled)
-            m_cache->storeActive(key, verdict.result, fingerprint);
+            m_cache->storeActive(key, verdict.result, fingerprint, INT64_MAX,
+                                 CacheSource::LocalJwt);
         outcome.result = verdict.result;
         done(outcome);
         return nullptr;
@@ -249,9 +250,10 @@ void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
             IntrospectionOutcome outcome;
             if (answer.result) {
                 outcome.result = withTokenLimits(answer.result, limits);
-                m_cache->storeActive(key, outcome.result, fingerprint, answer.untilMs);
+                m_cache->storeActive(key, outcome.result, fingerprint, answer.untilMs,
+                                     CacheSource::SharedTier);
             } else {
-                m_cache->storeInactive(key, fingerprint, answer.untilMs);
+                m_cache->storeInactive(key, fingerprint, answer.untilMs, CacheSource::SharedTier);
                 static const auto inactive = std::make_shared<const IntrospectionResult>();
                 outcome.result = inactive;
             }

@@ -113,6 +113,9 @@ struct IntrospectionCache::Entry {
     qint64 freshUntilMs = 0;                         // find() answers until then
     qint64 staleUntilMs = 0; // findStale() until then; == freshUntilMs without grace
     qint64 bytes = 0;        // this entry's share of stats().bytes
+    qint64 lastUsedMs = 0;   // for the inspector; the LRU order is the list's
+    quint32 hits = 0;
+    CacheSource source = CacheSource::Idp;
     // The rebuilt result of a recently hit entry, so a hot token costs no JSON parse per hit;
     // at most HotPerShard entries of a shard hold one (see Shard::pin).
     std::shared_ptr<const IntrospectionResult> pinned;
@@ -128,6 +131,18 @@ std::array<char, FingerprintSize> fingerprintBytes(QByteArrayView fingerprint) {
 }
 
 } // namespace
+
+QLatin1StringView cacheSourceName(CacheSource source) {
+    switch (source) {
+    case CacheSource::SharedTier:
+        return QLatin1StringView("redis");
+    case CacheSource::LocalJwt:
+        return QLatin1StringView("jwt");
+    case CacheSource::Idp:
+        break;
+    }
+    return QLatin1StringView("idp");
+}
 
 // One lock, one LRU list (most recent at the front) and one index into it. Every member but
 // the bounds and the atomics is touched only under `mutex`; entries and bytes are atomics so
@@ -246,6 +261,8 @@ IntrospectionCache::Lookup IntrospectionCache::find(const QByteArray &key) {
                     shard.unlink(it, removed);
             } else {
                 shard.lru.splice(shard.lru.begin(), shard.lru, it);
+                ++it->hits;
+                it->lastUsedMs = now;
                 state = it->compact.isNull() ? State::Negative : State::Fresh;
                 compact = it->compact;
                 pinned = it->pinned;
@@ -298,6 +315,8 @@ std::shared_ptr<const IntrospectionResult> IntrospectionCache::findStale(const Q
         if (found != shard.index.end() && !found->second->compact.isNull() &&
             now < found->second->staleUntilMs) {
             shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
+            ++found->second->hits;
+            found->second->lastUsedMs = now;
             compact = found->second->compact;
         }
     }
@@ -319,12 +338,13 @@ qint64 IntrospectionCache::activeFreshUntilMs(const CacheSettings &settings,
 
 void IntrospectionCache::storeActive(const QByteArray &key,
                                      std::shared_ptr<const IntrospectionResult> result,
-                                     const QByteArray &fingerprint, qint64 notAfterMs) {
+                                     const QByteArray &fingerprint, qint64 notAfterMs,
+                                     CacheSource source) {
     if (!m_settings.enabled)
         return;
     if (!result || !result->active) {
         // Never let an inactive answer become a Fresh hit, whatever the caller passed.
-        storeInactive(key, fingerprint, notAfterMs);
+        storeInactive(key, fingerprint, notAfterMs, source);
         return;
     }
     const qint64 now = m_clock.nowMs();
@@ -335,11 +355,11 @@ void IntrospectionCache::storeActive(const QByteArray &key,
     qint64 staleUntil = freshUntil + qint64(std::max(0, m_settings.staleGraceSecs)) * 1000;
     if (expMs)
         staleUntil = std::min(staleUntil, *expMs);
-    store(key, std::move(result), fingerprint, freshUntil, staleUntil);
+    store(key, std::move(result), fingerprint, freshUntil, staleUntil, source);
 }
 
 void IntrospectionCache::storeInactive(const QByteArray &key, const QByteArray &fingerprint,
-                                       qint64 notAfterMs) {
+                                       qint64 notAfterMs, CacheSource source) {
     if (!m_settings.enabled)
         return;
     // With negativeTtlSecs 0 this still reaches store(): it must drop an older active answer
@@ -348,7 +368,7 @@ void IntrospectionCache::storeInactive(const QByteArray &key, const QByteArray &
         m_settings.negativeTtlSecs > 0
             ? std::min(m_clock.nowMs() + qint64(m_settings.negativeTtlSecs) * 1000, notAfterMs)
             : 0;
-    store(key, nullptr, fingerprint, until, until);
+    store(key, nullptr, fingerprint, until, until, source);
 }
 
 // The newest answer for a key always replaces the old one; an answer that cannot be kept
@@ -356,12 +376,13 @@ void IntrospectionCache::storeInactive(const QByteArray &key, const QByteArray &
 void IntrospectionCache::store(const QByteArray &key,
                                std::shared_ptr<const IntrospectionResult> result,
                                const QByteArray &fingerprint, qint64 freshUntilMs,
-                               qint64 staleUntilMs) {
+                               qint64 staleUntilMs, CacheSource source) {
     const std::optional<Key> k = toKey(key);
     if (!k)
         return;
     // Build, size and allocate the entry before taking the lock.
-    bool keep = freshUntilMs > m_clock.nowMs();
+    const qint64 now = m_clock.nowMs();
+    bool keep = freshUntilMs > now;
     QByteArray compact;
     if (keep && result) {
         compact = compactForm(*result);
@@ -375,6 +396,8 @@ void IntrospectionCache::store(const QByteArray &key,
         e.fingerprint = fingerprintBytes(fingerprint);
         e.freshUntilMs = freshUntilMs;
         e.staleUntilMs = staleUntilMs;
+        e.lastUsedMs = now;
+        e.source = source;
         e.bytes = entryBytes(sizeof(Entry), compact);
         e.compact = std::move(compact);
     }
@@ -462,6 +485,64 @@ qsizetype IntrospectionCache::evictAll() {
         lock.unlock();
     }
     return count;
+}
+
+QList<IntrospectionCache::EntryInfo>
+IntrospectionCache::entries(qsizetype limit, const QString &subject, qsizetype *total) const {
+    struct Raw {
+        EntryInfo info;
+        QByteArray compact; // shares the entry's bytes; parsed after the locks
+    };
+    const qint64 now = m_clock.nowMs();
+    std::vector<Raw> raw;
+    qsizetype live = 0;
+    limit = std::max<qsizetype>(0, limit);
+    const QByteArray wantedSubject = subject.toUtf8();
+    for (const auto &shard : m_shards) {
+        QMutexLocker lock(&shard->mutex);
+        qsizetype taken = 0;
+        // Most recently used first within a shard, so its first `limit` live entries are
+        // all it can contribute to the overall first `limit`.
+        for (const Entry &e : shard->lru) {
+            const bool alive = e.compact.isNull() ? now < e.freshUntilMs : now < e.staleUntilMs;
+            if (!alive || (!subject.isEmpty() &&
+                           (e.compact.isNull() || subjectPart(e.compact) != wantedSubject)))
+                continue;
+            ++live;
+            if (taken >= limit)
+                continue;
+            ++taken;
+            Raw &r = raw.emplace_back();
+            r.info.fingerprint = QByteArray(e.fingerprint.data(), FingerprintSize);
+            r.info.active = !e.compact.isNull();
+            r.info.freshUntilMs = e.freshUntilMs;
+            r.info.staleUntilMs = e.staleUntilMs;
+            r.info.lastUsedMs = e.lastUsedMs;
+            r.info.hits = e.hits;
+            r.info.source = e.source;
+            r.compact = e.compact;
+        }
+    }
+    std::stable_sort(raw.begin(), raw.end(), [](const Raw &a, const Raw &b) {
+        return a.info.lastUsedMs > b.info.lastUsedMs;
+    });
+    if (qsizetype(raw.size()) > limit)
+        raw.resize(size_t(limit));
+    QList<EntryInfo> out;
+    out.reserve(qsizetype(raw.size()));
+    for (Raw &r : raw) {
+        if (!r.compact.isNull()) {
+            if (const auto result = rebuild(r.compact)) {
+                r.info.subject = result->subject;
+                r.info.clientId = result->clientId;
+                r.info.scope = result->scope;
+            }
+        }
+        out.append(std::move(r.info));
+    }
+    if (total)
+        *total = live;
+    return out;
 }
 
 CacheStats IntrospectionCache::stats() const {

@@ -27,6 +27,15 @@ struct CacheStats {
     quint64 evictions = 0; // by LRU or size bounds; not expiry, not manual eviction
 };
 
+// Where a cached answer came from, for the cache inspector.
+enum class CacheSource : quint8 {
+    Idp,        // the IdP's introspection answer
+    SharedTier, // another instance's answer, from Redis
+    LocalJwt,   // a JWT access token this gateway validated itself
+};
+// "idp", "redis" or "jwt", as the admin plane and the app show it.
+QLatin1StringView cacheSourceName(CacheSource source);
+
 // Introspection answers shared by every worker thread, keyed by a SHA-256 that covers the
 // introspection endpoint, our client identity and the token, never the raw token. Sharded
 // maps with one short lock each, no lock held across I/O. A positive entry lives for the TTL
@@ -62,9 +71,30 @@ public:
     // An active result without exp when ttlSecs is 0 is not stored (nothing would bound it).
     // `notAfterMs` caps the entry further: an answer from the shared tier keeps its deadline.
     void storeActive(const QByteArray &key, std::shared_ptr<const IntrospectionResult> result,
-                     const QByteArray &fingerprint, qint64 notAfterMs = INT64_MAX);
+                     const QByteArray &fingerprint, qint64 notAfterMs = INT64_MAX,
+                     CacheSource source = CacheSource::Idp);
     void storeInactive(const QByteArray &key, const QByteArray &fingerprint,
-                       qint64 notAfterMs = INT64_MAX);
+                       qint64 notAfterMs = INT64_MAX, CacheSource source = CacheSource::Idp);
+
+    // One entry as the cache inspector (GUI, admin plane) shows it: never the token, only
+    // its fingerprint.
+    struct EntryInfo {
+        QByteArray fingerprint; // what evictFingerprint() takes and the logs show
+        bool active = false;    // false: the IdP said inactive (a negative entry)
+        QString subject;
+        QString clientId;
+        QString scope;
+        qint64 freshUntilMs = 0; // past it an active entry is only served stale
+        qint64 staleUntilMs = 0; // the stale grace's end (== freshUntilMs without one)
+        qint64 lastUsedMs = 0;   // stored or last answered from
+        quint32 hits = 0;        // requests answered from it, stale ones included
+        CacheSource source = CacheSource::Idp;
+    };
+    // The live entries, most recently used first, at most `limit` of them, only `subject`'s
+    // when it is not empty (each shard is locked in turn, briefly; claims are parsed after).
+    // `total`, when given, gets how many live entries match in all.
+    QList<EntryInfo> entries(qsizetype limit, const QString &subject = {},
+                             qsizetype *total = nullptr) const;
 
     // Manual eviction for the GUI and the admin plane; each returns how many entries went.
     // Everywhere: also told to the eviction listener (the shared tier, which forwards it to
@@ -92,7 +122,8 @@ private:
     static constexpr int ShardCount = 16;
     Shard &shardFor(const QByteArray &key);
     void store(const QByteArray &key, std::shared_ptr<const IntrospectionResult> result,
-               const QByteArray &fingerprint, qint64 freshUntilMs, qint64 staleUntilMs);
+               const QByteArray &fingerprint, qint64 freshUntilMs, qint64 staleUntilMs,
+               CacheSource source);
 
     CacheSettings m_settings;
     const Clock &m_clock;

@@ -23,8 +23,8 @@ struct AdminConfig {
     bool enabled = true;
     QHostAddress address = QHostAddress(QHostAddress::LocalHost);
     quint16 port = 9090;
-    // secret: the Bearer token the admin calls that change state (/revocations) require;
-    // empty: those calls are refused (probes and /metrics stay open).
+    // secret: the Bearer token /revocations, /cache and then /metrics require; empty: the
+    // calls are refused (probes and /metrics stay open).
     QString token;
     QString tokenRef; // the config file's reference for it (see IntrospectionConfig)
     static constexpr qsizetype MinTokenLength = 16;

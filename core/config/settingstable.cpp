@@ -407,17 +407,17 @@ QList<Setting<Config>> buildConfigSettings() {
          .option = u"admin-listen"_s,
          .kind = K::Listen,
          .valueName = u"address:port"_s,
-         .help = u"Where the admin listener (/healthz, /readyz, /metrics, JWKS) accepts "
-                 "connections; \"off\" disables it. It has no authentication: keep it on "
-                 "loopback or a private network."_s,
+         .help = u"Where the admin listener (/healthz, /readyz, /metrics, JWKS, /cache, "
+                 "/revocations) accepts connections; \"off\" disables it. Only admin.token "
+                 "guards it: keep it on loopback or a private network."_s,
          .field = listenAt<&Config::admin>,
          .enables = at<&Config::admin, &AdminConfig::enabled>},
         {.key = u"admin.token"_s,
          .option = u"admin-token"_s,
          .kind = K::Secret,
          .valueName = u"path"_s,
-         .help = u"Bearer token for the admin calls that change state (POST/DELETE "
-                 "/revocations); without it they are refused."_s,
+         .help = u"Bearer token for the admin calls (/revocations, /cache) and, once set, "
+                 "/metrics; without it those calls are refused and /metrics is open."_s,
          .field = SecretRef<Config>{at<&Config::admin, &AdminConfig::token>,
                                     at<&Config::admin, &AdminConfig::tokenRef>}},
         {.key = u"log.level"_s,

@@ -3,6 +3,7 @@
 // real requests over loopback showing in the log, the test bench, apply (reload or restart),
 // the IdP-unreachable notice, and the IdP probe (discovery, test connection).
 #include "core/devidp/demoidp.h"
+#include "gui/cacheinspectorpage.h"
 #include "gui/configsettings.h"
 #include "gui/demotraffic.h"
 #include "gui/gatewaycontroller.h"
@@ -16,6 +17,7 @@
 #include "tests/support/accesstokenminter.h"
 #include "tests/support/gatewayfixture.h"
 
+#include "core/auth/bearertoken.h"
 #include "core/base/sha256.h"
 
 #include <QHttpServer>
@@ -30,7 +32,10 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QTabBar>
+#include <QTabWidget>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
@@ -169,6 +174,102 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(
             seen(200, "") && seen(401, "token_inactive") && seen(401, "token_missing"), 20'000);
         app.window.setDemoTraffic(false);
+    }
+
+    // Real requests fill the cache; the page lists them (fingerprints, never tokens) and its
+    // buttons evict: the next request with an evicted token asks the demo IdP again.
+    void cacheInspectorListsAndEvicts() {
+        App app;
+        QTRY_VERIFY(app.window.secretsLoaded());
+        Config config = demoConfig();
+        config.cache.enabled = true; // as the app's first start sets it
+        QVERIFY(app.startWith(config));
+        DemoIdp *idp = app.gateway.demoIdp();
+        const QByteArray alice = idp->mint(QStringLiteral("alice"), QStringLiteral("read"), 600);
+        const QByteArray alice2 = idp->mint(QStringLiteral("alice"), QStringLiteral("read"), 600);
+        const QByteArray bob = idp->mint(QStringLiteral("bob"), QStringLiteral("read"), 600);
+        const quint64 before = idp->introspectionCalls();
+        for (const QByteArray &t : {alice, alice2, bob, alice})
+            QCOMPARE(get(app.url("/cached"), t).status, 200);
+        quint64 calls = idp->introspectionCalls();
+        QCOMPARE(calls, before + 3);
+
+        app.window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&app.window));
+        auto *tabs = app.window.findChild<QTabWidget *>();
+        const int index = tabs->indexOf(app.window.cacheInspector());
+        QVERIFY(index >= 0);
+        QTest::mouseClick(tabs->tabBar(), Qt::LeftButton, {},
+                          tabs->tabBar()->tabRect(index).center());
+        QCOMPARE(tabs->currentIndex(), index);
+        auto *table = app.window.findChild<QTableWidget *>(QStringLiteral("cache-table"));
+        QVERIFY(table);
+        QTRY_COMPARE(table->rowCount(), 3);
+        const auto rowOf = [table](const QByteArray &token) {
+            for (int r = 0; r < table->rowCount(); ++r) {
+                if (table->item(r, CacheInspectorPage::Fingerprint)->text().toLatin1() ==
+                    tokenFingerprint(token))
+                    return r;
+            }
+            return -1;
+        };
+        const int aliceRow = rowOf(alice);
+        QVERIFY(aliceRow >= 0);
+        QCOMPARE(table->item(aliceRow, CacheInspectorPage::Subject)->text(), u"alice"_qs);
+        QCOMPARE(table->item(aliceRow, CacheInspectorPage::Hits)->text(), u"1"_qs);
+        QCOMPARE(table->item(aliceRow, CacheInspectorPage::Source)->text(), u"idp"_qs);
+        QCOMPARE(table->item(aliceRow, CacheInspectorPage::State)->text(), u"active"_qs);
+        for (int r = 0; r < table->rowCount(); ++r)
+            for (int c = 0; c < table->columnCount(); ++c)
+                for (const QByteArray &t : {alice, alice2, bob})
+                    QVERIFY(!table->item(r, c)->text().contains(QString::fromLatin1(t)));
+
+        // One entry, selected with the mouse.
+        auto *evictSelected =
+            app.window.findChild<QPushButton *>(QStringLiteral("cache-evict-selected"));
+        QVERIFY(!evictSelected->isEnabled());
+        const int bobRow = rowOf(bob);
+        QVERIFY(bobRow >= 0);
+        QTest::mouseClick(table->viewport(), Qt::LeftButton, {},
+                          table->visualItemRect(table->item(bobRow, 1)).center());
+        QVERIFY(evictSelected->isEnabled());
+        QTest::mouseClick(evictSelected, Qt::LeftButton);
+        QCOMPARE(table->rowCount(), 2);
+        QCOMPARE(rowOf(bob), -1);
+        QVERIFY2(app.window.cacheInspector()->outcome().contains(
+                     QString::fromLatin1(tokenFingerprint(bob))),
+                 qPrintable(app.window.cacheInspector()->outcome()));
+        QCOMPARE(get(app.url("/cached"), alice).status, 200);
+        QCOMPARE(idp->introspectionCalls(), calls);
+        QCOMPARE(get(app.url("/cached"), bob).status, 200);
+        QCOMPARE(idp->introspectionCalls(), ++calls);
+
+        // A subject's entries: typing filters the list, the button evicts them.
+        auto *subject = app.window.findChild<QLineEdit *>(QStringLiteral("cache-subject"));
+        QTest::keyClicks(subject, QStringLiteral("alice"));
+        QCOMPARE(table->rowCount(), 2);
+        QTest::mouseClick(
+            app.window.findChild<QPushButton *>(QStringLiteral("cache-evict-subject")),
+            Qt::LeftButton);
+        QCOMPARE(table->rowCount(), 0);
+        QVERIFY(app.window.cacheInspector()->outcome().contains(u"2 entries"));
+        QCOMPARE(get(app.url("/cached"), alice2).status, 200);
+        QCOMPARE(idp->introspectionCalls(), ++calls);
+        subject->clear();
+        QCOMPARE(table->rowCount(), 2); // bob and alice2
+
+        QTest::mouseClick(app.window.findChild<QPushButton *>(QStringLiteral("cache-evict-all")),
+                          Qt::LeftButton);
+        QCOMPARE(table->rowCount(), 0);
+        QCOMPARE(get(app.url("/cached"), bob).status, 200);
+        QCOMPARE(idp->introspectionCalls(), ++calls);
+        // Listed live: the timer brings the new entry in without a click.
+        QTRY_COMPARE(table->rowCount(), 1);
+
+        app.window.stopGateway();
+        QTRY_COMPARE(table->rowCount(), 0);
+        QVERIFY(
+            !app.window.findChild<QPushButton *>(QStringLiteral("cache-evict-all"))->isEnabled());
     }
 
     void testBench_data() {

@@ -4,17 +4,15 @@
 // and under introspection. A revoked token, jti or subject is refused on the very next
 // request, cached or not, until the revocation ends or is taken back.
 #include "tests/support/accesstokenminter.h"
+#include "tests/support/admingateway.h"
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/manualclock.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
-#include "core/admin/adminserver.h"
-#include "core/admin/idphealth.h"
 #include "core/auth/bearertoken.h"
 #include "core/base/sha256.h"
 #include "core/observe/prometheustext.h"
-#include "core/observe/requestmetrics.h"
 
 #include <QHttpServer>
 #include <QHttpServerResponse>
@@ -29,22 +27,6 @@ namespace {
 
 const QString Audience = QStringLiteral("https://api.test");
 const QString AdminToken = QStringLiteral("admin-token-for-the-tests-0123456789");
-
-// A gateway with its admin listener, as tokengated runs them.
-struct AdminGateway {
-    Gateway gw;
-    RequestMetrics metrics;
-    IdpHealth idp;
-    std::unique_ptr<AdminServer> admin;
-
-    bool start(const Config &config) {
-        if (!gw.start(config))
-            return false;
-        admin = std::make_unique<AdminServer>(gw.service, metrics, idp);
-        QString error;
-        return admin->listen(QHostAddress::LocalHost, 0, &error);
-    }
-};
 
 } // namespace
 
@@ -100,36 +82,11 @@ class TestRevocation : public QObject {
         return events.isEmpty() ? QByteArray() : QByteArray(reasonId(events.last().reason));
     }
 
-    struct AdminAnswer {
-        int status = -1;
-        QJsonObject body;
-        ReceivedResponse raw;
-    };
     static AdminAnswer adminCall(quint16 port, const QByteArray &method, const QByteArray &body,
                                  const QByteArray &contentType = "application/json",
                                  const QByteArray &authorization = "Bearer " +
                                                                    AdminToken.toUtf8()) {
-        QByteArray headers = "Host: admin\r\n";
-        if (!authorization.isEmpty())
-            headers += "Authorization: " + authorization + "\r\n";
-        if (!body.isEmpty())
-            headers += "Content-Type: " + contentType +
-                       "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
-        else
-            headers += "\r\n";
-        // requestOnce ends the head itself: a body goes after a head we finish here.
-        RawClient client;
-        AdminAnswer answer;
-        if (!client.connectTo(port))
-            return answer;
-        client.send(method + " /revocations HTTP/1.1\r\nConnection: close\r\n" + headers);
-        const auto r = client.readResponse(10000);
-        if (!r)
-            return answer;
-        answer.status = r->status;
-        answer.body = QJsonDocument::fromJson(r->body).object();
-        answer.raw = *r;
-        return answer;
+        return Test::adminCall(port, method, "/revocations", authorization, body, contentType);
     }
 
     static AdminAnswer revoke(quint16 port, const QJsonObject &what) {

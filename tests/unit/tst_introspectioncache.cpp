@@ -486,6 +486,82 @@ private slots:
             QCOMPARE(cache.find(keyFor(i)).state, IntrospectionCache::State::Fresh);
     }
 
+    // What the inspector shows: most recently used first, hits, where each answer came from,
+    // stale and negative entries, expired ones left out, the limit and the subject filter.
+    void entriesForTheInspector() {
+        ManualClock clock(Start);
+        IntrospectionCache cache(enabled(60, 5, 30), clock);
+        const qint64 exp = StartSecs + 3600;
+        const QByteArray claims = R"({"active":true,"sub":"alice","client_id":"app",)"
+                                  R"("scope":"read write","exp":)" +
+                                  QByteArray::number(exp) + "}";
+        cache.storeActive(keyFor(0), parsed(claims), "aaaaaaaa");
+        clock.advanceMs(10);
+        cache.storeActive(keyFor(1), active(exp, QStringLiteral("bob")), "bbbbbbbb", INT64_MAX,
+                          CacheSource::SharedTier);
+        clock.advanceMs(10);
+        cache.storeActive(keyFor(2), active(exp, QStringLiteral("carol")), "cccccccc", INT64_MAX,
+                          CacheSource::LocalJwt);
+        clock.advanceMs(10);
+        cache.storeInactive(keyFor(3), "dddddddd");
+        clock.advanceMs(10);
+        // alice's entry answers twice, the negative one once: both move to the front.
+        QCOMPARE(cache.find(keyFor(3)).state, IntrospectionCache::State::Negative);
+        clock.advanceMs(10);
+        QCOMPARE(cache.find(keyFor(0)).state, IntrospectionCache::State::Fresh);
+        QCOMPARE(cache.find(keyFor(0)).state, IntrospectionCache::State::Fresh);
+
+        qsizetype total = -1;
+        QList<IntrospectionCache::EntryInfo> all = cache.entries(100, {}, &total);
+        QCOMPARE(total, 4);
+        QCOMPARE(all.size(), 4);
+        QCOMPARE(all[0].fingerprint, QByteArray("aaaaaaaa"));
+        QCOMPARE(all[0].hits, 2u);
+        QCOMPARE(all[0].subject, QStringLiteral("alice"));
+        QCOMPARE(all[0].clientId, QStringLiteral("app"));
+        QCOMPARE(all[0].scope, QStringLiteral("read write"));
+        QCOMPARE(all[0].source, CacheSource::Idp);
+        QVERIFY(all[0].active);
+        QCOMPARE(all[0].lastUsedMs, Start + 50);
+        QCOMPARE(all[0].freshUntilMs, Start + 60'000);
+        QCOMPARE(all[0].staleUntilMs, Start + 90'000);
+        QCOMPARE(all[1].fingerprint, QByteArray("dddddddd"));
+        QVERIFY(!all[1].active);
+        QCOMPARE(all[1].hits, 1u);
+        QVERIFY(all[1].subject.isEmpty());
+        QCOMPARE(all[2].fingerprint, QByteArray("cccccccc"));
+        QCOMPARE(all[2].source, CacheSource::LocalJwt);
+        QCOMPARE(all[2].hits, 0u);
+        QCOMPARE(all[3].fingerprint, QByteArray("bbbbbbbb"));
+        QCOMPARE(all[3].source, CacheSource::SharedTier);
+
+        const auto first = cache.entries(1, {}, &total);
+        QCOMPARE(first.size(), 1);
+        QCOMPARE(first[0].fingerprint, QByteArray("aaaaaaaa"));
+        QCOMPARE(total, 4); // the total counts beyond the limit
+        const auto bobs = cache.entries(100, QStringLiteral("bob"), &total);
+        QCOMPARE(bobs.size(), 1);
+        QCOMPARE(bobs[0].fingerprint, QByteArray("bbbbbbbb"));
+        QCOMPARE(total, 1);
+        QVERIFY(cache.entries(100, QStringLiteral("bo")).isEmpty()); // whole subjects only
+        QVERIFY(cache.entries(0).isEmpty());
+
+        // Past the negative TTL the negative entry is gone; past the TTL the active ones are
+        // stale (still listed, a stale hit counted); past the grace nothing is left.
+        clock.advanceMs(5'000);
+        QCOMPARE(cache.entries(100).size(), 3);
+        clock.advanceMs(60'000);
+        QVERIFY(cache.findStale(keyFor(0)));
+        all = cache.entries(100);
+        QCOMPARE(all.size(), 3);
+        QCOMPARE(all[0].fingerprint, QByteArray("aaaaaaaa"));
+        QCOMPARE(all[0].hits, 3u);
+        QVERIFY(clock.nowMs() >= all[0].freshUntilMs);
+        clock.advanceMs(30'000);
+        QVERIFY(cache.entries(100, {}, &total).isEmpty());
+        QCOMPARE(total, 0);
+    }
+
     void statsCountEveryLookup() {
         ManualClock clock(Start);
         IntrospectionCache cache(enabled(60, 5, 30), clock);
