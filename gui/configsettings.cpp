@@ -57,6 +57,10 @@ void save(QSettings &s, const Config &c) {
                c.auth == AuthMode::None ? QStringLiteral("none") : QStringLiteral("introspection"));
     s.setValue(QStringLiteral("introspectionUrl"), c.introspection.url);
     s.setValue(QStringLiteral("issuer"), c.introspection.issuer);
+    s.setValue(QStringLiteral("tokenValidation"),
+               QString::fromLatin1(ConfigSchema::nameOf(ConfigSchema::tokenValidations,
+                                                        c.introspection.validation)));
+    s.setValue(QStringLiteral("tokenAudiences"), c.introspection.audiences);
     s.setValue(QStringLiteral("clientId"), c.introspection.clientId);
     s.setValue(QStringLiteral("introspectionTimeoutMs"), c.introspection.timeoutMs);
     s.setValue(QStringLiteral("cacheEnabled"), c.cache.enabled);
@@ -98,6 +102,11 @@ Config load(QSettings &s) {
                                                                    : AuthMode::Introspection;
     c.introspection.url = s.value(QStringLiteral("introspectionUrl")).toString();
     c.introspection.issuer = s.value(QStringLiteral("issuer")).toString();
+    c.introspection.validation =
+        ConfigSchema::valueOf(ConfigSchema::tokenValidations,
+                              s.value(QStringLiteral("tokenValidation")).toString())
+            .value_or(TokenValidation::Introspect);
+    c.introspection.audiences = s.value(QStringLiteral("tokenAudiences")).toStringList();
     c.introspection.clientId = s.value(QStringLiteral("clientId")).toString();
     c.introspection.timeoutMs =
         s.value(QStringLiteral("introspectionTimeoutMs"), c.introspection.timeoutMs).toInt();

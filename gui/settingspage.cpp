@@ -8,6 +8,7 @@
 #include "gui/configsettings.h"
 #include "gui/devcertificate.h"
 #include "gui/gatewaycontroller.h"
+#include "gui/idppresets.h"
 #include "gui/idpprobe.h"
 
 #include <QButtonGroup>
@@ -108,6 +109,18 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     m_auth->addItem(QStringLiteral("Every request needs an active token"));
     m_auth->addItem(QStringLiteral("No authentication (plain proxy)"));
     form->addRow(QStringLiteral("Authentication"), m_auth);
+    m_preset = new QComboBox;
+    m_preset->setObjectName(QStringLiteral("idp-preset"));
+    m_preset->addItem(QStringLiteral("Fill in for a known IdP…"));
+    for (const IdpPreset &p : idpPresets())
+        m_preset->addItem(p.name);
+    form->addRow(QStringLiteral("IdP"), m_preset);
+    m_presetHelp = new QLabel;
+    m_presetHelp->setObjectName(QStringLiteral("idp-preset-help"));
+    m_presetHelp->setWordWrap(true);
+    m_presetHelp->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_presetHelp->hide();
+    form->addRow(QString(), m_presetHelp);
     m_issuer =
         lineEdit(QStringLiteral("issuer"), QStringLiteral("https://idp.example.com/realms/dev"));
     m_discover = new QPushButton(QStringLiteral("Discover"));
@@ -118,6 +131,23 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     issuerRow->addWidget(m_issuer);
     issuerRow->addWidget(m_discover);
     form->addRow(QStringLiteral("Issuer"), issuerRow);
+    form->addRow(QString(), m_messages[QStringLiteral("issuer")] = errorLabel());
+    m_validation = new QComboBox;
+    m_validation->setObjectName(QStringLiteral("token-validation"));
+    m_validation->addItem(QStringLiteral("Introspect every token (RFC 7662)"),
+                          int(TokenValidation::Introspect));
+    m_validation->addItem(QStringLiteral("Validate JWTs here, never ask the IdP"),
+                          int(TokenValidation::Jwt));
+    m_validation->addItem(QStringLiteral("Validate JWTs here, then introspect them"),
+                          int(TokenValidation::JwtThenIntrospect));
+    form->addRow(QStringLiteral("Validation"), m_validation);
+    m_audience =
+        lineEdit(QStringLiteral("token-audience"), QStringLiteral("https://api.example.com"));
+    m_audience->setToolTip(QStringLiteral("The aud a JWT access token must name (several: "
+                                          "separated by commas)"));
+    addRow(form, QStringLiteral("Audience"), m_audience, QStringLiteral("token-audience"));
+    connect(m_validation, &QComboBox::currentIndexChanged, this, &SettingsPage::validate);
+    connect(m_preset, &QComboBox::activated, this, &SettingsPage::applyPreset);
     m_introspectionUrl = lineEdit(QStringLiteral("introspection-url"),
                                   QStringLiteral("https://idp.example.com/oauth2/introspect"));
     m_test = new QPushButton(QStringLiteral("Test connection"));
@@ -338,6 +368,8 @@ void SettingsPage::setConfig(const Config &c) {
         ->setChecked(true);
     m_auth->setCurrentIndex(c.auth == AuthMode::None ? 1 : 0);
     m_issuer->setText(c.introspection.issuer);
+    m_validation->setCurrentIndex(m_validation->findData(int(c.introspection.validation)));
+    m_audience->setText(c.introspection.audiences.join(QStringLiteral(", ")));
     m_introspectionUrl->setText(c.introspection.url);
     m_clientId->setText(c.introspection.clientId);
     m_clientSecret->setText(c.introspection.clientSecret);
@@ -379,6 +411,8 @@ Config SettingsPage::config() const {
     }
     c.auth = m_auth->currentIndex() == 1 ? AuthMode::None : AuthMode::Introspection;
     c.introspection.issuer = m_issuer->text().trimmed();
+    c.introspection.validation = TokenValidation(m_validation->currentData().toInt());
+    c.introspection.audiences = splitList(m_audience->text());
     c.introspection.url = m_introspectionUrl->text().trimmed();
     c.introspection.clientId = m_clientId->text().trimmed();
     c.introspection.clientSecret = m_clientSecret->text();
@@ -413,6 +447,14 @@ QStringList SettingsPage::problems() const {
         !m_demo->isChecked())
         out << QStringLiteral("upstream: enter the URL of the service to protect, or choose "
                               "the Destination header");
+    // A preset's placeholders, left as they were.
+    for (const auto &[field, edit] : {std::pair{QStringLiteral("issuer"), m_issuer},
+                                      std::pair{QStringLiteral("token-audience"), m_audience}}) {
+        const auto [start, length] = firstPlaceholder(edit->text());
+        if (start >= 0 && edit->isEnabled())
+            out << field + QStringLiteral(": replace %1 with yours")
+                               .arg(edit->text().mid(start, length));
+    }
     return out + GatewayController::prepared(config()).validate();
 }
 
@@ -426,7 +468,11 @@ void SettingsPage::validate() {
         const QString field = colon > 0 ? problem.left(colon) : QString();
         // "tls.cert_file \"/x.pem\": no PEM certificate in it" belongs to tls.cert_file.
         const QString named = field.section(u' ', 0, 0);
-        if (m_messages.contains(field))
+        // The endpoint's problems (introspection "default": JWT validation needs audience...)
+        // are about what the Validation and Audience rows set.
+        if (field.startsWith(u"introspection \""))
+            byField[QStringLiteral("token-audience")] << problem.mid(colon + 2);
+        else if (m_messages.contains(field))
             byField[field] << problem.mid(colon + 2);
         else if (!named.isEmpty() && m_messages.contains(named))
             byField[named] << problem;
@@ -446,6 +492,25 @@ QString SettingsPage::fieldMessage(const QString &field) const {
     return label && !label->isHidden() ? label->text() : QString();
 }
 
+void SettingsPage::applyPreset(int index) {
+    if (index < 1 || index > idpPresets().size())
+        return;
+    const IdpPreset &preset = idpPresets()[index - 1];
+    m_validation->setCurrentIndex(m_validation->findData(int(preset.validation)));
+    // An audience the user typed stays; another preset's placeholder does not.
+    if (!preset.audience.isEmpty())
+        m_audience->setText(preset.audience);
+    else if (firstPlaceholder(m_audience->text()).first >= 0)
+        m_audience->clear();
+    m_issuer->setText(preset.issuerPattern);
+    m_presetHelp->setText(preset.name + QStringLiteral(": ") + preset.help);
+    m_presetHelp->show();
+    // The user types over the first placeholder at once.
+    m_issuer->setFocus(Qt::OtherFocusReason);
+    if (const auto [start, length] = firstPlaceholder(m_issuer->text()); start >= 0)
+        m_issuer->setSelection(int(start), int(length));
+}
+
 void SettingsPage::updateEnabled() {
     const bool demo = m_demo->isChecked();
     const bool auth = m_auth->currentIndex() == 0 && !demo;
@@ -457,10 +522,12 @@ void SettingsPage::updateEnabled() {
     for (QWidget *w : std::initializer_list<QWidget *>{m_tlsListen, m_tlsCert, m_tlsKey,
                                                        m_clientAuth, m_clientCa})
         w->setEnabled(tls);
-    for (QWidget *w :
-         std::initializer_list<QWidget *>{m_issuer, m_discover, m_introspectionUrl, m_test,
-                                          m_clientId, m_clientSecret, m_authorization})
+    for (QWidget *w : std::initializer_list<QWidget *>{
+             m_preset, m_issuer, m_discover, m_introspectionUrl, m_test, m_clientId, m_clientSecret,
+             m_authorization, m_validation})
         w->setEnabled(auth);
+    m_audience->setEnabled(auth && TokenValidation(m_validation->currentData().toInt()) !=
+                                       TokenValidation::Introspect);
     for (QWidget *w : std::initializer_list<QWidget *>{m_cacheTtl, m_cacheNegativeTtl,
                                                        m_cacheStaleGrace, m_cacheMaxEntries})
         w->setEnabled(m_cacheEnabled->isChecked());

@@ -23,7 +23,8 @@ class IdpProbe;
 
 // The settings editor over the same Config tokengated uses: listener and HTTPS (with a local
 // development certificate on demand), upstream or Destination mode, introspection and client
-// auth, cache, JWT, scopes, demo mode. Every
+// auth (with presets for well-known IdPs), validation (introspection or local JWT), cache, JWT,
+// scopes, demo mode. Every
 // edit re-runs Config::validate() and shows each problem next to its field. Secrets are
 // edited here but saved by the window, to the keychain only.
 class SettingsPage : public QWidget {
@@ -62,6 +63,8 @@ private:
     // A line edit for a file path with a "Browse…" button beside it.
     QLayout *pathRow(QLineEdit *edit, const QString &title);
     void createDevCertificate();
+    // Fills issuer, validation and audience for idpPresets()[index] and says what to create.
+    void applyPreset(int index);
 
     IdpProbe *m_probe;
     Config m_base;
@@ -87,7 +90,11 @@ private:
     QLineEdit *m_upstream;
     QLineEdit *m_destinationAllow;
     QComboBox *m_auth;
+    QComboBox *m_preset;
+    QLabel *m_presetHelp;
     QLineEdit *m_issuer;
+    QComboBox *m_validation;
+    QLineEdit *m_audience;
     QPushButton *m_discover;
     QLineEdit *m_introspectionUrl;
     QPushButton *m_test;

@@ -8,6 +8,7 @@
 #include "gui/idpprobe.h"
 #include "gui/settingspage.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QLabel>
@@ -34,6 +35,9 @@ Config sampleConfig() {
     c.introspection.clientId = QStringLiteral("gateway");
     c.introspection.clientSecret = QStringLiteral("client-secret-value");
     c.introspection.timeoutMs = 7000;
+    c.introspection.validation = TokenValidation::JwtThenIntrospect;
+    c.introspection.audiences = {QStringLiteral("https://api.example.com"),
+                                 QStringLiteral("urn:b")};
     c.cache.enabled = true;
     c.cache.ttlSecs = 45;
     c.cache.negativeTtlSecs = 3;
@@ -59,6 +63,8 @@ void compareEditable(const Config &a, const Config &b) {
     QCOMPARE(a.introspection.issuer, b.introspection.issuer);
     QCOMPARE(a.introspection.clientId, b.introspection.clientId);
     QCOMPARE(a.introspection.timeoutMs, b.introspection.timeoutMs);
+    QCOMPARE(int(a.introspection.validation), int(b.introspection.validation));
+    QCOMPARE(a.introspection.audiences, b.introspection.audiences);
     QVERIFY(a.cache == b.cache);
     QCOMPARE(a.jwt.headerName, b.jwt.headerName);
     QCOMPARE(a.jwt.lifetimeSecs, b.jwt.lifetimeSecs);
@@ -192,6 +198,14 @@ private slots:
                                     << ""
                                     << "jwt-secret"
                                     << "must not be empty";
+        QTest::newRow("jwt validation without audience") << "token-audience"
+                                                         << ""
+                                                         << "token-audience"
+                                                         << "JWT validation needs audience";
+        QTest::newRow("preset placeholder left") << "issuer"
+                                                 << "https://<org>.okta.com/oauth2/default"
+                                                 << "issuer"
+                                                 << "replace <org> with yours";
         QTest::newRow("secret without id") << "client-id"
                                            << ""
                                            << "client-id"
@@ -219,6 +233,82 @@ private slots:
         }
         QVERIFY(apply);
         QVERIFY(!apply->isEnabled());
+    }
+
+    // Choosing an IdP by typing its name into the preset box (as a keyboard user does) fills
+    // the issuer with placeholders, the first one selected to be typed over, sets validation
+    // and audience, and says what to create; the placeholders are refused until replaced.
+    void idpPresets_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("issuer");
+        QTest::addColumn<QString>("firstPlaceholder");
+        QTest::addColumn<int>("validation");
+        QTest::addColumn<QString>("audience"); // in the field afterwards
+        const QString before = QStringLiteral("https://api.example.com, urn:b"); // sampleConfig's
+        QTest::newRow("Keycloak") << "Keycloak"
+                                  << "https://<keycloak-host>/realms/<realm>"
+                                  << "<keycloak-host>" << int(TokenValidation::Introspect)
+                                  << before;
+        QTest::newRow("Auth0") << "Auth0"
+                               << "https://<tenant>.auth0.com/"
+                               << "<tenant>" << int(TokenValidation::Jwt) << before;
+        QTest::newRow("Okta") << "Okta"
+                              << "https://<org>.okta.com/oauth2/default"
+                              << "<org>" << int(TokenValidation::JwtThenIntrospect)
+                              << "api://default";
+        QTest::newRow("Entra ID") << "Microsoft Entra ID"
+                                  << "https://login.microsoftonline.com/<tenant-id>/v2.0"
+                                  << "<tenant-id>" << int(TokenValidation::Jwt)
+                                  << "api://<api-client-id>";
+        QTest::newRow("Google") << "Google"
+                                << "https://accounts.google.com" << QString()
+                                << int(TokenValidation::Jwt)
+                                << "<client-id>.apps.googleusercontent.com";
+        // "G" picks Google first, then "Ge" Generic: Google's audience placeholder goes.
+        QTest::newRow("generic") << "Generic"
+                                 << "https://<idp-host>"
+                                 << "<idp-host>" << int(TokenValidation::Introspect) << QString();
+    }
+    void idpPresets() {
+        QFETCH(QString, name);
+        QFETCH(QString, issuer);
+        QFETCH(QString, firstPlaceholder);
+        QFETCH(int, validation);
+        QFETCH(QString, audience);
+        IdpProbe probe;
+        SettingsPage page(&probe);
+        page.setConfig(sampleConfig());
+        auto *preset = page.findChild<QComboBox *>(QStringLiteral("idp-preset"));
+        auto *issuerEdit = page.findChild<QLineEdit *>(QStringLiteral("issuer"));
+        auto *audienceEdit = page.findChild<QLineEdit *>(QStringLiteral("token-audience"));
+        const auto *help = page.findChild<QLabel *>(QStringLiteral("idp-preset-help"));
+        QVERIFY(preset && issuerEdit && audienceEdit && help);
+        QVERIFY(help->isHidden());
+
+        QTest::keyClicks(preset, name);
+        QCOMPARE(issuerEdit->text(), issuer);
+        QCOMPARE(issuerEdit->selectedText(), firstPlaceholder);
+        QCOMPARE(audienceEdit->text(), audience);
+        QCOMPARE(page.findChild<QComboBox *>(QStringLiteral("token-validation"))->currentData(),
+                 QVariant(validation));
+        QVERIFY(!help->isHidden());
+        QVERIFY2(help->text().startsWith(name), qPrintable(help->text()));
+
+        // Typed over, one placeholder after the other, until the page has no problem left.
+        for (QLineEdit *edit : {issuerEdit, audienceEdit}) {
+            for (int guard = 0; guard < 5 && edit->text().contains(u'<'); ++guard) {
+                const qsizetype start = edit->text().indexOf(u'<');
+                edit->setSelection(int(start), int(edit->text().indexOf(u'>') - start + 1));
+                QVERIFY(page.fieldMessage(edit->objectName()).contains(u"replace <"));
+                QTest::keyClicks(edit, QStringLiteral("mine"));
+            }
+            QVERIFY(!edit->text().contains(u'<'));
+        }
+        QVERIFY2(page.problems().isEmpty(), qPrintable(page.problems().join(u'\n')));
+        const Config c = page.config();
+        QCOMPARE(int(c.introspection.validation), validation);
+        QCOMPARE(c.introspection.issuer, issuerEdit->text());
+        QVERIFY(!c.introspection.issuer.contains(u'<'));
     }
 
     void importDotEnv() {
@@ -309,6 +399,7 @@ private slots:
         SettingsPage page(&probe);
         Config c = sampleConfig();
         c.server.port = 0;
+        c.introspection.validation = TokenValidation::Introspect; // no keys to discover
         page.setConfig(c);
         auto *create = page.findChild<QPushButton *>(QStringLiteral("create-dev-certificate"));
         QVERIFY(create);
