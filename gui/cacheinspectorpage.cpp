@@ -7,6 +7,7 @@
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelection>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -159,6 +160,7 @@ void CacheInspectorPage::refresh() {
     const QList<IntrospectionCache::EntryInfo> entries =
         cache->entries(MaxRows, m_subject->text().trimmed(), &total);
     m_table->setRowCount(int(entries.size()));
+    QItemSelection keep;
     for (int row = 0; row < entries.size(); ++row) {
         const IntrospectionCache::EntryInfo &e = entries[row];
         const bool stale = e.active && now >= e.freshUntilMs;
@@ -169,7 +171,7 @@ void CacheInspectorPage::refresh() {
         const qint64 untilMs = stale ? e.staleUntilMs : e.freshUntilMs;
         m_table->setItem(
             row, ExpiresIn,
-            sortableNumber(untilMs, stale ? QStringLiteral("stale for ") + duration(untilMs - now)
+            sortableNumber(untilMs, stale ? QStringLiteral("grace: ") + duration(untilMs - now)
                                           : duration(untilMs - now)));
         m_table->setItem(row, Hits, sortableNumber(e.hits, QString::number(e.hits)));
         m_table->setItem(row, Source, item(cacheSourceName(e.source)));
@@ -179,8 +181,10 @@ void CacheInspectorPage::refresh() {
                                                            "answering)")
                                         : QStringLiteral("active")));
         if (selected.contains(QString::fromLatin1(e.fingerprint)))
-            m_table->selectRow(row);
+            keep.select(m_table->model()->index(row, 0), m_table->model()->index(row, Columns - 1));
     }
+    // All at once: selectRow() per row would leave only the last one selected.
+    m_table->selectionModel()->select(keep, QItemSelectionModel::ClearAndSelect);
     m_table->setSortingEnabled(true);
     const CacheStats s = cache->stats();
     QString summary = QStringLiteral("%1 entries").arg(total);

@@ -3,6 +3,7 @@
 
 #include "core/admin/adminanswers.h"
 #include "core/auth/jwks.h"
+#include "core/cache/redisstats.h"
 #include "core/observe/logging.h"
 #include "core/service/gatewayservice.h"
 
@@ -87,10 +88,32 @@ bool isFingerprint(const QString &s) {
            });
 }
 
-QHttpServerResponse evicted(qsizetype count, bool everyInstance) {
-    return adminJson({{QStringLiteral("evicted"), double(count)},
-                      {QStringLiteral("every_instance"), everyInstance}},
-                     Status::Ok);
+// `shared`: the Redis tier (null without one). `everywhere`: the eviction was meant for
+// every instance; it reaches them only through a connected Redis, and the answer says so.
+QHttpServerResponse evicted(qsizetype count, const RedisStats *shared, bool everywhere) {
+    QJsonObject body{
+        {QStringLiteral("evicted"), double(count)},
+        {QStringLiteral("every_instance"), everywhere && shared && shared->connected()}};
+    if (shared && !everywhere)
+        body.insert(QStringLiteral("note"),
+                    QStringLiteral("this instance's local cache only: the Redis tier keeps its "
+                                   "entries, and the next requests may be answered from them"));
+    else if (shared && !shared->connected())
+        body.insert(QStringLiteral("note"),
+                    QStringLiteral("Redis is unavailable: evicted at this instance only, and "
+                                   "the Redis tier may still hold the entries"));
+    return adminJson(body, Status::Ok);
+}
+
+// The cache calls take everything from the path and the query. A body is refused: sent as
+// to /revocations (-d sub=alice), it would otherwise be ignored and DELETE /cache would
+// evict everything.
+std::optional<QHttpServerResponse> refuseBody(const QHttpServerRequest &request) {
+    if (request.body().isEmpty() && request.value("Content-Type").isEmpty())
+        return std::nullopt;
+    return adminProblem(Status::BadRequest, "invalid_request",
+                        QStringLiteral("the cache calls take no body: put sub in the query "
+                                       "(/cache?sub=...) or the fingerprint in the path"));
 }
 
 } // namespace
@@ -100,6 +123,8 @@ CacheApi::CacheApi(const GatewayService &service)
 
 QHttpServerResponse CacheApi::handle(const QHttpServerRequest &request) const {
     if (auto refusal = refuseWithoutAdminToken(request, m_service.config().admin.token, What))
+        return std::move(*refusal);
+    if (auto refusal = refuseBody(request))
         return std::move(*refusal);
     return request.method() == QHttpServerRequest::Method::Delete ? evict(request) : list(request);
 }
@@ -153,25 +178,26 @@ QHttpServerResponse CacheApi::evict(const QHttpServerRequest &request) const {
         return adminProblem(Status::BadRequest, "invalid_request", query.error);
     IntrospectionCache *cache = m_service.cache();
     if (!cache)
-        return evicted(0, false);
-    const bool shared = m_service.redisStats() != nullptr;
+        return evicted(0, nullptr, false);
     if (query.values.contains(QStringLiteral("sub"))) {
         const QString subject = query.values.value(QStringLiteral("sub"));
         const qsizetype count = cache->evictSubject(subject);
         qCInfo(lcAuth).noquote() << "cache: evicted subject" << loggable(subject, 80) << "("
                                  << count << "entries here)";
-        return evicted(count, shared);
+        return evicted(count, m_service.redisStats(), true);
     }
     // Not told to the other instances: emptying every instance's cache at once would send
     // all their traffic to the IdP together.
     const qsizetype count = cache->evictAll();
     qCInfo(lcAuth).noquote() << "cache: emptied (" << count << "entries)";
-    return evicted(count, false);
+    return evicted(count, m_service.redisStats(), false);
 }
 
 QHttpServerResponse CacheApi::evictFingerprint(const QHttpServerRequest &request,
                                                const QString &fingerprint) const {
     if (auto refusal = refuseWithoutAdminToken(request, m_service.config().admin.token, What))
+        return std::move(*refusal);
+    if (auto refusal = refuseBody(request))
         return std::move(*refusal);
     const Query query = readQuery(request, {});
     if (!query.error.isEmpty())
@@ -182,11 +208,11 @@ QHttpServerResponse CacheApi::evictFingerprint(const QHttpServerRequest &request
                                            "/cache and the access log show it"));
     IntrospectionCache *cache = m_service.cache();
     if (!cache)
-        return evicted(0, false);
+        return evicted(0, nullptr, false);
     const qsizetype count = cache->evictFingerprint(fingerprint.toLatin1());
     qCInfo(lcAuth).noquote() << "cache: evicted token" << QStringLiteral("fp=") + fingerprint << "("
                              << count << "entries here)";
-    return evicted(count, m_service.redisStats() != nullptr);
+    return evicted(count, m_service.redisStats(), true);
 }
 
 } // namespace Tokengate

@@ -261,7 +261,7 @@ IntrospectionCache::Lookup IntrospectionCache::find(const QByteArray &key) {
                     shard.unlink(it, removed);
             } else {
                 shard.lru.splice(shard.lru.begin(), shard.lru, it);
-                ++it->hits;
+                it->hits += it->hits != UINT32_MAX; // saturates: a hot token lives long
                 it->lastUsedMs = now;
                 state = it->compact.isNull() ? State::Negative : State::Fresh;
                 compact = it->compact;
@@ -315,7 +315,7 @@ std::shared_ptr<const IntrospectionResult> IntrospectionCache::findStale(const Q
         if (found != shard.index.end() && !found->second->compact.isNull() &&
             now < found->second->staleUntilMs) {
             shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
-            ++found->second->hits;
+            found->second->hits += found->second->hits != UINT32_MAX;
             found->second->lastUsedMs = now;
             compact = found->second->compact;
         }
@@ -490,20 +490,29 @@ qsizetype IntrospectionCache::evictAll() {
 QList<IntrospectionCache::EntryInfo>
 IntrospectionCache::entries(qsizetype limit, const QString &subject, qsizetype *total) const {
     struct Raw {
-        EntryInfo info;
+        std::array<char, FingerprintSize> fingerprint;
+        bool active;
+        qint64 freshUntilMs, staleUntilMs, lastUsedMs;
+        quint32 hits;
+        CacheSource source;
         QByteArray compact; // shares the entry's bytes; parsed after the locks
     };
     const qint64 now = m_clock.nowMs();
-    std::vector<Raw> raw;
-    qsizetype live = 0;
     limit = std::max<qsizetype>(0, limit);
     const QByteArray wantedSubject = subject.toUtf8();
+    std::vector<Raw> raw;
+    raw.reserve(size_t(std::min<qsizetype>(limit, 1024)) * 2);
+    qsizetype live = 0;
     for (const auto &shard : m_shards) {
         QMutexLocker lock(&shard->mutex);
         qsizetype taken = 0;
+        qsizetype visited = 0;
         // Most recently used first within a shard, so its first `limit` live entries are
         // all it can contribute to the overall first `limit`.
         for (const Entry &e : shard->lru) {
+            if (subject.isEmpty() && taken >= limit)
+                break; // the rest is counted below, without walking it under the lock
+            ++visited;
             const bool alive = e.compact.isNull() ? now < e.freshUntilMs : now < e.staleUntilMs;
             if (!alive || (!subject.isEmpty() &&
                            (e.compact.isNull() || subjectPart(e.compact) != wantedSubject)))
@@ -512,33 +521,35 @@ IntrospectionCache::entries(qsizetype limit, const QString &subject, qsizetype *
             if (taken >= limit)
                 continue;
             ++taken;
-            Raw &r = raw.emplace_back();
-            r.info.fingerprint = QByteArray(e.fingerprint.data(), FingerprintSize);
-            r.info.active = !e.compact.isNull();
-            r.info.freshUntilMs = e.freshUntilMs;
-            r.info.staleUntilMs = e.staleUntilMs;
-            r.info.lastUsedMs = e.lastUsedMs;
-            r.info.hits = e.hits;
-            r.info.source = e.source;
-            r.compact = e.compact;
+            raw.push_back({e.fingerprint, !e.compact.isNull(), e.freshUntilMs, e.staleUntilMs,
+                           e.lastUsedMs, e.hits, e.source, e.compact});
         }
+        // Entries past their time still count until a lookup or a store removes them.
+        if (subject.isEmpty())
+            live += qsizetype(shard->lru.size()) - visited;
     }
-    std::stable_sort(raw.begin(), raw.end(), [](const Raw &a, const Raw &b) {
-        return a.info.lastUsedMs > b.info.lastUsedMs;
-    });
+    std::stable_sort(raw.begin(), raw.end(),
+                     [](const Raw &a, const Raw &b) { return a.lastUsedMs > b.lastUsedMs; });
     if (qsizetype(raw.size()) > limit)
         raw.resize(size_t(limit));
     QList<EntryInfo> out;
     out.reserve(qsizetype(raw.size()));
-    for (Raw &r : raw) {
+    for (const Raw &r : raw) {
+        EntryInfo &info = out.emplace_back();
+        info.fingerprint = QByteArray(r.fingerprint.data(), FingerprintSize);
+        info.active = r.active;
+        info.freshUntilMs = r.freshUntilMs;
+        info.staleUntilMs = r.staleUntilMs;
+        info.lastUsedMs = r.lastUsedMs;
+        info.hits = r.hits;
+        info.source = r.source;
         if (!r.compact.isNull()) {
             if (const auto result = rebuild(r.compact)) {
-                r.info.subject = result->subject;
-                r.info.clientId = result->clientId;
-                r.info.scope = result->scope;
+                info.subject = result->subject;
+                info.clientId = result->clientId;
+                info.scope = result->scope;
             }
         }
-        out.append(std::move(r.info));
     }
     if (total)
         *total = live;

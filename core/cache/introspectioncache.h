@@ -87,12 +87,13 @@ public:
         qint64 freshUntilMs = 0; // past it an active entry is only served stale
         qint64 staleUntilMs = 0; // the stale grace's end (== freshUntilMs without one)
         qint64 lastUsedMs = 0;   // stored or last answered from
-        quint32 hits = 0;        // requests answered from it, stale ones included
+        quint32 hits = 0;        // requests answered from it, stale ones included (saturates)
         CacheSource source = CacheSource::Idp;
     };
     // The live entries, most recently used first, at most `limit` of them, only `subject`'s
     // when it is not empty (each shard is locked in turn, briefly; claims are parsed after).
-    // `total`, when given, gets how many live entries match in all.
+    // `total`, when given, gets how many entries match in all (without a subject: how many
+    // are held, a few of which may have expired and not been removed yet).
     QList<EntryInfo> entries(qsizetype limit, const QString &subject = {},
                              qsizetype *total = nullptr) const;
 

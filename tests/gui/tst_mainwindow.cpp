@@ -224,24 +224,32 @@ private slots:
                 for (const QByteArray &t : {alice, alice2, bob})
                     QVERIFY(!table->item(r, c)->text().contains(QString::fromLatin1(t)));
 
-        // One entry, selected with the mouse.
+        // Two entries, selected with the mouse (the second with Ctrl), kept selected across
+        // the page's refresh.
         auto *evictSelected =
             app.window.findChild<QPushButton *>(QStringLiteral("cache-evict-selected"));
         QVERIFY(!evictSelected->isEnabled());
-        const int bobRow = rowOf(bob);
-        QVERIFY(bobRow >= 0);
-        QTest::mouseClick(table->viewport(), Qt::LeftButton, {},
-                          table->visualItemRect(table->item(bobRow, 1)).center());
+        const auto click = [table](int row, Qt::KeyboardModifiers modifiers) {
+            QTest::mouseClick(table->viewport(), Qt::LeftButton, modifiers,
+                              table->visualItemRect(table->item(row, 1)).center());
+        };
+        QVERIFY(rowOf(bob) >= 0 && rowOf(alice2) >= 0);
+        click(rowOf(bob), {});
+        click(rowOf(alice2), Qt::ControlModifier);
+        app.window.cacheInspector()->refresh();
+        QCOMPARE(table->selectionModel()->selectedRows().size(), 2);
         QVERIFY(evictSelected->isEnabled());
         QTest::mouseClick(evictSelected, Qt::LeftButton);
-        QCOMPARE(table->rowCount(), 2);
-        QCOMPARE(rowOf(bob), -1);
+        QCOMPARE(table->rowCount(), 1);
+        QCOMPARE(rowOf(alice), 0);
         QVERIFY2(app.window.cacheInspector()->outcome().contains(
                      QString::fromLatin1(tokenFingerprint(bob))),
                  qPrintable(app.window.cacheInspector()->outcome()));
         QCOMPARE(get(app.url("/cached"), alice).status, 200);
         QCOMPARE(idp->introspectionCalls(), calls);
         QCOMPARE(get(app.url("/cached"), bob).status, 200);
+        QCOMPARE(idp->introspectionCalls(), ++calls);
+        QCOMPARE(get(app.url("/cached"), alice2).status, 200);
         QCOMPARE(idp->introspectionCalls(), ++calls);
 
         // A subject's entries: typing filters the list, the button evicts them.

@@ -5,6 +5,7 @@
 // admin.token is set) is refused without the admin token.
 #include "tests/support/accesstokenminter.h"
 #include "tests/support/admingateway.h"
+#include "tests/support/manualclock.h"
 
 #include "core/auth/bearertoken.h"
 #include "core/base/formencoding.h"
@@ -140,13 +141,17 @@ private slots:
     }
 
     void listsWhatRequestsCached() {
+        // A second between requests, so "most recently used first" has one answer.
+        ManualClock clock(QDateTime::currentMSecsSinceEpoch());
         AdminGateway a;
+        a.gw.service.setClock(&clock);
         QVERIFY(a.start(config()));
         const quint16 port = a.admin->port();
-        QCOMPARE(status(a.gw.port(), "tok-bob-1"), 200);
-        QCOMPARE(status(a.gw.port(), "tok-alice-1"), 200);
-        QCOMPARE(status(a.gw.port(), "tok-alice-1"), 200);
-        QCOMPARE(status(a.gw.port(), "revoked-token"), 401);
+        for (const QByteArray token :
+             {"tok-bob-1", "tok-alice-1", "tok-alice-1", "revoked-token"}) {
+            QCOMPARE(status(a.gw.port(), token), token == "revoked-token" ? 401 : 200);
+            clock.advanceMs(1000);
+        }
         QCOMPARE(m_introspections, 3);
 
         const AdminAnswer listed = call(port, "GET", "/cache");
@@ -203,6 +208,16 @@ private slots:
         for (const QByteArray bad : {"/cache?sub=", "/cache?subject=alice", "/cache/XYZ",
                                      "/cache/0A1B2C3D", "/cache/0a1b2c3d?all=1"})
             QVERIFY2(call(port, "DELETE", bad).status == 400, bad.constData());
+        // Nor does a body, as /revocations takes one: DELETE /cache -d sub=alice must not
+        // read as DELETE /cache.
+        const AdminAnswer withBody = adminCall(port, "DELETE", "/cache", AdminBearer, "sub=alice",
+                                               "application/x-www-form-urlencoded");
+        QCOMPARE(withBody.status, 400);
+        QVERIFY(withBody.body.value(u"error_description").toString().contains(u"no body"));
+        QCOMPARE(adminCall(port, "DELETE", "/cache/" + tokenFingerprint("tok-bob-1"), AdminBearer,
+                           R"({"sub":"bob"})")
+                     .status,
+                 400);
         QCOMPARE(a.gw.service.cache()->stats().entries, 4);
 
         AdminAnswer evicted = call(port, "DELETE", "/cache/" + tokenFingerprint("tok-bob-1"));

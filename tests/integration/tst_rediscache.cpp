@@ -3,6 +3,7 @@
 // answers (the second makes no IdP call), eviction reaches every instance, Redis killed or
 // stalled mid-test never fails a request (the IdP stands in) and is used again once back,
 // and rediss:// is refused since Debian's hiredis has no TLS.
+#include "tests/support/admingateway.h"
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/redisserver.h"
@@ -15,6 +16,7 @@
 #include "core/observe/prometheustext.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QTest>
 
 using namespace Tokengate;
@@ -193,6 +195,55 @@ private slots:
         QCOMPARE(b.redis().evictionsReceived.load(), quint64(1));
 
         // Gone from Redis too: B asks the IdP again.
+        QCOMPARE(request(b, token), 200);
+        QCOMPARE(b.lastCache(), QByteArray("miss"));
+        QCOMPARE(m_idp->introspectionCalls(), calls + 1);
+    }
+
+    // The admin plane's cache calls with the Redis tier: B lists A's answer as from Redis;
+    // emptying B's cache leaves Redis as it was (the next request is answered from it, and
+    // the answer says so); evicting the fingerprint reaches A and Redis (the IdP is asked).
+    void adminCacheCallsReachTheSharedTier() {
+        Config c = redisConfig();
+        c.admin.token = QStringLiteral("admin-token-for-the-redis-tests");
+        Instance a, b;
+        QVERIFY(start(a, c));
+        QVERIFY(start(b, c));
+        RequestMetrics metrics;
+        IdpHealth health;
+        AdminServer admin(b.service, metrics, health);
+        QString error;
+        QVERIFY2(admin.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+        const QByteArray bearer = "Bearer " + c.admin.token.toUtf8();
+        const QByteArray token = m_idp->mint(QStringLiteral("carol"), QStringLiteral("read"), 600);
+        const QString fingerprint = QString::fromLatin1(tokenFingerprint(token));
+        QCOMPARE(request(a, token), 200);
+        QTRY_COMPARE(a.redis().writes.load(), quint64(1));
+        QCOMPARE(request(b, token), 200);
+        QCOMPARE(b.lastCache(), QByteArray("redis"));
+
+        const AdminAnswer listed = adminCall(admin.port(), "GET", "/cache", bearer);
+        QCOMPARE(listed.status, 200);
+        QCOMPARE(listed.body.value(u"shared_tier").toBool(), true);
+        const QJsonObject entry = listed.body.value(u"entries").toArray().first().toObject();
+        QCOMPARE(entry.value(u"fingerprint").toString(), fingerprint);
+        QCOMPARE(entry.value(u"source").toString(), u"redis"_qs);
+
+        const AdminAnswer emptied = adminCall(admin.port(), "DELETE", "/cache", bearer);
+        QCOMPARE(emptied.body.value(u"evicted").toInt(), 1);
+        QCOMPARE(emptied.body.value(u"every_instance").toBool(true), false);
+        QVERIFY(emptied.body.value(u"note").toString().contains(u"Redis tier keeps"));
+        const quint64 calls = m_idp->introspectionCalls();
+        QCOMPARE(request(b, token), 200);
+        QCOMPARE(b.lastCache(), QByteArray("redis"));
+        QCOMPARE(a.service.cache()->stats().entries, qint64(1)); // A was not told
+
+        const AdminAnswer evicted =
+            adminCall(admin.port(), "DELETE", "/cache/" + fingerprint.toLatin1(), bearer);
+        QCOMPARE(evicted.body.value(u"evicted").toInt(), 1);
+        QCOMPARE(evicted.body.value(u"every_instance").toBool(), true);
+        QVERIFY(!evicted.body.contains(u"note"));
+        QTRY_COMPARE_WITH_TIMEOUT(a.service.cache()->stats().entries, qint64(0), 2000);
         QCOMPARE(request(b, token), 200);
         QCOMPARE(b.lastCache(), QByteArray("miss"));
         QCOMPARE(m_idp->introspectionCalls(), calls + 1);
