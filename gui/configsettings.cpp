@@ -11,11 +11,14 @@ namespace Tokengate {
 const QList<SecretField> &secretFields() {
     static const QList<SecretField> fields = {
         {QStringLiteral("client-secret"), QStringLiteral("client secret"),
-         [](Config &c) -> QString & { return c.introspection.clientSecret; }},
+         [](Config &c) -> QString & { return c.introspection.clientSecret; },
+         [](Config &c) -> QString & { return c.introspection.clientSecretRef; }},
         {QStringLiteral("introspection-authorization"), QStringLiteral("Authorization value"),
-         [](Config &c) -> QString & { return c.introspection.authorization; }},
+         [](Config &c) -> QString & { return c.introspection.authorization; },
+         [](Config &c) -> QString & { return c.introspection.authorizationRef; }},
         {QStringLiteral("jwt-secret"), QStringLiteral("JWT secret"),
-         [](Config &c) -> QString & { return c.jwt.secret; }},
+         [](Config &c) -> QString & { return c.jwt.secret; },
+         [](Config &c) -> QString & { return c.jwt.secretRef; }},
     };
     return fields;
 }

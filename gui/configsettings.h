@@ -14,6 +14,7 @@ struct SecretField {
     QString key;   // keychain entry under the "Tokengate" service
     QString label; // for messages
     QString &(*field)(Config &);
+    QString &(*reference)(Config &); // the config file's reference for it, if any
 };
 const QList<SecretField> &secretFields();
 

@@ -2,6 +2,7 @@
 #include "gui/mainwindow.h"
 
 #include "gui/cacheinspectorpage.h"
+#include "gui/configfileactions.h"
 #include "gui/configsettings.h"
 #include "gui/demotraffic.h"
 #include "gui/eventdetails.h"
@@ -19,11 +20,13 @@
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
@@ -79,6 +82,17 @@ MainWindow::MainWindow(GatewayController *gateway, SecretStore *secrets, QSettin
     m_tabs->addTab(buildLogTab(), QStringLiteral("Live"));
     m_tabs->addTab(m_testBench, QStringLiteral("Test bench"));
     m_cacheInspector = new CacheInspectorPage(gateway);
+    m_configFiles = new ConfigFileActions(m_settingsPage, secrets, this);
+    menuBar()->addMenu(m_configFiles->menu());
+    connect(m_configFiles, &ConfigFileActions::pathChanged, this, [this](const QString &path) {
+        m_settings->setValue(QStringLiteral("document/path"), path);
+        setWindowFilePath(path);
+        setWindowTitle(QStringLiteral("%1 — Tokengate").arg(QFileInfo(path).fileName()));
+    });
+    connect(m_configFiles, &ConfigFileActions::opened, this, [this](bool ok) {
+        if (ok)
+            m_tabs->setCurrentWidget(m_settingsPage);
+    });
     m_tabs->addTab(m_cacheInspector, QStringLiteral("Cache"));
     m_tabs->addTab(m_settingsPage, QStringLiteral("Settings"));
 
@@ -127,6 +141,16 @@ MainWindow::MainWindow(GatewayController *gateway, SecretStore *secrets, QSettin
         resize(1280, 800);
     m_splitter->restoreState(m_settings->value(QStringLiteral("window/split")).toByteArray());
     updateStatus();
+    // The config file last opened or saved comes back once the app's own secrets are in
+    // (its keychain: references are read the same way).
+    connect(
+        this, &MainWindow::secretsReady, this,
+        [this] {
+            const QString path = m_settings->value(QStringLiteral("document/path")).toString();
+            if (!path.isEmpty() && QFileInfo::exists(path))
+                m_configFiles->open(path);
+        },
+        Qt::SingleShotConnection);
     loadSecrets();
 }
 

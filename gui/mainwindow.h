@@ -22,6 +22,7 @@ class QToolButton;
 namespace Tokengate {
 
 class CacheInspectorPage;
+class ConfigFileActions;
 class DemoTraffic;
 class GatewayController;
 class IdpProbe;
@@ -55,6 +56,7 @@ public:
     SettingsPage *settingsPage() const { return m_settingsPage; }
     TestBenchPage *testBench() const { return m_testBench; }
     CacheInspectorPage *cacheInspector() const { return m_cacheInspector; }
+    ConfigFileActions *configFiles() const { return m_configFiles; }
     QTabWidget *tabs() const { return m_tabs; }
     DemoTraffic *demoTraffic() const { return m_traffic; }
     QString statusText() const;
@@ -114,6 +116,7 @@ private:
     SettingsPage *m_settingsPage;
     TestBenchPage *m_testBench;
     CacheInspectorPage *m_cacheInspector;
+    ConfigFileActions *m_configFiles;
     QSystemTrayIcon *m_tray = nullptr;
     QAction *m_trayStart = nullptr;
     QAction *m_trayStop = nullptr;

@@ -4,6 +4,7 @@
 // the IdP-unreachable notice, and the IdP probe (discovery, test connection).
 #include "core/devidp/demoidp.h"
 #include "gui/cacheinspectorpage.h"
+#include "gui/configfileactions.h"
 #include "gui/configsettings.h"
 #include "gui/demotraffic.h"
 #include "gui/gatewaycontroller.h"
@@ -19,6 +20,8 @@
 
 #include "core/auth/bearertoken.h"
 #include "core/base/sha256.h"
+#include "core/config/configdump.h"
+#include "core/config/configfile.h"
 
 #include <QHttpServer>
 #include <QHttpServerResponse>
@@ -278,6 +281,145 @@ private slots:
         QTRY_COMPARE(table->rowCount(), 0);
         QVERIFY(
             !app.window.findChild<QPushButton *>(QStringLiteral("cache-evict-all"))->isEnabled());
+    }
+
+    // Open, edit, Save as, reopen, Export for the server: a hand-written file with two
+    // endpoints and three routes (which the page does not show) survives; secrets stay
+    // references (a typed-in one goes to the keychain entry its reference names); the export
+    // loads in tokengated's way with the environment it lists.
+    void configFileRoundTrip() {
+        App app;
+        QTRY_VERIFY(app.window.secretsLoaded());
+        bool written = false;
+        app.secrets.write(QStringLiteral("idp-secret"), QStringLiteral("secret-from-keychain"),
+                          &app.window, [&](const SecretStore::Result &) { written = true; });
+        QTRY_VERIFY(written);
+        qputenv("TST_PARTNER_SECRET", "partner-secret-value");
+        const QByteArray handWritten = R"(listen: "127.0.0.1:18181"
+upstream:
+  url: http://127.0.0.1:3000
+introspection:
+  - name: default
+    url: https://idp.example.com/introspect
+    client_id: gateway
+    client_secret: keychain:idp-secret
+  - name: partners
+    url: https://partners.example.com/introspect
+    auth_method: client_secret_post
+    client_id: gateway
+    client_secret: env:TST_PARTNER_SECRET
+cache:
+  ttl: 45
+routes:
+  - name: orders
+    path_prefix: /orders/
+    upstream: http://127.0.0.1:3001
+  - name: partners
+    path_prefix: /partners/
+    introspection: partners
+    destination: true
+    destination_allow: ["*.partners.test"]
+  - name: health
+    path_prefix: /health
+    methods: [GET]
+    upstream: http://127.0.0.1:3002
+    authenticate: false
+)";
+        const QString original = app.dir.filePath(QStringLiteral("hand.yml"));
+        QFile file(original);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(handWritten);
+        file.close();
+
+        ConfigFileActions *files = app.window.configFiles();
+        QSignalSpy opened(files, &ConfigFileActions::opened);
+        files->open(original);
+        QVERIFY(opened.wait(10'000));
+        QCOMPARE(opened.first().first().toBool(), true);
+        QVERIFY(app.window.windowTitle().startsWith(u"hand.yml"));
+        SettingsPage *page = app.window.settingsPage();
+        auto *secret = page->findChild<QLineEdit *>(QStringLiteral("client-secret"));
+        QCOMPARE(secret->text(), u"secret-from-keychain"_qs);
+        QCOMPARE(page->config().routes.size(), 3);
+
+        // Edited as a user does: a new upstream and a new client secret, typed.
+        auto *upstream = page->findChild<QLineEdit *>(QStringLiteral("upstream"));
+        upstream->selectAll();
+        QTest::keyClicks(upstream, QStringLiteral("http://127.0.0.1:3999"));
+        secret->selectAll();
+        QTest::keyClicks(secret, QStringLiteral("typed-new-secret"));
+        const QString saved = app.dir.filePath(QStringLiteral("saved.yml"));
+        QSignalSpy savedSpy(files, &ConfigFileActions::saved);
+        files->save(saved);
+        QTRY_COMPARE_WITH_TIMEOUT(savedSpy.size(), 1, 10'000);
+        QVERIFY2(savedSpy.first().first().toBool(), qPrintable(page->outcome()));
+        QFile savedFile(saved);
+        QVERIFY(savedFile.open(QIODevice::ReadOnly));
+        const QByteArray text = savedFile.readAll();
+        QVERIFY2(text.contains("client_secret: keychain:idp-secret"), text.constData());
+        QVERIFY(text.contains("client_secret: env:TST_PARTNER_SECRET"));
+        for (const QByteArray secretValue :
+             {"typed-new-secret", "secret-from-keychain", "partner-secret-value"})
+            QVERIFY2(!text.contains(secretValue), secretValue.constData());
+        bool read = false;
+        app.secrets.read(QStringLiteral("idp-secret"), &app.window,
+                         [&](const SecretStore::Result &r) {
+                             QCOMPARE(r.value, u"typed-new-secret"_qs);
+                             read = true;
+                         });
+        QTRY_VERIFY(read);
+
+        // Reopened, it is the hand-written file with the two edits: nothing else changed.
+        const auto resolveEnv = [](const QString &reference, QString *) {
+            return std::optional<QString>(reference.startsWith(u"env:")
+                                              ? qEnvironmentVariable("TST_PARTNER_SECRET")
+                                              : QStringLiteral("from-the-keychain"));
+        };
+        Config expected;
+        QCOMPARE(applyConfigFile(original, expected, resolveEnv), QStringList());
+        expected.upstreamUrl = QStringLiteral("http://127.0.0.1:3999");
+        Config reopened;
+        QCOMPARE(applyConfigFile(saved, reopened, resolveEnv), QStringList());
+        const QStringList got = describeConfig(reopened).split(u'\n');
+        const QStringList want = describeConfig(expected).split(u'\n');
+        for (qsizetype i = 0; i < std::min(got.size(), want.size()); ++i)
+            QCOMPARE(got[i], want[i]);
+        QCOMPARE(got.size(), want.size());
+        QCOMPARE(reopened.moreIntrospection.size(), 1);
+
+        // The app's next start opens the file last saved.
+        {
+            MainWindow next(&app.gateway, &app.secrets, &app.settings);
+            QTRY_COMPARE(next.settingsPage()->config().routes.size(), 3);
+            QCOMPARE(next.configFiles()->path(), saved);
+            QCOMPARE(next.settingsPage()->config().upstreamUrl, u"http://127.0.0.1:3999"_qs);
+        }
+
+        // For the server: no keychain there; every reference it needs is an env: one.
+        QString message;
+        const QString exported = app.dir.filePath(QStringLiteral("server.yml"));
+        QVERIFY(files->exportForServer(exported, &message));
+        QVERIFY2(message.contains(u"TOKENGATE_IDP_SECRET"), qPrintable(message));
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("TOKENGATE_IDP_SECRET"), QStringLiteral("on-the-server"));
+        env.insert(QStringLiteral("TST_PARTNER_SECRET"), QStringLiteral("partner"));
+        Config server;
+        QCOMPARE(applyConfigFile(exported, server, daemonSecretResolver(env)), QStringList());
+        QCOMPARE(server.introspection.clientSecret, u"on-the-server"_qs);
+        QCOMPARE(server.routes.size(), 3);
+
+        // A file that does not parse is refused, and the page keeps what it had.
+        QFile broken(app.dir.filePath(QStringLiteral("broken.yml")));
+        QVERIFY(broken.open(QIODevice::WriteOnly));
+        broken.write("routes: [\n  - name: x\n    bogus_key: 1\n");
+        broken.close();
+        opened.clear();
+        files->open(broken.fileName());
+        QVERIFY(opened.wait(10'000));
+        QCOMPARE(opened.first().first().toBool(), false);
+        QVERIFY(page->outcome().startsWith(u"Not opened"));
+        QCOMPARE(page->config().upstreamUrl, u"http://127.0.0.1:3999"_qs);
+        qunsetenv("TST_PARTNER_SECRET");
     }
 
     void testBench_data() {
