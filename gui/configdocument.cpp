@@ -3,16 +3,20 @@
 
 #include "core/config/configdump.h"
 #include "core/config/configfile.h"
+#include "core/config/configsecrets.h"
+#include "core/config/egimport.h"
 #include "gui/configsettings.h"
 #include "gui/secretstore.h"
 
 #include <QFile>
-#include <QPointer>
+#include <QFileInfo>
+#include <QHash>
 #include <QProcessEnvironment>
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <QSet>
 #include <QTimer>
+#include <QUrl>
 
 #include <memory>
 
@@ -26,24 +30,59 @@ const QLatin1StringView KeychainPrefix("keychain:");
 // resolve (a server's variable, a file only the server has) leaves the secret empty here and
 // is noted; the reference stays, so saving writes it back unchanged.
 SecretResolver appResolver(const QHash<QString, QString> &keychain, QStringList *notes) {
-    return
-        [keychain, notes, daemon = daemonSecretResolver(QProcessEnvironment::systemEnvironment())](
-            const QString &reference, QString *) -> std::optional<QString> {
-            if (reference.startsWith(KeychainPrefix)) {
-                const QString name = reference.mid(KeychainPrefix.size());
-                if (!keychain.contains(name))
-                    *notes << QStringLiteral("%1: not in the keychain; the secret is empty here")
-                                  .arg(reference);
-                return keychain.value(name);
-            }
-            QString why;
-            if (const std::optional<QString> value = daemon(reference, &why))
-                return value;
-            *notes << QStringLiteral("%1: %2; the secret is empty here (the file keeps the "
-                                     "reference)")
-                          .arg(reference, why);
-            return QString();
-        };
+    return [keychain, notes,
+            daemon = daemonSecretResolver(QProcessEnvironment::systemEnvironment())](
+               const QString &reference, QString *) -> std::optional<QString> {
+        if (reference.startsWith(KeychainPrefix)) {
+            const QString name = reference.mid(KeychainPrefix.size());
+            if (!keychain.contains(name))
+                *notes << QStringLiteral("%1: not in the keychain; the secret is empty here (the "
+                                         "file keeps the reference)")
+                              .arg(reference);
+            return keychain.value(name);
+        }
+        QString why;
+        if (const std::optional<QString> value = daemon(reference, &why))
+            return value;
+        *notes << QStringLiteral("%1: %2; the secret is empty here (the file keeps the "
+                                 "reference)")
+                      .arg(reference, why);
+        return QString();
+    };
+}
+
+// The app's own keychain entries (its settings without a file): never a file's.
+bool isAppEntry(const QString &name) {
+    for (const SecretField &f : secretFields()) {
+        if (f.key == name)
+            return true;
+    }
+    return false;
+}
+
+// "staging" + "introspection.default.client_secret" -> "staging.introspection.default.
+// client_secret": a file's typed-in secrets never share an entry with another file's.
+QString entryName(const QString &path, const QString &setting) {
+    QString stem = QFileInfo(path).completeBaseName();
+    stem.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_-]")), QStringLiteral("_"));
+    return (stem.isEmpty() ? QStringLiteral("tokengate") : stem) + u'.' + setting;
+}
+
+// URLs whose password describeConfig() would drop: refused rather than lost.
+QStringList urlPasswords(const Config &c) {
+    QStringList out;
+    const auto check = [&out](const QString &what, const QString &url) {
+        if (!QUrl(url).password().isEmpty())
+            out << QStringLiteral("%1: the file cannot keep a password in a URL; give it as its "
+                                  "own setting with a reference (e.g. cache.redis.password: "
+                                  "env:NAME)")
+                       .arg(what);
+    };
+    check(QStringLiteral("upstream"), c.upstreamUrl);
+    check(QStringLiteral("cache.redis.url"), c.cache.redis.url);
+    for (const RouteConfig &r : c.routes)
+        check(QStringLiteral("routes \"%1\" upstream").arg(r.name), r.upstreamUrl);
+    return out;
 }
 
 } // namespace
@@ -52,21 +91,31 @@ ConfigDocument::ConfigDocument(SecretStore *secrets, QObject *parent)
     : QObject(parent)
     , m_secrets(secrets) {}
 
-void ConfigDocument::open(const QString &path, OpenDone done) {
-    // First pass: which keychain entries the file names (and whether it parses at all).
-    QSet<QString> names;
+void ConfigDocument::open(const QString &path, const Confirm &confirm, OpenDone done) {
+    const quint64 generation = ++m_generation;
+    // First pass: parse without reading a secret, to see what the file would read.
     Config probe;
-    const QStringList problems =
-        applyConfigFile(path, probe, [&names](const QString &reference, QString *) {
-            if (reference.startsWith(KeychainPrefix))
-                names.insert(reference.mid(KeychainPrefix.size()));
-            return std::optional<QString>(QString());
-        });
+    QStringList problems = applyConfigFile(
+        path, probe, [](const QString &, QString *) { return std::optional<QString>(QString()); });
+    QSet<QString> names;
+    QStringList shown;
+    for (const SecretSetting &s : secretSettings(probe)) {
+        if (s.reference->isEmpty())
+            continue;
+        if (s.reference->startsWith(KeychainPrefix))
+            names.insert(s.reference->mid(KeychainPrefix.size()));
+        shown << QStringLiteral("%1 = %2%3")
+                     .arg(s.path, *s.reference,
+                          s.sentTo.isEmpty() ? QString()
+                                             : QStringLiteral(", sent to %1").arg(s.sentTo));
+    }
+    if (problems.isEmpty() && !shown.isEmpty() && !confirm(shown))
+        problems << QStringLiteral("its secrets were not to be read");
     if (!problems.isEmpty()) {
         QTimer::singleShot(0, this, [done, problems] { done({false, {}, problems}); });
         return;
     }
-    // Then the entries, one keychain call each, and the second pass with their values.
+    // Then the keychain entries, one call each, and the second pass with their values.
     struct Pending {
         QHash<QString, QString> values;
         QStringList failures;
@@ -74,7 +123,9 @@ void ConfigDocument::open(const QString &path, OpenDone done) {
     };
     auto pending = std::make_shared<Pending>();
     pending->left = names.size();
-    const auto finish = [this, path, done, pending] {
+    const auto finish = [this, path, done, pending, generation] {
+        if (generation != m_generation)
+            return; // another open or a save came since: this one is moot
         Opened opened;
         QStringList notes = pending->failures;
         opened.problems =
@@ -103,26 +154,51 @@ void ConfigDocument::open(const QString &path, OpenDone done) {
     }
 }
 
-void ConfigDocument::save(const QString &path, const Config &edited, SaveDone done) {
-    Config config = edited;
-    // The app's secrets: kept by reference when unchanged since the file was read, else
-    // (typed in the app) written to the keychain under the field's name.
-    QList<std::pair<QString, QString>> toKeychain;
+QStringList ConfigDocument::assignReferences(Config &config, const QString &path,
+                                             QList<std::pair<QString, QString>> *toKeychain) const {
     Config opened = m_opened;
-    for (const SecretField &f : secretFields()) {
-        const QString &value = f.field(config);
-        QString &reference = f.reference(config);
-        const bool unchanged = value == f.field(opened) && reference == f.reference(opened);
-        if (value.isEmpty()) {
-            reference.clear();
-        } else if (unchanged) {
-            // As the file had it (a default the file left out stays out).
-        } else if (reference.startsWith(KeychainPrefix)) {
-            toKeychain.append({reference.mid(KeychainPrefix.size()), value});
-        } else {
-            reference = KeychainPrefix + f.key;
-            toKeychain.append({f.key, value});
+    QHash<QString, std::pair<QString, QString>> before; // path -> (value, reference)
+    for (const SecretSetting &s : secretSettings(opened))
+        before.insert(s.path, {*s.value, *s.reference});
+    // A default secret (the drop-in's JWT "secret") is left out of the file as it is.
+    Config defaults;
+    QHash<QString, QString> defaultValues;
+    for (const SecretSetting &s : secretSettings(defaults))
+        defaultValues.insert(s.path, *s.value);
+    QStringList problems;
+    for (const SecretSetting &s : secretSettings(config)) {
+        const auto was = before.constFind(s.path);
+        const bool unchanged =
+            was != before.cend() && was->first == *s.value && was->second == *s.reference;
+        if (unchanged && !s.reference->isEmpty())
+            continue; // as the file had it, resolved here or not
+        if (s.value->isEmpty()) {
+            s.reference->clear();
+            continue;
         }
+        if (s.reference->isEmpty() && *s.value == defaultValues.value(s.path))
+            continue;
+        QString name = s.reference->startsWith(KeychainPrefix)
+                           ? s.reference->mid(KeychainPrefix.size())
+                           : QString();
+        // Typed in (or changed from an env:/file: value): into this file's own entry; never
+        // into one of the app's own, which a file may name to read but not to overwrite.
+        if (name.isEmpty() || isAppEntry(name))
+            name = entryName(path, s.path);
+        *s.reference = KeychainPrefix + name;
+        toKeychain->append({name, *s.value});
+    }
+    return problems + urlPasswords(config);
+}
+
+void ConfigDocument::save(const QString &path, const Config &edited, SaveDone done) {
+    ++m_generation; // an open still reading the keychain must not land over what is saved
+    Config config = edited;
+    QList<std::pair<QString, QString>> toKeychain;
+    const QStringList problems = assignReferences(config, path, &toKeychain);
+    if (!problems.isEmpty()) {
+        QTimer::singleShot(0, this, [done, problems, config] { done(false, problems, config); });
+        return;
     }
     struct Pending {
         QStringList failures;
@@ -132,57 +208,89 @@ void ConfigDocument::save(const QString &path, const Config &edited, SaveDone do
     pending->left = toKeychain.size();
     const auto write = [this, path, config, done, pending] {
         if (!pending->failures.isEmpty()) {
-            done(false, pending->failures);
+            done(false, pending->failures, config);
             return;
         }
         QSaveFile file(path);
         const QByteArray yaml = describeConfig(config, ConfigDump::Changes).toUtf8();
         if (!file.open(QIODevice::WriteOnly) || file.write(yaml) != yaml.size() || !file.commit()) {
-            done(false, {QStringLiteral("%1: %2").arg(path, file.errorString())});
+            done(false, {QStringLiteral("%1: %2").arg(path, file.errorString())}, config);
             return;
         }
         m_path = path;
         m_opened = config;
-        done(true, {});
+        done(true, {}, config);
     };
     if (toKeychain.isEmpty()) {
         QTimer::singleShot(0, this, write);
         return;
     }
-    for (const auto &[key, value] : toKeychain) {
-        m_secrets->write(key, value, this, [pending, key, write](const SecretStore::Result &r) {
+    for (const auto &[name, value] : toKeychain) {
+        m_secrets->write(name, value, this, [pending, name, write](const SecretStore::Result &r) {
             if (r.status != SecretStore::Status::Ok)
                 pending->failures << QStringLiteral(
-                                         "%1 cannot go to the keychain (%2): nothing was written; "
-                                         "give it as env:NAME or file:/path in the file instead")
-                                         .arg(key, r.error);
+                                         "keychain:%1 cannot be written (%2): nothing was saved; "
+                                         "give the secret as env:NAME or file:/path in the file")
+                                         .arg(name, r.error);
             if (--pending->left == 0)
                 write();
         });
     }
 }
 
-QString ConfigDocument::exportForServer(Config config, QStringList *toSet) {
-    QString yaml = describeConfig(config, ConfigDump::Changes);
-    static const QRegularExpression keychain(QStringLiteral("keychain:([A-Za-z0-9._-]+)"));
-    QSet<QString> seen;
-    QString out;
-    qsizetype last = 0;
-    for (auto it = keychain.globalMatch(yaml); it.hasNext();) {
-        const QRegularExpressionMatch m = it.next();
-        QString variable = QStringLiteral("TOKENGATE_") + m.captured(1).toUpper();
-        variable.replace(QRegularExpression(QStringLiteral("[^A-Z0-9_]")), QStringLiteral("_"));
-        out += QStringView(yaml).mid(last, m.capturedStart() - last);
-        out += QStringLiteral("env:") + variable;
-        last = m.capturedEnd();
-        if (toSet && !seen.contains(variable)) {
-            seen.insert(variable);
-            *toSet << QStringLiteral("%1: the secret the app keeps as keychain:%2")
-                          .arg(variable, m.captured(1));
-        }
+ConfigDocument::Opened ConfigDocument::importExpressGateway(const QString &path) {
+    constexpr qint64 MaxInputBytes = 4 << 20; // as tokengated import-eg
+    Opened imported;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        imported.problems << QStringLiteral("%1: %2").arg(path, file.errorString());
+        return imported;
     }
-    out += QStringView(yaml).mid(last);
-    return out;
+    if (file.size() > MaxInputBytes) {
+        imported.problems
+            << QStringLiteral("%1 is larger than %2 bytes").arg(path).arg(MaxInputBytes);
+        return imported;
+    }
+    const EgImport result = Tokengate::importExpressGateway(file.read(MaxInputBytes));
+    if (!result.errors.isEmpty()) {
+        imported.problems = result.errors;
+        return imported;
+    }
+    QStringList notes;
+    imported.problems =
+        applyConfigText(result.tokengateYaml, path, imported.config, appResolver({}, &notes));
+    imported.ok = imported.problems.isEmpty();
+    if (imported.ok)
+        imported.problems = result.notConverted + notes;
+    return imported;
+}
+
+QString ConfigDocument::exportForServer(const Config &edited, QStringList *toSet,
+                                        QStringList *problems) const {
+    Config config = edited;
+    QList<std::pair<QString, QString>> unused; // the server gets variables, not the keychain
+    *problems =
+        assignReferences(config, m_path.isEmpty() ? QStringLiteral("tokengate") : m_path, &unused);
+    QHash<QString, QString> variables; // variable -> the keychain name it stands for
+    for (const SecretSetting &s : secretSettings(config)) {
+        if (!s.reference->startsWith(KeychainPrefix))
+            continue;
+        const QString name = s.reference->mid(KeychainPrefix.size());
+        QString variable = QStringLiteral("TOKENGATE_SECRET_") + name.toUpper();
+        variable.replace(QRegularExpression(QStringLiteral("[^A-Z0-9_]")), QStringLiteral("_"));
+        if (variables.contains(variable) && variables.value(variable) != name) {
+            *problems << QStringLiteral("keychain:%1 and keychain:%2 would both become %3: rename "
+                                        "one")
+                             .arg(variables.value(variable), name, variable);
+            continue;
+        }
+        if (!variables.contains(variable))
+            *toSet
+                << QStringLiteral("%1 (%2, kept here as keychain:%3)").arg(variable, s.path, name);
+        variables.insert(variable, name);
+        *s.reference = QStringLiteral("env:") + variable;
+    }
+    return problems->isEmpty() ? describeConfig(config, ConfigDump::Changes) : QString();
 }
 
 } // namespace Tokengate

@@ -15,8 +15,8 @@ class SecretStore;
 // The YAML config file the app opens and saves: the daemon's own format (applyConfigFile,
 // describeConfig), so every setting the file has survives a round trip, comments aside.
 // Secrets stay references: keychain: ones are read from and written to `secrets`; env: and
-// file: ones are read here when they can be and written back as they were. A secret typed
-// in the app goes to the keychain and into the file as keychain:<its field>.
+// file: ones are read here when they can be, and written back as they were. A secret typed in
+// the app goes to the keychain under a name of this file's own.
 class ConfigDocument : public QObject {
     Q_OBJECT
 public:
@@ -26,25 +26,41 @@ public:
         QStringList problems; // why it did not open (ok false) or what is missing (ok true)
     };
     using OpenDone = std::function<void(const Opened &)>;
-    using SaveDone = std::function<void(bool ok, const QStringList &problems)>;
+    using SaveDone = std::function<void(bool ok, const QStringList &problems, const Config &)>;
+    // Shown the secrets a file reads and where each goes, before any is read; false: the
+    // file is not opened. A hostile file could otherwise read the app's keychain entries or
+    // the user's files and send them to a server of its choosing.
+    using Confirm = std::function<bool(const QStringList &secretsAndDestinations)>;
 
     explicit ConfigDocument(SecretStore *secrets, QObject *parent = nullptr);
 
-    // Calls back once, later, in this thread.
-    void open(const QString &path, OpenDone done);
+    // Calls back once, later, in this thread; a later open() or save() wins over it.
+    void open(const QString &path, const Confirm &confirm, OpenDone done);
+    // `done` gets the config as saved: its secrets' references are the file's now.
     void save(const QString &path, const Config &config, SaveDone done);
 
-    // `config` for tokengated, which has no keychain: every keychain:NAME reference becomes
-    // env:TOKENGATE_NAME; `toSet` gets what to set there ("TOKENGATE_CLIENT_SECRET: the
-    // client secret").
-    static QString exportForServer(Config config, QStringList *toSet);
+    // An Express Gateway gateway.config.yml through the daemon's importer (import-eg): the
+    // config it comes to, with what was not converted in `problems` (never silent). Not tied
+    // to a file until saved.
+    static Opened importExpressGateway(const QString &path);
+
+    // `config` for tokengated, which has no keychain: each keychain:NAME reference becomes
+    // env:TOKENGATE_SECRET_NAME; `toSet` gets what to set there. Empty (and `problems`) when
+    // a secret cannot be exported.
+    QString exportForServer(const Config &config, QStringList *toSet, QStringList *problems) const;
 
     QString path() const { return m_path; }
 
 private:
+    // References for every secret of `config` as saving to `path` gives them; the secrets
+    // that must go to the keychain (name, value) in `toKeychain`.
+    QStringList assignReferences(Config &config, const QString &path,
+                                 QList<std::pair<QString, QString>> *toKeychain) const;
+
     SecretStore *m_secrets;
     QString m_path;
     Config m_opened; // as the file gave it: a secret unchanged since keeps its reference
+    quint64 m_generation = 0;
 };
 
 } // namespace Tokengate

@@ -3,6 +3,7 @@
 
 #include "core/config/configoptions.h"
 #include "core/config/configschema.h"
+#include "core/config/settingvalue.h"
 
 #include <QSettings>
 
@@ -25,11 +26,10 @@ const QList<SecretField> &secretFields() {
 
 namespace ConfigSettings {
 
+// As the config file writes it: "*" (every interface, IPv6 too) must not come back as
+// 0.0.0.0 (IPv4 only).
 QString listenText(const QHostAddress &address, quint16 port) {
-    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
-                             ? u'[' + address.toString() + u']'
-                             : address.toString();
-    return host + u':' + QString::number(port);
+    return formatListenAddress(address, port);
 }
 
 QString listenText(const ServerSettings &s) {

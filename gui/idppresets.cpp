@@ -12,14 +12,16 @@ const QList<IdpPreset> &idpPresets() {
              "(a confidential client); its Credentials tab has the client secret. Discover then "
              "finds the introspection endpoint. Its access tokens are JWTs: for validation "
              "jwt_then_introspect, add an Audience mapper to the client's dedicated scope and "
-             "enter that audience here.")},
+             "enter that audience here. Keycloak before version 17 serves realms under "
+             "/auth/realms/.")},
         {QStringLiteral("Auth0"), QStringLiteral("https://<tenant>.auth0.com/"),
          TokenValidation::Jwt, QString(),
          QStringLiteral(
              "Auth0 has no introspection endpoint, so tokens are validated here with the "
              "tenant's keys. Create an API (Applications > APIs): its Identifier is the "
              "audience, and clients must ask for it (audience=...) to get a JWT access token. "
-             "Keep the trailing / of the issuer: Auth0's tokens carry it.")},
+             "Use your tenant's domain as Auth0 shows it (often <tenant>.<region>.auth0.com) "
+             "and keep the trailing /: Auth0's tokens carry it.")},
         {QStringLiteral("Okta"), QStringLiteral("https://<org>.okta.com/oauth2/default"),
          TokenValidation::JwtThenIntrospect, QStringLiteral("api://default"),
          QStringLiteral(
@@ -28,19 +30,21 @@ const QList<IdpPreset> &idpPresets() {
              "introspection. Its audience is api://default unless you changed it there.")},
         {QStringLiteral("Microsoft Entra ID"),
          QStringLiteral("https://login.microsoftonline.com/<tenant-id>/v2.0"), TokenValidation::Jwt,
-         QStringLiteral("api://<api-client-id>"),
+         QStringLiteral("<api-client-id>"),
          QStringLiteral(
              "Entra ID has no introspection endpoint for your APIs: tokens are validated here. "
-             "Register an app for your API, Expose an API (its Application ID URI is the "
-             "audience), and set accessTokenAcceptedVersion to 2 in its manifest, or tokens "
-             "carry the v1 issuer https://sts.windows.net/<tenant-id>/.")},
+             "Register an app for your API, Expose an API, and set accessTokenAcceptedVersion "
+             "to 2 in its manifest (else tokens carry the v1 issuer "
+             "https://sts.windows.net/<tenant-id>/). Version 2 tokens name the API's "
+             "Application (client) ID as their audience.")},
         {QStringLiteral("Google"), QStringLiteral("https://accounts.google.com"),
          TokenValidation::Jwt, QStringLiteral("<client-id>.apps.googleusercontent.com"),
          QStringLiteral(
              "Google has no introspection endpoint and its access tokens are opaque: only its "
              "ID tokens can be checked, with your OAuth client ID as the audience. Good for "
              "trying a local app signed in with Google; for an API, prefer an IdP that issues "
-             "access tokens for it.")},
+             "access tokens for it. Some Google ID tokens carry the issuer without https:// "
+             "(accounts.google.com): those are refused.")},
         {QStringLiteral("Generic OpenID Connect"), QStringLiteral("https://<idp-host>"),
          TokenValidation::Introspect, QString(),
          QStringLiteral(

@@ -82,7 +82,7 @@ MainWindow::MainWindow(GatewayController *gateway, SecretStore *secrets, QSettin
     m_tabs->addTab(buildLogTab(), QStringLiteral("Live"));
     m_tabs->addTab(m_testBench, QStringLiteral("Test bench"));
     m_cacheInspector = new CacheInspectorPage(gateway);
-    m_configFiles = new ConfigFileActions(m_settingsPage, secrets, this);
+    m_configFiles = new ConfigFileActions(m_settingsPage, secrets, settings, this);
     menuBar()->addMenu(m_configFiles->menu());
     connect(m_configFiles, &ConfigFileActions::pathChanged, this, [this](const QString &path) {
         m_settings->setValue(QStringLiteral("document/path"), path);

@@ -433,6 +433,10 @@ Config SettingsPage::config() const {
 }
 
 QStringList SettingsPage::problems() const {
+    return problemsWith(config());
+}
+
+QStringList SettingsPage::problemsWith(const Config &edited) const {
     QStringList out;
     QHostAddress address;
     quint16 port = 0;
@@ -455,7 +459,7 @@ QStringList SettingsPage::problems() const {
             out << field + QStringLiteral(": replace %1 with yours")
                                .arg(edit->text().mid(start, length));
     }
-    return out + GatewayController::prepared(config()).validate();
+    return out + GatewayController::prepared(edited).validate();
 }
 
 void SettingsPage::validate() {

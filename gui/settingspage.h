@@ -37,8 +37,12 @@ public:
     Config config() const;
     // Problems of the edited config (unparsable fields and Config::validate()), as shown.
     QStringList problems() const;
+    // The same for `edited` in place of config() (the fields' own problems included).
+    QStringList problemsWith(const Config &edited) const;
     // Fills the fields from a microgateway .env file; returns its problems (also shown).
     QStringList importDotEnv(const QString &path);
+    // Asks for the .env file, then importDotEnv().
+    void chooseDotEnv();
     // A line under the buttons: what Apply did, or why it did not.
     void setOutcome(const QString &text, bool ok);
     // Where secrets are kept, shown above the secret fields.
@@ -57,7 +61,6 @@ private:
     void validate();
     void discover();
     void testConnection();
-    void chooseDotEnv();
     void updateEnabled();
     void addHttpsGroup(QVBoxLayout *column);
     // A line edit for a file path with a "Browse…" button beside it.

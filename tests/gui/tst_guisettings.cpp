@@ -150,6 +150,12 @@ private slots:
         QCOMPARE(back.introspection.clientSecret, c.introspection.clientSecret);
         QCOMPARE(back.jwt.secret, c.jwt.secret);
         QVERIFY(page.problems().isEmpty());
+        // "*" (every interface, both stacks) stays itself, not 0.0.0.0 (IPv4 only).
+        Config any = c;
+        any.server.address = QHostAddress(QHostAddress::Any);
+        page.setConfig(any);
+        QCOMPARE(page.findChild<QLineEdit *>(QStringLiteral("listen"))->text(), u"*:18080"_qs);
+        QCOMPARE(page.config().server.address, QHostAddress(QHostAddress::Any));
     }
 
     // The editor's ranges are the config file's (durations in whole seconds), with its help.
@@ -259,7 +265,7 @@ private slots:
         QTest::newRow("Entra ID") << "Microsoft Entra ID"
                                   << "https://login.microsoftonline.com/<tenant-id>/v2.0"
                                   << "<tenant-id>" << int(TokenValidation::Jwt)
-                                  << "api://<api-client-id>";
+                                  << "<api-client-id>";
         QTest::newRow("Google") << "Google"
                                 << "https://accounts.google.com" << QString()
                                 << int(TokenValidation::Jwt)

@@ -22,6 +22,7 @@
 #include "core/base/sha256.h"
 #include "core/config/configdump.h"
 #include "core/config/configfile.h"
+#include "core/config/egimport.h"
 
 #include <QHttpServer>
 #include <QHttpServerResponse>
@@ -294,7 +295,7 @@ private slots:
         app.secrets.write(QStringLiteral("idp-secret"), QStringLiteral("secret-from-keychain"),
                           &app.window, [&](const SecretStore::Result &) { written = true; });
         QTRY_VERIFY(written);
-        qputenv("TST_PARTNER_SECRET", "partner-secret-value");
+        qunsetenv("TST_PARTNER_SECRET"); // a server's variable, not set on this desktop
         const QByteArray handWritten = R"(listen: "127.0.0.1:18181"
 upstream:
   url: http://127.0.0.1:3000
@@ -333,9 +334,29 @@ routes:
 
         ConfigFileActions *files = app.window.configFiles();
         QSignalSpy opened(files, &ConfigFileActions::opened);
+        // Asked first, with where each secret goes; declining reads none.
+        QStringList asked;
+        files->setConfirm([&asked](const QStringList &secrets) {
+            asked = secrets;
+            return false;
+        });
+        files->open(original);
+        QVERIFY(opened.wait(10'000));
+        QCOMPARE(opened.first().first().toBool(), false);
+        QVERIFY(asked.contains(u"introspection.default.client_secret = keychain:idp-secret, sent "
+                               "to https://idp.example.com/introspect"_qs));
+        QVERIFY(asked.contains(u"introspection.partners.client_secret = env:TST_PARTNER_SECRET, "
+                               "sent to https://partners.example.com/introspect"_qs));
+        QVERIFY(app.window.settingsPage()->outcome().contains(u"not to be read"));
+        QCOMPARE(app.window.settingsPage()->config().routes.size(), 0);
+        files->setConfirm([](const QStringList &) { return true; });
+        opened.clear();
         files->open(original);
         QVERIFY(opened.wait(10'000));
         QCOMPARE(opened.first().first().toBool(), true);
+        // The server's variable is missing here: said, and the reference kept.
+        QVERIFY2(app.window.settingsPage()->outcome().contains(u"env:TST_PARTNER_SECRET"),
+                 qPrintable(app.window.settingsPage()->outcome()));
         QVERIFY(app.window.windowTitle().startsWith(u"hand.yml"));
         SettingsPage *page = app.window.settingsPage();
         auto *secret = page->findChild<QLineEdit *>(QStringLiteral("client-secret"));
@@ -348,6 +369,9 @@ routes:
         QTest::keyClicks(upstream, QStringLiteral("http://127.0.0.1:3999"));
         secret->selectAll();
         QTest::keyClicks(secret, QStringLiteral("typed-new-secret"));
+        auto *jwtSecret = page->findChild<QLineEdit *>(QStringLiteral("jwt-secret"));
+        jwtSecret->selectAll();
+        QTest::keyClicks(jwtSecret, QStringLiteral("typed-jwt-key-0123456789abcdef"));
         const QString saved = app.dir.filePath(QStringLiteral("saved.yml"));
         QSignalSpy savedSpy(files, &ConfigFileActions::saved);
         files->save(saved);
@@ -358,13 +382,23 @@ routes:
         const QByteArray text = savedFile.readAll();
         QVERIFY2(text.contains("client_secret: keychain:idp-secret"), text.constData());
         QVERIFY(text.contains("client_secret: env:TST_PARTNER_SECRET"));
+        // Typed without a reference: this file's own keychain entry.
+        QVERIFY2(text.contains("secret: keychain:saved.jwt.secret"), text.constData());
+        QCOMPARE(page->config().jwt.secretRef, u"keychain:saved.jwt.secret"_qs);
         for (const QByteArray secretValue :
-             {"typed-new-secret", "secret-from-keychain", "partner-secret-value"})
+             {"typed-new-secret", "secret-from-keychain", "typed-jwt-key-0123456789abcdef"})
             QVERIFY2(!text.contains(secretValue), secretValue.constData());
         bool read = false;
         app.secrets.read(QStringLiteral("idp-secret"), &app.window,
                          [&](const SecretStore::Result &r) {
                              QCOMPARE(r.value, u"typed-new-secret"_qs);
+                             read = true;
+                         });
+        QTRY_VERIFY(read);
+        read = false;
+        app.secrets.read(QStringLiteral("saved.jwt.secret"), &app.window,
+                         [&](const SecretStore::Result &r) {
+                             QCOMPARE(r.value, u"typed-jwt-key-0123456789abcdef"_qs);
                              read = true;
                          });
         QTRY_VERIFY(read);
@@ -378,6 +412,8 @@ routes:
         Config expected;
         QCOMPARE(applyConfigFile(original, expected, resolveEnv), QStringList());
         expected.upstreamUrl = QStringLiteral("http://127.0.0.1:3999");
+        expected.jwt.secret = QStringLiteral("from-the-keychain");
+        expected.jwt.secretRef = QStringLiteral("keychain:saved.jwt.secret");
         Config reopened;
         QCOMPARE(applyConfigFile(saved, reopened, resolveEnv), QStringList());
         const QStringList got = describeConfig(reopened).split(u'\n');
@@ -399,13 +435,16 @@ routes:
         QString message;
         const QString exported = app.dir.filePath(QStringLiteral("server.yml"));
         QVERIFY(files->exportForServer(exported, &message));
-        QVERIFY2(message.contains(u"TOKENGATE_IDP_SECRET"), qPrintable(message));
+        QVERIFY2(message.contains(u"TOKENGATE_SECRET_IDP_SECRET"), qPrintable(message));
+        QVERIFY2(message.contains(u"TOKENGATE_SECRET_SAVED_JWT_SECRET"), qPrintable(message));
         QProcessEnvironment env;
-        env.insert(QStringLiteral("TOKENGATE_IDP_SECRET"), QStringLiteral("on-the-server"));
+        env.insert(QStringLiteral("TOKENGATE_SECRET_IDP_SECRET"), QStringLiteral("on-the-server"));
+        env.insert(QStringLiteral("TOKENGATE_SECRET_SAVED_JWT_SECRET"), QStringLiteral("jwt-key"));
         env.insert(QStringLiteral("TST_PARTNER_SECRET"), QStringLiteral("partner"));
         Config server;
         QCOMPARE(applyConfigFile(exported, server, daemonSecretResolver(env)), QStringList());
         QCOMPARE(server.introspection.clientSecret, u"on-the-server"_qs);
+        QCOMPARE(server.jwt.secret, u"jwt-key"_qs);
         QCOMPARE(server.routes.size(), 3);
 
         // A file that does not parse is refused, and the page keeps what it had.
@@ -419,7 +458,35 @@ routes:
         QCOMPARE(opened.first().first().toBool(), false);
         QVERIFY(page->outcome().startsWith(u"Not opened"));
         QCOMPARE(page->config().upstreamUrl, u"http://127.0.0.1:3999"_qs);
-        qunsetenv("TST_PARTNER_SECRET");
+    }
+
+    // File > Import Express Gateway config: the daemon's importer fills the page, and what
+    // it did not convert is listed under the buttons.
+    void importExpressGatewayConfig() {
+        App app;
+        QTRY_VERIFY(app.window.secretsLoaded());
+        const QString path = QStringLiteral(TOKENGATE_SOURCE_DIR "/tests/data/eg/two-idps.yml");
+        QVERIFY(app.window.configFiles()->importExpressGateway(path));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const EgImport direct = importExpressGateway(file.readAll());
+        QVERIFY(!direct.notConverted.isEmpty());
+        Config expected;
+        QCOMPARE(applyConfigText(
+                     direct.tokengateYaml, path, expected,
+                     [](const QString &, QString *) { return std::optional<QString>(QString()); }),
+                 QStringList());
+        const Config shown = app.window.settingsPage()->config();
+        QVERIFY(!shown.routes.isEmpty());
+        QCOMPARE(describeConfig(shown), describeConfig(expected));
+        const QString outcome = app.window.settingsPage()->outcome();
+        QVERIFY2(outcome.contains(u"Not converted"), qPrintable(outcome));
+        for (const QString &item : direct.notConverted)
+            QVERIFY2(outcome.contains(item), qPrintable(item));
+
+        QVERIFY(!app.window.configFiles()->importExpressGateway(app.dir.filePath(u"none.yml"_qs)));
+        QVERIFY(app.window.settingsPage()->outcome().startsWith(u"Not imported"));
+        QCOMPARE(app.window.settingsPage()->config().routes.size(), shown.routes.size());
     }
 
     void testBench_data() {
