@@ -10,6 +10,7 @@
 #include "gui/gatewaycontroller.h"
 #include "gui/idppresets.h"
 #include "gui/idpprobe.h"
+#include "gui/routeprobe.h"
 
 #include <QButtonGroup>
 #include <QCheckBox>
@@ -203,6 +204,8 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     form->addRow(QStringLiteral("Lifetime"), m_jwtLifetime);
     m_jwtPassthrough = new QCheckBox(QStringLiteral("Keep a client-sent JWT header (trusts it)"));
     form->addRow(m_jwtPassthrough);
+    // The routes of an opened file are kept and judged here even though no field shows them.
+    column->addWidget(new RouteProbeBox([this] { return config(); }));
     column->addStretch();
 
     auto *scroll = new QScrollArea;
