@@ -137,6 +137,7 @@ MainWindow::MainWindow(GatewayController *gateway, SecretStore *secrets, QSettin
 
     m_config = ConfigSettings::load(*m_settings);
     m_settingsPage->setConfig(m_config);
+    m_settingsPage->setApplied(m_config);
     if (!restoreGeometry(m_settings->value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1280, 800);
     m_splitter->restoreState(m_settings->value(QStringLiteral("window/split")).toByteArray());
@@ -336,6 +337,7 @@ void MainWindow::applySettings(const Config &config) {
     ConfigSettings::save(*m_settings, config);
     m_settings->sync();
     m_config = config;
+    m_settingsPage->setApplied(config);
     saveSecrets(config);
     QStringList errors;
     QStringList notes;
@@ -382,6 +384,7 @@ bool MainWindow::startGateway() {
         updateStatus();
         return false;
     }
+    m_settingsPage->setApplied(m_settingsPage->config());
     return true;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gui/settingspage.h"
 
+#include "core/config/configdiff.h"
 #include "core/config/configoptions.h"
 #include "core/config/configschema.h"
 #include "core/config/dotenv.h"
@@ -228,6 +229,11 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(scroll, 1);
+    m_changes = new QLabel;
+    m_changes->setObjectName(QStringLiteral("apply-changes"));
+    m_changes->setWordWrap(true);
+    m_changes->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_changes);
     layout->addWidget(m_outcome);
     layout->addLayout(buttons);
 
@@ -492,6 +498,19 @@ void SettingsPage::validate() {
         it.value()->setVisible(!lines.isEmpty());
     }
     m_apply->setEnabled(byField.isEmpty());
+    const QStringList changes = configChanges(m_applied, config());
+    m_changes->setText(changes.isEmpty()
+                           ? QStringLiteral("Nothing to apply: the gateway runs these settings.")
+                           : QStringLiteral("Apply will change:\n") + changes.join(u'\n'));
+}
+
+void SettingsPage::setApplied(const Config &config) {
+    m_applied = config;
+    validate();
+}
+
+QString SettingsPage::changes() const {
+    return m_changes->text();
 }
 
 QString SettingsPage::fieldMessage(const QString &field) const {

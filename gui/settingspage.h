@@ -48,6 +48,9 @@ public:
     // Where secrets are kept, shown above the secret fields.
     void setSecretStorage(const QString &text, bool persistent);
     QString outcome() const;
+    // The settings in effect: what "Apply will change" compares the edited ones with.
+    void setApplied(const Config &config);
+    QString changes() const;
     // The message shown next to a field ("upstream", "jwt-secret", ...), for tests.
     QString fieldMessage(const QString &field) const;
 
@@ -75,6 +78,8 @@ private:
     QHash<QString, QLabel *> m_messages; // problem prefix -> its label
     QLabel *m_generalMessages;
     QLabel *m_outcome;
+    QLabel *m_changes;
+    Config m_applied;
     QLabel *m_storage;
 
     QCheckBox *m_demo;

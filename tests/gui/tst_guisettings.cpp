@@ -394,6 +394,39 @@ private slots:
             QVERIFY2(result->text().contains(line), qPrintable(result->text()));
     }
 
+    // Above Apply, what it would change against the settings in effect, secrets named only;
+    // Revert takes the edits back.
+    void applyShowsWhatItChanges() {
+        IdpProbe probe;
+        SettingsPage page(&probe);
+        const Config c = sampleConfig();
+        page.setConfig(c);
+        page.setApplied(c);
+        QVERIFY2(page.changes().startsWith(u"Nothing to apply"), qPrintable(page.changes()));
+        auto *upstream = page.findChild<QLineEdit *>(QStringLiteral("upstream"));
+        upstream->selectAll();
+        QTest::keyClicks(upstream, QStringLiteral("http://127.0.0.1:3999"));
+        auto *jwtSecret = page.findChild<QLineEdit *>(QStringLiteral("jwt-secret"));
+        jwtSecret->selectAll();
+        QTest::keyClicks(jwtSecret, QStringLiteral("another-jwt-secret-0123456789"));
+        const QString changes = page.changes();
+        QVERIFY2(changes.startsWith(u"Apply will change:"), qPrintable(changes));
+        QVERIFY2(changes.contains(u"http://127.0.0.1:3000 → http://127.0.0.1:3999"),
+                 qPrintable(changes));
+        QVERIFY2(changes.contains(u"jwt.secret: changed"), qPrintable(changes));
+        QVERIFY(!changes.contains(u"another-jwt-secret"));
+        QVERIFY(!changes.contains(u"jwt-secret-value"));
+        QCOMPARE(changes.count(u'\n'), 2);
+        QPushButton *revert = nullptr;
+        for (QPushButton *b : page.findChildren<QPushButton *>()) {
+            if (b->text() == u"Revert")
+                revert = b;
+        }
+        QVERIFY(revert);
+        QTest::mouseClick(revert, Qt::LeftButton);
+        QVERIFY2(page.changes().startsWith(u"Nothing to apply"), qPrintable(page.changes()));
+    }
+
     void importDotEnv() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral(".env"));
