@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // tokengate: the desktop app, a window around the same GatewayService as tokengated.
+#include "gui/cacheinspectorpage.h"
 #include "gui/demotraffic.h"
 #include "gui/gatewaycontroller.h"
 #include "gui/mainwindow.h"
@@ -7,6 +8,7 @@
 #include "gui/requestlogmodel.h"
 #include "gui/secretstore.h"
 #include "gui/settingspage.h"
+#include "gui/testbenchpage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -68,7 +70,11 @@ int main(int argc, char *argv[]) {
     const QCommandLineOption delay(QStringLiteral("screenshot-delay"),
                                    QStringLiteral("Seconds before the screenshot (default 15)."),
                                    QStringLiteral("seconds"), QStringLiteral("15"));
-    parser.addOptions({demo, start, screenshot, delay});
+    const QCommandLineOption page(
+        QStringLiteral("page"),
+        QStringLiteral("The page shown (and in the screenshot): live, bench, cache or settings."),
+        QStringLiteral("name"), QStringLiteral("live"));
+    parser.addOptions({demo, start, screenshot, delay, page});
     parser.process(app);
 
     QSettings settings;
@@ -96,6 +102,21 @@ int main(int argc, char *argv[]) {
         QObject::connect(&window, &MainWindow::secretsReady, &window,
                          [&window] { window.startGateway(); });
     }
+
+    const QString pageName = parser.value(page);
+    QWidget *shown = pageName == u"bench"      ? static_cast<QWidget *>(window.testBench())
+                     : pageName == u"cache"    ? static_cast<QWidget *>(window.cacheInspector())
+                     : pageName == u"settings" ? static_cast<QWidget *>(window.settingsPage())
+                                               : nullptr;
+    if (!shown && pageName != u"live") {
+        std::fprintf(stderr, "tokengate: --page is live, bench, cache or settings\n");
+        return 2;
+    }
+    if (shown)
+        window.tabs()->setCurrentWidget(shown);
+    // The bench shows a demo token judged, as a user's first try would.
+    if (pageName == u"bench" && window.testBench()->mintDemoToken())
+        window.testBench()->check();
 
     if (parser.isSet(screenshot)) {
         window.demoTraffic()->setInterval(100);
