@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gui/mainwindow.h"
 
+#include "gui/allsettingspage.h"
 #include "gui/cacheinspectorpage.h"
 #include "gui/configfileactions.h"
 #include "gui/configsettings.h"
@@ -11,6 +12,7 @@
 #include "gui/livechart.h"
 #include "gui/requestlogfilter.h"
 #include "gui/requestlogmodel.h"
+#include "gui/routeseditor.h"
 #include "gui/secretstore.h"
 #include "gui/settingspage.h"
 #include "gui/testbenchpage.h"
@@ -95,6 +97,10 @@ MainWindow::MainWindow(GatewayController *gateway, SecretStore *secrets, QSettin
     });
     m_tabs->addTab(m_cacheInspector, QStringLiteral("Cache"));
     m_tabs->addTab(m_settingsPage, QStringLiteral("Settings"));
+    m_routesEditor = new RoutesEditor(m_settingsPage);
+    m_tabs->addTab(m_routesEditor, QStringLiteral("Routes"));
+    m_allSettings = new AllSettingsPage(m_settingsPage);
+    m_tabs->addTab(m_allSettings, QStringLiteral("All settings"));
 
     auto *central = new QWidget;
     auto *layout = new QVBoxLayout(central);

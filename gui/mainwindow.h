@@ -21,6 +21,7 @@ class QToolButton;
 
 namespace Tokengate {
 
+class AllSettingsPage;
 class CacheInspectorPage;
 class ConfigFileActions;
 class DemoTraffic;
@@ -29,6 +30,7 @@ class IdpProbe;
 class LiveChart;
 class RequestLogFilter;
 class RequestLogModel;
+class RoutesEditor;
 class SecretStore;
 class SettingsPage;
 class TestBenchPage;
@@ -57,6 +59,8 @@ public:
     TestBenchPage *testBench() const { return m_testBench; }
     CacheInspectorPage *cacheInspector() const { return m_cacheInspector; }
     ConfigFileActions *configFiles() const { return m_configFiles; }
+    RoutesEditor *routesEditor() const { return m_routesEditor; }
+    AllSettingsPage *allSettings() const { return m_allSettings; }
     QTabWidget *tabs() const { return m_tabs; }
     DemoTraffic *demoTraffic() const { return m_traffic; }
     QString statusText() const;
@@ -117,6 +121,8 @@ private:
     TestBenchPage *m_testBench;
     CacheInspectorPage *m_cacheInspector;
     ConfigFileActions *m_configFiles;
+    RoutesEditor *m_routesEditor;
+    AllSettingsPage *m_allSettings;
     QSystemTrayIcon *m_tray = nullptr;
     QAction *m_trayStart = nullptr;
     QAction *m_trayStop = nullptr;

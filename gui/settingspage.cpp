@@ -238,7 +238,7 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     layout->addLayout(buttons);
 
     connect(importEnv, &QPushButton::clicked, this, &SettingsPage::chooseDotEnv);
-    connect(revert, &QPushButton::clicked, this, [this] { setConfig(m_base); });
+    connect(revert, &QPushButton::clicked, this, [this] { setConfig(m_revertTo); });
     connect(m_apply, &QPushButton::clicked, this, [this] {
         if (problems().isEmpty())
             emit applyRequested(config());
@@ -360,6 +360,11 @@ void SettingsPage::addRow(QFormLayout *form, const QString &label, QWidget *widg
 }
 
 void SettingsPage::setConfig(const Config &c) {
+    m_revertTo = c;
+    editConfig(c);
+}
+
+void SettingsPage::editConfig(const Config &c) {
     m_loading = true;
     m_base = c;
     m_demo->setChecked(c.demo);

@@ -33,6 +33,9 @@ public:
     explicit SettingsPage(IdpProbe *probe, QWidget *parent = nullptr);
 
     void setConfig(const Config &config);
+    // The same for an edit made elsewhere (routes, all settings): Revert still goes back to
+    // the last setConfig().
+    void editConfig(const Config &config);
     // The edited config: the last setConfig() value with the page's fields applied.
     Config config() const;
     // Problems of the edited config (unparsable fields and Config::validate()), as shown.
@@ -74,6 +77,7 @@ private:
 
     IdpProbe *m_probe;
     Config m_base;
+    Config m_revertTo;
     bool m_loading = false;
     QHash<QString, QLabel *> m_messages; // problem prefix -> its label
     QLabel *m_generalMessages;

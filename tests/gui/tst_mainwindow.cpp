@@ -3,6 +3,7 @@
 // real requests over loopback showing in the log, the test bench, apply (reload or restart),
 // the IdP-unreachable notice, and the IdP probe (discovery, test connection).
 #include "core/devidp/demoidp.h"
+#include "gui/allsettingspage.h"
 #include "gui/cacheinspectorpage.h"
 #include "gui/configfileactions.h"
 #include "gui/configsettings.h"
@@ -12,7 +13,9 @@
 #include "gui/mainwindow.h"
 #include "gui/requestlogfilter.h"
 #include "gui/requestlogmodel.h"
+#include "gui/routeseditor.h"
 #include "gui/secretstore.h"
+#include "gui/settingsform.h"
 #include "gui/settingspage.h"
 #include "gui/testbenchpage.h"
 #include "tests/support/accesstokenminter.h"
@@ -29,6 +32,7 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
 #include <QNetworkReply>
@@ -487,6 +491,92 @@ routes:
         QVERIFY(!app.window.configFiles()->importExpressGateway(app.dir.filePath(u"none.yml"_qs)));
         QVERIFY(app.window.settingsPage()->outcome().startsWith(u"Not imported"));
         QCOMPARE(app.window.settingsPage()->config().routes.size(), shown.routes.size());
+    }
+
+    // Routes built in the Routes tab with the mouse and keyboard, applied to the running
+    // gateway: traffic follows them; reordering (as a drag moves the row) and removing too.
+    void routesEditorDrivesTraffic() {
+        QString error;
+        const auto echo = Test::startEchoUpstream(&error);
+        QVERIFY2(echo, qPrintable(error));
+        const QString echoUrl = Test::loopbackUrl(*echo);
+        App app;
+        QTRY_VERIFY(app.window.secretsLoaded());
+        Config c;
+        c.server.port = 0;
+        c.server.workers = 1;
+        c.auth = AuthMode::None;
+        c.upstreamUrl = echoUrl;
+        QVERIFY(app.startWith(c));
+        QCOMPARE(get(app.url("/anything")).status, 200); // no routes: all to the upstream
+
+        app.window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&app.window));
+        RoutesEditor *editor = app.window.routesEditor();
+        app.window.tabs()->setCurrentWidget(editor);
+        auto *add = editor->findChild<QPushButton *>(QStringLiteral("routes-add"));
+        const auto type = [editor](const char *key, const QString &text) {
+            auto *line = editor->form()->findChild<QLineEdit *>(QString::fromLatin1(key));
+            QVERIFY2(line, key);
+            line->selectAll();
+            QTest::keyClicks(line, text);
+            QTest::keyClick(line, Qt::Key_Return);
+        };
+        QTest::mouseClick(add, Qt::LeftButton);
+        type("name", u"open"_qs);
+        type("path_prefix", u"/open/"_qs);
+        type("upstream", echoUrl);
+        QTest::mouseClick(add, Qt::LeftButton);
+        type("name", u"posts"_qs);
+        type("path_prefix", u"/posts/"_qs);
+        type("upstream", echoUrl);
+        type("methods", u"POST"_qs);
+        QCOMPARE(editor->list()->count(), 2);
+        QCOMPARE(editor->list()->item(0)->text(), u"open"_qs);
+        // A refused value says why under its field and changes nothing.
+        type("path_prefix", u"no-slash"_qs);
+        QVERIFY(!editor->form()->problem(u"path_prefix"_qs).isEmpty());
+        QCOMPARE(app.window.settingsPage()->config().routes[1].pathPrefix, u"/posts/"_qs);
+
+        QVERIFY2(app.window.settingsPage()->problems().isEmpty(),
+                 qPrintable(app.window.settingsPage()->problems().join(u'\n')));
+        QVERIFY(app.window.settingsPage()->changes().contains(u"routes.open: added"));
+        emit app.window.settingsPage()->applyRequested(app.window.settingsPage()->config());
+        QCOMPARE(app.gateway.runningConfig().routes.size(), 2);
+        QCOMPARE(get(app.url("/open/x")).status, 200);
+        QCOMPARE(get(app.url("/posts/x")).status, 404); // GET is not among its methods
+        QCOMPARE(get(app.url("/elsewhere")).status, 404);
+
+        // Reordered as a drag does (the list model moves the row): the routes follow.
+        QVERIFY(editor->list()->model()->moveRow(QModelIndex(), 1, QModelIndex(), 0));
+        QCOMPARE(app.window.settingsPage()->config().routes[0].name, u"posts"_qs);
+        QVERIFY(app.window.settingsPage()->changes().contains(u"routes: order open, posts → "
+                                                              "posts, open"));
+        // Removed: the selected one.
+        editor->list()->setCurrentRow(0);
+        QTest::mouseClick(editor->findChild<QPushButton *>(QStringLiteral("routes-remove")),
+                          Qt::LeftButton);
+        QCOMPARE(app.window.settingsPage()->config().routes.size(), 1);
+        QCOMPARE(app.window.settingsPage()->config().routes[0].name, u"open"_qs);
+        emit app.window.settingsPage()->applyRequested(app.window.settingsPage()->config());
+        QCOMPARE(app.gateway.runningConfig().routes.size(), 1);
+
+        // A setting no other page shows, in All settings: applied, or refused with why.
+        AllSettingsPage *all = app.window.allSettings();
+        app.window.tabs()->setCurrentWidget(all);
+        auto *maxConnections =
+            all->form()->findChild<QLineEdit *>(QStringLiteral("limits.max_connections"));
+        QVERIFY(maxConnections);
+        maxConnections->selectAll();
+        QTest::keyClicks(maxConnections, QStringLiteral("123"));
+        QTest::keyClick(maxConnections, Qt::Key_Return);
+        QCOMPARE(app.window.settingsPage()->config().server.limits.maxConnections, 123);
+        maxConnections->selectAll();
+        QTest::keyClicks(maxConnections, QStringLiteral("-5"));
+        QTest::keyClick(maxConnections, Qt::Key_Return);
+        QVERIFY(!all->form()->problem(u"limits.max_connections"_qs).isEmpty());
+        QCOMPARE(app.window.settingsPage()->config().server.limits.maxConnections, 123);
+        QVERIFY(app.window.settingsPage()->changes().contains(u"limits.max_connections:"));
     }
 
     void testBench_data() {

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "gui/allsettingspage.h"
+
+#include "gui/settingsform.h"
+#include "gui/settingspage.h"
+
+#include <QLabel>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
+namespace Tokengate {
+
+AllSettingsPage::AllSettingsPage(SettingsPage *page, QWidget *parent)
+    : QWidget(parent)
+    , m_page(page) {
+    m_form = new SettingsForm;
+    m_form->setFields(formFields<Config>(configSettings(), [this] { return &m_config; }));
+    auto *scroll = new QScrollArea;
+    scroll->setWidget(m_form);
+    scroll->setWidgetResizable(true);
+    auto *layout = new QVBoxLayout(this);
+    auto *intro = new QLabel(QStringLiteral(
+        "Every setting of the config file, as it names them (hover for help). A value is "
+        "applied to the edited settings when you leave its field; Apply on the Settings page "
+        "runs them."));
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+    layout->addWidget(scroll, 1);
+    connect(m_form, &SettingsForm::edited, this, [this] { m_page->editConfig(m_config); });
+}
+
+void AllSettingsPage::showEvent(QShowEvent *event) {
+    QWidget::showEvent(event);
+    reload();
+}
+
+void AllSettingsPage::reload() {
+    m_config = m_page->config();
+    m_form->refresh();
+}
+
+} // namespace Tokengate

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/config/settingstable.h"
+
+#include <QWidget>
+
+#include <functional>
+
+class QFormLayout;
+class QVBoxLayout;
+
+namespace Tokengate {
+
+// One setting a form edits: its config-file key, help and kind, and how to read and write
+// its value in the config file's words (the settings table's own parsers).
+struct FormField {
+    QString key;
+    QString help;
+    SettingKind kind = SettingKind::Text;
+    QStringList choices;
+    std::function<QString()> text;
+    std::function<QString(const QString &)> apply; // the problem, empty when applied
+};
+
+// Every scalar and list setting of `rows` on the Owner `owner()` gives at each call. Left out:
+// secrets (references, in the file), maps and claim rules (in the file), the endpoints and
+// routes lists (their own editors) and the first endpoint's duplicate rows.
+template<typename Owner>
+QList<FormField> formFields(const QList<Setting<Owner>> &rows, std::function<Owner *()> owner);
+
+// A form over FormFields, grouped by section: a check box for yes/no settings, a list for
+// choices, a line for the rest (applied when editing ends), the help as tooltip, and the
+// problem with a refused value under it.
+class SettingsForm : public QWidget {
+    Q_OBJECT
+public:
+    explicit SettingsForm(QWidget *parent = nullptr);
+    void setFields(QList<FormField> fields);
+    // Re-reads every value (the owner changed under the form).
+    void refresh();
+    // The problem shown under `key`, for tests.
+    QString problem(const QString &key) const;
+
+signals:
+    void edited();
+
+private:
+    QVBoxLayout *m_layout;
+    QList<FormField> m_fields;
+    QList<std::function<void()>> m_refreshers;
+    QHash<QString, QWidget *> m_problems;
+};
+
+} // namespace Tokengate
