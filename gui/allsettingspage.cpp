@@ -27,6 +27,7 @@ AllSettingsPage::AllSettingsPage(SettingsPage *page, QWidget *parent)
     layout->addWidget(intro);
     layout->addWidget(scroll, 1);
     connect(m_form, &SettingsForm::edited, this, [this] { m_page->editConfig(m_config); });
+    connect(m_page, &SettingsPage::configReplaced, this, &AllSettingsPage::reload);
 }
 
 void AllSettingsPage::showEvent(QShowEvent *event) {

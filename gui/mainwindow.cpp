@@ -343,11 +343,12 @@ void MainWindow::applySettings(const Config &config) {
     ConfigSettings::save(*m_settings, config);
     m_settings->sync();
     m_config = config;
-    m_settingsPage->setApplied(config);
     saveSecrets(config);
     QStringList errors;
     QStringList notes;
     const bool ok = m_gateway->apply(config, &errors, &notes);
+    if (ok)
+        m_settingsPage->setApplied(config);
     m_settingsPage->setOutcome(ok ? notes.join(u'\n') : errors.join(u'\n'), ok);
     updateStatus();
 }

@@ -2,7 +2,9 @@
 #include "gui/routeprobe.h"
 
 #include "core/base/reason.h"
+#include "core/config/routecompiler.h"
 #include "core/pipeline/router.h"
+#include "core/pipeline/routesettings.h"
 
 #include <QComboBox>
 #include <QGridLayout>
@@ -19,13 +21,15 @@ QString listOr(const QStringList &items, const QString &none) {
     return items.isEmpty() ? none : items.join(QStringLiteral(", "));
 }
 
-// What the route asks of a request it takes, in the order the gateway checks it.
-QStringList requirements(const Config &c, const RouteConfig &r) {
+// What the route asks of a request it takes, in the order the gateway checks it. `scopes`:
+// the route's own (with routes) or the top-level ones (without).
+QStringList requirements(const Config &c, const RouteConfig &r, const QStringList &scopes) {
     QStringList out;
     if (r.clientCertificateRequired)
         out << QStringLiteral("a verified client certificate, else 403 "
                               "client_certificate_required");
-    if (!r.authenticate) {
+    // As routecompiler.cpp: with auth none every route is public.
+    if (!r.authenticate || c.auth == AuthMode::None) {
         out << QStringLiteral("public: no token is looked at");
         return out;
     }
@@ -34,7 +38,6 @@ QStringList requirements(const Config &c, const RouteConfig &r) {
                .arg(endpoint, r.passThrough ? QStringLiteral(", or forwarded without identity "
                                                              "(pass_through)")
                                             : QString());
-    const QStringList scopes = c.requiredScopes + r.requiredScopes;
     if (!scopes.isEmpty())
         out << QStringLiteral("the scopes %1, else 403 insufficient_scope").arg(scopes.join(u' '));
     if (!r.audiences.isEmpty())
@@ -55,17 +58,18 @@ QStringList describeRouting(const Config &c, const QString &method, const QStrin
     if (!parsed.isValid() || parsed.host().isEmpty() || !parsed.path().startsWith(u'/'))
         return {QStringLiteral("Enter a whole URL, e.g. https://api.example.com/orders/1")};
     const QByteArray verb = method.trimmed().toUpper().toLatin1();
+    // A Host as typed may carry a port or a trailing dot: the router compares without them.
     const QByteArray hostName =
-        (host.trimmed().isEmpty() ? parsed.host() : host.trimmed()).toLower().toUtf8();
+        host.trimmed().isEmpty() ? parsed.host().toLower().toUtf8()
+                                 : hostWithoutPort(host.trimmed().toLower().toUtf8()).toByteArray();
     const QByteArray rawPath = parsed.path(QUrl::FullyEncoded).toUtf8();
     if (c.routes.isEmpty()) {
         RouteConfig all; // no routes: the top-level settings take every request
         QStringList out{QStringLiteral("No routes: every request goes to %1.")
                             .arg(c.upstreamUrl.isEmpty() ? QStringLiteral("the Destination header")
                                                          : c.upstreamUrl)};
-        all.authenticate = c.auth != AuthMode::None;
         all.passThrough = c.allowMissingToken;
-        for (const QString &line : requirements(c, all))
+        for (const QString &line : requirements(c, all, c.requiredScopes))
             out << QStringLiteral("It needs ") + line + u'.';
         return out;
     }
@@ -84,11 +88,11 @@ QStringList describeRouting(const Config &c, const QString &method, const QStrin
                     .arg(QString::fromLatin1(verb), QString::fromUtf8(d.path.path),
                          QString::fromUtf8(hostName))};
     const RouteConfig &r = c.routes[d.index];
-    QString forwarded = QString::fromUtf8(d.path.path);
-    if (!r.stripPrefix.isEmpty() && forwarded.startsWith(r.stripPrefix))
-        forwarded = r.rewritePrefix + forwarded.mid(r.stripPrefix.size());
-    if (!forwarded.startsWith(u'/'))
-        forwarded.prepend(u'/');
+    // The gateway's own rewrite (segment boundaries, joined slashes, case as configured).
+    const QList<RouteSettings> compiled = compileRoutes(c);
+    const QString forwarded = d.index < compiled.size()
+                                  ? QString::fromUtf8(compiled[d.index].rewriteTarget(d.path.path))
+                                  : QString::fromUtf8(d.path.path);
     QStringList out{QStringLiteral("Route %1 \"%2\" takes it (the first that matches).")
                         .arg(d.index + 1)
                         .arg(r.name),
@@ -98,7 +102,7 @@ QStringList describeRouting(const Config &c, const QString &method, const QStrin
                                        .arg(listOr({r.destinationAllow}, QStringLiteral("none")))
                                  : r.upstreamUrl,
                              forwarded)};
-    for (const QString &line : requirements(c, r))
+    for (const QString &line : requirements(c, r, r.requiredScopes))
         out << QStringLiteral("It needs ") + line + u'.';
     return out;
 }

@@ -51,6 +51,7 @@ RoutesEditor::RoutesEditor(SettingsPage *page, QWidget *parent)
     connect(add, &QPushButton::clicked, this, &RoutesEditor::addRoute);
     connect(remove, &QPushButton::clicked, this, &RoutesEditor::removeSelected);
     connect(m_list, &QListWidget::currentRowChanged, this, &RoutesEditor::select);
+    connect(m_page, &SettingsPage::configReplaced, this, &RoutesEditor::reload);
     connect(m_list->model(), &QAbstractItemModel::rowsMoved, this, &RoutesEditor::reorderFromList);
     connect(m_form, &SettingsForm::edited, this, [this] {
         if (m_current >= 0 && m_current < m_list->count())
@@ -92,7 +93,14 @@ void RoutesEditor::select(int row) {
 
 void RoutesEditor::addRoute() {
     RouteConfig r;
-    r.name = QStringLiteral("route-%1").arg(m_config.routes.size() + 1);
+    const auto taken = [this](const QString &name) {
+        return std::any_of(m_config.routes.cbegin(), m_config.routes.cend(),
+                           [&name](const RouteConfig &other) { return other.name == name; });
+    };
+    int n = int(m_config.routes.size()) + 1;
+    while (taken(QStringLiteral("route-%1").arg(n)))
+        ++n;
+    r.name = QStringLiteral("route-%1").arg(n);
     r.pathPrefix = QStringLiteral("/");
     m_config.routes.append(r);
     auto *item = new QListWidgetItem(r.name, m_list);

@@ -362,6 +362,7 @@ void SettingsPage::addRow(QFormLayout *form, const QString &label, QWidget *widg
 void SettingsPage::setConfig(const Config &c) {
     m_revertTo = c;
     editConfig(c);
+    emit configReplaced();
 }
 
 void SettingsPage::editConfig(const Config &c) {

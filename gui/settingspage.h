@@ -59,6 +59,9 @@ public:
 
 signals:
     void applyRequested(const Tokengate::Config &config);
+    // setConfig() replaced everything (a file opened, secrets loaded): copies kept elsewhere
+    // (Routes, All settings) are stale.
+    void configReplaced();
 
 private:
     QLineEdit *lineEdit(const QString &field, const QString &placeholder = {});

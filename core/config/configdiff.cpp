@@ -4,10 +4,19 @@
 #include "core/config/settingstable.h"
 
 #include <QSet>
+#include <QUrl>
 
 namespace Tokengate {
 
 namespace {
+
+// A URL's password never shows (redis://:pw@host is accepted, with a warning).
+QString shown(const QString &text) {
+    const QUrl url(text, QUrl::StrictMode);
+    if (url.isValid() && !url.password().isEmpty())
+        return url.toString(QUrl::RemoveUserInfo);
+    return text.isEmpty() ? QStringLiteral("(none)") : text;
+}
 
 template<typename Owner>
 void compareRows(const QList<Setting<Owner>> &rows, const Owner &a, const Owner &b,
@@ -74,9 +83,10 @@ void compareRows(const QList<Setting<Owner>> &rows, const Owner &a, const Owner 
         if (s.isSecret() || (from.isEmpty() && to.isEmpty()))
             out << key + QStringLiteral(": changed");
         else
-            out << QStringLiteral("%1: %2 → %3")
-                       .arg(key, from.isEmpty() ? QStringLiteral("(none)") : from,
-                            to.isEmpty() ? QStringLiteral("(none)") : to);
+            out << QStringLiteral("%1: %2 → %3").arg(key, shown(from), shown(to));
+        // A password changed alone would read "a → a": still a change to show.
+        if (out.last().endsWith(QStringLiteral(" → ") + shown(from)) && from != to)
+            out.last() = key + QStringLiteral(": changed");
     }
 }
 
@@ -84,6 +94,11 @@ void compareRows(const QList<Setting<Owner>> &rows, const Owner &a, const Owner 
 
 QStringList configChanges(const Config &before, const Config &after) {
     QStringList out;
+    // The one setting without a key in the file (--demo and the app's checkbox).
+    if (before.demo != after.demo)
+        out << QStringLiteral("demo: %1 → %2")
+                   .arg(before.demo ? QStringLiteral("on") : QStringLiteral("off"),
+                        after.demo ? QStringLiteral("on") : QStringLiteral("off"));
     compareRows(configSettings(), before, after, QString(), out);
     return out;
 }

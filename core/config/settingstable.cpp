@@ -469,7 +469,8 @@ QList<Setting<Config>> buildConfigSettings() {
          .kind = K::List,
          .valueName = u"scopes"_s,
          .help = u"Space- or comma-separated scopes every token must carry (all of them), "
-                 "checked on every request, cached or not; else 403 insufficient_scope."_s,
+                 "checked on every request, cached or not; else 403 insufficient_scope. With "
+                 "routes, each route's own required_scopes apply instead."_s,
          .field = at<&Config::requiredScopes>},
         {.key = u"upstream.url"_s,
          .option = u"upstream"_s,

@@ -6,6 +6,7 @@
 #include "gui/configsettings.h"
 #include "gui/devcertificate.h"
 #include "gui/idpprobe.h"
+#include "gui/routeprobe.h"
 #include "gui/settingspage.h"
 
 #include <QComboBox>
@@ -328,7 +329,7 @@ private slots:
             << "GET"
             << "https://api.test/orders/1" << QString()
             << QStringList{u"Route 1 \"orders\""_qs, u"Forwarded to http://127.0.0.1:3001 as /1"_qs,
-                           u"the scopes read write orders:read"_qs};
+                           u"the scopes orders:read, else"_qs};
         QTest::newRow("method not allowed there")
             << "DELETE"
             << "https://api.test/orders/1" << QString()
@@ -343,6 +344,10 @@ private slots:
             << "GET"
             << "https://other.test/p/1"
             << "partners.test" << QStringList{u"Route 2 \"partners\""_qs, u"Destination header"_qs};
+        QTest::newRow("host with a port")
+            << "GET"
+            << "https://other.test/p/1"
+            << "partners.test:8443" << QStringList{u"Route 2 \"partners\""_qs};
         QTest::newRow("host from the URL")
             << "GET"
             << "https://other.test/p/1" << QString()
@@ -392,6 +397,32 @@ private slots:
         QTest::mouseClick(run, Qt::LeftButton);
         for (const QString &line : expected)
             QVERIFY2(result->text().contains(line), qPrintable(result->text()));
+        // With routes, the top-level scopes are not checked: never claimed.
+        QVERIFY2(!result->text().contains(u"read write"), qPrintable(result->text()));
+    }
+
+    // With auth none every route is public, whatever the route says; the top-level scopes
+    // apply only without routes.
+    void routeProbeFollowsTheGateway() {
+        Config c = sampleConfig();
+        RouteConfig r;
+        r.name = QStringLiteral("api");
+        r.pathPrefix = QStringLiteral("/api/");
+        r.upstreamUrl = QStringLiteral("http://127.0.0.1:3001");
+        r.stripPrefix = QStringLiteral("/api/");
+        r.rewritePrefix = QStringLiteral("/v1");
+        c.routes = {r};
+        QString text = describeRouting(c, u"GET"_qs, u"https://a.test/api/1"_qs).join(u'\n');
+        QVERIFY2(text.contains(u"as /v1/1."), qPrintable(text)); // the gateway's join
+        QVERIFY2(text.contains(u"an active token"), qPrintable(text));
+        c.auth = AuthMode::None;
+        text = describeRouting(c, u"GET"_qs, u"https://a.test/api/1"_qs).join(u'\n');
+        QVERIFY2(text.contains(u"public"), qPrintable(text));
+        QVERIFY(!text.contains(u"an active token"));
+        c.routes.clear();
+        c.auth = AuthMode::Introspection;
+        text = describeRouting(c, u"GET"_qs, u"https://a.test/x"_qs).join(u'\n');
+        QVERIFY2(text.contains(u"the scopes read write"), qPrintable(text));
     }
 
     // Above Apply, what it would change against the settings in effect, secrets named only;

@@ -517,26 +517,30 @@ routes:
         auto *add = editor->findChild<QPushButton *>(QStringLiteral("routes-add"));
         const auto type = [editor](const char *key, const QString &text) {
             auto *line = editor->form()->findChild<QLineEdit *>(QString::fromLatin1(key));
-            QVERIFY2(line, key);
+            if (!line)
+                return false;
             line->selectAll();
             QTest::keyClicks(line, text);
             QTest::keyClick(line, Qt::Key_Return);
+            return true;
         };
+        // "open" takes /open/; "fallback" takes everything else to a port nothing listens on.
         QTest::mouseClick(add, Qt::LeftButton);
-        type("name", u"open"_qs);
-        type("path_prefix", u"/open/"_qs);
-        type("upstream", echoUrl);
+        QVERIFY(type("name", u"open"_qs));
+        QVERIFY(type("path_prefix", u"/open/"_qs));
+        QVERIFY(type("upstream", echoUrl));
         QTest::mouseClick(add, Qt::LeftButton);
-        type("name", u"posts"_qs);
-        type("path_prefix", u"/posts/"_qs);
-        type("upstream", echoUrl);
-        type("methods", u"POST"_qs);
+        QVERIFY(type("name", u"fallback"_qs));
+        QVERIFY(type("path_prefix", u"/"_qs));
+        QVERIFY(type("upstream",
+                     QStringLiteral("http://127.0.0.1:%1").arg(Test::closedLoopbackPort())));
+        QVERIFY(type("methods", u"GET, POST"_qs));
         QCOMPARE(editor->list()->count(), 2);
         QCOMPARE(editor->list()->item(0)->text(), u"open"_qs);
         // A refused value says why under its field and changes nothing.
-        type("path_prefix", u"no-slash"_qs);
+        QVERIFY(type("path_prefix", u"no-slash"_qs));
         QVERIFY(!editor->form()->problem(u"path_prefix"_qs).isEmpty());
-        QCOMPARE(app.window.settingsPage()->config().routes[1].pathPrefix, u"/posts/"_qs);
+        QCOMPARE(app.window.settingsPage()->config().routes[1].pathPrefix, u"/"_qs);
 
         QVERIFY2(app.window.settingsPage()->problems().isEmpty(),
                  qPrintable(app.window.settingsPage()->problems().join(u'\n')));
@@ -544,14 +548,17 @@ routes:
         emit app.window.settingsPage()->applyRequested(app.window.settingsPage()->config());
         QCOMPARE(app.gateway.runningConfig().routes.size(), 2);
         QCOMPARE(get(app.url("/open/x")).status, 200);
-        QCOMPARE(get(app.url("/posts/x")).status, 404); // GET is not among its methods
-        QCOMPARE(get(app.url("/elsewhere")).status, 404);
+        QCOMPARE(get(app.url("/elsewhere")).status, 502);
+        QCOMPARE(get(app.url("/open/x")).status, 200);
 
-        // Reordered as a drag does (the list model moves the row): the routes follow.
+        // Reordered as a drag does (the list model moves the row): the fallback comes first
+        // and takes /open/ too once applied.
         QVERIFY(editor->list()->model()->moveRow(QModelIndex(), 1, QModelIndex(), 0));
-        QCOMPARE(app.window.settingsPage()->config().routes[0].name, u"posts"_qs);
-        QVERIFY(app.window.settingsPage()->changes().contains(u"routes: order open, posts → "
-                                                              "posts, open"));
+        QCOMPARE(app.window.settingsPage()->config().routes[0].name, u"fallback"_qs);
+        QVERIFY(app.window.settingsPage()->changes().contains(u"routes: order open, fallback → "
+                                                              "fallback, open"));
+        emit app.window.settingsPage()->applyRequested(app.window.settingsPage()->config());
+        QCOMPARE(get(app.url("/open/x")).status, 502);
         // Removed: the selected one.
         editor->list()->setCurrentRow(0);
         QTest::mouseClick(editor->findChild<QPushButton *>(QStringLiteral("routes-remove")),
@@ -560,6 +567,20 @@ routes:
         QCOMPARE(app.window.settingsPage()->config().routes[0].name, u"open"_qs);
         emit app.window.settingsPage()->applyRequested(app.window.settingsPage()->config());
         QCOMPARE(app.gateway.runningConfig().routes.size(), 1);
+        QCOMPARE(get(app.url("/open/x")).status, 200);
+        QCOMPARE(get(app.url("/elsewhere")).status, 404);
+
+        // A config loaded meanwhile (a file opened, say) replaces the editor's copy: an edit
+        // after it does not bring the old routes back.
+        Config loaded = app.window.settingsPage()->config();
+        loaded.routes.clear();
+        app.window.settingsPage()->setConfig(loaded);
+        QCOMPARE(editor->list()->count(), 0);
+        QTest::mouseClick(add, Qt::LeftButton);
+        QCOMPARE(app.window.settingsPage()->config().routes.size(), 1);
+        QCOMPARE(app.window.settingsPage()->config().routes[0].name, u"route-1"_qs);
+        QTest::mouseClick(editor->findChild<QPushButton *>(QStringLiteral("routes-remove")),
+                          Qt::LeftButton);
 
         // A setting no other page shows, in All settings: applied, or refused with why.
         AllSettingsPage *all = app.window.allSettings();

@@ -62,6 +62,22 @@ private slots:
         QCOMPARE(changes.size(), 6);
     }
 
+    // Never a password in a URL (Redis accepts one there), and demo mode, which has no key.
+    void passwordsAndDemo() {
+        Config before;
+        before.cache.redis.url = QStringLiteral("redis://:first-password@127.0.0.1:6379");
+        Config after = before;
+        after.cache.redis.url = QStringLiteral("redis://:second-password@127.0.0.1:6380");
+        after.demo = !before.demo;
+        const QString all = configChanges(before, after).join(u'\n');
+        QVERIFY2(!all.contains(u"password"), qPrintable(all));
+        QVERIFY2(all.contains(u"127.0.0.1:6379 → redis://127.0.0.1:6380"), qPrintable(all));
+        QVERIFY2(all.contains(u"demo: off → on"), qPrintable(all));
+        Config samePlace = before;
+        samePlace.cache.redis.url = QStringLiteral("redis://:other-password@127.0.0.1:6379");
+        QCOMPARE(configChanges(before, samePlace), QStringList{u"cache.redis.url: changed"_qs});
+    }
+
     void routeOrderIsAChange() {
         Config before;
         before.routes = {route("a", "/a/"), route("b", "/b/")};
