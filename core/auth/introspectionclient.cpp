@@ -2,6 +2,7 @@
 #include "core/auth/introspectionclient.h"
 
 #include "core/auth/jwkssource.h"
+#include "core/auth/tokenintrospector.h" // JwksWaiter holds an IntrospectionTicket
 
 #include <QDateTime>
 
@@ -181,6 +182,8 @@ void IntrospectionCall::end() {
     if (m_finished)
         return;
     m_finished = true;
+    if (m_keysWaiter)
+        m_keysWaiter->cancelled = true; // its retry would reach a call that has ended
     m_client.m_sweeper.remove(this);
     if (m_refused) {
         auto &refused = m_client.m_refused;
@@ -247,6 +250,10 @@ void IntrospectionCall::onUpstreamComplete(bool reusable) {
                         QStringLiteral("the IdP answered HTTP %1").arg(m_status));
         return;
     }
+    judgeAnswer();
+}
+
+void IntrospectionCall::judgeAnswer() {
     QString why;
     QByteArray body = m_body;
     if (const IntrospectionEndpoint &e = m_client.endpoint(); e.signedAnswers) {
@@ -258,9 +265,24 @@ void IntrospectionCall::onUpstreamComplete(bool reusable) {
         const auto answer = signedIntrospectionAnswer(
             m_body.trimmed(), keys.get(), e.jwtRules.issuer, e.clientId,
             QDateTime::currentSecsSinceEpoch(), e.jwtRules.leewaySecs, &why, &unknownKey);
+        if (!answer && unknownKey && e.jwks && !m_keysWaiter) {
+            // Signed with a key not fetched yet (the first answers after a start, or the IdP
+            // rotated): judged once more when the fetch in flight, or one started now, lands.
+            // The call's deadline still bounds the wait.
+            m_keysWaiter = std::make_shared<JwksWaiter>();
+            m_keysWaiter->context = &m_client.m_pool;
+            m_keysWaiter->retry = [this] { judgeAnswer(); };
+            switch (e.jwks->awaitFetch(m_keysWaiter, generation)) {
+            case JwksKeys::Wait::Waiting:
+                return;
+            case JwksKeys::Wait::Newer:
+                judgeAnswer();
+                return;
+            case JwksKeys::Wait::TooSoon:
+                break;
+            }
+        }
         if (!answer) {
-            if (unknownKey && e.jwks)
-                e.jwks->awaitFetch(nullptr, generation); // for the next calls
             finishWithError(Reason::IdpBadResponse,
                             QStringLiteral("the IdP's signed answer does not hold: ") + why);
             return;

@@ -64,6 +64,7 @@ UpstreamSettings idpConnectionSettings(UpstreamSettings upstream,
                                        const IntrospectionEndpoint &endpoint);
 
 class IntrospectionClient;
+struct JwksWaiter;
 
 // One call in progress. Destroying it abandons the call: its callback never runs.
 class IntrospectionCall : private UpstreamConnection::User, private Expirable {
@@ -90,6 +91,8 @@ private:
     // Never asks to upgrade, so a 101 fails in the parser and never arrives here.
     void onUpstreamSwitched(ResponseHead, QByteArray) override {}
     void checkDeadline(qint64 nowMs) override;
+    // The complete 2xx answer: verified when signed answers are asked for, then parsed.
+    void judgeAnswer();
 
     IntrospectionClient &m_client;
     QByteArray m_token;
@@ -103,6 +106,8 @@ private:
     bool m_refused = false; // the line was full: answered 503 from the event loop
     bool m_retried = false;
     bool m_finished = false;
+    // Waiting for the issuer's keys to judge a signed answer again (at most once).
+    std::shared_ptr<JwksWaiter> m_keysWaiter;
 };
 
 // A worker's client for one introspection endpoint: keep-alive connections (the same HTTP

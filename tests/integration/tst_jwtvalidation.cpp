@@ -311,6 +311,9 @@ private slots:
     // The IdP's answer may omit exp: the cached answer must still end with the JWT's own.
     void introspectedAnswerEndsWithTheJwt() {
         m_idpSendsExp = false;
+        // Minted before the clock is read: with no leeway, an iat a second past the clock
+        // (a second boundary crossed in between) would be in the future.
+        const QByteArray shortLived = token(*m_keyA, 60);
         ManualClock clock(QDateTime::currentMSecsSinceEpoch());
         Config c = config(TokenValidation::JwtThenIntrospect);
         c.introspection.leewaySecs = 0;
@@ -318,7 +321,6 @@ private slots:
         Gateway gw;
         gw.service.setClock(&clock);
         QVERIFY(gw.start(c));
-        const QByteArray shortLived = token(*m_keyA, 60);
         QCOMPARE(status(gw.port(), shortLived), 200);
         QCOMPARE(status(gw.port(), shortLived), 200); // the cached answer
         QCOMPARE(m_introspections, 1);
