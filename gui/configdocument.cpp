@@ -225,16 +225,18 @@ void ConfigDocument::save(const QString &path, const Config &edited, SaveDone do
         QTimer::singleShot(0, this, write);
         return;
     }
-    for (const auto &[name, value] : toKeychain) {
-        m_secrets->write(name, value, this, [pending, name, write](const SecretStore::Result &r) {
-            if (r.status != SecretStore::Status::Ok)
-                pending->failures << QStringLiteral(
-                                         "keychain:%1 cannot be written (%2): nothing was saved; "
-                                         "give the secret as env:NAME or file:/path in the file")
-                                         .arg(name, r.error);
-            if (--pending->left == 0)
-                write();
-        });
+    for (const auto &entry : toKeychain) {
+        const QString name = entry.first; // captured by copy: clang 14 cannot capture bindings
+        m_secrets->write(
+            name, entry.second, this, [pending, name, write](const SecretStore::Result &r) {
+                if (r.status != SecretStore::Status::Ok)
+                    pending->failures
+                        << QStringLiteral("keychain:%1 cannot be written (%2): nothing was saved; "
+                                          "give the secret as env:NAME or file:/path in the file")
+                               .arg(name, r.error);
+                if (--pending->left == 0)
+                    write();
+            });
     }
 }
 
