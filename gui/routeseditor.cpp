@@ -76,8 +76,10 @@ void RoutesEditor::reload() {
     }
     m_list->blockSignals(false);
     m_current = -1;
-    select(keep >= 0 && keep < m_list->count() ? keep : (m_list->count() ? 0 : -1));
-    m_list->setCurrentRow(m_current);
+    // Selecting the row builds its form (currentRowChanged); no row: an empty form.
+    m_list->setCurrentRow(keep >= 0 && keep < m_list->count() ? keep : (m_list->count() ? 0 : -1));
+    if (m_list->currentRow() < 0)
+        select(-1);
     m_problems->setText(m_page->problems().join(u'\n'));
 }
 
