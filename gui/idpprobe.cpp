@@ -19,6 +19,9 @@ IdpProbe::~IdpProbe() = default;
 
 void IdpProbe::discover(const QString &issuer, const UpstreamSettings &tls,
                         std::function<void(const Discovery &)> done) {
+    // A connection kept from an earlier call keeps that call's TLS trust (the cache key has no
+    // TLS settings in it): a CA added after a failed attempt would not count.
+    m_network.clearConnectionCache();
     discoverIntrospectionEndpoint(m_network, issuer.trimmed(), tls, DiscoveryTimeoutMs,
                                   [done](const QString &endpoint, const QString &error) {
                                       done({endpoint, error});

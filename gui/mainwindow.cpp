@@ -6,6 +6,7 @@
 #include "gui/configfileactions.h"
 #include "gui/configsettings.h"
 #include "gui/demotraffic.h"
+#include "gui/endpointseditor.h"
 #include "gui/eventdetails.h"
 #include "gui/gatewaycontroller.h"
 #include "gui/idpprobe.h"
@@ -17,6 +18,7 @@
 #include "gui/settingspage.h"
 #include "gui/testbenchpage.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QCheckBox>
 #include <QCloseEvent>
@@ -99,8 +101,11 @@ MainWindow::MainWindow(GatewayController *gateway, SecretStore *secrets, QSettin
     m_tabs->addTab(m_settingsPage, QStringLiteral("Settings"));
     m_routesEditor = new RoutesEditor(m_settingsPage);
     m_tabs->addTab(m_routesEditor, QStringLiteral("Routes"));
+    m_endpointsEditor = new EndpointsEditor(m_settingsPage, m_probe);
+    m_tabs->addTab(m_endpointsEditor, QStringLiteral("Endpoints"));
     m_allSettings = new AllSettingsPage(m_settingsPage);
     m_tabs->addTab(m_allSettings, QStringLiteral("All settings"));
+    addEditMenu();
 
     auto *central = new QWidget;
     auto *layout = new QVBoxLayout(central);
@@ -464,6 +469,35 @@ void MainWindow::closeEvent(QCloseEvent *event) {
     m_settings->setValue(QStringLiteral("window/split"), m_splitter->saveState());
     m_settings->sync();
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::addEditMenu() {
+    QMenu *menu = menuBar()->addMenu(QStringLiteral("&Edit"));
+    m_undo = menu->addAction(QStringLiteral("&Undo"));
+    m_undo->setObjectName(QStringLiteral("undo"));
+    m_undo->setShortcut(QKeySequence::Undo);
+    m_redo = menu->addAction(QStringLiteral("&Redo"));
+    m_redo->setObjectName(QStringLiteral("redo"));
+    m_redo->setShortcut(QKeySequence::Redo);
+    connect(m_undo, &QAction::triggered, m_settingsPage, &SettingsPage::undo);
+    connect(m_redo, &QAction::triggered, m_settingsPage, &SettingsPage::redo);
+    // The menu names what a step changes: "Undo routes.open.path_prefix".
+    const auto named = [](const QString &verb, const QStringList &changes) -> QString {
+        if (changes.isEmpty())
+            return verb;
+        QString first = changes.first().section(QStringLiteral(": "), 0, 0);
+        if (changes.size() > 1)
+            first += QStringLiteral(" and %1 more").arg(changes.size() - 1);
+        return verb + u' ' + first;
+    };
+    const auto update = [this, named] {
+        m_undo->setEnabled(m_settingsPage->canUndo());
+        m_redo->setEnabled(m_settingsPage->canRedo());
+        m_undo->setText(named(QStringLiteral("&Undo"), m_settingsPage->undoText()));
+        m_redo->setText(named(QStringLiteral("&Redo"), m_settingsPage->redoText()));
+    };
+    connect(m_settingsPage, &SettingsPage::historyChanged, this, update);
+    update();
 }
 
 } // namespace Tokengate

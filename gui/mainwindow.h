@@ -7,6 +7,7 @@
 #include <QMainWindow>
 #include <QTimer>
 
+class QAction;
 class QCheckBox;
 class QLabel;
 class QLineEdit;
@@ -31,6 +32,7 @@ class LiveChart;
 class RequestLogFilter;
 class RequestLogModel;
 class RoutesEditor;
+class EndpointsEditor;
 class SecretStore;
 class SettingsPage;
 class TestBenchPage;
@@ -60,6 +62,9 @@ public:
     CacheInspectorPage *cacheInspector() const { return m_cacheInspector; }
     ConfigFileActions *configFiles() const { return m_configFiles; }
     RoutesEditor *routesEditor() const { return m_routesEditor; }
+    EndpointsEditor *endpointsEditor() const { return m_endpointsEditor; }
+    QAction *undoAction() const { return m_undo; }
+    QAction *redoAction() const { return m_redo; }
     AllSettingsPage *allSettings() const { return m_allSettings; }
     QTabWidget *tabs() const { return m_tabs; }
     DemoTraffic *demoTraffic() const { return m_traffic; }
@@ -80,6 +85,8 @@ protected:
 
 private:
     QWidget *buildLogTab();
+    // Undo and Redo of the settings pages' edits.
+    void addEditMenu();
     QWidget *buildChartsTab();
     void buildTray();
     void loadSecrets();
@@ -122,6 +129,9 @@ private:
     CacheInspectorPage *m_cacheInspector;
     ConfigFileActions *m_configFiles;
     RoutesEditor *m_routesEditor;
+    EndpointsEditor *m_endpointsEditor;
+    QAction *m_undo = nullptr;
+    QAction *m_redo = nullptr;
     AllSettingsPage *m_allSettings;
     QSystemTrayIcon *m_tray = nullptr;
     QAction *m_trayStart = nullptr;

@@ -1,46 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "core/config/config.h"
-
-#include <QWidget>
-
-class QLabel;
-class QListWidget;
+#include "gui/itemlisteditor.h"
 
 namespace Tokengate {
 
-class SettingsForm;
-class SettingsPage;
-
-// The routes, in order (first match wins): drag to reorder, add, remove, and every route
-// setting of the selected one in a form from the settings table. Edits go to the settings
-// page's config, whose problems show here too; Apply there runs them.
-class RoutesEditor : public QWidget {
+// The routes, in order (first match wins), each with every route setting.
+class RoutesEditor : public ItemListEditor {
     Q_OBJECT
 public:
     explicit RoutesEditor(SettingsPage *page, QWidget *parent = nullptr);
-    // Re-reads the page's config (done when shown).
-    void reload();
-    void addRoute();
-    void removeSelected();
-    QListWidget *list() const { return m_list; }
-    SettingsForm *form() const { return m_form; }
 
 protected:
-    void showEvent(QShowEvent *event) override;
-
-private:
-    void commit();
-    void select(int row);
-    void reorderFromList();
-
-    SettingsPage *m_page;
-    Config m_config;
-    int m_current = -1;
-    QListWidget *m_list;
-    SettingsForm *m_form;
-    QLabel *m_problems;
+    qsizetype itemCount() const override { return m_config.routes.size(); }
+    QString itemName(qsizetype index) const override { return m_config.routes[index].name; }
+    void appendItem() override;
+    void removeItem(qsizetype index) override { m_config.routes.removeAt(index); }
+    void reorderItems(const QList<qsizetype> &order) override;
+    QList<FormField> fieldsFor(qsizetype index) override;
+    void storeItems(Config &edited) const override { edited.routes = m_config.routes; }
 };
 
 } // namespace Tokengate

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gui/settingsform.h"
 
+#include "gui/structuretables.h"
+
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QVBoxLayout>
 
 namespace Tokengate {
@@ -16,19 +21,9 @@ QList<FormField> formFields(const QList<Setting<Owner>> &rows, std::function<Own
     using K = SettingKind;
     QList<FormField> out;
     for (const Setting<Owner> &s : rows) {
-        if (s.key.isEmpty() || s.flags.testFlag(SettingFlag::FirstItem))
+        if (s.key.isEmpty() || s.flags.testFlag(SettingFlag::FirstItem) || s.kind == K::Endpoints ||
+            s.kind == K::Routes)
             continue;
-        switch (s.kind) {
-        case K::Secret:
-        case K::Map:
-        case K::HeaderMap:
-        case K::ClaimRules:
-        case K::Endpoints:
-        case K::Routes:
-            continue;
-        default:
-            break;
-        }
         FormField f;
         f.key = s.key;
         f.help = s.help;
@@ -37,15 +32,37 @@ QList<FormField> formFields(const QList<Setting<Owner>> &rows, std::function<Own
         if (const auto *e = std::get_if<EnumRef<Owner>>(&s.field))
             f.choices = e->names();
         f.text = [s, owner] { return settingText(s, *owner()); };
+        // Typed here, a value is the value itself (the settings page's way), never a reference.
         f.apply = [s, owner](const QString &text) {
             return applySettingText(s, *owner(), text, SettingSource{});
         };
+        if (const auto *secret = std::get_if<SecretRef<Owner>>(&s.field)) {
+            f.text = [ref = *secret, owner] { return ref.value.get(*owner()); };
+            f.note = [ref = *secret, owner] {
+                const QString from = ref.reference.get(*owner());
+                return from.isEmpty() ? QString()
+                                      : QStringLiteral("From %1; typing replaces it.").arg(from);
+            };
+        } else if (const auto *map =
+                       std::get_if<FieldRef<Owner, QMap<QString, QString>>>(&s.field)) {
+            f.map = [ref = *map, owner] { return ref.get(*owner()); };
+            f.applyMap = [s, owner](const QMap<QString, QString> &m) {
+                return applySettingMap(s, *owner(), m);
+            };
+        } else if (const auto *rules = std::get_if<FieldRef<Owner, QList<ClaimRule>>>(&s.field)) {
+            f.rules = [ref = *rules, owner] { return ref.get(*owner()); };
+            f.applyRules = [s, owner](const QList<ClaimRule> &r) {
+                return applySettingRules(s, *owner(), r);
+            };
+        }
         out << f;
     }
     return out;
 }
 
 template QList<FormField> formFields(const QList<Setting<Config>> &, std::function<Config *()>);
+template QList<FormField> formFields(const QList<Setting<IntrospectionConfig>> &,
+                                     std::function<IntrospectionConfig *()>);
 template QList<FormField> formFields(const QList<Setting<RouteConfig>> &,
                                      std::function<RouteConfig *()>);
 
@@ -53,6 +70,91 @@ SettingsForm::SettingsForm(QWidget *parent)
     : QWidget(parent)
     , m_layout(new QVBoxLayout(this)) {
     m_layout->setContentsMargins(0, 0, 0, 0);
+}
+
+namespace {
+
+QLabel *problemLabel(const QString &key) {
+    auto *problem = new QLabel;
+    problem->setObjectName(QStringLiteral("problem:") + key);
+    problem->setStyleSheet(QStringLiteral("color: #c01c28;"));
+    problem->setWordWrap(true);
+    problem->hide();
+    return problem;
+}
+
+} // namespace
+
+QWidget *SettingsForm::editorFor(const FormField &f, QLabel *problem, QLabel *note) {
+    // The outcome of an edit: its problem shown, or the form told.
+    const auto shown = [this, problem](const QString &why) {
+        problem->setText(why);
+        problem->setVisible(!why.isEmpty());
+        if (why.isEmpty())
+            emit edited();
+    };
+    const auto applied = [f, shown, problem](const QString &text) {
+        // Leaving a field unchanged is no edit (and must not drop a secret's reference).
+        if (text == f.text()) {
+            problem->hide();
+            return;
+        }
+        shown(f.apply(text));
+    };
+    if (f.map) {
+        const bool headers = f.kind == SettingKind::HeaderMap;
+        auto *table = new MapTable(headers ? QStringLiteral("header") : QStringLiteral("name"),
+                                   QStringLiteral("value"));
+        connect(table, &MapTable::edited, this, [f, table, shown] {
+            QString why;
+            const QMap<QString, QString> map = table->map(&why);
+            shown(why.isEmpty() ? f.applyMap(map) : why);
+        });
+        m_refreshers << [table, f] { table->setMap(f.map()); };
+        return table;
+    }
+    if (f.rules) {
+        auto *table = new RulesTable;
+        connect(table, &RulesTable::edited, this, [f, table, shown] {
+            QString why;
+            const QList<ClaimRule> rules = table->rules(&why);
+            shown(why.isEmpty() ? f.applyRules(rules) : why);
+        });
+        m_refreshers << [table, f] { table->setRules(f.rules()); };
+        return table;
+    }
+    if (f.kind == SettingKind::Bool) {
+        auto *box = new QCheckBox;
+        connect(box, &QCheckBox::clicked, this, [applied](bool on) {
+            applied(on ? QStringLiteral("true") : QStringLiteral("false"));
+        });
+        m_refreshers << [box, f] { box->setChecked(f.text() == u"true"); };
+        return box;
+    }
+    if (f.kind == SettingKind::Choice && !f.choices.isEmpty()) {
+        auto *box = new QComboBox;
+        box->addItems(f.choices);
+        connect(box, &QComboBox::activated, this,
+                [box, applied](int) { applied(box->currentText()); });
+        m_refreshers << [box, f] { box->setCurrentText(f.text()); };
+        return box;
+    }
+    auto *line = new QLineEdit;
+    connect(line, &QLineEdit::editingFinished, this, [line, applied, f] {
+        applied(f.kind == SettingKind::Secret ? line->text() : line->text().trimmed());
+    });
+    m_refreshers << [line, f, note] {
+        line->setText(f.text());
+        if (f.note) {
+            note->setText(f.note());
+            note->setVisible(!note->text().isEmpty());
+        }
+    };
+    if (f.kind == SettingKind::Secret) {
+        line->setEchoMode(QLineEdit::Password);
+        line->setContextMenuPolicy(Qt::NoContextMenu); // never to the clipboard from here
+    }
+    return line;
 }
 
 void SettingsForm::setFields(QList<FormField> fields) {
@@ -74,44 +176,35 @@ void SettingsForm::setFields(QList<FormField> fields) {
             m_layout->addWidget(box);
         }
         const QString label = head.isEmpty() ? f.key : f.key.mid(head.size() + 1);
-        auto *problem = new QLabel;
-        problem->setObjectName(QStringLiteral("problem:") + f.key);
-        problem->setStyleSheet(QStringLiteral("color: #c01c28;"));
-        problem->setWordWrap(true);
-        problem->hide();
+        QLabel *problem = problemLabel(f.key);
         m_problems.insert(f.key, problem);
-        const auto applied = [this, f, problem](const QString &text) {
-            const QString why = f.apply(text);
-            problem->setText(why);
-            problem->setVisible(!why.isEmpty());
-            if (why.isEmpty())
-                emit edited();
-        };
-        QWidget *editor = nullptr;
-        if (f.kind == SettingKind::Bool) {
-            auto *box = new QCheckBox;
-            connect(box, &QCheckBox::clicked, this, [applied](bool on) {
-                applied(on ? QStringLiteral("true") : QStringLiteral("false"));
-            });
-            m_refreshers << [box, f] { box->setChecked(f.text() == u"true"); };
-            editor = box;
-        } else if (f.kind == SettingKind::Choice && !f.choices.isEmpty()) {
-            auto *box = new QComboBox;
-            box->addItems(f.choices);
-            connect(box, &QComboBox::activated, this,
-                    [box, applied](int) { applied(box->currentText()); });
-            m_refreshers << [box, f] { box->setCurrentText(f.text()); };
-            editor = box;
-        } else {
-            auto *line = new QLineEdit;
-            connect(line, &QLineEdit::editingFinished, this,
-                    [line, applied] { applied(line->text().trimmed()); });
-            m_refreshers << [line, f] { line->setText(f.text()); };
-            editor = line;
-        }
+        auto *note = new QLabel;
+        note->setObjectName(QStringLiteral("note:") + f.key);
+        note->setStyleSheet(QStringLiteral("color: palette(placeholder-text);"));
+        note->hide();
+        QWidget *editor = editorFor(f, problem, note);
         editor->setObjectName(f.key);
         editor->setToolTip(f.help);
-        form->addRow(label, editor);
+        if (auto *line = qobject_cast<QLineEdit *>(editor); line && f.kind == SettingKind::Path) {
+            auto *browse = new QPushButton(QStringLiteral("Browse…"));
+            browse->setObjectName(f.key + QStringLiteral(":browse"));
+            connect(browse, &QPushButton::clicked, this, [this, line, f] {
+                const QString path = QFileDialog::getOpenFileName(this, f.key, line->text());
+                if (path.isEmpty())
+                    return;
+                line->setText(path);
+                emit line->editingFinished();
+            });
+            auto *row = new QWidget;
+            auto *h = new QHBoxLayout(row);
+            h->setContentsMargins(0, 0, 0, 0);
+            h->addWidget(line, 1);
+            h->addWidget(browse);
+            form->addRow(label, row);
+        } else {
+            form->addRow(label, editor);
+        }
+        form->addRow(QString(), note);
         form->addRow(QString(), problem);
     }
     m_layout->addStretch();

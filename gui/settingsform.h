@@ -7,7 +7,7 @@
 
 #include <functional>
 
-class QFormLayout;
+class QLabel;
 class QVBoxLayout;
 
 namespace Tokengate {
@@ -21,16 +21,24 @@ struct FormField {
     QStringList choices;
     std::function<QString()> text;
     std::function<QString(const QString &)> apply; // the problem, empty when applied
+    // Secrets: where the value comes from (the file's reference), shown under the field.
+    std::function<QString()> note;
+    // Map and HeaderMap settings.
+    std::function<QMap<QString, QString>()> map;
+    std::function<QString(const QMap<QString, QString> &)> applyMap;
+    // ClaimRules settings.
+    std::function<QList<ClaimRule>()> rules;
+    std::function<QString(const QList<ClaimRule> &)> applyRules;
 };
 
-// Every scalar and list setting of `rows` on the Owner `owner()` gives at each call. Left out:
-// secrets (references, in the file), maps and claim rules (in the file), the endpoints and
-// routes lists (their own editors) and the first endpoint's duplicate rows.
+// Every setting of `rows` on the Owner `owner()` gives at each call. Left out: the endpoints
+// and routes lists (their own editors) and the first endpoint's duplicate rows.
 template<typename Owner>
 QList<FormField> formFields(const QList<Setting<Owner>> &rows, std::function<Owner *()> owner);
 
 // A form over FormFields, grouped by section: a check box for yes/no settings, a list for
-// choices, a line for the rest (applied when editing ends), the help as tooltip, and the
+// choices, a table for maps and claim rules, a masked line for secrets, a line with Browse…
+// for files, a line for the rest (applied when editing ends), the help as tooltip, and the
 // problem with a refused value under it.
 class SettingsForm : public QWidget {
     Q_OBJECT
@@ -46,6 +54,9 @@ signals:
     void edited();
 
 private:
+    // The widget that edits `f`, showing its problems in `problem` and its note in `note`.
+    QWidget *editorFor(const FormField &f, QLabel *problem, QLabel *note);
+
     QVBoxLayout *m_layout;
     QList<FormField> m_fields;
     QList<std::function<void()>> m_refreshers;

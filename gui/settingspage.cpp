@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gui/settingspage.h"
 
+#include "core/auth/discovery.h"
 #include "core/config/configdiff.h"
 #include "core/config/configoptions.h"
 #include "core/config/configschema.h"
@@ -16,6 +17,7 @@
 #include <QButtonGroup>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -238,7 +240,11 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     layout->addLayout(buttons);
 
     connect(importEnv, &QPushButton::clicked, this, &SettingsPage::chooseDotEnv);
-    connect(revert, &QPushButton::clicked, this, [this] { setConfig(m_revertTo); });
+    // Revert is an edit like any other: undone by Undo.
+    connect(revert, &QPushButton::clicked, this, [this] {
+        editConfig(m_revertTo);
+        emit configReplaced();
+    });
     connect(m_apply, &QPushButton::clicked, this, [this] {
         if (problems().isEmpty())
             emit applyRequested(config());
@@ -361,8 +367,86 @@ void SettingsPage::addRow(QFormLayout *form, const QString &label, QWidget *widg
 
 void SettingsPage::setConfig(const Config &c) {
     m_revertTo = c;
+    m_restoring = true;
     editConfig(c);
+    m_restoring = false;
+    m_undo.clear();
+    m_redo.clear();
+    m_current = config();
+    m_lastKeys.clear();
+    emit historyChanged();
     emit configReplaced();
+}
+
+namespace {
+
+// The settings configChanges() names ("cache.ttl: 60 → 45" names cache.ttl).
+QStringList changedKeys(const Config &before, const Config &after) {
+    QStringList keys;
+    for (const QString &line : configChanges(before, after))
+        keys << line.section(QStringLiteral(": "), 0, 0);
+    return keys;
+}
+
+qint64 nowMs() {
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+} // namespace
+
+void SettingsPage::recordEdit() {
+    if (m_restoring)
+        return;
+    const Config now = config();
+    if (now == m_current)
+        return;
+    const QStringList keys = changedKeys(m_current, now);
+    // Keystrokes in one field within a moment of each other make one step.
+    constexpr qint64 TypingMs = 1'500;
+    const bool sameTyping = !m_undo.isEmpty() && keys.size() == 1 && keys == m_lastKeys &&
+                            nowMs() - m_lastEditMs < TypingMs;
+    if (!sameTyping) {
+        m_undo << m_current;
+        if (m_undo.size() > MaxUndoSteps)
+            m_undo.removeFirst();
+    }
+    m_current = now;
+    m_lastKeys = keys;
+    m_lastEditMs = nowMs();
+    m_redo.clear();
+    emit historyChanged();
+}
+
+void SettingsPage::restore(const Config &c) {
+    m_restoring = true;
+    editConfig(c);
+    m_restoring = false;
+    m_current = config();
+    m_lastKeys.clear();
+    emit historyChanged();
+    emit configReplaced();
+}
+
+void SettingsPage::undo() {
+    if (m_undo.isEmpty())
+        return;
+    m_redo << m_current;
+    restore(m_undo.takeLast());
+}
+
+void SettingsPage::redo() {
+    if (m_redo.isEmpty())
+        return;
+    m_undo << m_current;
+    restore(m_redo.takeLast());
+}
+
+QStringList SettingsPage::undoText() const {
+    return m_undo.isEmpty() ? QStringList() : configChanges(m_current, m_undo.last());
+}
+
+QStringList SettingsPage::redoText() const {
+    return m_redo.isEmpty() ? QStringList() : configChanges(m_current, m_redo.last());
 }
 
 void SettingsPage::editConfig(const Config &c) {
@@ -504,6 +588,7 @@ void SettingsPage::validate() {
         it.value()->setVisible(!lines.isEmpty());
     }
     m_apply->setEnabled(byField.isEmpty());
+    recordEdit();
     const QStringList changes = configChanges(m_applied, config());
     m_changes->setText(changes.isEmpty()
                            ? QStringLiteral("Nothing to apply: the gateway runs these settings.")
@@ -585,7 +670,7 @@ void SettingsPage::discover() {
     m_probeResult->setText(QStringLiteral("Discovering…"));
     m_probeResult->show();
     m_probe->discover(
-        m_issuer->text(), config().upstream,
+        m_issuer->text(), issuerTls(config().upstream, config().introspection),
         [this, guard = QPointer<SettingsPage>(this)](const IdpProbe::Discovery &d) {
             if (!guard)
                 return;

@@ -57,17 +57,31 @@ public:
     // The message shown next to a field ("upstream", "jwt-secret", ...), for tests.
     QString fieldMessage(const QString &field) const;
 
+    // Edits not applied yet, step by step, on every page that edits this config. A step is
+    // one edit; typing into one field is one step. setConfig() starts a new history.
+    bool canUndo() const { return !m_undo.isEmpty(); }
+    bool canRedo() const { return !m_redo.isEmpty(); }
+    void undo();
+    void redo();
+    // What the next undo or redo changes back, one setting per line.
+    QStringList undoText() const;
+    QStringList redoText() const;
+
 signals:
     void applyRequested(const Tokengate::Config &config);
-    // setConfig() replaced everything (a file opened, secrets loaded): copies kept elsewhere
-    // (Routes, All settings) are stale.
+    // The config changed under the copies kept elsewhere (Routes, Endpoints, All settings):
+    // a file opened, secrets loaded, an undo.
     void configReplaced();
+    void historyChanged();
 
 private:
     QLineEdit *lineEdit(const QString &field, const QString &placeholder = {});
     QLineEdit *secretEdit(const QString &field);
     void addRow(QFormLayout *form, const QString &label, QWidget *widget, const QString &field);
     void validate();
+    // Records an edit into the undo history (after validate()).
+    void recordEdit();
+    void restore(const Config &config);
     void discover();
     void testConnection();
     void updateEnabled();
@@ -88,6 +102,14 @@ private:
     QLabel *m_changes;
     Config m_applied;
     QLabel *m_storage;
+
+    static constexpr qsizetype MaxUndoSteps = 200;
+    QList<Config> m_undo;
+    QList<Config> m_redo;
+    Config m_current;       // as of the last recorded step
+    QStringList m_lastKeys; // what that step changed: the same again extends it
+    qint64 m_lastEditMs = 0;
+    bool m_restoring = false;
 
     QCheckBox *m_demo;
     QLineEdit *m_listen;

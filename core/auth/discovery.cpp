@@ -165,6 +165,12 @@ void discoverIntrospectionEndpoint(QNetworkAccessManager &network, const QString
                       });
 }
 
+UpstreamSettings issuerTls(UpstreamSettings upstream, const IntrospectionConfig &endpoint) {
+    if (!endpoint.tlsCaFile.isEmpty())
+        upstream.caFile = endpoint.tlsCaFile;
+    return upstream;
+}
+
 QStringList resolveDiscovery(const QList<IntrospectionConfig *> &endpoints,
                              const UpstreamSettings &tls, int timeoutMs) {
     QStringList problems;
@@ -183,10 +189,7 @@ QStringList resolveDiscovery(const QList<IntrospectionConfig *> &endpoints,
         QString why;
         bool answered = false;
         QEventLoop loop;
-        UpstreamSettings own = tls; // the issuer's own CAs, when it has some
-        if (!e->tlsCaFile.isEmpty())
-            own.caFile = e->tlsCaFile;
-        discoverEndpoints(*network, e->issuer, own, timeoutMs, needs,
+        discoverEndpoints(*network, e->issuer, issuerTls(tls, *e), timeoutMs, needs,
                           [&](const IssuerEndpoints &answer, const QString &error) {
                               found = answer;
                               why = error;

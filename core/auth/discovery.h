@@ -60,6 +60,10 @@ void discoverEndpoints(QNetworkAccessManager &network, const QString &issuer,
                        const UpstreamSettings &tls, int timeoutMs, DiscoveryNeeds needs,
                        std::function<void(const IssuerEndpoints &, const QString &error)> done);
 
+// The TLS trust for `endpoint`'s issuer metadata: the upstream's, with the endpoint's own
+// CAs when it has some (as for its introspection calls).
+UpstreamSettings issuerTls(UpstreamSettings upstream, const IntrospectionConfig &endpoint);
+
 // Fills the url of every endpoint that has an issuer and no url (when it asks the IdP), and the
 // jwks_uri of every JWT-validating endpoint without one, from the issuer's metadata:
 // each as discoverIntrospectionEndpoint() does, within `timeoutMs`, with no proxy. Blocks in a

@@ -20,8 +20,8 @@ constexpr qint64 MaxDocumentBytes = 1 << 20;
 // quote the URL they failed on.
 QString scrubbed(QString text, const QString &url) {
     const QUrl u(url);
-    for (const QString &secret :
-         {u.userInfo(QUrl::FullyEncoded), u.userInfo(QUrl::FullyDecoded), u.password()}) {
+    for (const QString &secret : {u.userInfo(QUrl::FullyEncoded), u.userInfo(QUrl::PrettyDecoded),
+                                  u.password(QUrl::FullyEncoded), u.password(QUrl::FullyDecoded)}) {
         if (!secret.isEmpty())
             text.replace(secret, QStringLiteral("***"));
     }

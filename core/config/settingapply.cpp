@@ -378,6 +378,24 @@ QString applySettingMap(const Setting<Owner> &s, Owner &owner, const QMap<QStrin
     return {};
 }
 
+template<typename Owner>
+QString applySettingRules(const Setting<Owner> &s, Owner &owner, const QList<ClaimRule> &rules) {
+    const auto *field = std::get_if<FieldRef<Owner, QList<ClaimRule>>>(&s.field);
+    if (!field)
+        return QStringLiteral("expected a single value");
+    for (qsizetype i = 0; i < rules.size(); ++i) {
+        const ClaimRule &r = rules[i];
+        if (r.claim.trimmed().isEmpty())
+            return QStringLiteral("rule %1: name the claim").arg(i + 1);
+        if (r.values.isEmpty())
+            return QStringLiteral("rule %1 (%2): give a value").arg(i + 1).arg(r.claim);
+        if (r.op == ClaimRule::Op::Equals && r.values.size() != 1)
+            return QStringLiteral("rule %1 (%2): equals takes one value").arg(i + 1).arg(r.claim);
+    }
+    field->ref(owner) = rules;
+    return {};
+}
+
 template<typename Owner> bool sameSetting(const Setting<Owner> &s, const Owner &a, const Owner &b) {
     return std::visit(Same<Owner>{a, b}, s.field);
 }
@@ -404,6 +422,7 @@ template<typename Owner> QString settingText(const Setting<Owner> &s, const Owne
     template QString applySettingItems(const Setting<Owner> &, Owner &, const QStringList &);      \
     template QString applySettingMap(const Setting<Owner> &, Owner &,                              \
                                      const QMap<QString, QString> &);                              \
+    template QString applySettingRules(const Setting<Owner> &, Owner &, const QList<ClaimRule> &); \
     template bool sameSetting(const Setting<Owner> &, const Owner &, const Owner &);               \
     template QString settingText(const Setting<Owner> &, const Owner &);
 TOKENGATE_SETTING_OWNER(Config)

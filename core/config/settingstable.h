@@ -147,6 +147,11 @@ QString applySettingItems(const Setting<Owner> &s, Owner &owner, const QStringLi
 template<typename Owner>
 QString applySettingMap(const Setting<Owner> &s, Owner &owner, const QMap<QString, QString> &map);
 
+// A ClaimRules setting from rules edited elsewhere (the desktop app): each names its claim
+// and has a value, exactly one for equals.
+template<typename Owner>
+QString applySettingRules(const Setting<Owner> &s, Owner &owner, const QList<ClaimRule> &rules);
+
 // Whether the setting's field is the same in both.
 template<typename Owner> bool sameSetting(const Setting<Owner> &s, const Owner &a, const Owner &b);
 // A scalar setting's value as applySettingText reads it back ("5", "2.5", "*:8080", "a, b");

@@ -6,17 +6,26 @@
 // check of RFC 8414, private_key_jwt, and the TLS trust settings.
 #include "tests/support/jwsverifier.h"
 #include "tests/support/scriptedupstream.h"
+#include "tests/support/widgettyping.h"
 
 #include "core/auth/jwtsigner.h"
 #include "core/base/formencoding.h"
+#include "gui/endpointseditor.h"
 #include "gui/idpprobe.h"
+#include "gui/settingsform.h"
+#include "gui/settingspage.h"
 
+#include <QComboBox>
 #include <QFile>
 #include <QHttpServer>
 #include <QHttpServerRequest>
 #include <QHttpServerResponse>
 #include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
 #include <QProcess>
+#include <QPushButton>
 #include <QSslCertificate>
 #include <QSslKey>
 #include <QTemporaryDir>
@@ -198,6 +207,112 @@ private slots:
         QVERIFY(waitFor([&] { return tested.has_value(); }));
         QVERIFY2(tested->second.contains(mention), qPrintable(tested->second));
         QCOMPARE(tested->first, ok);
+    }
+
+    // The Endpoints page: a second endpoint typed in (private_key_jwt with a key file, its own
+    // CA for https, discovered from its issuer), each tested on its own through the gateway's
+    // client, the default one's secret kept as a reference until typed over.
+    void endpointsEditorTestsEachEndpoint() {
+        LoopbackIdp basic;
+        QVERIFY(basic.start());
+        LoopbackIdp partner;
+        partner.clientPublicJwk = m_clientJwk;
+        QVERIFY(partner.start(m_cert, m_certKey));
+
+        IdpProbe probe;
+        SettingsPage page(&probe);
+        Config c;
+        c.demo = false;
+        c.upstreamUrl = QStringLiteral("http://127.0.0.1:1");
+        c.introspection.url = basic.introspectionUrl();
+        c.introspection.clientId = QString::fromLatin1(ClientId);
+        c.introspection.clientSecret = QString::fromLatin1(ClientSecret);
+        c.introspection.clientSecretRef = QStringLiteral("env:IDP_SECRET");
+        page.setConfig(c);
+        EndpointsEditor editor(&page, &probe);
+        editor.resize(900, 700);
+        editor.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&editor));
+        QCOMPARE(editor.list()->count(), 1);
+        QCOMPARE(editor.list()->item(0)->text(), u"default (default)"_qs);
+        const auto test = [&editor](const QString &mention) {
+            QTest::mouseClick(editor.findChild<QPushButton *>(u"endpoints-test"_qs),
+                              Qt::LeftButton);
+            return QTest::qWaitFor(
+                       [&] {
+                           return !editor.testResult().startsWith(u"Calling") &&
+                                  !editor.testResult().isEmpty();
+                       },
+                       15'000) &&
+                   editor.testResult().contains(mention);
+        };
+        const auto type = [&editor](const QString &key, const QString &text) {
+            return typeInto(editor.form(), key, text);
+        };
+
+        // The default endpoint: its secret comes from a reference, shown, never replaced by
+        // merely visiting the field.
+        QVERIFY2(test(u"OK"_qs), qPrintable(editor.testResult()));
+        auto *note = editor.form()->findChild<QLabel *>(u"note:client_secret"_qs);
+        QVERIFY(note && !note->isHidden());
+        QVERIFY(note->text().contains(u"env:IDP_SECRET"));
+        auto *secret = editor.form()->findChild<QLineEdit *>(u"client_secret"_qs);
+        QCOMPARE(secret->echoMode(), QLineEdit::Password);
+        QTest::keyClick(secret, Qt::Key_Return);
+        QCOMPARE(page.config().introspection.clientSecretRef, u"env:IDP_SECRET"_qs);
+        QVERIFY(type(u"client_secret"_qs, u"wrong"_qs));
+        QCOMPARE(page.config().introspection.clientSecretRef, QString());
+        QVERIFY2(test(u"idp_rejected_client"_qs), qPrintable(editor.testResult()));
+        QVERIFY(type(u"client_secret"_qs, QString::fromLatin1(ClientSecret)));
+
+        // A second endpoint, typed in.
+        QTest::mouseClick(editor.findChild<QPushButton *>(u"endpoints-add"_qs), Qt::LeftButton);
+        QCOMPARE(editor.list()->count(), 2);
+        QCOMPARE(editor.list()->currentRow(), 1);
+        QVERIFY(type(u"name"_qs, u"partner"_qs));
+        QCOMPARE(editor.list()->item(1)->text(), u"partner"_qs);
+        QVERIFY(type(u"issuer"_qs, partner.issuer()));
+        auto *method = editor.form()->findChild<QComboBox *>(u"auth_method"_qs);
+        QVERIFY(method);
+        QTest::keyClicks(method, u"private_key_jwt"_qs);
+        QCOMPARE(method->currentText(), u"private_key_jwt"_qs);
+        QVERIFY(type(u"client_id"_qs, QString::fromLatin1(ClientId)));
+        QVERIFY(editor.form()->findChild<QPushButton *>(u"private_key_file:browse"_qs));
+        QVERIFY(type(u"private_key_file"_qs, m_otherClientKey));
+        // Without its CA the IdP's certificate is not trusted: discovery fails.
+        QVERIFY2(test(u"Discovery failed"_qs), qPrintable(editor.testResult()));
+        QVERIFY(type(u"tls.ca_file"_qs, m_cert));
+        QVERIFY2(test(u"idp_rejected_client"_qs), qPrintable(editor.testResult()));
+        QVERIFY(type(u"private_key_file"_qs, m_clientKey));
+        QVERIFY2(test(u"OK"_qs), qPrintable(editor.testResult()));
+
+        const Config edited = page.config();
+        QCOMPARE(edited.moreIntrospection.size(), 1);
+        const IntrospectionConfig &e = edited.moreIntrospection[0];
+        QCOMPARE(e.name, u"partner"_qs);
+        QCOMPARE(e.issuer, partner.issuer());
+        QCOMPARE(e.authMethod, ClientAuthMethod::PrivateKeyJwt);
+        QCOMPARE(e.privateKeyFile, m_clientKey);
+        QCOMPARE(e.tlsCaFile, m_cert);
+        QVERIFY2(page.problems().isEmpty(), qPrintable(page.problems().join(u'\n')));
+
+        // The other one is still tested with its own settings.
+        editor.list()->setCurrentRow(0);
+        QVERIFY2(test(u"OK"_qs), qPrintable(editor.testResult()));
+
+        // Dragged first, partner becomes the default.
+        QVERIFY(editor.list()->model()->moveRow(QModelIndex(), 1, QModelIndex(), 0));
+        QCOMPARE(page.config().introspection.name, u"partner"_qs);
+        QCOMPARE(editor.list()->item(0)->text(), u"partner (default)"_qs);
+        // The last endpoint is not removed: there is always a default.
+        editor.list()->setCurrentRow(0);
+        auto *remove = editor.findChild<QPushButton *>(u"endpoints-remove"_qs);
+        QTest::mouseClick(remove, Qt::LeftButton);
+        QCOMPARE(page.config().introspection.name, u"default"_qs);
+        QVERIFY(page.config().moreIntrospection.isEmpty());
+        QTest::mouseClick(remove, Qt::LeftButton);
+        QCOMPARE(editor.list()->count(), 1);
+        QCOMPARE(page.config().introspection.name, u"default"_qs);
     }
 
     // "Discover" takes only a document for the issuer asked about (RFC 8414 section 3.3),

@@ -20,6 +20,7 @@
 #include "gui/testbenchpage.h"
 #include "tests/support/accesstokenminter.h"
 #include "tests/support/gatewayfixture.h"
+#include "tests/support/widgettyping.h"
 
 #include "core/auth/bearertoken.h"
 #include "core/base/sha256.h"
@@ -27,9 +28,11 @@
 #include "core/config/configfile.h"
 #include "core/config/egimport.h"
 
+#include <QAction>
 #include <QHttpServer>
 #include <QHttpServerResponse>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -495,6 +498,159 @@ routes:
 
     // Routes built in the Routes tab with the mouse and keyboard, applied to the running
     // gateway: traffic follows them; reordering (as a drag moves the row) and removing too.
+    // A route's header map and claim rules typed into their tables reach the gateway: only
+    // alice passes, and the upstream hears who she is under the header chosen.
+    void routeHeaderMapsAndClaimRules() {
+        App app;
+        QTRY_VERIFY(app.window.secretsLoaded());
+        QVERIFY(app.startWith(demoConfig()));
+        app.window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&app.window));
+        RoutesEditor *editor = app.window.routesEditor();
+        app.window.tabs()->setCurrentWidget(editor);
+        QTest::mouseClick(editor->findChild<QPushButton *>(QStringLiteral("routes-add")),
+                          Qt::LeftButton);
+        QVERIFY(Test::typeInto(editor->form(), u"name"_qs, u"alice-only"_qs));
+        // The demo's echo upstream: a route names its own.
+        QVERIFY(Test::typeInto(editor->form(), u"upstream"_qs,
+                               app.gateway.runningConfig().upstreamUrl));
+
+        auto *claims = editor->form()->findChild<QTableWidget *>(QStringLiteral("claims"));
+        QVERIFY(claims);
+        QCOMPARE(claims->rowCount(), 1); // the empty row to type into
+        QVERIFY(Test::typeInCell(claims, 0, 0, u"sub"_qs));
+        // A rule without its value is refused, and says so under the table.
+        QVERIFY(editor->form()->problem(u"claims"_qs).contains(u"give a value"));
+        QVERIFY(Test::typeInCell(claims, 0, 1, u"equals"_qs));
+        QVERIFY(Test::typeInCell(claims, 0, 2, u"alice"_qs));
+        QCOMPARE(editor->form()->problem(u"claims"_qs), QString());
+        QCOMPARE(claims->rowCount(), 2); // a new empty row
+        // A test that does not exist is refused and leaves the applied rules alone.
+        QVERIFY(Test::typeInCell(claims, 0, 1, u"like"_qs));
+        QVERIFY(editor->form()->problem(u"claims"_qs).contains(u"not \"like\""));
+        QCOMPARE(app.window.settingsPage()->config().routes[0].claimRules.size(), 1);
+        QVERIFY(Test::typeInCell(claims, 0, 1, u"equals"_qs));
+
+        auto *headers =
+            editor->form()->findChild<QTableWidget *>(QStringLiteral("identity_headers"));
+        QVERIFY(headers);
+        QVERIFY(Test::typeInCell(headers, 0, 0, u"Bad Header"_qs));
+        QVERIFY(Test::typeInCell(headers, 0, 1, u"sub"_qs));
+        QVERIFY(editor->form()->problem(u"identity_headers"_qs).contains(u"not a valid header"));
+        QVERIFY(Test::typeInCell(headers, 0, 0, u"X-Who"_qs));
+        QCOMPARE(editor->form()->problem(u"identity_headers"_qs), QString());
+
+        const Config edited = app.window.settingsPage()->config();
+        QCOMPARE(edited.routes.size(), 1);
+        const QList<ClaimRule> expected{{u"sub"_qs, ClaimRule::Op::Equals, {u"alice"_qs}}};
+        QCOMPARE(edited.routes[0].claimRules, expected);
+        QCOMPARE(edited.routes[0].identityHeaders,
+                 (QMap<QString, QString>{{u"X-Who"_qs, u"sub"_qs}}));
+        QVERIFY2(app.window.settingsPage()->problems().isEmpty(),
+                 qPrintable(app.window.settingsPage()->problems().join(u'\n')));
+        emit app.window.settingsPage()->applyRequested(edited);
+        QCOMPARE(app.gateway.runningConfig().routes.size(), 1);
+
+        DemoIdp *idp = app.gateway.demoIdp();
+        const QByteArray alice = idp->mint(u"alice"_qs, u"read"_qs, 600);
+        const QByteArray bob = idp->mint(u"bob"_qs, u"read"_qs, 600);
+        const Reply passed = get(app.url("/x"), alice);
+        QCOMPARE(passed.status, 200);
+        const QJsonObject echoed = QJsonDocument::fromJson(passed.body).object();
+        QVERIFY2(QJsonDocument(echoed).toJson().contains("\"alice\""), passed.body.constData());
+        QVERIFY2(passed.body.toLower().contains("x-who"), passed.body.constData());
+        QCOMPARE(get(app.url("/x"), bob).status, 403);
+
+        // Emptying the claim's name removes the rule: bob passes again once applied.
+        QVERIFY(Test::typeInCell(claims, 0, 0, QString()));
+        QVERIFY(Test::typeInCell(claims, 0, 1, QString()));
+        QVERIFY(Test::typeInCell(claims, 0, 2, QString()));
+        QVERIFY(app.window.settingsPage()->config().routes[0].claimRules.isEmpty());
+        emit app.window.settingsPage()->applyRequested(app.window.settingsPage()->config());
+        QCOMPARE(get(app.url("/x"), bob).status, 200);
+    }
+
+    // Edits on the Settings, Routes and All settings pages are undone one step at a time,
+    // whatever page made them; typing into one field is one step; Revert is a step too.
+    void undoRedoAcrossPages() {
+        App app;
+        QTRY_VERIFY(app.window.secretsLoaded());
+        app.window.settingsPage()->setConfig(demoConfig());
+        app.window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&app.window));
+        QAction *undo = app.window.undoAction();
+        QAction *redo = app.window.redoAction();
+        QCOMPARE(undo->shortcut(), QKeySequence(QKeySequence::Undo));
+        QVERIFY(!undo->isEnabled());
+        QVERIFY(!redo->isEnabled());
+        SettingsPage *page = app.window.settingsPage();
+        const Config start = page->config();
+
+        app.window.tabs()->setCurrentWidget(page);
+        QVERIFY(Test::typeInto(page, u"jwt-header"_qs, u"X-Gateway-JWT"_qs));
+        QCOMPARE(page->config().jwt.headerName, u"X-Gateway-JWT"_qs);
+        QVERIFY(undo->isEnabled());
+        QVERIFY2(undo->text().contains(u"jwt.header"), qPrintable(undo->text()));
+
+        RoutesEditor *routes = app.window.routesEditor();
+        app.window.tabs()->setCurrentWidget(routes);
+        QTest::mouseClick(routes->findChild<QPushButton *>(QStringLiteral("routes-add")),
+                          Qt::LeftButton);
+        QVERIFY(Test::typeInto(routes->form(), u"path_prefix"_qs, u"/a/"_qs));
+        QCOMPARE(page->config().routes.size(), 1);
+
+        AllSettingsPage *all = app.window.allSettings();
+        app.window.tabs()->setCurrentWidget(all);
+        const QString ttlShown = all->findChild<QLineEdit *>(u"cache.ttl"_qs)->text();
+        QVERIFY(Test::typeInto(all, u"cache.ttl"_qs, u"45"_qs));
+        QCOMPARE(page->config().cache.ttlSecs, 45);
+
+        undo->trigger(); // cache.ttl
+        QCOMPARE(page->config().cache.ttlSecs, start.cache.ttlSecs);
+        QCOMPARE(all->findChild<QLineEdit *>(u"cache.ttl"_qs)->text(), ttlShown);
+        undo->trigger(); // path_prefix
+        QCOMPARE(page->config().routes.size(), 1);
+        QCOMPARE(page->config().routes[0].pathPrefix, u"/"_qs);
+        undo->trigger(); // the route added
+        QCOMPARE(page->config().routes.size(), 0);
+        app.window.tabs()->setCurrentWidget(routes);
+        QCOMPARE(routes->list()->count(), 0);
+        undo->trigger(); // the whole header name typed, in one step
+        QCOMPARE(page->config().jwt.headerName, start.jwt.headerName);
+        QCOMPARE(page->findChild<QLineEdit *>(u"jwt-header"_qs)->text(), start.jwt.headerName);
+        QVERIFY(!undo->isEnabled());
+        QCOMPARE(page->config(), start);
+
+        redo->trigger();
+        redo->trigger();
+        QCOMPARE(page->config().jwt.headerName, u"X-Gateway-JWT"_qs);
+        QCOMPARE(routes->list()->count(), 1);
+        QCOMPARE(page->config().routes[0].pathPrefix, u"/"_qs);
+        QVERIFY(redo->isEnabled());
+        // A new edit: what was undone cannot be redone any more.
+        app.window.tabs()->setCurrentWidget(page);
+        QVERIFY(Test::typeInto(page, u"jwt-header"_qs, u"X-Other"_qs));
+        QVERIFY(!redo->isEnabled());
+
+        // Revert goes back to what was loaded, and is undone like any edit.
+        QPushButton *revert = nullptr;
+        for (QPushButton *b : page->findChildren<QPushButton *>()) {
+            if (b->text() == u"Revert")
+                revert = b;
+        }
+        QVERIFY(revert);
+        QTest::mouseClick(revert, Qt::LeftButton);
+        QCOMPARE(page->config(), start);
+        undo->trigger();
+        QCOMPARE(page->config().jwt.headerName, u"X-Other"_qs);
+        QCOMPARE(page->config().routes.size(), 1);
+
+        // Loading a config starts a new history.
+        page->setConfig(start);
+        QVERIFY(!undo->isEnabled());
+        QVERIFY(!redo->isEnabled());
+    }
+
     void routesEditorDrivesTraffic() {
         QString error;
         const auto echo = Test::startEchoUpstream(&error);
@@ -516,13 +672,7 @@ routes:
         app.window.tabs()->setCurrentWidget(editor);
         auto *add = editor->findChild<QPushButton *>(QStringLiteral("routes-add"));
         const auto type = [editor](const char *key, const QString &text) {
-            auto *line = editor->form()->findChild<QLineEdit *>(QString::fromLatin1(key));
-            if (!line)
-                return false;
-            line->selectAll();
-            QTest::keyClicks(line, text);
-            QTest::keyClick(line, Qt::Key_Return);
-            return true;
+            return Test::typeInto(editor->form(), QString::fromLatin1(key), text);
         };
         // "open" takes /open/; "fallback" takes everything else to a port nothing listens on.
         QTest::mouseClick(add, Qt::LeftButton);

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Typing into the app's widgets as a user does, for the GUI tests (header only: the support
+// library does not link Qt Widgets).
+#include <QLineEdit>
+#include <QTableWidget>
+#include <QTest>
+
+namespace Tokengate::Test {
+
+// Replaces the text of the line edit `key` under `parent` (found by object name), then
+// Return, which applies it.
+inline bool typeInto(QWidget *parent, const QString &key, const QString &text) {
+    auto *line = parent->findChild<QLineEdit *>(key);
+    if (!line)
+        return false;
+    line->selectAll();
+    QTest::keyClick(line, Qt::Key_Delete);
+    QTest::keyClicks(line, text);
+    QTest::keyClick(line, Qt::Key_Return);
+    return true;
+}
+
+// Replaces a table cell's text: F2 opens the cell's editor, Return commits.
+inline bool typeInCell(QTableWidget *table, int row, int column, const QString &text) {
+    table->setCurrentCell(row, column);
+    QTest::keyClick(table, Qt::Key_F2);
+    auto *editor = qobject_cast<QLineEdit *>(table->indexWidget(table->currentIndex()));
+    if (!editor)
+        return false;
+    editor->selectAll();
+    QTest::keyClick(editor, Qt::Key_Delete);
+    QTest::keyClicks(editor, text);
+    QTest::keyClick(editor, Qt::Key_Return);
+    // The delegate commits on a later turn of the event loop.
+    return QTest::qWaitFor(
+        [&] { return table->item(row, column) && table->item(row, column)->text() == text; },
+        5'000);
+}
+
+} // namespace Tokengate::Test
