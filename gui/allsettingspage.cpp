@@ -26,8 +26,17 @@ AllSettingsPage::AllSettingsPage(SettingsPage *page, QWidget *parent)
     intro->setWordWrap(true);
     layout->addWidget(intro);
     layout->addWidget(scroll, 1);
-    connect(m_form, &SettingsForm::edited, this, [this] { m_page->editConfig(m_config); });
+    connect(m_form, &SettingsForm::edited, this, [this] {
+        // The copy is kept current (configEdited below), so writing it back loses nothing.
+        m_committing = true;
+        m_page->editConfig(m_config);
+        m_committing = false;
+    });
     connect(m_page, &SettingsPage::configReplaced, this, &AllSettingsPage::reload);
+    connect(m_page, &SettingsPage::configEdited, this, [this] {
+        if (!m_committing && isVisible())
+            reload();
+    });
 }
 
 void AllSettingsPage::showEvent(QShowEvent *event) {

@@ -10,10 +10,10 @@ namespace Tokengate {
 class SettingsForm;
 class SettingsPage;
 
-// Every setting of the config file that is one value or a list (limits, timeouts, upstream
-// TLS, Redis, JWT algorithm and key file, logging...), in a form from the settings table;
-// secrets, maps, endpoints and routes have their own places. Edits go to the settings page's
-// config, whose problems show there; Apply there runs them.
+// Every setting of the config file (limits, timeouts, upstream TLS, Redis, JWT algorithm, key
+// and claims, logging...) in a form from the settings table; endpoints and routes have their
+// own pages. Edits go to the settings page's config, whose problems show there; Apply there
+// runs them.
 class AllSettingsPage : public QWidget {
     Q_OBJECT
 public:
@@ -27,6 +27,7 @@ protected:
 private:
     SettingsPage *m_page;
     Config m_config;
+    bool m_committing = false;
     SettingsForm *m_form;
 };
 

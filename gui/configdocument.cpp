@@ -167,11 +167,17 @@ QStringList ConfigDocument::assignReferences(Config &config, const QString &path
         defaultValues.insert(s.path, *s.value);
     QStringList problems;
     for (const SecretSetting &s : secretSettings(config)) {
+        // Typing a secret drops an env: or file: reference (setTypedSecret), so one still
+        // there stands for the value, wherever it moved (an endpoint renamed): as the file had
+        // it, resolved here or not.
+        if (!s.reference->isEmpty() && !s.reference->startsWith(KeychainPrefix))
+            continue;
         const auto was = before.constFind(s.path);
         const bool unchanged =
             was != before.cend() && was->first == *s.value && was->second == *s.reference;
-        if (unchanged && !s.reference->isEmpty())
-            continue; // as the file had it, resolved here or not
+        // A keychain entry not read here is written back as it was named.
+        if (!s.reference->isEmpty() && (unchanged || s.value->isEmpty()))
+            continue;
         if (s.value->isEmpty()) {
             s.reference->clear();
             continue;

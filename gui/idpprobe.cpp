@@ -11,19 +11,20 @@
 namespace Tokengate {
 
 IdpProbe::IdpProbe(QObject *parent)
-    : QObject(parent) {
-    m_network.setProxy(QNetworkProxy::NoProxy); // like the gateway's own discovery
-}
+    : QObject(parent) {}
 
 IdpProbe::~IdpProbe() = default;
 
 void IdpProbe::discover(const QString &issuer, const UpstreamSettings &tls,
                         std::function<void(const Discovery &)> done) {
-    // A connection kept from an earlier call keeps that call's TLS trust (the cache key has no
-    // TLS settings in it): a CA added after a failed attempt would not count.
-    m_network.clearConnectionCache();
-    discoverIntrospectionEndpoint(m_network, issuer.trimmed(), tls, DiscoveryTimeoutMs,
-                                  [done](const QString &endpoint, const QString &error) {
+    // A manager of its own: a kept connection would keep an earlier call's TLS trust (the
+    // connection cache's key has no TLS settings in it), so a CA added after a failed attempt
+    // would not count.
+    auto *network = new QNetworkAccessManager(this);
+    network->setProxy(QNetworkProxy::NoProxy); // like the gateway's own discovery
+    discoverIntrospectionEndpoint(*network, issuer.trimmed(), tls, DiscoveryTimeoutMs,
+                                  [done, network](const QString &endpoint, const QString &error) {
+                                      network->deleteLater();
                                       done({endpoint, error});
                                   });
 }

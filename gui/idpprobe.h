@@ -50,7 +50,6 @@ private:
         std::unique_ptr<IntrospectionCall> call;
     };
 
-    QNetworkAccessManager m_network;
     DeadlineSweeper m_sweeper;
     std::map<quint64, Call> m_calls;
     quint64 m_nextCall = 0;

@@ -56,6 +56,12 @@ ItemListEditor::ItemListEditor(SettingsPage *page, const QString &objectPrefix,
     connect(remove, &QPushButton::clicked, this, &ItemListEditor::removeSelected);
     connect(m_list, &QListWidget::currentRowChanged, this, &ItemListEditor::select);
     connect(m_page, &SettingsPage::configReplaced, this, &ItemListEditor::reload);
+    // Edited elsewhere (a Discover answer landing on the Settings page): this copy must not be
+    // written back over it. Hidden, it is re-read when shown.
+    connect(m_page, &SettingsPage::configEdited, this, [this] {
+        if (!m_committing && isVisible())
+            reload();
+    });
     connect(m_list->model(), &QAbstractItemModel::rowsMoved, this,
             &ItemListEditor::reorderFromList);
     connect(m_form, &SettingsForm::edited, this, [this] {
@@ -157,7 +163,9 @@ void ItemListEditor::commit() {
     // The page's fields hold what they show; the items come from here.
     Config edited = m_page->config();
     storeItems(edited);
+    m_committing = true;
     m_page->editConfig(edited);
+    m_committing = false;
     m_problems->setText(m_page->problems().join(u'\n'));
 }
 

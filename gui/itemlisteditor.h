@@ -66,6 +66,7 @@ private:
     void relabel();
 
     qsizetype m_current = -1;
+    bool m_committing = false;
     QListWidget *m_list;
     SettingsForm *m_form;
     QVBoxLayout *m_below;

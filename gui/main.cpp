@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // tokengate: the desktop app, a window around the same GatewayService as tokengated.
+#include "gui/allsettingspage.h"
 #include "gui/cacheinspectorpage.h"
 #include "gui/demotraffic.h"
+#include "gui/endpointseditor.h"
 #include "gui/gatewaycontroller.h"
 #include "gui/mainwindow.h"
 #include "gui/requestlogfilter.h"
 #include "gui/requestlogmodel.h"
+#include "gui/routeseditor.h"
 #include "gui/secretstore.h"
 #include "gui/settingspage.h"
 #include "gui/testbenchpage.h"
@@ -35,6 +38,35 @@ void selectNewestAllowed(MainWindow &window) {
             return;
         }
     }
+}
+
+// The demo's example routes: what routes do, on the Routes page and in the live log.
+QList<RouteConfig> exampleRoutes() {
+    RouteConfig health;
+    health.name = QStringLiteral("health");
+    health.pathPrefix = QStringLiteral("/health");
+    health.authenticate = false;
+    RouteConfig api;
+    api.name = QStringLiteral("api");
+    api.pathPrefix = QStringLiteral("/api/");
+    api.identityHeaders = {{QStringLiteral("X-User"), QStringLiteral("sub")}};
+    RouteConfig rest;
+    rest.name = QStringLiteral("rest");
+    rest.pathPrefix = QStringLiteral("/");
+    return {health, api, rest};
+}
+
+// The pages --page names.
+QWidget *pageNamed(MainWindow &window, const QString &name) {
+    const std::pair<const char *, QWidget *> pages[] = {
+        {"bench", window.testBench()},           {"cache", window.cacheInspector()},
+        {"settings", window.settingsPage()},     {"routes", window.routesEditor()},
+        {"endpoints", window.endpointsEditor()}, {"all", window.allSettings()}};
+    for (const auto &[n, page] : pages) {
+        if (name == QLatin1StringView(n))
+            return page;
+    }
+    return nullptr;
 }
 
 } // namespace
@@ -72,7 +104,8 @@ int main(int argc, char *argv[]) {
                                    QStringLiteral("seconds"), QStringLiteral("15"));
     const QCommandLineOption page(
         QStringLiteral("page"),
-        QStringLiteral("The page shown (and in the screenshot): live, bench, cache or settings."),
+        QStringLiteral("The page shown (and in the screenshot): live, bench, cache, settings, "
+                       "routes, endpoints or all."),
         QStringLiteral("name"), QStringLiteral("live"));
     parser.addOptions({demo, start, screenshot, delay, page});
     parser.process(app);
@@ -89,6 +122,7 @@ int main(int argc, char *argv[]) {
         config.server.port = 0; // beside whatever already listens on 8080
         config.cache.enabled = true;
         config.cache.ttlSecs = 30;
+        config.routes = exampleRoutes();
         window.settingsPage()->setConfig(config);
         QStringList errors;
         if (!gateway.start(config, &errors)) {
@@ -104,12 +138,10 @@ int main(int argc, char *argv[]) {
     }
 
     const QString pageName = parser.value(page);
-    QWidget *shown = pageName == u"bench"      ? static_cast<QWidget *>(window.testBench())
-                     : pageName == u"cache"    ? static_cast<QWidget *>(window.cacheInspector())
-                     : pageName == u"settings" ? static_cast<QWidget *>(window.settingsPage())
-                                               : nullptr;
+    QWidget *shown = pageNamed(window, pageName);
     if (!shown && pageName != u"live") {
-        std::fprintf(stderr, "tokengate: --page is live, bench, cache or settings\n");
+        std::fprintf(stderr, "tokengate: --page is live, bench, cache, settings, routes, "
+                             "endpoints or all\n");
         return 2;
     }
     if (shown)

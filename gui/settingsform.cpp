@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gui/settingsform.h"
 
+#include "core/config/configsecrets.h"
 #include "gui/structuretables.h"
 
 #include <QCheckBox>
@@ -11,6 +12,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPointer>
 #include <QPushButton>
 #include <QVBoxLayout>
 
@@ -38,10 +40,17 @@ QList<FormField> formFields(const QList<Setting<Owner>> &rows, std::function<Own
         };
         if (const auto *secret = std::get_if<SecretRef<Owner>>(&s.field)) {
             f.text = [ref = *secret, owner] { return ref.value.get(*owner()); };
+            f.apply = [ref = *secret, owner](const QString &text) {
+                setTypedSecret(ref.value.ref(*owner()), ref.reference.ref(*owner()), text);
+                return QString();
+            };
             f.note = [ref = *secret, owner] {
                 const QString from = ref.reference.get(*owner());
-                return from.isEmpty() ? QString()
-                                      : QStringLiteral("From %1; typing replaces it.").arg(from);
+                if (from.isEmpty())
+                    return QString();
+                return from.startsWith(u"keychain:")
+                           ? QStringLiteral("From %1; what you type is saved there.").arg(from)
+                           : QStringLiteral("From %1; typing replaces it.").arg(from);
             };
         } else if (const auto *map =
                        std::get_if<FieldRef<Owner, QMap<QString, QString>>>(&s.field)) {
@@ -165,13 +174,14 @@ void SettingsForm::setFields(QList<FormField> fields) {
     m_fields = std::move(fields);
     m_refreshers.clear();
     m_problems.clear();
-    QString section;
-    QFormLayout *form = nullptr;
+    // One box per section, in the order sections first appear (an endpoint's tls.* keys sit
+    // amid its others).
+    QHash<QString, QFormLayout *> sections;
     for (const FormField &f : m_fields) {
         const QString head = f.key.contains(u'.') ? f.key.section(u'.', 0, 0) : QString();
-        if (!form || head != section) {
-            section = head;
-            auto *box = new QGroupBox(section.isEmpty() ? QStringLiteral("General") : section);
+        QFormLayout *&form = sections[head];
+        if (!form) {
+            auto *box = new QGroupBox(head.isEmpty() ? QStringLiteral("General") : head);
             form = new QFormLayout(box);
             m_layout->addWidget(box);
         }
@@ -189,8 +199,10 @@ void SettingsForm::setFields(QList<FormField> fields) {
             auto *browse = new QPushButton(QStringLiteral("Browse…"));
             browse->setObjectName(f.key + QStringLiteral(":browse"));
             connect(browse, &QPushButton::clicked, this, [this, line, f] {
+                // The form may be rebuilt while the dialog is open (a file opened meanwhile).
+                const QPointer<QLineEdit> guard(line);
                 const QString path = QFileDialog::getOpenFileName(this, f.key, line->text());
-                if (path.isEmpty())
+                if (path.isEmpty() || !guard)
                     return;
                 line->setText(path);
                 emit line->editingFinished();

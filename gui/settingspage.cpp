@@ -5,6 +5,7 @@
 #include "core/config/configdiff.h"
 #include "core/config/configoptions.h"
 #include "core/config/configschema.h"
+#include "core/config/configsecrets.h"
 #include "core/config/dotenv.h"
 #include "core/config/settingstable.h"
 #include "gui/configsettings.h"
@@ -34,6 +35,15 @@
 #include <limits>
 
 namespace Tokengate {
+
+namespace {
+
+// The introspection timeout as the page's spin box shows it: whole seconds, at least 1.
+int shownSeconds(int ms) {
+    return qMax(1, ms / 1000);
+}
+
+} // namespace
 
 namespace {
 
@@ -242,6 +252,7 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     connect(importEnv, &QPushButton::clicked, this, &SettingsPage::chooseDotEnv);
     // Revert is an edit like any other: undone by Undo.
     connect(revert, &QPushButton::clicked, this, [this] {
+        m_lastKeys.clear(); // its own step, never merged into the typing before it
         editConfig(m_revertTo);
         emit configReplaced();
     });
@@ -415,6 +426,7 @@ void SettingsPage::recordEdit() {
     m_lastEditMs = nowMs();
     m_redo.clear();
     emit historyChanged();
+    emit configEdited();
 }
 
 void SettingsPage::restore(const Config &c) {
@@ -473,7 +485,7 @@ void SettingsPage::editConfig(const Config &c) {
     m_clientId->setText(c.introspection.clientId);
     m_clientSecret->setText(c.introspection.clientSecret);
     m_authorization->setText(c.introspection.authorization);
-    m_introspectionTimeout->setValue(qMax(1, c.introspection.timeoutMs / 1000));
+    m_introspectionTimeout->setValue(shownSeconds(c.introspection.timeoutMs));
     m_scopes->setText(c.requiredScopes.join(u' '));
     m_allowMissingToken->setChecked(c.allowMissingToken);
     m_cacheEnabled->setChecked(c.cache.enabled);
@@ -514,9 +526,14 @@ Config SettingsPage::config() const {
     c.introspection.audiences = splitList(m_audience->text());
     c.introspection.url = m_introspectionUrl->text().trimmed();
     c.introspection.clientId = m_clientId->text().trimmed();
-    c.introspection.clientSecret = m_clientSecret->text();
-    c.introspection.authorization = m_authorization->text();
-    c.introspection.timeoutMs = m_introspectionTimeout->value() * 1000;
+    // A secret typed over one read from a reference: setTypedSecret() says what becomes of it.
+    setTypedSecret(c.introspection.clientSecret, c.introspection.clientSecretRef,
+                   m_clientSecret->text());
+    setTypedSecret(c.introspection.authorization, c.introspection.authorizationRef,
+                   m_authorization->text());
+    // Whole seconds here; another page may have set a fraction, kept unless this one changes.
+    if (m_introspectionTimeout->value() != shownSeconds(m_base.introspection.timeoutMs))
+        c.introspection.timeoutMs = m_introspectionTimeout->value() * 1000;
     c.requiredScopes = splitList(m_scopes->text());
     c.allowMissingToken = m_allowMissingToken->isChecked();
     c.cache.enabled = m_cacheEnabled->isChecked();
@@ -525,7 +542,7 @@ Config SettingsPage::config() const {
     c.cache.staleGraceSecs = m_cacheStaleGrace->value();
     c.cache.maxEntries = m_cacheMaxEntries->value();
     c.jwt.headerName = m_jwtHeader->text().trimmed();
-    c.jwt.secret = m_jwtSecret->text();
+    setTypedSecret(c.jwt.secret, c.jwt.secretRef, m_jwtSecret->text());
     c.jwt.lifetimeSecs = m_jwtLifetime->value();
     c.jwt.allowPassthrough = m_jwtPassthrough->isChecked();
     return c;

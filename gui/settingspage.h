@@ -73,6 +73,9 @@ signals:
     // a file opened, secrets loaded, an undo.
     void configReplaced();
     void historyChanged();
+    // An edit changed config(), made on this page or through editConfig(): copies kept
+    // elsewhere may be stale.
+    void configEdited();
 
 private:
     QLineEdit *lineEdit(const QString &field, const QString &placeholder = {});

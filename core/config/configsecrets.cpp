@@ -22,6 +22,14 @@ void collect(const QList<Setting<Owner>> &settings, Owner &owner, const QString 
 
 } // namespace
 
+void setTypedSecret(QString &value, QString &reference, const QString &typed) {
+    if (typed == value)
+        return;
+    value = typed;
+    if (typed.isEmpty() || !reference.startsWith(u"keychain:"))
+        reference.clear();
+}
+
 QList<SecretSetting> secretSettings(Config &config) {
     QList<SecretSetting> out;
     collect(configSettings(), config, QString(), QString(), out);

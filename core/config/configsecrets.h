@@ -18,6 +18,11 @@ struct SecretSetting {
     QString sentTo;
 };
 
+// A secret typed in (the value itself, as the desktop app's fields give it). An env: or file:
+// reference no longer stands for it and is dropped; a keychain: one is kept, the value to be
+// written there when the file is saved. Nothing typed: no secret, and no reference.
+void setTypedSecret(QString &value, QString &reference, const QString &typed);
+
 // Every secret setting of `config`, from the settings tables, so a secret added to them is
 // never left out. The pointers are into `config`.
 QList<SecretSetting> secretSettings(Config &config);

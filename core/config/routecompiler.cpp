@@ -172,7 +172,8 @@ QStringList validateRoutes(const Config &config) {
                                                 "not both");
             else if (!UpstreamTarget::parse(r.upstreamUrl, &why))
                 problems << at + QStringLiteral("upstream: ") + why;
-        } else if (!r.destinationMode) {
+        } else if (!r.destinationMode && !config.demo) {
+            // (The demo sends such routes to its echo upstream.)
             problems << at + QStringLiteral("no upstream (set one, or Destination mode)");
         }
         if (!DestinationPolicy::parse(r.destinationAllow, &why))

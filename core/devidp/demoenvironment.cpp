@@ -52,6 +52,10 @@ bool DemoEnvironment::start(QString *error) {
 
 void DemoEnvironment::apply(Config &config) const {
     config.upstreamUrl = QStringLiteral("http://127.0.0.1:%1").arg(m_echo->port());
+    for (RouteConfig &route : config.routes) {
+        if (route.upstreamUrl.isEmpty() && !route.destinationMode)
+            route.upstreamUrl = config.upstreamUrl;
+    }
     config.server.address = QHostAddress::LocalHost; // the demo never faces the network
     if (config.server.tls.enabled) {
         config.server.tls.address = QHostAddress::LocalHost;

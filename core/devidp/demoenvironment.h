@@ -25,9 +25,10 @@ public:
 
     // Starts the echo upstream and the IdP; false with the reason in `error`.
     bool start(QString *error);
-    // Points `config` at the running IdP (every introspection endpoint) and echo upstream, on
-    // loopback only. The same for every config given while this lives, so a reload keeps the
-    // demo's IdP, tokens and secret. Nothing is left to discover: call it before discovery.
+    // Points `config` at the running IdP (every introspection endpoint) and echo upstream (the
+    // routes without an upstream too), on loopback only. The same for every config given while this
+    // lives, so a reload keeps the demo's IdP, tokens and secret. Nothing is left to discover: call
+    // it before discovery.
     void apply(Config &config) const;
     DemoIdp &idp() const { return *m_idp; }
 

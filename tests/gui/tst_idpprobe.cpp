@@ -313,6 +313,21 @@ private slots:
         QTest::mouseClick(remove, Qt::LeftButton);
         QCOMPARE(editor.list()->count(), 1);
         QCOMPARE(page.config().introspection.name, u"default"_qs);
+
+        // Typed on the Settings page alike: an env: reference no longer stands for the value
+        // and goes; a keychain: one stays, the value to be saved there.
+        Config refs = page.config();
+        refs.introspection.clientSecretRef = QStringLiteral("env:IDP_SECRET");
+        refs.jwt.secret = QStringLiteral("from-the-keychain-0123456789abcdef");
+        refs.jwt.secretRef = QStringLiteral("keychain:jwt-key");
+        page.setConfig(refs);
+        QVERIFY(typeInto(&page, u"client-secret"_qs, u"typed"_qs));
+        QCOMPARE(page.config().introspection.clientSecret, u"typed"_qs);
+        QCOMPARE(page.config().introspection.clientSecretRef, QString());
+        QVERIFY(typeInto(&page, u"jwt-secret"_qs, u"typed-jwt-key-0123456789abcdef"_qs));
+        QCOMPARE(page.config().jwt.secretRef, u"keychain:jwt-key"_qs);
+        editor.reload();
+        QVERIFY(editor.form()->findChild<QLabel *>(u"note:client_secret"_qs)->isHidden());
     }
 
     // "Discover" takes only a document for the issuer asked about (RFC 8414 section 3.3),

@@ -8,6 +8,7 @@
 #include "gui/configfileactions.h"
 #include "gui/configsettings.h"
 #include "gui/demotraffic.h"
+#include "gui/endpointseditor.h"
 #include "gui/gatewaycontroller.h"
 #include "gui/idpprobe.h"
 #include "gui/mainwindow.h"
@@ -454,6 +455,40 @@ routes:
         QCOMPARE(server.jwt.secret, u"jwt-key"_qs);
         QCOMPARE(server.routes.size(), 3);
 
+        // Both endpoints renamed on the Endpoints page (the route naming one follows on the
+        // Routes page): their secrets keep their references, the one not resolvable here too.
+        app.window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&app.window));
+        EndpointsEditor *endpoints = app.window.endpointsEditor();
+        app.window.tabs()->setCurrentWidget(endpoints);
+        endpoints->list()->setCurrentRow(0);
+        QVERIFY(Test::typeInto(endpoints->form(), u"name"_qs, u"corp"_qs));
+        endpoints->list()->setCurrentRow(1);
+        QVERIFY(Test::typeInto(endpoints->form(), u"name"_qs, u"partner-b"_qs));
+        RoutesEditor *routes = app.window.routesEditor();
+        app.window.tabs()->setCurrentWidget(routes);
+        routes->list()->setCurrentRow(1);
+        QVERIFY(Test::typeInto(routes->form(), u"introspection"_qs, u"partner-b"_qs));
+        QCOMPARE(page->config().routes[1].introspection, u"partner-b"_qs);
+        savedSpy.clear();
+        files->save(saved);
+        QTRY_COMPARE_WITH_TIMEOUT(savedSpy.size(), 1, 10'000);
+        QVERIFY2(savedSpy.first().first().toBool(), qPrintable(page->outcome()));
+        QFile renamedFile(saved);
+        QVERIFY(renamedFile.open(QIODevice::ReadOnly));
+        const QByteArray renamed = renamedFile.readAll();
+        QVERIFY2(renamed.contains("name: corp"), renamed.constData());
+        QVERIFY(renamed.contains("name: partner-b"));
+        QVERIFY2(renamed.contains("client_secret: keychain:idp-secret"), renamed.constData());
+        QVERIFY2(renamed.contains("client_secret: env:TST_PARTNER_SECRET"), renamed.constData());
+        QVERIFY(!renamed.contains("keychain:saved.introspection"));
+        QString renamedMessage;
+        QVERIFY(files->exportForServer(exported, &renamedMessage));
+        Config renamedServer;
+        QCOMPARE(applyConfigFile(exported, renamedServer, daemonSecretResolver(env)),
+                 QStringList());
+        QCOMPARE(renamedServer.moreIntrospection.value(0).clientSecret, u"partner"_qs);
+
         // A file that does not parse is refused, and the page keeps what it had.
         QFile broken(app.dir.filePath(QStringLiteral("broken.yml")));
         QVERIFY(broken.open(QIODevice::WriteOnly));
@@ -644,6 +679,15 @@ routes:
         undo->trigger();
         QCOMPARE(page->config().jwt.headerName, u"X-Other"_qs);
         QCOMPARE(page->config().routes.size(), 1);
+
+        // Revert right after typing is a step of its own: Undo brings the typing back.
+        page->setConfig(start);
+        app.window.tabs()->setCurrentWidget(page);
+        QVERIFY(Test::typeInto(page, u"jwt-header"_qs, u"X-Third"_qs));
+        QTest::mouseClick(revert, Qt::LeftButton);
+        QCOMPARE(page->config().jwt.headerName, start.jwt.headerName);
+        undo->trigger();
+        QCOMPARE(page->config().jwt.headerName, u"X-Third"_qs);
 
         // Loading a config starts a new history.
         page->setConfig(start);

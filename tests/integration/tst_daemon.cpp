@@ -279,7 +279,8 @@ private slots:
     }
 
     // Demo tokens come from the demo IdP: a config naming real IdPs (one to discover, one a
-    // route uses) still starts offline, and both routes accept a demo token.
+    // route uses) still starts offline, and every route accepts a demo token. A route without
+    // an upstream goes to the demo's echo upstream.
     void demoAsksNoRealIdp() {
         QTcpServer closed;
         QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
@@ -299,6 +300,8 @@ private slots:
                                            "    path_prefix: /partners/\n"
                                            "    introspection: partners\n"
                                            "    upstream: %2\n"
+                                           "  - name: echoed\n"
+                                           "    path_prefix: /echo/\n"
                                            "  - name: rest\n"
                                            "    path_prefix: /\n"
                                            "    upstream: %2\n")
@@ -318,6 +321,11 @@ private slots:
             QVERIFY(r);
             QCOMPARE(r->status, 200);
         }
+        const auto echoed =
+            requestOnce(d.port(), "GET", "/echo/x", "Authorization: Bearer " + token + "\r\n");
+        QVERIFY(echoed);
+        QCOMPARE(echoed->status, 200);
+        QVERIFY2(echoed->body.contains("\"target\":\"/echo/x\""), echoed->body.constData());
         QVERIFY(d.signal(SIGTERM));
         QCOMPARE(d.waitForExit(), 0);
     }
