@@ -75,6 +75,27 @@ void EndpointsEditor::storeItems(Config &edited) const {
     edited.moreIntrospection = m_config.moreIntrospection;
 }
 
+QStringList EndpointsEditor::problemsOf(qsizetype index, const QStringList &all,
+                                        QStringList *rest) const {
+    const QString label = QStringLiteral("introspection \"%1\": ").arg(endpoint(index).name);
+    QStringList mine;
+    for (const QString &problem : all) {
+        // The default endpoint's settings are also the command line's: some problems name
+        // them by their option ("introspection-url: ...").
+        const QString head = problem.section(QStringLiteral(": "), 0, 0);
+        const bool byOption = index == 0 && !head.isEmpty() &&
+                              std::any_of(endpointSettings().cbegin(), endpointSettings().cend(),
+                                          [&head](const auto &s) { return s.option == head; });
+        if (problem.startsWith(label))
+            mine << problem.mid(label.size());
+        else if (byOption)
+            mine << problem;
+        else
+            *rest << problem;
+    }
+    return mine;
+}
+
 void EndpointsEditor::selected(qsizetype index) {
     m_test->setEnabled(index >= 0);
     m_result->clear();

@@ -33,6 +33,8 @@ protected:
     void storeItems(Config &edited) const override;
     bool canRemove(qsizetype) const override { return itemCount() > 1; }
     void selected(qsizetype index) override;
+    QStringList problemsOf(qsizetype index, const QStringList &all,
+                           QStringList *rest) const override;
 
 private:
     IntrospectionConfig &endpoint(qsizetype index);

@@ -91,18 +91,20 @@ void ItemListEditor::reload() {
                                                               : (m_list->count() ? 0 : -1));
     if (m_list->currentRow() < 0)
         select(-1);
-    m_problems->setText(m_page->problems().join(u'\n'));
+    showProblems();
 }
 
 void ItemListEditor::select(int row) {
-    m_current = row;
-    if (row < 0 || row >= itemCount()) {
+    m_current = row >= 0 && row < itemCount() ? row : -1;
+    if (m_current < 0) {
         m_form->setFields({});
         selected(-1);
+        showProblems();
         return;
     }
     m_form->setFields(fieldsFor(row));
     selected(row);
+    showProblems();
 }
 
 QString ItemListEditor::freeName(const QString &stem) const {
@@ -132,7 +134,11 @@ void ItemListEditor::removeSelected() {
     if (row < 0 || !canRemove(row))
         return;
     removeItem(row);
+    // The list's current row moves while the row goes, to indexes that no longer match the
+    // items: selected below instead.
+    m_list->blockSignals(true);
     delete m_list->takeItem(row);
+    m_list->blockSignals(false);
     for (int i = 0; i < m_list->count(); ++i)
         m_list->item(i)->setData(Qt::UserRole, i);
     relabel();
@@ -159,6 +165,21 @@ void ItemListEditor::relabel() {
         m_list->item(i)->setText(itemLabel(i));
 }
 
+void ItemListEditor::showProblems() {
+    const QStringList all = m_page->problems();
+    if (m_current < 0) {
+        m_form->showProblems({});
+        m_problems->setText(all.join(u'\n'));
+        return;
+    }
+    QStringList rest;
+    const QStringList mine = problemsOf(m_current, all, &rest);
+    // Those about the item that name no field stay below, saying which item.
+    for (const QString &untied : m_form->showProblems(mine))
+        rest << itemName(m_current) + QStringLiteral(": ") + untied;
+    m_problems->setText(rest.join(u'\n'));
+}
+
 void ItemListEditor::commit() {
     // The page's fields hold what they show; the items come from here.
     Config edited = m_page->config();
@@ -166,7 +187,7 @@ void ItemListEditor::commit() {
     m_committing = true;
     m_page->editConfig(edited);
     m_committing = false;
-    m_problems->setText(m_page->problems().join(u'\n'));
+    showProblems();
 }
 
 } // namespace Tokengate

@@ -47,6 +47,10 @@ protected:
     // The label of an item in the list (the first endpoint is the default one).
     virtual QString itemLabel(qsizetype index) const { return itemName(index); }
     virtual bool canRemove(qsizetype) const { return true; }
+    // Of the page's problems, those about item `index`, without the words naming it; the
+    // others go to `rest`.
+    virtual QStringList problemsOf(qsizetype index, const QStringList &all,
+                                   QStringList *rest) const = 0;
     // The row changed: the subclass's own widgets follow.
     virtual void selected(qsizetype) {}
 
@@ -64,6 +68,8 @@ private:
     void select(int row);
     void reorderFromList();
     void relabel();
+    // The page's problems: the selected item's under their fields, the rest below the form.
+    void showProblems();
 
     qsizetype m_current = -1;
     bool m_committing = false;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gui/routeseditor.h"
 
+#include "core/config/routecompiler.h"
+
 namespace Tokengate {
 
 RoutesEditor::RoutesEditor(SettingsPage *page, QWidget *parent)
@@ -25,6 +27,19 @@ void RoutesEditor::reorderItems(const QList<qsizetype> &order) {
 QList<FormField> RoutesEditor::fieldsFor(qsizetype index) {
     return formFields<RouteConfig>(routeSettings(),
                                    [this, index] { return &m_config.routes[index]; });
+}
+
+QStringList RoutesEditor::problemsOf(qsizetype index, const QStringList &all,
+                                     QStringList *rest) const {
+    const QString label = routeLabel(m_config.routes[index], index);
+    QStringList mine;
+    for (const QString &problem : all) {
+        if (problem.startsWith(label))
+            mine << problem.mid(label.size());
+        else
+            *rest << problem;
+    }
+    return mine;
 }
 
 } // namespace Tokengate

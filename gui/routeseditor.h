@@ -19,6 +19,8 @@ protected:
     void reorderItems(const QList<qsizetype> &order) override;
     QList<FormField> fieldsFor(qsizetype index) override;
     void storeItems(Config &edited) const override { edited.routes = m_config.routes; }
+    QStringList problemsOf(qsizetype index, const QStringList &all,
+                           QStringList *rest) const override;
 };
 
 } // namespace Tokengate

@@ -14,6 +14,7 @@
 #include <QLineEdit>
 #include <QPointer>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QVBoxLayout>
 
 namespace Tokengate {
@@ -28,6 +29,7 @@ QList<FormField> formFields(const QList<Setting<Owner>> &rows, std::function<Own
             continue;
         FormField f;
         f.key = s.key;
+        f.option = s.option;
         f.help = s.help;
         f.kind = s.kind;
         f.choices = s.choices;
@@ -174,6 +176,7 @@ void SettingsForm::setFields(QList<FormField> fields) {
     m_fields = std::move(fields);
     m_refreshers.clear();
     m_problems.clear();
+    m_shownProblems.clear();
     // One box per section, in the order sections first appear (an endpoint's tls.* keys sit
     // amid its others).
     QHash<QString, QFormLayout *> sections;
@@ -226,6 +229,58 @@ void SettingsForm::setFields(QList<FormField> fields) {
 void SettingsForm::refresh() {
     for (const auto &r : m_refreshers)
         r();
+}
+
+QStringList SettingsForm::showProblems(const QStringList &problems) {
+    QHash<QString, QStringList> byField;
+    QStringList untied;
+    for (const QString &problem : problems) {
+        const QString head = problem.section(QStringLiteral(": "), 0, 0);
+        QString field;
+        QString shown = problem;
+        // The field named first wins ("give its url, or the issuer" is about url); at one
+        // place, the longer name ("strip prefix" over "prefix").
+        qsizetype first = problem.size();
+        qsizetype longest = 0;
+        for (const FormField &f : m_fields) {
+            if (head == f.key || (!f.option.isEmpty() && head == f.option)) {
+                field = f.key;
+                shown = problem.mid(head.size() + 2); // the field says which
+                break;
+            }
+            // Named in the sentence: "no upstream (set one...)", "strip prefix ...".
+            const QString spoken = QString(f.key).replace(u'_', u' ');
+            for (const QString &name : {f.key, spoken}) {
+                const QRegularExpression word(QStringLiteral("(^|[^\\w.])%1($|[^\\w.])")
+                                                  .arg(QRegularExpression::escape(name)));
+                const QRegularExpressionMatch m = word.match(problem);
+                if (!m.hasMatch())
+                    continue;
+                const qsizetype at = m.capturedEnd(1);
+                if (at < first || (at == first && name.size() > longest)) {
+                    field = f.key;
+                    first = at;
+                    longest = name.size();
+                }
+            }
+        }
+        if (field.isEmpty())
+            untied << problem;
+        else
+            byField[field] << shown;
+    }
+    for (const QString &key : std::as_const(m_shownProblems)) {
+        if (!byField.contains(key))
+            m_problems.value(key)->hide();
+    }
+    m_shownProblems.clear();
+    for (auto it = byField.cbegin(); it != byField.cend(); ++it) {
+        QWidget *label = m_problems.value(it.key());
+        qobject_cast<QLabel *>(label)->setText(it.value().join(u'\n'));
+        label->show();
+        m_shownProblems.insert(it.key());
+    }
+    return untied;
 }
 
 QString SettingsForm::problem(const QString &key) const {

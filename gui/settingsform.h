@@ -3,6 +3,7 @@
 
 #include "core/config/settingstable.h"
 
+#include <QSet>
 #include <QWidget>
 
 #include <functional>
@@ -16,6 +17,7 @@ namespace Tokengate {
 // its value in the config file's words (the settings table's own parsers).
 struct FormField {
     QString key;
+    QString option; // the command line's name, which some of the core's problems use
     QString help;
     SettingKind kind = SettingKind::Text;
     QStringList choices;
@@ -49,6 +51,10 @@ public:
     void refresh();
     // The problem shown under `key`, for tests.
     QString problem(const QString &key) const;
+    // Shows each of the core's problems (Config::validate(), about what this form edits)
+    // under the field it names ("upstream: ..." or "no upstream ..." goes under upstream);
+    // returns those that name none. Replaces the problems shown by the last call.
+    QStringList showProblems(const QStringList &problems);
 
 signals:
     void edited();
@@ -61,6 +67,7 @@ private:
     QList<FormField> m_fields;
     QList<std::function<void()>> m_refreshers;
     QHash<QString, QWidget *> m_problems;
+    QSet<QString> m_shownProblems; // fields showing a problem from showProblems()
 };
 
 } // namespace Tokengate

@@ -9,13 +9,13 @@
 
 namespace Tokengate {
 
-namespace {
-
 QString routeLabel(const RouteConfig &route, qsizetype index) {
     return QStringLiteral("routes[%1] \"%2\": ")
         .arg(index)
         .arg(route.name.isEmpty() ? QStringLiteral("route-%1").arg(index + 1) : route.name);
 }
+
+namespace {
 
 QStringList introspectionNames(const Config &config) {
     QStringList names{config.introspection.name};

@@ -10,6 +10,8 @@ namespace Tokengate {
 QList<RouteSettings> compileRoutes(const Config &config);
 // Every problem with the routes (names, patterns, endpoints, upstreams), one line each.
 QStringList validateRoutes(const Config &config);
+// How problems name a route: `routes[1] "api": `.
+QString routeLabel(const RouteConfig &route, qsizetype index);
 // Route settings that work but weaken security.
 QStringList routeWarnings(const Config &config);
 

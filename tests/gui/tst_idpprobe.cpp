@@ -264,6 +264,12 @@ private slots:
         QCOMPARE(page.config().introspection.clientSecretRef, QString());
         QVERIFY2(test(u"idp_rejected_client"_qs), qPrintable(editor.testResult()));
         QVERIFY(type(u"client_secret"_qs, QString::fromLatin1(ClientSecret)));
+        // The core's problems show under their fields, those of the command line's names too.
+        QVERIFY(type(u"client_id"_qs, QString()));
+        QVERIFY2(editor.form()->problem(u"client_id"_qs).contains(u"no client id"),
+                 qPrintable(editor.findChild<QLabel *>(u"endpoints-problems"_qs)->text()));
+        QVERIFY(type(u"client_id"_qs, QString::fromLatin1(ClientId)));
+        QCOMPARE(editor.form()->problem(u"client_id"_qs), QString());
 
         // A second endpoint, typed in.
         QTest::mouseClick(editor.findChild<QPushButton *>(u"endpoints-add"_qs), Qt::LeftButton);
@@ -271,7 +277,10 @@ private slots:
         QCOMPARE(editor.list()->currentRow(), 1);
         QVERIFY(type(u"name"_qs, u"partner"_qs));
         QCOMPARE(editor.list()->item(1)->text(), u"partner"_qs);
+        QVERIFY2(editor.form()->problem(u"url"_qs).contains(u"give its url"),
+                 qPrintable(editor.findChild<QLabel *>(u"endpoints-problems"_qs)->text()));
         QVERIFY(type(u"issuer"_qs, partner.issuer()));
+        QCOMPARE(editor.form()->problem(u"url"_qs), QString());
         auto *method = editor.form()->findChild<QComboBox *>(u"auth_method"_qs);
         QVERIFY(method);
         QTest::keyClicks(method, u"private_key_jwt"_qs);
