@@ -565,19 +565,18 @@ routes:
         EndpointsEditor *endpoints = app.window.endpointsEditor();
         app.window.tabs()->setCurrentWidget(endpoints);
         QWidget *form = endpoints->form();
-        for (const auto &[key, text] :
-             {std::pair{u"name"_qs, u"corp"_qs},
-              std::pair{u"url"_qs, u"https://idp.example.com/introspect"_qs},
-              std::pair{u"client_id"_qs, u"gateway"_qs},
-              std::pair{u"client_secret"_qs, u"corp-secret"_qs}})
-            QVERIFY2(Test::typeInto(form, key, text), qPrintable(key));
+        QCOMPARE(Test::typeAll(form, {{u"name"_qs, u"corp"_qs},
+                                      {u"url"_qs, u"https://idp.example.com/introspect"_qs},
+                                      {u"client_id"_qs, u"gateway"_qs},
+                                      {u"client_secret"_qs, u"corp-secret"_qs}}),
+                 QString());
         QTest::mouseClick(endpoints->findChild<QPushButton *>(u"endpoints-add"_qs), Qt::LeftButton);
-        for (const auto &[key, text] :
-             {std::pair{u"name"_qs, u"partners"_qs},
-              std::pair{u"url"_qs, u"https://partners.example.com/introspect"_qs},
-              std::pair{u"client_id"_qs, u"gateway"_qs}, std::pair{u"private_key_file"_qs, keyFile},
-              std::pair{u"key_id"_qs, u"k1"_qs}})
-            QVERIFY2(Test::typeInto(form, key, text), qPrintable(key));
+        QCOMPARE(Test::typeAll(form, {{u"name"_qs, u"partners"_qs},
+                                      {u"url"_qs, u"https://partners.example.com/introspect"_qs},
+                                      {u"client_id"_qs, u"gateway"_qs},
+                                      {u"private_key_file"_qs, keyFile},
+                                      {u"key_id"_qs, u"k1"_qs}}),
+                 QString());
         auto *method = form->findChild<QComboBox *>(u"auth_method"_qs);
         QTest::keyClicks(method, u"private_key_jwt"_qs);
         QCOMPARE(method->currentText(), u"private_key_jwt"_qs);
@@ -589,28 +588,28 @@ routes:
             return routes->form()->findChild<QTableWidget *>(QString::fromLatin1(key));
         };
         QTest::mouseClick(add, Qt::LeftButton);
-        for (const auto &[key, text] :
-             {std::pair{u"name"_qs, u"orders"_qs}, std::pair{u"path_prefix"_qs, u"/orders/"_qs},
-              std::pair{u"upstream"_qs, u"http://127.0.0.1:3001"_qs},
-              std::pair{u"required_scopes"_qs, u"orders:read"_qs}})
-            QVERIFY2(Test::typeInto(routes->form(), key, text), qPrintable(key));
+        QCOMPARE(Test::typeAll(routes->form(), {{u"name"_qs, u"orders"_qs},
+                                                {u"path_prefix"_qs, u"/orders/"_qs},
+                                                {u"upstream"_qs, u"http://127.0.0.1:3001"_qs},
+                                                {u"required_scopes"_qs, u"orders:read"_qs}}),
+                 QString());
         QVERIFY(Test::typeInCell(table("identity_headers"), 0, 0, u"X-User"_qs));
         QVERIFY(Test::typeInCell(table("identity_headers"), 0, 1, u"sub"_qs));
         QTest::mouseClick(add, Qt::LeftButton);
-        for (const auto &[key, text] :
-             {std::pair{u"name"_qs, u"partners"_qs}, std::pair{u"path_prefix"_qs, u"/partners/"_qs},
-              std::pair{u"introspection"_qs, u"partners"_qs},
-              std::pair{u"upstream"_qs, u"http://127.0.0.1:3002"_qs}})
-            QVERIFY2(Test::typeInto(routes->form(), key, text), qPrintable(key));
+        QCOMPARE(Test::typeAll(routes->form(), {{u"name"_qs, u"partners"_qs},
+                                                {u"path_prefix"_qs, u"/partners/"_qs},
+                                                {u"introspection"_qs, u"partners"_qs},
+                                                {u"upstream"_qs, u"http://127.0.0.1:3002"_qs}}),
+                 QString());
         QVERIFY(Test::typeInCell(table("claims"), 0, 0, u"client_id"_qs));
         QVERIFY(Test::typeInCell(table("claims"), 0, 1, u"one_of"_qs));
         QVERIFY(Test::typeInCell(table("claims"), 0, 2, u"alpha, beta"_qs));
         QTest::mouseClick(add, Qt::LeftButton);
-        for (const auto &[key, text] :
-             {std::pair{u"name"_qs, u"health"_qs}, std::pair{u"path_prefix"_qs, u"/health"_qs},
-              std::pair{u"methods"_qs, u"GET"_qs},
-              std::pair{u"upstream"_qs, u"http://127.0.0.1:3003"_qs}})
-            QVERIFY2(Test::typeInto(routes->form(), key, text), qPrintable(key));
+        QCOMPARE(Test::typeAll(routes->form(), {{u"name"_qs, u"health"_qs},
+                                                {u"path_prefix"_qs, u"/health"_qs},
+                                                {u"methods"_qs, u"GET"_qs},
+                                                {u"upstream"_qs, u"http://127.0.0.1:3003"_qs}}),
+                 QString());
         auto *authenticate = routes->form()->findChild<QCheckBox *>(u"authenticate"_qs);
         QVERIFY(authenticate->isChecked());
         QTest::keyClick(authenticate, Qt::Key_Space);

@@ -7,6 +7,8 @@
 #include <QTableWidget>
 #include <QTest>
 
+#include <utility>
+
 namespace Tokengate::Test {
 
 // Replaces the text of the line edit `key` under `parent` (found by object name), then
@@ -20,6 +22,16 @@ inline bool typeInto(QWidget *parent, const QString &key, const QString &text) {
     QTest::keyClicks(line, text);
     QTest::keyClick(line, Qt::Key_Return);
     return true;
+}
+
+// typeInto() for each (key, text) in turn; the key of the first that could not be typed, or
+// nothing.
+inline QString typeAll(QWidget *parent, const QList<std::pair<QString, QString>> &fields) {
+    for (const auto &[key, text] : fields) {
+        if (!typeInto(parent, key, text))
+            return key;
+    }
+    return {};
 }
 
 // Replaces a table cell's text: F2 opens the cell's editor, Return commits.
