@@ -2,13 +2,21 @@
 #include "gui/routeseditor.h"
 
 #include "core/config/routecompiler.h"
+#include "gui/routeprobe.h"
+#include "gui/settingspage.h"
+
+#include <QVBoxLayout>
 
 namespace Tokengate {
 
 RoutesEditor::RoutesEditor(SettingsPage *page, QWidget *parent)
     : ItemListEditor(page, QStringLiteral("routes"),
                      QStringLiteral("Routes, first match wins (drag to reorder):"),
-                     QStringLiteral("Add route"), parent) {}
+                     QStringLiteral("Add route"), parent) {
+    // Next to the routes: what they do with a request, as edited.
+    m_probe = new RouteProbeBox([this] { return m_page->config(); });
+    belowForm()->addWidget(m_probe);
+}
 
 void RoutesEditor::appendItem() {
     RouteConfig r;

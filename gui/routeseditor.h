@@ -5,11 +5,15 @@
 
 namespace Tokengate {
 
-// The routes, in order (first match wins), each with every route setting.
+class RouteProbeBox;
+
+// The routes, in order (first match wins), each with every route setting, and "Which route
+// takes a request?" over them.
 class RoutesEditor : public ItemListEditor {
     Q_OBJECT
 public:
     explicit RoutesEditor(SettingsPage *page, QWidget *parent = nullptr);
+    RouteProbeBox *probe() const { return m_probe; }
 
 protected:
     qsizetype itemCount() const override { return m_config.routes.size(); }
@@ -21,6 +25,9 @@ protected:
     void storeItems(Config &edited) const override { edited.routes = m_config.routes; }
     QStringList problemsOf(qsizetype index, const QStringList &all,
                            QStringList *rest) const override;
+
+private:
+    RouteProbeBox *m_probe;
 };
 
 } // namespace Tokengate

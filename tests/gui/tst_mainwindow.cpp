@@ -648,6 +648,17 @@ routes:
         QCOMPARE(got.size(), want.size());
         QCOMPARE(fromApp.routes.size(), 3);
         QCOMPARE(fromApp.moreIntrospection.size(), 1);
+
+        // Reopened in the app (saved by it: not asked about), the same settings again.
+        page->setConfig(empty);
+        QSignalSpy opened(files, &ConfigFileActions::opened);
+        files->open(built);
+        QVERIFY(opened.wait(10'000));
+        QVERIFY2(opened.first().first().toBool(), qPrintable(page->outcome()));
+        QCOMPARE(page->config().routes, fromHand.routes);
+        QCOMPARE(page->config().introspection, fromHand.introspection);
+        QCOMPARE(page->config().moreIntrospection, fromHand.moreIntrospection);
+        QCOMPARE(endpoints->list()->count(), 2);
     }
 
     void importExpressGatewayConfig() {
@@ -901,6 +912,13 @@ routes:
         QCOMPARE(app.window.settingsPage()->config().routes[0].name, u"fallback"_qs);
         QVERIFY(app.window.settingsPage()->changes().contains(u"routes: order open, fallback → "
                                                               "fallback, open"));
+        // The Routes page's own "Which route takes a request?" follows the edited order.
+        auto *probeUrl = editor->findChild<QLineEdit *>(u"route-probe-url"_qs);
+        QVERIFY(probeUrl);
+        QTest::keyClicks(probeUrl, u"http://127.0.0.1/open/x"_qs);
+        QTest::mouseClick(editor->findChild<QPushButton *>(u"route-probe-run"_qs), Qt::LeftButton);
+        const QString probed = editor->findChild<QLabel *>(u"route-probe-result"_qs)->text();
+        QVERIFY2(probed.contains(u"fallback"), qPrintable(probed));
         emit app.window.settingsPage()->applyRequested(app.window.settingsPage()->config());
         QCOMPARE(get(app.url("/open/x")).status, 502);
         // Removed: the selected one.
