@@ -19,9 +19,24 @@ using namespace Tokengate::Test;
 
 namespace {
 
-constexpr int Events = 30;
+constexpr int Events = 300; // one per IntervalMs: 30 s
 constexpr int IntervalMs = 100;
-constexpr int UpstreamTimeoutMs = 1000; // a third of the stream's length
+constexpr int UpstreamTimeoutMs = 1000; // a thirtieth of the stream's length
+constexpr qint64 PromptMs = 50;         // every event reaches the client within this
+
+// Under a sanitizer every instruction costs several: the latest event is then allowed more.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TOKENGATE_SANITIZED
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TOKENGATE_SANITIZED
+#endif
+#endif
+#ifdef TOKENGATE_SANITIZED
+constexpr qint64 LatestMs = 1000;
+#else
+constexpr qint64 LatestMs = PromptMs;
+#endif
 
 QByteArray eventText(int n) {
     return "data: event " + QByteArray::number(n) + "\n\n";
@@ -31,12 +46,14 @@ QByteArray eventText(int n) {
 // remembering when each went out.
 class EventSource : public QObject {
     const QElapsedTimer &m_clock;
+    const int m_events;
     bool m_started = false;
     QTimer m_timer;
 
 public:
-    explicit EventSource(const QElapsedTimer &clock)
+    EventSource(const QElapsedTimer &clock, int events)
         : m_clock(clock)
+        , m_events(events)
         , upstream([this](ScriptedUpstream &u, int index) {
             if (m_started || !u.connections()[index].received.contains("\r\n\r\n"))
                 return;
@@ -54,9 +71,9 @@ public:
 private:
     void sendNext(ScriptedUpstream &u, int index) {
         const int n = int(sentAtMs.size());
-        if (n == Events || !u.connections()[index].socket) {
+        if (n == m_events || !u.connections()[index].socket) {
             m_timer.stop();
-            if (n == Events)
+            if (n == m_events)
                 u.reply(index, "0\r\n\r\n");
             return;
         }
@@ -82,7 +99,7 @@ private slots:
     void eventsArriveAsSentForLongerThanTheTimeout() {
         QElapsedTimer clock;
         clock.start();
-        EventSource source(clock);
+        EventSource source(clock, Events);
         Gateway gateway;
         QVERIFY(gateway.start(config(source.upstream)));
         RawClient client;
@@ -98,27 +115,32 @@ private slots:
                     arrivedAtMs.append(clock.elapsed());
                 return got.endsWith("0\r\n\r\n");
             },
-            20000));
+            Events * IntervalMs + 20'000));
         QVERIFY(got.startsWith("HTTP/1.1 200 OK\r\n"));
         QVERIFY(got.contains("Content-Type: text/event-stream\r\n"));
         QCOMPARE(arrivedAtMs.size(), Events);
         QCOMPARE(source.sentAtMs.size(), Events);
-        // The stream outlived the upstream timeout three times over without being cut.
-        QVERIFY(source.sentAtMs.last() - source.sentAtMs.first() > 2 * UpstreamTimeoutMs);
+        // The stream outlived the upstream timeout many times over without being cut.
+        QVERIFY(source.sentAtMs.last() - source.sentAtMs.first() > 20 * UpstreamTimeoutMs);
         QList<qint64> delays;
         for (int i = 0; i < Events; ++i)
             delays.append(arrivedAtMs[i] - source.sentAtMs[i]);
         std::sort(delays.begin(), delays.end());
-        // Each event as it is sent: the median within 50 ms, and none held back for long
-        // (the bound leaves room for a loaded CI machine, not for buffering).
-        QVERIFY2(delays[Events / 2] < 50, qPrintable(QString::number(delays[Events / 2])));
-        QVERIFY2(delays.last() < 1000, qPrintable(QString::number(delays.last())));
+        const auto late =
+            std::count_if(delays.cbegin(), delays.cend(), [](qint64 ms) { return ms >= PromptMs; });
+        qInfo("events later than %lld ms: %lld of %d; the latest %lld ms", PromptMs, qint64(late),
+              Events, delays.last());
+        // Each event as it is sent: buffering would hold every one back. Under sanitizers 1 %
+        // may be late, none for long.
+        QVERIFY2(delays[Events * 99 / 100] < PromptMs,
+                 qPrintable(QString::number(delays[Events * 99 / 100])));
+        QVERIFY2(delays.last() < LatestMs, qPrintable(QString::number(delays.last())));
     }
 
     void clientLeavingMidStreamIsLogged() {
         QElapsedTimer clock;
         clock.start();
-        EventSource source(clock);
+        EventSource source(clock, 30);
         Gateway gateway;
         QVERIFY(gateway.start(config(source.upstream)));
         QSignalSpy events(&gateway.events, &EventHub::eventPublished);
