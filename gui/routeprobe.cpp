@@ -22,7 +22,7 @@ QString listOr(const QStringList &items, const QString &none) {
 }
 
 // What the route asks of a request it takes, in the order the gateway checks it. `scopes`:
-// the route's own (with routes) or the top-level ones (without).
+// the top-level ones and the route's own.
 QStringList requirements(const Config &c, const RouteConfig &r, const QStringList &scopes) {
     QStringList out;
     if (r.clientCertificateRequired)
@@ -102,7 +102,13 @@ QStringList describeRouting(const Config &c, const QString &method, const QStrin
                                        .arg(listOr({r.destinationAllow}, QStringLiteral("none")))
                                  : r.upstreamUrl,
                              forwarded)};
-    for (const QString &line : requirements(c, r, r.requiredScopes))
+    // As routecompiler.cpp: the top-level scopes, then the route's own.
+    QStringList scopes = c.requiredScopes;
+    for (const QString &own : r.requiredScopes) {
+        if (!scopes.contains(own))
+            scopes << own;
+    }
+    for (const QString &line : requirements(c, r, scopes))
         out << QStringLiteral("It needs ") + line + u'.';
     return out;
 }

@@ -105,6 +105,10 @@ QList<RouteSettings> compileRoutes(const Config &config) {
             c.introspection.isEmpty() ? 0 : std::max(0, int(endpoints.indexOf(c.introspection)));
         r.tokenSources = c.tokenSources;
         r.policy = RoutePolicy{c.requiredScopes, c.audiences, c.issuers, c.claimRules};
+        // The top-level scopes hold on every route that looks at tokens, besides its own: a
+        // route added later must not quietly drop them (fail closed).
+        if (r.authenticate)
+            r.exactScopes = config.requiredScopes;
         r.anonymousWhenMissing = c.passThrough;
         r.anonymousWhenRefused = c.passThrough;
         r.stripCredential = c.stripCredential;

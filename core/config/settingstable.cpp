@@ -470,7 +470,7 @@ QList<Setting<Config>> buildConfigSettings() {
          .valueName = u"scopes"_s,
          .help = u"Space- or comma-separated scopes every token must carry (all of them), "
                  "checked on every request, cached or not; else 403 insufficient_scope. With "
-                 "routes, each route's own required_scopes apply instead."_s,
+                 "routes, on every route that looks at tokens, besides its own."_s,
          .field = at<&Config::requiredScopes>},
         {.key = u"upstream.url"_s,
          .option = u"upstream"_s,

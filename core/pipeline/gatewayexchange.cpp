@@ -518,8 +518,12 @@ void GatewayExchange::refuse(Reason reason, const QString &why) {
         m_client.refuse(reason);
         return;
     }
-    const QStringList &scopes =
-        m_route->exactScopes.isEmpty() ? m_route->policy.requiredScopes : m_route->exactScopes;
+    // Every scope the route needs (RFC 6750 3: the scope needed to access the resource).
+    QStringList scopes = m_route->exactScopes;
+    for (const QString &own : m_route->policy.requiredScopes) {
+        if (!scopes.contains(own))
+            scopes << own;
+    }
     const QByteArray scope = ", scope=\"" + scopes.join(u' ').toUtf8() + '"';
     m_client.refuse(reason, {}, scope);
 }

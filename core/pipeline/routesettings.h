@@ -28,7 +28,7 @@ struct RouteSettings {
     bool authenticate = true;
     int introspection = 0; // index into PipelineSettings::introspectionEndpoints()
     QList<TokenSource> tokenSources;
-    QStringList exactScopes; // the implicit route's REQUIRED scopes, compared exactly
+    QStringList exactScopes; // the top-level REQUIRED scopes (every route), compared exactly
     RoutePolicy policy;
     bool anonymousWhenMissing = false; // no token: forward without identity
     bool anonymousWhenRefused = false; // inactive or failing the policy: the same

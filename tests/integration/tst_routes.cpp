@@ -282,6 +282,37 @@ private slots:
                  QByteArray("Bearer error=\"invalid_token\""));
     }
 
+    // Top-level required scopes hold on every route that looks at tokens, besides the
+    // route's own: adding routes never drops them. A public route asks for none.
+    void topLevelScopesHoldOnEveryRoute() {
+        Config c = baseConfig();
+        c.requiredScopes = {QStringLiteral("profile")};
+        RouteConfig orders = route("orders", "/orders", echoUrl());
+        orders.requiredScopes = {QStringLiteral("orders:read")};
+        RouteConfig open = route("open", "/open", echoUrl());
+        open.authenticate = false;
+        RouteConfig rest = route("rest", "/", echoUrl());
+        c.routes = {orders, open, rest};
+        Gateway gw;
+        QVERIFY(gw.start(c));
+        const QByteArray carol =
+            m_idp->mint(QStringLiteral("carol"), QStringLiteral("orders:read"), 600);
+        const auto status = [&gw](const QByteArray &target, const QByteArray &token) {
+            const auto r = send(
+                gw.port(), request("GET", target, token.isEmpty() ? QByteArray() : bearer(token)));
+            return r ? *r : ReceivedResponse{};
+        };
+        QCOMPARE(status("/orders/1", m_alice).status, 200); // orders:read and profile
+        const ReceivedResponse refused = status("/orders/1", carol);
+        QCOMPARE(refused.status, 403); // no profile
+        QCOMPARE(refused.headers.value("WWW-Authenticate"),
+                 QByteArray("Bearer error=\"insufficient_scope\", scope=\"profile orders:read\""));
+        QCOMPARE(status("/orders/1", m_bob).status, 403); // no orders:read
+        QCOMPARE(status("/else", m_bob).status, 200);
+        QCOMPARE(status("/else", carol).status, 403);
+        QCOMPARE(status("/open/x", QByteArray()).status, 200);
+    }
+
     void policies_data() {
         QTest::addColumn<QByteArray>("target");
         QTest::addColumn<bool>("asAlice");
