@@ -34,9 +34,17 @@ AllSettingsPage::AllSettingsPage(SettingsPage *page, QWidget *parent)
     });
     connect(m_page, &SettingsPage::configReplaced, this, &AllSettingsPage::reload);
     connect(m_page, &SettingsPage::configEdited, this, [this] {
-        if (!m_committing && isVisible())
-            reload();
+        if (m_committing || !isVisible())
+            return;
+        m_config = m_page->config();
+        m_form->refresh(true); // the field being typed into keeps the user's text
     });
+}
+
+AllSettingsPage::~AllSettingsPage() {
+    // As ItemListEditor's: the form's last edit lands in m_config while it is still here.
+    disconnect(m_form, nullptr, this, nullptr);
+    m_form->setFields({});
 }
 
 void AllSettingsPage::showEvent(QShowEvent *event) {

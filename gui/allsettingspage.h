@@ -18,6 +18,7 @@ class AllSettingsPage : public QWidget {
     Q_OBJECT
 public:
     explicit AllSettingsPage(SettingsPage *page, QWidget *parent = nullptr);
+    ~AllSettingsPage() override;
     void reload();
     SettingsForm *form() const { return m_form; }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gui/configdocument.h"
 
+#include "core/base/sha256.h"
 #include "core/config/configdump.h"
 #include "core/config/configfile.h"
 #include "core/config/configsecrets.h"
@@ -51,21 +52,10 @@ SecretResolver appResolver(const QHash<QString, QString> &keychain, QStringList 
     };
 }
 
-// The app's own keychain entries (its settings without a file): never a file's.
-bool isAppEntry(const QString &name) {
-    for (const SecretField &f : secretFields()) {
-        if (f.key == name)
-            return true;
-    }
-    return false;
-}
-
-// "staging" + "introspection.default.client_secret" -> "staging.introspection.default.
-// client_secret": a file's typed-in secrets never share an entry with another file's.
-QString entryName(const QString &path, const QString &setting) {
-    QString stem = QFileInfo(path).completeBaseName();
-    stem.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_-]")), QStringLiteral("_"));
-    return (stem.isEmpty() ? QStringLiteral("tokengate") : stem) + u'.' + setting;
+// The digits entryName() puts after a file's name: "staging-1a2b3c4d.jwt.secret".
+const QRegularExpression &entryPathDigits() {
+    static const QRegularExpression digits(QStringLiteral("^([A-Za-z0-9_-]+)-[0-9a-f]{8}\\."));
+    return digits;
 }
 
 // URLs whose password describeConfig() would drop: refused rather than lost.
@@ -86,6 +76,14 @@ QStringList urlPasswords(const Config &c) {
 }
 
 } // namespace
+
+QString ConfigDocument::entryName(const QString &path, const QString &setting) {
+    QString stem = QFileInfo(path).completeBaseName();
+    stem.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_-]")), QStringLiteral("_"));
+    const QByteArray where = sha256(QFileInfo(path).absoluteFilePath().toUtf8()).toHex().left(8);
+    return (stem.isEmpty() ? QStringLiteral("tokengate") : stem) + u'-' +
+           QString::fromLatin1(where) + u'.' + setting;
+}
 
 ConfigDocument::ConfigDocument(SecretStore *secrets, QObject *parent)
     : QObject(parent)
@@ -133,7 +131,6 @@ void ConfigDocument::open(const QString &path, const Confirm &confirm, OpenDone 
         opened.ok = opened.problems.isEmpty();
         if (opened.ok) {
             m_path = path;
-            m_opened = opened.config;
             opened.problems = notes;
         }
         done(opened);
@@ -156,10 +153,6 @@ void ConfigDocument::open(const QString &path, const Confirm &confirm, OpenDone 
 
 QStringList ConfigDocument::assignReferences(Config &config, const QString &path,
                                              QList<std::pair<QString, QString>> *toKeychain) const {
-    Config opened = m_opened;
-    QHash<QString, std::pair<QString, QString>> before; // path -> (value, reference)
-    for (const SecretSetting &s : secretSettings(opened))
-        before.insert(s.path, {*s.value, *s.reference});
     // A default secret (the drop-in's JWT "secret") is left out of the file as it is.
     Config defaults;
     QHash<QString, QString> defaultValues;
@@ -167,30 +160,16 @@ QStringList ConfigDocument::assignReferences(Config &config, const QString &path
         defaultValues.insert(s.path, *s.value);
     QStringList problems;
     for (const SecretSetting &s : secretSettings(config)) {
-        // Typing a secret drops an env: or file: reference (setTypedSecret), so one still
-        // there stands for the value, wherever it moved (an endpoint renamed): as the file had
-        // it, resolved here or not.
-        if (!s.reference->isEmpty() && !s.reference->startsWith(KeychainPrefix))
+        // Typing a secret drops its reference (setTypedSecret), so one still there stands
+        // for the value, wherever it moved (an endpoint renamed): as the file had it, read
+        // here or not.
+        if (!s.reference->isEmpty() || s.value->isEmpty())
             continue;
-        const auto was = before.constFind(s.path);
-        const bool unchanged =
-            was != before.cend() && was->first == *s.value && was->second == *s.reference;
-        // A keychain entry not read here is written back as it was named.
-        if (!s.reference->isEmpty() && (unchanged || s.value->isEmpty()))
+        if (*s.value == defaultValues.value(s.path))
             continue;
-        if (s.value->isEmpty()) {
-            s.reference->clear();
-            continue;
-        }
-        if (s.reference->isEmpty() && *s.value == defaultValues.value(s.path))
-            continue;
-        QString name = s.reference->startsWith(KeychainPrefix)
-                           ? s.reference->mid(KeychainPrefix.size())
-                           : QString();
-        // Typed in (or changed from an env:/file: value): into this file's own entry; never
-        // into one of the app's own, which a file may name to read but not to overwrite.
-        if (name.isEmpty() || isAppEntry(name))
-            name = entryName(path, s.path);
+        // Typed in: into this file's own entry, never into one another file or the app names
+        // (a file may name entries to read them, not to overwrite them).
+        const QString name = entryName(path, s.path);
         *s.reference = KeychainPrefix + name;
         toKeychain->append({name, *s.value});
     }
@@ -224,7 +203,6 @@ void ConfigDocument::save(const QString &path, const Config &edited, SaveDone do
             return;
         }
         m_path = path;
-        m_opened = config;
         done(true, {}, config);
     };
     if (toKeychain.isEmpty()) {
@@ -284,7 +262,10 @@ QString ConfigDocument::exportForServer(const Config &edited, QStringList *toSet
         if (!s.reference->startsWith(KeychainPrefix))
             continue;
         const QString name = s.reference->mid(KeychainPrefix.size());
-        QString variable = QStringLiteral("TOKENGATE_SECRET_") + name.toUpper();
+        // Without the file path's digits: the server has one file.
+        QString variable =
+            QStringLiteral("TOKENGATE_SECRET_") +
+            QString(name).replace(entryPathDigits(), QStringLiteral("\\1.")).toUpper();
         variable.replace(QRegularExpression(QStringLiteral("[^A-Z0-9_]")), QStringLiteral("_"));
         if (variables.contains(variable) && variables.value(variable) != name) {
             *problems << QStringLiteral("keychain:%1 and keychain:%2 would both become %3: rename "

@@ -16,7 +16,7 @@ class SecretStore;
 // describeConfig), so every setting the file has survives a round trip, comments aside.
 // Secrets stay references: keychain: ones are read from and written to `secrets`; env: and
 // file: ones are read here when they can be, and written back as they were. A secret typed in
-// the app goes to the keychain under a name of this file's own.
+// the app goes to the keychain under a name of this file's own (entryName()).
 class ConfigDocument : public QObject {
     Q_OBJECT
 public:
@@ -51,6 +51,11 @@ public:
 
     QString path() const { return m_path; }
 
+    // The keychain entry a secret typed in for the file at `path` goes to: the file's name,
+    // digits of its whole path (two "tokengate.yml" never share one) and the setting, as
+    // secretSettings() names it: "staging-1a2b3c4d.jwt.secret".
+    static QString entryName(const QString &path, const QString &setting);
+
 private:
     // References for every secret of `config` as saving to `path` gives them; the secrets
     // that must go to the keychain (name, value) in `toKeychain`.
@@ -59,7 +64,6 @@ private:
 
     SecretStore *m_secrets;
     QString m_path;
-    Config m_opened; // as the file gave it: a secret unchanged since keeps its reference
     quint64 m_generation = 0;
 };
 

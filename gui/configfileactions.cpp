@@ -118,9 +118,11 @@ void ConfigFileActions::open(const QString &path) {
 }
 
 // What a file's config is judged as: a secret that only the server has (env:/file: the
-// app could not read) counts as given, since the file keeps its reference.
+// app could not read) counts as given, since the file keeps its reference. The file has no
+// demo setting: what it says must run without the demo filling in upstreams.
 QStringList ConfigFileActions::problemsAsFile() const {
     Config c = m_page->config();
+    c.demo = false;
     for (const SecretSetting &s : secretSettings(c)) {
         if (s.value->isEmpty() && !s.reference->isEmpty())
             *s.value = QStringLiteral("resolved-where-it-runs");

@@ -59,8 +59,22 @@ ItemListEditor::ItemListEditor(SettingsPage *page, const QString &objectPrefix,
     // Edited elsewhere (a Discover answer landing on the Settings page): this copy must not be
     // written back over it. Hidden, it is re-read when shown.
     connect(m_page, &SettingsPage::configEdited, this, [this] {
-        if (!m_committing && isVisible())
+        if (m_committing || !isVisible())
+            return;
+        QStringList before;
+        for (qsizetype i = 0; i < itemCount(); ++i)
+            before << itemName(i);
+        m_config = m_page->config();
+        QStringList after;
+        for (qsizetype i = 0; i < itemCount(); ++i)
+            after << itemName(i);
+        if (before != after) {
             reload();
+            return;
+        }
+        // The same items: their values in place, the field being typed into kept.
+        m_form->refresh(true);
+        showProblems();
     });
     connect(m_list->model(), &QAbstractItemModel::rowsMoved, this,
             &ItemListEditor::reorderFromList);
@@ -68,6 +82,13 @@ ItemListEditor::ItemListEditor(SettingsPage *page, const QString &objectPrefix,
         relabel();
         commit();
     });
+}
+
+ItemListEditor::~ItemListEditor() {
+    // The field being typed into applies its text when it loses focus, as the window goes:
+    // into m_config, still here now, and never back to this half-destroyed editor.
+    disconnect(m_form, nullptr, this, nullptr);
+    m_form->setFields({});
 }
 
 void ItemListEditor::showEvent(QShowEvent *event) {

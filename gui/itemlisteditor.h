@@ -21,6 +21,7 @@ class SettingsPage;
 class ItemListEditor : public QWidget {
     Q_OBJECT
 public:
+    ~ItemListEditor() override;
     // Re-reads the page's config (done when shown, and when the page's config is replaced).
     void reload();
     void addItem();

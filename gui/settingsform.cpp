@@ -4,6 +4,7 @@
 #include "core/config/configsecrets.h"
 #include "gui/structuretables.h"
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
@@ -48,11 +49,8 @@ QList<FormField> formFields(const QList<Setting<Owner>> &rows, std::function<Own
             };
             f.note = [ref = *secret, owner] {
                 const QString from = ref.reference.get(*owner());
-                if (from.isEmpty())
-                    return QString();
-                return from.startsWith(u"keychain:")
-                           ? QStringLiteral("From %1; what you type is saved there.").arg(from)
-                           : QStringLiteral("From %1; typing replaces it.").arg(from);
+                return from.isEmpty() ? QString()
+                                      : QStringLiteral("From %1; typing replaces it.").arg(from);
             };
         } else if (const auto *map =
                        std::get_if<FieldRef<Owner, QMap<QString, QString>>>(&s.field)) {
@@ -104,10 +102,12 @@ QWidget *SettingsForm::editorFor(const FormField &f, QLabel *problem, QLabel *no
         if (why.isEmpty())
             emit edited();
     };
-    const auto applied = [f, shown, problem](const QString &text) {
-        // Leaving a field unchanged is no edit (and must not drop a secret's reference).
+    const auto applied = [this, f, shown, problem](const QString &text) {
+        // Leaving a field unchanged is no edit (and must not drop a secret's reference); a
+        // refusal shown for it goes, the core's problem with the config stays.
         if (text == f.text()) {
-            problem->hide();
+            if (!m_shownProblems.contains(f.key))
+                problem->hide();
             return;
         }
         shown(f.apply(text));
@@ -175,6 +175,7 @@ void SettingsForm::setFields(QList<FormField> fields) {
     }
     m_fields = std::move(fields);
     m_refreshers.clear();
+    m_refreshed.clear();
     m_problems.clear();
     m_shownProblems.clear();
     // One box per section, in the order sections first appear (an endpoint's tls.* keys sit
@@ -196,6 +197,7 @@ void SettingsForm::setFields(QList<FormField> fields) {
         note->setStyleSheet(QStringLiteral("color: palette(placeholder-text);"));
         note->hide();
         QWidget *editor = editorFor(f, problem, note);
+        m_refreshed << editor;
         editor->setObjectName(f.key);
         editor->setToolTip(f.help);
         if (auto *line = qobject_cast<QLineEdit *>(editor); line && f.kind == SettingKind::Path) {
@@ -226,9 +228,14 @@ void SettingsForm::setFields(QList<FormField> fields) {
     refresh();
 }
 
-void SettingsForm::refresh() {
-    for (const auto &r : m_refreshers)
-        r();
+void SettingsForm::refresh(bool keepEdited) {
+    const QWidget *focus = QApplication::focusWidget();
+    for (qsizetype i = 0; i < m_refreshers.size(); ++i) {
+        const QWidget *editor = m_refreshed.value(i);
+        if (keepEdited && focus && editor && (editor == focus || editor->isAncestorOf(focus)))
+            continue;
+        m_refreshers[i]();
+    }
 }
 
 QStringList SettingsForm::showProblems(const QStringList &problems) {
@@ -248,7 +255,10 @@ QStringList SettingsForm::showProblems(const QStringList &problems) {
                 shown = problem.mid(head.size() + 2); // the field says which
                 break;
             }
-            // Named in the sentence: "no upstream (set one...)", "strip prefix ...".
+            // Named in the sentence: "no upstream (set one...)", "strip prefix ...". Not the
+            // name field: "needs a name", "a header name" are about something else.
+            if (f.key == u"name")
+                continue;
             const QString spoken = QString(f.key).replace(u'_', u' ');
             for (const QString &name : {f.key, spoken}) {
                 const QRegularExpression word(QStringLiteral("(^|[^\\w.])%1($|[^\\w.])")

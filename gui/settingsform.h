@@ -47,8 +47,9 @@ class SettingsForm : public QWidget {
 public:
     explicit SettingsForm(QWidget *parent = nullptr);
     void setFields(QList<FormField> fields);
-    // Re-reads every value (the owner changed under the form).
-    void refresh();
+    // Re-reads every value (the owner changed under the form). `keepEdited`: not the field
+    // being typed into (the change came from elsewhere; the user's text is not lost).
+    void refresh(bool keepEdited = false);
     // The problem shown under `key`, for tests.
     QString problem(const QString &key) const;
     // Shows each of the core's problems (Config::validate(), about what this form edits)
@@ -66,6 +67,7 @@ private:
     QVBoxLayout *m_layout;
     QList<FormField> m_fields;
     QList<std::function<void()>> m_refreshers;
+    QList<QWidget *> m_refreshed; // the editor each refresher fills
     QHash<QString, QWidget *> m_problems;
     QSet<QString> m_shownProblems; // fields showing a problem from showProblems()
 };

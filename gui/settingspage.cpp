@@ -252,8 +252,9 @@ SettingsPage::SettingsPage(IdpProbe *probe, QWidget *parent)
     connect(importEnv, &QPushButton::clicked, this, &SettingsPage::chooseDotEnv);
     // Revert is an edit like any other: undone by Undo.
     connect(revert, &QPushButton::clicked, this, [this] {
-        m_lastKeys.clear(); // its own step, never merged into the typing before it
+        m_lastKeys.clear(); // its own step, merged with no typing before or after it
         editConfig(m_revertTo);
+        m_lastKeys.clear();
         emit configReplaced();
     });
     connect(m_apply, &QPushButton::clicked, this, [this] {

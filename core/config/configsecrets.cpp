@@ -26,8 +26,7 @@ void setTypedSecret(QString &value, QString &reference, const QString &typed) {
     if (typed == value)
         return;
     value = typed;
-    if (typed.isEmpty() || !reference.startsWith(u"keychain:"))
-        reference.clear();
+    reference.clear();
 }
 
 QList<SecretSetting> secretSettings(Config &config) {

@@ -18,9 +18,9 @@ struct SecretSetting {
     QString sentTo;
 };
 
-// A secret typed in (the value itself, as the desktop app's fields give it). An env: or file:
-// reference no longer stands for it and is dropped; a keychain: one is kept, the value to be
-// written there when the file is saved. Nothing typed: no secret, and no reference.
+// A secret typed in (the value itself, as the desktop app's fields give it): a reference no
+// longer stands for it and is dropped (saving puts the value in the file's own keychain entry,
+// never into the one a reference named, which may be another file's).
 void setTypedSecret(QString &value, QString &reference, const QString &typed);
 
 // Every secret setting of `config`, from the settings tables, so a secret added to them is

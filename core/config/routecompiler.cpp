@@ -181,7 +181,7 @@ QStringList validateRoutes(const Config &config) {
             problems << at + QStringLiteral("no upstream (set one, or Destination mode)");
         }
         if (!DestinationPolicy::parse(r.destinationAllow, &why))
-            problems << at + QStringLiteral("destination allowlist: ") + why;
+            problems << at + QStringLiteral("destination_allow: ") + why;
         if (!r.introspection.isEmpty() && !endpoints.contains(r.introspection))
             problems << at + QStringLiteral("unknown introspection endpoint \"%1\" (known: %2)")
                                  .arg(r.introspection, endpoints.join(QStringLiteral(", ")));

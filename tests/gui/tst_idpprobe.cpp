@@ -24,6 +24,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPointer>
 #include <QProcess>
 #include <QPushButton>
 #include <QSslCertificate>
@@ -323,8 +324,8 @@ private slots:
         QCOMPARE(editor.list()->count(), 1);
         QCOMPARE(page.config().introspection.name, u"default"_qs);
 
-        // Typed on the Settings page alike: an env: reference no longer stands for the value
-        // and goes; a keychain: one stays, the value to be saved there.
+        // Typed on the Settings page alike: a reference, env: or keychain:, no longer stands
+        // for the value and goes (saving puts it in the file's own entry).
         Config refs = page.config();
         refs.introspection.clientSecretRef = QStringLiteral("env:IDP_SECRET");
         refs.jwt.secret = QStringLiteral("from-the-keychain-0123456789abcdef");
@@ -334,9 +335,25 @@ private slots:
         QCOMPARE(page.config().introspection.clientSecret, u"typed"_qs);
         QCOMPARE(page.config().introspection.clientSecretRef, QString());
         QVERIFY(typeInto(&page, u"jwt-secret"_qs, u"typed-jwt-key-0123456789abcdef"_qs));
-        QCOMPARE(page.config().jwt.secretRef, u"keychain:jwt-key"_qs);
+        QCOMPARE(page.config().jwt.secretRef, QString());
         editor.reload();
         QVERIFY(editor.form()->findChild<QLabel *>(u"note:client_secret"_qs)->isHidden());
+
+        // An edit landing from elsewhere (a Discover answer) while the user types here: the
+        // other values follow, the field being typed into keeps its text and its focus.
+        editor.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&editor));
+        const QPointer<QLineEdit> typing = editor.form()->findChild<QLineEdit *>(u"key_id"_qs);
+        typing->setFocus();
+        QTest::keyClicks(typing, u"half-typed"_qs);
+        Config landed = page.config();
+        landed.introspection.timeoutMs = 7'000;
+        page.editConfig(landed);
+        QVERIFY(typing);
+        QCOMPARE(typing->text(), u"half-typed"_qs);
+        QVERIFY(typing->hasFocus());
+        QCOMPARE(editor.form()->findChild<QLineEdit *>(u"timeout"_qs)->text(), u"7"_qs);
+        // The editor then goes with the text still being typed: applied, not a crash.
     }
 
     // "Discover" takes only a document for the issuer asked about (RFC 8414 section 3.3),

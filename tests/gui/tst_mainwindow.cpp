@@ -5,6 +5,7 @@
 #include "core/devidp/demoidp.h"
 #include "gui/allsettingspage.h"
 #include "gui/cacheinspectorpage.h"
+#include "gui/configdocument.h"
 #include "gui/configfileactions.h"
 #include "gui/configsettings.h"
 #include "gui/demotraffic.h"
@@ -297,7 +298,8 @@ private slots:
 
     // Open, edit, Save as, reopen, Export for the server: a hand-written file with two
     // endpoints and three routes (which the page does not show) survives; secrets stay
-    // references (a typed-in one goes to the keychain entry its reference names); the export
+    // references (a typed-in one goes to an entry of the file's own, never to the one its
+    // reference named, which another file may share); the export
     // loads in tokengated's way with the environment it lists.
     void configFileRoundTrip() {
         App app;
@@ -391,28 +393,31 @@ routes:
         QFile savedFile(saved);
         QVERIFY(savedFile.open(QIODevice::ReadOnly));
         const QByteArray text = savedFile.readAll();
-        QVERIFY2(text.contains("client_secret: keychain:idp-secret"), text.constData());
+        const QString clientEntry =
+            ConfigDocument::entryName(saved, u"introspection.default.client_secret"_qs);
+        const QString jwtEntry = ConfigDocument::entryName(saved, u"jwt.secret"_qs);
+        QVERIFY2(clientEntry.startsWith(u"saved-"), qPrintable(clientEntry));
+        QVERIFY2(text.contains(QByteArray("client_secret: keychain:" + clientEntry.toUtf8())),
+                 text.constData());
         QVERIFY(text.contains("client_secret: env:TST_PARTNER_SECRET"));
         // Typed without a reference: this file's own keychain entry.
-        QVERIFY2(text.contains("secret: keychain:saved.jwt.secret"), text.constData());
-        QCOMPARE(page->config().jwt.secretRef, u"keychain:saved.jwt.secret"_qs);
+        QVERIFY2(text.contains(QByteArray("secret: keychain:" + jwtEntry.toUtf8())),
+                 text.constData());
+        QCOMPARE(page->config().jwt.secretRef, u"keychain:"_qs + jwtEntry);
         for (const QByteArray secretValue :
              {"typed-new-secret", "secret-from-keychain", "typed-jwt-key-0123456789abcdef"})
             QVERIFY2(!text.contains(secretValue), secretValue.constData());
-        bool read = false;
-        app.secrets.read(QStringLiteral("idp-secret"), &app.window,
-                         [&](const SecretStore::Result &r) {
-                             QCOMPARE(r.value, u"typed-new-secret"_qs);
-                             read = true;
-                         });
-        QTRY_VERIFY(read);
-        read = false;
-        app.secrets.read(QStringLiteral("saved.jwt.secret"), &app.window,
-                         [&](const SecretStore::Result &r) {
-                             QCOMPARE(r.value, u"typed-jwt-key-0123456789abcdef"_qs);
-                             read = true;
-                         });
-        QTRY_VERIFY(read);
+        // The entry the file named keeps its value: another file may read it.
+        for (const auto &[entry, value] :
+             {std::pair{u"idp-secret"_qs, u"secret-from-keychain"_qs},
+              std::pair{clientEntry, u"typed-new-secret"_qs},
+              std::pair{jwtEntry, u"typed-jwt-key-0123456789abcdef"_qs}}) {
+            std::optional<QString> stored;
+            app.secrets.read(entry, &app.window,
+                             [&stored](const SecretStore::Result &r) { stored = r.value; });
+            QTRY_VERIFY(stored.has_value());
+            QCOMPARE(*stored, value);
+        }
 
         // Reopened, it is the hand-written file with the two edits: nothing else changed.
         const auto resolveEnv = [](const QString &reference, QString *) {
@@ -424,7 +429,8 @@ routes:
         QCOMPARE(applyConfigFile(original, expected, resolveEnv), QStringList());
         expected.upstreamUrl = QStringLiteral("http://127.0.0.1:3999");
         expected.jwt.secret = QStringLiteral("from-the-keychain");
-        expected.jwt.secretRef = QStringLiteral("keychain:saved.jwt.secret");
+        expected.jwt.secretRef = u"keychain:"_qs + jwtEntry;
+        expected.introspection.clientSecretRef = u"keychain:"_qs + clientEntry;
         Config reopened;
         QCOMPARE(applyConfigFile(saved, reopened, resolveEnv), QStringList());
         const QStringList got = describeConfig(reopened).split(u'\n');
@@ -446,10 +452,13 @@ routes:
         QString message;
         const QString exported = app.dir.filePath(QStringLiteral("server.yml"));
         QVERIFY(files->exportForServer(exported, &message));
-        QVERIFY2(message.contains(u"TOKENGATE_SECRET_IDP_SECRET"), qPrintable(message));
+        // Named without the file path's digits.
+        QVERIFY2(message.contains(u"TOKENGATE_SECRET_SAVED_INTROSPECTION_DEFAULT_CLIENT_SECRET"),
+                 qPrintable(message));
         QVERIFY2(message.contains(u"TOKENGATE_SECRET_SAVED_JWT_SECRET"), qPrintable(message));
         QProcessEnvironment env;
-        env.insert(QStringLiteral("TOKENGATE_SECRET_IDP_SECRET"), QStringLiteral("on-the-server"));
+        env.insert(QStringLiteral("TOKENGATE_SECRET_SAVED_INTROSPECTION_DEFAULT_CLIENT_SECRET"),
+                   QStringLiteral("on-the-server"));
         env.insert(QStringLiteral("TOKENGATE_SECRET_SAVED_JWT_SECRET"), QStringLiteral("jwt-key"));
         env.insert(QStringLiteral("TST_PARTNER_SECRET"), QStringLiteral("partner"));
         Config server;
@@ -482,7 +491,8 @@ routes:
         const QByteArray renamed = renamedFile.readAll();
         QVERIFY2(renamed.contains("name: corp"), renamed.constData());
         QVERIFY(renamed.contains("name: partner-b"));
-        QVERIFY2(renamed.contains("client_secret: keychain:idp-secret"), renamed.constData());
+        QVERIFY2(renamed.contains(QByteArray("client_secret: keychain:" + clientEntry.toUtf8())),
+                 renamed.constData());
         QVERIFY2(renamed.contains("client_secret: env:TST_PARTNER_SECRET"), renamed.constData());
         QVERIFY(!renamed.contains("keychain:saved.introspection"));
         QString renamedMessage;
@@ -518,13 +528,15 @@ routes:
             QVERIFY(key.open(QIODevice::WriteOnly));
             key.write(Test::generatePrivateKeyPem("EC", 0, "P-256"));
         }
-        const QString handWritten = QStringLiteral(R"(upstream:
+        const QString built = app.dir.filePath(QStringLiteral("built.yml"));
+        const QString handWritten =
+            QStringLiteral(R"(upstream:
   url: http://127.0.0.1:3000
 introspection:
   - name: corp
     url: https://idp.example.com/introspect
     client_id: gateway
-    client_secret: keychain:built.introspection.corp.client_secret
+    client_secret: keychain:%2
   - name: partners
     url: https://partners.example.com/introspect
     auth_method: private_key_jwt
@@ -551,7 +563,8 @@ routes:
     upstream: http://127.0.0.1:3003
     authenticate: false
 )")
-                                        .arg(keyFile);
+                .arg(keyFile,
+                     ConfigDocument::entryName(built, u"introspection.corp.client_secret"_qs));
         Config empty;
         empty.demo = false;
         SettingsPage *page = app.window.settingsPage();
@@ -615,7 +628,6 @@ routes:
         QTest::keyClick(authenticate, Qt::Key_Space);
         QVERIFY2(page->problems().isEmpty(), qPrintable(page->problems().join(u'\n')));
 
-        const QString built = app.dir.filePath(QStringLiteral("built.yml"));
         ConfigFileActions *files = app.window.configFiles();
         QSignalSpy saved(files, &ConfigFileActions::saved);
         files->save(built);
@@ -632,8 +644,8 @@ routes:
         handFile.close();
         // The typed secret is in the keychain, under the name the hand-written file gives.
         std::optional<QString> stored;
-        app.secrets.read(u"built.introspection.corp.client_secret"_qs, &app.window,
-                         [&](const SecretStore::Result &r) { stored = r.value; });
+        app.secrets.read(ConfigDocument::entryName(built, u"introspection.corp.client_secret"_qs),
+                         &app.window, [&](const SecretStore::Result &r) { stored = r.value; });
         QTRY_VERIFY(stored.has_value());
         QCOMPARE(*stored, u"corp-secret"_qs);
         const auto keychain = [&stored](const QString &, QString *) { return stored; };
@@ -760,6 +772,20 @@ routes:
         QVERIFY(app.window.settingsPage()->config().routes[0].claimRules.isEmpty());
         emit app.window.settingsPage()->applyRequested(app.window.settingsPage()->config());
         QCOMPARE(get(app.url("/x"), bob).status, 200);
+
+        // In the demo a route without an upstream goes to the echo upstream; a file has no
+        // demo, so such a config is not saved as one.
+        QTest::mouseClick(editor->findChild<QPushButton *>(QStringLiteral("routes-add")),
+                          Qt::LeftButton);
+        QVERIFY2(app.window.settingsPage()->problems().isEmpty(),
+                 qPrintable(app.window.settingsPage()->problems().join(u'\n')));
+        QSignalSpy saved(app.window.configFiles(), &ConfigFileActions::saved);
+        app.window.configFiles()->save(app.dir.filePath(QStringLiteral("demo.yml")));
+        QTRY_COMPARE(saved.size(), 1);
+        QCOMPARE(saved.first().first().toBool(), false);
+        QVERIFY2(app.window.settingsPage()->outcome().contains(u"no upstream"),
+                 qPrintable(app.window.settingsPage()->outcome()));
+        QVERIFY(!QFile::exists(app.dir.filePath(QStringLiteral("demo.yml"))));
     }
 
     // Edits on the Settings, Routes and All settings pages are undone one step at a time,

@@ -691,7 +691,7 @@ private slots:
         badAllow.destinationMode = true;
         badAllow.destinationAllow = QStringLiteral("http://x/");
         QTest::newRow("bad allowlist")
-            << QList<RouteConfig>{badAllow} << QStringLiteral("destination allowlist:");
+            << QList<RouteConfig>{badAllow} << QStringLiteral("destination_allow:");
         RouteConfig cookieNoName = ok;
         cookieNoName.tokenSources = {TokenSource{TokenSource::Kind::Cookie, {}}};
         QTest::newRow("cookie source without name")
