@@ -159,6 +159,11 @@ QStringList ConfigDocument::assignReferences(Config &config, const QString &path
     for (const SecretSetting &s : secretSettings(defaults))
         defaultValues.insert(s.path, *s.value);
     QStringList problems;
+    // Entries the kept references name: a typed secret never lands in one of them (an endpoint
+    // renamed keeps its entry, and a new one may take the old name).
+    QSet<QString> named;
+    for (const SecretSetting &s : secretSettings(config))
+        named.insert(*s.reference);
     for (const SecretSetting &s : secretSettings(config)) {
         // Typing a secret drops its reference (setTypedSecret), so one still there stands
         // for the value, wherever it moved (an endpoint renamed): as the file had it, read
@@ -169,8 +174,11 @@ QStringList ConfigDocument::assignReferences(Config &config, const QString &path
             continue;
         // Typed in: into this file's own entry, never into one another file or the app names
         // (a file may name entries to read them, not to overwrite them).
-        const QString name = entryName(path, s.path);
+        QString name = entryName(path, s.path);
+        for (int n = 2; named.contains(KeychainPrefix + name); ++n)
+            name = entryName(path, s.path) + QStringLiteral("-%1").arg(n);
         *s.reference = KeychainPrefix + name;
+        named.insert(*s.reference);
         toKeychain->append({name, *s.value});
     }
     return problems + urlPasswords(config);

@@ -361,6 +361,13 @@ void MainWindow::applySettings(const Config &config) {
 void MainWindow::saveSecrets(const Config &config) {
     if (!m_keychainAvailable)
         return; // this run only: nothing to write
+    // With a file open its secrets are its references (a typed one goes to the file's own
+    // entry when saved): the app's own entries are neither overwritten with them nor, for one
+    // this machine cannot read, removed.
+    if (!m_configFiles->path().isEmpty()) {
+        emit settingsSaved(true);
+        return;
+    }
     auto failures = std::make_shared<QStringList>();
     auto pending = std::make_shared<int>(int(secretFields().size()));
     Config copy = config;

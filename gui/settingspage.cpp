@@ -564,8 +564,7 @@ QStringList SettingsPage::problemsWith(const Config &edited) const {
         !parseListenAddress(m_tlsListen->text().trimmed(), &address, &port))
         out << QStringLiteral("tls.listen: expected address:port, e.g. 127.0.0.1:8443, got \"%1\"")
                    .arg(m_tlsListen->text());
-    if (m_fixedUpstream->isChecked() && m_upstream->text().trimmed().isEmpty() &&
-        !m_demo->isChecked())
+    if (m_fixedUpstream->isChecked() && m_upstream->text().trimmed().isEmpty() && !edited.demo)
         out << QStringLiteral("upstream: enter the URL of the service to protect, or choose "
                               "the Destination header");
     // A preset's placeholders, left as they were.

@@ -141,6 +141,12 @@ QStringList Config::validate() const {
             problems << clientAuthProblems(more);
         }
     }
+    // Sent back in WWW-Authenticate's quoted scope="..." on every route.
+    for (const QString &scope : requiredScopes) {
+        if (scope.isEmpty() || scope.contains(u' ') || scope.contains(u'"') ||
+            scope.contains(u'\\'))
+            problems << QStringLiteral("required-scopes: \"%1\" is not a scope token").arg(scope);
+    }
     if (!jwt.headerName.isEmpty()) {
         if (!isHttpToken(jwt.headerName))
             problems << QStringLiteral("jwt-header: \"%1\" is not a valid header name")

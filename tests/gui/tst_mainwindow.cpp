@@ -375,6 +375,15 @@ routes:
         auto *secret = page->findChild<QLineEdit *>(QStringLiteral("client-secret"));
         QCOMPARE(secret->text(), u"secret-from-keychain"_qs);
         QCOMPARE(page->config().routes.size(), 3);
+        // Applied with the file open: its secrets are not copied into the app's own entries.
+        QSignalSpy settingsSaved(&app.window, &MainWindow::settingsSaved);
+        emit page->applyRequested(page->config());
+        QTRY_COMPARE(settingsSaved.size(), 1);
+        std::optional<SecretStore::Result> appEntry;
+        app.secrets.read(u"client-secret"_qs, &app.window,
+                         [&appEntry](const SecretStore::Result &r) { appEntry = r; });
+        QTRY_VERIFY(appEntry.has_value());
+        QCOMPARE(appEntry->status, SecretStore::Status::NotFound);
 
         // Edited as a user does: a new upstream and a new client secret, typed.
         auto *upstream = page->findChild<QLineEdit *>(QStringLiteral("upstream"));
@@ -519,6 +528,52 @@ routes:
     // it did not convert is listed under the buttons.
     // Three routes and two endpoints built from nothing on the app's pages, as a user types
     // them, then saved: the file means exactly what the same config written by hand means.
+    // A typed secret never lands in an entry a kept reference names: an endpoint renamed
+    // keeps its entry, and a new endpoint taking the old name gets one of its own.
+    void typedSecretsNeverShareAnEntry() {
+        App app;
+        ConfigDocument document(&app.secrets);
+        const QString path = app.dir.filePath(QStringLiteral("shared.yml"));
+        const auto save = [&document, &path](const Config &c) {
+            std::optional<Config> saved;
+            document.save(path, c, [&saved](bool ok, const QStringList &, const Config &as) {
+                if (ok)
+                    saved = as;
+            });
+            (void)QTest::qWaitFor([&saved] { return saved.has_value(); }, 10'000);
+            return saved;
+        };
+        Config c;
+        IntrospectionConfig second;
+        second.name = QStringLiteral("idp-2");
+        second.url = QStringLiteral("https://two.example/introspect");
+        second.clientId = QStringLiteral("gw");
+        second.clientSecret = QStringLiteral("first-secret");
+        c.moreIntrospection = {second};
+        const std::optional<Config> first = save(c);
+        QVERIFY(first);
+        const QString firstRef = first->moreIntrospection[0].clientSecretRef;
+        QCOMPARE(firstRef, u"keychain:"_qs + ConfigDocument::entryName(
+                                                 path, u"introspection.idp-2.client_secret"_qs));
+        Config renamed = *first;
+        renamed.moreIntrospection[0].name = QStringLiteral("okta");
+        second.clientSecret = QStringLiteral("second-secret");
+        renamed.moreIntrospection << second; // takes the old name
+        const std::optional<Config> again = save(renamed);
+        QVERIFY(again);
+        QCOMPARE(again->moreIntrospection[0].clientSecretRef, firstRef);
+        const QString secondRef = again->moreIntrospection[1].clientSecretRef;
+        QVERIFY2(!secondRef.isEmpty() && secondRef != firstRef, qPrintable(secondRef));
+        for (const auto &[ref, value] :
+             {std::pair{firstRef, u"first-secret"_qs}, std::pair{secondRef, u"second-secret"_qs}}) {
+            std::optional<QString> stored;
+            app.secrets.read(ref.mid(9), &app.window,
+                             [&stored](const SecretStore::Result &r) { stored = r.value; });
+            QTRY_VERIFY(stored.has_value());
+            QCOMPARE(*stored, value);
+        }
+    }
+
     void buildRoutesAndEndpointsInTheApp() {
         App app;
         QTRY_VERIFY(app.window.secretsLoaded());

@@ -400,6 +400,12 @@ private slots:
             << QStringList{QStringLiteral("destination-allow: \"*.x.com:99999\""),
                            QStringLiteral("jwt-header: \"X JWT\" is not a valid header name"),
                            QStringLiteral("log-level: expected debug, info, warn or error")};
+        QTest::newRow("a required scope that breaks WWW-Authenticate's quoting")
+            << ConfigEdit([=](Config &c) {
+                   usable(c);
+                   c.requiredScopes = {QStringLiteral("read"), QStringLiteral("a\"b")};
+               })
+            << QStringList{QStringLiteral("required-scopes: \"a\"b\" is not a scope token")};
         QTest::newRow("demo needs no upstream") << ConfigEdit([](Config &c) {
             c.demo = true;
             c.auth = AuthMode::None;
