@@ -66,8 +66,10 @@ void EndpointsEditor::reorderItems(const QList<qsizetype> &order) {
 }
 
 QList<FormField> EndpointsEditor::fieldsFor(qsizetype index) {
-    return formFields<IntrospectionConfig>(endpointSettings(),
-                                           [this, index] { return &endpoint(index); });
+    // Through the config alone: the form's last edit may land while this editor goes.
+    return formFields<IntrospectionConfig>(endpointSettings(), [config = &m_config, index] {
+        return index == 0 ? &config->introspection : &config->moreIntrospection[index - 1];
+    });
 }
 
 void EndpointsEditor::storeItems(Config &edited) const {

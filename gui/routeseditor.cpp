@@ -33,8 +33,9 @@ void RoutesEditor::reorderItems(const QList<qsizetype> &order) {
 }
 
 QList<FormField> RoutesEditor::fieldsFor(qsizetype index) {
+    // Through the config alone: the form's last edit may land while this editor goes.
     return formFields<RouteConfig>(routeSettings(),
-                                   [this, index] { return &m_config.routes[index]; });
+                                   [config = &m_config, index] { return &config->routes[index]; });
 }
 
 QStringList RoutesEditor::problemsOf(qsizetype index, const QStringList &all,

@@ -102,7 +102,7 @@ QWidget *SettingsForm::editorFor(const FormField &f, QLabel *problem, QLabel *no
         if (why.isEmpty())
             emit edited();
     };
-    const auto applied = [this, f, shown, problem](const QString &text) {
+    const auto applied = [this, f, shown, problem, note](const QString &text) {
         // Leaving a field unchanged is no edit (and must not drop a secret's reference); a
         // refusal shown for it goes, the core's problem with the config stays.
         if (text == f.text()) {
@@ -111,6 +111,10 @@ QWidget *SettingsForm::editorFor(const FormField &f, QLabel *problem, QLabel *no
             return;
         }
         shown(f.apply(text));
+        if (f.note) { // a secret typed no longer comes from its reference
+            note->setText(f.note());
+            note->setVisible(!note->text().isEmpty());
+        }
     };
     if (f.map) {
         const bool headers = f.kind == SettingKind::HeaderMap;

@@ -43,10 +43,6 @@ int shownSeconds(int ms) {
     return qMax(1, ms / 1000);
 }
 
-} // namespace
-
-namespace {
-
 // A spin box over the range the config file allows for `key` (durations in whole seconds),
 // with the setting's help as its tooltip.
 QSpinBox *spinBox(const QString &key, const QString &suffix) {

@@ -263,6 +263,7 @@ private slots:
         QCOMPARE(page.config().introspection.clientSecretRef, u"env:IDP_SECRET"_qs);
         QVERIFY(type(u"client_secret"_qs, u"wrong"_qs));
         QCOMPARE(page.config().introspection.clientSecretRef, QString());
+        QVERIFY(note->isHidden()); // typed: no longer from the reference
         QVERIFY2(test(u"idp_rejected_client"_qs), qPrintable(editor.testResult()));
         QVERIFY(type(u"client_secret"_qs, QString::fromLatin1(ClientSecret)));
         // The core's problems show under their fields, those of the command line's names too.
