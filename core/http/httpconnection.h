@@ -165,6 +165,7 @@ private:
     qint64 m_bodyFlowMs = 0;    // body-flowing time before that
     qint64 m_lastCheck = 0;     // previous deadline check
     qint64 m_sendWaitMs = 0;    // time with response bytes the client had not taken yet
+    qint64 m_backlogSince = 0;  // when the bytes not taken yet began to wait
     qint64 m_bytesQueued = 0;   // response bytes handed to the socket
     qint64 m_lingerSince = 0;   // when the answer was out and our side half-closed
 
