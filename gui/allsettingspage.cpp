@@ -42,9 +42,7 @@ AllSettingsPage::AllSettingsPage(SettingsPage *page, QWidget *parent)
 }
 
 AllSettingsPage::~AllSettingsPage() {
-    // As ItemListEditor's: the form's last edit lands in m_config while it is still here.
-    disconnect(m_form, nullptr, this, nullptr);
-    m_form->setFields({});
+    m_form->detach(this); // while m_config is still here
 }
 
 void AllSettingsPage::showEvent(QShowEvent *event) {

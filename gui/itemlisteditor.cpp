@@ -85,10 +85,7 @@ ItemListEditor::ItemListEditor(SettingsPage *page, const QString &objectPrefix,
 }
 
 ItemListEditor::~ItemListEditor() {
-    // The field being typed into applies its text when it loses focus, as the window goes:
-    // into m_config, still here now, and never back to this half-destroyed editor.
-    disconnect(m_form, nullptr, this, nullptr);
-    m_form->setFields({});
+    m_form->detach(this); // while m_config is still here
 }
 
 void ItemListEditor::showEvent(QShowEvent *event) {

@@ -297,6 +297,11 @@ QStringList SettingsForm::showProblems(const QStringList &problems) {
     return untied;
 }
 
+void SettingsForm::detach(QObject *owner) {
+    disconnect(this, nullptr, owner, nullptr);
+    setFields({});
+}
+
 QString SettingsForm::problem(const QString &key) const {
     const auto *label = qobject_cast<QLabel *>(m_problems.value(key));
     return label && !label->isHidden() ? label->text() : QString();

@@ -50,6 +50,9 @@ public:
     // Re-reads every value (the owner changed under the form). `keepEdited`: not the field
     // being typed into (the change came from elsewhere; the user's text is not lost).
     void refresh(bool keepEdited = false);
+    // Before `owner` (whose data the fields edit) goes: the field being typed into applies its
+    // text as it loses focus, into the data still there, and nothing reaches `owner` again.
+    void detach(QObject *owner);
     // The problem shown under `key`, for tests.
     QString problem(const QString &key) const;
     // Shows each of the core's problems (Config::validate(), about what this form edits)

@@ -17,6 +17,11 @@ struct ClaimRule {
     Op op = Op::Equals;
     QStringList values;
 
+    // A claim to look at and its values: exactly one for equals.
+    bool complete() const {
+        return !claim.isEmpty() && !values.isEmpty() && (op != Op::Equals || values.size() == 1);
+    }
+
     bool operator==(const ClaimRule &) const = default;
 };
 

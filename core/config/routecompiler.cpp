@@ -221,8 +221,7 @@ QStringList validateRoutes(const Config &config) {
                     << at + QStringLiteral("required scope \"%1\" is not a scope token").arg(scope);
         }
         for (const ClaimRule &rule : r.claimRules) {
-            if (rule.claim.isEmpty() || rule.values.isEmpty() ||
-                (rule.op == ClaimRule::Op::Equals && rule.values.size() != 1))
+            if (!rule.complete())
                 problems << at + QStringLiteral("claim rule on \"%1\" needs a claim and %2")
                                      .arg(rule.claim, rule.op == ClaimRule::Op::Equals
                                                           ? QStringLiteral("exactly one value")

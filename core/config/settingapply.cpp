@@ -383,14 +383,16 @@ QString applySettingRules(const Setting<Owner> &s, Owner &owner, const QList<Cla
     const auto *field = std::get_if<FieldRef<Owner, QList<ClaimRule>>>(&s.field);
     if (!field)
         return QStringLiteral("expected a single value");
+    // ClaimRule::complete(), as the routes check it, said for the rule at hand.
     for (qsizetype i = 0; i < rules.size(); ++i) {
         const ClaimRule &r = rules[i];
-        if (r.claim.trimmed().isEmpty())
+        if (r.complete())
+            continue;
+        if (r.claim.isEmpty())
             return QStringLiteral("rule %1: name the claim").arg(i + 1);
-        if (r.values.isEmpty())
-            return QStringLiteral("rule %1 (%2): give a value").arg(i + 1).arg(r.claim);
-        if (r.op == ClaimRule::Op::Equals && r.values.size() != 1)
-            return QStringLiteral("rule %1 (%2): equals takes one value").arg(i + 1).arg(r.claim);
+        return r.values.isEmpty()
+                   ? QStringLiteral("rule %1 (%2): give a value").arg(i + 1).arg(r.claim)
+                   : QStringLiteral("rule %1 (%2): equals takes one value").arg(i + 1).arg(r.claim);
     }
     field->ref(owner) = rules;
     return {};

@@ -11,16 +11,21 @@
 
 namespace Tokengate::Test {
 
+// Replaces what `line` holds by typing, then Return.
+inline void retype(QLineEdit *line, const QString &text) {
+    line->selectAll();
+    QTest::keyClick(line, Qt::Key_Delete);
+    QTest::keyClicks(line, text);
+    QTest::keyClick(line, Qt::Key_Return);
+}
+
 // Replaces the text of the line edit `key` under `parent` (found by object name), then
 // Return, which applies it.
 inline bool typeInto(QWidget *parent, const QString &key, const QString &text) {
     auto *line = parent->findChild<QLineEdit *>(key);
     if (!line)
         return false;
-    line->selectAll();
-    QTest::keyClick(line, Qt::Key_Delete);
-    QTest::keyClicks(line, text);
-    QTest::keyClick(line, Qt::Key_Return);
+    retype(line, text);
     return true;
 }
 
@@ -41,10 +46,7 @@ inline bool typeInCell(QTableWidget *table, int row, int column, const QString &
     auto *editor = qobject_cast<QLineEdit *>(table->indexWidget(table->currentIndex()));
     if (!editor)
         return false;
-    editor->selectAll();
-    QTest::keyClick(editor, Qt::Key_Delete);
-    QTest::keyClicks(editor, text);
-    QTest::keyClick(editor, Qt::Key_Return);
+    retype(editor, text);
     // The delegate commits on a later turn of the event loop.
     return QTest::qWaitFor(
         [&] { return table->item(row, column) && table->item(row, column)->text() == text; },
