@@ -430,7 +430,7 @@ void IntrospectionCache::setEvictionListener(EvictionListener listener) {
 qsizetype IntrospectionCache::evictFingerprint(QByteArrayView fingerprint, Reach reach) {
     if (fingerprint.isEmpty())
         return 0;
-    m_evictionGeneration.fetch_add(1, std::memory_order_acq_rel);
+    recordEviction(fingerprint.toByteArray(), {});
     if (reach == Reach::Everywhere) {
         QMutexLocker lock(&m_listenerMutex);
         if (m_listener)
@@ -451,7 +451,7 @@ qsizetype IntrospectionCache::evictSubject(const QString &subject, Reach reach) 
     // An empty subject would match every answer without `sub`: not what an operator means.
     if (subject.isEmpty())
         return 0;
-    m_evictionGeneration.fetch_add(1, std::memory_order_acq_rel);
+    recordEviction({}, subject);
     if (reach == Reach::Everywhere) {
         QMutexLocker lock(&m_listenerMutex);
         if (m_listener)
@@ -470,8 +470,34 @@ qsizetype IntrospectionCache::evictSubject(const QString &subject, Reach reach) 
     return count;
 }
 
+void IntrospectionCache::recordEviction(QByteArray fingerprint, QString subject) {
+    QMutexLocker lock(&m_evictionLogMutex);
+    const quint64 generation = m_evictionGeneration.load(std::memory_order_relaxed) + 1;
+    m_evictionLog.push_back({generation, std::move(fingerprint), std::move(subject)});
+    if (qsizetype(m_evictionLog.size()) > EvictionLogSize)
+        m_evictionLog.pop_front();
+    m_evictionGeneration.store(generation, std::memory_order_release);
+}
+
+bool IntrospectionCache::evictedSince(quint64 generation, QByteArrayView fingerprint,
+                                      const QString &subject) const {
+    if (evictionGeneration() == generation)
+        return false;
+    QMutexLocker lock(&m_evictionLogMutex);
+    if (m_evictionLog.empty() || m_evictionLog.front().generation > generation + 1)
+        return true; // some evictions since are no longer known: fail closed
+    return std::any_of(m_evictionLog.cbegin(), m_evictionLog.cend(), [&](const auto &r) {
+        if (r.generation <= generation)
+            return false;
+        if (r.fingerprint.isEmpty() && r.subject.isEmpty())
+            return true;
+        return (!r.fingerprint.isEmpty() && r.fingerprint == fingerprint) ||
+               (!r.subject.isEmpty() && r.subject == subject);
+    });
+}
+
 qsizetype IntrospectionCache::evictAll() {
-    m_evictionGeneration.fetch_add(1, std::memory_order_acq_rel);
+    recordEviction({}, {});
     qsizetype count = 0;
     for (auto &shard : m_shards) {
         Shard::List removed;

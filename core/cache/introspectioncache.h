@@ -9,6 +9,7 @@
 
 #include <array>
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
@@ -114,6 +115,12 @@ public:
     quint64 evictionGeneration() const {
         return m_evictionGeneration.load(std::memory_order_acquire);
     }
+    // Whether a manual eviction after `generation` (an evictionGeneration() read before)
+    // named the token with `fingerprint` or the subject `subject`, or was of everything: what
+    // a WebSocket watching its token asks at each check, long after its answer was judged.
+    // The last EvictionLogSize evictions are kept; older ones unseen count as a match.
+    bool evictedSince(quint64 generation, QByteArrayView fingerprint, const QString &subject) const;
+    static constexpr qsizetype EvictionLogSize = 256;
 
     CacheStats stats() const;
 
@@ -134,7 +141,17 @@ private:
     std::atomic<quint64> m_misses{0};
     std::atomic<quint64> m_staleServed{0};
     std::atomic<quint64> m_evictions{0};
+    // Raised only with m_evictionLogMutex held, with the eviction's record added, so whoever
+    // sees a new generation finds its record.
     std::atomic<quint64> m_evictionGeneration{0};
+    struct EvictionRecord {
+        quint64 generation;
+        QByteArray fingerprint; // both empty: everything went
+        QString subject;
+    };
+    void recordEviction(QByteArray fingerprint, QString subject);
+    mutable QMutex m_evictionLogMutex;
+    std::deque<EvictionRecord> m_evictionLog;
     QMutex m_listenerMutex; // evictions are rare; the listener may be replaced meanwhile
     EvictionListener m_listener;
 };

@@ -845,7 +845,9 @@ QList<Setting<RouteConfig>> buildRouteSettings() {
          .field = at<&RouteConfig::maxTunnels>},
         {.key = u"websocket_until_expiry"_s,
          .kind = K::Bool,
-         .help = u"Close a WebSocket (1008) when its token expires or is revoked at the gateway."_s,
+         .help =
+             u"Close a WebSocket (1008) when its token expires, is revoked at the gateway or is "
+             u"evicted from the cache by hand."_s,
          .field = at<&RouteConfig::websocketUntilExpiry>},
         {.key = u"identity_headers"_s,
          .kind = K::HeaderMap,

@@ -67,6 +67,8 @@ const char *tunnelEndId(Tunnel::End end) {
         return "token_expired";
     case Tunnel::End::Revoked:
         return "token_revoked";
+    case Tunnel::End::Evicted:
+        return "token_evicted";
     }
     return "";
 }

@@ -127,7 +127,9 @@ void Tunnel::sendCloseIfBetweenFrames(Direction &d) {
         d.to->state() != QAbstractSocket::ConnectedState)
         return;
     d.closeSent = true;
-    const QByteArray reason = m_end == End::Revoked ? "token revoked" : "token expired";
+    const QByteArray reason = m_end == End::Revoked   ? "token revoked"
+                              : m_end == End::Evicted ? "token evicted"
+                                                      : "token expired";
     d.to->write(WebSocketFrames::closeFrame(1008, reason, !d.toClient));
     d.to->flush();
     // Both sockets stay open until both close frames are out: closing one now would stop
@@ -191,6 +193,8 @@ void Tunnel::checkDeadline(qint64 nowMs, qint64 idleTimeoutMs, qint64 closeTimeo
             endWithCloseFrames(End::Expired);
         else if (m_limit.revoked && m_limit.revoked())
             endWithCloseFrames(End::Revoked);
+        else if (m_limit.evicted && m_limit.evicted())
+            endWithCloseFrames(End::Evicted);
         else if (nowMs - m_lastActivity > idleTimeoutMs)
             close(End::Idle);
         return;

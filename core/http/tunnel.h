@@ -13,13 +13,15 @@ class QTcpSocket;
 
 namespace Tokengate {
 
-// When a WebSocket must end on its own, checked with the deadlines: its token's expiry, or a
-// revocation seen meanwhile. It ends with a close frame 1008 (policy violation) to each side,
-// put between their frames.
+// When a WebSocket must end on its own, checked with the deadlines: its token's expiry, a
+// revocation seen meanwhile, or its answer evicted from the cache by hand (the operator asks
+// for the token to be judged afresh, which a tunnel can only get by a new handshake). It ends
+// with a close frame 1008 (policy violation) to each side, put between their frames.
 struct TunnelLimit {
     qint64 untilMs = -1;           // on the deadline clock (DeadlineSweeper); -1: no expiry
     std::function<bool()> revoked; // null: not watched
-    bool active() const { return untilMs >= 0 || revoked; }
+    std::function<bool()> evicted; // null: not watched
+    bool active() const { return untilMs >= 0 || revoked || evicted; }
 };
 
 // The two connections of a switched protocol (a WebSocket after "101 Switching Protocols"),
@@ -41,6 +43,7 @@ public:
         Gateway,  // the gateway is stopping
         Expired,  // the token's exp passed (TunnelLimit)
         Revoked,  // the token was revoked meanwhile (TunnelLimit)
+        Evicted,  // the token's answer was evicted from the cache by hand (TunnelLimit)
     };
 
     // `client` stays owned by the caller; `upstream` becomes this tunnel's. The byte arrays

@@ -169,7 +169,7 @@ void RequestMetrics::render(PrometheusText &out) const {
 
     out.family("tokengate_tunnels_closed_total", "counter",
                "WebSockets ended, by who closed them: client, upstream, idle_timeout, gateway, "
-               "token_expired, token_revoked");
+               "token_expired, token_revoked, token_evicted");
     for (auto it = tunnelEnds.cbegin(); it != tunnelEnds.cend(); ++it)
         out.sample("tokengate_tunnels_closed_total", {{"closed_by", it.key()}}, double(it.value()));
 

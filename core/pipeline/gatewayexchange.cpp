@@ -406,6 +406,9 @@ void GatewayExchange::authenticate() {
         trace({Stage::Token, StepOutcome::Ok}, TokenExtractor::describe(source) +
                                                    QStringLiteral(", fp=") +
                                                    QString::fromLatin1(m_fingerprint));
+    // Before the lookup: an eviction landing while the upstream answers still counts.
+    if (!m_head.upgrade.isEmpty() && m_handler.settings().cache)
+        m_evictionGeneration = m_handler.settings().cache->evictionGeneration();
     m_ticket = introspector->check(
         found.token, m_fingerprint,
         [this](const IntrospectionOutcome &outcome) { onIntrospected(outcome); });
@@ -775,6 +778,18 @@ GatewayExchange::tunnelLimit(const std::shared_ptr<const IntrospectionResult> &i
     if (s.revocations)
         limit.revoked = [list = s.revocations, digest = m_tokenDigest, identity, clock = s.clock] {
             return !list->isEmpty() && list->match(digest, *identity, clock->nowSecs());
+        };
+    if (s.cache)
+        limit.evicted = [cache = std::weak_ptr(s.cache), since = m_evictionGeneration,
+                         fingerprint = m_fingerprint, subject = identity->subject]() mutable {
+            const auto held = cache.lock();
+            if (!held)
+                return true; // a reload replaced the cache: its answers no longer stand
+            const quint64 now = held->evictionGeneration();
+            if (held->evictedSince(since, fingerprint, subject))
+                return true;
+            since = now;
+            return false;
         };
     return limit;
 }

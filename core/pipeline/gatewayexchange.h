@@ -57,7 +57,8 @@ private:
     QByteArray rateLimitKey(const RateLimitSpec &spec, const IntrospectionResult *identity) const;
     QByteArray clientAddress() const;
     // How long a WebSocket opened by this request may live (the route's
-    // websocket_until_expiry): the identity's exp, and revocations at the gateway.
+    // websocket_until_expiry): the identity's exp, revocations at the gateway, and manual
+    // cache evictions since the token was looked up.
     TunnelLimit tunnelLimit(const std::shared_ptr<const IntrospectionResult> &identity) const;
     // False (and refused) for a cross-origin WebSocket whose token came from a cookie.
     bool webSocketMayUseCookie(int source);
@@ -83,7 +84,8 @@ private:
     const RouteSettings *m_route = nullptr;
     UpstreamTarget m_target;
     QByteArray m_fingerprint;
-    QByteArray m_tokenDigest; // SHA-256 of the token, for the revocation list
+    QByteArray m_tokenDigest;         // SHA-256 of the token, for the revocation list
+    quint64 m_evictionGeneration = 0; // the cache's, before an upgrade's token was looked up
     std::unique_ptr<IntrospectionTicket> m_ticket;
     std::unique_ptr<ProxyExchange> m_proxy;
     QByteArray m_corsOrigin; // the Origin the route's CORS grants access; empty: none

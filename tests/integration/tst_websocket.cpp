@@ -9,6 +9,7 @@
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
 
+#include "core/auth/bearertoken.h"
 #include "core/base/sha256.h"
 #include "core/observe/prometheustext.h"
 
@@ -186,6 +187,7 @@ private slots:
 
         Config c = introspectedConfig({}, m_idp, IdentityHeader);
         c.upstreamUrl.clear();
+        c.cache.enabled = true; // as the daemon's default: answers judged once, then evicted
         RouteConfig ws = prefixRoute("ws", "/ws", m_echo->url());
         ws.tokenSources = {{TokenSource::Kind::BearerHeader, {}},
                            {TokenSource::Kind::Query, QStringLiteral("access_token")},
@@ -732,6 +734,55 @@ private slots:
         QVERIFY(pong.wait(10000));
         QVERIFY(
             m_gateway->service.revocations().remove(RevocationList::Kind::Token, sha256(token)));
+    }
+
+    // An operator's eviction (admin DELETE /cache, the app's Cache page, another instance's
+    // through Redis) asks for the token to be judged afresh: a watched tunnel is closed at the
+    // next check, and the client's reconnection is judged. Other tokens' tunnels stay open.
+    void closedWhenEvictedFromTheCache() {
+        QSignalSpy events(&m_gateway->events, &EventHub::eventPublished);
+        const QByteArray dave = m_idp.mint(QStringLiteral("dave"), QStringLiteral("read"), 3600);
+        const QByteArray erin = m_idp.mint(QStringLiteral("erin"), QStringLiteral("read"), 3600);
+        const auto openAs = [&](const QByteArray &token, const QString &path) {
+            QNetworkRequest request(wsUrl(path));
+            request.setRawHeader("Authorization", "Bearer " + token);
+            return open(request);
+        };
+        auto daveWatched = openAs(dave, QStringLiteral("/expiring/evict-dave"));
+        auto daveUnwatched = openAs(dave, QStringLiteral("/ws/evict-dave"));
+        auto erinWatched = openAs(erin, QStringLiteral("/expiring/evict-erin"));
+        QVERIFY(daveWatched && daveUnwatched && erinWatched);
+        const auto stillOpen = [](QWebSocket &ws) {
+            QSignalSpy pong(&ws, &QWebSocket::pong);
+            ws.ping("still open");
+            return pong.wait(10000);
+        };
+
+        QSignalSpy daveGone(daveWatched.get(), &QWebSocket::disconnected);
+        IntrospectionCache *cache = m_gateway->service.cache();
+        QVERIFY(cache);
+        QVERIFY(cache->evictFingerprint(fingerprintOfDigest(sha256(dave))) > 0);
+        m_clock.advanceMs(500);
+        m_gateway->sweep();
+        QVERIFY(!daveGone.isEmpty() || daveGone.wait(10000));
+        QCOMPARE(daveWatched->closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);
+        QCOMPARE(daveWatched->closeReason(), QStringLiteral("token evicted"));
+        const auto event = eventFor(events, "/expiring/evict-dave");
+        QVERIFY(event);
+        QCOMPARE(event->tunnelEnd, QByteArray("token_evicted"));
+        QVERIFY(stillOpen(*daveUnwatched));
+        QVERIFY(stillOpen(*erinWatched));
+
+        // By subject too; and the evicted token is judged afresh on its next handshake.
+        QSignalSpy erinGone(erinWatched.get(), &QWebSocket::disconnected);
+        QVERIFY(cache->evictSubject(QStringLiteral("erin")) > 0);
+        m_clock.advanceMs(500);
+        m_gateway->sweep();
+        QVERIFY(!erinGone.isEmpty() || erinGone.wait(10000));
+        QCOMPARE(erinWatched->closeReason(), QStringLiteral("token evicted"));
+        auto daveAgain = openAs(dave, QStringLiteral("/expiring/evict-dave-again"));
+        QVERIFY(daveAgain);
+        QVERIFY(stillOpen(*daveAgain));
     }
 
     void idleTunnelIsClosed() {
