@@ -12,6 +12,7 @@
 
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 
 namespace Tokengate {
@@ -54,6 +55,9 @@ struct IntrospectionOutcome {
     bool checkedLocally = false; // the JWT's signature and claims held before the IdP was asked
     qint64 latencyUs = 0;        // of the IdP call; 0 when none was made for this request
     CacheOutcome cache = CacheOutcome::None;
+    // The cache's eviction generation when the IdP or Redis was asked, for a request that
+    // joined the call later; the maximum when the answer is as fresh as the request's lookup.
+    quint64 evictionGeneration = std::numeric_limits<quint64>::max();
 };
 
 // How connections to the IdP behave, from the upstreams' settings: the same timeouts and TLS

@@ -258,6 +258,7 @@ void TokenIntrospector::call(const QByteArray &key, const QByteArray &token,
                 outcome.result = inactive;
             }
             outcome.cache = CacheOutcome::Redis;
+            outcome.evictionGeneration = generation;
             m_calls.erase(flight.get());
             m_flights->land(key, flight, outcome);
         });
@@ -283,6 +284,8 @@ void TokenIntrospector::landed(const QByteArray &key, const QByteArray &fingerpr
     const auto entry = m_calls.find(flight.get());
     const bool evictedMeanwhile =
         entry == m_calls.end() || entry->second.evictionGeneration != m_cache->evictionGeneration();
+    if (entry != m_calls.end())
+        outcome.evictionGeneration = entry->second.evictionGeneration;
     if (outcome.error == Reason::None && entry != m_calls.end())
         outcome.result = withTokenLimits(outcome.result, entry->second.limits);
     if (outcome.error == Reason::None && evictedMeanwhile) {

@@ -206,9 +206,11 @@ struct IntrospectionCache::Shard {
     }
 };
 
-IntrospectionCache::IntrospectionCache(CacheSettings settings, const Clock &clock)
+IntrospectionCache::IntrospectionCache(CacheSettings settings, const Clock &clock,
+                                       std::shared_ptr<EvictionLog> evictions)
     : m_settings(settings)
-    , m_clock(clock) {
+    , m_clock(clock)
+    , m_evictionLog(evictions ? std::move(evictions) : std::make_shared<EvictionLog>()) {
     // Split evenly, rounding down so the totals never exceed the configured bounds; at least
     // one entry per shard so a tiny bound still caches something.
     for (auto &shard : m_shards) {
@@ -430,7 +432,7 @@ void IntrospectionCache::setEvictionListener(EvictionListener listener) {
 qsizetype IntrospectionCache::evictFingerprint(QByteArrayView fingerprint, Reach reach) {
     if (fingerprint.isEmpty())
         return 0;
-    recordEviction(fingerprint.toByteArray(), {});
+    m_evictionLog->record(fingerprint.toByteArray(), {});
     if (reach == Reach::Everywhere) {
         QMutexLocker lock(&m_listenerMutex);
         if (m_listener)
@@ -451,7 +453,7 @@ qsizetype IntrospectionCache::evictSubject(const QString &subject, Reach reach) 
     // An empty subject would match every answer without `sub`: not what an operator means.
     if (subject.isEmpty())
         return 0;
-    recordEviction({}, subject);
+    m_evictionLog->record({}, subject);
     if (reach == Reach::Everywhere) {
         QMutexLocker lock(&m_listenerMutex);
         if (m_listener)
@@ -470,34 +472,8 @@ qsizetype IntrospectionCache::evictSubject(const QString &subject, Reach reach) 
     return count;
 }
 
-void IntrospectionCache::recordEviction(QByteArray fingerprint, QString subject) {
-    QMutexLocker lock(&m_evictionLogMutex);
-    const quint64 generation = m_evictionGeneration.load(std::memory_order_relaxed) + 1;
-    m_evictionLog.push_back({generation, std::move(fingerprint), std::move(subject)});
-    if (qsizetype(m_evictionLog.size()) > EvictionLogSize)
-        m_evictionLog.pop_front();
-    m_evictionGeneration.store(generation, std::memory_order_release);
-}
-
-bool IntrospectionCache::evictedSince(quint64 generation, QByteArrayView fingerprint,
-                                      const QString &subject) const {
-    if (evictionGeneration() == generation)
-        return false;
-    QMutexLocker lock(&m_evictionLogMutex);
-    if (m_evictionLog.empty() || m_evictionLog.front().generation > generation + 1)
-        return true; // some evictions since are no longer known: fail closed
-    return std::any_of(m_evictionLog.cbegin(), m_evictionLog.cend(), [&](const auto &r) {
-        if (r.generation <= generation)
-            return false;
-        if (r.fingerprint.isEmpty() && r.subject.isEmpty())
-            return true;
-        return (!r.fingerprint.isEmpty() && r.fingerprint == fingerprint) ||
-               (!r.subject.isEmpty() && r.subject == subject);
-    });
-}
-
 qsizetype IntrospectionCache::evictAll() {
-    recordEviction({}, {});
+    m_evictionLog->record({}, {});
     qsizetype count = 0;
     for (auto &shard : m_shards) {
         Shard::List removed;

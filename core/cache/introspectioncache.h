@@ -3,13 +3,13 @@
 
 #include "core/base/clock.h"
 #include "core/cache/cachesettings.h"
+#include "core/cache/evictionlog.h"
 #include "core/cache/introspectionresult.h"
 
 #include <QMutex>
 
 #include <array>
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
@@ -44,7 +44,9 @@ QLatin1StringView cacheSourceName(CacheSource source);
 // is not the cache's business: callers judge every result, cached or not.
 class IntrospectionCache {
 public:
-    IntrospectionCache(CacheSettings settings, const Clock &clock);
+    // `evictions`: a log shared with the caches this one replaces; null: a log of its own.
+    IntrospectionCache(CacheSettings settings, const Clock &clock,
+                       std::shared_ptr<EvictionLog> evictions = {});
     ~IntrospectionCache();
 
     const CacheSettings &settings() const { return m_settings; }
@@ -112,15 +114,10 @@ public:
         std::function<void(const QByteArray &fingerprint, const QString &subject)>;
     void setEvictionListener(EvictionListener listener);
     // Changes with every manual eviction: an answer fetched before one may be stale.
-    quint64 evictionGeneration() const {
-        return m_evictionGeneration.load(std::memory_order_acquire);
-    }
-    // Whether a manual eviction after `generation` (an evictionGeneration() read before)
-    // named the token with `fingerprint` or the subject `subject`, or was of everything: what
-    // a WebSocket watching its token asks at each check, long after its answer was judged.
-    // The last EvictionLogSize evictions are kept; older ones unseen count as a match.
-    bool evictedSince(quint64 generation, QByteArrayView fingerprint, const QString &subject) const;
-    static constexpr qsizetype EvictionLogSize = 256;
+    quint64 evictionGeneration() const { return m_evictionLog->generation(); }
+    // Every manual eviction, this cache's and those of the caches before and after it that
+    // share the log.
+    std::shared_ptr<const EvictionLog> evictionLog() const { return m_evictionLog; }
 
     CacheStats stats() const;
 
@@ -141,17 +138,7 @@ private:
     std::atomic<quint64> m_misses{0};
     std::atomic<quint64> m_staleServed{0};
     std::atomic<quint64> m_evictions{0};
-    // Raised only with m_evictionLogMutex held, with the eviction's record added, so whoever
-    // sees a new generation finds its record.
-    std::atomic<quint64> m_evictionGeneration{0};
-    struct EvictionRecord {
-        quint64 generation;
-        QByteArray fingerprint; // both empty: everything went
-        QString subject;
-    };
-    void recordEviction(QByteArray fingerprint, QString subject);
-    mutable QMutex m_evictionLogMutex;
-    std::deque<EvictionRecord> m_evictionLog;
+    std::shared_ptr<EvictionLog> m_evictionLog;
     QMutex m_listenerMutex; // evictions are rare; the listener may be replaced meanwhile
     EvictionListener m_listener;
 };

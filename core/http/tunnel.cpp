@@ -194,7 +194,8 @@ void Tunnel::checkDeadline(qint64 nowMs, qint64 idleTimeoutMs, qint64 closeTimeo
         else if (m_limit.revoked && m_limit.revoked())
             endWithCloseFrames(End::Revoked);
         else if (m_limit.evicted && m_limit.evicted())
-            endWithCloseFrames(End::Evicted);
+            // A revocation also evicts: one landing between the two checks is a revocation.
+            endWithCloseFrames(m_limit.revoked && m_limit.revoked() ? End::Revoked : End::Evicted);
         else if (nowMs - m_lastActivity > idleTimeoutMs)
             close(End::Idle);
         return;

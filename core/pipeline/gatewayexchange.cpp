@@ -421,6 +421,8 @@ void GatewayExchange::onIntrospected(const IntrospectionOutcome &outcome) {
     if (outcome.latencyUs > 0)
         event.idpUs = outcome.latencyUs;
     event.cache = outcome.cache;
+    // An answer asked for before this request looked may predate an eviction it missed.
+    m_evictionGeneration = std::min(m_evictionGeneration, outcome.evictionGeneration);
     if (outcome.error != Reason::None) {
         if (tracing())
             trace({Stage::Introspect, StepOutcome::Error},
@@ -780,13 +782,10 @@ GatewayExchange::tunnelLimit(const std::shared_ptr<const IntrospectionResult> &i
             return !list->isEmpty() && list->match(digest, *identity, clock->nowSecs());
         };
     if (s.cache)
-        limit.evicted = [cache = std::weak_ptr(s.cache), since = m_evictionGeneration,
+        limit.evicted = [log = s.cache->evictionLog(), since = m_evictionGeneration,
                          fingerprint = m_fingerprint, subject = identity->subject]() mutable {
-            const auto held = cache.lock();
-            if (!held)
-                return true; // a reload replaced the cache: its answers no longer stand
-            const quint64 now = held->evictionGeneration();
-            if (held->evictedSince(since, fingerprint, subject))
+            const quint64 now = log->generation();
+            if (log->evictedSince(since, fingerprint, subject))
                 return true;
             since = now;
             return false;

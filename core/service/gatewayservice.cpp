@@ -471,7 +471,7 @@ std::array<quint64, 8> GatewayService::redisCounters() const {
 void GatewayService::buildCache() {
     carryCounters();
     m_redisEvictions.reset(); // unhooks the old cache first
-    m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock);
+    m_cache = std::make_shared<IntrospectionCache>(m_config.cache, *m_clock, m_evictionLog);
     m_flights = std::make_shared<IntrospectionFlights>();
     m_redis = RedisTier::fromSettings(m_config.cache, *m_clock);
     if (m_redis)

@@ -117,6 +117,9 @@ private:
     EventHub *m_events;
     Config m_config;
     std::shared_ptr<IntrospectionCache> m_cache;
+    // Kept across rebuilt caches: a WebSocket judged under the old one hears of evictions in
+    // the new one.
+    std::shared_ptr<EvictionLog> m_evictionLog = std::make_shared<EvictionLog>();
     std::shared_ptr<IntrospectionFlights> m_flights;
     std::shared_ptr<RedisTier> m_redis;
     std::shared_ptr<RevocationList> m_revocations = std::make_shared<RevocationList>();

@@ -785,6 +785,34 @@ private slots:
         QVERIFY(stillOpen(*daveAgain));
     }
 
+    // A reload that rebuilds the cache keeps the tunnels open, and they still hear of
+    // evictions made in the new cache.
+    void evictionAfterAReloadStillCounts() {
+        const QByteArray frank = m_idp.mint(QStringLiteral("frank"), QStringLiteral("read"), 3600);
+        QNetworkRequest request(wsUrl(QStringLiteral("/expiring/reload")));
+        request.setRawHeader("Authorization", "Bearer " + frank);
+        auto ws = open(request);
+        QVERIFY(ws);
+        const IntrospectionCache *before = m_gateway->service.cache();
+        Config changed = m_gateway->service.config();
+        changed.cache.maxEntries += 1;
+        QStringList errors;
+        QVERIFY2(m_gateway->service.reload(changed, &errors), qPrintable(errors.join(u'\n')));
+        QVERIFY(m_gateway->service.cache() != before); // or the test proves nothing
+        m_clock.advanceMs(500);
+        m_gateway->sweep();
+        QSignalSpy pong(ws.get(), &QWebSocket::pong);
+        ws->ping("after the reload");
+        QVERIFY(pong.wait(10000));
+
+        QSignalSpy gone(ws.get(), &QWebSocket::disconnected);
+        m_gateway->service.cache()->evictFingerprint(fingerprintOfDigest(sha256(frank)));
+        m_clock.advanceMs(500);
+        m_gateway->sweep();
+        QVERIFY(!gone.isEmpty() || gone.wait(10000));
+        QCOMPARE(ws->closeReason(), QStringLiteral("token evicted"));
+    }
+
     void idleTunnelIsClosed() {
         QSignalSpy events(&m_gateway->events, &EventHub::eventPublished);
         auto ws = openWithBearer(QStringLiteral("/ws/idle"));

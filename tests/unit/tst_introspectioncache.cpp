@@ -492,34 +492,35 @@ private slots:
         IntrospectionCache cache(enabled(), clock);
         const QString alice = QStringLiteral("alice");
         const quint64 start = cache.evictionGeneration();
-        QVERIFY(!cache.evictedSince(start, "aaaaaaaa", alice));
+        QVERIFY(!cache.evictionLog()->evictedSince(start, "aaaaaaaa", alice));
         cache.evictFingerprint("bbbbbbbb"); // another token, even with nothing cached
         cache.evictSubject(QStringLiteral("bob"));
         QVERIFY(cache.evictionGeneration() != start);
-        QVERIFY(!cache.evictedSince(start, "aaaaaaaa", alice));
-        QVERIFY(cache.evictedSince(start, "bbbbbbbb", alice));
-        QVERIFY(cache.evictedSince(start, "cccccccc", QStringLiteral("bob")));
+        QVERIFY(!cache.evictionLog()->evictedSince(start, "aaaaaaaa", alice));
+        QVERIFY(cache.evictionLog()->evictedSince(start, "bbbbbbbb", alice));
+        QVERIFY(cache.evictionLog()->evictedSince(start, "cccccccc", QStringLiteral("bob")));
         // An answer without a subject is not one of every subject-less eviction's.
-        QVERIFY(!cache.evictedSince(start, "cccccccc", QString()));
+        QVERIFY(!cache.evictionLog()->evictedSince(start, "cccccccc", QString()));
 
         const quint64 afterBob = cache.evictionGeneration();
-        QVERIFY(!cache.evictedSince(afterBob, "bbbbbbbb", QStringLiteral("bob")));
+        QVERIFY(!cache.evictionLog()->evictedSince(afterBob, "bbbbbbbb", QStringLiteral("bob")));
         cache.evictSubject(alice);
-        QVERIFY(cache.evictedSince(afterBob, "aaaaaaaa", alice));
-        QVERIFY(!cache.evictedSince(afterBob, "aaaaaaaa", QStringLiteral("alicia")));
+        QVERIFY(cache.evictionLog()->evictedSince(afterBob, "aaaaaaaa", alice));
+        QVERIFY(!cache.evictionLog()->evictedSince(afterBob, "aaaaaaaa", QStringLiteral("alicia")));
 
         const quint64 beforeAll = cache.evictionGeneration();
         cache.evictAll();
-        QVERIFY(cache.evictedSince(beforeAll, "dddddddd", QStringLiteral("dave")));
+        QVERIFY(cache.evictionLog()->evictedSince(beforeAll, "dddddddd", QStringLiteral("dave")));
 
         // Evictions beyond what is kept may have named anyone: a match, not a miss.
         const quint64 beforeFlood = cache.evictionGeneration();
-        for (qsizetype i = 0; i < IntrospectionCache::EvictionLogSize; ++i)
+        for (qsizetype i = 0; i < EvictionLog::Size; ++i)
             cache.evictFingerprint("eeeeeeee");
-        QVERIFY(!cache.evictedSince(beforeFlood, "aaaaaaaa", alice));
+        QVERIFY(!cache.evictionLog()->evictedSince(beforeFlood, "aaaaaaaa", alice));
         cache.evictFingerprint("eeeeeeee");
-        QVERIFY(cache.evictedSince(beforeFlood, "aaaaaaaa", alice));
-        QVERIFY(!cache.evictedSince(cache.evictionGeneration() - 1, "aaaaaaaa", alice));
+        QVERIFY(cache.evictionLog()->evictedSince(beforeFlood, "aaaaaaaa", alice));
+        QVERIFY(
+            !cache.evictionLog()->evictedSince(cache.evictionGeneration() - 1, "aaaaaaaa", alice));
     }
 
     // What the inspector shows: most recently used first, hits, where each answer came from,
