@@ -103,7 +103,10 @@ std::unique_ptr<JwtSigner> JwtSigner::create(JwtAlgorithm alg, const QByteArray 
     if (alg == JwtAlgorithm::HS256) {
         if (keyMaterial.isEmpty())
             return fail(QStringLiteral("HS256 needs a non-empty secret"));
-        signer->m_secret = keyMaterial;
+        signer->m_hmac = std::make_unique<HmacSha256Key>(keyMaterial);
+        if (!signer->m_hmac->isValid())
+            return fail(QStringLiteral("HS256: OpenSSL cannot prepare the key (") + opensslError() +
+                        u')');
         return signer;
     }
 
@@ -198,7 +201,9 @@ QByteArray JwtSigner::signPayload(QByteArrayView payloadJson) const {
     jws.append('.');
     jws.append(Jwt::base64Url(payloadJson));
     if (m_algorithm == JwtAlgorithm::HS256) {
-        const QByteArray mac = hmacSha256(m_secret, jws);
+        const QByteArray mac = m_hmac->mac(jws);
+        if (mac.isEmpty())
+            return {}; // as for a failed RS256/ES256 signature: no JWT rather than a broken one
         jws.append('.');
         jws.append(Jwt::base64Url(mac));
         return jws;

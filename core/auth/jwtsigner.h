@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/auth/jwtconfig.h"
+#include "core/base/sha256.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -45,9 +46,9 @@ private:
 
     JwtAlgorithm m_algorithm;
     QString m_keyId;
-    QByteArray m_encodedHeader; // base64url of the header JSON, the same for every JWT
-    QByteArray m_secret;        // HS256
-    std::unique_ptr<Key> m_key; // RS256/ES256
+    QByteArray m_encodedHeader;            // base64url of the header JSON, the same for every JWT
+    std::unique_ptr<HmacSha256Key> m_hmac; // HS256
+    std::unique_ptr<Key> m_key;            // RS256/ES256
     QJsonObject m_publicJwk;
 };
 
