@@ -4,8 +4,9 @@
 # upstream and the clients. In one run, interleaved over ROUNDS rounds, for each CONNS count:
 # echo round trips of SIZE-byte binary messages straight to the echo server, and through
 # tokengated (introspected token from the mock IdP, HS256 JWT, 2 workers, access log and
-# metrics on). Prints messages/s, the ratio to the direct run and the gateway's CPU per
-# message; then opens IDLE_TUNNELS idle WebSockets through the gateway and prints how much its
+# metrics on), and through nginx as a WebSocket proxy (2 workers, the usual Upgrade map): what
+# one more hop costs any proxy. Prints messages/s, the ratio to the direct run and each
+# proxy's CPU per message; then opens IDLE_TUNNELS idle WebSockets through the gateway and prints how much its
 # RSS grew per tunnel.
 #   bench/websocket.sh   (CONNS="1 50" SIZE=64 ROUNDS=3 DURATION=5 IDLE_TUNNELS=10000)
 set -euo pipefail
@@ -35,8 +36,38 @@ gw=$(free_port)
   --log-level error 2>"$work/gw.err" & pids+=($!)
 gpid=$!
 wait_port "$gw"
+# nginx as the reference WebSocket proxy, to the same echo server.
+ngx=$(free_port)
+cat >"$work/nginx-ws.conf" <<CONF
+worker_processes 2;
+pid $work/nginx-ws.pid;
+error_log $work/error-ws.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp;
+  fastcgi_temp_path $work/tmp; uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+  map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
+  server { listen 127.0.0.1:$ngx;
+           location / { proxy_pass http://127.0.0.1:$echo_port; proxy_http_version 1.1;
+                        proxy_set_header Upgrade \$http_upgrade;
+                        proxy_set_header Connection \$connection_upgrade;
+                        proxy_read_timeout 3600s; } }
+}
+CONF
+nginx -c "$work/nginx-ws.conf" -e "$work/error-ws.log" -g 'daemon off;' & pids+=($!)
+npid=$!
+wait_port "$ngx"
 
 declare -A rate cpu
+per_message() { # per_message TICKS MESSAGES_PER_S: microseconds of CPU per round trip
+  awk -v t="$1" -v hz="$hz" -v r="$2" -v d="$DURATION" 'BEGIN {printf "%.1f", t / hz * 1e6 / (r * (d + 1))}'
+}
+nginx_ticks() { # the master and its workers
+  local t=0 p
+  for p in $npid $(pgrep -P "$npid"); do t=$((t + $(ticks "$p"))); done
+  echo "$t"
+}
 for round in $(seq "$ROUNDS"); do
   echo "round $round" >&2
   for c in $CONNS; do
@@ -46,22 +77,27 @@ for round in $(seq "$ROUNDS"); do
     r=$(TOKEN=bench "$ws" load "ws://127.0.0.1:$gw/echo" "$c" "$DURATION" "$SIZE" | awk '{print $2}')
     rate[tokengated,$c]+="$r "
     # The load runs DURATION + 1 s (warm-up); its messages are counted over DURATION.
-    cpu[$c]+="$(awk -v t=$(( $(ticks "$gpid") - before )) -v hz="$hz" -v r="$r" -v d="$DURATION" \
-      'BEGIN {printf "%.1f", t / hz * 1e6 / (r * (d + 1))}') "
-    echo "  c=$c direct ${rate[direct,$c]} through ${rate[tokengated,$c]}" >&2
+    cpu[tokengated,$c]+="$(per_message "$(( $(ticks "$gpid") - before ))" "$r") "
+    before=$(nginx_ticks)
+    r=$("$ws" load "ws://127.0.0.1:$ngx/echo" "$c" "$DURATION" "$SIZE" | awk '{print $2}')
+    rate[nginx,$c]+="$r "
+    cpu[nginx,$c]+="$(per_message "$(( $(nginx_ticks) - before ))" "$r") "
+    echo "  c=$c direct ${rate[direct,$c]} through ${rate[tokengated,$c]} nginx ${rate[nginx,$c]}" >&2
   done
 done
 
 echo
 echo "WebSocket echo round trips of $SIZE-byte messages, median of $ROUNDS interleaved rounds of ${DURATION}s"
-echo "(loopback, 2 cores shared by the clients, the echo server and the gateway; gateway 2 workers, defaults on)"
+echo "(loopback, 2 cores shared by the clients, the echo server and the proxy; gateway 2 workers, defaults on; nginx 2 workers)"
 printf '%-12s %6s %12s %9s %14s\n' target conns messages/s ratio cpu_us/message
 for c in $CONNS; do
   d=$(median <<<"${rate[direct,$c]}")
-  t=$(median <<<"${rate[tokengated,$c]}")
   printf '%-12s %6s %12s %9s %14s\n' direct "$c" "$d" 1 -
-  printf '%-12s %6s %12s %9.2f %14s\n' tokengated "$c" "$t" "$(ratio "$t" "$d")" \
-    "$(median <<<"${cpu[$c]}")"
+  for name in tokengated nginx; do
+    t=$(median <<<"${rate[$name,$c]}")
+    printf '%-12s %6s %12s %9.2f %14s\n' "$name" "$c" "$t" "$(ratio "$t" "$d")" \
+      "$(median <<<"${cpu[$name,$c]}")"
+  done
 done
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
