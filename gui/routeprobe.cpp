@@ -38,13 +38,21 @@ QStringList requirements(const Config &c, const RouteConfig &r, const QStringLis
                .arg(endpoint, r.passThrough ? QStringLiteral(", or forwarded without identity "
                                                              "(pass_through)")
                                             : QString());
+    // As GatewayExchange::refuse: on a pass_through route a token failing the policy is
+    // refused the same way as an inactive one, by a forward without identity.
+    const auto orElse = [&](const char *status) {
+        return r.passThrough ? QStringLiteral("else forwarded without identity")
+                             : QStringLiteral("else ") + QLatin1StringView(status);
+    };
     if (!scopes.isEmpty())
-        out << QStringLiteral("the scopes %1, else 403 insufficient_scope").arg(scopes.join(u' '));
+        out << QStringLiteral("the scopes %1, %2")
+                   .arg(scopes.join(u' '), orElse("403 insufficient_scope"));
     if (!r.audiences.isEmpty())
-        out << QStringLiteral("aud one of %1, else 403")
-                   .arg(r.audiences.join(QStringLiteral(", ")));
+        out << QStringLiteral("aud one of %1, %2")
+                   .arg(r.audiences.join(QStringLiteral(", ")), orElse("403"));
     if (!r.issuers.isEmpty())
-        out << QStringLiteral("iss one of %1, else 403").arg(r.issuers.join(QStringLiteral(", ")));
+        out << QStringLiteral("iss one of %1, %2")
+                   .arg(r.issuers.join(QStringLiteral(", ")), orElse("403"));
     if (!r.rateLimits.isEmpty())
         out << QStringLiteral("within the rate limits %1, else 429").arg(r.rateLimits.join(u' '));
     return out;

@@ -417,6 +417,17 @@ private slots:
         QString text = describeRouting(c, u"GET"_qs, u"https://a.test/api/1"_qs).join(u'\n');
         QVERIFY2(text.contains(u"as /v1/1."), qPrintable(text)); // the gateway's join
         QVERIFY2(text.contains(u"an active token"), qPrintable(text));
+        QVERIFY2(text.contains(u"else 403 insufficient_scope"), qPrintable(text));
+        // A pass_through route forwards a token failing its policy without identity.
+        c.routes[0].passThrough = true;
+        c.routes[0].audiences = {QStringLiteral("orders")};
+        text = describeRouting(c, u"GET"_qs, u"https://a.test/api/1"_qs).join(u'\n');
+        QVERIFY2(text.contains(u"the scopes read write, else forwarded without identity"),
+                 qPrintable(text));
+        QVERIFY2(text.contains(u"aud one of orders, else forwarded without identity"),
+                 qPrintable(text));
+        QVERIFY2(!text.contains(u"403"), qPrintable(text));
+        c.routes[0].passThrough = false;
         c.auth = AuthMode::None;
         text = describeRouting(c, u"GET"_qs, u"https://a.test/api/1"_qs).join(u'\n');
         QVERIFY2(text.contains(u"public"), qPrintable(text));
