@@ -3,8 +3,6 @@
 
 #include <QMutexLocker>
 
-#include <algorithm>
-
 namespace Tokengate {
 
 void EvictionLog::record(QByteArray fingerprint, QString subject) {

@@ -37,8 +37,8 @@ struct RequestEvent {
     QList<DecisionStep> trace; // in pipeline order
     // How a switched connection (a WebSocket) ended: "client", "upstream", "idle_timeout",
     // "gateway", "token_expired", "token_revoked" or "token_evicted"; "open" in the event told
-    // while it is (EventHub::tunnelOpened); empty for a plain HTTP exchange. Its bytes are the body
-    // counts.
+    // while it is (EventHub::tunnelOpened); empty for a plain HTTP exchange. Its bytes are the
+    // body counts.
     QByteArray tunnelEnd;
     quint64 tunnelId = 0; // non-zero for a WebSocket: its "open" event and its end share it
 };

@@ -9,6 +9,8 @@
 #include <memory>
 #include <vector>
 
+#include <openssl/crypto.h>
+
 using namespace Tokengate;
 
 class TestSha256 : public QObject {
@@ -63,6 +65,7 @@ private slots:
                         hmacSha256("a-shared-secret-long-enough-for-hs256", message))
                         ++wrong[t];
                 }
+                OPENSSL_thread_stop(); // as the gateway's workers do: OpenSSL's per-thread state
             }));
             threads.back()->start();
         }
