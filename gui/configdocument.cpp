@@ -52,12 +52,6 @@ SecretResolver appResolver(const QHash<QString, QString> &keychain, QStringList 
     };
 }
 
-// The digits entryName() puts after a file's name: "staging-1a2b3c4d.jwt.secret".
-const QRegularExpression &entryPathDigits() {
-    static const QRegularExpression digits(QStringLiteral("^([A-Za-z0-9_-]+)-[0-9a-f]{8}\\."));
-    return digits;
-}
-
 // URLs whose password describeConfig() would drop: refused rather than lost.
 QStringList urlPasswords(const Config &c) {
     QStringList out;
@@ -263,17 +257,21 @@ QString ConfigDocument::exportForServer(const Config &edited, QStringList *toSet
                                         QStringList *problems) const {
     Config config = edited;
     QList<std::pair<QString, QString>> unused; // the server gets variables, not the keychain
-    *problems =
-        assignReferences(config, m_path.isEmpty() ? QStringLiteral("tokengate") : m_path, &unused);
+    const QString path = m_path.isEmpty() ? QStringLiteral("tokengate") : m_path;
+    *problems = assignReferences(config, path, &unused);
+    // "<stem>-<digits>.": this file's own entries, as entryName() names them.
+    const QString ownPrefix = entryName(path, {});
+    const QString ownStem = ownPrefix.left(ownPrefix.size() - 10) + u'.';
     QHash<QString, QString> variables; // variable -> the keychain name it stands for
     for (const SecretSetting &s : secretSettings(config)) {
         if (!s.reference->startsWith(KeychainPrefix))
             continue;
         const QString name = s.reference->mid(KeychainPrefix.size());
-        // Without the file path's digits: the server has one file.
+        // Without the file path's digits (the server has one file), but only this file's: a
+        // name the user chose keeps its digits, whatever it looks like.
         QString variable =
             QStringLiteral("TOKENGATE_SECRET_") +
-            QString(name).replace(entryPathDigits(), QStringLiteral("\\1.")).toUpper();
+            (name.startsWith(ownPrefix) ? ownStem + name.mid(ownPrefix.size()) : name).toUpper();
         variable.replace(QRegularExpression(QStringLiteral("[^A-Z0-9_]")), QStringLiteral("_"));
         if (variables.contains(variable) && variables.value(variable) != name) {
             *problems << QStringLiteral("keychain:%1 and keychain:%2 would both become %3: rename "

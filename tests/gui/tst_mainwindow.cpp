@@ -572,6 +572,25 @@ routes:
             QTRY_VERIFY(stored.has_value());
             QCOMPARE(*stored, value);
         }
+
+        // For the server, this file's own entries lose their path digits; a name the user
+        // chose keeps its own, however much it looks like the app's.
+        Config forServer = *again;
+        IntrospectionConfig team;
+        team.name = QStringLiteral("team");
+        team.url = QStringLiteral("https://team.example/introspect");
+        team.clientId = QStringLiteral("gw");
+        team.clientSecretRef = QStringLiteral("keychain:team-1a2b3c4d.api");
+        forServer.moreIntrospection << team;
+        QStringList toSet, problems;
+        const QString exported = document.exportForServer(forServer, &toSet, &problems);
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
+        const QString variables = toSet.join(u'\n');
+        QVERIFY2(variables.contains(u"TOKENGATE_SECRET_SHARED_INTROSPECTION_IDP_2_CLIENT_SECRET "),
+                 qPrintable(variables));
+        QVERIFY2(variables.contains(u"TOKENGATE_SECRET_TEAM_1A2B3C4D_API "), qPrintable(variables));
+        QVERIFY2(exported.contains(u"env:TOKENGATE_SECRET_TEAM_1A2B3C4D_API"),
+                 qPrintable(exported));
     }
 
     void buildRoutesAndEndpointsInTheApp() {
