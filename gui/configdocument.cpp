@@ -71,12 +71,20 @@ QStringList urlPasswords(const Config &c) {
 
 } // namespace
 
-QString ConfigDocument::entryName(const QString &path, const QString &setting) {
+namespace {
+
+// The first part of a file's keychain entries: its name, made safe.
+QString entryStem(const QString &path) {
     QString stem = QFileInfo(path).completeBaseName();
     stem.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_-]")), QStringLiteral("_"));
+    return stem.isEmpty() ? QStringLiteral("tokengate") : stem;
+}
+
+} // namespace
+
+QString ConfigDocument::entryName(const QString &path, const QString &setting) {
     const QByteArray where = sha256(QFileInfo(path).absoluteFilePath().toUtf8()).toHex().left(8);
-    return (stem.isEmpty() ? QStringLiteral("tokengate") : stem) + u'-' +
-           QString::fromLatin1(where) + u'.' + setting;
+    return entryStem(path) + u'-' + QString::fromLatin1(where) + u'.' + setting;
 }
 
 ConfigDocument::ConfigDocument(SecretStore *secrets, QObject *parent)
@@ -261,7 +269,7 @@ QString ConfigDocument::exportForServer(const Config &edited, QStringList *toSet
     *problems = assignReferences(config, path, &unused);
     // "<stem>-<digits>.": this file's own entries, as entryName() names them.
     const QString ownPrefix = entryName(path, {});
-    const QString ownStem = ownPrefix.left(ownPrefix.size() - 10) + u'.';
+    const QString ownStem = entryStem(path) + u'.';
     QHash<QString, QString> variables; // variable -> the keychain name it stands for
     for (const SecretSetting &s : secretSettings(config)) {
         if (!s.reference->startsWith(KeychainPrefix))

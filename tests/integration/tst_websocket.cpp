@@ -24,6 +24,8 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 
+#include <functional>
+
 #include <sys/resource.h>
 
 using namespace Tokengate;
@@ -145,10 +147,26 @@ class TestWebSocket : public QObject {
             return nullptr;
         return ws;
     }
-    std::unique_ptr<QWebSocket> openWithBearer(const QString &path) {
+    std::unique_ptr<QWebSocket> openAs(const QByteArray &token, const QString &path) {
         QNetworkRequest request(wsUrl(path));
-        request.setRawHeader("Authorization", "Bearer " + m_token);
+        request.setRawHeader("Authorization", "Bearer " + token);
         return open(request);
+    }
+    std::unique_ptr<QWebSocket> openWithBearer(const QString &path) {
+        return openAs(m_token, path);
+    }
+    static bool answersPing(QWebSocket &ws) {
+        QSignalSpy pong(&ws, &QWebSocket::pong);
+        ws.ping("still open");
+        return pong.wait(10000);
+    }
+    // Does `cause`, then runs the next deadline check: true once `ws` is disconnected.
+    bool closedAtNextCheck(QWebSocket &ws, const std::function<void()> &cause) {
+        QSignalSpy gone(&ws, &QWebSocket::disconnected);
+        cause();
+        m_clock.advanceMs(500);
+        m_gateway->sweep();
+        return !gone.isEmpty() || gone.wait(10000);
     }
 
     // The event the gateway publishes once the request to `target` (or its tunnel) ends;
@@ -709,14 +727,10 @@ private slots:
 
     void closedWhenRevokedAtTheGateway() {
         const QByteArray token = m_idp.mint(QStringLiteral("carol"), QStringLiteral("read"), 3600);
-        QNetworkRequest request(wsUrl(QStringLiteral("/expiring/b")));
-        request.setRawHeader("Authorization", "Bearer " + token);
-        auto ws = open(request);
+        auto ws = openAs(token, QStringLiteral("/expiring/b"));
         QVERIFY(ws);
         // Not on a route without websocket_until_expiry.
-        QNetworkRequest plain(wsUrl(QStringLiteral("/ws/b")));
-        plain.setRawHeader("Authorization", "Bearer " + token);
-        auto unwatched = open(plain);
+        auto unwatched = openAs(token, QStringLiteral("/ws/b"));
         QVERIFY(unwatched);
         QSignalSpy gone(ws.get(), &QWebSocket::disconnected);
         QString error;
@@ -742,20 +756,10 @@ private slots:
     void closedWhenEvictedFromTheCache() {
         const QByteArray dave = m_idp.mint(QStringLiteral("dave"), QStringLiteral("read"), 3600);
         const QByteArray erin = m_idp.mint(QStringLiteral("erin"), QStringLiteral("read"), 3600);
-        const auto openAs = [&](const QByteArray &token, const QString &path) {
-            QNetworkRequest request(wsUrl(path));
-            request.setRawHeader("Authorization", "Bearer " + token);
-            return open(request);
-        };
         auto daveWatched = openAs(dave, QStringLiteral("/expiring/evict-dave"));
         auto daveUnwatched = openAs(dave, QStringLiteral("/ws/evict-dave"));
         auto erinWatched = openAs(erin, QStringLiteral("/expiring/evict-erin"));
         QVERIFY(daveWatched && daveUnwatched && erinWatched);
-        const auto stillOpen = [](QWebSocket &ws) {
-            QSignalSpy pong(&ws, &QWebSocket::pong);
-            ws.ping("still open");
-            return pong.wait(10000);
-        };
 
         IntrospectionCache *cache = m_gateway->service.cache();
         QVERIFY(cache);
@@ -763,39 +767,36 @@ private slots:
             // Only while no other tunnel of this test can end: the spy hears the workers'
             // threads directly, and must not be gone while one still publishes.
             QSignalSpy events(&m_gateway->events, &EventHub::eventPublished);
-            QSignalSpy daveGone(daveWatched.get(), &QWebSocket::disconnected);
-            QVERIFY(cache->evictFingerprint(fingerprintOfDigest(sha256(dave))) > 0);
-            m_clock.advanceMs(500);
-            m_gateway->sweep();
-            QVERIFY(!daveGone.isEmpty() || daveGone.wait(10000));
+            qsizetype evicted = 0;
+            QVERIFY(closedAtNextCheck(*daveWatched, [&] {
+                evicted = cache->evictFingerprint(fingerprintOfDigest(sha256(dave)));
+            }));
+            QVERIFY(evicted > 0);
             QCOMPARE(daveWatched->closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);
             QCOMPARE(daveWatched->closeReason(), QStringLiteral("token evicted"));
             const auto event = eventFor(events, "/expiring/evict-dave");
             QVERIFY(event);
             QCOMPARE(event->tunnelEnd, QByteArray("token_evicted"));
         }
-        QVERIFY(stillOpen(*daveUnwatched));
-        QVERIFY(stillOpen(*erinWatched));
+        QVERIFY(answersPing(*daveUnwatched));
+        QVERIFY(answersPing(*erinWatched));
 
         // By subject too; and the evicted token is judged afresh on its next handshake.
-        QSignalSpy erinGone(erinWatched.get(), &QWebSocket::disconnected);
-        QVERIFY(cache->evictSubject(QStringLiteral("erin")) > 0);
-        m_clock.advanceMs(500);
-        m_gateway->sweep();
-        QVERIFY(!erinGone.isEmpty() || erinGone.wait(10000));
+        qsizetype evicted = 0;
+        QVERIFY(closedAtNextCheck(*erinWatched,
+                                  [&] { evicted = cache->evictSubject(QStringLiteral("erin")); }));
+        QVERIFY(evicted > 0);
         QCOMPARE(erinWatched->closeReason(), QStringLiteral("token evicted"));
         auto daveAgain = openAs(dave, QStringLiteral("/expiring/evict-dave-again"));
         QVERIFY(daveAgain);
-        QVERIFY(stillOpen(*daveAgain));
+        QVERIFY(answersPing(*daveAgain));
     }
 
     // A reload that rebuilds the cache keeps the tunnels open, and they still hear of
     // evictions made in the new cache.
     void evictionAfterAReloadStillCounts() {
         const QByteArray frank = m_idp.mint(QStringLiteral("frank"), QStringLiteral("read"), 3600);
-        QNetworkRequest request(wsUrl(QStringLiteral("/expiring/reload")));
-        request.setRawHeader("Authorization", "Bearer " + frank);
-        auto ws = open(request);
+        auto ws = openAs(frank, QStringLiteral("/expiring/reload"));
         QVERIFY(ws);
         const IntrospectionCache *before = m_gateway->service.cache();
         Config changed = m_gateway->service.config();
@@ -805,15 +806,11 @@ private slots:
         QVERIFY(m_gateway->service.cache() != before); // or the test proves nothing
         m_clock.advanceMs(500);
         m_gateway->sweep();
-        QSignalSpy pong(ws.get(), &QWebSocket::pong);
-        ws->ping("after the reload");
-        QVERIFY(pong.wait(10000));
+        QVERIFY(answersPing(*ws));
 
-        QSignalSpy gone(ws.get(), &QWebSocket::disconnected);
-        m_gateway->service.cache()->evictFingerprint(fingerprintOfDigest(sha256(frank)));
-        m_clock.advanceMs(500);
-        m_gateway->sweep();
-        QVERIFY(!gone.isEmpty() || gone.wait(10000));
+        QVERIFY(closedAtNextCheck(*ws, [&] {
+            m_gateway->service.cache()->evictFingerprint(fingerprintOfDigest(sha256(frank)));
+        }));
         QCOMPARE(ws->closeReason(), QStringLiteral("token evicted"));
     }
 
