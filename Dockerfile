@@ -11,7 +11,7 @@ FROM debian:12 AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config dpkg-dev file \
-      qt6-base-dev qt6-base-private-dev qt6-httpserver-dev qt6-websockets-dev node-llhttp libssl-dev libexpected-dev \
+      qt6-base-dev qt6-httpserver-dev qt6-websockets-dev node-llhttp libssl-dev libexpected-dev \
       libyaml-cpp-dev libsystemd-dev libhiredis-dev qtkeychain-qt6-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

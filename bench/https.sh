@@ -7,7 +7,7 @@
 # full handshake), each with wrk at 1 and 2 threads; requests/s, p99, the ratio to nginx and
 # CPU per request (user + sys from /proc: nginx's workers summed, the gateway's process).
 # Then the gateway's RSS per idle TLS connection.
-#   bench/https.sh          (KEY=ec|rsa ROUNDS=3 DURATION=5 IDLE=2000)
+#   bench/https.sh          (KEY=ec|rsa ROUNDS=3 DURATION=5 IDLE=2000 MODES="keepalive handshake")
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 KEY=${KEY:-ec}
@@ -53,7 +53,7 @@ done
 
 nginx_ticks() { local t=0 p; for p in $(pgrep -P "$nginx_master"); do t=$((t + $(ticks "$p"))); done; echo $t; }
 declare -A port=([nginx-https]=$nginx_tls [tokengated-https]=$tg)
-modes=(keepalive handshake)
+read -ra modes <<<"${MODES:-keepalive handshake}"
 for round in $(seq "$ROUNDS"); do
   for mode in "${modes[@]}"; do
     for shape in $SHAPES; do

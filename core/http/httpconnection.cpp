@@ -7,10 +7,10 @@
 #include "core/http/refusal.h"
 #include "core/http/socketbacklog.h"
 #include "core/http/statusphrase.h"
+#include "core/http/tlsserversocket.h"
 #include "core/http/tunnel.h"
 #include "core/observe/eventhub.h"
 
-#include <QSslSocket>
 #include <QTcpSocket>
 
 #include <atomic>
@@ -89,10 +89,10 @@ HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObje
     // by TCP instead of filling our memory.
     m_socket->setReadBufferSize(ReadChunk);
     m_idleSince = m_lastRead = m_lastWrite = m_context.sweeper->nowMs();
-    if (auto *tls = qobject_cast<QSslSocket *>(m_socket)) {
+    if (auto *tls = qobject_cast<TlsServerSocket *>(m_socket)) {
         m_tls = true;
         m_handshaking = !tls->isEncrypted();
-        connect(tls, &QSslSocket::encrypted, this, [this, tls] {
+        connect(tls, &TlsServerSocket::encrypted, this, [this, tls] {
             m_handshaking = false;
             if (m_certificateVerifier)
                 m_clientCertificate = m_certificateVerifier->inspect(tls->peerCertificateChain());
@@ -112,7 +112,8 @@ HttpConnection::~HttpConnection() {
 }
 
 qint64 HttpConnection::unsent() const {
-    return m_tls ? unsentBytes(m_socket) : m_socket->bytesToWrite();
+    // A TlsServerSocket counts what OpenSSL has not taken: nothing hides behind its count.
+    return m_socket->bytesToWrite();
 }
 
 void HttpConnection::scheduleProcessInput() {
@@ -509,7 +510,10 @@ void HttpConnection::lingerOnceFlushed() {
         return; // onBytesWritten() comes back
     m_halfClosed = true;
     m_lingerSince = m_lastRead = m_context.sweeper->nowMs();
-    ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+    if (auto *tls = qobject_cast<TlsServerSocket *>(m_socket))
+        tls->shutdownOutput();
+    else
+        ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
 }
 
 void HttpConnection::discardInput() {
@@ -540,8 +544,7 @@ void HttpConnection::teardown(Reason reason, bool notifyExchange) {
     // (HTTP/1.0 without a length) would otherwise look whole to the client.
     if (m_phase == Phase::Responding) {
         const linger reset{1, 0};
-        ::setsockopt(int(m_socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset,
-                     sizeof reset);
+        ::setsockopt(int(descriptorOf(m_socket)), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
     }
     if (m_phase == Phase::Tunnel) {
         // However it ended (closed, cut at its deadline, or with the worker): one line.

@@ -2,11 +2,10 @@
 #include "core/server/tlsacceptor.h"
 
 #include "core/http/httpconnection.h"
+#include "core/http/tlsserversocket.h"
 #include "core/observe/logging.h"
 #include "core/server/clienthellowait.h"
 #include "core/server/peerconnections.h"
-
-#include <QSslSocket>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -28,7 +27,6 @@ TlsAcceptor::TlsAcceptor(WorkerContext &context, TlsCertificateSet certificates,
     : QObject(parent)
     , m_context(context)
     , m_certificates(std::move(certificates))
-    , m_contexts(size_t(m_certificates.certificates.size()))
     , m_serve(std::move(serve)) {}
 
 TlsAcceptor::~TlsAcceptor() {
@@ -76,58 +74,42 @@ void TlsAcceptor::release(ClientHelloWait *wait) {
 
 void TlsAcceptor::startHandshake(qintptr descriptor, const QByteArray &serverName,
                                  qint64 acceptedAtMs) {
-    auto *socket = new QSslSocket;
-    if (!socket->setSocketDescriptor(descriptor)) {
-        ::close(int(descriptor));
+    const TlsCredentials &presented =
+        m_certificates.certificates[m_certificates.select(serverName)];
+    auto *socket = new TlsServerSocket(presented.context);
+    if (!socket->adopt(descriptor)) {
         delete socket;
         return;
     }
-    const qsizetype index = m_certificates.select(serverName);
-    socket->setSslConfiguration(m_certificates.certificates[index].configuration);
-    countFailureOnce(socket);
+    countFailure(socket);
     HttpConnection *connection = m_serve(socket, acceptedAtMs);
     if (!connection)
         return;
     if (m_certificates.clientVerifier)
         connection->checkClientCertificates(m_certificates.clientVerifier);
-    SharedTlsContext &shared = m_contexts[size_t(index)];
-    shared.applyTo(socket);
-    socket->startServerEncryption();
-    shared.learnFrom(socket, m_certificates.clientVerifier != nullptr);
+    socket->startHandshake();
 }
 
 // The handshake runs in the worker's event loop like any I/O; the connection's header
 // timeout bounds it, and a failure costs a counter (scanners make many), logged at debug.
-void TlsAcceptor::countFailureOnce(QSslSocket *socket) {
-    connect(
-        socket, &QSslSocket::errorOccurred, this,
-        [this, socket](QAbstractSocket::SocketError error) {
-            if (socket->isEncrypted())
-                return;
-            if (m_context.tlsHandshakes)
-                m_context.tlsHandshakes->failed.fetch_add(1);
-            qCDebug(lcServer).noquote() << "TLS handshake with" << socket->peerAddress().toString()
-                                        << "failed:" << socket->errorString();
-            // Qt closes the socket after a failed handshake, but not when the context could
-            // not be built: then it would sit until the header timeout.
-            if (error != QAbstractSocket::SslHandshakeFailedError &&
-                error != QAbstractSocket::RemoteHostClosedError)
-                QMetaObject::invokeMethod(socket, &QAbstractSocket::abort, Qt::QueuedConnection);
-        },
-        Qt::SingleShotConnection);
+void TlsAcceptor::countFailure(TlsServerSocket *socket) {
+    connect(socket, &TlsServerSocket::handshakeFailed, this, [this, socket](const QString &why) {
+        if (m_context.tlsHandshakes)
+            m_context.tlsHandshakes->failed.fetch_add(1);
+        qCDebug(lcServer).noquote()
+            << "TLS handshake with" << socket->peerAddress().toString() << "failed:" << why;
+    });
 }
 
 void TlsAcceptor::replaceCertificates(const TlsCertificateSet &certificates) {
-    // A reload that leaves a certificate as it was keeps its context, so its session cache.
-    std::vector<SharedTlsContext> contexts(size_t(certificates.certificates.size()));
-    for (qsizetype i = 0; i < certificates.certificates.size(); ++i) {
-        if (i < m_certificates.certificates.size() &&
-            certificates.certificates[i].configuration ==
-                m_certificates.certificates[i].configuration)
-            contexts[size_t(i)] = std::move(m_contexts[size_t(i)]);
+    // A certificate the reload left as it was keeps its context, so its session cache.
+    TlsCertificateSet next = certificates;
+    for (qsizetype i = 0; i < next.certificates.size() && i < m_certificates.certificates.size();
+         ++i) {
+        if (next.certificates[i].configuration == m_certificates.certificates[i].configuration)
+            next.certificates[i].context = m_certificates.certificates[i].context;
     }
-    m_certificates = certificates;
-    m_contexts = std::move(contexts);
+    m_certificates = std::move(next);
 }
 
 void TlsAcceptor::stop() {

@@ -2,7 +2,6 @@
 #pragma once
 
 #include "core/http/workercontext.h"
-#include "core/server/sharedtlscontext.h"
 #include "core/server/tlscredentials.h"
 
 #include <QHash>
@@ -12,16 +11,16 @@
 #include <functional>
 #include <vector>
 
-class QSslSocket;
 class QTcpSocket;
 
 namespace Tokengate {
 
 class ClientHelloWait;
 class HttpConnection;
+class TlsServerSocket;
 
 // A worker's HTTPS accepts: each connection waits (ClientHelloWait) until its ClientHello
-// names the certificate to present, then becomes a QSslSocket handed to `serve` (which
+// names the certificate to present, then becomes a TlsServerSocket handed to `serve` (which
 // makes it an HttpConnection, or refuses it) and starts its handshake. Connections waiting
 // for their hello count against max_connections and the per-peer cap like any other.
 class TlsAcceptor : public QObject {
@@ -47,11 +46,10 @@ signals:
 private:
     void release(ClientHelloWait *wait);
     void startHandshake(qintptr descriptor, const QByteArray &serverName, qint64 acceptedAtMs);
-    void countFailureOnce(QSslSocket *socket);
+    void countFailure(TlsServerSocket *socket);
 
     WorkerContext &m_context;
     TlsCertificateSet m_certificates;
-    std::vector<SharedTlsContext> m_contexts; // one per certificate, built from it
     Serve m_serve;
     QHash<ClientHelloWait *, QHostAddress> m_waiting; // and each one's peer
     bool m_stopped = false;

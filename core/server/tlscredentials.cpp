@@ -26,6 +26,15 @@ constexpr char Tls12Ciphers[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-
 constexpr char Tls13Suites[] =
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
+// Sessions resume for 5 minutes (nginx's default), from a cache of at most this many per
+// certificate (OpenSSL's default size; each session is about 1 KiB without client certificates).
+constexpr long SessionSeconds = 300;
+constexpr long CachedSessions = 20 * 1024;
+// With client certificates a session also holds the client's chain (a leaf and an
+// intermediate or two: a few KiB).
+constexpr long MaxClientChainBytes = 16 * 1024;
+constexpr long CachedSessionsWithChains = 4 * 1024;
+
 QString openSslError() {
     const unsigned long code = ERR_get_error();
     ERR_clear_error();
@@ -71,14 +80,31 @@ struct WipedBytes {
     }
 };
 
-// Builds the context each connection will use, as Qt does, so that what OpenSSL refuses
-// there (its security level: a short RSA key, a SHA-1 signature; a cipher setting) is
-// refused now, while the previous certificate still serves, rather than at every handshake.
-QString servingProblem(const QList<QSslCertificate> &chain, EVP_PKEY *key) {
-    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()),
-                                                          &SSL_CTX_free);
-    if (!ctx)
-        return openSslError();
+// ALPN: http/1.1 when the client offers it, else no answer (curl --http1.0 offers only
+// http/1.0, some clients only h2; without an answer they speak HTTP/1.1 or give up on their
+// own terms, rather than being cut off by an answer they never asked for).
+int selectHttp11(SSL *, const unsigned char **out, unsigned char *outLength,
+                 const unsigned char *offered, unsigned int offeredLength, void *) {
+    static constexpr unsigned char Http11[] = "\x08http/1.1";
+    unsigned char *selected = nullptr;
+    if (SSL_select_next_proto(&selected, outLength, Http11, sizeof Http11 - 1, offered,
+                              offeredLength) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = selected;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+// The context every connection presenting this certificate uses, built once per load (so
+// what OpenSSL refuses, its security level: a short RSA key, a SHA-1 signature, is refused
+// while the previous certificate still serves) and shared by the workers, with its session
+// cache: a returning client resumes whichever worker it reaches.
+std::shared_ptr<SSL_CTX> serverContext(const QList<QSslCertificate> &chain, EVP_PKEY *key,
+                                       QString *problem) {
+    std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);
+    if (!ctx) {
+        *problem = openSslError();
+        return nullptr;
+    }
     bool ok = SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) == 1 &&
               SSL_CTX_set_cipher_list(ctx.get(), Tls12Ciphers) == 1 &&
               SSL_CTX_set_ciphersuites(ctx.get(), Tls13Suites) == 1 &&
@@ -87,7 +113,42 @@ QString servingProblem(const QList<QSslCertificate> &chain, EVP_PKEY *key) {
         ok = SSL_CTX_add1_chain_cert(ctx.get(), static_cast<X509 *>(chain[i].handle())) == 1;
     ok = ok && SSL_CTX_use_PrivateKey(ctx.get(), key) == 1 &&
          SSL_CTX_check_private_key(ctx.get()) == 1;
-    return ok ? QString() : openSslError();
+    if (!ok) {
+        *problem = openSslError();
+        return nullptr;
+    }
+    // No tickets: their keys would live as long as the process, and whoever read them from
+    // memory could decrypt every recorded TLS 1.2 session resumed with one. Sessions resume
+    // from the context's cache instead. TLS 1.3 sends one (stateful) ticket, not two: a
+    // client resumes with one, and each is a session copied into the cache.
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                       SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_num_tickets(ctx.get(), 1);
+    SSL_CTX_set_timeout(ctx.get(), SessionSeconds);
+    SSL_CTX_sess_set_cache_size(ctx.get(), CachedSessions);
+    // Sessions must name their context when client certificates are asked for, or OpenSSL
+    // ends a resumed TLS 1.2 handshake with a fatal alert.
+    static constexpr unsigned char Id[] = "tokengate";
+    SSL_CTX_set_session_id_context(ctx.get(), Id, sizeof Id - 1);
+    // Partial writes and a moving buffer: TlsServerSocket hands OpenSSL what is queued, and
+    // again after the kernel pushed back. Released buffers: an idle connection holds no
+    // record buffers (about 34 KiB), as nginx does.
+    SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE |
+                                    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+    // One recv() takes whatever the client sent, not a record's 5-byte header and then its
+    // body in two.
+    SSL_CTX_set_read_ahead(ctx.get(), 1);
+    SSL_CTX_set_alpn_select_cb(ctx.get(), selectHttp11, nullptr);
+    return ctx;
+}
+
+// Client certificates are asked for and every one is taken: ClientCertificateVerifier judges
+// it after the handshake, so a missing or bad one gets an HTTP answer that says why instead
+// of a TLS alert. OpenSSL still checks that the client holds the key (CertificateVerify),
+// but builds and checks no chain: that would be a client's free way to make the gateway
+// verify up to 100 signatures per handshake, for a verdict nobody reads.
+int takeAnyChain(X509_STORE_CTX *, void *) {
+    return 1;
 }
 
 QStringList namesOf(const QSslCertificate &leaf) {
@@ -147,7 +208,9 @@ std::optional<TlsCredentials> loadTlsCredentials(const QString &certFile, const 
                      .arg(keyWhat, keyFile, certFile);
         return std::nullopt;
     }
-    if (const QString why = servingProblem(chain, pkey); !why.isEmpty()) {
+    QString why;
+    std::shared_ptr<SSL_CTX> context = serverContext(chain, pkey, &why);
+    if (!context) {
         EVP_PKEY_free(pkey);
         *error = QStringLiteral("%1 \"%2\": OpenSSL would not serve it: %3")
                      .arg(certWhat, certFile, why);
@@ -167,28 +230,15 @@ std::optional<TlsCredentials> loadTlsCredentials(const QString &certFile, const 
         return std::nullopt;
     }
 
-    QSslConfiguration c = QSslConfiguration::defaultConfiguration();
-    // Ticket keys live as long as a worker's context: whoever read them from memory could
-    // decrypt every recorded TLS 1.2 session resumed by ticket. Without tickets, OpenSSL
-    // keeps sessions in the context's own cache, which resumes as well within the worker.
-    c.setSslOption(QSsl::SslOptionDisableSessionTickets, true);
-    // Without client certificates the trust store is never used: loading the system's CAs
-    // into every connection's context would only cost time.
-    c.setCaCertificates({});
-    c.setPeerVerifyMode(QSslSocket::VerifyNone);
-    c.setProtocol(QSsl::TlsV1_2OrLater);
-    c.setBackendConfigurationOption(QByteArrayLiteral("MinProtocol"), QByteArrayLiteral("TLSv1.2"));
-    c.setBackendConfigurationOption(QByteArrayLiteral("CipherString"), QByteArray(Tls12Ciphers));
-    c.setBackendConfigurationOption(QByteArrayLiteral("Ciphersuites"), QByteArray(Tls13Suites));
-    // No ALPN: Qt 6.4's server-side selection, when nothing the client offers overlaps
-    // (curl --http1.0 offers only http/1.0, some clients only h2), answers with a protocol
-    // the client never offered, and the client aborts the handshake. Without an answer every
-    // client speaks HTTP/1.1, the only protocol here.
+    // The chain and key as Qt holds them: presented by the client side for mutual TLS, and
+    // compared by a reload, which keeps an unchanged certificate's context (its sessions).
+    QSslConfiguration c;
     c.setLocalCertificateChain(chain);
     c.setPrivateKey(privateKey);
 
     TlsCredentials out;
     out.configuration = c;
+    out.context = std::move(context);
     out.certFile = certFile;
     out.subject = subjectOf(leaf);
     out.names = namesOf(leaf);
@@ -260,6 +310,21 @@ std::optional<TlsCertificateSet> loadTlsCertificates(const TlsFiles &files, QStr
     for (TlsCredentials &c : set.certificates) {
         c.configuration.setCaCertificates(*authorities);
         c.configuration.setPeerVerifyMode(QSslSocket::QueryPeer);
+        SSL_CTX_set_verify(c.context.get(), SSL_VERIFY_PEER, nullptr);
+        SSL_CTX_set_cert_verify_callback(c.context.get(), takeAnyChain, nullptr);
+        // Each cached session keeps the client's chain: both are bounded, so a stream of
+        // clients with large chains fills at most 64 MiB per certificate.
+        SSL_CTX_set_max_cert_list(c.context.get(), MaxClientChainBytes);
+        SSL_CTX_sess_set_cache_size(c.context.get(), CachedSessionsWithChains);
+        // The request names the CAs, so a browser offers only the certificates they issued
+        // instead of every one it holds.
+        STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+        for (const QSslCertificate &authority : *authorities) {
+            const auto *x509 = static_cast<X509 *>(authority.handle());
+            if (X509_NAME *name = names ? X509_NAME_dup(X509_get_subject_name(x509)) : nullptr)
+                sk_X509_NAME_push(names, name);
+        }
+        SSL_CTX_set_client_CA_list(c.context.get(), names);
     }
     set.clientVerifier =
         std::make_shared<ClientCertificateVerifier>(files.clientAuth, *authorities);

@@ -13,13 +13,18 @@
 #include <memory>
 #include <optional>
 
+typedef struct ssl_ctx_st SSL_CTX;
+
 namespace Tokengate {
 
 // One certificate an HTTPS listener presents, loaded and checked as one value.
 struct TlsCredentials {
-    // Server side: the chain and key, TLS 1.2 and 1.3 with forward-secret AEAD ciphers only,
-    // no client certificate asked for.
+    // The chain and key (and, with client_auth, the client CAs), as Qt holds them.
     QSslConfiguration configuration;
+    // What an HTTPS connection presenting it uses: TLS 1.2 and 1.3 with forward-secret AEAD
+    // ciphers only, ALPN http/1.1, client certificates asked for with client_auth. Shared by
+    // every worker and connection (OpenSSL locks what they share: the session cache).
+    std::shared_ptr<SSL_CTX> context;
     QString certFile;
     QString subject;   // the leaf's common name, or its first DNS name, for logs
     QStringList names; // what SNI may ask for: the DNS names (lower case), else the CN

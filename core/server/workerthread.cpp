@@ -8,13 +8,13 @@
 #include "core/http/exchange.h"
 #include "core/http/httpconnection.h"
 #include "core/http/refusal.h"
+#include "core/http/tlsserversocket.h"
 #include "core/observe/logging.h"
 #include "core/server/epolldispatcher.h"
 #include "core/server/peerconnections.h"
 #include "core/server/tlsacceptor.h"
 
 #include <QCoreApplication>
-#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -27,7 +27,7 @@ namespace Tokengate {
 
 namespace {
 // Hands each accepted descriptor to `accept`: a QTcpServer would wrap it in a plain
-// QTcpSocket, and an HTTPS connection needs a QSslSocket from the start.
+// QTcpSocket, and an HTTPS connection needs a TlsServerSocket from the start.
 class DescriptorServer : public QTcpServer {
 public:
     explicit DescriptorServer(std::function<void(qintptr)> accept)
@@ -159,7 +159,7 @@ private:
     static void refuse(QTcpSocket *socket) {
         static const QByteArray busy = refusalBytes(Reason::TooManyConnections);
         // Before its handshake an HTTPS client could not read the answer: it is only closed.
-        if (!qobject_cast<QSslSocket *>(socket))
+        if (!qobject_cast<TlsServerSocket *>(socket))
             socket->write(busy);
         QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         socket->disconnectFromHost();

@@ -9,7 +9,10 @@
 #include "tests/support/manualclock.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
+#include "tests/support/testcertificate.h"
 
+#include <QSslSocket>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Tokengate;
@@ -143,6 +146,47 @@ private slots:
                  qPrintable(QStringLiteral("%1 connections, %2 requests forwarded")
                                 .arg(up.connections().size())
                                 .arg(requestLines)));
+    }
+
+    // The same over HTTPS: after the 401 the gateway sends close_notify and its FIN, and
+    // reads and drops the rest of the body (decrypted, then discarded), so every byte the
+    // client writes leaves it and the answer is read after a clean close.
+    void answerReachesAnHttpsClientStillSending() {
+        QTemporaryDir dir;
+        const TestCertificate cert =
+            TestCertificate::make(dir.path(), QStringLiteral("gw"), QStringLiteral("gw.test"));
+        QVERIFY(!cert.isNull());
+        ScriptedUpstream up;
+        Config c = introspectedConfig(up.url(), m_idp, "X-Jwt");
+        Gateway gw;
+        QVERIFY(gw.start(servingHttps(c, cert)));
+
+        RawClient client;
+        QVERIFY(client.connectTls(gw.service.tlsPort(), {cert.certificate}));
+        QSslSocket &socket = client.tlsSocket();
+        socket.setReadBufferSize(1);
+        const QByteArray request =
+            "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: " + QByteArray::number(BodyBytes) +
+            "\r\n\r\n" + QByteArray(BodyBytes, 'b');
+        client.send(request);
+        // Everything written has left the client's own buffers: the gateway kept reading.
+        QVERIFY2(waitFor(
+                     [&] {
+                         return (socket.bytesToWrite() == 0 &&
+                                 socket.encryptedBytesToWrite() == 0) ||
+                                socket.state() != QAbstractSocket::ConnectedState;
+                     },
+                     30000),
+                 QByteArray::number(socket.encryptedBytesToWrite()).constData());
+        QCOMPARE(socket.state(), QAbstractSocket::ConnectedState);
+
+        socket.setReadBufferSize(0);
+        const auto r = client.readResponse();
+        QVERIFY(r);
+        QCOMPARE(r->status, 401);
+        QVERIFY(!r->keepAlive);
+        QVERIFY(client.waitForClosed());
+        QCOMPARE(up.connections().size(), 0);
     }
 
     // The lingering close is bounded on the deadline clock: once our FIN is out, 5 s of

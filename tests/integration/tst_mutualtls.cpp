@@ -382,9 +382,8 @@ private slots:
                                     session},
                                    "GET /who HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
         };
-        // The context is built by the worker's first connection, whose session is cached before
-        // it is named: that one session never resumes.
-        QVERIFY(run(QStringLiteral("-sess_out")).contains("New, TLS"));
+        // The very first session resumes too: the context is built, and its sessions named,
+        // before any connection.
         const QByteArray first = run(QStringLiteral("-sess_out"));
         QVERIFY2(first.contains("New, TLS"), first.constData());
         QVERIFY2(first.contains("CN=alice,O=Tokengate tests"), first.constData());
@@ -392,6 +391,30 @@ private slots:
         QVERIFY2(second.contains("Reused, TLS"), second.constData());
         QVERIFY2(second.contains("HTTP/1.1 200"), second.constData());
         QVERIFY2(second.contains("CN=alice,O=Tokengate tests"), second.constData());
+    }
+
+    // The certificate request names the client CAs (browsers then offer only what they
+    // issued); optional_no_ca trusts no CA and names none.
+    void certificateRequestNamesTheClientCas_data() {
+        QTest::addColumn<int>("mode");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("optional") << int(ClientAuth::Optional) << QByteArray("Clients CA");
+        QTest::newRow("optional_no_ca")
+            << int(ClientAuth::OptionalNoCa) << QByteArray("No client certificate CA names sent");
+    }
+
+    void certificateRequestNamesTheClientCas() {
+        QFETCH(int, mode);
+        QFETCH(QByteArray, expected);
+        Gateway gw;
+        QVERIFY(gw.start(mtlsConfig(ClientAuth(mode))));
+        const QByteArray out =
+            sClientExchange(gw.service.tlsPort(), QStringLiteral("tls1_3"), {},
+                            "GET / HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+        const qsizetype names = out.indexOf("client certificate CA names");
+        QVERIFY2(names >= 0, out.constData());
+        QVERIFY2(out.indexOf(expected, names - 20) >= 0, out.constData());
+        QVERIFY2(!out.contains("Other CA"), out.constData());
     }
 
     // A reload reads the CA file again: new connections are judged by the new CAs.

@@ -11,11 +11,17 @@
 #include "tests/support/scriptedupstream.h"
 #include "tests/support/testcertificate.h"
 
+#include <QCryptographicHash>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+
+#include <algorithm>
+
+#include <sys/socket.h>
 
 using namespace Tokengate;
 using namespace Tokengate::Test;
@@ -28,13 +34,7 @@ namespace {
 const bool noSystemOpenSslConfig = qputenv("OPENSSL_CONF", "/dev/null");
 
 Config httpsConfig(const QString &upstream, const TestCertificate &cert) {
-    Config c = testConfig(upstream);
-    c.server.tls.enabled = true;
-    c.server.tls.address = QHostAddress::LocalHost;
-    c.server.tls.port = 0;
-    c.tls.certFile = cert.certFile;
-    c.tls.keyFile = cert.keyFile;
-    return c;
+    return servingHttps(testConfig(upstream), cert);
 }
 
 double metric(const GatewayService &service, const QByteArray &sample) {
@@ -165,8 +165,7 @@ private slots:
                  qPrintable(tls.handshakeErrors()));
         QCOMPARE(tls.tlsSocket().peerCertificate(), m_cert.certificate);
         QVERIFY(tls.tlsSocket().sessionProtocol() == QSsl::TlsV1_3);
-        // The client offered http/1.1 by ALPN and got no answer: HTTP/1.1 it is.
-        QVERIFY(tls.tlsSocket().sslConfiguration().nextNegotiatedProtocol().isEmpty());
+        QCOMPARE(tls.tlsSocket().sslConfiguration().nextNegotiatedProtocol(), "http/1.1");
         for (int i = 0; i < 2; ++i) { // keep-alive over one TLS connection
             tls.send("GET /over-tls HTTP/1.1\r\nHost: gw\r\n\r\n");
             const auto r = tls.readResponse();
@@ -241,26 +240,143 @@ private slots:
         QCOMPARE(out, QByteArray("the whole body"));
     }
 
-    // A worker's connections share one TLS context, so its session cache and ticket keys:
-    // a returning client resumes instead of a full handshake.
-    void sessionsResumeWithinAWorker_data() {
+    // Every worker's connections share one TLS context per certificate, so one session
+    // cache: a returning client resumes whichever worker the kernel hands it to.
+    void sessionsResumeOnEveryWorker_data() {
         QTest::addColumn<QString>("version");
         QTest::newRow("TLS 1.2") << QStringLiteral("tls1_2");
         QTest::newRow("TLS 1.3") << QStringLiteral("tls1_3");
     }
 
-    void sessionsResumeWithinAWorker() {
+    void sessionsResumeOnEveryWorker() {
         QFETCH(QString, version);
+        Config c = httpsConfig(loopbackUrl(*m_echo), m_cert);
+        c.server.workers = 2;
         Gateway gw;
-        QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert))); // one worker
+        QVERIFY(gw.start(c));
         const QString session = m_dir.filePath(QStringLiteral("session-") + version);
         const QByteArray request = "GET /again HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n";
         const QByteArray first = sClientExchange(gw.service.tlsPort(), version,
                                                  {QStringLiteral("-sess_out"), session}, request);
         QVERIFY2(first.contains("New, TLS"), "the first connection is a new session");
-        const QByteArray second = sClientExchange(gw.service.tlsPort(), version,
-                                                  {QStringLiteral("-sess_in"), session}, request);
-        QVERIFY2(second.contains("Reused, TLS"), second.constData());
+        // SO_REUSEPORT spreads connections by their source port: six returns reach both
+        // workers with near certainty (1 in 32 that all go to one).
+        for (int i = 0; i < 6; ++i) {
+            const QByteArray again = sClientExchange(
+                gw.service.tlsPort(), version, {QStringLiteral("-sess_in"), session}, request);
+            QVERIFY2(again.contains("Reused, TLS"), again.constData());
+            QVERIFY2(again.contains("HTTP/1.1 200 OK"), again.constData());
+        }
+    }
+
+    // Bodies larger than every buffer on the way, both ways: the upload is read in bounded
+    // steps as the upstream takes it, and the download waits for a client that reads slowly
+    // (OpenSSL's writes retried after the kernel pushed back), every byte intact.
+    void largeBodiesCrossTheTlsLayerIntact() {
+        Gateway gw;
+        QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert)));
+        RawClient uploading;
+        QVERIFY(uploading.connectTls(gw.service.tlsPort(), {m_cert.certificate}));
+        QByteArray upload(8 << 20, Qt::Uninitialized);
+        for (qsizetype i = 0; i < upload.size(); ++i)
+            upload[i] = char(i * 7 + i / 4099);
+        uploading.send("POST /up HTTP/1.1\r\nHost: gw\r\nContent-Length: " +
+                       QByteArray::number(upload.size()) + "\r\n\r\n" + upload);
+        const auto echoed = uploading.readResponse(30000);
+        QVERIFY(echoed);
+        QCOMPARE(echoed->status, 200);
+        const QJsonObject body = echoJson(*echoed);
+        QCOMPARE(qint64(body.value(u"bodyBytes").toDouble()), qint64(upload.size()));
+        QCOMPARE(body.value(u"bodySha256").toString().toLatin1(),
+                 QCryptographicHash::hash(upload, QCryptographicHash::Sha256).toHex());
+
+        ScriptedUpstream upstream;
+        Gateway scripted;
+        QVERIFY(scripted.start(httpsConfig(upstream.url(), m_cert)));
+        RawClient downloading;
+        QVERIFY(downloading.connectTls(scripted.service.tlsPort(), {m_cert.certificate}));
+        downloading.tlsSocket().setReadBufferSize(16 * 1024); // takes 16 KiB, then waits
+        downloading.send("GET /down HTTP/1.1\r\nHost: gw\r\n\r\n");
+        QVERIFY(waitFor([&] { return upstream.requestTotal() == 1; }));
+        // More than the kernel's socket buffers on the way can hold.
+        QByteArray download;
+        for (int i = 0; i < 8; ++i)
+            download += upload;
+        std::reverse(download.begin(), download.end());
+        upstream.reply(0, QByteArray("HTTP/1.1 200 OK\r\nContent-Length: " +
+                                     QByteArray::number(download.size()) + "\r\n\r\n" + download));
+        // The client reads nothing for a while: every buffer on the way fills, and the gateway
+        // stops taking the upstream's bytes.
+        QTest::qWait(300);
+        QVERIFY(upstream.connections()[0].socket->bytesToWrite() > 0);
+        const auto r = downloading.readResponse(30000);
+        QVERIFY(r);
+        QCOMPARE(r->body.size(), download.size());
+        QVERIFY(r->body == download);
+    }
+
+    // A client that stalls mid-download, the gateway holding bytes for it, and then resets
+    // costs its own connection only: the upstream's is closed, nothing queued for the client
+    // is written to the dead socket (SIGPIPE would end this process), the next client is
+    // served.
+    void clientResetMidDownloadEndsOnlyItsConnection() {
+        ScriptedUpstream upstream;
+        Gateway gw;
+        QVERIFY(gw.start(httpsConfig(upstream.url(), m_cert)));
+        RawClient leaving;
+        QVERIFY(leaving.connectTls(gw.service.tlsPort(), {m_cert.certificate}));
+        leaving.tlsSocket().setReadBufferSize(16 * 1024);
+        leaving.send("GET /down HTTP/1.1\r\nHost: gw\r\n\r\n");
+        QVERIFY(waitFor([&] { return upstream.requestTotal() == 1; }));
+        const QByteArray big(64 << 20, 'y'); // more than the kernel's buffers on the way
+        upstream.reply(0, QByteArray("HTTP/1.1 200 OK\r\nContent-Length: " +
+                                     QByteArray::number(big.size()) + "\r\n\r\n" + big));
+        QTest::qWait(300); // the gateway now holds bytes the client does not take
+        QVERIFY(upstream.connections()[0].socket->bytesToWrite() > 0);
+        const linger reset{1, 0};
+        ::setsockopt(int(leaving.socket().socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset,
+                     sizeof reset);
+        leaving.socket().abort();
+        QVERIFY(waitFor([&] { return upstream.connections()[0].closedByPeer; }));
+
+        RawClient next;
+        QVERIFY(next.connectTls(gw.service.tlsPort(), {m_cert.certificate}));
+        next.send("GET /next HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+        QVERIFY(waitFor([&] { return upstream.requestTotal() == 2; }));
+        upstream.reply(1, "HTTP/1.1 204 No Content\r\n\r\n");
+        const auto r = next.readResponse();
+        QVERIFY(r);
+        QCOMPARE(r->status, 204);
+    }
+
+    // ALPN answers http/1.1 when offered, and nothing otherwise: a client offering only
+    // http/1.0 or h2 is not cut off by an answer it never asked for. The first connection of
+    // a worker builds the TLS context, later ones share it: both negotiate the same.
+    void alpnAnswersHttp11Only_data() {
+        QTest::addColumn<QString>("offered");
+        QTest::addColumn<QByteArray>("answer");
+        QTest::newRow("http/1.1") << QStringLiteral("http/1.1")
+                                  << QByteArray("ALPN protocol: http/1.1");
+        QTest::newRow("h2 first") << QStringLiteral("h2,http/1.1")
+                                  << QByteArray("ALPN protocol: http/1.1");
+        QTest::newRow("http/1.0 only")
+            << QStringLiteral("http/1.0") << QByteArray("No ALPN negotiated");
+        QTest::newRow("h2 only") << QStringLiteral("h2") << QByteArray("No ALPN negotiated");
+    }
+
+    void alpnAnswersHttp11Only() {
+        QFETCH(QString, offered);
+        QFETCH(QByteArray, answer);
+        Gateway gw;
+        QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert))); // one worker
+        for (const char *connection : {"first", "shared context"}) {
+            const QByteArray out = sClientExchange(
+                gw.service.tlsPort(), QStringLiteral("tls1_3"), {QStringLiteral("-alpn"), offered},
+                "GET /alpn HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+            const QByteArray why = QByteArray(connection) + '\n' + out;
+            QVERIFY2(out.contains(answer), why.constData());
+            QVERIFY2(out.contains("HTTP/1.1 200 OK"), why.constData());
+        }
     }
 
     void oldProtocolsAndWeakCiphersAreRefused_data() {

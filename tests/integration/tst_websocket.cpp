@@ -8,6 +8,7 @@
 #include "tests/support/manualclock.h"
 #include "tests/support/rawclient.h"
 #include "tests/support/scriptedupstream.h"
+#include "tests/support/testcertificate.h"
 
 #include "core/auth/bearertoken.h"
 #include "core/base/sha256.h"
@@ -265,6 +266,49 @@ private slots:
         ws->sendBinaryMessage(big);
         QVERIFY(binary.wait(60000));
         QVERIFY(binary.first().at(0).toByteArray() == big);
+    }
+
+    // wss: the tunnel's client side is the gateway's own TLS layer. Messages both ways (one
+    // larger than every buffer on the way), a ping, and a close from the client.
+    void tunnelOverHttps() {
+        QTemporaryDir dir;
+        const TestCertificate cert =
+            TestCertificate::make(dir.path(), QStringLiteral("wss"), QStringLiteral("gw.test"));
+        QVERIFY(!cert.isNull());
+        Config c = introspectedConfig({}, m_idp, IdentityHeader);
+        c.upstreamUrl.clear();
+        c.routes = {prefixRoute("ws", "/ws", m_echo->url())};
+        Gateway gw;
+        QVERIFY(gw.start(servingHttps(c, cert)));
+
+        QWebSocket ws;
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setCaCertificates({cert.certificate});
+        ws.setSslConfiguration(tls);
+        QNetworkRequest request(
+            QUrl(QStringLiteral("wss://localhost:%1/ws/secure").arg(gw.service.tlsPort())));
+        request.setRawHeader("Authorization", "Bearer " + m_token);
+        QSignalSpy connected(&ws, &QWebSocket::connected);
+        ws.open(request);
+        QVERIFY(connected.wait(10000));
+        QCOMPARE(m_echo->handshakes.last().url().path(), QStringLiteral("/ws/secure"));
+
+        QSignalSpy text(&ws, &QWebSocket::textMessageReceived);
+        ws.sendTextMessage(QStringLiteral("über tls"));
+        QVERIFY(text.wait(10000));
+        QCOMPARE(text.first().at(0).toString(), QStringLiteral("über tls"));
+        QByteArray big(4 << 20, Qt::Uninitialized);
+        for (qsizetype i = 0; i < big.size(); ++i)
+            big[i] = char(i * 13 + i / 1021);
+        QSignalSpy binary(&ws, &QWebSocket::binaryMessageReceived);
+        ws.sendBinaryMessage(big);
+        QVERIFY(binary.wait(30000));
+        QVERIFY(binary.first().at(0).toByteArray() == big);
+        QVERIFY(answersPing(ws));
+
+        QSignalSpy gone(&ws, &QWebSocket::disconnected);
+        ws.close();
+        QVERIFY(!gone.isEmpty() || gone.wait(10000));
     }
 
     void thousandTunnelsAtOnce() {

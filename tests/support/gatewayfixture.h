@@ -6,6 +6,7 @@
 #include "core/observe/eventhub.h"
 #include "core/server/httpserver.h"
 #include "core/service/gatewayservice.h"
+#include "tests/support/testcertificate.h"
 
 #include <QTcpServer>
 #include <QTest>
@@ -23,6 +24,16 @@ inline Config testConfig(const QString &upstreamUrl) {
     c.upstreamUrl = upstreamUrl;
     c.auth = AuthMode::None;
     c.drainTimeoutMs = 2000;
+    return c;
+}
+
+// `c` serving HTTPS as well, on 127.0.0.1 and a free port, presenting `cert`.
+inline Config servingHttps(Config c, const TestCertificate &cert) {
+    c.server.tls.enabled = true;
+    c.server.tls.address = QHostAddress::LocalHost;
+    c.server.tls.port = 0;
+    c.tls.certFile = cert.certFile;
+    c.tls.keyFile = cert.keyFile;
     return c;
 }
 
