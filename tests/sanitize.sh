@@ -24,11 +24,12 @@ started=$(date +%s)
 # The threaded tests: workers and coalesced flights (tst_cache, tst_proxy's two workers), the
 # cache under several threads (tst_introspectioncache), reload under load (tst_reload, and the
 # real daemon's SIGHUP under load in tst_daemon, hence tokengated), the Redis tier, and the
-# smuggling and property tests across workers, and the access log's writer thread. Not
+# smuggling and property tests across workers, the access log's writer thread, and HTTPS
+# (tst_tlslistener: one TLS context and session cache shared by the workers). Not
 # tst_jwtvalidation: QNetworkAccessManager's own thread (the JWK Set fetch) hands objects over
 # inside QtCore in ways no Qt-frame suppression names; the hand-off to the workers is the same
 # queued call as the introspection flights', which tst_cache covers.
-threaded="tst_cache tst_introspectioncache tst_reload tst_daemon tokengated tst_rediscache
+threaded="tst_cache tst_introspectioncache tst_reload tst_daemon tokengated tst_rediscache tst_tlslistener
   tst_proxy tst_smuggling tst_forwardproperty tst_logfilewriter"
 # Not under ASan: the packaging tests check what cpack, dpkg, rpm, lintian, appstream and
 # systemd-analyze make of the built tree, none of it code of ours; the one tokengated run
