@@ -94,8 +94,14 @@ HttpConnection::HttpConnection(QTcpSocket *socket, WorkerContext &context, QObje
         m_handshaking = !tls->isEncrypted();
         connect(tls, &TlsServerSocket::encrypted, this, [this, tls] {
             m_handshaking = false;
-            if (m_certificateVerifier)
-                m_clientCertificate = m_certificateVerifier->inspect(tls->peerCertificateChain());
+            if (!m_certificateVerifier)
+                return;
+            const QList<QSslCertificate> chain = tls->peerCertificateChain();
+            m_clientCertificate = m_certificateVerifier->inspect(chain);
+            // A session keeps the client's chain: only a verified client's may take a place
+            // in the cache, or anyone could evict them with self-made certificates.
+            if (m_clientCertificate && !m_clientCertificate->verified)
+                tls->forgetSession();
         });
     }
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::processInput);

@@ -26,6 +26,7 @@ namespace Tokengate {
 namespace {
 
 constexpr int RecordBytes = 16 * 1024; // a TLS record's plaintext at most
+constexpr qsizetype TrimBytes = 64 * 1024;
 
 // OpenSSL's socket BIO writes with write(2): a client that has gone away would raise
 // SIGPIPE, whose default action ends the process. This one sends with MSG_NOSIGNAL, as Qt's
@@ -231,6 +232,12 @@ void TlsServerSocket::fill() {
     if (!m_established || m_peerDone || m_fd < 0)
         return;
     m_readWantsWrite = false;
+    // A reader taking a part at a time (a tunnel ending a frame) never empties the block:
+    // what it took goes, or the block would grow with the whole stream.
+    if (m_inPos > 0 && m_inPos * 2 >= m_in.size()) {
+        m_in.remove(0, m_inPos);
+        m_inPos = 0;
+    }
     bool got = false;
     while (m_in.size() - m_inPos < m_readBound) {
         const int want = int(qMin<qint64>(RecordBytes, m_readBound - (m_in.size() - m_inPos)));
@@ -249,17 +256,26 @@ void TlsServerSocket::fill() {
         const int error = SSL_get_error(m_ssl, n);
         if (error == SSL_ERROR_WANT_WRITE) {
             m_readWantsWrite = true;
-        } else if (error != SSL_ERROR_WANT_READ) {
-            // close_notify, the end of the stream, a reset or a bad record: nothing more
-            // comes, and no close_notify goes back (after a cut it would vouch for a response
-            // the client may not have whole).
+        } else if (error == SSL_ERROR_ZERO_RETURN) {
+            // close_notify, or (SSL_OP_IGNORE_UNEXPECTED_EOF) the stream's end without one,
+            // which only the socket BIO can tell.
             m_peerDone = true;
-            m_broken = error != SSL_ERROR_ZERO_RETURN;
+            m_peerCut = BIO_test_flags(SSL_get_rbio(m_ssl), BIO_FLAGS_IN_EOF) != 0;
+        } else if (error != SSL_ERROR_WANT_READ) {
+            m_peerDone = m_peerCut = true; // a reset, or a bad record
+            m_broken = error == SSL_ERROR_SSL;
         }
         ERR_clear_error();
         break;
     }
     updateNotifiers();
+    // A write that waited for the client's bytes (the rest of a key update) can go on.
+    if (m_writeWantsRead && !m_peerDone) {
+        m_writeWantsRead = false;
+        flushOut();
+        if (m_fd < 0)
+            return;
+    }
     if (got)
         emit readyRead();
     // As a plain socket at its end of stream: what is queued goes, then the socket closes.
@@ -289,10 +305,12 @@ void TlsServerSocket::flushOut() {
         }
         const int error = SSL_get_error(m_ssl, n);
         ERR_clear_error();
+        if (error == SSL_ERROR_WANT_READ) {
+            m_writeWantsRead = true; // fill() retries once the client's bytes came
+            break;
+        }
         if (error != SSL_ERROR_WANT_WRITE) {
-            // The client is gone (or wants a renegotiation, which is off): nothing else
-            // would ever drain the queue.
-            m_broken = true;
+            m_broken = true; // the client is gone: nothing else would drain the queue
             closeDescriptor(true);
             return;
         }
@@ -300,6 +318,12 @@ void TlsServerSocket::flushOut() {
     }
     if (m_outPos == m_out.size()) {
         m_out.clear();
+        m_outPos = 0;
+    } else if (m_outPos >= TrimBytes && m_outPos * 2 >= m_out.size()) {
+        // A writer refilling the queue before it ever empties (a download to a slow reader)
+        // would otherwise keep every byte sent. OpenSSL accepts the moved buffer
+        // (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER).
+        m_out.remove(0, m_outPos);
         m_outPos = 0;
     }
     updateNotifiers();
@@ -314,7 +338,8 @@ void TlsServerSocket::updateNotifiers() {
         return; // the handshake says what it waits for
     const bool buffered = m_in.size() - m_inPos >= m_readBound;
     enable(m_readNotifier, !m_peerDone && !m_readWantsWrite && !buffered);
-    enable(m_writeNotifier, m_readWantsWrite || m_closeNotifyPending || m_outPos < m_out.size());
+    enable(m_writeNotifier, m_readWantsWrite || m_closeNotifyPending ||
+                                (m_outPos < m_out.size() && !m_writeWantsRead));
 }
 
 qint64 TlsServerSocket::readData(char *data, qint64 maxSize) {
@@ -350,7 +375,7 @@ qint64 TlsServerSocket::takeInput(char *data, qint64 maxSize) {
 }
 
 qint64 TlsServerSocket::writeData(const char *data, qint64 size) {
-    if (m_fd < 0 || m_closing) {
+    if (m_fd < 0 || m_closing || m_outputShut) {
         setErrorString(QStringLiteral("the connection is closed"));
         return -1;
     }
@@ -388,15 +413,17 @@ void TlsServerSocket::disconnectFromHost() {
 void TlsServerSocket::shutdownOutput() {
     if (m_fd < 0 || !m_established || m_closing)
         return;
+    m_outputShut = true;
     if (sendCloseNotify())
         ::shutdown(m_fd, SHUT_WR);
 }
 
 // close_notify, so the client can tell the end from a cut. True once it has left, or when
-// none is due (no handshake, the client's stream ended, a broken connection); false while
+// none is due: no handshake, a broken connection, or a client whose stream was cut (after a
+// cut, close_notify would vouch for a response the client may not have whole). False while
 // the kernel pushes back (the write notifier calls back).
 bool TlsServerSocket::sendCloseNotify() {
-    if (!m_established || m_peerDone || m_broken)
+    if (!m_established || m_peerCut || m_broken)
         return true;
     ERR_clear_error();
     const int result = SSL_shutdown(m_ssl);
@@ -423,8 +450,8 @@ void TlsServerSocket::closeDescriptor(bool notify) {
     enable(m_readNotifier, false);
     enable(m_writeNotifier, false);
     // OpenSSL drops a session from the cache when its connection ends without close_notify,
-    // as most do here (an idle keep-alive is aborted): a sound one stays resumable. One that
-    // failed keeps OpenSSL's verdict.
+    // as many do here (an aborted response, a client that just closes): a sound one stays
+    // resumable. One with a protocol error keeps OpenSSL's verdict.
     if (m_ssl && m_established && !m_broken)
         SSL_set_shutdown(m_ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     ::close(m_fd);
@@ -450,6 +477,13 @@ void TlsServerSocket::setSocketOption(QAbstractSocket::SocketOption option, cons
         ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     else if (option == KeepAliveOption)
         ::setsockopt(m_fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+}
+
+void TlsServerSocket::forgetSession() {
+    if (m_ssl && m_established) {
+        if (SSL_SESSION *session = SSL_get_session(m_ssl))
+            SSL_CTX_remove_session(SSL_get_SSL_CTX(m_ssl), session);
+    }
 }
 
 QList<QSslCertificate> TlsServerSocket::peerCertificateChain() const {

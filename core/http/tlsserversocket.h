@@ -24,7 +24,8 @@ namespace Tokengate {
 // when queued bytes leave (writes leave when the event loop ends its turn), disconnected()
 // once, disconnectFromHost() sends what is queued then closes (with close_notify first),
 // abort() closes at once (no close_notify: a cut response must not look complete), and
-// the end of the client's stream closes the socket after what is queued.
+// the end of the client's stream closes the socket after what is queued (with close_notify
+// only if the client sent one).
 class TlsServerSocket : public QTcpSocket {
     Q_OBJECT
 public:
@@ -43,6 +44,8 @@ public:
     qintptr descriptor() const { return m_fd; }
     // close_notify, then the write side shut (a lingering close reads on).
     void shutdownOutput();
+    // Drops this connection's session from the cache: it cannot be resumed.
+    void forgetSession();
 
     qint64 bytesAvailable() const override;
     qint64 bytesToWrite() const override;
@@ -85,10 +88,13 @@ private:
     bool m_started = false;
     bool m_established = false;
     bool m_readWantsWrite = false;     // SSL_read needs the socket writable (a key update)
+    bool m_writeWantsRead = false;     // SSL_write needs the client's next bytes
     bool m_peerDone = false;           // close_notify, end of stream or a broken record read
-    bool m_broken = false;             // a failed handshake, a bad record, a reset, a failed write
+    bool m_peerCut = false;            // ...without close_notify: the client may miss bytes
+    bool m_broken = false;             // a failed handshake, a protocol error, a failed write
     bool m_closing = false;            // disconnectFromHost(): close once m_out is sent
     bool m_closeNotifyPending = false; // SSL_shutdown() waits for the socket to take it
+    bool m_outputShut = false;         // shutdownOutput(): nothing more is written
     bool m_fillScheduled = false;
 };
 

@@ -141,6 +141,13 @@ ClientHelloPeek peekClientHello(QByteArrayView bytes) {
         return {Status::NotTls, {}};
     if (!handshake.isEmpty() && quint8(handshake[0]) != ClientHelloType)
         return {Status::NotTls, {}};
+    // A hello declaring more than we would ever read is refused now, not after 16 KiB.
+    if (handshake.size() >= 4) {
+        Reader h(handshake);
+        h.number(1); // the type, checked above
+        if (4 + qsizetype(h.number(3)) > MaxHelloBytes)
+            return {Status::NotTls, {}};
+    }
     if (bytes.size() >= MaxHelloBytes)
         return {Status::NotTls, {}};
     return {Status::NeedMore, {}};

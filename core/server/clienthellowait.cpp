@@ -78,7 +78,10 @@ void ClientHelloWait::onReadable() {
         return;
     }
     finish();
-    emit helloRead(peek.serverName);
+    if (peek.status == ClientHelloPeek::Status::NotTls)
+        emit notTls();
+    else
+        emit helloRead(peek.serverName);
 }
 
 } // namespace Tokengate

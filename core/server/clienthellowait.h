@@ -26,9 +26,12 @@ public:
     void checkDeadline(qint64 nowMs) override;
 
 signals:
-    // Once. `serverName` is empty when the hello names none or is no ClientHello at all (the
-    // handshake then fails and is counted like any other).
+    // Once. `serverName` is empty when the hello names none.
     void helloRead(const QByteArray &serverName);
+    // Once, instead: the first bytes are no ClientHello of at most 16 KiB (plain HTTP,
+    // garbage, a hello declaring more). Delete this then (it closes the descriptor): OpenSSL
+    // would wait for a declared length of up to 128 KiB, holding a buffer that size.
+    void notTls();
     // Once, instead: the client closed or sent nothing whole in time. Delete this then.
     void abandoned(bool timedOut);
 

@@ -55,6 +55,13 @@ void TlsAcceptor::accept(qintptr descriptor) {
             m_context.tlsHandshakes->timedOut.fetch_add(1);
         release(wait);
     });
+    connect(wait, &ClientHelloWait::notTls, this, [this, wait] {
+        if (m_context.tlsHandshakes)
+            m_context.tlsHandshakes->failed.fetch_add(1);
+        qCDebug(lcServer).noquote() << "TLS handshake with" << m_waiting.value(wait).toString()
+                                    << "failed: the first bytes are no ClientHello";
+        release(wait);
+    });
     connect(wait, &ClientHelloWait::helloRead, this, [this, wait](const QByteArray &name) {
         const qintptr d = wait->takeDescriptor();
         const qint64 acceptedAt = wait->acceptedAtMs();

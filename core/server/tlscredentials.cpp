@@ -31,9 +31,11 @@ constexpr char Tls13Suites[] =
 constexpr long SessionSeconds = 300;
 constexpr long CachedSessions = 20 * 1024;
 // With client certificates a session also holds the client's chain (a leaf and an
-// intermediate or two: a few KiB).
+// intermediate or two: a few KiB), parsed, about three times its size: at most 16 KiB
+// received makes about 50 KiB, and 2,048 of them about 100 MiB per certificate at worst.
+// Only verified clients' sessions stay (HttpConnection forgets the others).
 constexpr long MaxClientChainBytes = 16 * 1024;
-constexpr long CachedSessionsWithChains = 4 * 1024;
+constexpr long CachedSessionsWithChains = 2 * 1024;
 
 QString openSslError() {
     const unsigned long code = ERR_get_error();
@@ -121,8 +123,12 @@ std::shared_ptr<SSL_CTX> serverContext(const QList<QSslCertificate> &chain, EVP_
     // memory could decrypt every recorded TLS 1.2 session resumed with one. Sessions resume
     // from the context's cache instead. TLS 1.3 sends one (stateful) ticket, not two: a
     // client resumes with one, and each is a session copied into the cache.
+    // A client closing without close_notify (many do, between requests) is the end of its
+    // stream, not a protocol error: OpenSSL 3 would answer it with an alert, fail the
+    // connection's queued writes and drop its session. TlsServerSocket tells a cut itself.
     SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                       SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+                                       SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+                                       SSL_OP_IGNORE_UNEXPECTED_EOF);
     SSL_CTX_set_num_tickets(ctx.get(), 1);
     SSL_CTX_set_timeout(ctx.get(), SessionSeconds);
     SSL_CTX_sess_set_cache_size(ctx.get(), CachedSessions);
@@ -312,8 +318,7 @@ std::optional<TlsCertificateSet> loadTlsCertificates(const TlsFiles &files, QStr
         c.configuration.setPeerVerifyMode(QSslSocket::QueryPeer);
         SSL_CTX_set_verify(c.context.get(), SSL_VERIFY_PEER, nullptr);
         SSL_CTX_set_cert_verify_callback(c.context.get(), takeAnyChain, nullptr);
-        // Each cached session keeps the client's chain: both are bounded, so a stream of
-        // clients with large chains fills at most 64 MiB per certificate.
+        // Each cached session keeps the client's chain: both are bounded.
         SSL_CTX_set_max_cert_list(c.context.get(), MaxClientChainBytes);
         SSL_CTX_sess_set_cache_size(c.context.get(), CachedSessionsWithChains);
         // The request names the CAs, so a browser offers only the certificates they issued

@@ -12,6 +12,8 @@
 #include "tests/support/testcertificate.h"
 
 #include <QCryptographicHash>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
@@ -550,6 +552,60 @@ private slots:
         QVERIFY(waitFor([&] { return gw.service.openConnections() == 0; }));
         QCOMPARE(metric(gw.service, "tokengate_tls_handshake_failures_total{reason=\"timeout\"}"),
                  0.0);
+    }
+
+    // A hello declaring more than 16 KiB is no hello the gateway serves: closed at once and
+    // counted, rather than left to OpenSSL, which would hold a buffer of the declared size
+    // (up to 128 KiB) until the header timeout.
+    void oversizedHelloIsClosedAtOnce() {
+        ManualClock clock; // the header timeout never passes: only the refusal can close it
+        Gateway gw;
+        gw.useDeadlineClock(clock);
+        QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert)));
+        RawClient c;
+        QVERIFY(c.connectTo(gw.service.tlsPort()));
+        // A handshake record of 16 KiB whose ClientHello declares 100,000 bytes.
+        c.send(QByteArray::fromHex("160301400001"
+                                   "0186a0"
+                                   "0303") +
+               QByteArray(64, 'r'));
+        QVERIFY(c.waitForClosed());
+        QVERIFY(waitFor([&] { return failedHandshakes(gw.service) == 1; }));
+        QCOMPARE(gw.service.openConnections(), 0);
+    }
+
+    // A client that closes its connection without close_notify (killed here; browsers and
+    // pools often just close) ends its stream, and its session still resumes.
+    void sessionSurvivesAClientThatJustCloses_data() { sessionsResumeOnEveryWorker_data(); }
+
+    void sessionSurvivesAClientThatJustCloses() {
+        QFETCH(QString, version);
+        Gateway gw;
+        QVERIFY(gw.start(httpsConfig(loopbackUrl(*m_echo), m_cert)));
+        const QString session = m_dir.filePath(QStringLiteral("closing-") + version);
+        QFile::remove(session);
+        QProcess client;
+        client.setProcessChannelMode(QProcess::MergedChannels);
+        client.start(QStringLiteral("openssl"),
+                     {QStringLiteral("s_client"), QStringLiteral("-connect"),
+                      QStringLiteral("127.0.0.1:%1").arg(gw.service.tlsPort()), u'-' + version,
+                      QStringLiteral("-ign_eof"), QStringLiteral("-sess_out"), session});
+        client.write("GET /kept-alive HTTP/1.1\r\nHost: gw\r\n\r\n");
+        QByteArray out;
+        QVERIFY(waitFor(
+            [&] {
+                out += client.readAll();
+                return out.contains("/kept-alive") && QFileInfo(session).size() > 0;
+            },
+            10000));
+        client.kill(); // the kernel closes its socket: a FIN, no close_notify
+        client.waitForFinished(10000);
+        QVERIFY(waitFor([&] { return gw.service.openConnections() == 0; }));
+
+        const QByteArray again =
+            sClientExchange(gw.service.tlsPort(), version, {QStringLiteral("-sess_in"), session},
+                            "GET /again HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+        QVERIFY2(again.contains("Reused, TLS"), again.constData());
     }
 
     // The header timeout counts from the accept, hello wait and handshake together: a client

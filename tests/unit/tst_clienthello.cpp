@@ -86,6 +86,9 @@ private slots:
         QTest::newRow("hello longer than 16 KiB")
             << QByteArray("\x16\x03\x01\x00\x04\x01\x00\x40\x00", 9);
         QTest::newRow("record longer than TLS allows") << QByteArray("\x16\x03\x01\x40\x01\x01", 6);
+        // Its record still arriving: the declared length alone says it will not fit.
+        QTest::newRow("hello longer than 16 KiB, first bytes")
+            << QByteArray("\x16\x03\x01\x40\x00\x01\x01\x86\xa0\x03\x03", 11);
     }
 
     void notAHello() {
