@@ -367,7 +367,8 @@ void HttpConnection::finishResponse() {
     m_phase = Phase::Finished;
     publishEvent();
     // Writing now rather than on the next loop iteration sends head and body in one syscall
-    // and spares the write-notifier round trip. A failed write tears down right here.
+    // and spares the write-notifier round trip; a failed write tears down right here. (A
+    // TlsServerSocket's flush() does nothing: it writes as the loop ends its turn.)
     m_socket->flush();
     if (m_phase != Phase::Finished)
         return;
