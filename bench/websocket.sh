@@ -6,7 +6,8 @@
 # tokengated (introspected token from the mock IdP, HS256 JWT, 2 workers, access log and
 # metrics on), and through nginx as a WebSocket proxy (2 workers, the usual Upgrade map): what
 # one more hop costs any proxy. Prints messages/s, the ratio to the direct run and each
-# proxy's CPU per message; then opens IDLE_TUNNELS idle WebSockets through the gateway and prints how much its
+# proxy's CPU per message. bench/relay (a bare epoll byte relay, 2 processes: no parsing, no
+# log) is the fourth target: the lower bound of what one more hop costs. Then it opens IDLE_TUNNELS idle WebSockets through the gateway and prints how much its
 # RSS grew per tunnel.
 #   bench/websocket.sh   (CONNS="1 50" SIZE=64 ROUNDS=3 DURATION=5 IDLE_TUNNELS=10000)
 set -euo pipefail
@@ -14,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 CONNS=${CONNS:-1 50}
 SIZE=${SIZE:-64}
 IDLE_TUNNELS=${IDLE_TUNNELS:-10000}
-bench_build tokengated wsbench
+bench_build tokengated wsbench relay
 ws=$build/bench/wsbench
 # Each idle tunnel is two descriptors in the gateway.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -59,13 +60,19 @@ nginx -c "$work/nginx-ws.conf" -e "$work/error-ws.log" -g 'daemon off;' & pids+=
 npid=$!
 wait_port "$ngx"
 
+# The bare relay: the cheapest one more hop can be.
+rly=$(free_port)
+"$build/bench/relay" "$rly" "$echo_port" 2 & pids+=($!)
+rpid=$!
+wait_port "$rly"
+
 declare -A rate cpu
 per_message() { # per_message TICKS MESSAGES_PER_S: microseconds of CPU per round trip
   awk -v t="$1" -v hz="$hz" -v r="$2" -v d="$DURATION" 'BEGIN {printf "%.1f", t / hz * 1e6 / (r * (d + 1))}'
 }
-nginx_ticks() { # the master and its workers
+tree_ticks() { # tree_ticks PID: the process and its children
   local t=0 p
-  for p in $npid $(pgrep -P "$npid"); do t=$((t + $(ticks "$p"))); done
+  for p in $1 $(pgrep -P "$1"); do t=$((t + $(ticks "$p"))); done
   echo "$t"
 }
 for round in $(seq "$ROUNDS"); do
@@ -78,22 +85,26 @@ for round in $(seq "$ROUNDS"); do
     rate[tokengated,$c]+="$r "
     # The load runs DURATION + 1 s (warm-up); its messages are counted over DURATION.
     cpu[tokengated,$c]+="$(per_message "$(( $(ticks "$gpid") - before ))" "$r") "
-    before=$(nginx_ticks)
+    before=$(tree_ticks "$npid")
     r=$("$ws" load "ws://127.0.0.1:$ngx/echo" "$c" "$DURATION" "$SIZE" | awk '{print $2}')
     rate[nginx,$c]+="$r "
-    cpu[nginx,$c]+="$(per_message "$(( $(nginx_ticks) - before ))" "$r") "
-    echo "  c=$c direct ${rate[direct,$c]} through ${rate[tokengated,$c]} nginx ${rate[nginx,$c]}" >&2
+    cpu[nginx,$c]+="$(per_message "$(( $(tree_ticks "$npid") - before ))" "$r") "
+    before=$(tree_ticks "$rpid")
+    r=$("$ws" load "ws://127.0.0.1:$rly/echo" "$c" "$DURATION" "$SIZE" | awk '{print $2}')
+    rate[relay,$c]+="$r "
+    cpu[relay,$c]+="$(per_message "$(( $(tree_ticks "$rpid") - before ))" "$r") "
+    echo "  c=$c direct ${rate[direct,$c]} through ${rate[tokengated,$c]} nginx ${rate[nginx,$c]} relay ${rate[relay,$c]}" >&2
   done
 done
 
 echo
 echo "WebSocket echo round trips of $SIZE-byte messages, median of $ROUNDS interleaved rounds of ${DURATION}s"
-echo "(loopback, 2 cores shared by the clients, the echo server and the proxy; gateway 2 workers, defaults on; nginx 2 workers)"
+echo "(loopback, 2 cores shared by the clients, the echo server and the proxy; gateway 2 workers, defaults on; nginx and relay 2 workers)"
 printf '%-12s %6s %12s %9s %14s\n' target conns messages/s ratio cpu_us/message
 for c in $CONNS; do
   d=$(median <<<"${rate[direct,$c]}")
   printf '%-12s %6s %12s %9s %14s\n' direct "$c" "$d" 1 -
-  for name in tokengated nginx; do
+  for name in tokengated nginx relay; do
     t=$(median <<<"${rate[$name,$c]}")
     printf '%-12s %6s %12s %9.2f %14s\n' "$name" "$c" "$t" "$(ratio "$t" "$d")" \
       "$(median <<<"${cpu[$name,$c]}")"
