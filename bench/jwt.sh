@@ -6,14 +6,18 @@
 #   nginx-proxy_pass  the reference (the token is just a header to it)
 #   jwt               validation: jwt (defaults on: cache, access log, metrics; HS256 JWT out)
 #   introspect        the same tokens introspected by the mock IdP (nginx, a fixed answer)
-# Prints requests/s, p99, the ratio to nginx, the gateway's CPU per request and its IdP calls
-# (JWKS fetches for jwt, introspections for introspect).
+# Prints requests/s, p99, the ratio to nginx, the gateway's CPU per request, the whole
+# machine's CPU per request (wrk, nginx, the gateway) and the IdP calls (JWKS fetches for jwt,
+# introspections for introspect). Then bench/jwtverify times validation alone, and the script
+# prints the ceiling that sets: a proxy as cheap as nginx that validated each token too would
+# use the machine's CPU per request of the nginx row plus the validation, so at best reach
+# nginx_cpu / (nginx_cpu + validation) of nginx's rate.
 #   bench/jwt.sh      (SHAPES="1x50 2x64" ROUNDS=3 DURATION=5 TOKENS=400000)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 SHAPES=${SHAPES:-1x50 2x64}
 TOKENS=${TOKENS:-400000}
-bench_build tokengated jwtmint
+bench_build tokengated jwtmint jwtverify
 start_nginx
 echo "minting $TOKENS RS256 tokens..." >&2
 "$build/bench/jwtmint" "$work" "$TOKENS" https://sso.bench api
@@ -46,15 +50,19 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $forged"
 
 metric() { curl -s "http://127.0.0.1:$1/metrics" | awk -v m="$2" 'index($0, m) == 1 {s += $NF} END {print s + 0}'; }
 offset=1 # the check above used line 0
-declare -A cpu calls done_reqs
+declare -A cpu calls done_reqs machine
+machine_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; } # all cores, no steal
 run() { # run NAME SHAPE
   local name=$1 shape=$2 p before out n t=${2%x*}
   p=${port[$name]:-$proxy}
   [ -n "${pid[$name]:-}" ] && before=$(ticks "${pid[$name]}")
+  local busy_before; busy_before=$(machine_busy)
   out=$(TOKEN_FILE="$work/tokens.txt" START=$offset THREADS=$t wrk -t"$t" -c"${shape#*x}" \
     -d"${DURATION}"s --latency -s "$root/bench/jwttokens.lua" "http://127.0.0.1:$p/index.html")
   if grep -q 'Non-2xx' <<<"$out"; then echo "$name: non-2xx answers:" >&2; echo "$out" >&2; exit 1; fi
   n=$(awk '/requests in/ {print $1}' <<<"$out")
+  machine[$name,$shape]+="$(awk -v t=$(( $(machine_busy) - busy_before )) -v hz="$hz" -v r="$n" \
+    'BEGIN {printf "%.1f", t / hz * 1e6 / r}') "
   [ -n "${pid[$name]:-}" ] && offset=$((offset + n + 1000)) # nginx ignores the token
   rps[$name,$shape]+="$(awk '/Requests\/sec/ {print $2}' <<<"$out") "
   p99[$name,$shape]+="$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms) "
@@ -76,15 +84,23 @@ done
 echo
 echo "Distinct RS256 JWT per request, median of $ROUNDS interleaved rounds of ${DURATION}s"
 echo "(loopback, 2 cores shared by wrk, nginx and the gateway; gateway 2 workers, defaults on)"
-printf '%-18s %6s %10s %9s %10s %12s\n' target shape req/s p99_ms ratio_rps cpu_us/req
+printf '%-18s %6s %10s %9s %10s %12s %16s\n' target shape req/s p99_ms ratio_rps cpu_us/req machine_us/req
 for shape in $SHAPES; do
   base=$(median <<<"${rps[nginx-proxy_pass,$shape]}")
   for name in nginx-proxy_pass jwt introspect; do
     r=$(median <<<"${rps[$name,$shape]}")
-    printf '%-18s %6s %10.0f %9.3f %10.2f %12s\n' "$name" "$shape" "$r" \
+    printf '%-18s %6s %10.0f %9.3f %10.2f %12s %16s\n' "$name" "$shape" "$r" \
       "$(median <<<"${p99[$name,$shape]}")" "$(ratio "$r" "$base")" \
-      "$( [ -n "${cpu[$name,$shape]:-}" ] && median <<<"${cpu[$name,$shape]}" || echo -)"
+      "$( [ -n "${cpu[$name,$shape]:-}" ] && median <<<"${cpu[$name,$shape]}" || echo -)" \
+      "$(median <<<"${machine[$name,$shape]}")"
   done
+done
+verify=$("$build/bench/jwtverify" "$work" https://sso.bench api 20000 | awk '{print $(NF-3)}')
+echo
+echo "validation alone (bench/jwtverify, 20,000 tokens): $verify us per token"
+for shape in $SHAPES; do
+  awk -v m="$(median <<<"${machine[nginx-proxy_pass,$shape]}")" -v v="$verify" -v s="$shape" 'BEGIN {
+    printf "%s: ceiling for any proxy that validates each token: %.2f of nginx (%.1f us of the machine per request, plus %.1f)\n", s, m / (m + v), m, v }'
 done
 echo
 echo "jwt: $(metric "${admin[jwt]}" 'tokengate_jwks_fetches_total') JWKS fetches in all; the mock IdP answered $(idp_calls) introspections (the introspect row's)"

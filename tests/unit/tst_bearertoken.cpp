@@ -135,6 +135,19 @@ private slots:
         QFETCH(bool, expected);
         QCOMPARE(Tokengate::isB64Token(text), expected);
     }
+    // Every byte value, alone and after an allowed character, against RFC 6750's list.
+    void isB64TokenAcceptsExactlyTheGrammarsBytes() {
+        const QByteArray allowed =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/";
+        for (int b = 0; b < 256; ++b) {
+            const char c = char(b);
+            const bool inGrammar = allowed.contains(c);
+            QVERIFY2(Tokengate::isB64Token(QByteArray(1, c)) == inGrammar,
+                     qPrintable(QString::number(b)));
+            QVERIFY2(Tokengate::isB64Token(QByteArray("a").append(c)) == (inGrammar || c == '='),
+                     qPrintable(QString::number(b)));
+        }
+    }
 
     void tokenFingerprint_data() {
         QTest::addColumn<QByteArray>("token");
