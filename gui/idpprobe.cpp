@@ -30,10 +30,14 @@ void IdpProbe::discover(const QString &issuer, const UpstreamSettings &tls,
 }
 
 void IdpProbe::introspect(const Config &config, const QByteArray &token,
-                          std::function<void(const IntrospectionOutcome &)> done) {
+                          std::function<void(const IntrospectionOutcome &)> done,
+                          qsizetype endpointIndex) {
     QString why;
-    std::optional<IntrospectionEndpoint> endpoint =
-        introspectionEndpoint(config.introspection, &why);
+    const IntrospectionConfig &named =
+        endpointIndex > 0 && endpointIndex <= config.moreIntrospection.size()
+            ? config.moreIntrospection[endpointIndex - 1]
+            : config.introspection;
+    std::optional<IntrospectionEndpoint> endpoint = introspectionEndpoint(named, &why);
     if (!endpoint) {
         // The gateway cannot call such an endpoint either: its calls fail as unreachable.
         IntrospectionOutcome outcome;

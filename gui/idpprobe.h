@@ -32,10 +32,12 @@ public:
     void discover(const QString &issuer, const UpstreamSettings &tls,
                   std::function<void(const Discovery &)> done);
 
-    // Introspects `token` at config's default endpoint exactly as the gateway would; `done`
+    // Introspects `token` at one of config's endpoints (0: the default one, then
+    // moreIntrospection's, as a route's index names them) exactly as the gateway would; `done`
     // gets what the gateway's client made of it (a reason id and detail when no answer).
     void introspect(const Config &config, const QByteArray &token,
-                    std::function<void(const IntrospectionOutcome &)> done);
+                    std::function<void(const IntrospectionOutcome &)> done,
+                    qsizetype endpointIndex = 0);
     // Introspects a made-up token: an IdP that answers active=false is reachable and took
     // our client authentication. `done` gets one line for the user.
     void testConnection(const Config &config,

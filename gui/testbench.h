@@ -5,6 +5,7 @@
 #include "core/auth/introspectionclient.h"
 #include "core/cache/revocationlist.h"
 #include "core/config/config.h"
+#include "core/pipeline/routesettings.h"
 
 namespace Tokengate {
 
@@ -22,12 +23,34 @@ struct TestBenchReport {
     QString curl;
 };
 
-// Judges `answer` (from IdpProbe::introspect, or a local JWT validation) like the gateway's
-// default route does (active, exp/nbf, required scopes, the revocations made at the gateway)
+// The request the bench judges a token for, and the gateway it would go to.
+struct BenchRequest {
+    QString method = QStringLiteral("GET");
+    QString target = QStringLiteral("/"); // path and query
+    QString host;                         // empty: the gateway's own
+    QString listenUrl;                    // the running gateway's, e.g. http://127.0.0.1:8080
+};
+
+// The route a request takes, by the gateway's own router (path normalisation included); without
+// routes, the one implicit route of the top-level settings.
+struct BenchRoute {
+    bool routed = false; // false: refused before any token is looked at; `summary` says why
+    QString summary;     // which route takes it, or why none does
+    RouteSettings route; // as the pipeline runs it
+};
+BenchRoute benchRoute(const Config &config, const BenchRequest &request);
+
+// Judges `answer` (from IdpProbe::introspect, or a local JWT validation) as the data path does
+// on `route`: active, exp/nbf, the required scopes, the revocations made at the gateway, then
+// the route's policy (its scopes, audiences, issuers, claim rules), pass_through included;
 // and mints the JWT with the running config's key and lifetime.
 TestBenchReport evaluateToken(const IntrospectionOutcome &answer, const Config &config,
-                              const QString &listenUrl, const QByteArray &token, qint64 nowSecs,
+                              const BenchRoute &route, const BenchRequest &request,
+                              const QByteArray &token, qint64 nowSecs,
                               const RevocationList *revocations = nullptr);
+// Before any token is looked at: a request no route takes, or one on a public route.
+TestBenchReport evaluateWithoutToken(const BenchRoute &route, const Config &config,
+                                     const BenchRequest &request, const QByteArray &token);
 
 // A pasted token read as a JWT without judging it: header and claims indented, and its time
 // claims as dates relative to `nowSecs`. Empty when it is not a JWS (an opaque token).
@@ -43,7 +66,9 @@ struct LocalCheck {
 LocalCheck checkLocally(const QByteArray &token, const JwkSet *keys,
                         const IntrospectionConfig &endpoint, qint64 nowSecs);
 
-// A shell-safe curl command sending `token` to `url`.
-QString curlCommand(const QString &url, const QByteArray &token, const Config &config);
+// A shell-safe curl command sending `request` with `token` through the gateway, where the
+// first of `sources` looks for it (none: the Bearer header).
+QString curlCommand(const BenchRequest &request, const QByteArray &token, const Config &config,
+                    const QList<TokenSource> &sources = {});
 
 } // namespace Tokengate

@@ -7,6 +7,7 @@
 
 #include <QApplication>
 #include <QClipboard>
+#include <QComboBox>
 #include <QDateTime>
 #include <QFontDatabase>
 #include <QFormLayout>
@@ -46,6 +47,26 @@ TestBenchPage::TestBenchPage(GatewayController *gateway, IdpProbe *probe, QWidge
     auto *tokenRow = new QHBoxLayout;
     tokenRow->addWidget(m_token, 1);
     tokenRow->addWidget(m_check);
+
+    // The request the token comes with: routes judge by method, path and Host.
+    m_method = new QComboBox;
+    m_method->setEditable(true);
+    m_method->addItems({QStringLiteral("GET"), QStringLiteral("POST"), QStringLiteral("PUT"),
+                        QStringLiteral("PATCH"), QStringLiteral("DELETE"), QStringLiteral("HEAD"),
+                        QStringLiteral("OPTIONS")});
+    m_method->setObjectName(QStringLiteral("benchMethod"));
+    m_target = new QLineEdit(QStringLiteral("/"));
+    m_target->setObjectName(QStringLiteral("benchPath"));
+    m_target->setToolTip(QStringLiteral("Path and query of the request, as a client sends it"));
+    m_host = new QLineEdit;
+    m_host->setObjectName(QStringLiteral("benchHost"));
+    m_host->setPlaceholderText(QStringLiteral("the gateway's"));
+    auto *requestRow = new QHBoxLayout;
+    requestRow->addWidget(new QLabel(QStringLiteral("Request")));
+    requestRow->addWidget(m_method);
+    requestRow->addWidget(m_target, 1);
+    requestRow->addWidget(new QLabel(QStringLiteral("Host")));
+    requestRow->addWidget(m_host);
 
     m_subject = new QLineEdit(QStringLiteral("demo-user"));
     m_scope = new QLineEdit(QStringLiteral("read write"));
@@ -89,6 +110,7 @@ TestBenchPage::TestBenchPage(GatewayController *gateway, IdpProbe *probe, QWidge
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(tokenRow);
+    layout->addLayout(requestRow);
     layout->addLayout(mintRow);
     layout->addWidget(m_decision);
     layout->addLayout(results, 1);
@@ -97,6 +119,7 @@ TestBenchPage::TestBenchPage(GatewayController *gateway, IdpProbe *probe, QWidge
 
     connect(m_check, &QPushButton::clicked, this, &TestBenchPage::check);
     connect(m_token, &QLineEdit::returnPressed, this, &TestBenchPage::check);
+    connect(m_target, &QLineEdit::returnPressed, this, &TestBenchPage::check);
     connect(m_mint, &QPushButton::clicked, this, [this] {
         if (mintDemoToken())
             check();
@@ -141,17 +164,30 @@ void TestBenchPage::check() {
         return;
     }
     const Config config = m_gateway->runningConfig();
-    const QString listenUrl = m_gateway->service().listenUrl();
+    BenchRequest request;
+    request.method = m_method->currentText().trimmed().toUpper();
+    request.target = m_target->text().trimmed();
+    request.host = m_host->text().trimmed();
+    request.listenUrl = m_gateway->service().listenUrl();
+    const BenchRoute route = benchRoute(config, request);
+    if (!route.routed || !route.route.authenticate) {
+        showReport(evaluateWithoutToken(route, config, request, token), config, token);
+        return;
+    }
     const qint64 now = QDateTime::currentSecsSinceEpoch();
+    const int endpointIndex = route.route.introspection;
+    const IntrospectionConfig &endpoint =
+        endpointIndex > 0 && endpointIndex <= config.moreIntrospection.size()
+            ? config.moreIntrospection[endpointIndex - 1]
+            : config.introspection;
     QString localCheck;
-    const IntrospectionConfig &endpoint = config.introspection;
     if (endpoint.validation != TokenValidation::Introspect) {
         // The gateway's own keys and rules: what it would decide, check by check.
-        const LocalCheck local =
-            checkLocally(token, m_gateway->service().issuerKeys().get(), endpoint, now);
+        const LocalCheck local = checkLocally(
+            token, m_gateway->service().issuerKeys(endpointIndex).get(), endpoint, now);
         localCheck = local.summary;
         if (!local.needsIdp) {
-            TestBenchReport report = evaluateToken(local.local, config, listenUrl, token, now,
+            TestBenchReport report = evaluateToken(local.local, config, route, request, token, now,
                                                    &m_gateway->service().revocations());
             report.localCheck = localCheck;
             showReport(std::move(report), config, token);
@@ -160,18 +196,19 @@ void TestBenchPage::check() {
     }
     m_check->setEnabled(false);
     m_decision->setText(QStringLiteral("Asking the IdP…"));
-    m_probe->introspect(config, token,
-                        [this, guard = QPointer<TestBenchPage>(this), config, listenUrl, token,
-                         localCheck](const IntrospectionOutcome &answer) {
-                            if (!guard)
-                                return;
-                            const qint64 at = QDateTime::currentSecsSinceEpoch();
-                            TestBenchReport report =
-                                evaluateToken(answer, config, listenUrl, token, at,
-                                              &m_gateway->service().revocations());
-                            report.localCheck = localCheck;
-                            showReport(std::move(report), config, token);
-                        });
+    m_probe->introspect(
+        config, token,
+        [this, guard = QPointer<TestBenchPage>(this), config, route, request, token,
+         localCheck](const IntrospectionOutcome &answer) {
+            if (!guard)
+                return;
+            const qint64 at = QDateTime::currentSecsSinceEpoch();
+            TestBenchReport report = evaluateToken(answer, config, route, request, token, at,
+                                                   &m_gateway->service().revocations());
+            report.localCheck = localCheck;
+            showReport(std::move(report), config, token);
+        },
+        endpointIndex);
 }
 
 void TestBenchPage::showReport(TestBenchReport report, const Config &config,

@@ -5,6 +5,7 @@
 
 #include <QWidget>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -39,6 +40,9 @@ private:
     IdpProbe *m_probe;
     TestBenchReport m_report;
     QLineEdit *m_token;
+    QComboBox *m_method;
+    QLineEdit *m_target;
+    QLineEdit *m_host;
     QLineEdit *m_subject;
     QLineEdit *m_scope;
     QPushButton *m_mint;

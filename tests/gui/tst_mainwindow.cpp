@@ -1213,6 +1213,133 @@ routes:
         QVERIFY(!decision->text().contains(QString::fromLatin1(token)));
     }
 
+    // The bench judges a token by the route its request takes, as the data path does: typed
+    // method and path, the gateway's normalisation, each route's scopes, policy, public routes
+    // and pass_through. The demo token has the scopes "read write".
+    void testBenchJudgesByRoute_data() {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<bool>("allowed");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("orders") << u"GET"_qs << u"/orders/7"_qs << true << u"route 2 \"orders\""_qs;
+        QTest::newRow("delete needs admin")
+            << u"DELETE"_qs << u"/orders/7"_qs << false << u"scope_insufficient"_qs;
+        QTest::newRow("admin") << u"GET"_qs << u"/admin/users"_qs << false
+                               << u"scope_insufficient"_qs;
+        QTest::newRow("dot segments reach admin")
+            << u"GET"_qs << u"/orders/../admin/users"_qs << false << u"scope_insufficient"_qs;
+        QTest::newRow("audience") << u"GET"_qs << u"/partner"_qs << false << u"aud"_qs;
+        QTest::newRow("public") << u"GET"_qs << u"/public/x"_qs << true << u"is public"_qs;
+        QTest::newRow("pass_through")
+            << u"GET"_qs << u"/lenient"_qs << false << u"pass_through forwards"_qs;
+        QTest::newRow("cookie") << u"GET"_qs << u"/cookie"_qs << true << u"route 7"_qs;
+        QTest::newRow("no route") << u"GET"_qs << u"/elsewhere"_qs << false
+                                  << u"404 route_not_found"_qs;
+    }
+    void testBenchJudgesByRoute() {
+        QFETCH(QString, method);
+        QFETCH(QString, path);
+        QFETCH(bool, allowed);
+        QFETCH(QString, says);
+        App app;
+        Config c = demoConfig();
+        const auto route = [](const QString &name, const QString &prefix) {
+            RouteConfig r;
+            r.name = name;
+            r.pathPrefix = prefix;
+            r.upstreamUrl = QStringLiteral("http://127.0.0.1:9");
+            return r;
+        };
+        RouteConfig deletes = route(u"deletes"_qs, u"/orders"_qs);
+        deletes.methods = {u"DELETE"_qs};
+        deletes.requiredScopes = {u"admin"_qs};
+        RouteConfig orders = route(u"orders"_qs, u"/orders"_qs);
+        orders.requiredScopes = {u"read"_qs};
+        RouteConfig admin = route(u"admin"_qs, u"/admin"_qs);
+        admin.requiredScopes = {u"admin"_qs};
+        RouteConfig partner = route(u"partner"_qs, u"/partner"_qs);
+        partner.audiences = {u"https://partner.test"_qs};
+        RouteConfig open = route(u"public"_qs, u"/public"_qs);
+        open.authenticate = false;
+        RouteConfig lenient = route(u"lenient"_qs, u"/lenient"_qs);
+        lenient.requiredScopes = {u"admin"_qs};
+        lenient.passThrough = true;
+        RouteConfig cookie = route(u"cookie"_qs, u"/cookie"_qs);
+        cookie.tokenSources = {{TokenSource::Kind::Cookie, u"session"_qs}};
+        c.routes = {deletes, orders, admin, partner, open, lenient, cookie};
+        QVERIFY(app.startWith(c));
+
+        TestBenchPage *bench = app.window.testBench();
+        QVERIFY(bench->mintDemoToken());
+        auto *methodBox = bench->findChild<QComboBox *>(QStringLiteral("benchMethod"));
+        auto *pathField = bench->findChild<QLineEdit *>(QStringLiteral("benchPath"));
+        auto *checkButton = bench->findChild<QPushButton *>(QStringLiteral("benchCheck"));
+        QVERIFY(methodBox && pathField && checkButton);
+        methodBox->setCurrentText(method);
+        pathField->clear();
+        QTest::keyClicks(pathField, path);
+        QSignalSpy checked(bench, &TestBenchPage::checked);
+        QTest::mouseClick(checkButton, Qt::LeftButton);
+        QVERIFY(checked.count() == 1 || checked.wait(15'000));
+        const TestBenchReport &r = bench->report();
+        QVERIFY2(r.decision.contains(says), qPrintable(r.decision));
+        QCOMPARE(r.allowed, allowed);
+        QCOMPARE(r.jwt.isEmpty(), !allowed || path.startsWith(u"/public"));
+        QVERIFY2(r.curl.endsWith(path + u'\''), qPrintable(r.curl));
+        QCOMPARE(r.curl.contains(u"-X 'DELETE'"), method == u"DELETE");
+        // The curl line puts the token where the route looks for it.
+        const bool byCookie = path == u"/cookie";
+        QCOMPARE(r.curl.contains(u" -b 'session="), byCookie);
+        QCOMPARE(r.curl.contains(u"Authorization: Bearer"), !byCookie);
+    }
+
+    // A route naming another introspection endpoint is judged by that IdP (outside demo mode,
+    // which points every endpoint at the demo IdP).
+    void testBenchAsksTheRoutesEndpoint() {
+        const auto idp = [](QHttpServer &server, const QByteArray &answer) {
+            server.route(QStringLiteral("/introspect"),
+                         [answer] { return QHttpServerResponse("application/json", answer); });
+            return QStringLiteral("http://127.0.0.1:%1/introspect")
+                .arg(server.listen(QHostAddress::LocalHost, 0));
+        };
+        QHttpServer knowsIt, knowsNothing;
+        Config c = demoConfig();
+        c.demo = false;
+        c.upstreamUrl = QStringLiteral("http://127.0.0.1:9");
+        c.auth = AuthMode::Introspection;
+        c.introspection.url = idp(knowsIt, R"({"active":true,"sub":"alice","scope":"read"})");
+        c.introspection.clientId = u"bench"_qs;
+        c.introspection.clientSecret = u"bench-secret"_qs;
+        IntrospectionConfig partner = c.introspection;
+        partner.name = u"partner"_qs;
+        partner.url = idp(knowsNothing, R"({"active":false})");
+        c.moreIntrospection = {partner};
+        RouteConfig viaPartner;
+        viaPartner.pathPrefix = u"/partner"_qs;
+        viaPartner.upstreamUrl = c.upstreamUrl;
+        viaPartner.introspection = partner.name;
+        RouteConfig everything;
+        everything.pathPrefix = u"/"_qs;
+        everything.upstreamUrl = c.upstreamUrl;
+        c.routes = {viaPartner, everything};
+        App app;
+        QVERIFY(app.startWith(c));
+        TestBenchPage *bench = app.window.testBench();
+        bench->setToken("an-opaque-token");
+        auto *pathField = bench->findChild<QLineEdit *>(QStringLiteral("benchPath"));
+        QVERIFY(pathField);
+        for (const auto &[path, says] :
+             {std::pair{u"/orders"_qs, u"allowed"_qs},
+              std::pair{u"/partner/x"_qs, u"refused: token_inactive"_qs}}) {
+            pathField->setText(path);
+            QSignalSpy checked(bench, &TestBenchPage::checked);
+            bench->check();
+            QVERIFY(checked.count() == 1 || checked.wait(15'000));
+            QVERIFY2(bench->report().decision.startsWith(says),
+                     qPrintable(bench->report().decision));
+        }
+    }
+
     void applyReloadsOrRestarts() {
         App app;
         QVERIFY(app.startWith(demoConfig()));
