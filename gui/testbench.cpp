@@ -6,14 +6,17 @@
 #include "core/auth/jwtminter.h"
 #include "core/auth/jwtsigner.h"
 #include "core/auth/routepolicy.h"
+#include "core/auth/tokenextractor.h"
 #include "core/auth/tokenverdict.h"
 #include "core/base/sha256.h"
 #include "core/config/routecompiler.h"
+#include "core/pipeline/methodoverride.h"
 #include "core/pipeline/router.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QUrl>
 
 namespace Tokengate {
@@ -34,51 +37,94 @@ QString prettyJson(const QByteArray &json) {
 
 } // namespace
 
-QString curlCommand(const BenchRequest &request, const QByteArray &token, const Config &config,
-                    const QList<TokenSource> &sources) {
-    QString line = QStringLiteral("curl -i");
-    if (request.method != u"GET")
-        line += QStringLiteral(" -X ") + shellQuote(request.method);
-    // Where the route looks first: a route taking tokens only from a cookie ignores the header.
+namespace {
+
+// Where the bench's request carries the token: the first of the route's sources (a route
+// taking tokens only from a cookie ignores the Authorization header).
+struct PlacedToken {
+    QString target; // the request's, with the query parameter when that is the source
+    QList<std::pair<QString, QString>> headers;
+};
+
+PlacedToken placeToken(const BenchRequest &request, const QByteArray &token,
+                       const QList<TokenSource> &sources) {
     const TokenSource source = sources.value(0);
     const QString value = QString::fromLatin1(token);
-    QString target = request.target;
+    PlacedToken placed{request.target, {}};
     switch (source.kind) {
     case TokenSource::Kind::BearerHeader:
-        line +=
-            QStringLiteral(" -H ") + shellQuote(QStringLiteral("Authorization: Bearer ") + value);
+        placed.headers.append({QStringLiteral("Authorization"), QStringLiteral("Bearer ") + value});
         break;
     case TokenSource::Kind::Header:
-        line += QStringLiteral(" -H ") + shellQuote(source.name + QStringLiteral(": ") + value);
+        placed.headers.append({source.name, value});
         break;
     case TokenSource::Kind::Cookie:
-        line += QStringLiteral(" -b ") + shellQuote(source.name + u'=' + value);
+        placed.headers.append({QStringLiteral("Cookie"), source.name + u'=' + value});
         break;
-    case TokenSource::Kind::Query:
-        // '+' would read as a space in a query: the token is percent-encoded there.
-        target += (target.contains(u'?') ? u'&' : u'?') + source.name + u'=' +
-                  QString::fromLatin1(QUrl::toPercentEncoding(value));
+    case TokenSource::Kind::Query: {
+        // Percent-encoded: '+' would read as a space, '&' and '=' would split the pair.
+        const QString name = source.name.isEmpty() ? QStringLiteral("access_token") : source.name;
+        placed.target += (placed.target.contains(u'?') ? u'&' : u'?') +
+                         QString::fromLatin1(QUrl::toPercentEncoding(name) + '=' +
+                                             QUrl::toPercentEncoding(value));
         break;
+    }
+    }
+    return placed;
+}
+
+// The Host the gateway would see: as typed, else the listen URL's authority ("[::1]:8080").
+QString hostOf(const BenchRequest &request) {
+    return request.host.isEmpty() ? QUrl(request.listenUrl).authority() : request.host;
+}
+
+bool isMethodName(const QString &method) {
+    static const QRegularExpression tchars(QStringLiteral("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"));
+    return tchars.match(method).hasMatch();
+}
+
+} // namespace
+
+QString curlCommand(const BenchRequest &request, const QByteArray &token, const BenchRoute &route) {
+    // --path-as-is: curl would squash "/../" itself, and the gateway must see what was typed;
+    // -g: brackets and braces in a path are not curl's globs.
+    QString line = QStringLiteral("curl -i --path-as-is -g");
+    if (request.method == u"HEAD")
+        line += QStringLiteral(" -I"); // -X HEAD would wait for a body that never comes
+    else if (request.method != u"GET")
+        line += QStringLiteral(" -X ") + shellQuote(request.method);
+    const PlacedToken placed = placeToken(request, token, route.route.tokenSources);
+    for (const auto &[name, value] : placed.headers) {
+        line += name == u"Cookie" ? QStringLiteral(" -b ") + shellQuote(value)
+                                  : QStringLiteral(" -H ") + shellQuote(name + u": " + value);
     }
     if (!request.host.isEmpty())
         line += QStringLiteral(" -H ") + shellQuote(QStringLiteral("Host: ") + request.host);
-    if (config.destinationMode())
+    if (route.needsDestination)
         line += QStringLiteral(" -H ") +
                 shellQuote(QStringLiteral("Destination: http://localhost:3000"));
-    return line + u' ' + shellQuote(request.listenUrl + target);
+    return line + u' ' + shellQuote(request.listenUrl + placed.target);
 }
 
 BenchRoute benchRoute(const Config &config, const BenchRequest &request) {
     BenchRoute out;
-    if (!request.target.startsWith(u'/')) {
-        out.summary = QStringLiteral("The path must start with /, e.g. /api/orders");
+    if (!isMethodName(request.method)) {
+        out.summary = QStringLiteral("not a method name: %1").arg(request.method);
         return out;
     }
+    if (!request.target.startsWith(u'/') || request.target.contains(u'#')) {
+        out.summary = QStringLiteral("enter the path and query as a client sends them, e.g. "
+                                     "/api/orders?page=2 (no #fragment: it never leaves the "
+                                     "client)");
+        return out;
+    }
+    out.curlable = true;
     if (config.routes.isEmpty()) {
         // As GatewayHandler's implicit route: the top-level settings judge every request.
         out.route.authenticate = config.auth == AuthMode::Introspection;
         out.route.exactScopes = config.requiredScopes;
         out.route.anonymousWhenMissing = config.allowMissingToken;
+        out.needsDestination = config.destinationMode();
         out.routed = true;
         return out;
     }
@@ -89,10 +135,20 @@ BenchRoute benchRoute(const Config &config, const BenchRequest &request) {
         return out;
     }
     const QByteArray target = request.target.toUtf8();
-    const QString host = request.host.isEmpty() ? QUrl(request.listenUrl).host() : request.host;
-    const RouteDecision d =
-        router->decide(request.method.toUpper().toLatin1(),
-                       hostWithoutPort(host.toLower().toUtf8()), splitTarget(target).path);
+    const TargetParts parts = splitTarget(target);
+    const QByteArray method = request.method.toLatin1();
+    // As GatewayExchange::matchRoute: every method the query asks the upstream to act on
+    // instead must take the same route (the bench sends no override header).
+    const MethodOverrides overrides = methodOverrides(HeaderMap(), parts.query, method);
+    if (overrides.unreadable) {
+        out.summary = QStringLiteral("refused before any route: 400 %1 (a method override that "
+                                     "is not a method name)")
+                          .arg(QLatin1StringView(reasonId(Reason::MethodOverride)));
+        return out;
+    }
+    const QString host = hostOf(request);
+    const RouteDecision d = router->decide(method, hostWithoutPort(host.toLower().toUtf8()),
+                                           parts.path, overrides.methods);
     if (d.path.refused()) {
         out.summary =
             QStringLiteral("refused before any route: %1 %2 (%3)")
@@ -103,21 +159,53 @@ BenchRoute benchRoute(const Config &config, const BenchRequest &request) {
     const QList<RouteSettings> compiled = compileRoutes(config);
     if (d.index < 0 || d.index >= compiled.size()) {
         out.summary = QStringLiteral("refused: 404 %1 (no route takes %2 %3 on host %4)")
-                          .arg(QLatin1StringView(reasonId(Reason::RouteNotFound)),
-                               request.method.toUpper(), QString::fromUtf8(d.path.path), host);
+                          .arg(QLatin1StringView(reasonId(Reason::RouteNotFound)), request.method,
+                               QString::fromUtf8(d.path.path), host);
         return out;
     }
     out.routed = true;
     out.route = compiled[d.index];
+    out.needsDestination = !out.route.upstream;
     out.summary =
         QStringLiteral("route %1 \"%2\"").arg(d.index + 1).arg(QString::fromUtf8(out.route.name));
     return out;
 }
 
-TestBenchReport evaluateWithoutToken(const BenchRoute &route, const Config &config,
-                                     const BenchRequest &request, const QByteArray &token) {
+std::optional<TestBenchReport> refuseUnreadableToken(const BenchRoute &route,
+                                                     const BenchRequest &request,
+                                                     const QByteArray &token) {
+    // The request as the gateway would parse it, the token where the route looks first.
+    const PlacedToken placed = placeToken(request, token, route.route.tokenSources);
+    RequestHead head;
+    head.method = request.method.toLatin1();
+    head.target = placed.target.toUtf8();
+    head.headers.append("Host", hostOf(request).toUtf8());
+    for (const auto &[name, value] : placed.headers)
+        head.headers.append(name.toLatin1(), value.toUtf8());
+    const QList<TokenSource> &sources = route.route.tokenSources.isEmpty()
+                                            ? TokenExtractor::defaultSources()
+                                            : route.route.tokenSources;
+    const TokenExtractor::Found found = TokenExtractor::find(sources, head);
+    if (!found.malformed && found.token == token)
+        return std::nullopt;
     TestBenchReport r;
-    r.curl = curlCommand(request, token, config, route.route.tokenSources);
+    r.curl = curlCommand(request, token, route);
+    r.introspection = QStringLiteral("Not asked: the gateway reads no token from this request.");
+    r.anonymous = route.route.anonymousWhenRefused;
+    r.decision = QStringLiteral("refused: %1 (not one well-formed token in the %2)")
+                     .arg(QLatin1StringView(reasonId(found.malformed ? Reason::TokenMalformed
+                                                                     : Reason::TokenMissing)),
+                          TokenExtractor::describe(sources.value(qMax(found.source, 0))));
+    if (r.anonymous)
+        r.decision += QStringLiteral("; pass_through forwards the request without identity");
+    return r;
+}
+
+TestBenchReport evaluateWithoutToken(const BenchRoute &route, const BenchRequest &request,
+                                     const QByteArray &token) {
+    TestBenchReport r;
+    if (route.curlable)
+        r.curl = curlCommand(request, token, route);
     r.introspection = QStringLiteral("Not asked: the gateway looks at no token here.");
     if (!route.routed) {
         r.decision = route.summary;
@@ -135,8 +223,9 @@ namespace {
 // The data path's refusal on `route`: pass_through forwards such a request without identity.
 void refuse(TestBenchReport &r, const BenchRoute &route, Reason reason, const QString &why) {
     r.allowed = false;
+    r.anonymous = route.route.anonymousWhenRefused;
     r.decision = QStringLiteral("refused: %1 (%2)").arg(QLatin1StringView(reasonId(reason)), why);
-    if (route.route.anonymousWhenRefused)
+    if (r.anonymous)
         r.decision += QStringLiteral("; pass_through forwards the request without identity or "
                                      "credential");
 }
@@ -148,7 +237,7 @@ TestBenchReport evaluateToken(const IntrospectionOutcome &answer, const Config &
                               const QByteArray &token, qint64 nowSecs,
                               const RevocationList *revocations) {
     TestBenchReport r;
-    r.curl = curlCommand(request, token, config, route.route.tokenSources);
+    r.curl = curlCommand(request, token, route);
     if (answer.error != Reason::None) {
         // No answer: refused whatever the route says (fail closed).
         r.introspection = answer.detail;
@@ -167,6 +256,13 @@ TestBenchReport evaluateToken(const IntrospectionOutcome &answer, const Config &
     const TokenVerdict verdict = judgeToken(*answer.result, nowSecs, route.route.exactScopes);
     if (!verdict.allowed) {
         refuse(r, route, verdict.reason, QLatin1StringView(verdict.why));
+        return r;
+    }
+    const TokenVerdict binding = judgeCertificateBinding(*answer.result, {});
+    if (!binding.allowed) {
+        // The bench shows no client certificate; a token bound to one passes only over HTTPS
+        // from the client holding it.
+        refuse(r, route, binding.reason, QLatin1StringView(binding.why));
         return r;
     }
     if (revocations) {

@@ -21,6 +21,7 @@ struct TestBenchReport {
     QString jwtHeader;
     QString jwtPayload; // decoded, indented
     QString curl;
+    bool anonymous = false; // refused, and pass_through forwards the request without identity
 };
 
 // The request the bench judges a token for, and the gateway it would go to.
@@ -34,9 +35,11 @@ struct BenchRequest {
 // The route a request takes, by the gateway's own router (path normalisation included); without
 // routes, the one implicit route of the top-level settings.
 struct BenchRoute {
-    bool routed = false; // false: refused before any token is looked at; `summary` says why
-    QString summary;     // which route takes it, or why none does
-    RouteSettings route; // as the pipeline runs it
+    bool routed = false;   // false: refused before any token is looked at; `summary` says why
+    bool curlable = false; // a request curl can send (a path, a method name)
+    bool needsDestination = false; // the Destination header names the upstream
+    QString summary;               // which route takes it, or why none does
+    RouteSettings route;           // as the pipeline runs it
 };
 BenchRoute benchRoute(const Config &config, const BenchRequest &request);
 
@@ -49,8 +52,8 @@ TestBenchReport evaluateToken(const IntrospectionOutcome &answer, const Config &
                               const QByteArray &token, qint64 nowSecs,
                               const RevocationList *revocations = nullptr);
 // Before any token is looked at: a request no route takes, or one on a public route.
-TestBenchReport evaluateWithoutToken(const BenchRoute &route, const Config &config,
-                                     const BenchRequest &request, const QByteArray &token);
+TestBenchReport evaluateWithoutToken(const BenchRoute &route, const BenchRequest &request,
+                                     const QByteArray &token);
 
 // A pasted token read as a JWT without judging it: header and claims indented, and its time
 // claims as dates relative to `nowSecs`. Empty when it is not a JWS (an opaque token).
@@ -66,9 +69,15 @@ struct LocalCheck {
 LocalCheck checkLocally(const QByteArray &token, const JwkSet *keys,
                         const IntrospectionConfig &endpoint, qint64 nowSecs);
 
-// A shell-safe curl command sending `request` with `token` through the gateway, where the
-// first of `sources` looks for it (none: the Bearer header).
-QString curlCommand(const BenchRequest &request, const QByteArray &token, const Config &config,
-                    const QList<TokenSource> &sources = {});
+// A shell-safe curl command sending `request` through the gateway as typed, with `token` where
+// the route looks first (the Bearer header when it names no source).
+QString curlCommand(const BenchRequest &request, const QByteArray &token, const BenchRoute &route);
+
+// The route's token extraction on the bench's request: a token the gateway would not read
+// (bytes a token cannot hold, a second access_token typed into the query) is refused as it
+// would be, before any IdP is asked. nullopt: the gateway reads exactly `token`.
+std::optional<TestBenchReport> refuseUnreadableToken(const BenchRoute &route,
+                                                     const BenchRequest &request,
+                                                     const QByteArray &token);
 
 } // namespace Tokengate

@@ -166,12 +166,20 @@ void TestBenchPage::check() {
     const Config config = m_gateway->runningConfig();
     BenchRequest request;
     request.method = m_method->currentText().trimmed().toUpper();
+    if (request.method.isEmpty())
+        request.method = QStringLiteral("GET");
     request.target = m_target->text().trimmed();
     request.host = m_host->text().trimmed();
     request.listenUrl = m_gateway->service().listenUrl();
+    // A newer check (Return pressed while the IdP answers) supersedes this one.
+    const quint64 generation = ++m_generation;
     const BenchRoute route = benchRoute(config, request);
     if (!route.routed || !route.route.authenticate) {
-        showReport(evaluateWithoutToken(route, config, request, token), config, token);
+        showReport(evaluateWithoutToken(route, request, token), config, token);
+        return;
+    }
+    if (std::optional<TestBenchReport> refused = refuseUnreadableToken(route, request, token)) {
+        showReport(std::move(*refused), config, token);
         return;
     }
     const qint64 now = QDateTime::currentSecsSinceEpoch();
@@ -198,9 +206,9 @@ void TestBenchPage::check() {
     m_decision->setText(QStringLiteral("Asking the IdP…"));
     m_probe->introspect(
         config, token,
-        [this, guard = QPointer<TestBenchPage>(this), config, route, request, token,
-         localCheck](const IntrospectionOutcome &answer) {
-            if (!guard)
+        [this, guard = QPointer<TestBenchPage>(this), config, route, request, token, localCheck,
+         generation](const IntrospectionOutcome &answer) {
+            if (!guard || generation != m_generation)
                 return;
             const qint64 at = QDateTime::currentSecsSinceEpoch();
             TestBenchReport report = evaluateToken(answer, config, route, request, token, at,
@@ -227,13 +235,15 @@ void TestBenchPage::showReport(TestBenchReport report, const Config &config,
     m_decision->setStyleSheet(m_report.allowed ? QStringLiteral("color: #26a269;")
                                                : QStringLiteral("color: #c01c28;"));
     m_introspection->setPlainText(m_report.introspection);
-    m_jwt->setPlainText(m_report.jwt.isEmpty()
-                            ? (config.jwt.headerName.isEmpty()
-                                   ? QStringLiteral("No JWT header is configured.")
-                                   : QStringLiteral("No JWT: the request is refused."))
-                            : QStringLiteral("%1: %2\n\n%3\n%4")
-                                  .arg(config.jwt.headerName, QString::fromLatin1(m_report.jwt),
-                                       m_report.jwtHeader, m_report.jwtPayload));
+    m_jwt->setPlainText(
+        m_report.jwt.isEmpty()
+            ? (config.jwt.headerName.isEmpty() ? QStringLiteral("No JWT header is configured.")
+               : m_report.anonymous ? QStringLiteral("No JWT: pass_through forwards the request "
+                                                     "without identity.")
+                                    : QStringLiteral("No JWT: the request is refused."))
+            : QStringLiteral("%1: %2\n\n%3\n%4")
+                  .arg(config.jwt.headerName, QString::fromLatin1(m_report.jwt), m_report.jwtHeader,
+                       m_report.jwtPayload));
     m_curl->setText(m_report.curl);
     updateEnabled();
     emit checked();

@@ -39,6 +39,7 @@ private:
     GatewayController *m_gateway;
     IdpProbe *m_probe;
     TestBenchReport m_report;
+    quint64 m_generation = 0; // of the newest check()
     QLineEdit *m_token;
     QComboBox *m_method;
     QLineEdit *m_target;

@@ -23,6 +23,7 @@
 #include "tests/support/accesstokenminter.h"
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/jwsverifier.h"
+#include "tests/support/rawclient.h"
 #include "tests/support/widgettyping.h"
 
 #include "core/auth/bearertoken.h"
@@ -1097,7 +1098,7 @@ routes:
         QCOMPARE(r.allowed, allowed);
         QVERIFY2(r.decision.contains(decision), qPrintable(r.decision));
         QVERIFY(r.introspection.contains(u"\"active\""));
-        QVERIFY(r.curl.startsWith(u"curl -i -H 'Authorization: Bearer "));
+        QVERIFY(r.curl.startsWith(u"curl -i --path-as-is -g -H 'Authorization: Bearer "));
         QVERIFY(r.curl.contains(app.gateway.service().listenUrl()));
         if (allowed) {
             QVERIFY2(r.jwtPayload.contains(u"\"sub\": \"demo-user\""), qPrintable(r.jwtPayload));
@@ -1216,38 +1217,49 @@ routes:
     // The bench judges a token by the route its request takes, as the data path does: typed
     // method and path, the gateway's normalisation, each route's scopes, policy, public routes
     // and pass_through. The demo token has the scopes "read write".
+    // Each row's request also goes through the running gateway as typed, token where the
+    // route looks for it: the status it answers must be the one the bench foretells (2xx from
+    // the echo upstream when allowed or forwarded by pass_through).
     void testBenchJudgesByRoute_data() {
         QTest::addColumn<QString>("method");
         QTest::addColumn<QString>("path");
         QTest::addColumn<bool>("allowed");
         QTest::addColumn<QString>("says");
-        QTest::newRow("orders") << u"GET"_qs << u"/orders/7"_qs << true << u"route 2 \"orders\""_qs;
+        QTest::addColumn<int>("status");
+        QTest::newRow("orders") << u"GET"_qs << u"/orders/7"_qs << true << u"route 2 \"orders\""_qs
+                                << 200;
+        QTest::newRow("head") << u"HEAD"_qs << u"/orders/7"_qs << true << u"route 2"_qs << 200;
         QTest::newRow("delete needs admin")
-            << u"DELETE"_qs << u"/orders/7"_qs << false << u"scope_insufficient"_qs;
+            << u"DELETE"_qs << u"/orders/7"_qs << false << u"scope_insufficient"_qs << 403;
+        QTest::newRow("override to delete") << u"GET"_qs << u"/orders/7?_method=DELETE"_qs << false
+                                            << u"400 method_override"_qs << 400;
         QTest::newRow("admin") << u"GET"_qs << u"/admin/users"_qs << false
-                               << u"scope_insufficient"_qs;
-        QTest::newRow("dot segments reach admin")
-            << u"GET"_qs << u"/orders/../admin/users"_qs << false << u"scope_insufficient"_qs;
-        QTest::newRow("audience") << u"GET"_qs << u"/partner"_qs << false << u"aud"_qs;
-        QTest::newRow("public") << u"GET"_qs << u"/public/x"_qs << true << u"is public"_qs;
+                               << u"scope_insufficient"_qs << 403;
+        QTest::newRow("dot segments reach admin") << u"GET"_qs << u"/orders/../admin/users"_qs
+                                                  << false << u"scope_insufficient"_qs << 403;
+        QTest::newRow("audience") << u"GET"_qs << u"/partner"_qs << false << u"aud"_qs << 403;
+        QTest::newRow("public") << u"GET"_qs << u"/public/x"_qs << true << u"is public"_qs << 200;
         QTest::newRow("pass_through")
-            << u"GET"_qs << u"/lenient"_qs << false << u"pass_through forwards"_qs;
-        QTest::newRow("cookie") << u"GET"_qs << u"/cookie"_qs << true << u"route 7"_qs;
+            << u"GET"_qs << u"/lenient"_qs << false << u"pass_through forwards"_qs << 200;
+        QTest::newRow("cookie") << u"GET"_qs << u"/cookie"_qs << true << u"route 7"_qs << 200;
+        QTest::newRow("query") << u"GET"_qs << u"/query?page=2"_qs << true << u"route 8"_qs << 200;
+        QTest::newRow("query typed twice") << u"GET"_qs << u"/query?access_token=typed"_qs << false
+                                           << u"token_malformed"_qs << 401;
         QTest::newRow("no route") << u"GET"_qs << u"/elsewhere"_qs << false
-                                  << u"404 route_not_found"_qs;
+                                  << u"404 route_not_found"_qs << 404;
     }
     void testBenchJudgesByRoute() {
         QFETCH(QString, method);
         QFETCH(QString, path);
         QFETCH(bool, allowed);
         QFETCH(QString, says);
+        QFETCH(int, status);
         App app;
         Config c = demoConfig();
         const auto route = [](const QString &name, const QString &prefix) {
-            RouteConfig r;
+            RouteConfig r; // no upstream: the demo's echo
             r.name = name;
             r.pathPrefix = prefix;
-            r.upstreamUrl = QStringLiteral("http://127.0.0.1:9");
             return r;
         };
         RouteConfig deletes = route(u"deletes"_qs, u"/orders"_qs);
@@ -1266,15 +1278,18 @@ routes:
         lenient.passThrough = true;
         RouteConfig cookie = route(u"cookie"_qs, u"/cookie"_qs);
         cookie.tokenSources = {{TokenSource::Kind::Cookie, u"session"_qs}};
-        c.routes = {deletes, orders, admin, partner, open, lenient, cookie};
+        RouteConfig query = route(u"query"_qs, u"/query"_qs);
+        query.tokenSources = {{TokenSource::Kind::Query, {}}};
+        c.routes = {deletes, orders, admin, partner, open, lenient, cookie, query};
         QVERIFY(app.startWith(c));
 
         TestBenchPage *bench = app.window.testBench();
         QVERIFY(bench->mintDemoToken());
+        auto *tokenField = bench->findChild<QLineEdit *>(QStringLiteral("benchToken"));
         auto *methodBox = bench->findChild<QComboBox *>(QStringLiteral("benchMethod"));
         auto *pathField = bench->findChild<QLineEdit *>(QStringLiteral("benchPath"));
         auto *checkButton = bench->findChild<QPushButton *>(QStringLiteral("benchCheck"));
-        QVERIFY(methodBox && pathField && checkButton);
+        QVERIFY(tokenField && methodBox && pathField && checkButton);
         methodBox->setCurrentText(method);
         pathField->clear();
         QTest::keyClicks(pathField, path);
@@ -1285,12 +1300,34 @@ routes:
         QVERIFY2(r.decision.contains(says), qPrintable(r.decision));
         QCOMPARE(r.allowed, allowed);
         QCOMPARE(r.jwt.isEmpty(), !allowed || path.startsWith(u"/public"));
-        QVERIFY2(r.curl.endsWith(path + u'\''), qPrintable(r.curl));
         QCOMPARE(r.curl.contains(u"-X 'DELETE'"), method == u"DELETE");
+        QCOMPARE(r.curl.contains(u" -I "), method == u"HEAD");
+        QVERIFY(r.curl.contains(u"--path-as-is"));
         // The curl line puts the token where the route looks for it.
+        const QByteArray token = tokenField->text().toLatin1();
         const bool byCookie = path == u"/cookie";
-        QCOMPARE(r.curl.contains(u" -b 'session="), byCookie);
-        QCOMPARE(r.curl.contains(u"Authorization: Bearer"), !byCookie);
+        const bool byQuery = path.startsWith(u"/query");
+        QCOMPARE(r.curl.contains(u" -b 'session=" + QString::fromLatin1(token) + u'\''), byCookie);
+        QCOMPARE(r.curl.contains(u"Authorization: Bearer " + QString::fromLatin1(token)),
+                 !byCookie && !byQuery);
+        const QByteArray target =
+            path.toUtf8() +
+            (byQuery ? QByteArray(path.contains(u'?') ? "&" : "?") +
+                           "access_token=" + QUrl::toPercentEncoding(QString::fromLatin1(token))
+                     : QByteArray());
+        QVERIFY2(r.curl.endsWith(QString::fromUtf8(target) + u'\''), qPrintable(r.curl));
+
+        // What the gateway answers to that very request.
+        Test::RawClient client;
+        QVERIFY(client.connectTo(app.gateway.service().port()));
+        const QByteArray credential = byCookie  ? "Cookie: session=" + token + "\r\n"
+                                      : byQuery ? QByteArray()
+                                                : "Authorization: Bearer " + token + "\r\n";
+        client.send(method.toLatin1() + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                    credential + "Connection: close\r\n\r\n");
+        const auto answer = client.readResponse(10'000, method == u"HEAD");
+        QVERIFY(answer);
+        QCOMPARE(answer->status, status);
     }
 
     // A route naming another introspection endpoint is judged by that IdP (outside demo mode,
