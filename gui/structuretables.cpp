@@ -7,6 +7,68 @@
 
 namespace Tokengate {
 
+QString joinListCell(const QStringList &values) {
+    QStringList cells;
+    for (const QString &v : values) {
+        const bool plain =
+            !v.isEmpty() && !v.contains(u',') && !v.contains(u'"') && v == v.trimmed();
+        cells << (plain ? v : u'"' + QString(v).replace(u'"', QStringLiteral("\"\"")) + u'"');
+    }
+    return cells.join(QStringLiteral(", "));
+}
+
+std::optional<QStringList> splitListCell(const QString &cell) {
+    enum class State { Plain, Quoted, AfterQuote } state = State::Plain;
+    QStringList out;
+    QString current;
+    bool quoted = false;
+    const auto push = [&] {
+        // A quoted value is kept as written, spaces and all; a bare one is trimmed.
+        const QString value = quoted ? current : current.trimmed();
+        if (quoted || !value.isEmpty())
+            out << value;
+        current.clear();
+        quoted = false;
+        state = State::Plain;
+    };
+    for (qsizetype i = 0; i < cell.size(); ++i) {
+        const QChar c = cell[i];
+        switch (state) {
+        case State::Plain:
+            if (c == u',') {
+                push();
+            } else if (c == u'"' && current.trimmed().isEmpty()) {
+                current.clear();
+                quoted = true;
+                state = State::Quoted;
+            } else {
+                current += c;
+            }
+            break;
+        case State::Quoted:
+            if (c == u'"' && i + 1 < cell.size() && cell[i + 1] == u'"') {
+                current += c;
+                ++i;
+            } else if (c == u'"') {
+                state = State::AfterQuote;
+            } else {
+                current += c;
+            }
+            break;
+        case State::AfterQuote:
+            if (c == u',')
+                push();
+            else if (!c.isSpace())
+                return std::nullopt; // "a"b: what was meant cannot be told
+            break;
+        }
+    }
+    if (state == State::Quoted)
+        return std::nullopt;
+    push();
+    return out;
+}
+
 EntryTable::EntryTable(const QStringList &titles, QWidget *parent)
     : QTableWidget(parent) {
     setColumnCount(int(titles.size()));
@@ -94,6 +156,9 @@ RulesTable::RulesTable(QWidget *parent)
                   QStringLiteral("values (comma-separated)")},
                  parent) {
     horizontalHeaderItem(1)->setToolTip(QStringLiteral("equals, one_of or contains"));
+    horizontalHeaderItem(2)->setToolTip(
+        QStringLiteral("equals: the whole cell. one_of, contains: values separated by commas; "
+                       "\"a,b\" for a value holding a comma"));
 }
 
 void RulesTable::setRules(const QList<ClaimRule> &rules) {
@@ -101,7 +166,7 @@ void RulesTable::setRules(const QList<ClaimRule> &rules) {
     for (const ClaimRule &rule : rules)
         rows << QStringList{
             rule.claim, QString::fromLatin1(ConfigSchema::nameOf(ConfigSchema::claimOps, rule.op)),
-            rule.values.join(QStringLiteral(", "))};
+            rule.op == ClaimRule::Op::Equals ? rule.values.value(0) : joinListCell(rule.values)};
     fill(rows);
 }
 
@@ -128,11 +193,14 @@ QList<ClaimRule> RulesTable::rules(QString *problem) const {
         if (rule.op == ClaimRule::Op::Equals) {
             if (!values.isEmpty())
                 rule.values << values;
+        } else if (const std::optional<QStringList> list = splitListCell(values)) {
+            rule.values = *list;
         } else {
-            for (const QString &v : values.split(u',')) {
-                if (!v.trimmed().isEmpty())
-                    rule.values << v.trimmed();
-            }
+            if (problem->isEmpty())
+                *problem = QStringLiteral("row %1: a quote is not closed, or text follows one "
+                                          "(write \"a,b\" for a value holding a comma)")
+                               .arg(r + 1);
+            continue;
         }
         out << rule;
     }

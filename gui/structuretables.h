@@ -6,6 +6,8 @@
 #include <QMap>
 #include <QTableWidget>
 
+#include <optional>
+
 namespace Tokengate {
 
 // A table for a setting that is a structure in the config file. It keeps one empty row at the
@@ -39,8 +41,16 @@ public:
     QMap<QString, QString> map(QString *problem) const;
 };
 
+// A list of values in one cell: comma-separated, a value that is empty, holds a comma or a
+// quote, or has spaces around it, written in double quotes ("a,b"; a quote in it doubled). Without
+// the quotes, a one_of value "a,b" read back from the table would become two values, a and b, and
+// the rule would let more tokens pass than the config file said.
+QString joinListCell(const QStringList &values);
+// The values of such a cell; nullopt when a quote is left open or text follows one.
+std::optional<QStringList> splitListCell(const QString &cell);
+
 // Claim rules: claim, test (equals, one_of, contains) and values (one for equals, taken whole;
-// separated by commas for the others).
+// a list for the others, as joinListCell writes it).
 class RulesTable : public EntryTable {
     Q_OBJECT
 public:

@@ -35,10 +35,6 @@ QString prettyJson(const QByteArray &json) {
                         : QString::fromUtf8(doc.toJson(QJsonDocument::Indented)).trimmed();
 }
 
-} // namespace
-
-namespace {
-
 // Where the bench's request carries the token: the first of the route's sources (a route
 // taking tokens only from a cookie ignores the Authorization header).
 struct PlacedToken {
@@ -112,10 +108,11 @@ BenchRoute benchRoute(const Config &config, const BenchRequest &request) {
         out.summary = QStringLiteral("not a method name: %1").arg(request.method);
         return out;
     }
-    if (!request.target.startsWith(u'/') || request.target.contains(u'#')) {
+    static const QRegularExpression unsendable(QStringLiteral("[#\\s\\x00-\\x1f\\x7f]"));
+    if (!request.target.startsWith(u'/') || request.target.contains(unsendable)) {
         out.summary = QStringLiteral("enter the path and query as a client sends them, e.g. "
-                                     "/api/orders?page=2 (no #fragment: it never leaves the "
-                                     "client)");
+                                     "/api/orders?page=2: no spaces (%20), no #fragment (it "
+                                     "never leaves the client)");
         return out;
     }
     out.curlable = true;

@@ -8,6 +8,8 @@
 #include "gui/idpprobe.h"
 #include "gui/routeprobe.h"
 #include "gui/settingspage.h"
+#include "gui/structuretables.h"
+#include "tests/support/widgettyping.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -98,6 +100,56 @@ class TestGuiSettings : public QObject {
     Q_OBJECT
 
 private slots:
+    // Claim rule values with commas, quotes and spaces survive the table both ways: shown,
+    // then read back unchanged. Split on every comma, one_of ["a,b", "c"] came back as
+    // a, b, c and let "a" pass.
+    void claimRuleValuesRoundTrip_data() {
+        QTest::addColumn<QStringList>("values");
+        QTest::newRow("plain") << QStringList{u"admin"_qs, u"ops"_qs};
+        QTest::newRow("comma inside") << QStringList{u"a,b"_qs, u"c"_qs};
+        QTest::newRow("quote inside") << QStringList{u"say \"hi\""_qs, u"x"_qs};
+        QTest::newRow("spaces around") << QStringList{u" padded "_qs, u"y"_qs};
+        QTest::newRow("empty value") << QStringList{QString(), u"z"_qs};
+        QTest::newRow("only commas") << QStringList{u","_qs, u",,"_qs};
+    }
+    void claimRuleValuesRoundTrip() {
+        QFETCH(QStringList, values);
+        for (const ClaimRule::Op op : {ClaimRule::Op::OneOf, ClaimRule::Op::Contains}) {
+            RulesTable table;
+            const QList<ClaimRule> rules{{u"groups"_qs, op, values}};
+            table.setRules(rules);
+            QString problem;
+            QCOMPARE(table.rules(&problem), rules);
+            QCOMPARE(problem, QString());
+        }
+    }
+    // What a user types: quotes keep a comma in a value; an open quote is refused.
+    void claimRuleValuesTyped() {
+        RulesTable table;
+        table.show();
+        QVERIFY(Test::typeInCell(&table, 0, 0, u"groups"_qs));
+        QVERIFY(Test::typeInCell(&table, 0, 1, u"one_of"_qs));
+        QVERIFY(Test::typeInCell(&table, 0, 2, u"\"Sales, EMEA\", ops , "_qs));
+        QString problem;
+        QList<ClaimRule> rules = table.rules(&problem);
+        QCOMPARE(problem, QString());
+        QCOMPARE(rules.size(), 1);
+        QCOMPARE(rules[0].values, (QStringList{u"Sales, EMEA"_qs, u"ops"_qs}));
+        for (const QString &bad : {u"\"Sales, EMEA"_qs, u"\"Sales\" EMEA"_qs}) {
+            QVERIFY(Test::typeInCell(&table, 0, 2, bad));
+            problem.clear();
+            QVERIFY(table.rules(&problem).isEmpty());
+            QVERIFY2(problem.contains(u"quote"), qPrintable(problem));
+        }
+        // equals takes the whole cell, commas included.
+        QVERIFY(Test::typeInCell(&table, 0, 1, u"equals"_qs));
+        QVERIFY(Test::typeInCell(&table, 0, 2, u"a,b"_qs));
+        problem.clear();
+        rules = table.rules(&problem);
+        QCOMPARE(rules.size(), 1);
+        QCOMPARE(rules[0].values, QStringList{u"a,b"_qs});
+    }
+
     void settingsRoundTrip_data() {
         QTest::addColumn<bool>("destination");
         QTest::addColumn<bool>("authNone");
