@@ -41,6 +41,8 @@ std::optional<QStringList> splitListCell(const QString &cell) {
                 current.clear();
                 quoted = true;
                 state = State::Quoted;
+            } else if (c == u'"') {
+                return std::nullopt; // a"b, c": which commas were meant cannot be told
             } else {
                 current += c;
             }

@@ -46,7 +46,8 @@ public:
 // the quotes, a one_of value "a,b" read back from the table would become two values, a and b, and
 // the rule would let more tokens pass than the config file said.
 QString joinListCell(const QStringList &values);
-// The values of such a cell; nullopt when a quote is left open or text follows one.
+// The values of such a cell; nullopt when a quote is left open, text follows one, or a bare
+// value holds one.
 std::optional<QStringList> splitListCell(const QString &cell);
 
 // Claim rules: claim, test (equals, one_of, contains) and values (one for equals, taken whole;

@@ -10,6 +10,7 @@
 #include "core/auth/tokenverdict.h"
 #include "core/base/sha256.h"
 #include "core/config/routecompiler.h"
+#include "core/http/requesttarget.h"
 #include "core/pipeline/methodoverride.h"
 #include "core/pipeline/router.h"
 
@@ -40,6 +41,7 @@ QString prettyJson(const QByteArray &json) {
 struct PlacedToken {
     QString target; // the request's, with the query parameter when that is the source
     QList<std::pair<QString, QString>> headers;
+    bool cookie = false; // the one header is a Cookie
 };
 
 PlacedToken placeToken(const BenchRequest &request, const QByteArray &token,
@@ -56,6 +58,7 @@ PlacedToken placeToken(const BenchRequest &request, const QByteArray &token,
         break;
     case TokenSource::Kind::Cookie:
         placed.headers.append({QStringLiteral("Cookie"), source.name + u'=' + value});
+        placed.cookie = true;
         break;
     case TokenSource::Kind::Query: {
         // Percent-encoded: '+' would read as a space, '&' and '=' would split the pair.
@@ -91,8 +94,8 @@ QString curlCommand(const BenchRequest &request, const QByteArray &token, const 
         line += QStringLiteral(" -X ") + shellQuote(request.method);
     const PlacedToken placed = placeToken(request, token, route.route.tokenSources);
     for (const auto &[name, value] : placed.headers) {
-        line += name == u"Cookie" ? QStringLiteral(" -b ") + shellQuote(value)
-                                  : QStringLiteral(" -H ") + shellQuote(name + u": " + value);
+        line += placed.cookie ? QStringLiteral(" -b ") + shellQuote(value)
+                              : QStringLiteral(" -H ") + shellQuote(name + u": " + value);
     }
     if (!request.host.isEmpty())
         line += QStringLiteral(" -H ") + shellQuote(QStringLiteral("Host: ") + request.host);
@@ -104,18 +107,33 @@ QString curlCommand(const BenchRequest &request, const QByteArray &token, const 
 
 BenchRoute benchRoute(const Config &config, const BenchRequest &request) {
     BenchRoute out;
+    out.refusal = Reason::BadRequest;
     if (!isMethodName(request.method)) {
         out.summary = QStringLiteral("not a method name: %1").arg(request.method);
         return out;
     }
-    static const QRegularExpression unsendable(QStringLiteral("[#\\s\\x00-\\x1f\\x7f]"));
+    // The request parser's rule: printable ASCII only, no fragment.
+    static const QRegularExpression unsendable(QStringLiteral("[^\\x21-\\x7e]|#"));
     if (!request.target.startsWith(u'/') || request.target.contains(unsendable)) {
         out.summary = QStringLiteral("enter the path and query as a client sends them, e.g. "
-                                     "/api/orders?page=2: no spaces (%20), no #fragment (it "
-                                     "never leaves the client)");
+                                     "/api/orders?page=2: percent-encoded (%20 for a space, "
+                                     "UTF-8 bytes as %C3%A9...), no #fragment (it never leaves "
+                                     "the client)");
+        return out;
+    }
+    if (!isValidAuthority(hostOf(request).toUtf8())) {
+        out.summary = QStringLiteral("refused before any route: 400 (not a valid Host: %1)")
+                          .arg(hostOf(request));
         return out;
     }
     out.curlable = true;
+    if (request.method == u"CONNECT") {
+        out.refusal = Reason::MethodNotAllowed;
+        out.summary = QStringLiteral("refused before any route: 405 %1 (a gateway is no "
+                                     "CONNECT proxy)")
+                          .arg(QLatin1StringView(reasonId(out.refusal)));
+        return out;
+    }
     if (config.routes.isEmpty()) {
         // As GatewayHandler's implicit route: the top-level settings judge every request.
         out.route.authenticate = config.auth == AuthMode::Introspection;
@@ -123,6 +141,7 @@ BenchRoute benchRoute(const Config &config, const BenchRequest &request) {
         out.route.anonymousWhenMissing = config.allowMissingToken;
         out.needsDestination = config.destinationMode();
         out.routed = true;
+        out.refusal = Reason::None;
         return out;
     }
     QString error;
@@ -138,6 +157,7 @@ BenchRoute benchRoute(const Config &config, const BenchRequest &request) {
     // instead must take the same route (the bench sends no override header).
     const MethodOverrides overrides = methodOverrides(HeaderMap(), parts.query, method);
     if (overrides.unreadable) {
+        out.refusal = Reason::MethodOverride;
         out.summary = QStringLiteral("refused before any route: 400 %1 (a method override that "
                                      "is not a method name)")
                           .arg(QLatin1StringView(reasonId(Reason::MethodOverride)));
@@ -147,6 +167,7 @@ BenchRoute benchRoute(const Config &config, const BenchRequest &request) {
     const RouteDecision d = router->decide(method, hostWithoutPort(host.toLower().toUtf8()),
                                            parts.path, overrides.methods);
     if (d.path.refused()) {
+        out.refusal = d.path.reason;
         out.summary =
             QStringLiteral("refused before any route: %1 %2 (%3)")
                 .arg(httpStatus(d.path.reason))
@@ -155,16 +176,26 @@ BenchRoute benchRoute(const Config &config, const BenchRequest &request) {
     }
     const QList<RouteSettings> compiled = compileRoutes(config);
     if (d.index < 0 || d.index >= compiled.size()) {
+        out.refusal = Reason::RouteNotFound;
         out.summary = QStringLiteral("refused: 404 %1 (no route takes %2 %3 on host %4)")
                           .arg(QLatin1StringView(reasonId(Reason::RouteNotFound)), request.method,
                                QString::fromUtf8(d.path.path), host);
         return out;
     }
-    out.routed = true;
     out.route = compiled[d.index];
     out.needsDestination = !out.route.upstream;
     out.summary =
         QStringLiteral("route %1 \"%2\"").arg(d.index + 1).arg(QString::fromUtf8(out.route.name));
+    if (out.route.clientCertificateRequired) {
+        // Checked before any token (GatewayExchange): the bench shows no certificate.
+        out.refusal = Reason::ClientCertificateRequired;
+        out.summary = QStringLiteral("refused: 403 %1 (%2 requires a verified client "
+                                     "certificate, which the bench cannot show)")
+                          .arg(QLatin1StringView(reasonId(out.refusal)), out.summary);
+        return out;
+    }
+    out.routed = true;
+    out.refusal = Reason::None;
     return out;
 }
 
@@ -187,12 +218,21 @@ std::optional<TestBenchReport> refuseUnreadableToken(const BenchRoute &route,
         return std::nullopt;
     TestBenchReport r;
     r.curl = curlCommand(request, token, route);
-    r.introspection = QStringLiteral("Not asked: the gateway reads no token from this request.");
-    r.anonymous = route.route.anonymousWhenRefused;
+    r.introspection = QStringLiteral("Not asked: the gateway would not read this token whole.");
+    const QString where = TokenExtractor::describe(sources.value(qMax(found.source, 0)));
+    if (!found.malformed && !found.token.isEmpty()) {
+        // A cookie value in quotes or cut at ';': the gateway would judge another token.
+        r.decision = QStringLiteral("not judged: the gateway would read a different token "
+                                    "from the %1 than the one pasted")
+                         .arg(where);
+        return r;
+    }
+    const Reason reason = found.malformed ? Reason::TokenMalformed : Reason::TokenMissing;
+    r.anonymous =
+        found.malformed ? route.route.anonymousWhenRefused : route.route.anonymousWhenMissing;
+    r.status = r.anonymous ? 200 : httpStatus(reason);
     r.decision = QStringLiteral("refused: %1 (not one well-formed token in the %2)")
-                     .arg(QLatin1StringView(reasonId(found.malformed ? Reason::TokenMalformed
-                                                                     : Reason::TokenMissing)),
-                          TokenExtractor::describe(sources.value(qMax(found.source, 0))));
+                     .arg(QLatin1StringView(reasonId(reason)), where);
     if (r.anonymous)
         r.decision += QStringLiteral("; pass_through forwards the request without identity");
     return r;
@@ -206,9 +246,11 @@ TestBenchReport evaluateWithoutToken(const BenchRoute &route, const BenchRequest
     r.introspection = QStringLiteral("Not asked: the gateway looks at no token here.");
     if (!route.routed) {
         r.decision = route.summary;
+        r.status = httpStatus(route.refusal);
         return r;
     }
     r.allowed = true;
+    r.status = 200;
     r.decision =
         QStringLiteral("allowed: %1 is public, no token is looked at")
             .arg(route.summary.isEmpty() ? QStringLiteral("every request") : route.summary);
@@ -221,6 +263,7 @@ namespace {
 void refuse(TestBenchReport &r, const BenchRoute &route, Reason reason, const QString &why) {
     r.allowed = false;
     r.anonymous = route.route.anonymousWhenRefused;
+    r.status = r.anonymous ? 200 : httpStatus(reason);
     r.decision = QStringLiteral("refused: %1 (%2)").arg(QLatin1StringView(reasonId(reason)), why);
     if (r.anonymous)
         r.decision += QStringLiteral("; pass_through forwards the request without identity or "
@@ -238,6 +281,7 @@ TestBenchReport evaluateToken(const IntrospectionOutcome &answer, const Config &
     if (answer.error != Reason::None) {
         // No answer: refused whatever the route says (fail closed).
         r.introspection = answer.detail;
+        r.status = httpStatus(answer.error);
         r.decision = QStringLiteral("refused: %1 (%2)")
                          .arg(QLatin1StringView(reasonId(answer.error)), answer.detail);
         return r;
@@ -278,6 +322,7 @@ TestBenchReport evaluateToken(const IntrospectionOutcome &answer, const Config &
         }
     }
     r.allowed = true;
+    r.status = 200;
     QStringList held;
     if (!route.summary.isEmpty())
         held << QStringLiteral("by ") + route.summary;

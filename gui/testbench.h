@@ -22,6 +22,9 @@ struct TestBenchReport {
     QString jwtPayload; // decoded, indented
     QString curl;
     bool anonymous = false; // refused, and pass_through forwards the request without identity
+    // What the gateway answers this request: 200 standing for the upstream's answer (allowed
+    // or forwarded without identity); 0 when the bench cannot tell.
+    int status = 0;
 };
 
 // The request the bench judges a token for, and the gateway it would go to.
@@ -38,6 +41,7 @@ struct BenchRoute {
     bool routed = false;   // false: refused before any token is looked at; `summary` says why
     bool curlable = false; // a request curl can send (a path, a method name)
     bool needsDestination = false; // the Destination header names the upstream
+    Reason refusal = Reason::None; // why the gateway answers before any token, when !routed
     QString summary;               // which route takes it, or why none does
     RouteSettings route;           // as the pipeline runs it
 };

@@ -156,6 +156,8 @@ bool TestBenchPage::mintDemoToken() {
 }
 
 void TestBenchPage::check() {
+    // A newer check (Return pressed while the IdP answers) supersedes any answer in flight.
+    const quint64 generation = ++m_generation;
     if (!m_gateway->isRunning())
         return;
     const QByteArray token = m_token->text().trimmed().toLatin1();
@@ -171,8 +173,6 @@ void TestBenchPage::check() {
     request.target = m_target->text().trimmed();
     request.host = m_host->text().trimmed();
     request.listenUrl = m_gateway->service().listenUrl();
-    // A newer check (Return pressed while the IdP answers) supersedes this one.
-    const quint64 generation = ++m_generation;
     const BenchRoute route = benchRoute(config, request);
     if (!route.routed || !route.route.authenticate) {
         showReport(evaluateWithoutToken(route, request, token), config, token);

@@ -135,7 +135,8 @@ private slots:
         QCOMPARE(problem, QString());
         QCOMPARE(rules.size(), 1);
         QCOMPARE(rules[0].values, (QStringList{u"Sales, EMEA"_qs, u"ops"_qs}));
-        for (const QString &bad : {u"\"Sales, EMEA"_qs, u"\"Sales\" EMEA"_qs}) {
+        for (const QString &bad :
+             {u"\"Sales, EMEA"_qs, u"\"Sales\" EMEA"_qs, u"x \"Sales, EMEA\""_qs}) {
             QVERIFY(Test::typeInCell(&table, 0, 2, bad));
             problem.clear();
             QVERIFY(table.rules(&problem).isEmpty());

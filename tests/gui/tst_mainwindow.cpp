@@ -1246,7 +1246,9 @@ routes:
         QTest::newRow("query typed twice") << u"GET"_qs << u"/query?access_token=typed"_qs << false
                                            << u"token_malformed"_qs << 401;
         QTest::newRow("space in the path")
-            << u"GET"_qs << u"/orders 7"_qs << false << u"no spaces"_qs << 400;
+            << u"GET"_qs << u"/orders 7"_qs << false << u"%20 for a space"_qs << 400;
+        QTest::newRow("not ASCII")
+            << u"GET"_qs << u"/caf\u00e9"_qs << false << u"percent-encoded"_qs << 400;
         QTest::newRow("no route") << u"GET"_qs << u"/elsewhere"_qs << false
                                   << u"404 route_not_found"_qs << 404;
     }
@@ -1294,7 +1296,10 @@ routes:
         QVERIFY(tokenField && methodBox && pathField && checkButton);
         methodBox->setCurrentText(method);
         pathField->clear();
-        QTest::keyClicks(pathField, path);
+        if (path.toLatin1() == path.toUtf8())
+            QTest::keyClicks(pathField, path);
+        else
+            pathField->setText(path); // QTest types ASCII only
         QSignalSpy checked(bench, &TestBenchPage::checked);
         QTest::mouseClick(checkButton, Qt::LeftButton);
         QVERIFY(checked.count() == 1 || checked.wait(15'000));
@@ -1302,7 +1307,9 @@ routes:
         QVERIFY2(r.decision.contains(says), qPrintable(r.decision));
         QCOMPARE(r.allowed, allowed);
         QCOMPARE(r.jwt.isEmpty(), !allowed || path.startsWith(u"/public"));
-        const bool sendable = !path.contains(u' ');
+        const bool sendable = std::all_of(path.cbegin(), path.cend(), [](QChar ch) {
+            return ch.unicode() > 0x20 && ch.unicode() < 0x7f;
+        });
         QCOMPARE(r.curl.isEmpty(), !sendable); // curl could not send it as typed
         QCOMPARE(r.curl.contains(u"-X 'DELETE'"), method == u"DELETE");
         QCOMPARE(r.curl.contains(u" -I "), method == u"HEAD");
@@ -1333,6 +1340,38 @@ routes:
         const auto answer = client.readResponse(10'000, method == u"HEAD");
         QVERIFY(answer);
         QCOMPARE(answer->status, status);
+        QCOMPARE(r.status, answer->status); // what the bench foretold
+    }
+
+    // What the gateway refuses before it looks at any token, the bench refuses too, with the
+    // status: a route requiring a client certificate (the bench shows none), CONNECT, a Host
+    // that is not one.
+    void benchRouteRefusesBeforeTheToken() {
+        Config c = demoConfig();
+        RouteConfig mtls;
+        mtls.pathPrefix = u"/mtls"_qs;
+        mtls.clientCertificateRequired = true;
+        RouteConfig rest;
+        rest.pathPrefix = u"/"_qs;
+        c.routes = {mtls, rest};
+        BenchRequest request;
+        request.listenUrl = u"http://127.0.0.1:8080"_qs;
+        request.target = u"/mtls/x"_qs;
+        BenchRoute route = benchRoute(c, request);
+        QVERIFY(!route.routed);
+        QCOMPARE(route.refusal, Reason::ClientCertificateRequired);
+        QCOMPARE(evaluateWithoutToken(route, request, "t").status, 403);
+        request.target = u"/elsewhere"_qs;
+        QVERIFY(benchRoute(c, request).routed);
+        request.method = u"CONNECT"_qs;
+        QCOMPARE(benchRoute(c, request).refusal, Reason::MethodNotAllowed);
+        request.method = u"GET"_qs;
+        request.host = u"a b"_qs;
+        route = benchRoute(c, request);
+        QVERIFY(!route.routed);
+        QCOMPARE(evaluateWithoutToken(route, request, "t").status, 400);
+        request.host = u"[::1]:8080"_qs;
+        QVERIFY(benchRoute(c, request).routed);
     }
 
     // A route naming another introspection endpoint is judged by that IdP (outside demo mode,
