@@ -13,6 +13,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+
 namespace Tokengate {
 
 namespace {
@@ -163,8 +165,10 @@ ClientCertificateVerifier::ClientCertificateVerifier(ClientAuth mode,
                                                      const QList<QSslCertificate> &authorities)
     : m_mode(mode)
     , m_store(std::make_unique<Store>()) {
-    for (const QSslCertificate &ca : authorities)
-        X509_STORE_add_cert(m_store->store, x509(ca));
+    for (const QSslCertificate &ca : authorities) {
+        if (X509 *certificate = x509(ca))
+            X509_STORE_add_cert(m_store->store, certificate);
+    }
     // Operators often hold an intermediate CA only: whatever the file lists is trusted.
     X509_STORE_set_flags(m_store->store, X509_V_FLAG_PARTIAL_CHAIN);
     // A server's certificate from the same CA must not pass for a client's.
@@ -205,6 +209,16 @@ ClientCertificateVerifier::inspect(const QList<QSslCertificate> &chain) const {
         return nullptr;
     auto c = std::make_shared<ClientCertificate>();
     X509 *leaf = x509(chain.first());
+    // Qt can accept DER that OpenSSL then fails to copy (X509_dup re-encodes it): such a
+    // certificate has no handle. The client sent it, so it is judged, never dereferenced.
+    const bool readable = std::all_of(chain.cbegin(), chain.cend(),
+                                      [](const QSslCertificate &x) { return x509(x) != nullptr; });
+    if (!readable) {
+        c->problem = QByteArrayLiteral("the certificate chain cannot be read");
+        c->sha256 = sha256(chain.first().toDer());
+        ERR_clear_error();
+        return c;
+    }
     c->problem = verify(chain);
     c->verified = c->problem.isEmpty();
     c->sha256 = sha256(chain.first().toDer());

@@ -12,11 +12,18 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace Tokengate {
 
 namespace {
+
+// Qt accepts some DER that OpenSSL cannot copy (X509_dup re-encodes it): such a certificate
+// has no handle, and handing null to OpenSSL would crash the gateway at start or reload.
+bool unreadableByOpenSsl(const QSslCertificate &c) {
+    return !c.handle();
+}
 
 // Mozilla's "intermediate" profile: every TLS 1.2 suite is ECDHE with an AEAD, so a recorded
 // session stays secret when the key leaks later; TLS 1.3 has nothing else.
@@ -195,6 +202,11 @@ std::optional<TlsCredentials> loadTlsCredentials(const QString &certFile, const 
         *error = QStringLiteral("%1 \"%2\": no PEM certificate in it").arg(certWhat, certFile);
         return std::nullopt;
     }
+    if (std::any_of(chain.cbegin(), chain.cend(), unreadableByOpenSsl)) {
+        *error = QStringLiteral("%1 \"%2\": a certificate in it cannot be read by OpenSSL")
+                     .arg(certWhat, certFile);
+        return std::nullopt;
+    }
     const QSslCertificate &leaf = chain.first();
 
     ERR_clear_error();
@@ -271,6 +283,11 @@ std::optional<QList<QSslCertificate>> loadClientAuthorities(const TlsFiles &file
         return std::nullopt;
     QList<QSslCertificate> authorities = QSslCertificate::fromData(pem, QSsl::Pem);
     authorities.removeIf([](const QSslCertificate &c) { return c.isNull(); });
+    if (std::any_of(authorities.cbegin(), authorities.cend(), unreadableByOpenSsl)) {
+        *error = QStringLiteral("%1 \"%2\": a certificate in it cannot be read by OpenSSL")
+                     .arg(what, files.clientCaFile);
+        return std::nullopt;
+    }
     if (authorities.isEmpty()) {
         *error =
             QStringLiteral("%1 \"%2\": no PEM certificate in it").arg(what, files.clientCaFile);

@@ -748,6 +748,12 @@ private slots:
                                    << "is also listen's";
         QTest::newRow("nothing to serve") << "nothing to serve"
                                           << "needs tls.listen";
+        // Qt parses it, OpenSSL cannot copy it (fuzz_client_certificate found it): before,
+        // its null handle crashed the gateway.
+        QTest::newRow("certificate OpenSSL cannot read") << "unreadable certificate"
+                                                         << "cannot be read by OpenSSL";
+        QTest::newRow("client CA OpenSSL cannot read") << "unreadable client CA"
+                                                       << "cannot be read by OpenSSL";
     }
 
     void configProblems() {
@@ -782,6 +788,22 @@ private slots:
             c.server.tls.enabled = false;
             c.server.plainEnabled = false;
             c.tls = {};
+        } else if (what.startsWith(u"unreadable")) {
+            QFile der(QStringLiteral(TOKENGATE_SOURCE_DIR
+                                     "/fuzz/corpus/client_certificate/unreadable-by-openssl.der"));
+            QVERIFY(der.open(QIODevice::ReadOnly));
+            const QString pemFile = dir + QStringLiteral("/unreadable.pem");
+            QFile pem(pemFile);
+            QVERIFY(pem.open(QIODevice::WriteOnly));
+            pem.write("-----BEGIN CERTIFICATE-----\n" + der.readAll().toBase64() +
+                      "\n-----END CERTIFICATE-----\n");
+            pem.close();
+            if (what == u"unreadable certificate") {
+                c.tls.certFile = pemFile;
+            } else {
+                c.tls.clientAuth = ClientAuth::Optional;
+                c.tls.clientCaFile = pemFile;
+            }
         }
         const QStringList problems = c.validate();
         QVERIFY2(problems.join(u'\n').contains(problem), qPrintable(problems.join(u'\n')));

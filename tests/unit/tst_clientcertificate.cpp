@@ -4,6 +4,7 @@
 #include "core/http/clientcertificate.h"
 #include "tests/support/testcertificate.h"
 
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -24,6 +25,37 @@ class TestClientCertificate : public QObject {
     QTemporaryDir m_dir;
 
 private slots:
+    // DER that Qt accepts but OpenSSL cannot copy (found by fuzz_client_certificate): the
+    // QSslCertificate is not null, yet has no handle, and inspecting it dereferenced null, a
+    // crash any client could cause where client certificates are asked for. As leaf or as an
+    // intermediate, it is now an unverified certificate that says why, with no names.
+    void certificateOpenSslCannotCopyIsRefusedNotRead() {
+        QFile file(QStringLiteral(TOKENGATE_SOURCE_DIR
+                                  "/fuzz/corpus/client_certificate/unreadable-by-openssl.der"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QSslCertificate odd(file.readAll(), QSsl::Der);
+        QVERIFY(!odd.isNull());
+        QVERIFY(!odd.handle());
+        const TestAuthority ca =
+            TestAuthority::root(m_dir.path(), QStringLiteral("ca0"), QStringLiteral("CA 0"));
+        const TestCertificate good = ca.issue(QStringLiteral("good"), QStringLiteral("good"), {});
+        for (const ClientAuth mode : {ClientAuth::Required, ClientAuth::OptionalNoCa}) {
+            const ClientCertificateVerifier verifier(mode, {ca.certificate, odd});
+            for (const QList<QSslCertificate> &chain :
+                 {QList<QSslCertificate>{odd}, QList<QSslCertificate>{good.certificate, odd}}) {
+                const auto c = verifier.inspect(chain);
+                QVERIFY(c);
+                QVERIFY(!c->verified);
+                QCOMPARE(c->problem, QByteArray("the certificate chain cannot be read"));
+                QVERIFY(c->subject.isEmpty());
+                QVERIFY(clientCertificateValue(c.get(), ClientCertificateField::Subject).isEmpty());
+            }
+            // The CA list may hold such a certificate too: the others still verify.
+            const auto c = verifier.inspect({good.certificate});
+            QCOMPARE(c->verified, mode == ClientAuth::Required);
+        }
+    }
+
     // A line break in a name would let the client write a header of its own upstream;
     // non-ASCII letters are escaped as RFC 4514 says.
     void namesCannotSplitAHeader() {
