@@ -7,8 +7,8 @@
 # metrics on), and through nginx as a WebSocket proxy (2 workers, the usual Upgrade map): what
 # one more hop costs any proxy. Prints messages/s, the ratio to the direct run and each
 # proxy's CPU per message. bench/relay (a bare epoll byte relay, 2 processes: no parsing, no
-# log) is the fourth target: the lower bound of what one more hop costs. Then it opens IDLE_TUNNELS idle WebSockets through the gateway and prints how much its
-# RSS grew per tunnel.
+# log) is the fourth target: the lower bound of what one more hop costs. Then it opens
+# IDLE_TUNNELS idle WebSockets through the gateway and prints how much its RSS grew per tunnel.
 #   bench/websocket.sh   (CONNS="1 50" SIZE=64 ROUNDS=3 DURATION=5 IDLE_TUNNELS=10000)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -75,24 +75,22 @@ tree_ticks() { # tree_ticks PID: the process and its children
   for p in $1 $(pgrep -P "$1"); do t=$((t + $(ticks "$p"))); done
   echo "$t"
 }
+through() { # through NAME PORT PID C [TOKEN]: one load through a proxy, its rate and CPU
+  local before r
+  before=$(tree_ticks "$3")
+  r=$(TOKEN=${5:-} "$ws" load "ws://127.0.0.1:$2/echo" "$4" "$DURATION" "$SIZE" | awk '{print $2}')
+  rate[$1,$4]+="$r "
+  # The load runs DURATION + 1 s (warm-up); its messages are counted over DURATION.
+  cpu[$1,$4]+="$(per_message "$(( $(tree_ticks "$3") - before ))" "$r") "
+}
 for round in $(seq "$ROUNDS"); do
   echo "round $round" >&2
   for c in $CONNS; do
     r=$("$ws" load "ws://127.0.0.1:$echo_port/echo" "$c" "$DURATION" "$SIZE" | awk '{print $2}')
     rate[direct,$c]+="$r "
-    before=$(ticks "$gpid")
-    r=$(TOKEN=bench "$ws" load "ws://127.0.0.1:$gw/echo" "$c" "$DURATION" "$SIZE" | awk '{print $2}')
-    rate[tokengated,$c]+="$r "
-    # The load runs DURATION + 1 s (warm-up); its messages are counted over DURATION.
-    cpu[tokengated,$c]+="$(per_message "$(( $(ticks "$gpid") - before ))" "$r") "
-    before=$(tree_ticks "$npid")
-    r=$("$ws" load "ws://127.0.0.1:$ngx/echo" "$c" "$DURATION" "$SIZE" | awk '{print $2}')
-    rate[nginx,$c]+="$r "
-    cpu[nginx,$c]+="$(per_message "$(( $(tree_ticks "$npid") - before ))" "$r") "
-    before=$(tree_ticks "$rpid")
-    r=$("$ws" load "ws://127.0.0.1:$rly/echo" "$c" "$DURATION" "$SIZE" | awk '{print $2}')
-    rate[relay,$c]+="$r "
-    cpu[relay,$c]+="$(per_message "$(( $(tree_ticks "$rpid") - before ))" "$r") "
+    through tokengated "$gw" "$gpid" "$c" bench
+    through nginx "$ngx" "$npid" "$c"
+    through relay "$rly" "$rpid" "$c"
     echo "  c=$c direct ${rate[direct,$c]} through ${rate[tokengated,$c]} nginx ${rate[nginx,$c]} relay ${rate[relay,$c]}" >&2
   done
 done

@@ -33,11 +33,8 @@ void IdpProbe::introspect(const Config &config, const QByteArray &token,
                           std::function<void(const IntrospectionOutcome &)> done,
                           qsizetype endpointIndex) {
     QString why;
-    const IntrospectionConfig &named =
-        endpointIndex > 0 && endpointIndex <= config.moreIntrospection.size()
-            ? config.moreIntrospection[endpointIndex - 1]
-            : config.introspection;
-    std::optional<IntrospectionEndpoint> endpoint = introspectionEndpoint(named, &why);
+    std::optional<IntrospectionEndpoint> endpoint =
+        introspectionEndpoint(config.endpointAt(endpointIndex), &why);
     if (!endpoint) {
         // The gateway cannot call such an endpoint either: its calls fail as unreachable.
         IntrospectionOutcome outcome;

@@ -184,10 +184,7 @@ void TestBenchPage::check() {
     }
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     const int endpointIndex = route.route.introspection;
-    const IntrospectionConfig &endpoint =
-        endpointIndex > 0 && endpointIndex <= config.moreIntrospection.size()
-            ? config.moreIntrospection[endpointIndex - 1]
-            : config.introspection;
+    const IntrospectionConfig &endpoint = config.endpointAt(endpointIndex);
     QString localCheck;
     if (endpoint.validation != TokenValidation::Introspect) {
         // The gateway's own keys and rules: what it would decide, check by check.

@@ -69,6 +69,12 @@ struct Config {
     // No fixed upstream: each request names its upstream in the Destination header.
     bool destinationMode() const { return upstreamUrl.isEmpty() && !demo; }
     QList<IntrospectionConfig *> introspectionEndpoints();
+    // The endpoint a route's index names (RouteSettings::introspection): 0 the default one,
+    // then moreIntrospection's in order; out of range, the default one.
+    const IntrospectionConfig &endpointAt(qsizetype index) const {
+        return index > 0 && index <= moreIntrospection.size() ? moreIntrospection[index - 1]
+                                                              : introspection;
+    }
 };
 
 // resolveDiscovery() for every endpoint of `config`, trusting what config.upstream trusts.
